@@ -1,0 +1,70 @@
+package roster
+
+import (
+	"context"
+	"time"
+)
+
+// Group is a group provisioned by the tenant's IdP. Its members live in their own
+// table, so that changing a few members of a large group costs the change only.
+type Group struct {
+	ID          string
+	DisplayName string
+	ExternalID  string
+	Doc         map[string]any
+	Version     int64
+	Created     time.Time
+	Modified    time.Time
+	// Members is nil unless loaded (or, on create and replace, the full member list).
+	Members []Member
+}
+
+// Member is a user or a group that belongs to a group.
+type Member struct {
+	ID      string
+	Type    string // "User" or "Group"
+	Display string
+}
+
+// Member types.
+const (
+	MemberUser  = "User"
+	MemberGroup = "Group"
+)
+
+// MemberOp says what a MemberChange does.
+type MemberOp int
+
+// Member operations, as PATCH expresses them.
+const (
+	MembersAdd       MemberOp = iota // add the ids (already present ids are ignored)
+	MembersRemove                    // remove the ids (absent ids are ignored)
+	MembersReplace                   // the ids become the whole member list
+	MembersRemoveAll                 // remove every member
+)
+
+// MemberChange is one batch of membership changes of a PATCH.
+type MemberChange struct {
+	Op  MemberOp
+	IDs []string
+}
+
+// GroupStore keeps groups and memberships, scoped to one tenant like UserStore.
+type GroupStore interface {
+	// CreateGroup stores g with g.Members, filling ID, Version, Created, Modified
+	// and each member's Type. EINVALID if a member is not a user or group of the tenant.
+	CreateGroup(ctx context.Context, tenantID string, g *Group) error
+	// Group returns the group; members are loaded unless withoutMembers. ENOTFOUND.
+	Group(ctx context.Context, tenantID, id string, withoutMembers bool) (*Group, error)
+	// ReplaceGroup overwrites the group and sets its member list to g.Members.
+	// EPRECONDITION when version is not 0 and stale; ENOTFOUND; EINVALID as above.
+	ReplaceGroup(ctx context.Context, tenantID string, g *Group, version int64) error
+	// UpdateGroup writes g's attributes (when doc is true) and applies the member
+	// changes in order, in one transaction whose cost follows the changes, not the
+	// group's size. EPRECONDITION, ENOTFOUND, EINVALID as above.
+	UpdateGroup(ctx context.Context, tenantID string, g *Group, doc bool, changes []MemberChange, version int64) error
+	// DeleteGroup removes the group and its memberships (as group and as member).
+	DeleteGroup(ctx context.Context, tenantID, id string, version int64) error
+	// Groups returns one page of groups and the total number that match.
+	Groups(ctx context.Context, tenantID string, q Query) ([]*Group, int, error)
+}

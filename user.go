@@ -1,0 +1,73 @@
+package roster
+
+import (
+	"context"
+	"time"
+
+	"github.com/rosterhq/roster/scim/filter"
+)
+
+// User is a person provisioned by the tenant's IdP. Doc is the SCIM document as the
+// IdP wrote it (normalised by the schema registry, without id, meta and groups);
+// the other fields are the attributes Roster indexes, derived from Doc by the caller.
+type User struct {
+	ID          string
+	UserName    string
+	ExternalID  string
+	DisplayName string
+	Active      bool
+	Emails      []Email
+	Doc         map[string]any
+	Version     int64
+	Created     time.Time
+	Modified    time.Time
+	// Groups lists the groups the user is a direct member of. Reads fill it; writes ignore it.
+	Groups []GroupRef
+}
+
+// Email is one of a user's email addresses, kept beside the document so that
+// filters on emails are served from an index.
+type Email struct {
+	Value   string
+	Type    string
+	Primary bool
+}
+
+// GroupRef names a group a user belongs to.
+type GroupRef struct {
+	ID          string
+	DisplayName string
+}
+
+// Query selects a page of users or groups.
+type Query struct {
+	// Filter, when set, selects the resources; it is compiled to SQL with Resolve
+	// telling the compiler each attribute's type and case handling.
+	Filter  filter.Expr
+	Resolve filter.Resolver
+	// StartIndex is 1-based (RFC 7644 §3.4.2.4); Count 0 returns only the total.
+	StartIndex int
+	Count      int
+	// SortBy orders the results (RFC 7644 §3.4.2.3); zero means creation order.
+	SortBy   filter.AttrPath
+	SortDesc bool
+	// WithoutMembers leaves group members unloaded (excludedAttributes=members).
+	WithoutMembers bool
+}
+
+// UserStore keeps users. Every method is scoped to one tenant; a user of another
+// tenant is never seen. Each write appends its event in the same transaction.
+type UserStore interface {
+	// CreateUser stores u, filling ID (when empty), Version, Created and Modified.
+	// ECONFLICT if the userName is taken in the tenant (case-insensitive).
+	CreateUser(ctx context.Context, tenantID string, u *User) error
+	// User returns the user with the given id. ENOTFOUND if there is none.
+	User(ctx context.Context, tenantID, id string) (*User, error)
+	// ReplaceUser overwrites the user u.ID with u. When version is not 0 and the
+	// stored version differs, EPRECONDITION. ENOTFOUND, ECONFLICT as above.
+	ReplaceUser(ctx context.Context, tenantID string, u *User, version int64) error
+	// DeleteUser removes the user and its memberships. ENOTFOUND, EPRECONDITION.
+	DeleteUser(ctx context.Context, tenantID, id string, version int64) error
+	// Users returns one page of users and the total number that match.
+	Users(ctx context.Context, tenantID string, q Query) ([]*User, int, error)
+}
