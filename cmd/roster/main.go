@@ -1,0 +1,81 @@
+// Command roster runs Roster, the SCIM 2.0 provisioning service that Microsoft
+// Entra ID and other IdPs provision people and groups into, and manages its
+// tenants and tokens.
+//
+// Usage:
+//
+//	roster serve [--addr 127.0.0.1:8080] [--db sqlite:roster.db]
+//	roster migrate
+//	roster tenant create NAME | tenant list
+//	roster token create --tenant NAME [--name LABEL] [--expires 90d]
+//	roster token list --tenant NAME | token revoke ID
+//
+// Every command takes --db (env ROSTER_DB); the CLI works while the server runs.
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"syscall"
+)
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	err := run(ctx, os.Args[1:], os.Getenv, os.Stdout, os.Stderr)
+	stop()
+	if err != nil {
+		var u usageError
+		if !errors.As(err, &u) {
+			fmt.Fprintln(os.Stderr, "roster:", err)
+		}
+		os.Exit(2)
+	}
+}
+
+// usageError is an error whose message has already been printed with the usage.
+type usageError struct{ error }
+
+const usage = `Roster: SCIM 2.0 provisioning for SaaS applications.
+
+Usage:
+  roster serve   [--addr ADDR] [--db DB]    serve SCIM (creates tenant "default" and a token on first start)
+  roster migrate [--db DB]                  bring the database schema up to date
+  roster tenant create NAME                 create a tenant
+  roster tenant list                        list tenants
+  roster token create --tenant NAME [--name LABEL] [--expires DURATION]
+                                            issue a SCIM secret token (printed once, alone, on stdout)
+  roster token list --tenant NAME           list a tenant's tokens
+  roster token revoke ID                    revoke a token
+
+Every command takes --db (env ROSTER_DB, default sqlite:roster.db).
+Run "roster COMMAND --help" for a command's flags.
+`
+
+// run executes the command line args with the environment getenv and writes to
+// stdout and stderr. It returns when the command is done or ctx ends.
+func run(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
+	if len(args) == 0 {
+		fmt.Fprint(stderr, usage)
+		return usageError{errors.New("no command")}
+	}
+	cmd, rest := args[0], args[1:]
+	switch cmd {
+	case "serve":
+		return runServe(ctx, rest, getenv, stdout, stderr)
+	case "migrate":
+		return runMigrate(ctx, rest, getenv, stdout, stderr)
+	case "tenant":
+		return runTenant(ctx, rest, getenv, stdout, stderr)
+	case "token":
+		return runToken(ctx, rest, getenv, stdout, stderr)
+	case "help", "-h", "--help":
+		fmt.Fprint(stdout, usage)
+		return nil
+	}
+	fmt.Fprintf(stderr, "roster: unknown command %q\n\n%s", cmd, usage)
+	return usageError{fmt.Errorf("unknown command %q", cmd)}
+}

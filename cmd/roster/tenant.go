@@ -1,0 +1,88 @@
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"io"
+	"text/tabwriter"
+	"time"
+
+	"github.com/rosterhq/roster"
+)
+
+// command opens the store for a CLI subcommand after parsing its flags.
+type command struct {
+	cfg   Config
+	fs    *flag.FlagSet
+	args  []string
+	store roster.Store
+}
+
+func newCommand(name string, getenv func(string) string, stderr io.Writer) (*command, error) {
+	c, err := defaultConfig(getenv)
+	if err != nil {
+		return nil, err
+	}
+	cmd := &command{cfg: c, fs: flag.NewFlagSet(name, flag.ContinueOnError)}
+	cmd.fs.SetOutput(stderr)
+	commonFlags(cmd.fs, &cmd.cfg)
+	return cmd, nil
+}
+
+// open parses args and opens the store.
+func (c *command) open(ctx context.Context, args []string, stderr io.Writer) error {
+	pos, err := parse(c.fs, args)
+	if err != nil {
+		return err
+	}
+	c.args = pos
+	if err := c.cfg.validate(); err != nil {
+		return err
+	}
+	c.store, err = openStore(ctx, c.cfg, c.cfg.logger(stderr))
+	return err
+}
+
+func runTenant(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
+	if len(args) == 0 {
+		return fmt.Errorf("tenant: want create NAME or list")
+	}
+	cmd, err := newCommand("tenant "+args[0], getenv, stderr)
+	if err != nil {
+		return err
+	}
+	switch args[0] {
+	case "create":
+		if err := cmd.open(ctx, args[1:], stderr); err != nil {
+			return err
+		}
+		defer cmd.store.Close()
+		if len(cmd.args) != 1 {
+			return fmt.Errorf("tenant create: want one NAME")
+		}
+		t := &roster.Tenant{Name: cmd.args[0]}
+		if err := cmd.store.CreateTenant(ctx, t); err != nil {
+			return err
+		}
+		fmt.Fprintf(stdout, "%s\t%s\n", t.ID, t.Name)
+		fmt.Fprintf(stderr, "roster: created tenant %q; issue its token with: roster token create --tenant %s\n", t.Name, t.Name)
+		return nil
+	case "list":
+		if err := cmd.open(ctx, args[1:], stderr); err != nil {
+			return err
+		}
+		defer cmd.store.Close()
+		tenants, err := cmd.store.Tenants(ctx)
+		if err != nil {
+			return err
+		}
+		tw := tabwriter.NewWriter(stdout, 0, 4, 2, ' ', 0)
+		fmt.Fprintln(tw, "ID\tNAME\tCREATED")
+		for _, t := range tenants {
+			fmt.Fprintf(tw, "%s\t%s\t%s\n", t.ID, t.Name, t.Created.UTC().Format(time.RFC3339))
+		}
+		return tw.Flush()
+	}
+	return fmt.Errorf("tenant: unknown subcommand %q: want create or list", args[0])
+}

@@ -1,0 +1,99 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"text/tabwriter"
+	"time"
+)
+
+func runToken(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
+	if len(args) == 0 {
+		return fmt.Errorf("token: want create, list or revoke")
+	}
+	cmd, err := newCommand("token "+args[0], getenv, stderr)
+	if err != nil {
+		return err
+	}
+	var tenant, name, expires string
+	switch args[0] {
+	case "create":
+		cmd.fs.StringVar(&tenant, "tenant", "", "tenant name or id (required)")
+		cmd.fs.StringVar(&name, "name", "", "a label to tell tokens apart")
+		cmd.fs.StringVar(&expires, "expires", "", "lifetime, e.g. 720h or 90d (default: never)")
+	case "list":
+		cmd.fs.StringVar(&tenant, "tenant", "", "tenant name or id (required)")
+	case "revoke":
+	default:
+		return fmt.Errorf("token: unknown subcommand %q: want create, list or revoke", args[0])
+	}
+	if err := cmd.open(ctx, args[1:], stderr); err != nil {
+		return err
+	}
+	defer cmd.store.Close()
+
+	switch args[0] {
+	case "create":
+		var ttl time.Duration
+		if expires != "" {
+			if ttl, err = parseDuration(expires); err != nil {
+				return err
+			}
+		}
+		if tenant == "" {
+			return fmt.Errorf("token create: --tenant is required")
+		}
+		t, err := cmd.store.Tenant(ctx, tenant)
+		if err != nil {
+			return err
+		}
+		secret, err := issueToken(ctx, cmd.store, t, name, ttl)
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(stderr, "roster: token for tenant %q created; it is shown only once\n", t.Name)
+		fmt.Fprintln(stdout, secret)
+		return nil
+	case "list":
+		if tenant == "" {
+			return fmt.Errorf("token list: --tenant is required")
+		}
+		t, err := cmd.store.Tenant(ctx, tenant)
+		if err != nil {
+			return err
+		}
+		toks, err := cmd.store.Tokens(ctx, t.ID)
+		if err != nil {
+			return err
+		}
+		tw := tabwriter.NewWriter(stdout, 0, 4, 2, ' ', 0)
+		fmt.Fprintln(tw, "ID\tPREFIX\tNAME\tCREATED\tLAST USED\tEXPIRES\tSTATUS")
+		for _, k := range toks {
+			status := "live"
+			switch {
+			case !k.Revoked.IsZero():
+				status = "revoked " + stamp(k.Revoked)
+			case !k.Expires.IsZero() && time.Now().After(k.Expires):
+				status = "expired"
+			}
+			fmt.Fprintf(tw, "%s\t%s…\t%s\t%s\t%s\t%s\t%s\n", k.ID, k.Prefix, k.Name, stamp(k.Created), stamp(k.LastUsed), stamp(k.Expires), status)
+		}
+		return tw.Flush()
+	}
+	if len(cmd.args) != 1 {
+		return fmt.Errorf("token revoke: want one token ID (see roster token list)")
+	}
+	if err := cmd.store.RevokeToken(ctx, cmd.args[0]); err != nil {
+		return err
+	}
+	fmt.Fprintf(stderr, "roster: token %s revoked\n", cmd.args[0])
+	return nil
+}
+
+func stamp(t time.Time) string {
+	if t.IsZero() {
+		return "-"
+	}
+	return t.UTC().Format("2006-01-02 15:04")
+}

@@ -1,0 +1,106 @@
+package server
+
+import (
+	"context"
+	"net/http"
+	"strings"
+
+	"github.com/rosterhq/roster"
+	"github.com/rosterhq/roster/internal/httpx"
+)
+
+type ctxKey int
+
+const tenantKey ctxKey = 0
+
+// tenantOf returns the tenant the auth middleware authenticated.
+func tenantOf(ctx context.Context) *roster.Tenant {
+	t, _ := ctx.Value(tenantKey).(*roster.Tenant)
+	return t
+}
+
+// authenticate admits requests that carry a live token, as
+// "Authorization: Bearer <secret>" or as HTTP Basic with the tenant's name as the
+// user name and the secret as the password, and puts the token's tenant in the
+// context. Failures answer 401 with a detail an IdP admin can act on.
+func (s *Server) authenticate(h http.HandlerFunc) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		t, err := s.tenantFor(r)
+		if err != nil {
+			s.writeError(w, r, err)
+			return
+		}
+		httpx.SetTenant(r.Context(), t.ID)
+		h(w, r.WithContext(context.WithValue(r.Context(), tenantKey, t)))
+	})
+}
+
+// tenantFor finds the tenant of the request's credential.
+func (s *Server) tenantFor(r *http.Request) (*roster.Tenant, error) {
+	secret, user, err := credential(r)
+	if err != nil {
+		return nil, err
+	}
+	tok, err := s.token(r.Context(), secret)
+	if err != nil {
+		return nil, err
+	}
+	t, err := s.store.Tenant(r.Context(), tok.TenantID)
+	if err != nil {
+		return nil, err
+	}
+	if user != "" && user != t.Name && user != t.ID {
+		return nil, roster.Errorf(roster.EUNAUTHORIZED, "the user name does not name the tenant of this token: use the tenant name as the user name and the token as the password")
+	}
+	s.mu.Lock()
+	s.used[tok.ID] = s.clock()
+	s.mu.Unlock()
+	return t, nil
+}
+
+// credential reads the secret (and, for Basic, the user name) from the request.
+func credential(r *http.Request) (secret, user string, err error) {
+	h := r.Header.Get("Authorization")
+	if h == "" {
+		return "", "", roster.Errorf(roster.EUNAUTHORIZED, "no credential: send the secret token as \"Authorization: Bearer <token>\"")
+	}
+	if user, pass, ok := r.BasicAuth(); ok {
+		return pass, user, nil
+	}
+	scheme, rest, _ := strings.Cut(h, " ")
+	if !strings.EqualFold(scheme, "Bearer") {
+		return "", "", roster.Errorf(roster.EUNAUTHORIZED, "unsupported authorization scheme %q: use Bearer with the secret token", scheme)
+	}
+	if rest != strings.TrimSpace(rest) || strings.ContainsAny(strings.TrimSpace(rest), " \t\r\n") {
+		return "", "", roster.Errorf(roster.EUNAUTHORIZED, "the token has surrounding or embedded whitespace: paste the secret token again without spaces or line breaks")
+	}
+	if rest == "" {
+		return "", "", roster.Errorf(roster.EUNAUTHORIZED, "empty bearer token: paste the secret token into the Secret Token field")
+	}
+	return rest, "", nil
+}
+
+// token finds the live token whose secret is secret.
+func (s *Server) token(ctx context.Context, secret string) (*roster.Token, error) {
+	prefix := roster.TokenPrefix(secret)
+	if prefix == "" {
+		return nil, roster.Errorf(roster.EUNAUTHORIZED, "unknown token: it is not a Roster secret token (they start with \"rst_\"); copy the token again")
+	}
+	toks, err := s.store.TokensByPrefix(ctx, prefix)
+	if err != nil {
+		return nil, err
+	}
+	for _, t := range toks {
+		if !t.Matches(secret) {
+			continue
+		}
+		if !t.Revoked.IsZero() {
+			return nil, roster.Errorf(roster.EUNAUTHORIZED, "the token %s… was revoked: create a new token and paste it into the IdP", t.Prefix)
+		}
+		if !t.Expires.IsZero() && !s.clock().Before(t.Expires) {
+			return nil, roster.Errorf(roster.EUNAUTHORIZED, "the token %s… expired at %s: create a new token", t.Prefix, t.Expires.UTC().Format("2006-01-02 15:04 MST"))
+		}
+		return t, nil
+	}
+	return nil, roster.Errorf(roster.EUNAUTHORIZED, "unknown token: no tenant has this secret token; copy it again or create a new one")
+}

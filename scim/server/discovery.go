@@ -1,0 +1,126 @@
+package server
+
+import (
+	"net/http"
+
+	"github.com/rosterhq/roster"
+	"github.com/rosterhq/roster/scim/schema"
+)
+
+// handleServiceProviderConfig describes what this server supports (RFC 7643 §5),
+// honestly: clients such as Entra ID read it to decide what to send.
+func (s *Server) handleServiceProviderConfig(w http.ResponseWriter, r *http.Request) {
+	base := s.baseURL(r)
+	s.writeJSON(w, http.StatusOK, map[string]any{
+		"schemas":          []string{schema.ServiceProviderConfigURN},
+		"documentationUri": "https://github.com/rosterhq/roster#readme",
+		"patch":            map[string]any{"supported": true},
+		"bulk":             map[string]any{"supported": false, "maxOperations": 0, "maxPayloadSize": 0},
+		"filter":           map[string]any{"supported": true, "maxResults": s.opts.MaxCount},
+		"changePassword":   map[string]any{"supported": false},
+		"sort":             map[string]any{"supported": true},
+		"etag":             map[string]any{"supported": true},
+		"authenticationSchemes": []any{
+			map[string]any{
+				"type": "oauthbearertoken", "name": "Bearer token", "primary": true,
+				"description": "A secret token issued by Roster for one tenant, sent as \"Authorization: Bearer <token>\".",
+			},
+			map[string]any{
+				"type": "httpbasic", "name": "HTTP Basic",
+				"description": "The tenant's name as the user name and a secret token as the password.",
+			},
+		},
+		"meta": map[string]any{"resourceType": "ServiceProviderConfig", "location": base + "/ServiceProviderConfig"},
+	})
+}
+
+func (s *Server) handleSchemaList(w http.ResponseWriter, r *http.Request) {
+	base := s.baseURL(r)
+	var docs []map[string]any
+	for _, sc := range s.registry.Schemas() {
+		docs = append(docs, s.schemaDoc(sc, base))
+	}
+	s.writeList(w, roster.Query{StartIndex: 1}, len(docs), docs)
+}
+
+func (s *Server) handleSchemaGet(w http.ResponseWriter, r *http.Request) {
+	sc, ok := s.registry.Schema(r.PathValue("id"))
+	if !ok {
+		s.writeError(w, r, roster.Errorf(roster.ENOTFOUND, "no schema %q", r.PathValue("id")))
+		return
+	}
+	s.writeJSON(w, http.StatusOK, s.schemaDoc(sc, s.baseURL(r)))
+}
+
+func (s *Server) schemaDoc(sc *schema.Schema, base string) map[string]any {
+	d := s.registry.SchemaDoc(sc)
+	d["meta"] = map[string]any{"resourceType": "Schema", "location": base + "/Schemas/" + sc.ID}
+	return d
+}
+
+func (s *Server) handleResourceTypeList(w http.ResponseWriter, r *http.Request) {
+	base := s.baseURL(r)
+	var docs []map[string]any
+	for _, rt := range s.registry.ResourceTypes() {
+		docs = append(docs, s.resourceTypeDoc(rt, base))
+	}
+	s.writeList(w, roster.Query{StartIndex: 1}, len(docs), docs)
+}
+
+func (s *Server) handleResourceTypeGet(w http.ResponseWriter, r *http.Request) {
+	rt, ok := s.registry.ResourceType(r.PathValue("id"))
+	if !ok {
+		s.writeError(w, r, roster.Errorf(roster.ENOTFOUND, "no resource type %q", r.PathValue("id")))
+		return
+	}
+	s.writeJSON(w, http.StatusOK, s.resourceTypeDoc(rt, s.baseURL(r)))
+}
+
+func (s *Server) resourceTypeDoc(rt *schema.ResourceType, base string) map[string]any {
+	d := s.registry.ResourceTypeDoc(rt)
+	d["meta"] = map[string]any{"resourceType": "ResourceType", "location": base + "/ResourceTypes/" + rt.ID}
+	return d
+}
+
+// handleRootSearch searches users and groups together (RFC 7644 §3.4.3): the
+// users come first, then the groups, paged as one list.
+func (s *Server) handleRootSearch(w http.ResponseWriter, r *http.Request) {
+	t := tenantOf(r.Context())
+	p, err := s.bodyParams(r)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	uq, err := s.query(userType, p)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	gq, err := s.query(groupType, p)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	base := s.baseURL(r)
+	users, utotal, err := s.store.Users(r.Context(), t.ID, uq)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	var docs []map[string]any
+	for _, u := range users {
+		docs = append(docs, s.project(userType, userDoc(u, base), p))
+	}
+	// The groups' page starts where the users ran out.
+	gq.StartIndex = max(1, uq.StartIndex-utotal)
+	gq.Count = uq.Count - len(users)
+	groups, gtotal, err := s.store.Groups(r.Context(), t.ID, gq)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	for _, g := range groups {
+		docs = append(docs, s.project(groupType, groupDoc(g, base, !gq.WithoutMembers), p))
+	}
+	s.writeList(w, uq, utotal+gtotal, docs)
+}

@@ -1,0 +1,234 @@
+package server
+
+import (
+	"net/http"
+
+	"github.com/rosterhq/roster"
+	"github.com/rosterhq/roster/scim/patch"
+	"github.com/rosterhq/roster/scim/schema"
+)
+
+func (s *Server) handleGroupCreate(w http.ResponseWriter, r *http.Request) {
+	t := tenantOf(r.Context())
+	p, err := s.queryParams(r.URL.Query())
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	var in map[string]any
+	if err := s.decode(r, &in); err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	doc, err := s.registry.Normalize(groupType, in, nil, schema.Options{Mode: schema.Create})
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	g := groupFrom("", doc)
+	if err := s.store.CreateGroup(r.Context(), t.ID, g); err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	base := s.baseURL(r)
+	s.writeResource(w, http.StatusCreated, s.project(groupType, groupDoc(g, base, wantsMembers(p)), p), g.Version, base+"/Groups/"+g.ID)
+}
+
+func (s *Server) handleGroupGet(w http.ResponseWriter, r *http.Request) {
+	t := tenantOf(r.Context())
+	p, err := s.queryParams(r.URL.Query())
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	members := wantsMembers(p)
+	g, err := s.store.Group(r.Context(), t.ID, r.PathValue("id"), !members)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	if notModified(r, g.Version) {
+		w.Header().Set("ETag", etag(g.Version))
+		w.WriteHeader(http.StatusNotModified)
+		return
+	}
+	s.writeResource(w, http.StatusOK, s.project(groupType, groupDoc(g, s.baseURL(r), members), p), g.Version, "")
+}
+
+func (s *Server) handleGroupList(w http.ResponseWriter, r *http.Request) {
+	p, err := s.queryParams(r.URL.Query())
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	s.listGroups(w, r, p)
+}
+
+func (s *Server) handleGroupSearch(w http.ResponseWriter, r *http.Request) {
+	p, err := s.bodyParams(r)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	s.listGroups(w, r, p)
+}
+
+// listGroups answers a list or search of groups.
+func (s *Server) listGroups(w http.ResponseWriter, r *http.Request, p listParams) {
+	t := tenantOf(r.Context())
+	q, err := s.query(groupType, p)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	groups, total, err := s.store.Groups(r.Context(), t.ID, q)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	base := s.baseURL(r)
+	docs := make([]map[string]any, len(groups))
+	for i, g := range groups {
+		docs[i] = s.project(groupType, groupDoc(g, base, !q.WithoutMembers), p)
+	}
+	s.writeList(w, q, total, docs)
+}
+
+func (s *Server) handleGroupReplace(w http.ResponseWriter, r *http.Request) {
+	t := tenantOf(r.Context())
+	p, err := s.queryParams(r.URL.Query())
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	var in map[string]any
+	if err := s.decode(r, &in); err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	old, err := s.store.Group(r.Context(), t.ID, r.PathValue("id"), true)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	version := ifMatch(r)
+	if version == 0 {
+		version = old.Version
+	}
+	doc, err := s.registry.Normalize(groupType, in, old.Doc, schema.Options{Mode: schema.Replace})
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	g := groupFrom(old.ID, doc)
+	if err := s.store.ReplaceGroup(r.Context(), t.ID, g, version); err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	s.writeResource(w, http.StatusOK, s.project(groupType, groupDoc(g, s.baseURL(r), wantsMembers(p)), p), g.Version, "")
+}
+
+// handleGroupPatch applies a PATCH to a group. Member operations never load the
+// member list: they become batches the store applies by id. The response is 204
+// unless the request asks for attributes (RFC 7644 §3.5.2).
+func (s *Server) handleGroupPatch(w http.ResponseWriter, r *http.Request) {
+	t := tenantOf(r.Context())
+	p, err := s.queryParams(r.URL.Query())
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	body, err := s.readBody(r)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	ops, err := patch.Decode(body, s.opts.MaxOperations)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	id := r.PathValue("id")
+	if err := s.patchGroup(r, t.ID, id, ops); err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	if len(p.Attributes) == 0 && len(p.Excluded) == 0 {
+		w.WriteHeader(http.StatusNoContent)
+		return
+	}
+	members := wantsMembers(p)
+	g, err := s.store.Group(r.Context(), t.ID, id, !members)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	s.writeResource(w, http.StatusOK, s.project(groupType, groupDoc(g, s.baseURL(r), members), p), g.Version, "")
+}
+
+// patchGroup splits member operations from the rest, applies the rest to the
+// stored document and writes both in one store call.
+func (s *Server) patchGroup(r *http.Request, tenantID, id string, ops []patch.Operation) error {
+	rest, values, err := patch.ExtractValues(ops, "members")
+	if err != nil {
+		return err
+	}
+	changes := memberChanges(values)
+	want := ifMatch(r)
+	if len(rest) == 0 {
+		return s.store.UpdateGroup(r.Context(), tenantID, &roster.Group{ID: id}, false, changes, want)
+	}
+	for try := 0; ; try++ {
+		old, err := s.store.Group(r.Context(), tenantID, id, true)
+		if err != nil {
+			return err
+		}
+		version := want
+		if version == 0 {
+			version = old.Version
+		}
+		doc, err := patch.Apply(old.Doc, rest, s.patchOptions(groupType))
+		if err != nil {
+			return err
+		}
+		doc, err = s.registry.Normalize(groupType, doc, old.Doc, schema.Options{Mode: schema.Patched})
+		if err != nil {
+			return err
+		}
+		g := groupFrom(id, doc)
+		err = s.store.UpdateGroup(r.Context(), tenantID, g, true, changes, version)
+		if want == 0 && try < patchRetries && roster.ErrorCode(err) == roster.EPRECONDITION {
+			continue
+		}
+		return err
+	}
+}
+
+// memberChanges turns PATCH value changes into store member changes.
+func memberChanges(values []patch.ValueChange) []roster.MemberChange {
+	out := make([]roster.MemberChange, 0, len(values))
+	for _, v := range values {
+		var op roster.MemberOp
+		switch v.Kind {
+		case patch.AddValues:
+			op = roster.MembersAdd
+		case patch.RemoveValues:
+			op = roster.MembersRemove
+		case patch.ReplaceValues:
+			op = roster.MembersReplace
+		case patch.RemoveAllValues:
+			op = roster.MembersRemoveAll
+		}
+		out = append(out, roster.MemberChange{Op: op, IDs: v.Values})
+	}
+	return out
+}
+
+func (s *Server) handleGroupDelete(w http.ResponseWriter, r *http.Request) {
+	t := tenantOf(r.Context())
+	if err := s.store.DeleteGroup(r.Context(), t.ID, r.PathValue("id"), ifMatch(r)); err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	w.WriteHeader(http.StatusNoContent)
+}

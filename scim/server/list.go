@@ -1,0 +1,223 @@
+package server
+
+import (
+	"encoding/json"
+	"errors"
+	"io"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+
+	"github.com/rosterhq/roster"
+	"github.com/rosterhq/roster/scim/filter"
+	"github.com/rosterhq/roster/scim/schema"
+)
+
+// listParams are the query parameters of a list or search request (RFC 7644 §3.4.2).
+type listParams struct {
+	Filter     string
+	SortBy     string
+	SortOrder  string
+	StartIndex int
+	Count      int
+	Attributes []string
+	Excluded   []string
+}
+
+// searchRequest is the body of POST .search (RFC 7644 §3.4.3).
+type searchRequest struct {
+	Schemas            []string `json:"schemas"`
+	Attributes         []string `json:"attributes"`
+	ExcludedAttributes []string `json:"excludedAttributes"`
+	Filter             string   `json:"filter"`
+	SortBy             string   `json:"sortBy"`
+	SortOrder          string   `json:"sortOrder"`
+	StartIndex         *int     `json:"startIndex"`
+	Count              *int     `json:"count"`
+}
+
+// listResponse is the RFC 7644 §3.4.2 ListResponse.
+type listResponse struct {
+	Schemas      []string `json:"schemas"`
+	TotalResults int      `json:"totalResults"`
+	StartIndex   int      `json:"startIndex"`
+	ItemsPerPage int      `json:"itemsPerPage"`
+	Resources    []any    `json:"Resources"`
+}
+
+// queryParams reads list parameters from the URL query. Unknown parameters (such as
+// Entra's aadOptscim062020 feature flag) are ignored. Names are case-insensitive.
+func (s *Server) queryParams(q url.Values) (listParams, error) {
+	p := listParams{StartIndex: 1, Count: -1}
+	for k, vs := range q {
+		if len(vs) == 0 {
+			continue
+		}
+		v := vs[0]
+		var err error
+		switch strings.ToLower(k) {
+		case "filter":
+			p.Filter = v
+		case "sortby":
+			p.SortBy = v
+		case "sortorder":
+			p.SortOrder = v
+		case "startindex":
+			p.StartIndex, err = intParam(k, v)
+		case "count":
+			p.Count, err = intParam(k, v)
+		case "attributes":
+			p.Attributes = attrList(v)
+		case "excludedattributes":
+			p.Excluded = attrList(v)
+		}
+		if err != nil {
+			return p, err
+		}
+	}
+	return p, nil
+}
+
+// bodyParams reads list parameters from a .search body.
+func (s *Server) bodyParams(r *http.Request) (listParams, error) {
+	var req searchRequest
+	if err := s.decode(r, &req); err != nil {
+		return listParams{}, err
+	}
+	p := listParams{
+		Filter: req.Filter, SortBy: req.SortBy, SortOrder: req.SortOrder,
+		Attributes: req.Attributes, Excluded: req.ExcludedAttributes,
+		StartIndex: 1, Count: -1,
+	}
+	if req.StartIndex != nil {
+		p.StartIndex = *req.StartIndex
+	}
+	if req.Count != nil {
+		p.Count = *req.Count
+	}
+	return p, nil
+}
+
+func intParam(name, v string) (int, error) {
+	n, err := strconv.Atoi(strings.TrimSpace(v))
+	if err != nil {
+		return 0, roster.Errorf(roster.EINVALID, "%s must be an integer, got %q", name, v)
+	}
+	return n, nil
+}
+
+// attrList splits a comma-separated attributes parameter.
+func attrList(v string) []string {
+	var out []string
+	for _, a := range strings.Split(v, ",") {
+		if a = strings.TrimSpace(a); a != "" {
+			out = append(out, a)
+		}
+	}
+	return out
+}
+
+// query turns list parameters into a store query for resourceType.
+func (s *Server) query(resourceType string, p listParams) (roster.Query, error) {
+	q := roster.Query{StartIndex: p.StartIndex, Count: p.Count, Resolve: s.resolver(resourceType)}
+	if q.StartIndex < 1 {
+		q.StartIndex = 1
+	}
+	switch {
+	case q.Count < 0:
+		q.Count = s.opts.DefaultCount
+	case q.Count > s.opts.MaxCount:
+		q.Count = s.opts.MaxCount
+	}
+	if p.Filter != "" {
+		if len(p.Filter) > s.opts.MaxFilterLength {
+			return q, roster.Errorf(roster.EINVALIDFILTER, "filter longer than %d bytes", s.opts.MaxFilterLength)
+		}
+		f, err := filter.Parse(p.Filter)
+		if err != nil {
+			return q, err
+		}
+		q.Filter = f
+	}
+	if p.SortBy != "" {
+		a, err := filter.ParseAttrPath(p.SortBy)
+		if err != nil {
+			return q, roster.Errorf(roster.EINVALID, "sortBy: %s", err.Error())
+		}
+		q.SortBy = a
+	}
+	switch strings.ToLower(p.SortOrder) {
+	case "", "ascending":
+	case "descending":
+		q.SortDesc = true
+	default:
+		return q, roster.Errorf(roster.EINVALID, "sortOrder must be \"ascending\" or \"descending\", got %q", p.SortOrder)
+	}
+	q.WithoutMembers = resourceType == groupType && !wantsMembers(p)
+	return q, nil
+}
+
+// wantsMembers reports whether a projection includes group members.
+func wantsMembers(p listParams) bool {
+	for _, a := range p.Excluded {
+		if isMembers(a) {
+			return false
+		}
+	}
+	if len(p.Attributes) == 0 {
+		return true
+	}
+	for _, a := range p.Attributes {
+		if isMembers(a) {
+			return true
+		}
+	}
+	return false
+}
+
+func isMembers(a string) bool {
+	ap, err := filter.ParseAttrPath(a)
+	if err != nil {
+		return false
+	}
+	return strings.EqualFold(ap.Name, "members") && (ap.URN == "" || strings.EqualFold(ap.URN, schema.GroupURN))
+}
+
+// writeList writes one page of resources as a ListResponse.
+func (s *Server) writeList(w http.ResponseWriter, q roster.Query, total int, docs []map[string]any) {
+	res := listResponse{
+		Schemas:      []string{schema.ListResponseURN},
+		TotalResults: total,
+		StartIndex:   q.StartIndex,
+		ItemsPerPage: len(docs),
+		Resources:    make([]any, len(docs)),
+	}
+	for i, d := range docs {
+		res.Resources[i] = d
+	}
+	s.writeJSON(w, http.StatusOK, res)
+}
+
+// decode reads a JSON request body of at most MaxBodyBytes into v.
+func (s *Server) decode(r *http.Request, v any) error {
+	body := http.MaxBytesReader(nil, r.Body, s.opts.MaxBodyBytes)
+	dec := json.NewDecoder(body)
+	dec.UseNumber()
+	if err := dec.Decode(v); err != nil {
+		var mbe *http.MaxBytesError
+		if errors.As(err, &mbe) {
+			return err
+		}
+		return roster.Errorf(roster.EINVALIDSYNTAX, "the body is not valid JSON: %s", err.Error())
+	}
+	if dec.More() {
+		return roster.Errorf(roster.EINVALIDSYNTAX, "the body holds more than one JSON value")
+	}
+	return nil
+}
+
+// readBody reads a request body of at most MaxBodyBytes.
+func (s *Server) readBody(r *http.Request) ([]byte, error) {
+	return io.ReadAll(http.MaxBytesReader(nil, r.Body, s.opts.MaxBodyBytes))
+}

@@ -1,0 +1,231 @@
+// Package server is Roster's SCIM 2.0 HTTP API (RFC 7644): Users, Groups,
+// searches and the discovery endpoints, for any number of tenants, each chosen by
+// the credential a request presents.
+//
+// Handlers are straight lines: the auth middleware puts the tenant in the
+// context; a handler reads the path and query, decodes a bounded body, validates
+// it through the scim/* packages, calls the store and writes one response. Every
+// failure is written by writeError, which maps roster error codes to statuses.
+package server
+
+import (
+	"context"
+	"encoding/json"
+	"log/slog"
+	"net/http"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/rosterhq/roster"
+	"github.com/rosterhq/roster/scim/schema"
+)
+
+// Options configure a Server. Zero values take the defaults below.
+type Options struct {
+	// BaseURL is the public URL of the SCIM root, e.g. "https://id.example.com/scim/v2".
+	// Empty: derived from each request's Host (and X-Forwarded-Proto).
+	BaseURL string
+	// MaxBodyBytes bounds request bodies (default 1 MiB).
+	MaxBodyBytes int64
+	// MaxOperations bounds the operations of one PATCH (default 1000).
+	MaxOperations int
+	// DefaultCount and MaxCount are the page sizes of list responses (default 100, 1000).
+	DefaultCount, MaxCount int
+	// MaxFilterLength bounds the text of a filter (default 4096 bytes).
+	MaxFilterLength int
+	Logger          *slog.Logger
+	Clock           roster.Clock
+}
+
+// Server serves the SCIM API of every tenant in one store.
+type Server struct {
+	store    roster.Store
+	registry *schema.Registry
+	log      *slog.Logger
+	clock    roster.Clock
+	opts     Options
+
+	// used collects when tokens were last used; Flush writes it in one batch.
+	mu   sync.Mutex
+	used map[string]time.Time
+}
+
+// New returns a Server over store.
+func New(store roster.Store, opts Options) *Server {
+	if opts.MaxBodyBytes <= 0 {
+		opts.MaxBodyBytes = 1 << 20
+	}
+	if opts.MaxOperations <= 0 {
+		opts.MaxOperations = 1000
+	}
+	if opts.DefaultCount <= 0 {
+		opts.DefaultCount = 100
+	}
+	if opts.MaxCount <= 0 {
+		opts.MaxCount = 1000
+	}
+	if opts.MaxFilterLength <= 0 {
+		opts.MaxFilterLength = 4096
+	}
+	if opts.Logger == nil {
+		opts.Logger = slog.New(slog.DiscardHandler)
+	}
+	if opts.Clock == nil {
+		opts.Clock = time.Now
+	}
+	return &Server{
+		store:    store,
+		registry: schema.New(),
+		log:      opts.Logger,
+		clock:    opts.Clock,
+		opts:     opts,
+		used:     map[string]time.Time{},
+	}
+}
+
+// Handler returns the SCIM API; mount it under /scim/v2/ with the prefix stripped.
+func (s *Server) Handler() http.Handler {
+	mux := http.NewServeMux()
+	s.routes(mux)
+	return mux
+}
+
+// routes lists every route of the SCIM API.
+func (s *Server) routes(mux *http.ServeMux) {
+	auth := s.authenticate
+	mux.Handle("GET /ServiceProviderConfig", auth(s.handleServiceProviderConfig))
+	mux.Handle("GET /Schemas", auth(s.handleSchemaList))
+	mux.Handle("GET /Schemas/{id}", auth(s.handleSchemaGet))
+	mux.Handle("GET /ResourceTypes", auth(s.handleResourceTypeList))
+	mux.Handle("GET /ResourceTypes/{id}", auth(s.handleResourceTypeGet))
+
+	mux.Handle("POST /Users", auth(s.handleUserCreate))
+	mux.Handle("GET /Users", auth(s.handleUserList))
+	mux.Handle("POST /Users/.search", auth(s.handleUserSearch))
+	mux.Handle("GET /Users/{id}", auth(s.handleUserGet))
+	mux.Handle("PUT /Users/{id}", auth(s.handleUserReplace))
+	mux.Handle("PATCH /Users/{id}", auth(s.handleUserPatch))
+	mux.Handle("DELETE /Users/{id}", auth(s.handleUserDelete))
+
+	mux.Handle("POST /Groups", auth(s.handleGroupCreate))
+	mux.Handle("GET /Groups", auth(s.handleGroupList))
+	mux.Handle("POST /Groups/.search", auth(s.handleGroupSearch))
+	mux.Handle("GET /Groups/{id}", auth(s.handleGroupGet))
+	mux.Handle("PUT /Groups/{id}", auth(s.handleGroupReplace))
+	mux.Handle("PATCH /Groups/{id}", auth(s.handleGroupPatch))
+	mux.Handle("DELETE /Groups/{id}", auth(s.handleGroupDelete))
+
+	mux.Handle("POST /.search", auth(s.handleRootSearch))
+	mux.Handle("/", auth(s.handleNotFound))
+}
+
+// Run flushes token usage every interval until ctx ends, then once more.
+func (s *Server) Run(ctx context.Context, interval time.Duration) {
+	t := time.NewTicker(interval)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			logError(s.log, "flush token usage", s.Flush(context.WithoutCancel(ctx)))
+			return
+		case <-t.C:
+			logError(s.log, "flush token usage", s.Flush(ctx))
+		}
+	}
+}
+
+// Flush writes the collected token usage times to the store.
+func (s *Server) Flush(ctx context.Context) error {
+	s.mu.Lock()
+	used := s.used
+	s.used = map[string]time.Time{}
+	s.mu.Unlock()
+	if len(used) == 0 {
+		return nil
+	}
+	return s.store.TouchTokens(ctx, used)
+}
+
+func (s *Server) handleNotFound(w http.ResponseWriter, r *http.Request) {
+	s.writeError(w, r, roster.Errorf(roster.ENOTFOUND, "no SCIM endpoint %s %s", r.Method, r.URL.Path))
+}
+
+// contentType is the media type of every SCIM response (RFC 7644 §3.1).
+const contentType = "application/scim+json"
+
+// writeJSON writes v as the response body with status.
+func (s *Server) writeJSON(w http.ResponseWriter, status int, v any) {
+	b, err := json.Marshal(v)
+	if err != nil {
+		s.log.Error("encode response", "err", err)
+		status = http.StatusInternalServerError
+		b = []byte(`{"schemas":["` + schema.ErrorURN + `"],"status":"500","detail":"internal error"}`)
+	}
+	h := w.Header()
+	h.Set("Content-Type", contentType)
+	h.Set("Content-Length", strconv.Itoa(len(b)))
+	w.WriteHeader(status)
+	w.Write(b)
+}
+
+// writeResource writes a resource document with its ETag (and Location on 201).
+func (s *Server) writeResource(w http.ResponseWriter, status int, doc map[string]any, version int64, location string) {
+	w.Header().Set("ETag", etag(version))
+	if status == http.StatusCreated {
+		w.Header().Set("Location", location)
+	}
+	s.writeJSON(w, status, doc)
+}
+
+// etag renders a version as a weak entity tag (RFC 7644 §3.14).
+func etag(version int64) string {
+	return `W/"` + strconv.FormatInt(version, 10) + `"`
+}
+
+// ifMatch returns the version an If-Match header requires: 0 when there is none
+// (or "*"), -1 when it names no version Roster could have issued, so that the
+// store answers EPRECONDITION.
+func ifMatch(r *http.Request) int64 {
+	h := strings.TrimSpace(r.Header.Get("If-Match"))
+	if h == "" || h == "*" {
+		return 0
+	}
+	v, ok := parseETag(h)
+	if !ok {
+		return -1
+	}
+	return v
+}
+
+// notModified reports whether If-None-Match names the current version.
+func notModified(r *http.Request, version int64) bool {
+	h := r.Header.Get("If-None-Match")
+	if h == "" {
+		return false
+	}
+	for _, t := range strings.Split(h, ",") {
+		t = strings.TrimSpace(t)
+		if t == "*" {
+			return true
+		}
+		if v, ok := parseETag(t); ok && v == version {
+			return true
+		}
+	}
+	return false
+}
+
+// parseETag reads W/"n" or "n".
+func parseETag(t string) (int64, bool) {
+	t = strings.TrimPrefix(t, "W/")
+	if len(t) < 2 || t[0] != '"' || t[len(t)-1] != '"' {
+		return 0, false
+	}
+	v, err := strconv.ParseInt(t[1:len(t)-1], 10, 64)
+	if err != nil || v <= 0 {
+		return 0, false
+	}
+	return v, true
+}

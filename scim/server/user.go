@@ -1,0 +1,201 @@
+package server
+
+import (
+	"net/http"
+
+	"github.com/rosterhq/roster"
+	"github.com/rosterhq/roster/scim/patch"
+	"github.com/rosterhq/roster/scim/schema"
+)
+
+// patchRetries bounds how often a PATCH without If-Match is re-applied when a
+// concurrent write changed the resource between read and write.
+const patchRetries = 5
+
+func (s *Server) handleUserCreate(w http.ResponseWriter, r *http.Request) {
+	t := tenantOf(r.Context())
+	p, err := s.queryParams(r.URL.Query())
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	var in map[string]any
+	if err := s.decode(r, &in); err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	doc, err := s.registry.Normalize(userType, in, nil, schema.Options{Mode: schema.Create})
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	u := userFrom("", doc)
+	if err := s.store.CreateUser(r.Context(), t.ID, u); err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	base := s.baseURL(r)
+	s.writeResource(w, http.StatusCreated, s.project(userType, userDoc(u, base), p), u.Version, base+"/Users/"+u.ID)
+}
+
+func (s *Server) handleUserGet(w http.ResponseWriter, r *http.Request) {
+	t := tenantOf(r.Context())
+	p, err := s.queryParams(r.URL.Query())
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	u, err := s.store.User(r.Context(), t.ID, r.PathValue("id"))
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	if notModified(r, u.Version) {
+		w.Header().Set("ETag", etag(u.Version))
+		w.WriteHeader(http.StatusNotModified)
+		return
+	}
+	s.writeResource(w, http.StatusOK, s.project(userType, userDoc(u, s.baseURL(r)), p), u.Version, "")
+}
+
+func (s *Server) handleUserList(w http.ResponseWriter, r *http.Request) {
+	p, err := s.queryParams(r.URL.Query())
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	s.listUsers(w, r, p)
+}
+
+func (s *Server) handleUserSearch(w http.ResponseWriter, r *http.Request) {
+	p, err := s.bodyParams(r)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	s.listUsers(w, r, p)
+}
+
+// listUsers answers a list or search of users.
+func (s *Server) listUsers(w http.ResponseWriter, r *http.Request, p listParams) {
+	t := tenantOf(r.Context())
+	q, err := s.query(userType, p)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	users, total, err := s.store.Users(r.Context(), t.ID, q)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	base := s.baseURL(r)
+	docs := make([]map[string]any, len(users))
+	for i, u := range users {
+		docs[i] = s.project(userType, userDoc(u, base), p)
+	}
+	s.writeList(w, q, total, docs)
+}
+
+func (s *Server) handleUserReplace(w http.ResponseWriter, r *http.Request) {
+	t := tenantOf(r.Context())
+	p, err := s.queryParams(r.URL.Query())
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	var in map[string]any
+	if err := s.decode(r, &in); err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	old, err := s.store.User(r.Context(), t.ID, r.PathValue("id"))
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	version := ifMatch(r)
+	if version == 0 {
+		version = old.Version
+	}
+	doc, err := s.registry.Normalize(userType, in, old.Doc, schema.Options{Mode: schema.Replace})
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	u := userFrom(old.ID, doc)
+	if err := s.store.ReplaceUser(r.Context(), t.ID, u, version); err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	s.writeResource(w, http.StatusOK, s.project(userType, userDoc(u, s.baseURL(r)), p), u.Version, "")
+}
+
+func (s *Server) handleUserPatch(w http.ResponseWriter, r *http.Request) {
+	t := tenantOf(r.Context())
+	p, err := s.queryParams(r.URL.Query())
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	body, err := s.readBody(r)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	ops, err := patch.Decode(body, s.opts.MaxOperations)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	u, err := s.patchUser(r, t.ID, r.PathValue("id"), ops)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	s.writeResource(w, http.StatusOK, s.project(userType, userDoc(u, s.baseURL(r)), p), u.Version, "")
+}
+
+// patchUser applies ops to the stored user and writes the result, re-reading and
+// re-applying when a concurrent write intervened and the client sent no If-Match.
+func (s *Server) patchUser(r *http.Request, tenantID, id string, ops []patch.Operation) (*roster.User, error) {
+	want := ifMatch(r)
+	for try := 0; ; try++ {
+		old, err := s.store.User(r.Context(), tenantID, id)
+		if err != nil {
+			return nil, err
+		}
+		version := want
+		if version == 0 {
+			version = old.Version
+		}
+		doc, err := patch.Apply(old.Doc, ops, s.patchOptions(userType))
+		if err != nil {
+			return nil, err
+		}
+		doc, err = s.registry.Normalize(userType, doc, old.Doc, schema.Options{Mode: schema.Patched})
+		if err != nil {
+			return nil, err
+		}
+		u := userFrom(old.ID, doc)
+		err = s.store.ReplaceUser(r.Context(), tenantID, u, version)
+		if want == 0 && try < patchRetries && roster.ErrorCode(err) == roster.EPRECONDITION {
+			continue
+		}
+		return u, err
+	}
+}
+
+func (s *Server) handleUserDelete(w http.ResponseWriter, r *http.Request) {
+	t := tenantOf(r.Context())
+	if err := s.store.DeleteUser(r.Context(), t.ID, r.PathValue("id"), ifMatch(r)); err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	w.WriteHeader(http.StatusNoContent)
+}
+
+// project applies the request's attributes and excludedAttributes to a document.
+func (s *Server) project(resourceType string, doc map[string]any, p listParams) map[string]any {
+	return s.registry.Project(resourceType, doc, p.Attributes, p.Excluded)
+}
