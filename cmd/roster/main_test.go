@@ -1,0 +1,227 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"io"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/rosterhq/roster"
+	"github.com/rosterhq/roster/store/sqlite"
+)
+
+// watcher collects a command's output and tells waiters about each write.
+type watcher struct {
+	mu      sync.Mutex
+	buf     bytes.Buffer
+	changed chan struct{}
+}
+
+func newWatcher() *watcher { return &watcher{changed: make(chan struct{}, 1)} }
+
+func (w *watcher) Write(p []byte) (int, error) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	w.buf.Write(p)
+	select {
+	case w.changed <- struct{}{}:
+	default:
+	}
+	return len(p), nil
+}
+
+func (w *watcher) String() string {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return w.buf.String()
+}
+
+// waitFor returns the rest of the first line of output that follows marker.
+func (w *watcher) waitFor(t *testing.T, marker string) string {
+	t.Helper()
+	timeout := time.After(30 * time.Second)
+	for {
+		s := w.String()
+		if _, after, ok := strings.Cut(s, marker); ok {
+			if line, _, ok := strings.Cut(after, "\n"); ok {
+				return strings.TrimSpace(line)
+			}
+		}
+		select {
+		case <-w.changed:
+		case <-timeout:
+			t.Fatalf("no %q in output:\n%s", marker, s)
+		}
+	}
+}
+
+// testServer is "roster serve" running in-process on 127.0.0.1 over a temporary SQLite file.
+type testServer struct {
+	base  string // SCIM base URL
+	token string // the first tenant's token
+	db    string // the --db value
+	stop  func() // stops the server and waits for it
+}
+
+func startServer(t *testing.T) *testServer {
+	t.Helper()
+	db := "sqlite:" + filepath.Join(t.TempDir(), "roster.db")
+	ctx, cancel := context.WithCancel(context.Background())
+	stdout, stderr := newWatcher(), newWatcher()
+	done := make(chan error, 1)
+	env := map[string]string{"ROSTER_LOG_LEVEL": "warn"}
+	go func() {
+		done <- run(ctx, []string{"serve", "--addr", "127.0.0.1:0", "--db", db}, func(k string) string { return env[k] }, stdout, stderr)
+	}()
+	s := &testServer{db: db}
+	s.base = stderr.waitFor(t, "serving SCIM 2.0 at ")
+	s.token = stdout.waitFor(t, "Secret Token:")
+	var once sync.Once
+	s.stop = func() {
+		once.Do(func() {
+			cancel()
+			if err := <-done; err != nil {
+				t.Errorf("serve: %v\n%s", err, stderr.String())
+			}
+		})
+	}
+	t.Cleanup(s.stop)
+	return s
+}
+
+// response is a decoded HTTP response.
+type response struct {
+	status int
+	header http.Header
+	body   map[string]any
+	raw    string
+}
+
+// do sends a request with the server's token and decodes the JSON answer.
+func (s *testServer) do(t *testing.T, method, path, body string, header ...string) response {
+	t.Helper()
+	return s.doAs(t, "Bearer "+s.token, method, path, body, header...)
+}
+
+func (s *testServer) doAs(t *testing.T, auth, method, path, body string, header ...string) response {
+	t.Helper()
+	req, err := http.NewRequest(method, s.base+path, strings.NewReader(body))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if auth != "" {
+		req.Header.Set("Authorization", auth)
+	}
+	if body != "" {
+		req.Header.Set("Content-Type", "application/scim+json")
+	}
+	for i := 0; i+1 < len(header); i += 2 {
+		req.Header.Set(header[i], header[i+1])
+	}
+	res, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer res.Body.Close()
+	raw, err := io.ReadAll(res.Body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := response{status: res.StatusCode, header: res.Header, raw: string(raw)}
+	if len(raw) > 0 {
+		if err := json.Unmarshal(raw, &r.body); err != nil {
+			t.Fatalf("%s %s: body is not a JSON object: %v\n%s", method, path, err, raw)
+		}
+		if ct := res.Header.Get("Content-Type"); ct != "application/scim+json" {
+			t.Errorf("%s %s: Content-Type = %q, want application/scim+json", method, path, ct)
+		}
+	}
+	return r
+}
+
+// want fails the test unless the response has the status.
+func (r response) want(t *testing.T, status int) response {
+	t.Helper()
+	if r.status != status {
+		t.Fatalf("status = %d, want %d; body: %s", r.status, status, r.raw)
+	}
+	return r
+}
+
+// wantError checks a SCIM error response (RFC 7644 §3.12).
+func (r response) wantError(t *testing.T, status int, scimType string) response {
+	t.Helper()
+	r.want(t, status)
+	if got := str(r.body, "scimType"); got != scimType {
+		t.Errorf("scimType = %q, want %q; body: %s", got, scimType, r.raw)
+	}
+	if got := str(r.body, "status"); got != strconv.Itoa(status) {
+		t.Errorf("status field = %q, want %d", got, status)
+	}
+	if !strings.Contains(str(r.body, "detail"), "(request ") {
+		t.Errorf("detail %q does not name the request id", str(r.body, "detail"))
+	}
+	return r
+}
+
+// fixture reads testdata/entra/NAME with {{key}} placeholders replaced.
+func fixture(t *testing.T, name string, kv ...string) string {
+	t.Helper()
+	b, err := os.ReadFile(filepath.Join("testdata", "entra", name))
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := string(b)
+	for i := 0; i+1 < len(kv); i += 2 {
+		s = strings.ReplaceAll(s, "{{"+kv[i]+"}}", kv[i+1])
+	}
+	return s
+}
+
+// get walks a decoded JSON document: get(doc, "name", "familyName"), get(doc, "emails", 0, "value").
+func get(v any, path ...any) any {
+	for _, p := range path {
+		switch k := p.(type) {
+		case string:
+			m, _ := v.(map[string]any)
+			v = m[k]
+		case int:
+			a, _ := v.([]any)
+			if k >= len(a) {
+				return nil
+			}
+			v = a[k]
+		}
+	}
+	return v
+}
+
+func str(v any, path ...any) string {
+	s, _ := get(v, path...).(string)
+	return s
+}
+
+func q(s string) string { return strings.NewReplacer(" ", "%20", `"`, "%22", "[", "%5B", "]", "%5D").Replace(s) }
+
+// openStore opens the server's database beside it, as the CLI does.
+func (s *testServer) openStore(t *testing.T) roster.Store {
+	t.Helper()
+	_, loc, err := storeKind(s.db)
+	if err != nil {
+		t.Fatal(err)
+	}
+	st, err := sqlite.Open(context.Background(), loc, sqlite.Options{Clock: time.Now})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { st.Close() })
+	return st
+}

@@ -1,0 +1,133 @@
+package main
+
+import (
+	"strings"
+	"testing"
+)
+
+const userBody = `{"schemas":["urn:ietf:params:scim:schemas:core:2.0:User"],"userName":"grace@example.com","active":true}`
+
+// TestBadInput: every malformed request is a 4xx with a SCIM error body, and changes nothing.
+func TestBadInput(t *testing.T) {
+	s := startServer(t)
+	r := s.do(t, "POST", "/Users", userBody).want(t, 201)
+	id := str(r.body, "id")
+	version := str(r.body, "meta", "version")
+	big := `{"schemas":["urn:ietf:params:scim:schemas:core:2.0:User"],"userName":"` + strings.Repeat("x", 2<<20) + `"}`
+	tests := []struct {
+		name, method, path, body string
+		status                   int
+		scimType                 string
+	}{
+		{"not json", "POST", "/Users", `{"userName":`, 400, "invalidSyntax"},
+		{"array body", "POST", "/Users", `[]`, 400, "invalidSyntax"},
+		{"no userName", "POST", "/Users", `{"schemas":["urn:ietf:params:scim:schemas:core:2.0:User"]}`, 400, "invalidValue"},
+		{"wrong type", "POST", "/Users", `{"schemas":["urn:ietf:params:scim:schemas:core:2.0:User"],"userName":"z","active":"maybe"}`, 400, "invalidValue"},
+		{"too large", "POST", "/Users", big, 413, ""},
+		{"bad filter", "GET", "/Users?filter=" + q(`userName eq`), "", 400, "invalidFilter"},
+		{"unbalanced filter", "GET", "/Users?filter=" + q(`(userName eq "a"`), "", 400, "invalidFilter"},
+		{"bad startIndex", "GET", "/Users?startIndex=abc", "", 400, "invalidValue"},
+		{"bad sortOrder", "GET", "/Users?sortBy=userName&sortOrder=up", "", 400, "invalidValue"},
+		{"patch not json", "PATCH", "/Users/" + id, `{`, 400, "invalidSyntax"},
+		{"patch bad op", "PATCH", "/Users/" + id, `{"schemas":["urn:ietf:params:scim:api:messages:2.0:PatchOp"],"Operations":[{"op":"move","path":"userName","value":"a"}]}`, 400, "invalidSyntax"},
+		{"patch bad path", "PATCH", "/Users/" + id, `{"schemas":["urn:ietf:params:scim:api:messages:2.0:PatchOp"],"Operations":[{"op":"replace","path":"emails[type eq","value":"a"}]}`, 400, "invalidPath"},
+		{"patch remove without path", "PATCH", "/Users/" + id, `{"schemas":["urn:ietf:params:scim:api:messages:2.0:PatchOp"],"Operations":[{"op":"remove"}]}`, 400, "noTarget"},
+		{"patch readOnly id", "PATCH", "/Users/" + id, `{"schemas":["urn:ietf:params:scim:api:messages:2.0:PatchOp"],"Operations":[{"op":"replace","path":"id","value":"x"}]}`, 400, "mutability"},
+		{"patch atomic", "PATCH", "/Users/" + id, `{"schemas":["urn:ietf:params:scim:api:messages:2.0:PatchOp"],"Operations":[{"op":"replace","path":"displayName","value":"changed"},{"op":"replace","path":"active","value":"perhaps"}]}`, 400, "invalidValue"},
+		{"put stale", "PUT", "/Users/" + id, userBody, 412, ""},
+		{"unknown user", "GET", "/Users/nope", "", 404, ""},
+		{"unknown endpoint", "GET", "/Things", "", 404, ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var hdr []string
+			if tt.status == 412 {
+				hdr = []string{"If-Match", `W/"999"`}
+			}
+			s.do(t, tt.method, tt.path, tt.body, hdr...).wantError(t, tt.status, tt.scimType)
+		})
+	}
+	r = s.do(t, "GET", "/Users/"+id, "").want(t, 200)
+	if str(r.body, "meta", "version") != version || get(r.body, "displayName") != nil {
+		t.Fatalf("bad input changed the user: %s", r.raw)
+	}
+	r = s.do(t, "GET", "/Users", "").want(t, 200)
+	if get(r.body, "totalResults") != 1.0 {
+		t.Fatalf("bad input created users: %s", r.raw)
+	}
+}
+
+// TestVersions: meta.version is a weak ETag; If-Match guards writes, If-None-Match saves reads.
+func TestVersions(t *testing.T) {
+	s := startServer(t)
+	r := s.do(t, "POST", "/Users", userBody).want(t, 201)
+	id, v1 := str(r.body, "id"), r.header.Get("ETag")
+	if !strings.HasPrefix(v1, `W/"`) {
+		t.Fatalf("ETag %q is not weak", v1)
+	}
+	s.do(t, "GET", "/Users/"+id, "", "If-None-Match", v1).want(t, 304)
+	r = s.do(t, "PATCH", "/Users/"+id, `{"schemas":["urn:ietf:params:scim:api:messages:2.0:PatchOp"],"Operations":[{"op":"replace","path":"displayName","value":"Grace"}]}`, "If-Match", v1).want(t, 200)
+	v2 := r.header.Get("ETag")
+	if v2 == v1 {
+		t.Fatalf("version did not change: %s", v2)
+	}
+	s.do(t, "GET", "/Users/"+id, "", "If-None-Match", v1).want(t, 200)
+	s.do(t, "PUT", "/Users/"+id, userBody, "If-Match", v1).wantError(t, 412, "")
+	s.do(t, "DELETE", "/Users/"+id, "", "If-Match", v1).wantError(t, 412, "")
+	s.do(t, "PUT", "/Users/"+id, userBody, "If-Match", v2).want(t, 200)
+}
+
+// TestListing: paging, sorting and projection.
+func TestListing(t *testing.T) {
+	s := startServer(t)
+	for _, n := range []string{"carol", "alice", "bob", "dave", "erin"} {
+		s.do(t, "POST", "/Users", `{"schemas":["urn:ietf:params:scim:schemas:core:2.0:User"],"userName":"`+n+`","displayName":"`+strings.ToUpper(n)+`","emails":[{"value":"`+n+`@example.com","type":"work","primary":true}]}`).want(t, 201)
+	}
+	r := s.do(t, "GET", "/Users?sortBy=userName&startIndex=2&count=2&attributes=userName", "").want(t, 200)
+	if get(r.body, "totalResults") != 5.0 || get(r.body, "itemsPerPage") != 2.0 || get(r.body, "startIndex") != 2.0 {
+		t.Fatalf("page: %s", r.raw)
+	}
+	if str(r.body, "Resources", 0, "userName") != "bob" || str(r.body, "Resources", 1, "userName") != "carol" {
+		t.Fatalf("sorted page: %s", r.raw)
+	}
+	if get(r.body, "Resources", 0, "emails") != nil || str(r.body, "Resources", 0, "id") == "" {
+		t.Errorf("attributes=userName must keep id and drop emails: %s", r.raw)
+	}
+	r = s.do(t, "GET", "/Users?sortBy=userName&sortOrder=descending&count=1&excludedAttributes=emails", "").want(t, 200)
+	if str(r.body, "Resources", 0, "userName") != "erin" || get(r.body, "Resources", 0, "emails") != nil {
+		t.Fatalf("descending, excluded: %s", r.raw)
+	}
+	r = s.do(t, "POST", "/Users/.search", `{"schemas":["urn:ietf:params:scim:api:messages:2.0:SearchRequest"],"filter":"emails[type eq \"work\" and value sw \"d\"]","attributes":["displayName"]}`).want(t, 200)
+	if get(r.body, "totalResults") != 1.0 || str(r.body, "Resources", 0, "displayName") != "DAVE" {
+		t.Fatalf(".search: %s", r.raw)
+	}
+	r = s.do(t, "GET", "/Users?count=0", "").want(t, 200)
+	if get(r.body, "totalResults") != 5.0 || len(get(r.body, "Resources").([]any)) != 0 {
+		t.Fatalf("count=0: %s", r.raw)
+	}
+}
+
+// TestDiscovery: the discovery endpoints describe what the server does.
+func TestDiscovery(t *testing.T) {
+	s := startServer(t)
+	r := s.do(t, "GET", "/ServiceProviderConfig", "").want(t, 200)
+	if get(r.body, "patch", "supported") != true || get(r.body, "filter", "supported") != true || get(r.body, "bulk", "supported") != false {
+		t.Fatalf("ServiceProviderConfig: %s", r.raw)
+	}
+	r = s.do(t, "GET", "/Schemas", "").want(t, 200)
+	ids := map[string]bool{}
+	for _, sc := range get(r.body, "Resources").([]any) {
+		ids[str(sc, "id")] = true
+	}
+	for _, id := range []string{"urn:ietf:params:scim:schemas:core:2.0:User", "urn:ietf:params:scim:schemas:core:2.0:Group", "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User"} {
+		if !ids[id] {
+			t.Errorf("/Schemas lacks %s", id)
+		}
+		s.do(t, "GET", "/Schemas/"+id, "").want(t, 200)
+	}
+	r = s.do(t, "GET", "/ResourceTypes/User", "").want(t, 200)
+	if str(r.body, "endpoint") != "/Users" || str(r.body, "schemaExtensions", 0, "schema") != "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User" {
+		t.Fatalf("ResourceTypes/User: %s", r.raw)
+	}
+	s.do(t, "GET", "/ResourceTypes/Nope", "").wantError(t, 404, "")
+}
