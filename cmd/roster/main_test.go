@@ -209,7 +209,9 @@ func str(v any, path ...any) string {
 	return s
 }
 
-func q(s string) string { return strings.NewReplacer(" ", "%20", `"`, "%22", "[", "%5B", "]", "%5D").Replace(s) }
+func q(s string) string {
+	return strings.NewReplacer(" ", "%20", `"`, "%22", "[", "%5B", "]", "%5D").Replace(s)
+}
 
 // openStore opens the server's database beside it, as the CLI does.
 func (s *testServer) openStore(t *testing.T) roster.Store {
