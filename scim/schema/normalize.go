@@ -365,7 +365,7 @@ func (n *normalizer) attributes(out map[string]any, e *entry, slots []slot, prio
 		if err != nil {
 			return err
 		}
-		if ok {
+		if ok && !(a.Required && v == "") {
 			out[a.Name] = v
 			continue
 		}

@@ -206,7 +206,7 @@ func (n *normalizer) complex(p *path, custom bool, a *Attribute, m, prior map[st
 		if err != nil {
 			return nil, err
 		}
-		if ok {
+		if ok && !(s.Required && v == "") {
 			out[s.Name] = v
 			continue
 		}
