@@ -54,12 +54,11 @@ func Apply(doc map[string]any, ops []Operation, opts Options) (map[string]any, e
 	for k, v := range doc {
 		a.doc[k] = deepCopy(v)
 	}
-	a.resolver = func(p filter.AttrPath) (filter.Attr, bool) {
-		if opts.Attr == nil {
-			return filter.Attr{}, false
+	if opts.Attr != nil {
+		a.resolver = func(p filter.AttrPath) (filter.Attr, bool) {
+			at, ok := opts.Attr(p)
+			return filter.Attr{Type: at.Type, MultiValued: at.MultiValued, CaseExact: at.CaseExact}, ok
 		}
-		at, ok := opts.Attr(p)
-		return filter.Attr{Type: at.Type, MultiValued: at.MultiValued, CaseExact: at.CaseExact}, ok
 	}
 	for i, op := range ops {
 		a.op = i

@@ -18,9 +18,9 @@ import (
 var update = flag.Bool("update", false, "rewrite the golden files in testdata/want")
 
 const (
-	userURN       = "urn:ietf:params:scim:schemas:core:2.0:User"
-	groupURN      = "urn:ietf:params:scim:schemas:core:2.0:Group"
-	customURN     = "urn:ietf:params:scim:schemas:extension:2.0:CustomExtensionName"
+	userURN   = "urn:ietf:params:scim:schemas:core:2.0:User"
+	groupURN  = "urn:ietf:params:scim:schemas:core:2.0:Group"
+	customURN = "urn:ietf:params:scim:schemas:extension:2.0:CustomExtensionName"
 )
 
 // testSchema is a small registry: core User and Group, the enterprise

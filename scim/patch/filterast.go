@@ -1,6 +1,7 @@
 package patch
 
 import (
+	"encoding/json"
 	"strings"
 
 	"github.com/rosterhq/roster/scim/filter"
@@ -20,7 +21,7 @@ func eqTerms(f filter.Expr) (terms []eqTerm, ok bool) {
 		if e.Op != filter.Eq || e.Attr.URN != "" || e.Attr.Sub != "" {
 			return nil, false
 		}
-		return []eqTerm{{name: e.Attr.Name, value: e.Value}}, true
+		return []eqTerm{{name: e.Attr.Name, value: literal(e.Value)}}, true
 	case *filter.Logical:
 		if e.Op != filter.And {
 			return nil, false
@@ -44,11 +45,10 @@ func eqTerms(f filter.Expr) (terms []eqTerm, ok bool) {
 func eqValues(f filter.Expr) (ids []string, ok bool) {
 	switch e := f.(type) {
 	case *filter.Compare:
-		s, isString := e.Value.(string)
-		if e.Op != filter.Eq || !isString || e.Attr.URN != "" || e.Attr.Sub != "" || !strings.EqualFold(e.Attr.Name, "value") {
+		if e.Op != filter.Eq || e.Value.Kind != filter.KindString || e.Attr.URN != "" || e.Attr.Sub != "" || !strings.EqualFold(e.Attr.Name, "value") {
 			return nil, false
 		}
-		return []string{s}, true
+		return []string{e.Value.Text}, true
 	case *filter.Logical:
 		if e.Op != filter.Or {
 			return nil, false
@@ -64,4 +64,17 @@ func eqValues(f filter.Expr) (ids []string, ok bool) {
 		return append(left, right...), true
 	}
 	return nil, false
+}
+
+// literal returns a filter literal as a decoded JSON value.
+func literal(v filter.Value) any {
+	switch v.Kind {
+	case filter.KindString:
+		return v.Text
+	case filter.KindNumber:
+		return json.Number(v.Text)
+	case filter.KindBool:
+		return v.Bool
+	}
+	return nil
 }
