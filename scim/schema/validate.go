@@ -21,6 +21,9 @@ func checkSchema(s *Schema) error {
 // sub-attributes of the complex attribute parent.
 func checkAttributes(attrs []*Attribute, parent *Attribute) error {
 	for i, a := range attrs {
+		if a == nil {
+			return errors.New("nil attribute")
+		}
 		name := a.Name
 		if parent != nil {
 			name = parent.Name + "." + a.Name
@@ -29,7 +32,7 @@ func checkAttributes(attrs []*Attribute, parent *Attribute) error {
 			return fmt.Errorf("attribute %q: %w", name, err)
 		}
 		for _, b := range attrs[:i] {
-			if equalFold(a.Name, b.Name) {
+			if b != nil && equalFold(a.Name, b.Name) {
 				return fmt.Errorf("attribute %q: defined more than once", name)
 			}
 		}
@@ -38,9 +41,6 @@ func checkAttributes(attrs []*Attribute, parent *Attribute) error {
 }
 
 func checkAttribute(a *Attribute, parent *Attribute) error {
-	if a == nil {
-		return errors.New("nil attribute")
-	}
 	if !isAttrName(a.Name) && (parent == nil || a.Name != "$ref") {
 		return errors.New("invalid name (RFC 7643 §2.1: ALPHA *(\"-\" / \"_\" / DIGIT / ALPHA))")
 	}
