@@ -1,0 +1,5 @@
+// Package sqlcheck holds the differential test of the filter package: it loads sample
+// documents into a real SQLite database laid out as Roster's stores lay out users and
+// groups, runs many filters both through filter.Compile and filter.Match, and requires
+// the same results. It lives apart so that package filter never imports database/sql.
+package sqlcheck
