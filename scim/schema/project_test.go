@@ -103,7 +103,7 @@ func TestProject(t *testing.T) {
 		{
 			name:     "excludedAttributes: returned=always cannot be excluded",
 			excluded: []string{"id", "schemas", "userName", "name", "active", "emails", "groups", "meta", "externalId", "legacyField"},
-			want: `{` + core + `,` + ent + `,"urn:ietf:params:scim:schemas:extension:2.0:Metadata":{"costCode":"c"},"legacyField":"x"}`,
+			want:     `{` + core + `,` + ent + `,"urn:ietf:params:scim:schemas:extension:2.0:Metadata":{"costCode":"c"},"legacyField":"x"}`,
 		},
 		{
 			name: "excludedAttributes: URN paths and a whole extension",

@@ -13,9 +13,9 @@ import (
 
 func TestLookup(t *testing.T) {
 	tests := []struct {
-		name                string
-		rt, urn, attr, sub  string
-		want                string // "name type mutability returned caseExact", or "" for not found
+		name               string
+		rt, urn, attr, sub string
+		want               string // "name type mutability returned caseExact", or "" for not found
 	}{
 		{name: "core attribute", rt: "User", attr: "userName", want: "userName string readWrite default false"},
 		{name: "any case", rt: "USER", attr: "USERNAME", want: "userName string readWrite default false"},
