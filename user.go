@@ -45,6 +45,10 @@ type Query struct {
 	// telling the compiler each attribute's type and case handling.
 	Filter  filter.Expr
 	Resolve filter.Resolver
+	// Canonical, when set, returns a path in its schema's spelling ("DEPARTMENT" →
+	// "department"): attributes kept in the stored JSON document are found under their
+	// canonical names whatever the case of Filter or SortBy. Nil keeps names as written.
+	Canonical func(filter.AttrPath) filter.AttrPath
 	// StartIndex is 1-based (RFC 7644 §3.4.2.4); Count 0 returns only the total.
 	StartIndex int
 	Count      int

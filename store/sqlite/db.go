@@ -1,0 +1,274 @@
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"embed"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io/fs"
+	"log/slog"
+	"strings"
+	"time"
+
+	"github.com/google/uuid"
+	"github.com/pressly/goose/v3"
+	"modernc.org/sqlite"
+	sqlite3 "modernc.org/sqlite/lib"
+
+	"github.com/rosterhq/roster"
+)
+
+//go:embed migrations/*.sql
+var migrations embed.FS
+
+// timeFormat is how times are stored: UTC with a fixed-width fraction, so that the
+// lexical order of the text is the order of the times.
+const timeFormat = "2006-01-02T15:04:05.000000000Z"
+
+// busyTimeout is how long a connection waits for another writer (possibly another
+// process on the same file) before it gives up with SQLITE_BUSY.
+const busyTimeout = 10 * time.Second
+
+// Options configures Open.
+type Options struct {
+	// Clock tells the time of every write; nil means time.Now.
+	Clock roster.Clock
+	// Logger receives migration progress; nil discards it.
+	Logger *slog.Logger
+}
+
+// DB is Roster's store on one SQLite file. It is safe for concurrent use, and
+// several processes may open the same file at once.
+type DB struct {
+	// write has a single connection whose transactions begin IMMEDIATE, so every
+	// write takes the file's write lock up front and never fails upgrading a read lock.
+	write *sql.DB
+	// read is a pool of query_only connections; in WAL mode they read a snapshot
+	// and never wait for the writer.
+	read *sql.DB
+	now  roster.Clock
+	log  *slog.Logger
+}
+
+var _ roster.Store = (*DB)(nil)
+
+// Open opens (creating if needed) the SQLite database at path, a file name, and
+// brings its schema up to date with the embedded migrations.
+func Open(ctx context.Context, path string, opts Options) (*DB, error) {
+	if path == "" || strings.ContainsRune(path, '?') || strings.HasPrefix(path, "file:") || strings.Contains(path, ":memory:") {
+		return nil, roster.Errorf(roster.EINVALID, "sqlite: open: %q is not a database file name", path)
+	}
+	db := &DB{now: opts.Clock, log: opts.Logger}
+	if db.now == nil {
+		db.now = time.Now
+	}
+	if db.log == nil {
+		db.log = slog.New(slog.DiscardHandler)
+	}
+	pragmas := fmt.Sprintf("_pragma=busy_timeout(%d)&_pragma=foreign_keys(1)&_pragma=synchronous(FULL)", busyTimeout.Milliseconds())
+	var err error
+	db.write, err = sql.Open("sqlite", path+"?"+pragmas+"&_pragma=journal_mode(WAL)&_txlock=immediate")
+	if err != nil {
+		return nil, fmt.Errorf("sqlite: open: %w", err)
+	}
+	db.write.SetMaxOpenConns(1)
+	db.write.SetConnMaxIdleTime(0)
+	if err := db.migrate(ctx); err != nil {
+		db.write.Close()
+		return nil, err
+	}
+	// The read pool is opened after the writer has switched the file to WAL (a
+	// persistent setting), so readers never need a write lock.
+	db.read, err = sql.Open("sqlite", path+"?"+pragmas+"&_pragma=query_only(1)")
+	if err != nil {
+		db.write.Close()
+		return nil, fmt.Errorf("sqlite: open: %w", err)
+	}
+	db.read.SetMaxIdleConns(4)
+	if err := db.read.PingContext(ctx); err != nil {
+		db.Close()
+		return nil, fmt.Errorf("sqlite: open: %w", err)
+	}
+	return db, nil
+}
+
+// migrate applies the pending migrations. When two processes open a new file at
+// once, one of them loses the race for a migration; it succeeds all the same when
+// the other has brought the schema up to date.
+func (db *DB) migrate(ctx context.Context) error {
+	fsys, err := fs.Sub(migrations, "migrations")
+	if err != nil {
+		return fmt.Errorf("sqlite: migrate: %w", err)
+	}
+	p, err := goose.NewProvider(goose.DialectSQLite3, db.write, fsys,
+		goose.WithDisableGlobalRegistry(true), goose.WithSlog(db.log))
+	if err != nil {
+		return fmt.Errorf("sqlite: migrate: %w", err)
+	}
+	results, err := p.Up(ctx)
+	if err != nil {
+		if pending, perr := p.HasPending(ctx); perr == nil && !pending {
+			return nil
+		}
+		return fmt.Errorf("sqlite: migrate: %w", err)
+	}
+	for _, r := range results {
+		db.log.InfoContext(ctx, "sqlite migration applied", "version", r.Source.Version, "duration", r.Duration)
+	}
+	return nil
+}
+
+// Close closes both connection pools.
+func (db *DB) Close() error {
+	var errs []error
+	if db.read != nil {
+		errs = append(errs, db.read.Close())
+	}
+	if db.write != nil {
+		errs = append(errs, db.write.Close())
+	}
+	if err := errors.Join(errs...); err != nil {
+		return fmt.Errorf("sqlite: close: %w", err)
+	}
+	return nil
+}
+
+// beginWrite starts a write transaction (BEGIN IMMEDIATE on the single writer).
+func (db *DB) beginWrite(ctx context.Context) (*sql.Tx, error) {
+	return db.write.BeginTx(ctx, nil)
+}
+
+// beginRead starts a read transaction, so that a page and its total come from one snapshot.
+func (db *DB) beginRead(ctx context.Context) (*sql.Tx, error) {
+	return db.read.BeginTx(ctx, &sql.TxOptions{ReadOnly: true})
+}
+
+// stamp returns the current time from the clock, in UTC and without a monotonic
+// reading, so that it equals the time read back.
+func (db *DB) stamp() time.Time {
+	return db.now().UTC()
+}
+
+// newID returns a fresh resource id.
+func newID() string {
+	return uuid.NewString()
+}
+
+// formatTime renders t in the stored form.
+func formatTime(t time.Time) string {
+	return t.UTC().Format(timeFormat)
+}
+
+// nullTime renders t in the stored form, or NULL for the zero time.
+func nullTime(t time.Time) any {
+	if t.IsZero() {
+		return nil
+	}
+	return formatTime(t)
+}
+
+// nullString stores "" as NULL, so that absent optional attributes are absent to filters too.
+func nullString(s string) any {
+	if s == "" {
+		return nil
+	}
+	return s
+}
+
+// parseTime reads a stored time; NULL or "" is the zero time.
+func parseTime(s sql.NullString) (time.Time, error) {
+	if !s.Valid || s.String == "" {
+		return time.Time{}, nil
+	}
+	t, err := time.Parse(timeFormat, s.String)
+	if err != nil {
+		return time.Time{}, fmt.Errorf("bad stored time %q: %w", s.String, err)
+	}
+	return t, nil
+}
+
+// encodeDoc renders a resource document for the doc column.
+func encodeDoc(doc map[string]any) (string, error) {
+	if doc == nil {
+		return "{}", nil
+	}
+	b, err := json.Marshal(doc)
+	if err != nil {
+		return "", roster.Errorf(roster.EINVALID, "the resource cannot be stored as JSON: %v", err)
+	}
+	return string(b), nil
+}
+
+// decodeDoc reads a doc column, keeping numbers exact as json.Number.
+func decodeDoc(s string) (map[string]any, error) {
+	d := json.NewDecoder(strings.NewReader(s))
+	d.UseNumber()
+	var doc map[string]any
+	if err := d.Decode(&doc); err != nil {
+		return nil, fmt.Errorf("bad stored document: %w", err)
+	}
+	if doc == nil {
+		doc = map[string]any{}
+	}
+	return doc, nil
+}
+
+// constraintCode returns the extended SQLite result code of a constraint
+// violation in err's chain, or 0.
+func constraintCode(err error) int {
+	var e *sqlite.Error
+	if !errors.As(err, &e) {
+		return 0
+	}
+	switch c := e.Code(); c {
+	case sqlite3.SQLITE_CONSTRAINT_UNIQUE, sqlite3.SQLITE_CONSTRAINT_PRIMARYKEY, sqlite3.SQLITE_CONSTRAINT_FOREIGNKEY:
+		return c
+	}
+	return 0
+}
+
+// isUnique reports whether err is a violated UNIQUE or PRIMARY KEY constraint.
+func isUnique(err error) bool {
+	c := constraintCode(err)
+	return c == sqlite3.SQLITE_CONSTRAINT_UNIQUE || c == sqlite3.SQLITE_CONSTRAINT_PRIMARYKEY
+}
+
+// isPrimaryKey reports whether err is a violated PRIMARY KEY constraint.
+func isPrimaryKey(err error) bool {
+	return constraintCode(err) == sqlite3.SQLITE_CONSTRAINT_PRIMARYKEY
+}
+
+// isForeignKey reports whether err is a violated FOREIGN KEY constraint.
+func isForeignKey(err error) bool {
+	return constraintCode(err) == sqlite3.SQLITE_CONSTRAINT_FOREIGNKEY
+}
+
+// tenantMissing is the error of a write naming a tenant that does not exist.
+func tenantMissing(tenantID string) error {
+	return roster.Errorf(roster.ENOTFOUND, "tenant %q does not exist", tenantID)
+}
+
+// checkVersion returns EPRECONDITION when want is not 0 and differs from the stored version.
+func checkVersion(kind, id string, stored, want int64) error {
+	if want != 0 && stored != want {
+		return roster.Errorf(roster.EPRECONDITION, "%s %q is at version %d, not %d", kind, id, stored, want)
+	}
+	return nil
+}
+
+// jsonArray renders ids as a JSON array, bound as one parameter and read with json_each.
+func jsonArray(ids []string) string {
+	if len(ids) == 0 {
+		return "[]"
+	}
+	b, _ := json.Marshal(ids) // a []string always marshals
+	return string(b)
+}
+
+// rollback ends tx when it was not committed; the error of a finished
+// transaction is of no interest.
+func rollback(tx *sql.Tx) {
+	_ = tx.Rollback()
+}

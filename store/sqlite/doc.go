@@ -1,0 +1,19 @@
+// Package sqlite is Roster's store on SQLite (modernc.org/sqlite, no cgo).
+//
+// One file holds everything, in WAL mode with synchronous=FULL, so an
+// acknowledged write survives a crash. Writes go through a single connection
+// whose transactions begin IMMEDIATE: they queue for the file's write lock
+// (busy_timeout 10s, also against other processes such as the CLI) and never
+// fail upgrading a read lock. Reads use a separate pool and see a snapshot
+// without waiting for the writer.
+//
+// Every table is keyed by tenant_id first. Hot attributes (userName, externalId,
+// displayName, active, emails, members) are indexed columns or side tables;
+// everything else is read from the JSON document. Filters become SQL through
+// scim/filter's compiler with the Mapping in filter.go. Times are stored as
+// fixed-width UTC text, so lexical order is time order.
+//
+// Each write is one transaction: the resource, its emails or member rows, and
+// its outbox event commit together. Uniqueness is enforced by constraints,
+// mapped to roster.ECONFLICT by the driver's result code.
+package sqlite

@@ -1,0 +1,302 @@
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"strings"
+
+	"github.com/rosterhq/roster"
+	"github.com/rosterhq/roster/scim/filter"
+)
+
+// mapping says how the attributes of one resource type are stored: the hot
+// columns that filters and sortBy are served from, and the side tables.
+type mapping struct {
+	coreURN string
+	// columns maps a lower-case top-level path ("username", "meta.created") to its column of r.
+	columns map[string]string
+	// emails is set for users: sorting by emails uses the primary (else first) address.
+	emails bool
+	// hints serve equality on side-table values from their indexes (see hint).
+	hints []sideHint
+	// filter tells filter.Compile where each attribute is stored.
+	filter *filter.Mapping
+}
+
+var userMapping = mapping{
+	coreURN: filter.UserURN,
+	columns: map[string]string{
+		"id":                "r.id",
+		"username":          "r.user_name",
+		"externalid":        "r.external_id",
+		"displayname":       "r.display_name",
+		"active":            "r.active",
+		"meta.created":      "r.created",
+		"meta.lastmodified": "r.modified",
+	},
+	emails: true,
+	hints: []sideHint{{attr: "emails",
+		in: "r.id IN (SELECT e.user_id FROM user_emails e WHERE e.tenant_id = ? AND e.value = ?)"}},
+	filter: &filter.Mapping{
+		Doc: "r.doc",
+		Columns: map[string]filter.Column{
+			"id":                {Name: "r.id", Type: filter.String},
+			"userName":          {Name: "r.user_name", Type: filter.String, NoCase: true},
+			"externalId":        {Name: "r.external_id", Type: filter.String},
+			"displayName":       {Name: "r.display_name", Type: filter.String, NoCase: true},
+			"active":            {Name: "r.active", Type: filter.Boolean},
+			"meta.created":      {Name: "r.created", Type: filter.DateTime, Layout: timeFormat},
+			"meta.lastModified": {Name: "r.modified", Type: filter.DateTime, Layout: timeFormat},
+		},
+		Tables: map[string]filter.Table{
+			"emails": {
+				From:  "user_emails e",
+				Where: "e.tenant_id = r.tenant_id AND e.user_id = r.id",
+				Cols: map[string]filter.Column{
+					"value":   {Name: "e.value", Type: filter.String, NoCase: true},
+					"type":    {Name: "e.type", Type: filter.String},
+					"primary": {Name: "e.is_primary", Type: filter.Boolean},
+				},
+			},
+		},
+	},
+}
+
+var groupMapping = mapping{
+	coreURN: filter.GroupURN,
+	columns: map[string]string{
+		"id":                "r.id",
+		"displayname":       "r.display_name",
+		"externalid":        "r.external_id",
+		"meta.created":      "r.created",
+		"meta.lastmodified": "r.modified",
+	},
+	hints: []sideHint{{attr: "members",
+		in: "r.id IN (SELECT m.group_id FROM group_members m WHERE m.tenant_id = ? AND m.member_id = ?)"}},
+	filter: &filter.Mapping{
+		Doc: "r.doc",
+		Columns: map[string]filter.Column{
+			"id":                {Name: "r.id", Type: filter.String},
+			"displayName":       {Name: "r.display_name", Type: filter.String, NoCase: true},
+			"externalId":        {Name: "r.external_id", Type: filter.String},
+			"meta.created":      {Name: "r.created", Type: filter.DateTime, Layout: timeFormat},
+			"meta.lastModified": {Name: "r.modified", Type: filter.DateTime, Layout: timeFormat},
+		},
+		Tables: map[string]filter.Table{
+			"members": {
+				From:  "group_members m",
+				Where: "m.tenant_id = r.tenant_id AND m.group_id = r.id",
+				Cols: map[string]filter.Column{
+					"value": {Name: "m.member_id", Type: filter.String},
+					"type":  {Name: "m.member_type", Type: filter.String},
+				},
+			},
+		},
+	},
+}
+
+// list runs the page query of q over table (aliased r) and calls scan for each
+// row; it returns the number of resources that match. Count 0 reads only the total.
+func list(ctx context.Context, tx *sql.Tx, table, columns string, m *mapping, tenantID string, q roster.Query, scan func(*sql.Rows) error) (int, error) {
+	where, args, err := m.where(tenantID, q)
+	if err != nil {
+		return 0, err
+	}
+	args = append([]any{tenantID}, args...)
+	var total int
+	err = tx.QueryRowContext(ctx, `SELECT count(*) FROM `+table+` r WHERE r.tenant_id = ? AND (`+where+`)`, args...).Scan(&total)
+	if err != nil {
+		return 0, err
+	}
+	if q.Count <= 0 || total == 0 {
+		return total, nil
+	}
+	order, orderArgs := m.orderBy(q)
+	offset := max(q.StartIndex, 1) - 1
+	if offset >= total {
+		return total, nil
+	}
+	args = append(append(args, orderArgs...), q.Count, offset)
+	rows, err := tx.QueryContext(ctx, `SELECT `+columns+` FROM `+table+` r WHERE r.tenant_id = ? AND (`+where+`)
+		ORDER BY `+order+` LIMIT ? OFFSET ?`, args...)
+	if err != nil {
+		return 0, err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		if err := scan(rows); err != nil {
+			return 0, err
+		}
+	}
+	return total, rows.Err()
+}
+
+// orderBy returns the ORDER BY list for q: the sortBy attribute (absent values
+// last, strings compared as the attribute's caseExact says), then created and id
+// so that pages are stable.
+func (m *mapping) orderBy(q roster.Query) (string, []any) {
+	const stable = "r.created, r.id"
+	if q.SortBy.Name == "" {
+		if q.SortDesc {
+			return "r.created DESC, r.id DESC", nil
+		}
+		return stable, nil
+	}
+	expr, args := m.sortExpr(q)
+	dir := ""
+	if q.SortDesc {
+		dir = " DESC"
+	}
+	return fmt.Sprintf("(%s) IS NULL, %s%s, %s", expr, expr, dir, stable), append(args, args...)
+}
+
+// sortExpr returns the SQL value a resource is sorted by.
+func (m *mapping) sortExpr(q roster.Query) (string, []any) {
+	p := q.SortBy
+	if q.Canonical != nil {
+		p = q.Canonical(p)
+	}
+	top := p.URN == "" || strings.EqualFold(p.URN, m.coreURN)
+	if top {
+		key := strings.ToLower(p.Name)
+		if p.Sub != "" {
+			key += "." + strings.ToLower(p.Sub)
+		}
+		if col, ok := m.columns[key]; ok {
+			return col, nil
+		}
+		// RFC 7644 §3.4.2.3: a multi-valued attribute sorts by its primary value.
+		if m.emails && (key == "emails" || key == "emails.value") {
+			return `(SELECT e.value FROM user_emails e WHERE e.tenant_id = r.tenant_id AND e.user_id = r.id
+				ORDER BY e.is_primary DESC, e.value LIMIT 1) COLLATE NOCASE`, nil
+		}
+	}
+	expr := "json_extract(r.doc, ?)"
+	if a, ok := resolve(q.Resolve, p); !ok || (a.Type == filter.String && !a.CaseExact) {
+		expr += " COLLATE NOCASE"
+	}
+	return expr, []any{jsonPath(p, top)}
+}
+
+func resolve(r filter.Resolver, p filter.AttrPath) (filter.Attr, bool) {
+	if r == nil {
+		return filter.Attr{}, false
+	}
+	return r(p)
+}
+
+// jsonPath returns the SQLite JSON path of p in a document: `$."urn"."name"."sub"`.
+// Keys are quoted, with '"' and '\' escaped, so no input can leave the label.
+func jsonPath(p filter.AttrPath, top bool) string {
+	var b strings.Builder
+	b.WriteString("$")
+	if !top {
+		writeLabel(&b, p.URN)
+	}
+	writeLabel(&b, p.Name)
+	if p.Sub != "" {
+		writeLabel(&b, p.Sub)
+	}
+	return b.String()
+}
+
+func writeLabel(b *strings.Builder, key string) {
+	b.WriteString(`."`)
+	for i := 0; i < len(key); i++ {
+		if c := key[i]; c == '"' || c == '\\' {
+			b.WriteByte('\\')
+		}
+		b.WriteByte(key[i])
+	}
+	b.WriteByte('"')
+}
+
+// where compiles q.Filter to a condition on r; no filter matches everything. A
+// filter that cannot be served is EINVALIDFILTER.
+func (m *mapping) where(tenantID string, q roster.Query) (string, []any, error) {
+	if q.Filter == nil {
+		return "1", nil, nil
+	}
+	fm := *m.filter
+	fm.Canonical = q.Canonical
+	// The tenant id is the first argument; SQLite placeholders are not numbered.
+	where, args, err := filter.Compile(q.Filter, &fm, q.Resolve, filter.SQLite, 1)
+	if err != nil {
+		var fe *filter.Error
+		if errors.As(err, &fe) {
+			return "", nil, &roster.Error{Code: roster.EINVALIDFILTER, Detail: fe.Error()}
+		}
+		return "", nil, fmt.Errorf("compile filter: %w", err)
+	}
+	return m.hint(q.Filter, where, args, tenantID)
+}
+
+// sideHint is an uncorrelated IN condition implied by an equality on the value of
+// a side-table attribute. Compile writes such comparisons as a correlated EXISTS,
+// which SQLite evaluates once per row of the tenant; ANDing the implied IN lets
+// the planner start from the side table's (tenant_id, value) index instead.
+type sideHint struct {
+	attr string // "emails" or "members"
+	in   string // condition with two placeholders: the tenant id and the value
+}
+
+// hint ANDs, in front of where, the side-table conditions implied by the
+// top-level conjuncts of e. The results do not change: each condition added is
+// implied by a conjunct (its comparison is case-insensitive, so it holds whatever
+// caseExact says).
+func (m *mapping) hint(e filter.Expr, where string, args []any, tenantID string) (string, []any, error) {
+	var conds []string
+	var hargs []any
+	for _, c := range conjuncts(e, nil) {
+		for _, h := range m.hints {
+			if v, ok := m.valueEq(c, h.attr); ok {
+				conds = append(conds, h.in)
+				hargs = append(hargs, tenantID, v)
+			}
+		}
+	}
+	if len(conds) == 0 {
+		return where, args, nil
+	}
+	return strings.Join(conds, " AND ") + " AND (" + where + ")", append(hargs, args...), nil
+}
+
+// conjuncts returns the operands of e's top-level "and"s.
+func conjuncts(e filter.Expr, out []filter.Expr) []filter.Expr {
+	if l, ok := e.(*filter.Logical); ok && l.Op == filter.And {
+		return conjuncts(l.Right, conjuncts(l.Left, out))
+	}
+	return append(out, e)
+}
+
+// valueEq reports the string v when e requires a value of attr equal to v:
+// `attr eq v`, `attr.value eq v`, or `attr[... and value eq v and ...]`.
+func (m *mapping) valueEq(e filter.Expr, attr string) (string, bool) {
+	switch e := e.(type) {
+	case *filter.Compare:
+		p := e.Attr
+		if e.Op != filter.Eq || e.Value.Kind != filter.KindString || !m.isAttr(p, attr) ||
+			(p.Sub != "" && !strings.EqualFold(p.Sub, "value")) {
+			return "", false
+		}
+		return e.Value.Text, true
+	case *filter.ValuePath:
+		if !m.isAttr(e.Attr, attr) || e.Attr.Sub != "" {
+			return "", false
+		}
+		for _, c := range conjuncts(e.Filter, nil) {
+			if c, ok := c.(*filter.Compare); ok && c.Op == filter.Eq && c.Value.Kind == filter.KindString &&
+				c.Attr.URN == "" && c.Attr.Sub == "" && strings.EqualFold(c.Attr.Name, "value") {
+				return c.Value.Text, true
+			}
+		}
+	}
+	return "", false
+}
+
+// isAttr reports whether p names the top-level attribute attr of this resource type.
+func (m *mapping) isAttr(p filter.AttrPath, attr string) bool {
+	return strings.EqualFold(p.Name, attr) && (p.URN == "" || strings.EqualFold(p.URN, m.coreURN))
+}

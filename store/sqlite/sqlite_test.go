@@ -1,0 +1,101 @@
+package sqlite_test
+
+import (
+	"context"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/rosterhq/roster"
+	"github.com/rosterhq/roster/internal/testdb"
+	"github.com/rosterhq/roster/store/sqlite"
+	"github.com/rosterhq/roster/store/storetest"
+)
+
+// tickingClock returns a clock that moves forward by a little over a millisecond
+// on every call, so that creation order is time order and times have nanoseconds.
+func tickingClock() roster.Clock {
+	var mu sync.Mutex
+	now := time.Date(2026, 3, 1, 9, 0, 0, 123456789, time.UTC)
+	return func() time.Time {
+		mu.Lock()
+		defer mu.Unlock()
+		now = now.Add(time.Millisecond + time.Nanosecond)
+		return now
+	}
+}
+
+func open(t testing.TB, path string) *sqlite.DB {
+	t.Helper()
+	db, err := sqlite.Open(context.Background(), path, sqlite.Options{Clock: tickingClock()})
+	if err != nil {
+		t.Fatalf("Open(%q) = %v", path, err)
+	}
+	t.Cleanup(func() {
+		if err := db.Close(); err != nil {
+			t.Errorf("Close() = %v", err)
+		}
+	})
+	return db
+}
+
+func TestStore(t *testing.T) {
+	storetest.Run(t, func(t *testing.T) roster.Store {
+		return open(t, testdb.SQLitePath(t))
+	})
+}
+
+// TestSharedFile opens one new file from several handles at once, as the CLI and
+// the server do: all of them migrate it, and each sees the others' writes.
+func TestSharedFile(t *testing.T) {
+	path := testdb.SQLitePath(t)
+	const n = 4
+	dbs := make([]*sqlite.DB, n)
+	errs := make([]error, n)
+	var wg sync.WaitGroup
+	for i := range n {
+		wg.Go(func() {
+			dbs[i], errs[i] = sqlite.Open(context.Background(), path, sqlite.Options{Clock: tickingClock()})
+		})
+	}
+	wg.Wait()
+	for i, err := range errs {
+		if err != nil {
+			t.Fatalf("Open %d = %v", i, err)
+		}
+		t.Cleanup(func() { dbs[i].Close() })
+	}
+	ctx := context.Background()
+	tn := &roster.Tenant{Name: "acme"}
+	if err := dbs[0].CreateTenant(ctx, tn); err != nil {
+		t.Fatalf("CreateTenant = %v", err)
+	}
+	var writers sync.WaitGroup
+	for i := range n {
+		writers.Go(func() {
+			for j := range 10 {
+				u := &roster.User{UserName: string(rune('a'+i)) + string(rune('a'+j)), Active: true}
+				if err := dbs[i].CreateUser(ctx, tn.ID, u); err != nil {
+					t.Errorf("CreateUser on handle %d = %v", i, err)
+				}
+			}
+		})
+	}
+	writers.Wait()
+	for i, db := range dbs {
+		if _, total, err := db.Users(ctx, tn.ID, roster.Query{}); err != nil || total != n*10 {
+			t.Errorf("Users on handle %d: total %d, %v; want %d", i, total, err, n*10)
+		}
+	}
+}
+
+func TestOpenRejectsNonFiles(t *testing.T) {
+	for _, path := range []string{"", ":memory:", "file:x.db?mode=memory", "x.db?_pragma=foreign_keys(0)"} {
+		if db, err := sqlite.Open(context.Background(), path, sqlite.Options{}); roster.ErrorCode(err) != roster.EINVALID {
+			if db != nil {
+				db.Close()
+			}
+			t.Errorf("Open(%q) = %v, want code %s", path, err, roster.EINVALID)
+		}
+	}
+}

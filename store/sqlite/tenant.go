@@ -1,0 +1,88 @@
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+
+	"github.com/rosterhq/roster"
+)
+
+// CreateTenant stores t, filling ID (when empty) and Created. ECONFLICT if the name is taken.
+func (db *DB) CreateTenant(ctx context.Context, t *roster.Tenant) error {
+	if t.Name == "" {
+		return roster.Errorf(roster.EINVALID, "a tenant needs a name")
+	}
+	if t.ID == "" {
+		t.ID = newID()
+	}
+	t.Created = db.stamp()
+	_, err := db.write.ExecContext(ctx, `INSERT INTO tenants (id, name, created) VALUES (?, ?, ?)`,
+		t.ID, t.Name, formatTime(t.Created))
+	switch {
+	case isPrimaryKey(err):
+		return roster.Errorf(roster.ECONFLICT, "tenant id %q is already taken", t.ID)
+	case isUnique(err):
+		return roster.Errorf(roster.ECONFLICT, "tenant name %q is already taken", t.Name)
+	case err != nil:
+		return fmt.Errorf("sqlite: create tenant: %w", err)
+	}
+	return nil
+}
+
+// Tenant finds a tenant by id or, failing that, by name. ENOTFOUND if there is none.
+func (db *DB) Tenant(ctx context.Context, idOrName string) (*roster.Tenant, error) {
+	row := db.read.QueryRowContext(ctx, `
+		SELECT id, name, created FROM tenants WHERE id = ?1
+		UNION ALL
+		SELECT id, name, created FROM tenants WHERE name = ?1 AND id <> ?1
+		LIMIT 1`, idOrName)
+	t, err := scanTenant(row)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, roster.Errorf(roster.ENOTFOUND, "tenant %q does not exist", idOrName)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("sqlite: tenant: %w", err)
+	}
+	return t, nil
+}
+
+// Tenants lists every tenant ordered by name.
+func (db *DB) Tenants(ctx context.Context) ([]*roster.Tenant, error) {
+	rows, err := db.read.QueryContext(ctx, `SELECT id, name, created FROM tenants ORDER BY name`)
+	if err != nil {
+		return nil, fmt.Errorf("sqlite: tenants: %w", err)
+	}
+	defer rows.Close()
+	var ts []*roster.Tenant
+	for rows.Next() {
+		t, err := scanTenant(rows)
+		if err != nil {
+			return nil, fmt.Errorf("sqlite: tenants: %w", err)
+		}
+		ts = append(ts, t)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("sqlite: tenants: %w", err)
+	}
+	return ts, nil
+}
+
+// scanner is a *sql.Row or *sql.Rows.
+type scanner interface {
+	Scan(dest ...any) error
+}
+
+func scanTenant(s scanner) (*roster.Tenant, error) {
+	var (
+		t       roster.Tenant
+		created sql.NullString
+	)
+	if err := s.Scan(&t.ID, &t.Name, &created); err != nil {
+		return nil, err
+	}
+	var err error
+	t.Created, err = parseTime(created)
+	return &t, err
+}

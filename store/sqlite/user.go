@@ -1,0 +1,354 @@
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/rosterhq/roster"
+)
+
+// userColumns reads a user row r with its emails and its direct groups, each
+// gathered by a correlated subquery, so that a page of users is one statement.
+const userColumns = `r.id, r.user_name, r.external_id, r.display_name, r.active, r.doc, r.version, r.created, r.modified,
+	(SELECT json_group_array(json_array(e.value, e.type, e.is_primary))
+		FROM user_emails e WHERE e.tenant_id = r.tenant_id AND e.user_id = r.id),
+	(SELECT json_group_array(json_array(x.id, x.display_name)) FROM (
+		SELECT g.id, g.display_name FROM group_members m
+		JOIN groups g ON g.tenant_id = m.tenant_id AND g.id = m.group_id
+		WHERE m.tenant_id = r.tenant_id AND m.member_id = r.id AND m.member_type = 'User'
+		ORDER BY g.display_name, g.id) x)`
+
+// CreateUser stores u, filling ID (when empty), Version, Created and Modified, and
+// appends a user.created event. ECONFLICT if the userName (case-insensitive) or the
+// id is taken in the tenant; ENOTFOUND if the tenant does not exist.
+func (db *DB) CreateUser(ctx context.Context, tenantID string, u *roster.User) error {
+	if u.UserName == "" {
+		return roster.Errorf(roster.EINVALID, "a user needs a userName")
+	}
+	id := u.ID
+	if id == "" {
+		id = newID()
+	}
+	now := db.stamp()
+	tx, err := db.beginWrite(ctx)
+	if err != nil {
+		return fmt.Errorf("sqlite: create user: %w", err)
+	}
+	defer rollback(tx)
+	if err := createUser(ctx, tx, tenantID, id, u, now); err != nil {
+		return userWriteError("create user", id, u, err)
+	}
+	if err := tx.Commit(); err != nil {
+		return fmt.Errorf("sqlite: create user: %w", err)
+	}
+	u.ID, u.Version, u.Created, u.Modified = id, 1, now, now
+	return nil
+}
+
+func createUser(ctx context.Context, tx *sql.Tx, tenantID, id string, u *roster.User, now time.Time) error {
+	doc, err := encodeDoc(u.Doc)
+	if err != nil {
+		return err
+	}
+	_, err = tx.ExecContext(ctx, `
+		INSERT INTO users (tenant_id, id, user_name, external_id, display_name, active, doc, version, created, modified)
+		VALUES (?, ?, ?, ?, ?, ?, ?, 1, ?, ?)`,
+		tenantID, id, u.UserName, nullString(u.ExternalID), nullString(u.DisplayName), u.Active, doc,
+		formatTime(now), formatTime(now))
+	if err != nil {
+		return err
+	}
+	if err := insertEmails(ctx, tx, tenantID, id, u.Emails); err != nil {
+		return err
+	}
+	return appendEvent(ctx, tx, tenantID, now, event{
+		typ: roster.UserCreated, resourceType: "User", resourceID: id,
+		payload: payload{Resource: resourceDoc(id, u.Doc)},
+	})
+}
+
+// userWriteError maps a failed user write to Roster's codes.
+func userWriteError(step, id string, u *roster.User, err error) error {
+	switch {
+	case isPrimaryKey(err):
+		return roster.Errorf(roster.ECONFLICT, "id %q is already taken", id)
+	case isUnique(err):
+		return &roster.Error{Code: roster.ECONFLICT, Attr: "userName",
+			Detail: fmt.Sprintf("userName %q is already taken", u.UserName)}
+	case isForeignKey(err):
+		return roster.Errorf(roster.ENOTFOUND, "the tenant does not exist")
+	}
+	var re *roster.Error
+	if errors.As(err, &re) {
+		return err
+	}
+	return fmt.Errorf("sqlite: %s: %w", step, err)
+}
+
+// insertEmails writes a user's email rows in one statement.
+func insertEmails(ctx context.Context, tx *sql.Tx, tenantID, userID string, emails []roster.Email) error {
+	rows := make([][3]any, 0, len(emails))
+	for _, e := range emails {
+		if e.Value == "" {
+			continue
+		}
+		rows = append(rows, [3]any{e.Value, nullString(e.Type), e.Primary})
+	}
+	if len(rows) == 0 {
+		return nil
+	}
+	b, err := json.Marshal(rows)
+	if err != nil {
+		return err
+	}
+	_, err = tx.ExecContext(ctx, `
+		INSERT INTO user_emails (tenant_id, user_id, value, type, is_primary)
+		SELECT ?, ?, json_extract(value, '$[0]'), json_extract(value, '$[1]'), json_extract(value, '$[2]')
+		FROM json_each(?)`, tenantID, userID, string(b))
+	return err
+}
+
+// User returns the user with the given id, with its emails and direct groups. ENOTFOUND if there is none.
+func (db *DB) User(ctx context.Context, tenantID, id string) (*roster.User, error) {
+	row := db.read.QueryRowContext(ctx, `SELECT `+userColumns+` FROM users r WHERE r.tenant_id = ? AND r.id = ?`, tenantID, id)
+	u, err := scanUser(row)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, userMissing(id)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("sqlite: user: %w", err)
+	}
+	return u, nil
+}
+
+func userMissing(id string) error {
+	return roster.Errorf(roster.ENOTFOUND, "user %q does not exist", id)
+}
+
+func scanUser(s scanner) (*roster.User, error) {
+	var (
+		u                       roster.User
+		externalID, displayName sql.NullString
+		doc, emails, groups     string
+		created, modified       sql.NullString
+	)
+	err := s.Scan(&u.ID, &u.UserName, &externalID, &displayName, &u.Active, &doc, &u.Version, &created, &modified, &emails, &groups)
+	if err != nil {
+		return nil, err
+	}
+	u.ExternalID, u.DisplayName = externalID.String, displayName.String
+	if u.Doc, err = decodeDoc(doc); err != nil {
+		return nil, err
+	}
+	if u.Created, err = parseTime(created); err != nil {
+		return nil, err
+	}
+	if u.Modified, err = parseTime(modified); err != nil {
+		return nil, err
+	}
+	if u.Emails, err = decodeEmails(emails); err != nil {
+		return nil, err
+	}
+	if u.Groups, err = decodeGroupRefs(groups); err != nil {
+		return nil, err
+	}
+	return &u, nil
+}
+
+// decodeEmails reads the [[value, type, is_primary], ...] array of userColumns.
+func decodeEmails(s string) ([]roster.Email, error) {
+	var rows [][3]any
+	if err := json.Unmarshal([]byte(s), &rows); err != nil {
+		return nil, fmt.Errorf("bad emails %q: %w", s, err)
+	}
+	if len(rows) == 0 {
+		return nil, nil
+	}
+	es := make([]roster.Email, len(rows))
+	for i, r := range rows {
+		es[i].Value, _ = r[0].(string)
+		es[i].Type, _ = r[1].(string)
+		p, _ := r[2].(float64)
+		es[i].Primary = p != 0
+	}
+	return es, nil
+}
+
+// decodeGroupRefs reads the [[id, displayName], ...] array of userColumns.
+func decodeGroupRefs(s string) ([]roster.GroupRef, error) {
+	var rows [][2]string
+	if err := json.Unmarshal([]byte(s), &rows); err != nil {
+		return nil, fmt.Errorf("bad groups %q: %w", s, err)
+	}
+	if len(rows) == 0 {
+		return nil, nil
+	}
+	gs := make([]roster.GroupRef, len(rows))
+	for i, r := range rows {
+		gs[i] = roster.GroupRef{ID: r[0], DisplayName: r[1]}
+	}
+	return gs, nil
+}
+
+// storedResource is what a write needs to know of the row it changes.
+type storedResource struct {
+	version int64
+	active  bool
+	created time.Time
+	doc     map[string]any
+}
+
+// lockUser reads the stored user inside the write transaction. ENOTFOUND.
+func lockUser(ctx context.Context, tx *sql.Tx, tenantID, id string) (*storedResource, error) {
+	var (
+		s       storedResource
+		doc     string
+		created sql.NullString
+	)
+	err := tx.QueryRowContext(ctx, `SELECT version, active, doc, created FROM users WHERE tenant_id = ? AND id = ?`,
+		tenantID, id).Scan(&s.version, &s.active, &doc, &created)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, userMissing(id)
+	}
+	if err != nil {
+		return nil, err
+	}
+	if s.doc, err = decodeDoc(doc); err != nil {
+		return nil, err
+	}
+	if s.created, err = parseTime(created); err != nil {
+		return nil, err
+	}
+	return &s, nil
+}
+
+// ReplaceUser overwrites the user u.ID with u and appends user.updated, or
+// user.deactivated / user.reactivated when active changes. EPRECONDITION when
+// version is not 0 and stale; ENOTFOUND; ECONFLICT when the userName is taken.
+func (db *DB) ReplaceUser(ctx context.Context, tenantID string, u *roster.User, version int64) error {
+	if u.UserName == "" {
+		return roster.Errorf(roster.EINVALID, "a user needs a userName")
+	}
+	now := db.stamp()
+	tx, err := db.beginWrite(ctx)
+	if err != nil {
+		return fmt.Errorf("sqlite: replace user: %w", err)
+	}
+	defer rollback(tx)
+	old, err := replaceUser(ctx, tx, tenantID, u, version, now)
+	if err != nil {
+		return userWriteError("replace user", u.ID, u, err)
+	}
+	if err := tx.Commit(); err != nil {
+		return fmt.Errorf("sqlite: replace user: %w", err)
+	}
+	u.Version, u.Created, u.Modified = old.version+1, old.created, now
+	return nil
+}
+
+func replaceUser(ctx context.Context, tx *sql.Tx, tenantID string, u *roster.User, version int64, now time.Time) (*storedResource, error) {
+	old, err := lockUser(ctx, tx, tenantID, u.ID)
+	if err != nil {
+		return nil, err
+	}
+	if err := checkVersion("user", u.ID, old.version, version); err != nil {
+		return nil, err
+	}
+	doc, err := encodeDoc(u.Doc)
+	if err != nil {
+		return nil, err
+	}
+	_, err = tx.ExecContext(ctx, `
+		UPDATE users SET user_name = ?, external_id = ?, display_name = ?, active = ?, doc = ?,
+			version = version + 1, modified = ?
+		WHERE tenant_id = ? AND id = ?`,
+		u.UserName, nullString(u.ExternalID), nullString(u.DisplayName), u.Active, doc, formatTime(now), tenantID, u.ID)
+	if err != nil {
+		return nil, err
+	}
+	if _, err := tx.ExecContext(ctx, `DELETE FROM user_emails WHERE tenant_id = ? AND user_id = ?`, tenantID, u.ID); err != nil {
+		return nil, err
+	}
+	if err := insertEmails(ctx, tx, tenantID, u.ID, u.Emails); err != nil {
+		return nil, err
+	}
+	typ := roster.UserUpdated
+	switch {
+	case old.active && !u.Active:
+		typ = roster.UserDeactivated
+	case !old.active && u.Active:
+		typ = roster.UserReactivated
+	}
+	return old, appendEvent(ctx, tx, tenantID, now, event{
+		typ: typ, resourceType: "User", resourceID: u.ID,
+		payload: payload{Resource: resourceDoc(u.ID, u.Doc), Previous: changed(old.doc, u.Doc)},
+	})
+}
+
+// DeleteUser removes the user, its emails and its memberships (bumping the version
+// of each group it leaves) and appends user.deleted. ENOTFOUND, EPRECONDITION.
+func (db *DB) DeleteUser(ctx context.Context, tenantID, id string, version int64) error {
+	now := db.stamp()
+	tx, err := db.beginWrite(ctx)
+	if err != nil {
+		return fmt.Errorf("sqlite: delete user: %w", err)
+	}
+	defer rollback(tx)
+	if err := deleteUser(ctx, tx, tenantID, id, version, now); err != nil {
+		return userWriteError("delete user", id, &roster.User{}, err)
+	}
+	if err := tx.Commit(); err != nil {
+		return fmt.Errorf("sqlite: delete user: %w", err)
+	}
+	return nil
+}
+
+func deleteUser(ctx context.Context, tx *sql.Tx, tenantID, id string, version int64, now time.Time) error {
+	old, err := lockUser(ctx, tx, tenantID, id)
+	if err != nil {
+		return err
+	}
+	if err := checkVersion("user", id, old.version, version); err != nil {
+		return err
+	}
+	if err := leaveGroups(ctx, tx, tenantID, id, roster.MemberUser, now); err != nil {
+		return err
+	}
+	if _, err := tx.ExecContext(ctx, `DELETE FROM users WHERE tenant_id = ? AND id = ?`, tenantID, id); err != nil {
+		return err
+	}
+	return appendEvent(ctx, tx, tenantID, now, event{
+		typ: roster.UserDeleted, resourceType: "User", resourceID: id,
+		payload: payload{Resource: resourceDoc(id, old.doc)},
+	})
+}
+
+// Users returns one page of users and the total number that match q.
+func (db *DB) Users(ctx context.Context, tenantID string, q roster.Query) ([]*roster.User, int, error) {
+	tx, err := db.beginRead(ctx)
+	if err != nil {
+		return nil, 0, fmt.Errorf("sqlite: users: %w", err)
+	}
+	defer rollback(tx)
+	var users []*roster.User
+	total, err := list(ctx, tx, "users", userColumns, &userMapping, tenantID, q, func(rows *sql.Rows) error {
+		u, err := scanUser(rows)
+		if err != nil {
+			return err
+		}
+		users = append(users, u)
+		return nil
+	})
+	if err != nil {
+		var re *roster.Error
+		if errors.As(err, &re) {
+			return nil, 0, err
+		}
+		return nil, 0, fmt.Errorf("sqlite: users: %w", err)
+	}
+	return users, total, nil
+}

@@ -1,0 +1,137 @@
+package storetest
+
+import (
+	"context"
+	"encoding/json"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+
+	"github.com/rosterhq/roster"
+)
+
+// eventPayload is the shape of roster.Event.Payload.
+type eventPayload struct {
+	Resource map[string]any `json:"resource"`
+	Previous map[string]any `json:"previous"`
+	Members  []string       `json:"members"`
+}
+
+func testEvents(t *testing.T, s roster.Store) {
+	ctx := context.Background()
+	tn := mustTenant(t, s, "acme")
+	other := mustTenant(t, s, "other")
+	u := mustUser(t, s, tn.ID, userSpec{userName: "alice", title: "Engineer"})
+	v := mustUser(t, s, tn.ID, userSpec{userName: "bob"})
+	mustUser(t, s, other.ID, userSpec{userName: "zed"})
+
+	u.Active = false
+	u.Doc["active"] = false
+	u.Doc["title"] = "Manager"
+	if err := s.ReplaceUser(ctx, tn.ID, u, 0); err != nil {
+		t.Fatal(err)
+	}
+	u.Active = true
+	u.Doc["active"] = true
+	if err := s.ReplaceUser(ctx, tn.ID, u, 0); err != nil {
+		t.Fatal(err)
+	}
+	u.DisplayName = "Alice"
+	u.Doc["displayName"] = "Alice"
+	if err := s.ReplaceUser(ctx, tn.ID, u, 0); err != nil {
+		t.Fatal(err)
+	}
+	g := mustGroup(t, s, tn.ID, "Team", u.ID)
+	err := s.UpdateGroup(ctx, tn.ID, &roster.Group{ID: g.ID}, false, []roster.MemberChange{
+		{Op: roster.MembersAdd, IDs: []string{u.ID, v.ID}},
+		{Op: roster.MembersRemove, IDs: []string{u.ID, "nobody"}},
+		{Op: roster.MembersAdd, IDs: []string{v.ID}}, // changes nothing: no event
+	}, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	g2 := newGroup("Team B")
+	g2.ID = g.ID
+	if err := s.UpdateGroup(ctx, tn.ID, g2, true, nil, 0); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.DeleteGroup(ctx, tn.ID, g.ID, 0); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.DeleteUser(ctx, tn.ID, u.ID, 0); err != nil {
+		t.Fatal(err)
+	}
+	// A failed write leaves no event.
+	wantCode(t, "CreateUser(taken)", s.CreateUser(ctx, tn.ID, newUser(userSpec{userName: "BOB"})), roster.ECONFLICT)
+
+	events, err := s.Events(ctx, tn.ID, 0, 100)
+	if err != nil {
+		t.Fatalf("Events = %v", err)
+	}
+	type row struct{ Type, ResourceType, ResourceID string }
+	want := []row{
+		{roster.UserCreated, "User", u.ID},
+		{roster.UserCreated, "User", v.ID},
+		{roster.UserDeactivated, "User", u.ID},
+		{roster.UserReactivated, "User", u.ID},
+		{roster.UserUpdated, "User", u.ID},
+		{roster.GroupCreated, "Group", g.ID},
+		{roster.GroupMembersAdded, "Group", g.ID},
+		{roster.GroupMembersRemoved, "Group", g.ID},
+		{roster.GroupUpdated, "Group", g.ID},
+		{roster.GroupDeleted, "Group", g.ID},
+		{roster.UserDeleted, "User", u.ID},
+	}
+	var got []row
+	payloads := make([]eventPayload, len(events))
+	for i, e := range events {
+		got = append(got, row{e.Type, e.ResourceType, e.ResourceID})
+		if e.TenantID != tn.ID || e.ID == "" || e.Time.IsZero() {
+			t.Errorf("event %d = %+v, want tenant %s, an id and a time", i, e, tn.ID)
+		}
+		if i > 0 && e.Seq <= events[i-1].Seq {
+			t.Errorf("event %d Seq %d after %d, want increasing", i, e.Seq, events[i-1].Seq)
+		}
+		if err := json.Unmarshal(e.Payload, &payloads[i]); err != nil {
+			t.Fatalf("event %d payload %s: %v", i, e.Payload, err)
+		}
+		if id, _ := payloads[i].Resource["id"].(string); id != e.ResourceID {
+			t.Errorf("event %d (%s) resource id = %q, want %q", i, e.Type, id, e.ResourceID)
+		}
+	}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Fatalf("Events mismatch (-want +got):\n%s", diff)
+	}
+	wantPrevious := map[string]any{"active": true, "title": "Engineer"}
+	if diff := cmp.Diff(wantPrevious, payloads[2].Previous); diff != "" {
+		t.Errorf("user.deactivated previous mismatch (-want +got):\n%s", diff)
+	}
+	if diff := cmp.Diff(map[string]any{"displayName": nil}, payloads[4].Previous); diff != "" {
+		t.Errorf("user.updated previous mismatch (-want +got):\n%s", diff)
+	}
+	if diff := cmp.Diff([]string{u.ID}, payloads[5].Members); diff != "" {
+		t.Errorf("group.created members mismatch (-want +got):\n%s", diff)
+	}
+	if diff := cmp.Diff([]string{v.ID}, payloads[6].Members); diff != "" {
+		t.Errorf("group.members_added members mismatch (-want +got):\n%s", diff)
+	}
+	if diff := cmp.Diff([]string{u.ID}, payloads[7].Members); diff != "" {
+		t.Errorf("group.members_removed members mismatch (-want +got):\n%s", diff)
+	}
+	if diff := cmp.Diff(map[string]any{"displayName": "Team"}, payloads[8].Previous); diff != "" {
+		t.Errorf("group.updated previous mismatch (-want +got):\n%s", diff)
+	}
+
+	// Paging through the outbox, and all tenants at once.
+	after, err := s.Events(ctx, tn.ID, events[8].Seq, 2)
+	if err != nil || len(after) != 2 || after[0].Seq != events[9].Seq {
+		t.Errorf("Events(after %d, limit 2) = %v, %v; want events 9 and 10", events[8].Seq, after, err)
+	}
+	all, err := s.Events(ctx, "", 0, 100)
+	if err != nil || len(all) != len(events)+1 {
+		t.Errorf("Events(all tenants) = %d events, %v; want %d", len(all), err, len(events)+1)
+	}
+	if none, err := s.Events(ctx, other.ID, all[len(all)-1].Seq, 10); err != nil || len(none) != 0 {
+		t.Errorf("Events(after the last) = %v, %v; want none", none, err)
+	}
+}

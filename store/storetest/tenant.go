@@ -1,0 +1,110 @@
+package storetest
+
+import (
+	"context"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+
+	"github.com/rosterhq/roster"
+)
+
+func testTenants(t *testing.T, s roster.Store) {
+	ctx := context.Background()
+	b := mustTenant(t, s, "beta")
+	a := mustTenant(t, s, "alpha")
+	if a.ID == "" || a.Created.IsZero() {
+		t.Fatalf("CreateTenant left ID %q, Created %v", a.ID, a.Created)
+	}
+	for _, key := range []string{a.ID, "alpha"} {
+		got, err := s.Tenant(ctx, key)
+		if err != nil {
+			t.Fatalf("Tenant(%q) = %v", key, err)
+		}
+		if diff := cmp.Diff(a, got); diff != "" {
+			t.Errorf("Tenant(%q) mismatch (-want +got):\n%s", key, diff)
+		}
+	}
+	_, err := s.Tenant(ctx, "gamma")
+	wantCode(t, `Tenant("gamma")`, err, roster.ENOTFOUND)
+	err = s.CreateTenant(ctx, &roster.Tenant{Name: "alpha"})
+	wantCode(t, `CreateTenant("alpha") again`, err, roster.ECONFLICT)
+
+	all, err := s.Tenants(ctx)
+	if err != nil {
+		t.Fatalf("Tenants() = %v", err)
+	}
+	if diff := cmp.Diff([]*roster.Tenant{a, b}, all); diff != "" {
+		t.Errorf("Tenants() mismatch (-want +got):\n%s", diff)
+	}
+}
+
+func testTenantIsolation(t *testing.T, s roster.Store) {
+	ctx := context.Background()
+	a := mustTenant(t, s, "a")
+	b := mustTenant(t, s, "b")
+	au := mustUser(t, s, a.ID, userSpec{userName: "alice@example.com", externalID: "x1",
+		emails: []roster.Email{{Value: "alice@example.com"}}})
+	ag := mustGroup(t, s, a.ID, "Admins", au.ID)
+	// The same names are free in tenant b.
+	bu := mustUser(t, s, b.ID, userSpec{userName: "alice@example.com", externalID: "x1"})
+	bg := mustGroup(t, s, b.ID, "Admins", bu.ID)
+
+	_, err := s.User(ctx, b.ID, au.ID)
+	wantCode(t, "User(b, a's user)", err, roster.ENOTFOUND)
+	r := newUser(userSpec{userName: "mallory"})
+	r.ID = au.ID
+	wantCode(t, "ReplaceUser(b, a's user)", s.ReplaceUser(ctx, b.ID, r, 0), roster.ENOTFOUND)
+	wantCode(t, "DeleteUser(b, a's user)", s.DeleteUser(ctx, b.ID, au.ID, 0), roster.ENOTFOUND)
+	_, err = s.Group(ctx, b.ID, ag.ID, false)
+	wantCode(t, "Group(b, a's group)", err, roster.ENOTFOUND)
+	rg := newGroup("Mallory")
+	rg.ID = ag.ID
+	wantCode(t, "ReplaceGroup(b, a's group)", s.ReplaceGroup(ctx, b.ID, rg, 0), roster.ENOTFOUND)
+	wantCode(t, "UpdateGroup(b, a's group)", s.UpdateGroup(ctx, b.ID, &roster.Group{ID: ag.ID}, false,
+		[]roster.MemberChange{{Op: roster.MembersRemoveAll}}, 0), roster.ENOTFOUND)
+	wantCode(t, "DeleteGroup(b, a's group)", s.DeleteGroup(ctx, b.ID, ag.ID, 0), roster.ENOTFOUND)
+	// Members must belong to the tenant.
+	wantCode(t, "CreateGroup(b, with a's user)", s.CreateGroup(ctx, b.ID, newGroup("X", au.ID)), roster.EINVALID)
+	wantCode(t, "UpdateGroup(b, add a's group)", s.UpdateGroup(ctx, b.ID, &roster.Group{ID: bg.ID}, false,
+		[]roster.MemberChange{{Op: roster.MembersAdd, IDs: []string{ag.ID}}}, 0), roster.EINVALID)
+
+	for _, f := range []string{
+		`userName eq "alice@example.com"`, `externalId eq "x1"`, `id eq "` + au.ID + `"`, `emails pr`, `userName pr`,
+	} {
+		us, total, err := s.Users(ctx, b.ID, roster.Query{Filter: mustParse(t, f), Resolve: resolve, Count: 10})
+		if err != nil {
+			t.Fatalf("Users(b, %q) = %v", f, err)
+		}
+		for _, u := range us {
+			if u.ID == au.ID {
+				t.Errorf("Users(b, %q) returned a's user", f)
+			}
+		}
+		if total > 1 {
+			t.Errorf("Users(b, %q) total = %d, want at most 1", f, total)
+		}
+	}
+	for _, f := range []string{`displayName eq "Admins"`, `members[value eq "` + au.ID + `"]`, `id eq "` + ag.ID + `"`} {
+		gs, _, err := s.Groups(ctx, b.ID, roster.Query{Filter: mustParse(t, f), Resolve: resolve, Count: 10})
+		if err != nil {
+			t.Fatalf("Groups(b, %q) = %v", f, err)
+		}
+		for _, g := range gs {
+			if g.ID == ag.ID {
+				t.Errorf("Groups(b, %q) returned a's group", f)
+			}
+		}
+	}
+	// Tenant a is untouched.
+	got, err := s.Group(ctx, a.ID, ag.ID, false)
+	if err != nil || len(got.Members) != 1 || got.Version != 1 {
+		t.Errorf("a's group after b's attempts = %+v, %v", got, err)
+	}
+	if u, err := s.User(ctx, a.ID, au.ID); err != nil || u.Version != 1 || len(u.Groups) != 1 {
+		t.Errorf("a's user after b's attempts = %+v, %v", u, err)
+	}
+	if _, total, err := s.Users(ctx, a.ID, roster.Query{}); err != nil || total != 1 {
+		t.Errorf("Users(a) total = %d, %v; want 1", total, err)
+	}
+}

@@ -1,0 +1,79 @@
+package storetest
+
+import (
+	"context"
+	"testing"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
+
+	"github.com/rosterhq/roster"
+)
+
+func testTokens(t *testing.T, s roster.Store) {
+	ctx := context.Background()
+	tn := mustTenant(t, s, "acme")
+	other := mustTenant(t, s, "other")
+	secret, prefix, hash := roster.NewTokenSecret()
+	first := &roster.Token{TenantID: tn.ID, Name: "entra", Prefix: prefix, Hash: hash}
+	if err := s.CreateToken(ctx, first); err != nil {
+		t.Fatalf("CreateToken = %v", err)
+	}
+	if first.ID == "" || first.Created.IsZero() {
+		t.Fatalf("CreateToken left ID %q, Created %v", first.ID, first.Created)
+	}
+	_, prefix2, hash2 := roster.NewTokenSecret()
+	expires := time.Date(2030, 1, 2, 3, 4, 5, 6, time.UTC)
+	second := &roster.Token{TenantID: tn.ID, Name: "rotation", Prefix: prefix2, Hash: hash2, Expires: expires}
+	if err := s.CreateToken(ctx, second); err != nil {
+		t.Fatalf("CreateToken = %v", err)
+	}
+	_, prefix3, hash3 := roster.NewTokenSecret()
+	if err := s.CreateToken(ctx, &roster.Token{TenantID: other.ID, Prefix: prefix3, Hash: hash3}); err != nil {
+		t.Fatalf("CreateToken(other tenant) = %v", err)
+	}
+
+	found, err := s.TokensByPrefix(ctx, roster.TokenPrefix(secret))
+	if err != nil {
+		t.Fatalf("TokensByPrefix = %v", err)
+	}
+	if len(found) != 1 || !found[0].Matches(secret) {
+		t.Fatalf("TokensByPrefix(%q) = %v, want the one token matching the secret", prefix, found)
+	}
+	if diff := cmp.Diff(first, found[0]); diff != "" {
+		t.Errorf("TokensByPrefix mismatch (-want +got):\n%s", diff)
+	}
+	if found, err := s.TokensByPrefix(ctx, "rst_nothing1"); err != nil || len(found) != 0 {
+		t.Errorf("TokensByPrefix(unknown) = %v, %v, want none", found, err)
+	}
+
+	list, err := s.Tokens(ctx, tn.ID)
+	if err != nil {
+		t.Fatalf("Tokens = %v", err)
+	}
+	if diff := cmp.Diff([]*roster.Token{second, first}, list); diff != "" {
+		t.Errorf("Tokens (newest first) mismatch (-want +got):\n%s", diff)
+	}
+
+	if err := s.RevokeToken(ctx, first.ID); err != nil {
+		t.Fatalf("RevokeToken = %v", err)
+	}
+	wantCode(t, "RevokeToken(unknown)", s.RevokeToken(ctx, "no-such-token"), roster.ENOTFOUND)
+	used := time.Date(2026, 5, 6, 7, 8, 9, 123456789, time.UTC)
+	if err := s.TouchTokens(ctx, map[string]time.Time{second.ID: used, "no-such-token": used}); err != nil {
+		t.Fatalf("TouchTokens = %v", err)
+	}
+	list, err = s.Tokens(ctx, tn.ID)
+	if err != nil {
+		t.Fatalf("Tokens = %v", err)
+	}
+	if len(list) != 2 || list[1].Revoked.IsZero() || !list[0].Revoked.IsZero() {
+		t.Fatalf("after RevokeToken, Tokens = %+v, want only the first revoked", list)
+	}
+	if !list[0].LastUsed.Equal(used) || !list[1].LastUsed.IsZero() {
+		t.Errorf("after TouchTokens, LastUsed = %v and %v, want %v and zero", list[0].LastUsed, list[1].LastUsed, used)
+	}
+	if !list[0].Expires.Equal(expires) {
+		t.Errorf("Expires = %v, want %v", list[0].Expires, expires)
+	}
+}

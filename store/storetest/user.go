@@ -1,0 +1,176 @@
+package storetest
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+
+	"github.com/rosterhq/roster"
+)
+
+func testUserCRUD(t *testing.T, s roster.Store) {
+	ctx := context.Background()
+	tn := mustTenant(t, s, "acme")
+	u := newUser(userSpec{userName: "alice@example.com", displayName: "Alice", externalID: "ext-1",
+		emails:     []roster.Email{{Value: "alice@example.com", Type: "work", Primary: true}, {Value: "a@home.org", Type: "home"}},
+		department: "Engineering", folders: []string{"HR"}, level: 3})
+	if err := s.CreateUser(ctx, tn.ID, u); err != nil {
+		t.Fatalf("CreateUser = %v", err)
+	}
+	if u.ID == "" || u.Version != 1 || u.Created.IsZero() || !u.Modified.Equal(u.Created) {
+		t.Fatalf("CreateUser filled ID %q, Version %d, Created %v, Modified %v", u.ID, u.Version, u.Created, u.Modified)
+	}
+	got, err := s.User(ctx, tn.ID, u.ID)
+	if err != nil {
+		t.Fatalf("User = %v", err)
+	}
+	checkUser(t, "User after create", u, got)
+
+	u.UserName = "Alice.Anders@example.com"
+	u.Doc["userName"] = u.UserName
+	u.Emails = []roster.Email{{Value: "alice.anders@example.com", Type: "work", Primary: true}}
+	u.Doc["emails"] = []any{map[string]any{"value": "alice.anders@example.com", "type": "work", "primary": true}}
+	if err := s.ReplaceUser(ctx, tn.ID, u, 1); err != nil {
+		t.Fatalf("ReplaceUser = %v", err)
+	}
+	if u.Version != 2 || !u.Modified.After(u.Created) {
+		t.Fatalf("ReplaceUser left Version %d, Created %v, Modified %v", u.Version, u.Created, u.Modified)
+	}
+	got, err = s.User(ctx, tn.ID, u.ID)
+	if err != nil {
+		t.Fatalf("User = %v", err)
+	}
+	checkUser(t, "User after replace", u, got)
+
+	// A caller-chosen id is kept.
+	fixed := newUser(userSpec{userName: "fixed"})
+	fixed.ID = "2819c223-7f76-453a-919d-413861904646"
+	if err := s.CreateUser(ctx, tn.ID, fixed); err != nil || fixed.ID != "2819c223-7f76-453a-919d-413861904646" {
+		t.Fatalf("CreateUser(with id) = %v, ID %q", err, fixed.ID)
+	}
+	dup := newUser(userSpec{userName: "other"})
+	dup.ID = fixed.ID
+	wantCode(t, "CreateUser(taken id)", s.CreateUser(ctx, tn.ID, dup), roster.ECONFLICT)
+
+	if err := s.DeleteUser(ctx, tn.ID, u.ID, 2); err != nil {
+		t.Fatalf("DeleteUser = %v", err)
+	}
+	_, err = s.User(ctx, tn.ID, u.ID)
+	wantCode(t, "User(deleted)", err, roster.ENOTFOUND)
+	wantCode(t, "DeleteUser(deleted)", s.DeleteUser(ctx, tn.ID, u.ID, 0), roster.ENOTFOUND)
+	missing := newUser(userSpec{userName: "ghost"})
+	missing.ID = u.ID
+	wantCode(t, "ReplaceUser(deleted)", s.ReplaceUser(ctx, tn.ID, missing, 0), roster.ENOTFOUND)
+	_, err = s.User(ctx, tn.ID, "")
+	wantCode(t, `User("")`, err, roster.ENOTFOUND)
+}
+
+// checkUser compares a user read back with the one written.
+func checkUser(t *testing.T, what string, want, got *roster.User) {
+	t.Helper()
+	if got.ID != want.ID || got.UserName != want.UserName || got.ExternalID != want.ExternalID ||
+		got.DisplayName != want.DisplayName || got.Active != want.Active || got.Version != want.Version {
+		t.Errorf("%s = %+v, want %+v", what, got, want)
+	}
+	if !got.Created.Equal(want.Created) || !got.Modified.Equal(want.Modified) {
+		t.Errorf("%s: Created, Modified = %v, %v, want %v, %v", what, got.Created, got.Modified, want.Created, want.Modified)
+	}
+	if diff := cmp.Diff(normal(t, want.Doc), normal(t, got.Doc)); diff != "" {
+		t.Errorf("%s: Doc mismatch (-want +got):\n%s", what, diff)
+	}
+	if diff := cmp.Diff(want.Emails, got.Emails); diff != "" {
+		t.Errorf("%s: Emails mismatch (-want +got):\n%s", what, diff)
+	}
+}
+
+func testUserNameUnique(t *testing.T, s roster.Store) {
+	ctx := context.Background()
+	tn := mustTenant(t, s, "acme")
+	mustUser(t, s, tn.ID, userSpec{userName: "alice@example.com"})
+	bob := mustUser(t, s, tn.ID, userSpec{userName: "bob@example.com"})
+
+	err := s.CreateUser(ctx, tn.ID, newUser(userSpec{userName: "ALICE@Example.com"}))
+	wantCode(t, "CreateUser(same userName, other case)", err, roster.ECONFLICT)
+	if d := roster.ErrorDetail(err); !strings.Contains(d, "userName") {
+		t.Errorf("CreateUser conflict detail = %q, want it to name userName", d)
+	}
+
+	taken := newUser(userSpec{userName: "Alice@example.com"})
+	taken.ID = bob.ID
+	wantCode(t, "ReplaceUser(to a taken userName)", s.ReplaceUser(ctx, tn.ID, taken, 0), roster.ECONFLICT)
+
+	// A user may change the case of its own userName.
+	own := newUser(userSpec{userName: "BOB@example.com"})
+	own.ID = bob.ID
+	if err := s.ReplaceUser(ctx, tn.ID, own, 0); err != nil {
+		t.Fatalf("ReplaceUser(own userName, other case) = %v", err)
+	}
+	// Another tenant has its own namespace.
+	other := mustTenant(t, s, "other")
+	mustUser(t, s, other.ID, userSpec{userName: "alice@example.com"})
+	wantCode(t, "CreateUser(no userName)", s.CreateUser(ctx, tn.ID, &roster.User{}), roster.EINVALID)
+}
+
+func testUserNameConcurrent(t *testing.T, s roster.Store) {
+	ctx := context.Background()
+	tn := mustTenant(t, s, "acme")
+	const n = 20
+	errs := make([]error, n)
+	var wg sync.WaitGroup
+	for i := range n {
+		wg.Go(func() {
+			name := "carol@example.com"
+			if i%2 == 1 {
+				name = "Carol@Example.com"
+			}
+			errs[i] = s.CreateUser(ctx, tn.ID, newUser(userSpec{userName: name, externalID: fmt.Sprint(i)}))
+		})
+	}
+	wg.Wait()
+	ok := 0
+	for i, err := range errs {
+		switch roster.ErrorCode(err) {
+		case "":
+			ok++
+		case roster.ECONFLICT:
+		default:
+			t.Errorf("create %d = %v, want success or %s", i, err, roster.ECONFLICT)
+		}
+	}
+	if ok != 1 {
+		t.Errorf("%d of %d concurrent creates of one userName succeeded, want 1", ok, n)
+	}
+	_, total, err := s.Users(ctx, tn.ID, roster.Query{})
+	if err != nil || total != 1 {
+		t.Errorf("Users total = %d, %v, want 1", total, err)
+	}
+}
+
+func testUserPreconditions(t *testing.T, s roster.Store) {
+	ctx := context.Background()
+	tn := mustTenant(t, s, "acme")
+	u := mustUser(t, s, tn.ID, userSpec{userName: "dave"})
+	u.DisplayName = "Dave"
+	if err := s.ReplaceUser(ctx, tn.ID, u, 1); err != nil {
+		t.Fatalf("ReplaceUser(version 1) = %v", err)
+	}
+	wantCode(t, "ReplaceUser(stale version 1)", s.ReplaceUser(ctx, tn.ID, u, 1), roster.EPRECONDITION)
+	wantCode(t, "ReplaceUser(future version 9)", s.ReplaceUser(ctx, tn.ID, u, 9), roster.EPRECONDITION)
+	if err := s.ReplaceUser(ctx, tn.ID, u, 0); err != nil {
+		t.Fatalf("ReplaceUser(version 0) = %v", err)
+	}
+	if u.Version != 3 {
+		t.Fatalf("Version after two replaces = %d, want 3", u.Version)
+	}
+	wantCode(t, "DeleteUser(stale version 2)", s.DeleteUser(ctx, tn.ID, u.ID, 2), roster.EPRECONDITION)
+	if got, err := s.User(ctx, tn.ID, u.ID); err != nil || got.Version != 3 || got.DisplayName != "Dave" {
+		t.Fatalf("User after failed writes = %+v, %v, want version 3", got, err)
+	}
+	if err := s.DeleteUser(ctx, tn.ID, u.ID, 3); err != nil {
+		t.Fatalf("DeleteUser(version 3) = %v", err)
+	}
+}
