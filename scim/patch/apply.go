@@ -38,6 +38,19 @@ type applier struct {
 	doc      map[string]any
 	op       int // index of the operation being applied, for errors
 	resolver filter.Resolver
+	owned    []string // top-level keys whose values are copies, not the caller's
+}
+
+// own makes the value of top-level key a copy that operations may change.
+// doc starts as a shallow copy of the caller's document, so that only the
+// attributes a request touches are copied.
+func (a *applier) own(key string) {
+	k, v, ok := lookup(a.doc, key)
+	if !ok || slices.Contains(a.owned, k) {
+		return
+	}
+	a.doc[k] = deepCopy(v)
+	a.owned = append(a.owned, k)
 }
 
 // Apply applies ops in order to a deep copy of doc and returns the copy, as
@@ -51,9 +64,7 @@ type applier struct {
 // document may hold float64 or json.Number, and both compare by value.
 func Apply(doc map[string]any, ops []Operation, opts Options) (map[string]any, error) {
 	a := &applier{opts: opts, doc: make(map[string]any, len(doc)+2)}
-	for k, v := range doc {
-		a.doc[k] = deepCopy(v)
-	}
+	maps.Copy(a.doc, doc)
 	if opts.Attr != nil {
 		a.resolver = func(p filter.AttrPath) (filter.Attr, bool) {
 			at, ok := opts.Attr(p)

@@ -74,12 +74,30 @@ var testSchema = func() map[string]Attribute {
 }()
 
 func testAttr(p filter.AttrPath) (Attribute, bool) {
-	urn := strings.ToLower(p.URN)
-	if urn == strings.ToLower(userURN) || urn == strings.ToLower(groupURN) {
+	urn := p.URN
+	if strings.EqualFold(urn, userURN) || strings.EqualFold(urn, groupURN) {
 		urn = ""
 	}
-	a, ok := testSchema[urn+"|"+strings.ToLower(p.Name)+"|"+strings.ToLower(p.Sub)]
+	var buf [256]byte
+	k := appendLower(buf[:0], urn)
+	k = append(k, '|')
+	k = appendLower(k, p.Name)
+	k = append(k, '|')
+	k = appendLower(k, p.Sub)
+	a, ok := testSchema[string(k)]
 	return a, ok
+}
+
+// appendLower appends s lower-cased (ASCII, as SCIM names are).
+func appendLower(b []byte, s string) []byte {
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if 'A' <= c && c <= 'Z' {
+			c += 'a' - 'A'
+		}
+		b = append(b, c)
+	}
+	return b
 }
 
 var userOpts = Options{Attr: testAttr, CoreURN: userURN}

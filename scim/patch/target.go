@@ -1,6 +1,7 @@
 package patch
 
 import (
+	"slices"
 	"strings"
 
 	"github.com/rosterhq/roster/scim/filter"
@@ -108,62 +109,78 @@ func (a *applier) resolve(op string, p filter.Path, v any) (*target, error) {
 		}
 		t.sub = p.Attr.Sub
 	}
+	var err error
 	switch {
-	case a.isCore(t.urn) && a.inExtension(t):
-		parent, err := a.extension(t.urn, op != "remove")
-		if err != nil {
-			return nil, err
-		}
-		t.parent = parent
 	case a.isCore(t.urn):
-		t.urn, t.parent = "", a.doc
+		err = a.resolveCore(op, t)
 	case a.isCore(t.urn + ":" + t.name):
 		return nil, errorf(invalidPath, a.op, "a path cannot name the core schema itself")
 	case a.isSchemaURN(t.urn + ":" + t.name):
 		// The path is an extension schema URN: its object is the attribute.
 		t.name, t.urn, t.parent, t.schema = t.urn+":"+t.name, "", a.doc, true
 	default:
-		parent, err := a.extension(t.urn, op != "remove")
-		if err != nil {
-			return nil, err
+		t.parent, err = a.extension(t.urn, op != "remove")
+		if err == nil {
+			t.info, _ = a.attr(t.urn, t.name, "")
 		}
-		t.parent = parent
 	}
-	t.info = a.info(t, v)
+	if err != nil {
+		return nil, err
+	}
+	if t.parent != nil && t.urn == "" {
+		a.own(t.name)
+	}
+	if !t.info.known {
+		t.info = a.infer(t, v)
+	}
 	return t, nil
 }
 
-// inExtension reports whether the attribute of t, named without a schema
-// URN, is unknown in the core schema but known in an extension listed in the
-// document or the enterprise one; if so it sets t.urn to that extension.
-// Entra sends "path":"manager" for the enterprise manager so.
-func (a *applier) inExtension(t *target) bool {
-	if a.opts.Attr == nil || t.urn != "" {
-		return false
+// resolveCore resolves an attribute named without a schema URN, or with a
+// core one: a core attribute, or one that only an extension knows.
+func (a *applier) resolveCore(op string, t *target) error {
+	t.urn, t.parent = "", a.doc
+	var ok bool
+	if t.info, ok = a.attr("", t.name, ""); ok {
+		return nil
 	}
-	if _, ok := a.attr("", t.name, ""); ok {
-		return false
+	if t.info, ok = a.inExtension(t); !ok {
+		return nil
+	}
+	var err error
+	t.parent, err = a.extension(t.urn, op != "remove")
+	return err
+}
+
+// inExtension finds the attribute of t, named without a schema URN and
+// unknown in the core schema, in an extension listed in the document or the
+// enterprise one, and sets t.urn to that extension. Entra sends
+// "path":"manager" for the enterprise manager so.
+func (a *applier) inExtension(t *target) (attrInfo, bool) {
+	if a.opts.Attr == nil {
+		return attrInfo{}, false
 	}
 	candidates := []any{enterpriseURN}
 	if schemas, ok := a.doc["schemas"].([]any); ok {
-		candidates = append(schemas, enterpriseURN)
+		candidates = append(schemas[:len(schemas):len(schemas)], enterpriseURN)
 	}
 	for _, c := range candidates {
 		urn, ok := c.(string)
 		if !ok || a.isCore(urn) {
 			continue
 		}
-		if _, ok := a.attr(urn, t.name, ""); ok {
+		if info, ok := a.attr(urn, t.name, ""); ok {
 			t.urn = urn
-			return true
+			return info, true
 		}
 	}
-	return false
+	return attrInfo{}, false
 }
 
 // extension returns the object of extension urn, creating it (and listing urn
 // in schemas) when create is set.
 func (a *applier) extension(urn string, create bool) (map[string]any, error) {
+	a.own(urn)
 	_, v, ok := lookup(a.doc, urn)
 	if ok {
 		m, isObject := v.(map[string]any)
@@ -178,7 +195,7 @@ func (a *applier) extension(urn string, create bool) (map[string]any, error) {
 	m := map[string]any{}
 	a.doc[urn] = m
 	if schemas, ok := a.doc["schemas"].([]any); ok && !isListed(schemas, urn) {
-		a.doc["schemas"] = append(schemas, urn)
+		a.doc["schemas"] = append(slices.Clip(schemas), urn)
 	}
 	return m, nil
 }
@@ -193,13 +210,10 @@ func isListed(schemas []any, urn string) bool {
 	return false
 }
 
-// info describes the attribute of t. An attribute Options.Attr does not know
-// is a single-valued string unless the document or the value show an array
-// or an object; a value filter or a sub-attribute implies a complex one.
-func (a *applier) info(t *target, v any) attrInfo {
-	if at, ok := a.attr(t.urn, t.name, ""); ok {
-		return at
-	}
+// infer describes an attribute that Options.Attr does not know: a
+// single-valued string unless the document or the value show an array or an
+// object; a value filter or a sub-attribute implies a complex one.
+func (a *applier) infer(t *target, v any) attrInfo {
 	i := attrInfo{typ: filter.String}
 	if t.urn == "" && (strings.EqualFold(t.name, "id") || strings.EqualFold(t.name, "meta")) {
 		i.mutability = readOnly
