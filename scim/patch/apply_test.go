@@ -216,6 +216,7 @@ var applyTests = []struct {
 	{name: "roles-primary-true-create", doc: "user-bare.json", ops: ops("Replace", `roles[primary eq "True"].value`, `"Admin"`)},
 	{name: "complex-value-json-string", doc: "user-bare.json", ops: ops("replace", "name", `"{\"givenName\":\"Joy\",\"familyName\":\"Young\"}"`)},
 	{name: "extension-object-no-path", doc: "user-bare.json", ops: ops("add", "", `{"`+enterpriseURN+`":{"department":"Sales","manager":"m1"}}`)},
+	{name: "manager-bare-path-string", doc: "user-bare.json", ops: ops("Add", "manager", `"m2"`)},
 	{name: "core-urn-prefixed-path", doc: "user.json", ops: ops("replace", userURN+":name.givenName", `"Barbara"`)},
 	{name: "custom-extension-folders", doc: "user-bare.json", ops: ops("add", customURN+":folders", `["a","b","a"]`, "add", customURN+":folders", `"b"`)},
 
@@ -242,6 +243,7 @@ var applyTests = []struct {
 	{name: "error-object-for-string", doc: "user.json", ops: ops("replace", "title", `{"a":1}`), scimType: invalidValue},
 	{name: "error-bad-boolean", doc: "user.json", ops: ops("replace", "active", `"yes"`), scimType: invalidValue},
 	{name: "error-bad-sub-boolean", doc: "user.json", ops: ops("add", "emails", `[{"value":"x@y","primary":"maybe"}]`), scimType: invalidValue},
+	{name: "error-string-for-name", doc: "user.json", ops: ops("replace", "name", `"Babs"`), scimType: invalidValue},
 	{name: "error-no-path-not-object", doc: "user.json", ops: ops("replace", "", `"x"`), scimType: invalidValue},
 	{name: "error-bad-path", doc: "user.json", ops: ops("replace", "emails[type eq", `"x"`), scimType: invalidFilter},
 	{name: "error-filter-on-single", doc: "user.json", ops: ops("replace", `name[givenName eq "x"]`, `"x"`), scimType: invalidPath},

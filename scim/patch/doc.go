@@ -50,7 +50,9 @@
 //   - value paths on attributes that have no matching element yet (see below).
 //   - the enterprise manager as a plain id string ("value":"id" becomes
 //     {"value":"id"}), as a one-element array of references, and removed without
-//     a value.
+//     a value; also with the bare path "manager": a name that the core schema
+//     does not know but an extension listed in schemas (or the enterprise one)
+//     does names that extension's attribute.
 //   - complex values sent as a string holding JSON, such as roles from
 //     AssertiveAppRoleAssignmentsComplex: "value":["{\"primary\":false,\"value\":\"Admin\"}"].
 //   - group members added and removed in batches with path "members" and an

@@ -2,6 +2,7 @@ package patch
 
 import (
 	"encoding/json"
+	"math"
 	"math/big"
 	"strings"
 )
@@ -98,6 +99,9 @@ func equal(a, b any) bool {
 func number(v any) (*big.Float, bool) {
 	switch v := v.(type) {
 	case float64:
+		if math.IsNaN(v) {
+			return nil, false
+		}
 		return big.NewFloat(v), true
 	case json.Number:
 		f, _, err := big.ParseFloat(string(v), 10, 64, big.ToNearestEven)

@@ -63,6 +63,7 @@ func FuzzApply(f *testing.F) {
 	seedBodies(f)
 	doc := readDoc(f, "bjensen.json")
 	doc[customURN] = map[string]any{"folders": []any{"a", "b"}}
+	doc[enterpriseURN] = map[string]any{"department": "Sales", "manager": map[string]any{"value": "m1"}}
 	before, err := json.Marshal(doc)
 	if err != nil {
 		f.Fatal(err)

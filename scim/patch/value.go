@@ -79,8 +79,8 @@ func (a *applier) coerce(name string, info attrInfo, v any) (any, error) {
 
 // object converts v to the value of the complex attribute of t: an object
 // whose sub-attributes are coerced to their types. Entra's forms are accepted:
-// a string holding a JSON object, a plain string taken as {"value": s} (a
-// manager given as its id), and a one-element array for a single-valued
+// a string holding a JSON object, a plain string taken as {"value": s} when
+// the attribute has a "value" sub-attribute (a manager given as its id), and a one-element array for a single-valued
 // attribute ("manager": [{"value": "id"}]).
 func (a *applier) object(t *target, v any) (map[string]any, error) {
 	switch x := v.(type) {
@@ -89,6 +89,9 @@ func (a *applier) object(t *target, v any) (map[string]any, error) {
 	case string:
 		s := strings.TrimSpace(x)
 		if !strings.HasPrefix(s, "{") {
+			if _, ok := a.attr(t.urn, t.name, "value"); t.info.known && !ok {
+				return nil, errorf(invalidValue, a.op, "%s is complex and needs an object", quote(t.name))
+			}
 			return map[string]any{"value": x}, nil
 		}
 		inner, err := decodeValue(json.RawMessage(s))
