@@ -169,7 +169,7 @@ func (n *normalizer) gather(t *typeInfo, doc map[string]any) *gathered {
 			schemasSeen = true
 			g.schemas = v
 		case i >= 0:
-			g.set(g.core, i, v, t.core.attrs[i].Name)
+			g.set(g.core, i, v, "", t.core.attrs[i].Name)
 		case hasPrefixFold(k, "urn:"):
 			n.gatherURN(t, g, k, v)
 		default:
@@ -196,10 +196,10 @@ func (n *normalizer) gatherURN(t *typeInfo, g *gathered, k string, v any) {
 		}
 		for k2, v2 := range m {
 			if i := e.find(k2); i >= 0 {
-				g.set(g.exts[j], i, v2, e.s.ID+":"+e.attrs[i].Name)
+				g.set(g.exts[j], i, v2, e.s.ID, e.attrs[i].Name)
 				continue
 			}
-			n.unknownKey(g, g.extKeptMap(j), k2, e.s.ID+":"+k2, v2)
+			n.unknownKey(g, g.extKeptMap(j), k2, e.s.ID+":"+k2, v2) // only reached for unknown keys
 		}
 		return
 	}
@@ -212,9 +212,9 @@ func (n *normalizer) gatherURN(t *typeInfo, g *gathered, k string, v any) {
 	i := e.find(name)
 	switch {
 	case i >= 0 && j < 0:
-		g.set(g.core, i, v, e.attrs[i].Name)
+		g.set(g.core, i, v, "", e.attrs[i].Name)
 	case i >= 0:
-		g.set(g.exts[j], i, v, e.s.ID+":"+e.attrs[i].Name)
+		g.set(g.exts[j], i, v, e.s.ID, e.attrs[i].Name)
 	case j < 0:
 		n.unknownKey(g, g.keptMap(), name, k, v)
 	default:
@@ -270,8 +270,11 @@ func (g *gathered) extKeptMap(j int) func() map[string]any {
 	}
 }
 
-func (g *gathered) set(slots []slot, i int, v any, p string) {
+// set stores the value v of attribute name of the schema urn ("" for the
+// core schema).
+func (g *gathered) set(slots []slot, i int, v any, urn, name string) {
 	if slots[i].set {
+		p := attrPath(urn, name).String()
 		g.problem(invalidSyntax, p, p+": attribute given more than once")
 		return
 	}
@@ -357,11 +360,8 @@ func (n *normalizer) schemas(t *typeInfo, v any) ([]any, error) {
 func (n *normalizer) attributes(out map[string]any, e *entry, slots []slot, prior map[string]any, optional bool) error {
 	var missing *Attribute
 	for i, a := range e.attrs {
-		p := path{name: a.Name}
-		if !e.core {
-			p.urn = e.s.ID
-		}
-		v, ok, err := n.attribute(&p, e.custom, a, slots[i].v, lookupFold(prior, a.Name))
+		p := attrPath(e.urn(), a.Name)
+		v, ok, err := n.attribute(p, e.custom, a, slots[i].v, lookupFold(prior, a.Name))
 		if err != nil {
 			return err
 		}
@@ -376,9 +376,15 @@ func (n *normalizer) attributes(out map[string]any, e *entry, slots []slot, prio
 	if missing == nil || optional && len(out) == 0 {
 		return nil
 	}
-	p := path{name: missing.Name}
-	if !e.core {
-		p.urn = e.s.ID
-	}
+	p := attrPath(e.urn(), missing.Name)
 	return &Error{ScimType: invalidValue, Attr: p.String(), Detail: p.String() + " is required"}
+}
+
+// urn returns the URN that prefixes the paths of e's attributes in messages:
+// none for a core schema.
+func (e *entry) urn() string {
+	if e.core {
+		return ""
+	}
+	return e.s.ID
 }

@@ -11,36 +11,46 @@ import (
 	"unicode/utf8"
 )
 
-// path is an attribute path built on the stack while a document is walked and
-// turned into text only for an error: "emails[0].primary",
+// path is the path of the attribute being normalised, kept as its parts
+// and turned into text only for an error: "emails[0].primary",
 // "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:manager.value".
+// Complex attributes cannot nest (RFC 7643 §2.3.8), so three parts suffice;
+// a path is a value so that walking a document allocates nothing.
 type path struct {
-	up    *path
-	urn   string // the extension URN of a top-level extension attribute
-	name  string // empty for an element of a multi-valued attribute
-	index int
+	urn   string // the extension URN of an extension attribute
+	name  string // the attribute
+	index int    // the element of a multi-valued attribute, or -1
+	sub   string // the sub-attribute
 }
 
-func (p *path) String() string {
-	switch {
-	case p.name == "":
-		return p.up.String() + "[" + strconv.Itoa(p.index) + "]"
-	case p.up != nil:
-		return p.up.String() + "." + p.name
-	case p.urn != "":
-		return p.urn + ":" + p.name
+func attrPath(urn, name string) path { return path{urn: urn, name: name, index: -1} }
+
+func (p path) elem(i int) path { p.index = i; return p }
+
+func (p path) child(name string) path { p.sub = name; return p }
+
+func (p path) String() string {
+	s := p.name
+	if p.urn != "" {
+		s = p.urn + ":" + s
 	}
-	return p.name
+	if p.index >= 0 {
+		s += "[" + strconv.Itoa(p.index) + "]"
+	}
+	if p.sub != "" {
+		s += "." + p.sub
+	}
+	return s
 }
 
-func typeError(p *path, want string, got any) error {
+func typeError(p path, want string, got any) error {
 	s := p.String()
 	return &Error{ScimType: invalidValue, Attr: s, Detail: s + ": expected " + want + ", got " + describe(got)}
 }
 
 // attribute normalises value v of attribute a; prior is the prior value, for
 // immutability. It reports whether the attribute has a value afterwards.
-func (n *normalizer) attribute(p *path, custom bool, a *Attribute, v, prior any) (any, bool, error) {
+func (n *normalizer) attribute(p path, custom bool, a *Attribute, v, prior any) (any, bool, error) {
 	if v == nil || a.Mutability == readOnly {
 		return nil, false, nil
 	}
@@ -68,7 +78,7 @@ func (n *normalizer) attribute(p *path, custom bool, a *Attribute, v, prior any)
 // multi normalises the values of multi-valued attribute a: a single value is
 // wrapped in an array, null elements are dropped, and at most one element may
 // be primary (RFC 7643 §2.4).
-func (n *normalizer) multi(p *path, custom bool, a *Attribute, v any) (any, bool, error) {
+func (n *normalizer) multi(p path, custom bool, a *Attribute, v any) (any, bool, error) {
 	in, isArray := v.([]any)
 	if !isArray {
 		in = []any{v}
@@ -79,8 +89,7 @@ func (n *normalizer) multi(p *path, custom bool, a *Attribute, v any) (any, bool
 		if el == nil {
 			continue
 		}
-		ep := path{up: p, index: i}
-		x, ok, err := n.single(&ep, custom, a, el, nil)
+		x, ok, err := n.single(p.elem(i), custom, a, el, nil)
 		if err != nil {
 			return nil, false, err
 		}
@@ -100,7 +109,7 @@ func (n *normalizer) multi(p *path, custom bool, a *Attribute, v any) (any, bool
 }
 
 // single normalises one value of attribute a.
-func (n *normalizer) single(p *path, custom bool, a *Attribute, v, prior any) (any, bool, error) {
+func (n *normalizer) single(p path, custom bool, a *Attribute, v, prior any) (any, bool, error) {
 	switch a.Type {
 	case String, Reference, Binary:
 		s, ok := v.(string)
@@ -110,7 +119,7 @@ func (n *normalizer) single(p *path, custom bool, a *Attribute, v, prior any) (a
 		if custom && len(a.CanonicalValues) > 0 {
 			return canonical(p, a, s)
 		}
-		return s, true, nil
+		return v, true, nil // v, not s: boxing s again would allocate
 	case Boolean:
 		b, ok := toBool(v)
 		if !ok {
@@ -133,7 +142,7 @@ func (n *normalizer) single(p *path, custom bool, a *Attribute, v, prior any) (a
 		if !ok || !isDateTime(s) {
 			return nil, false, typeError(p, "a dateTime such as \"2008-01-23T04:56:22Z\"", v)
 		}
-		return s, true, nil
+		return v, true, nil
 	case Complex:
 		m, ok := v.(map[string]any)
 		if !ok {
@@ -148,7 +157,7 @@ func (n *normalizer) single(p *path, custom bool, a *Attribute, v, prior any) (a
 
 // canonical matches s against the canonical values of a and returns the
 // canonical spelling.
-func canonical(p *path, a *Attribute, s string) (any, bool, error) {
+func canonical(p path, a *Attribute, s string) (any, bool, error) {
 	for _, c := range a.CanonicalValues {
 		if c == s || !a.CaseExact && strings.EqualFold(c, s) {
 			return c, true, nil
@@ -165,7 +174,7 @@ func canonical(p *path, a *Attribute, s string) (any, bool, error) {
 
 // complex normalises the object m of complex attribute a; prior is the prior
 // object, for immutability of sub-attributes.
-func (n *normalizer) complex(p *path, custom bool, a *Attribute, m, prior map[string]any) (map[string]any, error) {
+func (n *normalizer) complex(p path, custom bool, a *Attribute, m, prior map[string]any) (map[string]any, error) {
 	var buf [8]slot
 	slots := buf[:0]
 	if len(a.SubAttributes) <= len(buf) {
@@ -191,18 +200,18 @@ func (n *normalizer) complex(p *path, custom bool, a *Attribute, m, prior map[st
 			continue
 		}
 		if slots[i].set {
-			s := (&path{up: p, name: a.SubAttributes[i].Name}).String()
+			s := p.child(a.SubAttributes[i].Name).String()
 			return nil, &Error{ScimType: invalidSyntax, Attr: s, Detail: s + ": attribute given more than once"}
 		}
 		slots[i] = slot{v: v, set: true}
 	}
 	if len(unknown) > 0 {
-		s := (&path{up: p, name: slices.Min(unknown)}).String()
+		s := p.child(slices.Min(unknown)).String()
 		return nil, &Error{ScimType: invalidSyntax, Attr: s, Detail: s + ": unknown attribute"}
 	}
 	for i, s := range a.SubAttributes {
-		sp := path{up: p, name: s.Name}
-		v, ok, err := n.attribute(&sp, custom, s, slots[i].v, lookupFold(prior, s.Name))
+		sp := p.child(s.Name)
+		v, ok, err := n.attribute(sp, custom, s, slots[i].v, lookupFold(prior, s.Name))
 		if err != nil {
 			return nil, err
 		}
