@@ -43,7 +43,7 @@ func (r *Registry) Project(resourceType string, doc map[string]any, attributes, 
 			}
 			continue
 		}
-		if e := t.schemaEntry(k); e != nil && k != "" {
+		if e := t.schemaEntry(k); e != nil && e != t.core {
 			if x, ok := pr.extension(e, v); ok {
 				out[e.s.ID] = x
 			}
