@@ -50,6 +50,8 @@ Usage:
                                             issue a SCIM secret token (printed once, alone, on stdout)
   roster token list --tenant NAME           list a tenant's tokens
   roster token revoke ID                    revoke a token
+  roster bench --base URL --token T [-c 8] [--users 1000] [--members 1000]
+                                            replay Entra's provisioning load against a running server
 
 Every command takes --db (env ROSTER_DB, default sqlite:roster.db).
 Run "roster COMMAND --help" for a command's flags.
@@ -72,6 +74,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		return runTenant(ctx, rest, getenv, stdout, stderr)
 	case "token":
 		return runToken(ctx, rest, getenv, stdout, stderr)
+	case "bench":
+		return runBench(ctx, rest, getenv, stdout, stderr)
 	case "help", "-h", "--help":
 		fmt.Fprint(stdout, usage)
 		return nil

@@ -1,0 +1,151 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+)
+
+// TestBench runs the bench with tiny numbers against the real server, twice
+// (once with Basic credentials) to show that runs do not collide, and checks
+// that every phase ran without errors.
+func TestBench(t *testing.T) {
+	phases := []string{
+		"create", "get", "filter-userName", "filter-externalId", "patch", "list",
+		"group-create", "group-add-members", "membership-check", "group-get", "group-get-excluded",
+		"deactivate", "delete", "group-delete",
+	}
+	s := startServer(t)
+	tests := []struct {
+		name string
+		auth []string
+	}{
+		{"bearer", []string{"--token", s.token}},
+		{"basic", []string{"--basic", "default:" + s.token}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			out := filepath.Join(t.TempDir(), "bench.json")
+			args := append([]string{"bench", "--base", s.base, "-c", "2", "--users", "20", "--members", "40",
+				"--batch", "10", "--json", out}, tt.auth...)
+			var stdout, stderr strings.Builder
+			if err := run(context.Background(), args, func(string) string { return "" }, &stdout, &stderr); err != nil {
+				t.Fatalf("roster %s: %v\n%s\n%s", strings.Join(args, " "), err, stdout.String(), stderr.String())
+			}
+			table := stdout.String()
+			for _, name := range phases {
+				if !strings.Contains(table, "\n"+name+" ") {
+					t.Errorf("table names no phase %q:\n%s", name, table)
+				}
+			}
+			checkBenchJSON(t, out, phases)
+		})
+	}
+}
+
+// checkBenchJSON reads the --json file and checks that it holds phases, in
+// order, each with requests and without errors.
+func checkBenchJSON(t *testing.T, path string, phases []string) {
+	t.Helper()
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var rep benchReport
+	if err := json.Unmarshal(b, &rep); err != nil {
+		t.Fatalf("--json output: %v\n%s", err, b)
+	}
+	var names []string
+	for _, p := range rep.Phases {
+		names = append(names, p.Name)
+		if p.Requests == 0 || len(p.Errors) > 0 || p.Capped {
+			t.Errorf("phase %s: %d requests, errors %v, capped %v, first error %q; want requests, no errors",
+				p.Name, p.Requests, p.Errors, p.Capped, p.FirstError)
+		}
+	}
+	if got, want := strings.Join(names, " "), strings.Join(phases, " "); got != want {
+		t.Errorf("phases = %s, want %s", got, want)
+	}
+	want := map[string]int{"create": 40, "get": 20, "patch": 20, "group-add-members": 4, "membership-check": 40, "delete": 40}
+	for _, p := range rep.Phases {
+		if n, ok := want[p.Name]; ok && p.Requests != n {
+			t.Errorf("phase %s: %d requests, want %d", p.Name, p.Requests, n)
+		}
+		if p.Name == "group-add-members" && p.Batches != 4 {
+			t.Errorf("group-add-members: %d batches, want 4", p.Batches)
+		}
+	}
+}
+
+// TestBenchFlags checks that bad command lines fail before any request.
+func TestBenchFlags(t *testing.T) {
+	tests := []struct {
+		name string
+		args []string
+		want string // in stderr
+	}{
+		{"no base", []string{"--token", "rst_x"}, "--base"},
+		{"base without scheme", []string{"--base", "127.0.0.1:8080/scim/v2", "--token", "rst_x"}, "--base"},
+		{"no credential", []string{"--base", "http://127.0.0.1:1/scim/v2"}, "no credential"},
+		{"basic without colon", []string{"--base", "http://127.0.0.1:1/scim/v2", "--basic", "default"}, "USER:PASS"},
+		{"zero workers", []string{"--base", "http://127.0.0.1:1/scim/v2", "--token", "rst_x", "-c", "0"}, "positive"},
+		{"positional", []string{"--base", "http://127.0.0.1:1/scim/v2", "--token", "rst_x", "extra"}, "unexpected argument"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var stdout, stderr strings.Builder
+			err := run(context.Background(), append([]string{"bench"}, tt.args...), func(string) string { return "" }, &stdout, &stderr)
+			var u usageError
+			if !errors.As(err, &u) {
+				t.Fatalf("roster bench %v = %v, want a usage error", tt.args, err)
+			}
+			if !strings.Contains(stderr.String(), tt.want) {
+				t.Errorf("roster bench %v: stderr does not mention %q:\n%s", tt.args, tt.want, stderr.String())
+			}
+		})
+	}
+}
+
+func TestPercentile(t *testing.T) {
+	ms := func(ns ...int) []time.Duration {
+		d := make([]time.Duration, len(ns))
+		for i, n := range ns {
+			d[i] = time.Duration(n) * time.Millisecond
+		}
+		return d
+	}
+	hundred := make([]int, 100)
+	for i := range hundred {
+		hundred[i] = i + 1
+	}
+	tests := []struct {
+		name   string
+		sorted []time.Duration
+		p      float64
+		want   time.Duration
+	}{
+		{"empty", nil, 50, 0},
+		{"one value", ms(7), 50, 7 * time.Millisecond},
+		{"one value p99", ms(7), 99, 7 * time.Millisecond},
+		{"median of odd count", ms(1, 2, 3), 50, 2 * time.Millisecond},
+		{"median of even count is the lower middle", ms(1, 2, 3, 4), 50, 2 * time.Millisecond},
+		{"p100 is the max", ms(1, 2, 3, 4), 100, 4 * time.Millisecond},
+		{"p95 of ten rounds up to the max", ms(1, 2, 3, 4, 5, 6, 7, 8, 9, 10), 95, 10 * time.Millisecond},
+		{"p50 of 1..100", ms(hundred...), 50, 50 * time.Millisecond},
+		{"p95 of 1..100", ms(hundred...), 95, 95 * time.Millisecond},
+		{"p99 of 1..100", ms(hundred...), 99, 99 * time.Millisecond},
+		{"tiny p is the min", ms(1, 2, 3), 0.1, 1 * time.Millisecond},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := percentile(tt.sorted, tt.p); got != tt.want {
+				t.Errorf("percentile(%v, %v) = %v, want %v", tt.sorted, tt.p, got, tt.want)
+			}
+		})
+	}
+}
