@@ -79,6 +79,12 @@ func Open(ctx context.Context, path string, opts Options) (*DB, error) {
 		db.write.Close()
 		return nil, err
 	}
+	// Refresh the planner's statistics where they are missing or stale (SQLite's
+	// advice for long-lived connections); cheap when nothing changed.
+	if _, err := db.write.ExecContext(ctx, "PRAGMA optimize=0x10002"); err != nil {
+		db.write.Close()
+		return nil, fmt.Errorf("sqlite: open: optimize: %w", err)
+	}
 	// The read pool is opened after the writer has switched the file to WAL (a
 	// persistent setting), so readers never need a write lock.
 	db.read, err = sql.Open("sqlite", path+"?"+pragmas+"&_pragma=query_only(1)")

@@ -1,0 +1,138 @@
+package sqlite_test
+
+import (
+	"context"
+	"fmt"
+	"testing"
+	"time"
+
+	"github.com/rosterhq/roster"
+	"github.com/rosterhq/roster/internal/testdb"
+	"github.com/rosterhq/roster/scim/filter"
+	"github.com/rosterhq/roster/store/sqlite"
+)
+
+func benchDB(b *testing.B) (*sqlite.DB, string) {
+	b.Helper()
+	db, err := sqlite.Open(context.Background(), testdb.SQLitePath(b), sqlite.Options{Clock: time.Now})
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(func() { db.Close() })
+	tn := &roster.Tenant{Name: "bench"}
+	if err := db.CreateTenant(context.Background(), tn); err != nil {
+		b.Fatal(err)
+	}
+	return db, tn.ID
+}
+
+func benchUser(i int) *roster.User {
+	name := fmt.Sprintf("user%06d@example.com", i)
+	return &roster.User{
+		UserName: name, ExternalID: fmt.Sprintf("ext-%d", i), DisplayName: fmt.Sprintf("User %d", i), Active: true,
+		Emails: []roster.Email{{Value: name, Type: "work", Primary: true}},
+		Doc: map[string]any{
+			"schemas": []any{filter.UserURN}, "userName": name, "active": true,
+			"displayName": fmt.Sprintf("User %d", i), "externalId": fmt.Sprintf("ext-%d", i),
+			"emails": []any{map[string]any{"value": name, "type": "work", "primary": true}},
+			"urn:ietf:params:scim:schemas:extension:enterprise:2.0:User": map[string]any{"department": "Engineering"},
+		},
+	}
+}
+
+// seedUsers creates n users in one tenant and returns their ids.
+func seedUsers(b *testing.B, db *sqlite.DB, tenantID string, n int) []string {
+	b.Helper()
+	ids := make([]string, n)
+	for i := range n {
+		u := benchUser(i)
+		if err := db.CreateUser(context.Background(), tenantID, u); err != nil {
+			b.Fatal(err)
+		}
+		ids[i] = u.ID
+	}
+	return ids
+}
+
+func BenchmarkCreateUser(b *testing.B) {
+	db, tenantID := benchDB(b)
+	ctx := context.Background()
+	b.ReportAllocs()
+	i := 0
+	for b.Loop() {
+		if err := db.CreateUser(ctx, tenantID, benchUser(i)); err != nil {
+			b.Fatal(err)
+		}
+		i++
+	}
+}
+
+func BenchmarkUserByID(b *testing.B) {
+	db, tenantID := benchDB(b)
+	ids := seedUsers(b, db, tenantID, 1000)
+	ctx := context.Background()
+	b.ReportAllocs()
+	i := 0
+	for b.Loop() {
+		if _, err := db.User(ctx, tenantID, ids[i%len(ids)]); err != nil {
+			b.Fatal(err)
+		}
+		i++
+	}
+}
+
+func BenchmarkFilterUserName(b *testing.B) {
+	db, tenantID := benchDB(b)
+	seedUsers(b, db, tenantID, 1000)
+	ctx := context.Background()
+	resolve := func(p filter.AttrPath) (filter.Attr, bool) { return filter.Attr{Type: filter.String}, true }
+	b.ReportAllocs()
+	i := 0
+	for b.Loop() {
+		e, err := filter.Parse(fmt.Sprintf(`userName eq "USER%06d@example.com"`, i%1000))
+		if err != nil {
+			b.Fatal(err)
+		}
+		us, total, err := db.Users(ctx, tenantID, roster.Query{Filter: e, Resolve: resolve, StartIndex: 1, Count: 100})
+		if err != nil || total != 1 || len(us) != 1 {
+			b.Fatalf("Users = %d users, total %d, %v", len(us), total, err)
+		}
+		i++
+	}
+}
+
+// BenchmarkAddMembers adds 100 new members to a group of 10,000 per operation.
+func BenchmarkAddMembers(b *testing.B) {
+	db, tenantID := benchDB(b)
+	ctx := context.Background()
+	const size, batch = 10000, 100
+	ids := seedUsers(b, db, tenantID, size+batch*100)
+	g := &roster.Group{DisplayName: "Everyone", Doc: map[string]any{"displayName": "Everyone"}}
+	for _, id := range ids[:size] {
+		g.Members = append(g.Members, roster.Member{ID: id})
+	}
+	if err := db.CreateGroup(ctx, tenantID, g); err != nil {
+		b.Fatal(err)
+	}
+	rest := ids[size:]
+	b.ReportAllocs()
+	i := 0
+	for b.Loop() {
+		add := rest[(i*batch)%len(rest):][:batch]
+		// Keep the group at 10,000 (+100): remove the batch added last time.
+		b.StopTimer()
+		if i > 0 {
+			prev := rest[((i-1)*batch)%len(rest):][:batch]
+			if err := db.UpdateGroup(ctx, tenantID, &roster.Group{ID: g.ID}, false,
+				[]roster.MemberChange{{Op: roster.MembersRemove, IDs: prev}}, 0); err != nil {
+				b.Fatal(err)
+			}
+		}
+		b.StartTimer()
+		if err := db.UpdateGroup(ctx, tenantID, &roster.Group{ID: g.ID}, false,
+			[]roster.MemberChange{{Op: roster.MembersAdd, IDs: add}}, 0); err != nil {
+			b.Fatal(err)
+		}
+		i++
+	}
+}

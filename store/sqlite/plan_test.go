@@ -1,0 +1,124 @@
+package sqlite
+
+import (
+	"context"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/rosterhq/roster"
+	"github.com/rosterhq/roster/internal/testdb"
+	"github.com/rosterhq/roster/scim/filter"
+)
+
+func openInternal(t *testing.T) *DB {
+	t.Helper()
+	db, err := Open(context.Background(), testdb.SQLitePath(t), Options{Clock: time.Now})
+	if err != nil {
+		t.Fatalf("Open = %v", err)
+	}
+	t.Cleanup(func() { db.Close() })
+	return db
+}
+
+// TestPragmas checks the settings every connection must run with.
+func TestPragmas(t *testing.T) {
+	db := openInternal(t)
+	ctx := context.Background()
+	for _, tt := range []struct {
+		name, pragma string
+		want         string
+	}{
+		{"write journal_mode", "journal_mode", "wal"},
+		{"write synchronous", "synchronous", "2"},
+		{"write foreign_keys", "foreign_keys", "1"},
+		{"write busy_timeout", "busy_timeout", "10000"},
+	} {
+		var got string
+		if err := db.write.QueryRowContext(ctx, "PRAGMA "+tt.pragma).Scan(&got); err != nil || got != tt.want {
+			t.Errorf("%s: PRAGMA %s = %q, %v; want %q", tt.name, tt.pragma, got, err, tt.want)
+		}
+		if err := db.read.QueryRowContext(ctx, "PRAGMA "+tt.pragma).Scan(&got); err != nil || got != tt.want {
+			t.Errorf("read %s: PRAGMA %s = %q, %v; want %q", tt.name, tt.pragma, got, err, tt.want)
+		}
+	}
+	if _, err := db.read.ExecContext(ctx, `INSERT INTO tenants (id, name, created) VALUES ('x', 'x', 'x')`); err == nil {
+		t.Errorf("a write through the read pool succeeded, want query_only")
+	}
+}
+
+// TestFilterPlans checks that the filters Entra sends are served from indexes:
+// SQLite's plan for the count query searches an index and scans nothing.
+func TestFilterPlans(t *testing.T) {
+	db := openInternal(t)
+	tests := []struct {
+		name, filter string
+		m            *mapping
+		table, index string
+	}{
+		{"userName", `userName eq "a@example.com"`, &userMapping, "users", "sqlite_autoindex_users_2"},
+		{"externalId", `externalId eq "x"`, &userMapping, "users", "users_external_id"},
+		{"user displayName", `displayName eq "Alice"`, &userMapping, "users", "users_display_name"},
+		{"user id", `id eq "u"`, &userMapping, "users", "sqlite_autoindex_users_1"},
+		{"active", `active eq false`, &userMapping, "users", "users_active"},
+		{"emails", `emails eq "a@example.com"`, &userMapping, "users", "user_emails_value"},
+		{"emails.value", `emails.value eq "a@example.com"`, &userMapping, "users", "user_emails_value"},
+		{"emails value path", `emails[type eq "work" and value eq "a@example.com"]`, &userMapping, "users", "user_emails_value"},
+		{"group displayName", `displayName eq "Sales"`, &groupMapping, "groups", "groups_display_name"},
+		{"group externalId", `externalId eq "x"`, &groupMapping, "groups", "groups_external_id"},
+		{"members value path", `members[value eq "u"]`, &groupMapping, "groups", "group_members_member"},
+		{"members.value", `members.value eq "u"`, &groupMapping, "groups", "group_members_member"},
+		{"Entra membership check", `id eq "g" and members[value eq "u"]`, &groupMapping, "groups", "sqlite_autoindex_groups_1"},
+	}
+	resolve := func(p filter.AttrPath) (filter.Attr, bool) {
+		switch strings.ToLower(p.Name) {
+		case "active":
+			return filter.Attr{Type: filter.Boolean}, true
+		case "id", "externalid":
+			return filter.Attr{Type: filter.String, CaseExact: true}, true
+		case "emails", "members":
+			if p.Sub == "" {
+				return filter.Attr{Type: filter.Complex, MultiValued: true}, true
+			}
+			return filter.Attr{Type: filter.String, MultiValued: true, CaseExact: strings.EqualFold(p.Name, "members")}, true
+		}
+		return filter.Attr{Type: filter.String}, true
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			e, err := filter.Parse(tt.filter)
+			if err != nil {
+				t.Fatalf("Parse(%q) = %v", tt.filter, err)
+			}
+			where, args, err := tt.m.where("t", roster.Query{Filter: e, Resolve: resolve})
+			if err != nil {
+				t.Fatalf("where(%q) = %v", tt.filter, err)
+			}
+			plan := explain(t, db, `SELECT count(*) FROM `+tt.table+` r WHERE r.tenant_id = ? AND (`+where+`)`, append([]any{"t"}, args...))
+			if !strings.Contains(plan, tt.index) || strings.Contains(plan, "SCAN ") {
+				t.Errorf("plan of %q:\n%s\nwant a search of %s and no scan", tt.filter, plan, tt.index)
+			}
+		})
+	}
+}
+
+func explain(t *testing.T, db *DB, query string, args []any) string {
+	t.Helper()
+	rows, err := db.read.Query("EXPLAIN QUERY PLAN "+query, args...)
+	if err != nil {
+		t.Fatalf("EXPLAIN %s: %v", query, err)
+	}
+	defer rows.Close()
+	var b strings.Builder
+	for rows.Next() {
+		var (
+			id, parent, unused int
+			detail             string
+		)
+		if err := rows.Scan(&id, &parent, &unused, &detail); err != nil {
+			t.Fatal(err)
+		}
+		b.WriteString(detail + "\n")
+	}
+	return b.String()
+}
