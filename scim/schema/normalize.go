@@ -24,7 +24,7 @@ type Unknown int
 
 const (
 	// Reject fails with scimType invalidSyntax naming the first unknown
-	// attribute path, or invalidValue for an unknown URN in "schemas".
+	// attribute path. Unknown URNs listed in "schemas" are dropped.
 	Reject Unknown = iota
 	// Keep keeps unknown attributes and schema URNs as given.
 	Keep
@@ -68,7 +68,7 @@ type Options struct {
 // missing or empty required attribute ("userName is required"), more than one
 // primary value (RFC 7643 §2.4), a value outside the canonical values of an
 // attribute added with WithExtension (canonical values of the default schemas
-// are not enforced), or an unknown URN in "schemas" with Reject;
+// are not enforced);
 // invalidSyntax for an unknown attribute with Reject, or an attribute given
 // twice under different spellings; mutability for an immutable attribute
 // whose new value differs from the one in prior. Immutability is checked for
@@ -343,10 +343,11 @@ func (n *normalizer) schemas(t *typeInfo, v any) ([]any, error) {
 			if !slices.ContainsFunc(kept, func(k any) bool { return equalFold(k.(string), s) }) {
 				kept = append(kept, s)
 			}
-		case Drop:
 		default:
-			return nil, &Error{ScimType: invalidValue, Attr: "schemas",
-				Detail: fmt.Sprintf("schemas: unknown schema %q", s)}
+			// Reject and Drop: a URN in "schemas" alone carries no data.
+			// Entra ID lists its own ADSCIM URN on every group it creates,
+			// so naming an unknown schema is not an error; attributes under
+			// an unknown URN still are, with Reject.
 		}
 	}
 	return kept, nil

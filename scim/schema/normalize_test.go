@@ -303,16 +303,16 @@ func TestNormalize(t *testing.T) {
 				Detail: "urn:ietf:params:scim:schemas:extension:2.0:Other:costCode: unknown attribute"},
 		},
 		{
-			name: "unknown URN in schemas rejected",
+			name: "unknown URN in schemas dropped",
 			rt:   "User",
 			doc:  `{"schemas":["urn:ietf:params:scim:schemas:core:2.0:User","urn:example:other"],"userName":"b"}`,
-			err:  &schema.Error{ScimType: "invalidValue", Attr: "schemas", Detail: `schemas: unknown schema "urn:example:other"`},
+			want: `{"schemas":["urn:ietf:params:scim:schemas:core:2.0:User"],"userName":"b"}`,
 		},
 		{
-			name: "another resource type's URN in schemas rejected",
+			name: "another resource type's URN in schemas dropped",
 			rt:   "User",
 			doc:  `{"schemas":["urn:ietf:params:scim:schemas:core:2.0:Group"],"userName":"b"}`,
-			err:  &schema.Error{ScimType: "invalidValue", Attr: "schemas", Detail: `schemas: unknown schema "urn:ietf:params:scim:schemas:core:2.0:Group"`},
+			want: `{"schemas":["urn:ietf:params:scim:schemas:core:2.0:User"],"userName":"b"}`,
 		},
 		{
 			name: "schemas of the wrong type",
@@ -482,11 +482,10 @@ func TestNormalizeEntra(t *testing.T) {
 				"name":{"formatted":"givenName familyName","familyName":"familyName","givenName":"givenName"}}`,
 		},
 		{
-			name: "create group rejects the ADSCIM URN",
+			name: "create group drops the ADSCIM URN",
 			file: "entra/create-group.json",
 			rt:   "Group",
-			err: &schema.Error{ScimType: "invalidValue", Attr: "schemas",
-				Detail: `schemas: unknown schema "http://schemas.microsoft.com/2006/11/ResourceManagement/ADSCIM/2.0/Group"`},
+			want: `{"schemas":["urn:ietf:params:scim:schemas:core:2.0:Group"],"externalId":"8aa1a0c0-c4c3-4bc0-b4a5-2ef676900159","displayName":"displayName"}`,
 		},
 		{
 			name: "create group with unknown schemas dropped",
