@@ -10,6 +10,7 @@ import (
 	"io/fs"
 	"log/slog"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/google/uuid"
@@ -48,8 +49,15 @@ type DB struct {
 	// read is a pool of query_only connections; in WAL mode they read a snapshot
 	// and never wait for the writer.
 	read *sql.DB
-	now  roster.Clock
-	log  *slog.Logger
+	// userByID is the most frequent read (every GET and PATCH of a user), prepared
+	// once per read connection instead of on every call.
+	userByID *sql.Stmt
+	// stmts caches prepared list queries by text: a filter compiles to the same
+	// text whatever its values, and preparing the page query costs more than running it.
+	stmtMu sync.Mutex
+	stmts  map[string]*sql.Stmt
+	now    roster.Clock
+	log    *slog.Logger
 }
 
 var _ roster.Store = (*DB)(nil)
@@ -60,7 +68,7 @@ func Open(ctx context.Context, path string, opts Options) (*DB, error) {
 	if path == "" || strings.ContainsRune(path, '?') || strings.HasPrefix(path, "file:") || strings.Contains(path, ":memory:") {
 		return nil, roster.Errorf(roster.EINVALID, "sqlite: open: %q is not a database file name", path)
 	}
-	db := &DB{now: opts.Clock, log: opts.Logger}
+	db := &DB{now: opts.Clock, log: opts.Logger, stmts: map[string]*sql.Stmt{}}
 	if db.now == nil {
 		db.now = time.Now
 	}
@@ -93,7 +101,8 @@ func Open(ctx context.Context, path string, opts Options) (*DB, error) {
 		return nil, fmt.Errorf("sqlite: open: %w", err)
 	}
 	db.read.SetMaxIdleConns(4)
-	if err := db.read.PingContext(ctx); err != nil {
+	db.userByID, err = db.read.PrepareContext(ctx, userByIDQuery)
+	if err != nil {
 		db.Close()
 		return nil, fmt.Errorf("sqlite: open: %w", err)
 	}
@@ -129,6 +138,15 @@ func (db *DB) migrate(ctx context.Context) error {
 // Close closes both connection pools.
 func (db *DB) Close() error {
 	var errs []error
+	if db.userByID != nil {
+		errs = append(errs, db.userByID.Close())
+	}
+	db.stmtMu.Lock()
+	for q, st := range db.stmts {
+		errs = append(errs, st.Close())
+		delete(db.stmts, q)
+	}
+	db.stmtMu.Unlock()
 	if db.read != nil {
 		errs = append(errs, db.read.Close())
 	}
@@ -139,6 +157,42 @@ func (db *DB) Close() error {
 		return fmt.Errorf("sqlite: close: %w", err)
 	}
 	return nil
+}
+
+// maxStmts bounds the statement cache; past it, queries are prepared per call.
+const maxStmts = 256
+
+// query runs a read query in tx, with a cached prepared statement when there is room.
+func (db *DB) query(ctx context.Context, tx *sql.Tx, query string, args ...any) (*sql.Rows, error) {
+	st := db.cachedStmt(ctx, query)
+	if st == nil {
+		return tx.QueryContext(ctx, query, args...)
+	}
+	return tx.StmtContext(ctx, st).QueryContext(ctx, args...)
+}
+
+// cachedStmt returns the read pool's prepared statement for query, preparing it
+// when the cache has room; nil means run the query unprepared.
+func (db *DB) cachedStmt(ctx context.Context, query string) *sql.Stmt {
+	db.stmtMu.Lock()
+	st, ok := db.stmts[query]
+	full := len(db.stmts) >= maxStmts
+	db.stmtMu.Unlock()
+	if ok || full {
+		return st
+	}
+	st, err := db.read.PrepareContext(ctx, query)
+	if err != nil {
+		return nil // the unprepared query reports the error
+	}
+	db.stmtMu.Lock()
+	defer db.stmtMu.Unlock()
+	if cached, ok := db.stmts[query]; ok {
+		st.Close()
+		return cached
+	}
+	db.stmts[query] = st
+	return st
 }
 
 // beginWrite starts a write transaction (BEGIN IMMEDIATE on the single writer).

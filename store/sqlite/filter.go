@@ -99,14 +99,13 @@ var groupMapping = mapping{
 
 // list runs the page query of q over table (aliased r) and calls scan for each
 // row; it returns the number of resources that match. Count 0 reads only the total.
-func list(ctx context.Context, tx *sql.Tx, table, columns string, m *mapping, tenantID string, q roster.Query, scan func(*sql.Rows) error) (int, error) {
+func (db *DB) list(ctx context.Context, tx *sql.Tx, table, columns string, m *mapping, tenantID string, q roster.Query, scan func(*sql.Rows) error) (int, error) {
 	where, args, err := m.where(tenantID, q)
 	if err != nil {
 		return 0, err
 	}
 	args = append([]any{tenantID}, args...)
-	var total int
-	err = tx.QueryRowContext(ctx, `SELECT count(*) FROM `+table+` r WHERE r.tenant_id = ? AND (`+where+`)`, args...).Scan(&total)
+	total, err := db.count(ctx, tx, `SELECT count(*) FROM `+table+` r WHERE r.tenant_id = ? AND (`+where+`)`, args)
 	if err != nil {
 		return 0, err
 	}
@@ -119,7 +118,7 @@ func list(ctx context.Context, tx *sql.Tx, table, columns string, m *mapping, te
 		return total, nil
 	}
 	args = append(append(args, orderArgs...), q.Count, offset)
-	rows, err := tx.QueryContext(ctx, `SELECT `+columns+` FROM `+table+` r WHERE r.tenant_id = ? AND (`+where+`)
+	rows, err := db.query(ctx, tx, `SELECT `+columns+` FROM `+table+` r WHERE r.tenant_id = ? AND (`+where+`)
 		ORDER BY `+order+` LIMIT ? OFFSET ?`, args...)
 	if err != nil {
 		return 0, err
@@ -131,6 +130,22 @@ func list(ctx context.Context, tx *sql.Tx, table, columns string, m *mapping, te
 		}
 	}
 	return total, rows.Err()
+}
+
+// count runs a count(*) query.
+func (db *DB) count(ctx context.Context, tx *sql.Tx, query string, args []any) (int, error) {
+	rows, err := db.query(ctx, tx, query, args...)
+	if err != nil {
+		return 0, err
+	}
+	defer rows.Close()
+	var n int
+	if rows.Next() {
+		if err := rows.Scan(&n); err != nil {
+			return 0, err
+		}
+	}
+	return n, rows.Err()
 }
 
 // orderBy returns the ORDER BY list for q: the sortBy attribute (absent values

@@ -619,7 +619,7 @@ func (db *DB) Groups(ctx context.Context, tenantID string, q roster.Query) ([]*r
 	}
 	defer rollback(tx)
 	var groups []*roster.Group
-	total, err := list(ctx, tx, "groups", groupColumns, &groupMapping, tenantID, q, func(rows *sql.Rows) error {
+	total, err := db.list(ctx, tx, "groups", groupColumns, &groupMapping, tenantID, q, func(rows *sql.Rows) error {
 		g, err := scanGroup(rows)
 		if err != nil {
 			return err

@@ -22,6 +22,8 @@ const userColumns = `r.id, r.user_name, r.external_id, r.display_name, r.active,
 		WHERE m.tenant_id = r.tenant_id AND m.member_id = r.id AND m.member_type = 'User'
 		ORDER BY g.display_name, g.id) x)`
 
+const userByIDQuery = `SELECT ` + userColumns + ` FROM users r WHERE r.tenant_id = ? AND r.id = ?`
+
 // CreateUser stores u, filling ID (when empty), Version, Created and Modified, and
 // appends a user.created event. ECONFLICT if the userName (case-insensitive) or the
 // id is taken in the tenant; ENOTFOUND if the tenant does not exist.
@@ -114,8 +116,7 @@ func insertEmails(ctx context.Context, tx *sql.Tx, tenantID, userID string, emai
 
 // User returns the user with the given id, with its emails and direct groups. ENOTFOUND if there is none.
 func (db *DB) User(ctx context.Context, tenantID, id string) (*roster.User, error) {
-	row := db.read.QueryRowContext(ctx, `SELECT `+userColumns+` FROM users r WHERE r.tenant_id = ? AND r.id = ?`, tenantID, id)
-	u, err := scanUser(row)
+	u, err := scanUser(db.userByID.QueryRowContext(ctx, tenantID, id))
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, userMissing(id)
 	}
@@ -335,7 +336,7 @@ func (db *DB) Users(ctx context.Context, tenantID string, q roster.Query) ([]*ro
 	}
 	defer rollback(tx)
 	var users []*roster.User
-	total, err := list(ctx, tx, "users", userColumns, &userMapping, tenantID, q, func(rows *sql.Rows) error {
+	total, err := db.list(ctx, tx, "users", userColumns, &userMapping, tenantID, q, func(rows *sql.Rows) error {
 		u, err := scanUser(rows)
 		if err != nil {
 			return err
