@@ -58,10 +58,6 @@ type errorBody struct {
 // asRoster turns the errors of the scim/* packages into roster errors, so that
 // one table decides every response.
 func asRoster(err error) error {
-	var fe *filter.Error
-	if errors.As(err, &fe) {
-		return &roster.Error{Code: roster.EINVALIDFILTER, Detail: fe.Error()}
-	}
 	var pe *patch.Error
 	if errors.As(err, &pe) {
 		return &roster.Error{Code: codeOf(pe.ScimType), Detail: pe.Error()}
@@ -69,6 +65,11 @@ func asRoster(err error) error {
 	var se *schema.Error
 	if errors.As(err, &se) {
 		return &roster.Error{Code: codeOf(se.ScimType), Detail: se.Error(), Attr: se.Attr}
+	}
+	// After patch: a patch error may wrap the filter error of its path.
+	var fe *filter.Error
+	if errors.As(err, &fe) {
+		return &roster.Error{Code: roster.EINVALIDFILTER, Detail: fe.Error()}
 	}
 	var mbe *http.MaxBytesError
 	if errors.As(err, &mbe) {
