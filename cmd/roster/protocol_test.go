@@ -13,6 +13,11 @@ func TestBadInput(t *testing.T) {
 	r := s.do(t, "POST", "/Users", userBody).want(t, 201)
 	id := str(r.body, "id")
 	version := str(r.body, "meta", "version")
+	var ops []string
+	for i := 0; i < 1001; i++ {
+		ops = append(ops, `{"op":"replace","path":"displayName","value":"x"}`)
+	}
+	tooMany := `{"schemas":["urn:ietf:params:scim:api:messages:2.0:PatchOp"],"Operations":[` + strings.Join(ops, ",") + `]}`
 	big := `{"schemas":["urn:ietf:params:scim:schemas:core:2.0:User"],"userName":"` + strings.Repeat("x", 2<<20) + `"}`
 	tests := []struct {
 		name, method, path, body string
@@ -35,6 +40,7 @@ func TestBadInput(t *testing.T) {
 		{"patch remove without path", "PATCH", "/Users/" + id, `{"schemas":["urn:ietf:params:scim:api:messages:2.0:PatchOp"],"Operations":[{"op":"remove"}]}`, 400, "noTarget"},
 		{"patch readOnly id", "PATCH", "/Users/" + id, `{"schemas":["urn:ietf:params:scim:api:messages:2.0:PatchOp"],"Operations":[{"op":"replace","path":"id","value":"x"}]}`, 400, "mutability"},
 		{"patch atomic", "PATCH", "/Users/" + id, `{"schemas":["urn:ietf:params:scim:api:messages:2.0:PatchOp"],"Operations":[{"op":"replace","path":"displayName","value":"changed"},{"op":"replace","path":"active","value":"perhaps"}]}`, 400, "invalidValue"},
+		{"patch too many operations", "PATCH", "/Users/" + id, tooMany, 400, "tooMany"},
 		{"put stale", "PUT", "/Users/" + id, userBody, 412, ""},
 		{"unknown user", "GET", "/Users/nope", "", 404, ""},
 		{"unknown endpoint", "GET", "/Things", "", 404, ""},

@@ -1,0 +1,26 @@
+package roster_test
+
+import (
+	"os/exec"
+	"strings"
+	"testing"
+)
+
+// TestLeafPackages keeps the SCIM protocol packages free of HTTP and SQL: they
+// are pure functions over documents, shared by the server and every store.
+func TestLeafPackages(t *testing.T) {
+	out, err := exec.Command("go", "list", "-deps", "-f", "{{.ImportPath}}",
+		"./scim/filter", "./scim/patch", "./scim/schema").CombinedOutput()
+	if err != nil {
+		t.Fatalf("go list: %v\n%s", err, out)
+	}
+	for _, dep := range strings.Fields(string(out)) {
+		switch {
+		case dep == "net/http", dep == "database/sql", strings.HasPrefix(dep, "github.com/rosterhq/roster/store"),
+			dep == "github.com/rosterhq/roster", strings.HasPrefix(dep, "github.com/rosterhq/roster/scim/server"):
+			t.Errorf("a scim leaf package depends on %s", dep)
+		case strings.Contains(dep, ".") && !strings.HasPrefix(dep, "github.com/rosterhq/roster/scim/"):
+			t.Errorf("a scim leaf package depends on the third-party package %s", dep)
+		}
+	}
+}
