@@ -6,6 +6,7 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"encoding/json"
+	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -69,24 +70,31 @@ func parseBenchFlags(args []string, getenv func(string) string, stderr io.Writer
 		return c, usageFail(fs, "--base %q: want the server's SCIM base URL, e.g. http://127.0.0.1:8080/scim/v2", c.Base)
 	}
 	c.Base = strings.TrimSuffix(c.Base, "/")
-	switch {
-	case basic != "":
-		user, pass, ok := strings.Cut(basic, ":")
-		if !ok {
-			return c, usageFail(fs, "--basic: want USER:PASS")
-		}
-		req := http.Request{Header: http.Header{}}
-		req.SetBasicAuth(user, pass)
-		c.Auth = req.Header.Get("Authorization")
-	case token != "":
-		c.Auth = "Bearer " + token
-	default:
-		return c, usageFail(fs, "no credential: pass --token (or env ROSTER_TOKEN) or --basic")
+	if c.Auth, err = authorization(token, basic); err != nil {
+		return c, usageFail(fs, "%w", err)
 	}
 	if c.Workers < 1 || c.Users < 1 || c.Members < 0 || c.Batch < 1 || c.Cap <= 0 {
 		return c, usageFail(fs, "-c, --users and --batch must be positive, --members not negative, --duration-cap positive")
 	}
 	return c, nil
+}
+
+// authorization returns the Authorization header for a bearer token or, when
+// basic is set, for HTTP Basic with basic's USER:PASS.
+func authorization(token, basic string) (string, error) {
+	switch {
+	case basic != "":
+		user, pass, ok := strings.Cut(basic, ":")
+		if !ok {
+			return "", errors.New("--basic: want USER:PASS")
+		}
+		req := http.Request{Header: http.Header{}}
+		req.SetBasicAuth(user, pass)
+		return req.Header.Get("Authorization"), nil
+	case token != "":
+		return "Bearer " + token, nil
+	}
+	return "", errors.New("no credential: pass --token (or env ROSTER_TOKEN) or --basic")
 }
 
 // usageFail prints a flag problem with the command's flags and returns it as a usageError.
@@ -382,7 +390,8 @@ type phaseResult struct {
 	P95        time.Duration  `json:"p95_ns"`
 	P99        time.Duration  `json:"p99_ns"`
 	Max        time.Duration  `json:"max_ns"`
-	Capped     bool           `json:"capped,omitempty"` // stopped at --duration-cap
+	Capped     bool           `json:"capped,omitempty"`  // stopped at --duration-cap
+	Skipped    string         `json:"skipped,omitempty"` // why the phase did not run
 	// Batches, FirstBatches and LastBatches describe group-add-members: the
 	// median latency of its first and last 10 batches.
 	Batches      int           `json:"batches,omitempty"`
@@ -418,6 +427,10 @@ func printReport(stdout, stderr io.Writer, rep benchReport) {
 		name := p.Name
 		if p.Capped {
 			name += "*"
+		}
+		if p.Skipped != "" {
+			fmt.Fprintf(stdout, "%-20s %8s  skipped: %s\n", name, "-", p.Skipped)
+			continue
 		}
 		fmt.Fprintf(stdout, "%-20s %8d %9.1f %9s %9s %9s %9s  %s\n",
 			name, p.Requests, p.PerSecond, ms(p.P50), ms(p.P95), ms(p.P99), ms(p.Max), formatErrors(p.Errors))
@@ -606,6 +619,9 @@ func (b *bencher) groupCreate(ctx context.Context) phaseResult {
 	})
 }
 
+// noGroup is why the group phases skip when group-create failed.
+const noGroup = "group-create failed"
+
 // members returns the created users that go into the group.
 func (b *bencher) members() []created { return b.users[:min(b.c.Members, len(b.users))] }
 
@@ -614,7 +630,7 @@ func (b *bencher) members() []created { return b.users[:min(b.c.Members, len(b.u
 // batches compare: a store whose member writes grow with the group shows it here.
 func (b *bencher) groupAddMembers(ctx context.Context) phaseResult {
 	if b.group == "" {
-		return phaseResult{}
+		return phaseResult{Skipped: noGroup}
 	}
 	ms := b.members()
 	var t tally
@@ -651,7 +667,7 @@ func median(d []time.Duration) time.Duration {
 // does before adding or removing one.
 func (b *bencher) membershipCheck(ctx context.Context) phaseResult {
 	if b.group == "" {
-		return phaseResult{}
+		return phaseResult{Skipped: noGroup}
 	}
 	ms := b.members()
 	return b.phase(ctx, len(ms), func(i int) request {
@@ -669,7 +685,7 @@ func (b *bencher) groupGetExcluded(ctx context.Context) phaseResult {
 
 func (b *bencher) groupGets(ctx context.Context, path string) phaseResult {
 	if b.group == "" {
-		return phaseResult{}
+		return phaseResult{Skipped: noGroup}
 	}
 	return b.phase(ctx, b.reads(), func(int) request {
 		return request{method: "GET", path: path, want: http.StatusOK}
@@ -693,7 +709,7 @@ func (b *bencher) delete(ctx context.Context) phaseResult {
 
 func (b *bencher) groupDelete(ctx context.Context) phaseResult {
 	if b.group == "" {
-		return phaseResult{}
+		return phaseResult{Skipped: noGroup}
 	}
 	return b.phase(ctx, 1, func(int) request {
 		return request{method: "DELETE", path: "/Groups/" + b.group, want: http.StatusNoContent}
