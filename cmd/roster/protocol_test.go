@@ -108,6 +108,11 @@ func TestListing(t *testing.T) {
 	if get(r.body, "totalResults") != 1.0 || str(r.body, "Resources", 0, "displayName") != "DAVE" {
 		t.Fatalf(".search: %s", r.raw)
 	}
+	r = s.do(t, "PATCH", "/Users/"+str(r.body, "Resources", 0, "id"), `{"schemas":["urn:ietf:params:scim:api:messages:2.0:PatchOp"],"Operations":[{"op":"add","path":"urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:department","value":"Research"}]}`).want(t, 200)
+	r = s.do(t, "GET", "/Users?filter="+q(`URN:IETF:PARAMS:SCIM:SCHEMAS:EXTENSION:ENTERPRISE:2.0:USER:DEPARTMENT eq "research"`), "").want(t, 200)
+	if get(r.body, "totalResults") != 1.0 || str(r.body, "Resources", 0, "userName") != "dave" {
+		t.Fatalf("filter on an extension attribute in another case: %s", r.raw)
+	}
 	r = s.do(t, "GET", "/Users?count=0", "").want(t, 200)
 	if get(r.body, "totalResults") != 5.0 || len(get(r.body, "Resources").([]any)) != 0 {
 		t.Fatalf("count=0: %s", r.raw)

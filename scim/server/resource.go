@@ -167,6 +167,29 @@ func (s *Server) resolver(resourceType string) filter.Resolver {
 	}
 }
 
+// canonical rewrites an attribute path into its schema's spelling, so that
+// attributes held only in the stored document are found whatever case a
+// client wrote them in. Unknown paths are returned as written.
+func (s *Server) canonical(resourceType string) func(filter.AttrPath) filter.AttrPath {
+	reg := s.registry
+	return func(p filter.AttrPath) filter.AttrPath {
+		if a, ok := reg.Lookup(resourceType, p.URN, p.Name, ""); ok {
+			p.Name = a.Name
+		}
+		if p.Sub != "" {
+			if a, ok := reg.Lookup(resourceType, p.URN, p.Name, p.Sub); ok {
+				p.Sub = a.Name
+			}
+		}
+		if p.URN != "" {
+			if sc, ok := reg.Schema(p.URN); ok {
+				p.URN = sc.ID
+			}
+		}
+		return p
+	}
+}
+
 // patchOptions adapts the schema registry to the patch package.
 func (s *Server) patchOptions(resourceType string) patch.Options {
 	reg := s.registry
