@@ -9,8 +9,10 @@
 //	roster tenant create NAME | tenant list
 //	roster token create --tenant NAME [--name LABEL] [--expires 90d]
 //	roster token list --tenant NAME | token revoke ID
+//	roster bench --base URL --token T [-c 8] [--users 1000] [--members 1000]
 //
-// Every command takes --db (env ROSTER_DB); the CLI works while the server runs.
+// The commands that open the database take --db (env ROSTER_DB); they work
+// while the server runs.
 package main
 
 import (
@@ -53,7 +55,7 @@ Usage:
   roster bench --base URL --token T [-c 8] [--users 1000] [--members 1000]
                                             replay Entra's provisioning load against a running server
 
-Every command takes --db (env ROSTER_DB, default sqlite:roster.db).
+The commands that open the database take --db (env ROSTER_DB, default sqlite:roster.db).
 Run "roster COMMAND --help" for a command's flags.
 `
 
