@@ -98,6 +98,13 @@ func TestFilterPlans(t *testing.T) {
 			if !strings.Contains(plan, tt.index) || strings.Contains(plan, "SCAN ") {
 				t.Errorf("plan of %q:\n%s\nwant a search of %s and no scan", tt.filter, plan, tt.index)
 			}
+			// The page query must search the same index, not walk the tenant in created order.
+			q := roster.Query{Filter: e, Resolve: resolve}
+			order, _ := tt.m.orderBy(q)
+			plan = explain(t, db, `SELECT r.* FROM `+tt.table+` r WHERE r.tenant_id = ? AND (`+where+`) ORDER BY `+order+` LIMIT 10`, append([]any{"t"}, args...))
+			if !strings.Contains(plan, tt.index) || strings.Contains(plan, "SCAN ") || strings.Contains(plan, "_created") {
+				t.Errorf("page plan of %q:\n%s\nwant a search of %s, no scan, no walk of the created index", tt.filter, plan, tt.index)
+			}
 		})
 	}
 }
