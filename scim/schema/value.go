@@ -176,7 +176,7 @@ func canonical(p path, a *Attribute, s string) (any, bool, error) {
 // object, for immutability of sub-attributes.
 func (n *normalizer) complex(p path, custom bool, a *Attribute, m, prior map[string]any) (map[string]any, error) {
 	var buf [8]slot
-	slots := buf[:0]
+	var slots []slot
 	if len(a.SubAttributes) <= len(buf) {
 		slots = buf[:len(a.SubAttributes)]
 	} else {
