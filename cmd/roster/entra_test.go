@@ -5,6 +5,9 @@ import (
 	"net/http"
 	"strings"
 	"testing"
+	"time"
+
+	"github.com/rosterhq/roster"
 )
 
 // TestEntraProvisioning replays, over HTTP against the real server, the request
@@ -184,6 +187,21 @@ func TestAuth(t *testing.T) {
 		})
 	}
 	s.doAs(t, basic("default", s.token), "GET", path, "").want(t, 200)
+
+	// A token whose expiry has passed.
+	st := s.openStore(t)
+	tenant, err := st.Tenant(context.Background(), "default")
+	if err != nil {
+		t.Fatal(err)
+	}
+	secret, prefix, hash := roster.NewTokenSecret()
+	if err := st.CreateToken(context.Background(), &roster.Token{TenantID: tenant.ID, Prefix: prefix, Hash: hash, Expires: time.Now().Add(-time.Minute)}); err != nil {
+		t.Fatal(err)
+	}
+	r := s.doAs(t, "Bearer "+secret, "GET", path, "").wantError(t, 401, "")
+	if !strings.Contains(str(r.body, "detail"), "expired") {
+		t.Errorf("expired token detail = %q", str(r.body, "detail"))
+	}
 }
 
 func basic(user, pass string) string {
