@@ -1,0 +1,60 @@
+package httpx
+
+import (
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+)
+
+func TestWrap(t *testing.T) {
+	h := Wrap(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path == "/panic" {
+			panic("boom")
+		}
+		io.WriteString(w, RequestID(r.Context()))
+	}), slog.New(slog.DiscardHandler))
+	srv := httptest.NewServer(h)
+	defer srv.Close()
+
+	tests := []struct {
+		name, path, sent string
+		status           int
+		reused           bool
+	}{
+		{"generated", "/", "", 200, false},
+		{"sane id reused", "/", "abc-123_X.y", 200, true},
+		{"insane id replaced", "/", "a b\"<script>", 200, false},
+		{"too long replaced", "/", strings.Repeat("a", 65), 200, false},
+		{"panic recovered", "/panic", "", 500, false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			req, _ := http.NewRequest("GET", srv.URL+tt.path, nil)
+			if tt.sent != "" {
+				req.Header[RequestIDHeader] = []string{tt.sent}
+			}
+			res, err := http.DefaultClient.Do(req)
+			if err != nil {
+				t.Fatal(err)
+			}
+			body, _ := io.ReadAll(res.Body)
+			res.Body.Close()
+			id := res.Header.Get(RequestIDHeader)
+			if res.StatusCode != tt.status {
+				t.Errorf("status = %d, want %d", res.StatusCode, tt.status)
+			}
+			if !saneID(id) {
+				t.Errorf("response id %q is not sane", id)
+			}
+			if got := id == tt.sent; got != tt.reused {
+				t.Errorf("id %q reused = %v, want %v", id, got, tt.reused)
+			}
+			if tt.status == 200 && string(body) != id {
+				t.Errorf("handler saw id %q, response carries %q", body, id)
+			}
+		})
+	}
+}
