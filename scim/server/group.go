@@ -10,13 +10,8 @@ import (
 
 func (s *Server) handleGroupCreate(w http.ResponseWriter, r *http.Request) {
 	t := tenantOf(r.Context())
-	p, err := s.queryParams(r.URL.Query())
+	p, in, err := s.readResource(r)
 	if err != nil {
-		s.writeError(w, r, err)
-		return
-	}
-	var in map[string]any
-	if err := s.decode(r, &in); err != nil {
 		s.writeError(w, r, err)
 		return
 	}
@@ -36,7 +31,7 @@ func (s *Server) handleGroupCreate(w http.ResponseWriter, r *http.Request) {
 
 func (s *Server) handleGroupGet(w http.ResponseWriter, r *http.Request) {
 	t := tenantOf(r.Context())
-	p, err := s.queryParams(r.URL.Query())
+	p, err := s.queryParams(r)
 	if err != nil {
 		s.writeError(w, r, err)
 		return
@@ -53,24 +48,6 @@ func (s *Server) handleGroupGet(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	s.writeResource(w, http.StatusOK, s.project(groupType, groupDoc(g, s.baseURL(r), members), p), g.Version, "")
-}
-
-func (s *Server) handleGroupList(w http.ResponseWriter, r *http.Request) {
-	p, err := s.queryParams(r.URL.Query())
-	if err != nil {
-		s.writeError(w, r, err)
-		return
-	}
-	s.listGroups(w, r, p)
-}
-
-func (s *Server) handleGroupSearch(w http.ResponseWriter, r *http.Request) {
-	p, err := s.bodyParams(r)
-	if err != nil {
-		s.writeError(w, r, err)
-		return
-	}
-	s.listGroups(w, r, p)
 }
 
 // listGroups answers a list or search of groups.
@@ -96,13 +73,8 @@ func (s *Server) listGroups(w http.ResponseWriter, r *http.Request, p listParams
 
 func (s *Server) handleGroupReplace(w http.ResponseWriter, r *http.Request) {
 	t := tenantOf(r.Context())
-	p, err := s.queryParams(r.URL.Query())
+	p, in, err := s.readResource(r)
 	if err != nil {
-		s.writeError(w, r, err)
-		return
-	}
-	var in map[string]any
-	if err := s.decode(r, &in); err != nil {
 		s.writeError(w, r, err)
 		return
 	}
@@ -133,7 +105,7 @@ func (s *Server) handleGroupReplace(w http.ResponseWriter, r *http.Request) {
 // unless the request asks for attributes (RFC 7644 §3.5.2).
 func (s *Server) handleGroupPatch(w http.ResponseWriter, r *http.Request) {
 	t := tenantOf(r.Context())
-	p, err := s.queryParams(r.URL.Query())
+	p, err := s.queryParams(r)
 	if err != nil {
 		s.writeError(w, r, err)
 		return

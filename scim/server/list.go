@@ -5,7 +5,6 @@ import (
 	"errors"
 	"io"
 	"net/http"
-	"net/url"
 	"strconv"
 	"strings"
 
@@ -46,9 +45,34 @@ type listResponse struct {
 	Resources    []any    `json:"Resources"`
 }
 
+// listing returns the handler of a list (GET, parameters in the query) or a
+// search (POST .search, parameters in the body): read the parameters, then list.
+func (s *Server) listing(params func(*http.Request) (listParams, error), list func(http.ResponseWriter, *http.Request, listParams)) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		p, err := params(r)
+		if err != nil {
+			s.writeError(w, r, err)
+			return
+		}
+		list(w, r, p)
+	}
+}
+
+// readResource reads the query parameters and the JSON object body of a POST or PUT.
+func (s *Server) readResource(r *http.Request) (listParams, map[string]any, error) {
+	p, err := s.queryParams(r)
+	if err != nil {
+		return p, nil, err
+	}
+	var in map[string]any
+	err = s.decode(r, &in)
+	return p, in, err
+}
+
 // queryParams reads list parameters from the URL query. Unknown parameters (such as
 // Entra's aadOptscim062020 feature flag) are ignored. Names are case-insensitive.
-func (s *Server) queryParams(q url.Values) (listParams, error) {
+func (s *Server) queryParams(r *http.Request) (listParams, error) {
+	q := r.URL.Query()
 	p := listParams{StartIndex: 1, Count: -1}
 	for k, vs := range q {
 		if len(vs) == 0 {

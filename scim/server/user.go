@@ -14,13 +14,8 @@ const patchRetries = 5
 
 func (s *Server) handleUserCreate(w http.ResponseWriter, r *http.Request) {
 	t := tenantOf(r.Context())
-	p, err := s.queryParams(r.URL.Query())
+	p, in, err := s.readResource(r)
 	if err != nil {
-		s.writeError(w, r, err)
-		return
-	}
-	var in map[string]any
-	if err := s.decode(r, &in); err != nil {
 		s.writeError(w, r, err)
 		return
 	}
@@ -40,7 +35,7 @@ func (s *Server) handleUserCreate(w http.ResponseWriter, r *http.Request) {
 
 func (s *Server) handleUserGet(w http.ResponseWriter, r *http.Request) {
 	t := tenantOf(r.Context())
-	p, err := s.queryParams(r.URL.Query())
+	p, err := s.queryParams(r)
 	if err != nil {
 		s.writeError(w, r, err)
 		return
@@ -56,24 +51,6 @@ func (s *Server) handleUserGet(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	s.writeResource(w, http.StatusOK, s.project(userType, userDoc(u, s.baseURL(r)), p), u.Version, "")
-}
-
-func (s *Server) handleUserList(w http.ResponseWriter, r *http.Request) {
-	p, err := s.queryParams(r.URL.Query())
-	if err != nil {
-		s.writeError(w, r, err)
-		return
-	}
-	s.listUsers(w, r, p)
-}
-
-func (s *Server) handleUserSearch(w http.ResponseWriter, r *http.Request) {
-	p, err := s.bodyParams(r)
-	if err != nil {
-		s.writeError(w, r, err)
-		return
-	}
-	s.listUsers(w, r, p)
 }
 
 // listUsers answers a list or search of users.
@@ -99,13 +76,8 @@ func (s *Server) listUsers(w http.ResponseWriter, r *http.Request, p listParams)
 
 func (s *Server) handleUserReplace(w http.ResponseWriter, r *http.Request) {
 	t := tenantOf(r.Context())
-	p, err := s.queryParams(r.URL.Query())
+	p, in, err := s.readResource(r)
 	if err != nil {
-		s.writeError(w, r, err)
-		return
-	}
-	var in map[string]any
-	if err := s.decode(r, &in); err != nil {
 		s.writeError(w, r, err)
 		return
 	}
@@ -133,7 +105,7 @@ func (s *Server) handleUserReplace(w http.ResponseWriter, r *http.Request) {
 
 func (s *Server) handleUserPatch(w http.ResponseWriter, r *http.Request) {
 	t := tenantOf(r.Context())
-	p, err := s.queryParams(r.URL.Query())
+	p, err := s.queryParams(r)
 	if err != nil {
 		s.writeError(w, r, err)
 		return
