@@ -1,6 +1,7 @@
 package filter
 
 import (
+	"cmp"
 	"encoding/json"
 	"iter"
 	"math"
@@ -292,19 +293,19 @@ func compareString(x string, op Op, lit string, caseExact bool) bool {
 	return ordered(strings.Compare(x, lit), op)
 }
 
-// ordered reports whether a comparison result cmp (-1, 0, +1) satisfies op.
-func ordered(cmp int, op Op) bool {
+// ordered reports whether a comparison result c (-1, 0, +1) satisfies op.
+func ordered(c int, op Op) bool {
 	switch op {
 	case Eq:
-		return cmp == 0
+		return c == 0
 	case Gt:
-		return cmp > 0
+		return c > 0
 	case Ge:
-		return cmp >= 0
+		return c >= 0
 	case Lt:
-		return cmp < 0
+		return c < 0
 	case Le:
-		return cmp <= 0
+		return c <= 0
 	}
 	return false
 }
@@ -344,7 +345,7 @@ func compareNumber(x any, op Op, lit string) bool {
 	if text != "" {
 		if i, err := strconv.ParseInt(text, 10, 64); err == nil {
 			if j, err := strconv.ParseInt(lit, 10, 64); err == nil {
-				return ordered(cmpInt(i, j), op)
+				return ordered(cmp.Compare(i, j), op)
 			}
 		}
 		var err error
@@ -363,14 +364,4 @@ func compareNumber(x any, op Op, lit string) bool {
 		return ordered(1, op)
 	}
 	return ordered(0, op)
-}
-
-func cmpInt(a, b int64) int {
-	switch {
-	case a < b:
-		return -1
-	case a > b:
-		return 1
-	}
-	return 0
 }

@@ -1,6 +1,7 @@
 package schema
 
 import (
+	"cmp"
 	"fmt"
 	"slices"
 )
@@ -291,9 +292,9 @@ func (g *gathered) firstProblem() error {
 	if len(g.problems) > 0 {
 		return slices.MinFunc(g.problems, func(a, b *Error) int {
 			if a.Attr != b.Attr {
-				return compareStrings(a.Attr, b.Attr)
+				return cmp.Compare(a.Attr, b.Attr)
 			}
-			return compareStrings(a.Detail, b.Detail)
+			return cmp.Compare(a.Detail, b.Detail)
 		})
 	}
 	if len(g.unknown) > 0 {
@@ -301,16 +302,6 @@ func (g *gathered) firstProblem() error {
 		return &Error{ScimType: invalidSyntax, Attr: p, Detail: p + ": unknown attribute"}
 	}
 	return nil
-}
-
-func compareStrings(a, b string) int {
-	switch {
-	case a < b:
-		return -1
-	case a > b:
-		return 1
-	}
-	return 0
 }
 
 // schemas checks the "schemas" value and returns the unknown URNs it lists
