@@ -13,10 +13,10 @@ type ctxKey int
 
 const tenantKey ctxKey = 0
 
-// tenantOf returns the tenant the auth middleware authenticated.
-func tenantOf(ctx context.Context) *roster.Tenant {
-	t, _ := ctx.Value(tenantKey).(*roster.Tenant)
-	return t
+// tenantOf returns the id of the tenant the auth middleware authenticated.
+func tenantOf(ctx context.Context) string {
+	id, _ := ctx.Value(tenantKey).(string)
+	return id
 }
 
 // authenticate admits requests that carry a live token, as
@@ -25,37 +25,40 @@ func tenantOf(ctx context.Context) *roster.Tenant {
 // context. Failures answer 401 with a detail an IdP admin can act on.
 func (s *Server) authenticate(h http.HandlerFunc) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		t, err := s.tenantFor(r)
+		tenantID, err := s.tenantFor(r)
 		if err != nil {
 			s.writeError(w, r, err)
 			return
 		}
-		httpx.SetTenant(r.Context(), t.ID)
-		h(w, r.WithContext(context.WithValue(r.Context(), tenantKey, t)))
+		httpx.SetTenant(r.Context(), tenantID)
+		h(w, r.WithContext(context.WithValue(r.Context(), tenantKey, tenantID)))
 	})
 }
 
-// tenantFor finds the tenant of the request's credential.
-func (s *Server) tenantFor(r *http.Request) (*roster.Tenant, error) {
+// tenantFor returns the tenant id of the request's credential. Only HTTP Basic,
+// whose user name must name the tenant, costs a tenant lookup.
+func (s *Server) tenantFor(r *http.Request) (string, error) {
 	secret, user, err := credential(r)
 	if err != nil {
-		return nil, err
+		return "", err
 	}
 	tok, err := s.token(r.Context(), secret)
 	if err != nil {
-		return nil, err
+		return "", err
 	}
-	t, err := s.store.Tenant(r.Context(), tok.TenantID)
-	if err != nil {
-		return nil, err
-	}
-	if user != "" && user != t.Name && user != t.ID {
-		return nil, roster.Errorf(roster.EUNAUTHORIZED, "the user name does not name the tenant of this token: use the tenant name as the user name and the token as the password")
+	if user != "" && user != tok.TenantID {
+		t, err := s.store.Tenant(r.Context(), tok.TenantID)
+		if err != nil {
+			return "", err
+		}
+		if user != t.Name {
+			return "", roster.Errorf(roster.EUNAUTHORIZED, "the user name does not name the tenant of this token: use the tenant name as the user name and the token as the password")
+		}
 	}
 	s.mu.Lock()
 	s.used[tok.ID] = s.clock()
 	s.mu.Unlock()
-	return t, nil
+	return tok.TenantID, nil
 }
 
 // credential reads the secret (and, for Basic, the user name) from the request.

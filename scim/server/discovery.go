@@ -85,7 +85,7 @@ func (s *Server) resourceTypeDoc(rt *schema.ResourceType, base string) map[strin
 // handleRootSearch searches users and groups together (RFC 7644 §3.4.3): the
 // users come first, then the groups, paged as one list.
 func (s *Server) handleRootSearch(w http.ResponseWriter, r *http.Request) {
-	t := tenantOf(r.Context())
+	tenant := tenantOf(r.Context())
 	p, err := s.bodyParams(r)
 	if err != nil {
 		s.writeError(w, r, err)
@@ -102,7 +102,7 @@ func (s *Server) handleRootSearch(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	base := s.baseURL(r)
-	users, utotal, err := s.store.Users(r.Context(), t.ID, uq)
+	users, utotal, err := s.store.Users(r.Context(), tenant, uq)
 	if err != nil {
 		s.writeError(w, r, err)
 		return
@@ -114,7 +114,7 @@ func (s *Server) handleRootSearch(w http.ResponseWriter, r *http.Request) {
 	// The groups' page starts where the users ran out.
 	gq.StartIndex = max(1, uq.StartIndex-utotal)
 	gq.Count = uq.Count - len(users)
-	groups, gtotal, err := s.store.Groups(r.Context(), t.ID, gq)
+	groups, gtotal, err := s.store.Groups(r.Context(), tenant, gq)
 	if err != nil {
 		s.writeError(w, r, err)
 		return

@@ -9,7 +9,7 @@ import (
 )
 
 func (s *Server) handleGroupCreate(w http.ResponseWriter, r *http.Request) {
-	t := tenantOf(r.Context())
+	tenant := tenantOf(r.Context())
 	p, in, err := s.readResource(r)
 	if err != nil {
 		s.writeError(w, r, err)
@@ -21,7 +21,7 @@ func (s *Server) handleGroupCreate(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	g := groupFrom("", doc)
-	if err := s.store.CreateGroup(r.Context(), t.ID, g); err != nil {
+	if err := s.store.CreateGroup(r.Context(), tenant, g); err != nil {
 		s.writeError(w, r, err)
 		return
 	}
@@ -30,14 +30,14 @@ func (s *Server) handleGroupCreate(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) handleGroupGet(w http.ResponseWriter, r *http.Request) {
-	t := tenantOf(r.Context())
+	tenant := tenantOf(r.Context())
 	p, err := s.queryParams(r)
 	if err != nil {
 		s.writeError(w, r, err)
 		return
 	}
 	members := wantsMembers(p)
-	g, err := s.store.Group(r.Context(), t.ID, r.PathValue("id"), !members)
+	g, err := s.store.Group(r.Context(), tenant, r.PathValue("id"), !members)
 	if err != nil {
 		s.writeError(w, r, err)
 		return
@@ -52,13 +52,13 @@ func (s *Server) handleGroupGet(w http.ResponseWriter, r *http.Request) {
 
 // listGroups answers a list or search of groups.
 func (s *Server) listGroups(w http.ResponseWriter, r *http.Request, p listParams) {
-	t := tenantOf(r.Context())
+	tenant := tenantOf(r.Context())
 	q, err := s.query(groupType, p)
 	if err != nil {
 		s.writeError(w, r, err)
 		return
 	}
-	groups, total, err := s.store.Groups(r.Context(), t.ID, q)
+	groups, total, err := s.store.Groups(r.Context(), tenant, q)
 	if err != nil {
 		s.writeError(w, r, err)
 		return
@@ -72,13 +72,13 @@ func (s *Server) listGroups(w http.ResponseWriter, r *http.Request, p listParams
 }
 
 func (s *Server) handleGroupReplace(w http.ResponseWriter, r *http.Request) {
-	t := tenantOf(r.Context())
+	tenant := tenantOf(r.Context())
 	p, in, err := s.readResource(r)
 	if err != nil {
 		s.writeError(w, r, err)
 		return
 	}
-	old, err := s.store.Group(r.Context(), t.ID, r.PathValue("id"), true)
+	old, err := s.store.Group(r.Context(), tenant, r.PathValue("id"), true)
 	if err != nil {
 		s.writeError(w, r, err)
 		return
@@ -93,7 +93,7 @@ func (s *Server) handleGroupReplace(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	g := groupFrom(old.ID, doc)
-	if err := s.store.ReplaceGroup(r.Context(), t.ID, g, version); err != nil {
+	if err := s.store.ReplaceGroup(r.Context(), tenant, g, version); err != nil {
 		s.writeError(w, r, err)
 		return
 	}
@@ -104,7 +104,7 @@ func (s *Server) handleGroupReplace(w http.ResponseWriter, r *http.Request) {
 // member list: they become batches the store applies by id. The response is 204
 // unless the request asks for attributes (RFC 7644 §3.5.2).
 func (s *Server) handleGroupPatch(w http.ResponseWriter, r *http.Request) {
-	t := tenantOf(r.Context())
+	tenant := tenantOf(r.Context())
 	p, err := s.queryParams(r)
 	if err != nil {
 		s.writeError(w, r, err)
@@ -121,7 +121,7 @@ func (s *Server) handleGroupPatch(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	id := r.PathValue("id")
-	if err := s.patchGroup(r, t.ID, id, ops); err != nil {
+	if err := s.patchGroup(r, tenant, id, ops); err != nil {
 		s.writeError(w, r, err)
 		return
 	}
@@ -130,7 +130,7 @@ func (s *Server) handleGroupPatch(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	members := wantsMembers(p)
-	g, err := s.store.Group(r.Context(), t.ID, id, !members)
+	g, err := s.store.Group(r.Context(), tenant, id, !members)
 	if err != nil {
 		s.writeError(w, r, err)
 		return
@@ -197,8 +197,8 @@ func memberChanges(values []patch.ValueChange) []roster.MemberChange {
 }
 
 func (s *Server) handleGroupDelete(w http.ResponseWriter, r *http.Request) {
-	t := tenantOf(r.Context())
-	if err := s.store.DeleteGroup(r.Context(), t.ID, r.PathValue("id"), ifMatch(r)); err != nil {
+	tenant := tenantOf(r.Context())
+	if err := s.store.DeleteGroup(r.Context(), tenant, r.PathValue("id"), ifMatch(r)); err != nil {
 		s.writeError(w, r, err)
 		return
 	}

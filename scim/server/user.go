@@ -13,7 +13,7 @@ import (
 const patchRetries = 5
 
 func (s *Server) handleUserCreate(w http.ResponseWriter, r *http.Request) {
-	t := tenantOf(r.Context())
+	tenant := tenantOf(r.Context())
 	p, in, err := s.readResource(r)
 	if err != nil {
 		s.writeError(w, r, err)
@@ -25,7 +25,7 @@ func (s *Server) handleUserCreate(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	u := userFrom("", doc)
-	if err := s.store.CreateUser(r.Context(), t.ID, u); err != nil {
+	if err := s.store.CreateUser(r.Context(), tenant, u); err != nil {
 		s.writeError(w, r, err)
 		return
 	}
@@ -34,13 +34,13 @@ func (s *Server) handleUserCreate(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) handleUserGet(w http.ResponseWriter, r *http.Request) {
-	t := tenantOf(r.Context())
+	tenant := tenantOf(r.Context())
 	p, err := s.queryParams(r)
 	if err != nil {
 		s.writeError(w, r, err)
 		return
 	}
-	u, err := s.store.User(r.Context(), t.ID, r.PathValue("id"))
+	u, err := s.store.User(r.Context(), tenant, r.PathValue("id"))
 	if err != nil {
 		s.writeError(w, r, err)
 		return
@@ -55,13 +55,13 @@ func (s *Server) handleUserGet(w http.ResponseWriter, r *http.Request) {
 
 // listUsers answers a list or search of users.
 func (s *Server) listUsers(w http.ResponseWriter, r *http.Request, p listParams) {
-	t := tenantOf(r.Context())
+	tenant := tenantOf(r.Context())
 	q, err := s.query(userType, p)
 	if err != nil {
 		s.writeError(w, r, err)
 		return
 	}
-	users, total, err := s.store.Users(r.Context(), t.ID, q)
+	users, total, err := s.store.Users(r.Context(), tenant, q)
 	if err != nil {
 		s.writeError(w, r, err)
 		return
@@ -75,13 +75,13 @@ func (s *Server) listUsers(w http.ResponseWriter, r *http.Request, p listParams)
 }
 
 func (s *Server) handleUserReplace(w http.ResponseWriter, r *http.Request) {
-	t := tenantOf(r.Context())
+	tenant := tenantOf(r.Context())
 	p, in, err := s.readResource(r)
 	if err != nil {
 		s.writeError(w, r, err)
 		return
 	}
-	old, err := s.store.User(r.Context(), t.ID, r.PathValue("id"))
+	old, err := s.store.User(r.Context(), tenant, r.PathValue("id"))
 	if err != nil {
 		s.writeError(w, r, err)
 		return
@@ -96,7 +96,7 @@ func (s *Server) handleUserReplace(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	u := userFrom(old.ID, doc)
-	if err := s.store.ReplaceUser(r.Context(), t.ID, u, version); err != nil {
+	if err := s.store.ReplaceUser(r.Context(), tenant, u, version); err != nil {
 		s.writeError(w, r, err)
 		return
 	}
@@ -104,7 +104,7 @@ func (s *Server) handleUserReplace(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) handleUserPatch(w http.ResponseWriter, r *http.Request) {
-	t := tenantOf(r.Context())
+	tenant := tenantOf(r.Context())
 	p, err := s.queryParams(r)
 	if err != nil {
 		s.writeError(w, r, err)
@@ -120,7 +120,7 @@ func (s *Server) handleUserPatch(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, err)
 		return
 	}
-	u, err := s.patchUser(r, t.ID, r.PathValue("id"), ops)
+	u, err := s.patchUser(r, tenant, r.PathValue("id"), ops)
 	if err != nil {
 		s.writeError(w, r, err)
 		return
@@ -159,8 +159,8 @@ func (s *Server) patchUser(r *http.Request, tenantID, id string, ops []patch.Ope
 }
 
 func (s *Server) handleUserDelete(w http.ResponseWriter, r *http.Request) {
-	t := tenantOf(r.Context())
-	if err := s.store.DeleteUser(r.Context(), t.ID, r.PathValue("id"), ifMatch(r)); err != nil {
+	tenant := tenantOf(r.Context())
+	if err := s.store.DeleteUser(r.Context(), tenant, r.PathValue("id"), ifMatch(r)); err != nil {
 		s.writeError(w, r, err)
 		return
 	}
