@@ -23,6 +23,7 @@ func (s *testServer) cli(t *testing.T, args ...string) string {
 // runs: a second tenant is isolated from the first, and a revoked token stops working.
 func TestTenantsAndTokens(t *testing.T) {
 	s := startServer(t)
+	s.cli(t, "migrate")
 	s.cli(t, "tenant", "create", "acme")
 	if out := s.cli(t, "tenant", "list"); !strings.Contains(out, "acme") || !strings.Contains(out, "default") {
 		t.Fatalf("tenant list:\n%s", out)

@@ -167,23 +167,13 @@ func issueToken(ctx context.Context, store roster.Store, t *roster.Tenant, name 
 }
 
 func runMigrate(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
-	c, err := defaultConfig(getenv)
+	cmd, err := newCommand("migrate", getenv, stderr)
 	if err != nil {
 		return err
 	}
-	fs := flag.NewFlagSet("migrate", flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	commonFlags(fs, &c)
-	if _, err := parse(fs, args); err != nil {
-		return err
-	}
-	if err := c.validate(); err != nil {
-		return err
-	}
-	store, err := openStore(ctx, c, c.logger(stderr))
-	if err != nil {
+	if err := cmd.open(ctx, args, stderr); err != nil {
 		return err
 	}
 	fmt.Fprintln(stderr, "roster: database is up to date")
-	return store.Close()
+	return cmd.store.Close()
 }
