@@ -93,9 +93,9 @@ func (c *compiler) compare(e *Compare) {
 		if !ok {
 			panic(errorf(e.Pos(), "attribute %s at %d cannot be filtered", e.Attr, e.Pos()))
 		}
-		src := "SELECT 1 FROM " + t.From + " WHERE " + t.Where + " AND "
+		open, src := t.subquery()
 		info := attrInfo(c.r, AttrPath{URN: e.Attr.URN, Name: e.Attr.Name, Sub: sub})
-		c.multi(e, src, operand{col: &col}, p.Sub == "", info)
+		c.multi(e, open, src, operand{col: &col}, p.Sub == "", info)
 		return
 	}
 	top := AttrPath{URN: p.URN, Name: p.Name}
@@ -110,7 +110,7 @@ func (c *compiler) compare(e *Compare) {
 		case a.Type == Complex:
 			elem.keys, elem.self = []string{"value"}, true
 		}
-		c.multi(e, "SELECT 1 FROM "+c.elements(o)+" WHERE ", elem, p.Sub == "", info)
+		c.multi(e, "EXISTS (", "SELECT 1 FROM "+c.elements(o)+" WHERE ", elem, p.Sub == "", info)
 		return
 	}
 	o := c.jsonOperand(p, e.Pos())
@@ -120,11 +120,12 @@ func (c *compiler) compare(e *Compare) {
 	c.single(e, o, info)
 }
 
-// valuePath compiles attrPath "[" valFilter "]" as EXISTS over the attribute's values.
+// valuePath compiles attrPath "[" valFilter "]" as a subquery over the attribute's values.
 func (c *compiler) valuePath(e *ValuePath) {
 	p := c.m.canonical(e.Attr)
 	if t, ok := c.m.table(p); ok {
-		c.w("EXISTS (SELECT 1 FROM ", t.From, " WHERE ", t.Where, " AND ")
+		open, src := t.subquery()
+		c.w(open, src)
 		c.valFilter(e.Attr, e.Filter, func(sub string, pos int) operand {
 			col, ok := find(t.Cols, sub)
 			if !ok {
@@ -184,12 +185,13 @@ func (c *compiler) single(e *Compare, o operand, a Attr) {
 	}
 }
 
-// multi compiles a comparison on a multi-valued attribute: true if any value matches
-// (src is a SELECT whose WHERE clause is open). whole says the attribute itself, not a
-// sub-attribute, is tested for presence.
-func (c *compiler) multi(e *Compare, src string, o operand, whole bool, a Attr) {
+// multi compiles a comparison on a multi-valued attribute: true if any value matches.
+// open starts the subquery test ("EXISTS (" or "key IN ("); src is a SELECT whose WHERE
+// clause is open. whole says the attribute itself, not a sub-attribute, is tested for
+// presence.
+func (c *compiler) multi(e *Compare, open, src string, o operand, whole bool, a Attr) {
 	present := func() {
-		c.w("EXISTS (", src)
+		c.w(open, src)
 		if whole {
 			c.w("TRUE)")
 			return
@@ -207,11 +209,11 @@ func (c *compiler) multi(e *Compare, src string, o operand, whole bool, a Attr) 
 		c.w("FALSE")
 	case e.Op == Ne:
 		// Absent, or some value differs.
-		c.w("(NOT EXISTS (", src, c.value(o), " IS NOT NULL) OR EXISTS (", src, c.value(o), " IS NOT NULL AND NOT COALESCE(")
+		c.w("(NOT ", open, src, c.value(o), " IS NOT NULL) OR ", open, src, c.value(o), " IS NOT NULL AND NOT COALESCE(")
 		c.cmp(o, Eq, e.Value, a, e.Pos())
 		c.w(", FALSE)))")
 	default:
-		c.w("EXISTS (", src)
+		c.w(open, src)
 		c.cmp(o, e.Op, e.Value, a, e.Pos())
 		c.w(")")
 	}

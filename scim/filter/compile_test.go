@@ -155,3 +155,40 @@ func TestCompilePlaceholders(t *testing.T) {
 		t.Errorf("Compile = %s, want placeholders $4..$%d", where, 3+len(args))
 	}
 }
+
+// TestCompileSemiJoin checks the form of side-table conditions when the table
+// names Key and Ref: an uncorrelated IN, in both dialects.
+func TestCompileSemiJoin(t *testing.T) {
+	m := *testMapping
+	m.Tables = map[string]Table{"members": {
+		From: "group_members m", Where: "m.tenant_id = $1", Key: "r.id", Ref: "m.group_id",
+		Cols: map[string]Column{"value": {Name: "m.member_id"}},
+	}}
+	tests := []struct {
+		name, filter string
+		d            Dialect
+		want         string
+	}{
+		{"value path", `id eq "g" and members[value eq "u"]`, Postgres,
+			`(r.id = $2 AND r.id IN (SELECT m.group_id FROM group_members m WHERE m.tenant_id = $1 AND m.member_id = $3))`},
+		{"sub-attribute", `members.value eq "u"`, SQLite,
+			`r.id IN (SELECT m.group_id FROM group_members m WHERE m.tenant_id = $1 AND m.member_id = ?)`},
+		{"ne", `members ne "u"`, SQLite,
+			`(NOT r.id IN (SELECT m.group_id FROM group_members m WHERE m.tenant_id = $1 AND m.member_id IS NOT NULL) OR r.id IN (SELECT m.group_id FROM group_members m WHERE m.tenant_id = $1 AND m.member_id IS NOT NULL AND NOT COALESCE(m.member_id = ?, FALSE)))`},
+		{"presence", `members pr`, SQLite,
+			`r.id IN (SELECT m.group_id FROM group_members m WHERE m.tenant_id = $1 AND TRUE)`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			e, err := Parse(tt.filter)
+			if err != nil {
+				t.Fatal(err)
+			}
+			caseExact := func(AttrPath) (Attr, bool) { return Attr{Type: String, CaseExact: true}, true }
+			got, _, err := Compile(e, &m, caseExact, tt.d, 1)
+			if err != nil || got != tt.want {
+				t.Errorf("Compile(%q) = %s, %v\nwant %s", tt.filter, got, err, tt.want)
+			}
+		})
+	}
+}

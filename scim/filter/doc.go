@@ -56,7 +56,10 @@
 //
 // Match and MatchValue evaluate a filter over a decoded JSON document; Compile turns a
 // filter into a SQL condition with placeholders over a Mapping of attributes to columns,
-// side tables and the JSON document column. A Resolver supplies each attribute's type,
-// caseExact and multiValued characteristics. The two agree: a differential test in
-// internal/sqlcheck runs many filters through both over a real SQLite database.
+// side tables and the JSON document column. A side table is queried by a correlated
+// EXISTS or, when its Table names Key and Ref, by an uncorrelated semi-join that the
+// database can serve from an index on the table's values (the stores use this form).
+// A Resolver supplies each attribute's type, caseExact and multiValued
+// characteristics. The two agree: a differential test in internal/sqlcheck runs
+// many filters through both, and both side-table forms, over a real SQLite database.
 package filter

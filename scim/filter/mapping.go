@@ -46,11 +46,35 @@ type Column struct {
 	Layout string
 }
 
-// Table is a multi-valued attribute stored in a side table, joined by EXISTS.
+// Table is a multi-valued attribute stored in a side table, one row per value.
+//
+// Without Key, a condition on its values is written as a correlated
+//
+//	EXISTS (SELECT 1 FROM From WHERE Where AND cond)
+//
+// where Where joins the outer row. With Key and Ref it is written as the semi-join
+//
+//	Key IN (SELECT Ref FROM From WHERE Where AND cond)
+//
+// and Where should not name the outer row (scope it with the caller's own
+// placeholder, e.g. "e.tenant_id = ?1"): the subquery is then uncorrelated, runs
+// once, and can start from an index on the side table's values instead of being
+// run once per outer row. Ref must never be NULL.
 type Table struct {
 	From  string            // table and alias, e.g. "user_emails e"
-	Where string            // join condition, e.g. "e.tenant_id = r.tenant_id AND e.user_id = r.id"
+	Where string            // join or scope condition, e.g. "e.tenant_id = r.tenant_id AND e.user_id = r.id"
 	Cols  map[string]Column // sub-attribute → column, e.g. "value" → e.value; "value" serves comparisons without sub-attribute
+	Key   string            // outer column the side table refers to, e.g. "r.id"
+	Ref   string            // side-table column holding Key, e.g. "e.user_id"
+}
+
+// subquery returns how a condition on t's values opens ("EXISTS (" or "Key IN (")
+// and the SELECT whose WHERE clause is left open for the condition.
+func (t Table) subquery() (open, src string) {
+	if t.Key != "" {
+		return t.Key + " IN (", "SELECT " + t.Ref + " FROM " + t.From + " WHERE " + t.Where + " AND "
+	}
+	return "EXISTS (", "SELECT 1 FROM " + t.From + " WHERE " + t.Where + " AND "
 }
 
 func (m *Mapping) canonical(p AttrPath) AttrPath {

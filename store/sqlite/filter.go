@@ -19,8 +19,6 @@ type mapping struct {
 	columns map[string]string
 	// emails is set for users: sorting by emails uses the primary (else first) address.
 	emails bool
-	// hints serve equality on side-table values from their indexes (see hint).
-	hints []sideHint
 	// filter tells filter.Compile where each attribute is stored.
 	filter *filter.Mapping
 }
@@ -37,8 +35,6 @@ var userMapping = mapping{
 		"meta.lastmodified": "r.modified",
 	},
 	emails: true,
-	hints: []sideHint{{attr: "emails",
-		in: "r.id IN (SELECT e.user_id FROM user_emails e WHERE e.tenant_id = ? AND e.value = ?)"}},
 	filter: &filter.Mapping{
 		Doc: "r.doc",
 		Columns: map[string]filter.Column{
@@ -53,7 +49,9 @@ var userMapping = mapping{
 		Tables: map[string]filter.Table{
 			"emails": {
 				From:  "user_emails e",
-				Where: "e.tenant_id = r.tenant_id AND e.user_id = r.id",
+				Where: tenantParam("e"),
+				Key:   "r.id",
+				Ref:   "e.user_id",
 				Cols: map[string]filter.Column{
 					"value":   {Name: "e.value", Type: filter.String, NoCase: true},
 					"type":    {Name: "e.type", Type: filter.String},
@@ -73,8 +71,6 @@ var groupMapping = mapping{
 		"meta.created":      "r.created",
 		"meta.lastmodified": "r.modified",
 	},
-	hints: []sideHint{{attr: "members",
-		in: "r.id IN (SELECT m.group_id FROM group_members m WHERE m.tenant_id = ? AND m.member_id = ?)"}},
 	filter: &filter.Mapping{
 		Doc: "r.doc",
 		Columns: map[string]filter.Column{
@@ -87,7 +83,9 @@ var groupMapping = mapping{
 		Tables: map[string]filter.Table{
 			"members": {
 				From:  "group_members m",
-				Where: "m.tenant_id = r.tenant_id AND m.group_id = r.id",
+				Where: tenantParam("m"),
+				Key:   "r.id",
+				Ref:   "m.group_id",
 				Cols: map[string]filter.Column{
 					"value": {Name: "m.member_id", Type: filter.String},
 					"type":  {Name: "m.member_type", Type: filter.String},
@@ -100,7 +98,7 @@ var groupMapping = mapping{
 // list runs the page query of q over table (aliased r) and calls scan for each
 // row; it returns the number of resources that match. Count 0 reads only the total.
 func (db *DB) list(ctx context.Context, tx *sql.Tx, table, columns string, m *mapping, tenantID string, q roster.Query, scan func(*sql.Rows) error) (int, error) {
-	where, args, err := m.where(tenantID, q)
+	where, args, err := m.where(q)
 	if err != nil {
 		return 0, err
 	}
@@ -236,9 +234,19 @@ func writeLabel(b *strings.Builder, key string) {
 	b.WriteByte('"')
 }
 
+// tenantParam scopes side table alias to the tenant by the query's first
+// placeholder: every list query starts "WHERE r.tenant_id = ?", and SQLite's ?1
+// names that parameter again without taking a new one. Side-table conditions
+// then compile to uncorrelated semi-joins (filter.Table Key and Ref) that start
+// from the side table's (tenant_id, value) index.
+func tenantParam(alias string) string {
+	return alias + ".tenant_id = ?1"
+}
+
 // where compiles q.Filter to a condition on r; no filter matches everything. A
-// filter that cannot be served is EINVALIDFILTER.
-func (m *mapping) where(tenantID string, q roster.Query) (string, []any, error) {
+// filter that cannot be served is EINVALIDFILTER. The condition's placeholders
+// follow the tenant id, which must be the query's first argument.
+func (m *mapping) where(q roster.Query) (string, []any, error) {
 	if q.Filter == nil {
 		return "1", nil, nil
 	}
@@ -253,73 +261,5 @@ func (m *mapping) where(tenantID string, q roster.Query) (string, []any, error) 
 		}
 		return "", nil, fmt.Errorf("compile filter: %w", err)
 	}
-	return m.hint(q.Filter, where, args, tenantID)
-}
-
-// sideHint is an uncorrelated IN condition implied by an equality on the value of
-// a side-table attribute. Compile writes such comparisons as a correlated EXISTS,
-// which SQLite evaluates once per row of the tenant; ANDing the implied IN lets
-// the planner start from the side table's (tenant_id, value) index instead.
-type sideHint struct {
-	attr string // "emails" or "members"
-	in   string // condition with two placeholders: the tenant id and the value
-}
-
-// hint ANDs, in front of where, the side-table conditions implied by the
-// top-level conjuncts of e. The results do not change: each condition added is
-// implied by a conjunct (its comparison is case-insensitive, so it holds whatever
-// caseExact says).
-func (m *mapping) hint(e filter.Expr, where string, args []any, tenantID string) (string, []any, error) {
-	var conds []string
-	var hargs []any
-	for _, c := range conjuncts(e, nil) {
-		for _, h := range m.hints {
-			if v, ok := m.valueEq(c, h.attr); ok {
-				conds = append(conds, h.in)
-				hargs = append(hargs, tenantID, v)
-			}
-		}
-	}
-	if len(conds) == 0 {
-		return where, args, nil
-	}
-	return strings.Join(conds, " AND ") + " AND (" + where + ")", append(hargs, args...), nil
-}
-
-// conjuncts returns the operands of e's top-level "and"s.
-func conjuncts(e filter.Expr, out []filter.Expr) []filter.Expr {
-	if l, ok := e.(*filter.Logical); ok && l.Op == filter.And {
-		return conjuncts(l.Right, conjuncts(l.Left, out))
-	}
-	return append(out, e)
-}
-
-// valueEq reports the string v when e requires a value of attr equal to v:
-// `attr eq v`, `attr.value eq v`, or `attr[... and value eq v and ...]`.
-func (m *mapping) valueEq(e filter.Expr, attr string) (string, bool) {
-	switch e := e.(type) {
-	case *filter.Compare:
-		p := e.Attr
-		if e.Op != filter.Eq || e.Value.Kind != filter.KindString || !m.isAttr(p, attr) ||
-			(p.Sub != "" && !strings.EqualFold(p.Sub, "value")) {
-			return "", false
-		}
-		return e.Value.Text, true
-	case *filter.ValuePath:
-		if !m.isAttr(e.Attr, attr) || e.Attr.Sub != "" {
-			return "", false
-		}
-		for _, c := range conjuncts(e.Filter, nil) {
-			if c, ok := c.(*filter.Compare); ok && c.Op == filter.Eq && c.Value.Kind == filter.KindString &&
-				c.Attr.URN == "" && c.Attr.Sub == "" && strings.EqualFold(c.Attr.Name, "value") {
-				return c.Value.Text, true
-			}
-		}
-	}
-	return "", false
-}
-
-// isAttr reports whether p names the top-level attribute attr of this resource type.
-func (m *mapping) isAttr(p filter.AttrPath, attr string) bool {
-	return strings.EqualFold(p.Name, attr) && (p.URN == "" || strings.EqualFold(p.URN, m.coreURN))
+	return where, args, nil
 }

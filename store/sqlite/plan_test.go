@@ -68,6 +68,8 @@ func TestFilterPlans(t *testing.T) {
 		{"group externalId", `externalId eq "x"`, &groupMapping, "groups", "groups_external_id"},
 		{"members value path", `members[value eq "u"]`, &groupMapping, "groups", "group_members_member"},
 		{"members.value", `members.value eq "u"`, &groupMapping, "groups", "group_members_member"},
+		{"emails or displayName", `emails eq "a@example.com" or displayName eq "Alice"`, &userMapping, "users", "user_emails_value"},
+		{"not emails", `userName eq "a" and not (emails.value eq "a@example.com")`, &userMapping, "users", "user_emails_value"},
 		{"Entra membership check", `id eq "g" and members[value eq "u"]`, &groupMapping, "groups", "sqlite_autoindex_groups_1"},
 	}
 	resolve := func(p filter.AttrPath) (filter.Attr, bool) {
@@ -90,7 +92,7 @@ func TestFilterPlans(t *testing.T) {
 			if err != nil {
 				t.Fatalf("Parse(%q) = %v", tt.filter, err)
 			}
-			where, args, err := tt.m.where("t", roster.Query{Filter: e, Resolve: resolve})
+			where, args, err := tt.m.where(roster.Query{Filter: e, Resolve: resolve})
 			if err != nil {
 				t.Fatalf("where(%q) = %v", tt.filter, err)
 			}

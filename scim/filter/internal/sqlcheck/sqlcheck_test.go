@@ -137,6 +137,20 @@ var groupMapping = &filter.Mapping{
 	Canonical: canonical,
 }
 
+// semiJoin returns m with its side tables written as uncorrelated semi-joins
+// (Table.Key and Ref), scoped by the query's first placeholder, the tenant.
+func semiJoin(m *filter.Mapping, refs map[string]string) *filter.Mapping {
+	out := *m
+	out.Tables = map[string]filter.Table{}
+	for name, t := range m.Tables {
+		alias := t.From[len(t.From)-1:]
+		t.Where = alias + ".tenant_id = ?1"
+		t.Key, t.Ref = "r.id", refs[name]
+		out.Tables[name] = t
+	}
+	return &out
+}
+
 func load(t *testing.T, name string) []map[string]any {
 	t.Helper()
 	data, err := os.ReadFile(filepath.Join("..", "..", "testdata", name))
@@ -294,6 +308,8 @@ func TestCompileMatchesEvaluator(t *testing.T) {
 	}{
 		{"users", users, userMapping},
 		{"groups", groups, groupMapping},
+		{"users", users, semiJoin(userMapping, map[string]string{"emails": "e.user_id"})},
+		{"groups", groups, semiJoin(groupMapping, map[string]string{"members": "m.group_id"})},
 	}
 	checked := 0
 	for _, f := range filters(t) {
