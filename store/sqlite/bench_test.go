@@ -136,3 +136,60 @@ func BenchmarkAddMembers(b *testing.B) {
 		i++
 	}
 }
+
+// benchFilter runs a filter over a tenant of 5,000 users, 100 groups of 50
+// members each, and checks the number of matches.
+func benchFilter(b *testing.B, groups bool, text func(ids, gids []string, i int) string, want int) {
+	db, tenantID := benchDB(b)
+	ctx := context.Background()
+	ids := seedUsers(b, db, tenantID, 5000)
+	var gids []string
+	for i := range 100 {
+		g := &roster.Group{DisplayName: fmt.Sprintf("g%d", i), Doc: map[string]any{"displayName": fmt.Sprintf("g%d", i)}}
+		for _, id := range ids[i*50 : i*50+50] {
+			g.Members = append(g.Members, roster.Member{ID: id})
+		}
+		if err := db.CreateGroup(ctx, tenantID, g); err != nil {
+			b.Fatal(err)
+		}
+		gids = append(gids, g.ID)
+	}
+	resolve := func(p filter.AttrPath) (filter.Attr, bool) {
+		exact := p.Name == "id" || p.Name == "members"
+		return filter.Attr{Type: filter.String, CaseExact: exact, MultiValued: p.Name == "members" || p.Name == "emails"}, true
+	}
+	b.ReportAllocs()
+	i := 0
+	for b.Loop() {
+		e, err := filter.Parse(text(ids, gids, i))
+		if err != nil {
+			b.Fatal(err)
+		}
+		q := roster.Query{Filter: e, Resolve: resolve, StartIndex: 1, Count: 100, WithoutMembers: true}
+		var total int
+		if groups {
+			_, total, err = db.Groups(ctx, tenantID, q)
+		} else {
+			_, total, err = db.Users(ctx, tenantID, q)
+		}
+		if err != nil || total != want {
+			b.Fatalf("%s: total %d, %v; want %d", e, total, err, want)
+		}
+		i++
+	}
+}
+
+// BenchmarkMembershipCheck is Entra's `id eq "G" and members[value eq "U"]`.
+func BenchmarkMembershipCheck(b *testing.B) {
+	benchFilter(b, true, func(ids, gids []string, i int) string {
+		g := i % 100
+		return fmt.Sprintf(`id eq %q and members[value eq %q]`, gids[g], ids[g*50+i%50])
+	}, 1)
+}
+
+// BenchmarkFilterEmailOr puts an email equality under "or".
+func BenchmarkFilterEmailOr(b *testing.B) {
+	benchFilter(b, false, func(ids, gids []string, i int) string {
+		return fmt.Sprintf(`emails eq "user%06d@example.com" or displayName eq "nobody"`, i%5000)
+	}, 1)
+}
