@@ -18,3 +18,13 @@ func TestSQLitePath(t *testing.T) {
 		t.Fatalf("the directory of %q: %v", a, err)
 	}
 }
+
+func TestPostgres(t *testing.T) {
+	a := Postgres(t)
+	b := Postgres(t)
+	if a == b {
+		t.Fatalf("Postgres returned %q twice", a)
+	}
+	exec(t, a, "CREATE TABLE x (id int)")
+	exec(t, b, "CREATE TABLE x (id int)") // a separate database: no clash
+}

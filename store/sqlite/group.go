@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/rosterhq/roster"
+	"github.com/rosterhq/roster/store/internal/outbox"
 )
 
 const groupColumns = `r.id, r.display_name, r.external_id, r.doc, r.version, r.created, r.modified`
@@ -68,10 +69,7 @@ func createGroup(ctx context.Context, tx *sql.Tx, tenantID, id string, g *roster
 	if err != nil {
 		return nil, err
 	}
-	return members, appendEvent(ctx, tx, tenantID, now, event{
-		typ: roster.GroupCreated, resourceType: "Group", resourceID: id,
-		payload: payload{Resource: resourceDoc(id, g.Doc), Members: added},
-	})
+	return members, appendEvent(ctx, tx, tenantID, now, outbox.Created(roster.GroupCreated, "Group", id, g.Doc, added))
 }
 
 // groupWriteError maps a failed group write to Roster's codes.
@@ -434,10 +432,8 @@ func replaceGroup(ctx context.Context, tx *sql.Tx, tenantID string, g *roster.Gr
 	if err := bumpGroup(ctx, tx, tenantID, g.ID, now); err != nil {
 		return nil, nil, err
 	}
-	resource := resourceDoc(g.ID, g.Doc)
-	events := []event{{typ: roster.GroupUpdated, resourceType: "Group", resourceID: g.ID,
-		payload: payload{Resource: resource, Previous: changed(old.doc, g.Doc)}}}
-	more, err := replaceMembers(ctx, tx, tenantID, g.ID, members, resource)
+	events := []outbox.Event{outbox.GroupUpdated(g.ID, old.doc, g.Doc)}
+	more, err := replaceMembers(ctx, tx, tenantID, g.ID, members, events[0].Payload.Resource)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -451,7 +447,7 @@ func replaceGroup(ctx context.Context, tx *sql.Tx, tenantID string, g *roster.Gr
 
 // replaceMembers makes members the group's whole member list and returns the
 // membership events of the change.
-func replaceMembers(ctx context.Context, tx *sql.Tx, tenantID, groupID string, members []roster.Member, resource map[string]any) ([]event, error) {
+func replaceMembers(ctx context.Context, tx *sql.Tx, tenantID, groupID string, members []roster.Member, resource map[string]any) ([]outbox.Event, error) {
 	removed, err := removeOtherMembers(ctx, tx, tenantID, groupID, memberIDs(members))
 	if err != nil {
 		return nil, err
@@ -460,22 +456,7 @@ func replaceMembers(ctx context.Context, tx *sql.Tx, tenantID, groupID string, m
 	if err != nil {
 		return nil, err
 	}
-	return memberEvents(groupID, resource, removed, added), nil
-}
-
-// memberEvents returns a members_removed and a members_added event for the
-// non-empty lists.
-func memberEvents(groupID string, resource map[string]any, removed, added []string) []event {
-	var es []event
-	if len(removed) > 0 {
-		es = append(es, event{typ: roster.GroupMembersRemoved, resourceType: "Group", resourceID: groupID,
-			payload: payload{Resource: resource, Members: removed}})
-	}
-	if len(added) > 0 {
-		es = append(es, event{typ: roster.GroupMembersAdded, resourceType: "Group", resourceID: groupID,
-			payload: payload{Resource: resource, Members: added}})
-	}
-	return es
+	return outbox.Members(groupID, resource, removed, added), nil
 }
 
 // UpdateGroup writes g's attributes (when doc is true) and applies the member
@@ -514,15 +495,15 @@ func updateGroup(ctx context.Context, tx *sql.Tx, tenantID string, g *roster.Gro
 	if err := checkVersion("group", g.ID, old.version, version); err != nil {
 		return nil, false, err
 	}
-	var events []event
-	resource := resourceDoc(g.ID, old.doc)
+	var events []outbox.Event
+	resource := outbox.Resource(g.ID, old.doc)
 	if doc {
 		if err := writeGroupDoc(ctx, tx, tenantID, g); err != nil {
 			return nil, false, err
 		}
-		resource = resourceDoc(g.ID, g.Doc)
-		events = append(events, event{typ: roster.GroupUpdated, resourceType: "Group", resourceID: g.ID,
-			payload: payload{Resource: resource, Previous: changed(old.doc, g.Doc)}})
+		e := outbox.GroupUpdated(g.ID, old.doc, g.Doc)
+		resource = e.Payload.Resource
+		events = append(events, e)
 	}
 	for _, c := range changes {
 		es, err := applyMemberChange(ctx, tx, tenantID, g.ID, c, resource)
@@ -546,7 +527,7 @@ func updateGroup(ctx context.Context, tx *sql.Tx, tenantID string, g *roster.Gro
 }
 
 // applyMemberChange applies one batch and returns its events.
-func applyMemberChange(ctx context.Context, tx *sql.Tx, tenantID, groupID string, c roster.MemberChange, resource map[string]any) ([]event, error) {
+func applyMemberChange(ctx context.Context, tx *sql.Tx, tenantID, groupID string, c roster.MemberChange, resource map[string]any) ([]outbox.Event, error) {
 	switch c.Op {
 	case roster.MembersAdd:
 		members, err := resolveMembers(ctx, tx, tenantID, groupID, c.IDs)
@@ -554,10 +535,10 @@ func applyMemberChange(ctx context.Context, tx *sql.Tx, tenantID, groupID string
 			return nil, err
 		}
 		added, err := addMembers(ctx, tx, tenantID, groupID, members)
-		return memberEvents(groupID, resource, nil, added), err
+		return outbox.Members(groupID, resource, nil, added), err
 	case roster.MembersRemove:
 		removed, err := removeMembers(ctx, tx, tenantID, groupID, c.IDs)
-		return memberEvents(groupID, resource, removed, nil), err
+		return outbox.Members(groupID, resource, removed, nil), err
 	case roster.MembersReplace:
 		members, err := resolveMembers(ctx, tx, tenantID, groupID, c.IDs)
 		if err != nil {
@@ -566,7 +547,7 @@ func applyMemberChange(ctx context.Context, tx *sql.Tx, tenantID, groupID string
 		return replaceMembers(ctx, tx, tenantID, groupID, members, resource)
 	case roster.MembersRemoveAll:
 		removed, err := removeOtherMembers(ctx, tx, tenantID, groupID, nil)
-		return memberEvents(groupID, resource, removed, nil), err
+		return outbox.Members(groupID, resource, removed, nil), err
 	}
 	return nil, roster.Errorf(roster.EINVALID, "unknown member operation %d", c.Op)
 }
@@ -604,10 +585,7 @@ func deleteGroup(ctx context.Context, tx *sql.Tx, tenantID, id string, version i
 	if _, err := tx.ExecContext(ctx, `DELETE FROM groups WHERE tenant_id = ? AND id = ?`, tenantID, id); err != nil {
 		return err
 	}
-	return appendEvent(ctx, tx, tenantID, now, event{
-		typ: roster.GroupDeleted, resourceType: "Group", resourceID: id,
-		payload: payload{Resource: resourceDoc(id, old.doc)},
-	})
+	return appendEvent(ctx, tx, tenantID, now, outbox.Created(roster.GroupDeleted, "Group", id, old.doc, nil))
 }
 
 // Groups returns one page of groups and the total number that match q; members

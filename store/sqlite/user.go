@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/rosterhq/roster"
+	"github.com/rosterhq/roster/store/internal/outbox"
 )
 
 // userColumns reads a user row r with its emails and its direct groups, each
@@ -67,10 +68,7 @@ func createUser(ctx context.Context, tx *sql.Tx, tenantID, id string, u *roster.
 	if err := insertEmails(ctx, tx, tenantID, id, u.Emails); err != nil {
 		return err
 	}
-	return appendEvent(ctx, tx, tenantID, now, event{
-		typ: roster.UserCreated, resourceType: "User", resourceID: id,
-		payload: payload{Resource: resourceDoc(id, u.Doc)},
-	})
+	return appendEvent(ctx, tx, tenantID, now, outbox.Created(roster.UserCreated, "User", id, u.Doc, nil))
 }
 
 // userWriteError maps a failed user write to Roster's codes.
@@ -277,17 +275,7 @@ func replaceUser(ctx context.Context, tx *sql.Tx, tenantID string, u *roster.Use
 	if err := insertEmails(ctx, tx, tenantID, u.ID, u.Emails); err != nil {
 		return nil, err
 	}
-	typ := roster.UserUpdated
-	switch {
-	case old.active && !u.Active:
-		typ = roster.UserDeactivated
-	case !old.active && u.Active:
-		typ = roster.UserReactivated
-	}
-	return old, appendEvent(ctx, tx, tenantID, now, event{
-		typ: typ, resourceType: "User", resourceID: u.ID,
-		payload: payload{Resource: resourceDoc(u.ID, u.Doc), Previous: changed(old.doc, u.Doc)},
-	})
+	return old, appendEvent(ctx, tx, tenantID, now, outbox.UserWritten(u.ID, old.active, old.doc, u))
 }
 
 // DeleteUser removes the user, its emails and its memberships (bumping the version
@@ -322,10 +310,7 @@ func deleteUser(ctx context.Context, tx *sql.Tx, tenantID, id string, version in
 	if _, err := tx.ExecContext(ctx, `DELETE FROM users WHERE tenant_id = ? AND id = ?`, tenantID, id); err != nil {
 		return err
 	}
-	return appendEvent(ctx, tx, tenantID, now, event{
-		typ: roster.UserDeleted, resourceType: "User", resourceID: id,
-		payload: payload{Resource: resourceDoc(id, old.doc)},
-	})
+	return appendEvent(ctx, tx, tenantID, now, outbox.Created(roster.UserDeleted, "User", id, old.doc, nil))
 }
 
 // Users returns one page of users and the total number that match q.

@@ -1,0 +1,112 @@
+// Package outbox builds the events both stores append in the transaction of
+// each write: what the change was, the resource after it and, for updates, the
+// previous values of what changed.
+package outbox
+
+import (
+	"encoding/json"
+	"fmt"
+	"maps"
+
+	"github.com/rosterhq/roster"
+)
+
+// Payload is the JSON body of an event (see roster.Event.Payload).
+type Payload struct {
+	// Resource is the resource after the change: its document with "id".
+	Resource map[string]any `json:"resource,omitempty"`
+	// Previous holds, for updates, the old values of the top-level attributes that
+	// changed (null for an attribute that was absent).
+	Previous map[string]any `json:"previous,omitempty"`
+	// Members are the member ids a membership event is about.
+	Members []string `json:"members,omitempty"`
+}
+
+// Event is one event about to be appended.
+type Event struct {
+	Type, ResourceType, ResourceID string
+	Payload                        Payload
+}
+
+// Body renders e's payload.
+func (e Event) Body() ([]byte, error) {
+	b, err := json.Marshal(e.Payload)
+	if err != nil {
+		return nil, fmt.Errorf("event %s: %w", e.Type, err)
+	}
+	return b, nil
+}
+
+// Resource returns a copy of doc with "id" set, the resource of an event payload.
+func Resource(id string, doc map[string]any) map[string]any {
+	r := make(map[string]any, len(doc)+1)
+	maps.Copy(r, doc)
+	r["id"] = id
+	return r
+}
+
+// Changed returns the old values of the top-level attributes whose values differ
+// between old and new (nil for an attribute old did not have). Values are compared
+// as JSON, so that 1 (float64) and 1 (json.Number) are equal.
+func Changed(old, new map[string]any) map[string]any {
+	prev := map[string]any{}
+	for k, ov := range old {
+		nv, ok := new[k]
+		if !ok || !sameJSON(ov, nv) {
+			prev[k] = ov
+		}
+	}
+	for k := range new {
+		if _, ok := old[k]; !ok {
+			prev[k] = nil
+		}
+	}
+	return prev
+}
+
+func sameJSON(a, b any) bool {
+	ab, errA := json.Marshal(a)
+	bb, errB := json.Marshal(b)
+	return errA == nil && errB == nil && string(ab) == string(bb)
+}
+
+// UserWritten returns the event of a replaced user: user.updated, or
+// user.deactivated / user.reactivated when active changed.
+func UserWritten(id string, wasActive bool, oldDoc map[string]any, u *roster.User) Event {
+	typ := roster.UserUpdated
+	switch {
+	case wasActive && !u.Active:
+		typ = roster.UserDeactivated
+	case !wasActive && u.Active:
+		typ = roster.UserReactivated
+	}
+	return Event{Type: typ, ResourceType: "User", ResourceID: id,
+		Payload: Payload{Resource: Resource(id, u.Doc), Previous: Changed(oldDoc, u.Doc)}}
+}
+
+// Members returns a members_removed and a members_added event for the
+// non-empty lists, in that order.
+func Members(groupID string, resource map[string]any, removed, added []string) []Event {
+	var es []Event
+	if len(removed) > 0 {
+		es = append(es, Event{Type: roster.GroupMembersRemoved, ResourceType: "Group", ResourceID: groupID,
+			Payload: Payload{Resource: resource, Members: removed}})
+	}
+	if len(added) > 0 {
+		es = append(es, Event{Type: roster.GroupMembersAdded, ResourceType: "Group", ResourceID: groupID,
+			Payload: Payload{Resource: resource, Members: added}})
+	}
+	return es
+}
+
+// Created returns the event of a created or deleted resource (typ says which).
+func Created(typ, resourceType, id string, doc map[string]any, members []string) Event {
+	return Event{Type: typ, ResourceType: resourceType, ResourceID: id,
+		Payload: Payload{Resource: Resource(id, doc), Members: members}}
+}
+
+// GroupUpdated returns the group.updated event of a group whose document went from oldDoc to newDoc.
+func GroupUpdated(id string, oldDoc, newDoc map[string]any) Event {
+	return Event{Type: roster.GroupUpdated, ResourceType: "Group", ResourceID: id,
+		Payload: Payload{Resource: Resource(id, newDoc), Previous: Changed(oldDoc, newDoc)}}
+}
