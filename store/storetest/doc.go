@@ -8,5 +8,6 @@
 // sorting, tenant isolation, delete cascades and the events of every write.
 //
 // The opened store's clock must move forward between calls (a ticking fake
-// clock is best), so that creation order is time order.
+// clock is best), so that creation order is time order. Stores keep times to
+// the microsecond (PostgreSQL's precision); the suite's own times have no finer part.
 package storetest

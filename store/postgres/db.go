@@ -1,0 +1,298 @@
+package postgres
+
+import (
+	"context"
+	"embed"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io/fs"
+	"log/slog"
+	"strings"
+	"time"
+
+	"github.com/google/uuid"
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
+	"github.com/jackc/pgx/v5/pgxpool"
+	"github.com/jackc/pgx/v5/stdlib"
+	"github.com/pressly/goose/v3"
+	"github.com/pressly/goose/v3/lock"
+
+	"github.com/rosterhq/roster"
+	"github.com/rosterhq/roster/store/internal/outbox"
+)
+
+//go:embed migrations/*.sql
+var migrations embed.FS
+
+// Options configures Open.
+type Options struct {
+	// Clock tells the time of every write; nil means time.Now.
+	Clock roster.Clock
+	// Logger receives migration progress; nil discards it.
+	Logger *slog.Logger
+	// MaxConns bounds the connection pool; 0 means pgxpool's default (the
+	// larger of 4 and the number of CPUs), or pool_max_conns in the URL.
+	MaxConns int32
+}
+
+// DB is Roster's store on a PostgreSQL database. It is safe for concurrent use,
+// and any number of processes may use the same database at once.
+type DB struct {
+	pool *pgxpool.Pool
+	now  roster.Clock
+	log  *slog.Logger
+}
+
+var _ roster.Store = (*DB)(nil)
+
+// Open connects to the database at url (postgres://…, or a key=value DSN) and
+// brings its schema up to date with the embedded migrations.
+func Open(ctx context.Context, url string, opts Options) (*DB, error) {
+	cfg, err := pgxpool.ParseConfig(url)
+	if err != nil {
+		return nil, roster.Errorf(roster.EINVALID, "postgres: open: %v", err)
+	}
+	if opts.MaxConns > 0 {
+		cfg.MaxConns = opts.MaxConns
+	}
+	db := &DB{now: opts.Clock, log: opts.Logger}
+	if db.now == nil {
+		db.now = time.Now
+	}
+	if db.log == nil {
+		db.log = slog.New(slog.DiscardHandler)
+	}
+	db.pool, err = pgxpool.NewWithConfig(ctx, cfg)
+	if err != nil {
+		return nil, fmt.Errorf("postgres: open: %w", err)
+	}
+	if err := db.migrate(ctx); err != nil {
+		db.pool.Close()
+		return nil, err
+	}
+	return db, nil
+}
+
+// migrate applies the pending migrations under a session advisory lock, so
+// that instances starting together on a new database take turns.
+func (db *DB) migrate(ctx context.Context) error {
+	fsys, err := fs.Sub(migrations, "migrations")
+	if err != nil {
+		return fmt.Errorf("postgres: migrate: %w", err)
+	}
+	locker, err := lock.NewPostgresSessionLocker()
+	if err != nil {
+		return fmt.Errorf("postgres: migrate: %w", err)
+	}
+	sqlDB := stdlib.OpenDBFromPool(db.pool)
+	defer sqlDB.Close()
+	p, err := goose.NewProvider(goose.DialectPostgres, sqlDB, fsys,
+		goose.WithDisableGlobalRegistry(true), goose.WithSlog(db.log), goose.WithSessionLocker(locker))
+	if err != nil {
+		return fmt.Errorf("postgres: migrate: %w", err)
+	}
+	results, err := p.Up(ctx)
+	if err != nil {
+		return fmt.Errorf("postgres: migrate: %w", err)
+	}
+	for _, r := range results {
+		db.log.InfoContext(ctx, "postgres migration applied", "version", r.Source.Version, "duration", r.Duration)
+	}
+	return nil
+}
+
+// Close closes the connection pool.
+func (db *DB) Close() error {
+	db.pool.Close()
+	return nil
+}
+
+// stamp returns the current time from the clock in UTC, truncated to the
+// microseconds PostgreSQL keeps, so that it equals the time read back.
+func (db *DB) stamp() time.Time {
+	return db.now().UTC().Truncate(time.Microsecond)
+}
+
+// maxAttempts bounds how often a write is run when it loses a deadlock or a
+// serialization check to a concurrent one.
+const maxAttempts = 5
+
+// tx is a write transaction: statements run in it, and the events it collects
+// are appended just before it commits.
+type tx struct {
+	pgx.Tx
+	tenantID string
+	now      time.Time
+	events   []outbox.Event
+}
+
+func (t *tx) event(e ...outbox.Event) {
+	t.events = append(t.events, e...)
+}
+
+// write runs fn in a transaction and commits it with its events. A deadlock or
+// serialization failure runs fn again in a new transaction; fn must then start
+// from scratch (it does, as it only talks to the database through t).
+func (db *DB) write(ctx context.Context, tenantID string, fn func(*tx) error) error {
+	var err error
+	for range maxAttempts {
+		err = db.writeOnce(ctx, tenantID, fn)
+		if !retryable(err) {
+			return err
+		}
+	}
+	return err
+}
+
+func (db *DB) writeOnce(ctx context.Context, tenantID string, fn func(*tx) error) error {
+	ptx, err := db.pool.Begin(ctx)
+	if err != nil {
+		return err
+	}
+	defer rollback(ctx, ptx)
+	t := &tx{Tx: ptx, tenantID: tenantID, now: db.stamp()}
+	if err := fn(t); err != nil {
+		return err
+	}
+	if err := appendEvents(ctx, t); err != nil {
+		return err
+	}
+	return ptx.Commit(ctx)
+}
+
+// eventLock is the key of the advisory lock that orders event appends.
+const eventLock = 0x526f73746572 // "Roster"
+
+// appendEvents takes the event lock and appends t's events in one statement.
+// The lock is held until the commit, so that events commit in seq order: a
+// reader never sees seq n+1 before n.
+func appendEvents(ctx context.Context, t *tx) error {
+	if len(t.events) == 0 {
+		return nil
+	}
+	n := len(t.events)
+	ids, types, rtypes, rids := make([]string, n), make([]string, n), make([]string, n), make([]string, n)
+	bodies := make([]string, n)
+	for i, e := range t.events {
+		b, err := e.Body()
+		if err != nil {
+			return err
+		}
+		ids[i], types[i], rtypes[i], rids[i], bodies[i] = newID(), e.Type, e.ResourceType, e.ResourceID, string(b)
+	}
+	b := &pgx.Batch{}
+	b.Queue(`SELECT pg_advisory_xact_lock($1)`, int64(eventLock))
+	b.Queue(`
+		INSERT INTO events (id, tenant_id, type, resource_type, resource_id, payload, created)
+		SELECT e.id, $1, e.type, e.rtype, e.rid, e.body::jsonb, $2
+		FROM unnest($3::text[], $4::text[], $5::text[], $6::text[], $7::text[]) WITH ORDINALITY
+			AS e(id, type, rtype, rid, body, n)
+		ORDER BY e.n`,
+		t.tenantID, t.now, ids, types, rtypes, rids, bodies)
+	if err := t.SendBatch(ctx, b).Close(); err != nil {
+		return fmt.Errorf("append events: %w", err)
+	}
+	return nil
+}
+
+// retryable reports whether err is a deadlock or serialization failure, after
+// which the whole transaction may be run again.
+func retryable(err error) bool {
+	var pe *pgconn.PgError
+	return errors.As(err, &pe) && (pe.Code == "40001" || pe.Code == "40P01")
+}
+
+// sqlState returns the SQLSTATE and constraint of a PostgreSQL error in err's chain.
+func sqlState(err error) (code, constraint string) {
+	var pe *pgconn.PgError
+	if errors.As(err, &pe) {
+		return pe.Code, pe.ConstraintName
+	}
+	return "", ""
+}
+
+const (
+	uniqueViolation     = "23505"
+	foreignKeyViolation = "23503"
+)
+
+// rollback ends t when it was not committed; the error of a finished
+// transaction is of no interest.
+func rollback(ctx context.Context, t pgx.Tx) {
+	_ = t.Rollback(context.WithoutCancel(ctx))
+}
+
+// newID returns a fresh resource id.
+func newID() string {
+	return uuid.NewString()
+}
+
+// nullString stores "" as NULL, so that absent optional attributes are absent to filters too.
+func nullString(s string) *string {
+	if s == "" {
+		return nil
+	}
+	return &s
+}
+
+// nullTime stores the zero time as NULL.
+func nullTime(t time.Time) *time.Time {
+	if t.IsZero() {
+		return nil
+	}
+	t = t.UTC()
+	return &t
+}
+
+// fromNull reads a nullable time; NULL is the zero time.
+func fromNull(t *time.Time) time.Time {
+	if t == nil {
+		return time.Time{}
+	}
+	return t.UTC()
+}
+
+// encodeDoc renders a resource document for a jsonb column.
+func encodeDoc(doc map[string]any) (string, error) {
+	if doc == nil {
+		return "{}", nil
+	}
+	b, err := json.Marshal(doc)
+	if err != nil {
+		return "", roster.Errorf(roster.EINVALID, "the resource cannot be stored as JSON: %v", err)
+	}
+	return string(b), nil
+}
+
+// decodeDoc reads a jsonb column, keeping numbers exact as json.Number.
+func decodeDoc(b []byte) (map[string]any, error) {
+	d := json.NewDecoder(strings.NewReader(string(b)))
+	d.UseNumber()
+	var doc map[string]any
+	if err := d.Decode(&doc); err != nil {
+		return nil, fmt.Errorf("bad stored document: %w", err)
+	}
+	if doc == nil {
+		doc = map[string]any{}
+	}
+	return doc, nil
+}
+
+// checkVersion returns EPRECONDITION when want is not 0 and differs from the stored version.
+func checkVersion(kind, id string, stored, want int64) error {
+	if want != 0 && stored != want {
+		return roster.Errorf(roster.EPRECONDITION, "%s %q is at version %d, not %d", kind, id, stored, want)
+	}
+	return nil
+}
+
+// wrap passes Roster errors through and prefixes others with the step.
+func wrap(step string, err error) error {
+	var re *roster.Error
+	if err == nil || errors.As(err, &re) {
+		return err
+	}
+	return fmt.Errorf("postgres: %s: %w", step, err)
+}

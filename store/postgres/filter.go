@@ -1,0 +1,234 @@
+package postgres
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strconv"
+	"strings"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/rosterhq/roster"
+	"github.com/rosterhq/roster/scim/filter"
+)
+
+// mapping says how the attributes of one resource type are stored: the hot
+// columns that filters and sortBy are served from, and the side tables.
+type mapping struct {
+	coreURN string
+	// sort maps a lower-case top-level path ("username", "meta.created") to the
+	// expression a resource is sorted by.
+	sort map[string]string
+	// emails is set for users: sorting by emails uses the primary (else first) address.
+	emails bool
+	// filter tells filter.Compile where each attribute is stored.
+	filter *filter.Mapping
+}
+
+// The scope of a side table: every list query's first parameter is the tenant,
+// so side-table conditions compile to uncorrelated semi-joins (filter.Table Key
+// and Ref) that start from the side table's (tenant_id, value) index.
+const (
+	emailsScope  = "e.tenant_id = $1"
+	membersScope = "m.tenant_id = $1"
+)
+
+// timeLayout is how a dateTime filter value is bound for a timestamptz column.
+const timeLayout = "2006-01-02T15:04:05.999999999Z07:00"
+
+var userMapping = mapping{
+	coreURN: filter.UserURN,
+	sort: map[string]string{
+		"id":                `r.id COLLATE "C"`,
+		"username":          "lower(r.user_name)",
+		"externalid":        `r.external_id COLLATE "C"`,
+		"displayname":       "lower(r.display_name)",
+		"active":            "r.active",
+		"meta.created":      "r.created",
+		"meta.lastmodified": "r.modified",
+	},
+	emails: true,
+	filter: &filter.Mapping{
+		Doc: "r.doc",
+		Columns: map[string]filter.Column{
+			"id":                {Name: "r.id", Type: filter.String},
+			"userName":          {Name: "r.user_name", Type: filter.String},
+			"externalId":        {Name: "r.external_id", Type: filter.String},
+			"displayName":       {Name: "r.display_name", Type: filter.String},
+			"active":            {Name: "r.active", Type: filter.Boolean},
+			"meta.created":      {Name: "r.created", Type: filter.DateTime, Layout: timeLayout},
+			"meta.lastModified": {Name: "r.modified", Type: filter.DateTime, Layout: timeLayout},
+		},
+		Tables: map[string]filter.Table{
+			"emails": {
+				From:  "user_emails e",
+				Where: emailsScope,
+				Key:   "r.id",
+				Ref:   "e.user_id",
+				Cols: map[string]filter.Column{
+					"value":   {Name: "e.value", Type: filter.String},
+					"type":    {Name: "e.type", Type: filter.String},
+					"primary": {Name: "e.is_primary", Type: filter.Boolean},
+				},
+			},
+		},
+	},
+}
+
+var groupMapping = mapping{
+	coreURN: filter.GroupURN,
+	sort: map[string]string{
+		"id":                `r.id COLLATE "C"`,
+		"displayname":       "lower(r.display_name)",
+		"externalid":        `r.external_id COLLATE "C"`,
+		"meta.created":      "r.created",
+		"meta.lastmodified": "r.modified",
+	},
+	filter: &filter.Mapping{
+		Doc: "r.doc",
+		Columns: map[string]filter.Column{
+			"id":                {Name: "r.id", Type: filter.String},
+			"displayName":       {Name: "r.display_name", Type: filter.String},
+			"externalId":        {Name: "r.external_id", Type: filter.String},
+			"meta.created":      {Name: "r.created", Type: filter.DateTime, Layout: timeLayout},
+			"meta.lastModified": {Name: "r.modified", Type: filter.DateTime, Layout: timeLayout},
+		},
+		Tables: map[string]filter.Table{
+			"members": {
+				From:  "group_members m",
+				Where: membersScope,
+				Key:   "r.id",
+				Ref:   "m.group_id",
+				Cols: map[string]filter.Column{
+					"value": {Name: "m.member_id", Type: filter.String},
+					"type":  {Name: "m.member_type", Type: filter.String},
+				},
+			},
+		},
+	},
+}
+
+// list runs the count and page queries of q over table (aliased r) in one
+// read-only snapshot, hands the page's rows to scan and then runs more (when not
+// nil) in the same snapshot; it returns the number of resources that match.
+// Count 0 reads only the total.
+func (db *DB) list(ctx context.Context, table, columns string, m *mapping, tenantID string, q roster.Query,
+	scan func(pgx.Rows) error, more func(context.Context, pgx.Tx) error) (int, error) {
+	where, args, err := m.where(q)
+	if err != nil {
+		return 0, err
+	}
+	args = append([]any{tenantID}, args...)
+	t, err := db.pool.BeginTx(ctx, pgx.TxOptions{IsoLevel: pgx.RepeatableRead, AccessMode: pgx.ReadOnly})
+	if err != nil {
+		return 0, err
+	}
+	defer rollback(ctx, t)
+	var total int
+	if err := t.QueryRow(ctx, `SELECT count(*) FROM `+table+` r WHERE r.tenant_id = $1 AND (`+where+`)`, args...).Scan(&total); err != nil {
+		return 0, err
+	}
+	offset := max(q.StartIndex, 1) - 1
+	if q.Count <= 0 || offset >= total {
+		return total, nil
+	}
+	order, args := m.orderBy(q, args)
+	args = append(args, q.Count, offset)
+	rows, _ := t.Query(ctx, `SELECT `+columns+` FROM `+table+` r WHERE r.tenant_id = $1 AND (`+where+`)
+		ORDER BY `+order+` LIMIT $`+strconv.Itoa(len(args)-1)+` OFFSET $`+strconv.Itoa(len(args)), args...)
+	if err := scan(rows); err != nil {
+		return 0, err
+	}
+	if more != nil {
+		if err := more(ctx, t); err != nil {
+			return 0, err
+		}
+	}
+	return total, t.Commit(ctx)
+}
+
+// orderBy returns the ORDER BY list for q, with the arguments it needs appended
+// to args: the sortBy attribute (absent values last, strings compared as the
+// attribute's caseExact says), then created and id so that pages are stable.
+func (m *mapping) orderBy(q roster.Query, args []any) (string, []any) {
+	stable := "r.created, r.id"
+	if q.SortDesc && q.SortBy.Name == "" {
+		return "r.created DESC, r.id DESC", args
+	}
+	if q.SortBy.Name == "" {
+		return stable, args
+	}
+	expr, args := m.sortExpr(q, args)
+	dir := ""
+	if q.SortDesc {
+		dir = " DESC"
+	}
+	return fmt.Sprintf("(%s) IS NULL, %s%s, %s", expr, expr, dir, stable), args
+}
+
+// sortExpr returns the SQL value a resource is sorted by.
+func (m *mapping) sortExpr(q roster.Query, args []any) (string, []any) {
+	p := q.SortBy
+	if q.Canonical != nil {
+		p = q.Canonical(p)
+	}
+	top := p.URN == "" || strings.EqualFold(p.URN, m.coreURN)
+	if top {
+		key := strings.ToLower(p.Name)
+		if p.Sub != "" {
+			key += "." + strings.ToLower(p.Sub)
+		}
+		if expr, ok := m.sort[key]; ok {
+			return expr, args
+		}
+		// RFC 7644 §3.4.2.3: a multi-valued attribute sorts by its primary value.
+		if m.emails && (key == "emails" || key == "emails.value") {
+			return `(SELECT lower(e.value) FROM user_emails e WHERE e.tenant_id = r.tenant_id AND e.user_id = r.id
+				ORDER BY e.is_primary DESC, lower(e.value) LIMIT 1)`, args
+		}
+	}
+	var path []string
+	if !top {
+		path = append(path, p.URN)
+	}
+	path = append(path, p.Name)
+	if p.Sub != "" {
+		path = append(path, p.Sub)
+	}
+	args = append(args, path)
+	expr := "(r.doc #>> $" + strconv.Itoa(len(args)) + "::text[])"
+	if a, ok := resolve(q.Resolve, p); !ok || (a.Type == filter.String && !a.CaseExact) {
+		expr = "lower" + expr
+	} else {
+		expr += ` COLLATE "C"`
+	}
+	return expr, args
+}
+
+func resolve(r filter.Resolver, p filter.AttrPath) (filter.Attr, bool) {
+	if r == nil {
+		return filter.Attr{}, false
+	}
+	return r(p)
+}
+
+// where compiles q.Filter to a condition on r; no filter matches everything. A
+// filter that cannot be served is EINVALIDFILTER. The condition's placeholders
+// start at $2: the tenant id is the query's first argument.
+func (m *mapping) where(q roster.Query) (string, []any, error) {
+	if q.Filter == nil {
+		return "TRUE", nil, nil
+	}
+	fm := *m.filter
+	fm.Canonical = q.Canonical
+	where, args, err := filter.Compile(q.Filter, &fm, q.Resolve, filter.Postgres, 1)
+	if err != nil {
+		var fe *filter.Error
+		if errors.As(err, &fe) {
+			return "", nil, &roster.Error{Code: roster.EINVALIDFILTER, Detail: fe.Error()}
+		}
+		return "", nil, fmt.Errorf("compile filter: %w", err)
+	}
+	return where, args, nil
+}

@@ -1,0 +1,66 @@
+package postgres
+
+import (
+	"context"
+	"errors"
+	"fmt"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/rosterhq/roster"
+)
+
+// CreateTenant stores t, filling ID (when empty) and Created. ECONFLICT if the name is taken.
+func (db *DB) CreateTenant(ctx context.Context, t *roster.Tenant) error {
+	if t.Name == "" {
+		return roster.Errorf(roster.EINVALID, "a tenant needs a name")
+	}
+	if t.ID == "" {
+		t.ID = newID()
+	}
+	t.Created = db.stamp()
+	_, err := db.pool.Exec(ctx, `INSERT INTO tenants (id, name, created) VALUES ($1, $2, $3)`, t.ID, t.Name, t.Created)
+	switch code, constraint := sqlState(err); {
+	case code == uniqueViolation && constraint == "tenants_pkey":
+		return roster.Errorf(roster.ECONFLICT, "tenant id %q is already taken", t.ID)
+	case code == uniqueViolation:
+		return roster.Errorf(roster.ECONFLICT, "tenant name %q is already taken", t.Name)
+	case err != nil:
+		return fmt.Errorf("postgres: create tenant: %w", err)
+	}
+	return nil
+}
+
+// Tenant finds a tenant by id or, failing that, by name. ENOTFOUND if there is none.
+func (db *DB) Tenant(ctx context.Context, idOrName string) (*roster.Tenant, error) {
+	rows, _ := db.pool.Query(ctx, `
+		SELECT id, name, created FROM tenants WHERE id = $1 OR name = $1
+		ORDER BY id = $1 DESC LIMIT 1`, idOrName)
+	t, err := pgx.CollectExactlyOneRow(rows, scanTenant)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return nil, roster.Errorf(roster.ENOTFOUND, "tenant %q does not exist", idOrName)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("postgres: tenant: %w", err)
+	}
+	return t, nil
+}
+
+// Tenants lists every tenant ordered by name.
+func (db *DB) Tenants(ctx context.Context) ([]*roster.Tenant, error) {
+	rows, _ := db.pool.Query(ctx, `SELECT id, name, created FROM tenants ORDER BY name`)
+	ts, err := pgx.CollectRows(rows, scanTenant)
+	if err != nil {
+		return nil, fmt.Errorf("postgres: tenants: %w", err)
+	}
+	return ts, nil
+}
+
+func scanTenant(row pgx.CollectableRow) (*roster.Tenant, error) {
+	var t roster.Tenant
+	if err := row.Scan(&t.ID, &t.Name, &t.Created); err != nil {
+		return nil, err
+	}
+	t.Created = t.Created.UTC()
+	return &t, nil
+}

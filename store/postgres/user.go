@@ -1,0 +1,301 @@
+package postgres
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/rosterhq/roster"
+	"github.com/rosterhq/roster/store/internal/outbox"
+)
+
+// userColumns reads a user row r with its emails and its direct groups, each
+// gathered by a correlated subquery, so that a page of users is one statement.
+const userColumns = `r.id, r.user_name, r.external_id, r.display_name, r.active, r.doc, r.version, r.created, r.modified,
+	(SELECT coalesce(jsonb_agg(jsonb_build_array(e.value, e.type, e.is_primary) ORDER BY e.ord), '[]')
+		FROM user_emails e WHERE e.tenant_id = r.tenant_id AND e.user_id = r.id),
+	(SELECT coalesce(jsonb_agg(jsonb_build_array(g.id, g.display_name) ORDER BY lower(g.display_name), g.id), '[]')
+		FROM group_members m JOIN groups g ON g.tenant_id = m.tenant_id AND g.id = m.group_id
+		WHERE m.tenant_id = r.tenant_id AND m.member_id = r.id AND m.member_type = 'User')`
+
+// CreateUser stores u, filling ID (when empty), Version, Created and Modified, and
+// appends a user.created event. ECONFLICT if the userName (case-insensitive) or the
+// id is taken in the tenant; ENOTFOUND if the tenant does not exist.
+func (db *DB) CreateUser(ctx context.Context, tenantID string, u *roster.User) error {
+	if u.UserName == "" {
+		return roster.Errorf(roster.EINVALID, "a user needs a userName")
+	}
+	id := u.ID
+	if id == "" {
+		id = newID()
+	}
+	var now time.Time
+	err := db.write(ctx, tenantID, func(t *tx) error {
+		now = t.now
+		return createUser(ctx, t, id, u)
+	})
+	if err != nil {
+		return userWriteError("create user", id, u, err)
+	}
+	u.ID, u.Version, u.Created, u.Modified = id, 1, now, now
+	return nil
+}
+
+func createUser(ctx context.Context, t *tx, id string, u *roster.User) error {
+	doc, err := encodeDoc(u.Doc)
+	if err != nil {
+		return err
+	}
+	_, err = t.Exec(ctx, `
+		INSERT INTO users (tenant_id, id, user_name, external_id, display_name, active, doc, version, created, modified)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, 1, $8, $8)`,
+		t.tenantID, id, u.UserName, nullString(u.ExternalID), nullString(u.DisplayName), u.Active, doc, t.now)
+	if err != nil {
+		return err
+	}
+	if err := insertEmails(ctx, t, id, u.Emails); err != nil {
+		return err
+	}
+	t.event(outbox.Created(roster.UserCreated, "User", id, u.Doc, nil))
+	return nil
+}
+
+// userWriteError maps a failed user write to Roster's codes.
+func userWriteError(step, id string, u *roster.User, err error) error {
+	switch code, constraint := sqlState(err); {
+	case code == uniqueViolation && constraint == "users_pkey":
+		return roster.Errorf(roster.ECONFLICT, "id %q is already taken", id)
+	case code == uniqueViolation:
+		return &roster.Error{Code: roster.ECONFLICT, Attr: "userName",
+			Detail: fmt.Sprintf("userName %q is already taken", u.UserName)}
+	case code == foreignKeyViolation:
+		return roster.Errorf(roster.ENOTFOUND, "the tenant does not exist")
+	}
+	return wrap(step, err)
+}
+
+// insertEmails writes a user's email rows in one statement.
+func insertEmails(ctx context.Context, t *tx, userID string, emails []roster.Email) error {
+	var (
+		values, types []string
+		primary       []bool
+	)
+	for _, e := range emails {
+		if e.Value == "" {
+			continue
+		}
+		values, types, primary = append(values, e.Value), append(types, e.Type), append(primary, e.Primary)
+	}
+	if len(values) == 0 {
+		return nil
+	}
+	_, err := t.Exec(ctx, `
+		INSERT INTO user_emails (tenant_id, user_id, ord, value, type, is_primary)
+		SELECT $1, $2, e.n, e.value, nullif(e.type, ''), e.is_primary
+		FROM unnest($3::text[], $4::text[], $5::boolean[]) WITH ORDINALITY AS e(value, type, is_primary, n)`,
+		t.tenantID, userID, values, types, primary)
+	return err
+}
+
+// User returns the user with the given id, with its emails and direct groups. ENOTFOUND if there is none.
+func (db *DB) User(ctx context.Context, tenantID, id string) (*roster.User, error) {
+	rows, _ := db.pool.Query(ctx, `SELECT `+userColumns+` FROM users r WHERE r.tenant_id = $1 AND r.id = $2`, tenantID, id)
+	u, err := pgx.CollectExactlyOneRow(rows, scanUser)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return nil, userMissing(id)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("postgres: user: %w", err)
+	}
+	return u, nil
+}
+
+func userMissing(id string) error {
+	return roster.Errorf(roster.ENOTFOUND, "user %q does not exist", id)
+}
+
+func scanUser(row pgx.CollectableRow) (*roster.User, error) {
+	var (
+		u                       roster.User
+		externalID, displayName *string
+		doc, emails, groups     []byte
+	)
+	err := row.Scan(&u.ID, &u.UserName, &externalID, &displayName, &u.Active, &doc, &u.Version, &u.Created, &u.Modified, &emails, &groups)
+	if err != nil {
+		return nil, err
+	}
+	if externalID != nil {
+		u.ExternalID = *externalID
+	}
+	if displayName != nil {
+		u.DisplayName = *displayName
+	}
+	u.Created, u.Modified = u.Created.UTC(), u.Modified.UTC()
+	if u.Doc, err = decodeDoc(doc); err != nil {
+		return nil, err
+	}
+	if u.Emails, err = decodeEmails(emails); err != nil {
+		return nil, err
+	}
+	if u.Groups, err = decodeGroupRefs(groups); err != nil {
+		return nil, err
+	}
+	return &u, nil
+}
+
+// decodeEmails reads the [[value, type, is_primary], ...] array of userColumns.
+func decodeEmails(b []byte) ([]roster.Email, error) {
+	var rows [][3]any
+	if err := json.Unmarshal(b, &rows); err != nil {
+		return nil, fmt.Errorf("bad emails %q: %w", b, err)
+	}
+	if len(rows) == 0 {
+		return nil, nil
+	}
+	es := make([]roster.Email, len(rows))
+	for i, r := range rows {
+		es[i].Value, _ = r[0].(string)
+		es[i].Type, _ = r[1].(string)
+		es[i].Primary, _ = r[2].(bool)
+	}
+	return es, nil
+}
+
+// decodeGroupRefs reads the [[id, displayName], ...] array of userColumns.
+func decodeGroupRefs(b []byte) ([]roster.GroupRef, error) {
+	var rows [][2]string
+	if err := json.Unmarshal(b, &rows); err != nil {
+		return nil, fmt.Errorf("bad groups %q: %w", b, err)
+	}
+	if len(rows) == 0 {
+		return nil, nil
+	}
+	gs := make([]roster.GroupRef, len(rows))
+	for i, r := range rows {
+		gs[i] = roster.GroupRef{ID: r[0], DisplayName: r[1]}
+	}
+	return gs, nil
+}
+
+// storedResource is what a write needs to know of the row it changes.
+type storedResource struct {
+	version int64
+	active  bool
+	created time.Time
+	doc     map[string]any
+}
+
+// lockUser reads the stored user inside the write transaction and locks its row
+// until the commit. ENOTFOUND.
+func lockUser(ctx context.Context, t *tx, id string) (*storedResource, error) {
+	var (
+		s   storedResource
+		doc []byte
+	)
+	err := t.QueryRow(ctx, `SELECT version, active, doc, created FROM users WHERE tenant_id = $1 AND id = $2 FOR UPDATE`,
+		t.tenantID, id).Scan(&s.version, &s.active, &doc, &s.created)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return nil, userMissing(id)
+	}
+	if err != nil {
+		return nil, err
+	}
+	s.created = s.created.UTC()
+	s.doc, err = decodeDoc(doc)
+	return &s, err
+}
+
+// ReplaceUser overwrites the user u.ID with u and appends user.updated, or
+// user.deactivated / user.reactivated when active changes. EPRECONDITION when
+// version is not 0 and stale; ENOTFOUND; ECONFLICT when the userName is taken.
+func (db *DB) ReplaceUser(ctx context.Context, tenantID string, u *roster.User, version int64) error {
+	if u.UserName == "" {
+		return roster.Errorf(roster.EINVALID, "a user needs a userName")
+	}
+	var (
+		old *storedResource
+		now time.Time
+	)
+	err := db.write(ctx, tenantID, func(t *tx) error {
+		var err error
+		now = t.now
+		old, err = replaceUser(ctx, t, u, version)
+		return err
+	})
+	if err != nil {
+		return userWriteError("replace user", u.ID, u, err)
+	}
+	u.Version, u.Created, u.Modified = old.version+1, old.created, now
+	return nil
+}
+
+func replaceUser(ctx context.Context, t *tx, u *roster.User, version int64) (*storedResource, error) {
+	old, err := lockUser(ctx, t, u.ID)
+	if err != nil {
+		return nil, err
+	}
+	if err := checkVersion("user", u.ID, old.version, version); err != nil {
+		return nil, err
+	}
+	doc, err := encodeDoc(u.Doc)
+	if err != nil {
+		return nil, err
+	}
+	_, err = t.Exec(ctx, `
+		UPDATE users SET user_name = $1, external_id = $2, display_name = $3, active = $4, doc = $5,
+			version = version + 1, modified = $6
+		WHERE tenant_id = $7 AND id = $8`,
+		u.UserName, nullString(u.ExternalID), nullString(u.DisplayName), u.Active, doc, t.now, t.tenantID, u.ID)
+	if err != nil {
+		return nil, err
+	}
+	if _, err := t.Exec(ctx, `DELETE FROM user_emails WHERE tenant_id = $1 AND user_id = $2`, t.tenantID, u.ID); err != nil {
+		return nil, err
+	}
+	if err := insertEmails(ctx, t, u.ID, u.Emails); err != nil {
+		return nil, err
+	}
+	t.event(outbox.UserWritten(u.ID, old.active, old.doc, u))
+	return old, nil
+}
+
+// DeleteUser removes the user, its emails and its memberships (bumping the version
+// of each group it leaves) and appends user.deleted. ENOTFOUND, EPRECONDITION.
+func (db *DB) DeleteUser(ctx context.Context, tenantID, id string, version int64) error {
+	err := db.write(ctx, tenantID, func(t *tx) error {
+		old, err := lockUser(ctx, t, id)
+		if err != nil {
+			return err
+		}
+		if err := checkVersion("user", id, old.version, version); err != nil {
+			return err
+		}
+		if err := leaveGroups(ctx, t, id, roster.MemberUser); err != nil {
+			return err
+		}
+		if _, err := t.Exec(ctx, `DELETE FROM users WHERE tenant_id = $1 AND id = $2`, t.tenantID, id); err != nil {
+			return err
+		}
+		t.event(outbox.Created(roster.UserDeleted, "User", id, old.doc, nil))
+		return nil
+	})
+	return userWriteError("delete user", id, &roster.User{}, err)
+}
+
+// Users returns one page of users and the total number that match q.
+func (db *DB) Users(ctx context.Context, tenantID string, q roster.Query) ([]*roster.User, int, error) {
+	var users []*roster.User
+	total, err := db.list(ctx, "users", userColumns, &userMapping, tenantID, q, func(rows pgx.Rows) error {
+		var err error
+		users, err = pgx.CollectRows(rows, scanUser)
+		return err
+	}, nil)
+	if err != nil {
+		return nil, 0, wrap("users", err)
+	}
+	return users, total, nil
+}
