@@ -20,7 +20,7 @@ func TestBench(t *testing.T) {
 		"group-create", "group-add-members", "membership-check", "group-get", "group-get-excluded",
 		"deactivate", "delete", "group-delete",
 	}
-	s := startServer(t)
+	s := startServer(t, sqliteDB(t))
 	tests := []struct {
 		name string
 		auth []string

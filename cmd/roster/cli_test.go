@@ -21,8 +21,10 @@ func (s *testServer) cli(t *testing.T, args ...string) string {
 
 // TestTenantsAndTokens drives the tenant and token commands while the server
 // runs: a second tenant is isolated from the first, and a revoked token stops working.
-func TestTenantsAndTokens(t *testing.T) {
-	s := startServer(t)
+func TestTenantsAndTokens(t *testing.T) { forEachStore(t, testTenantsAndTokens) }
+
+func testTenantsAndTokens(t *testing.T, db string) {
+	s := startServer(t, db)
 	s.cli(t, "migrate")
 	s.cli(t, "tenant", "create", "acme")
 	if out := s.cli(t, "tenant", "list"); !strings.Contains(out, "acme") || !strings.Contains(out, "default") {
@@ -62,8 +64,10 @@ func TestTenantsAndTokens(t *testing.T) {
 }
 
 // TestConcurrentCreate sends the same userName many times at once: exactly one 201.
-func TestConcurrentCreate(t *testing.T) {
-	s := startServer(t)
+func TestConcurrentCreate(t *testing.T) { forEachStore(t, testConcurrentCreate) }
+
+func testConcurrentCreate(t *testing.T, db string) {
+	s := startServer(t, db)
 	const n = 16
 	var wg sync.WaitGroup
 	codes := make(chan int, n)

@@ -6,11 +6,13 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"net/url"
 	"strconv"
 	"strings"
 	"time"
 
 	"github.com/rosterhq/roster"
+	"github.com/rosterhq/roster/store/postgres"
 	"github.com/rosterhq/roster/store/sqlite"
 )
 
@@ -18,7 +20,7 @@ import (
 // environment variables, then flags.
 type Config struct {
 	Addr         string // ROSTER_ADDR
-	DB           string // ROSTER_DB: "sqlite:PATH"
+	DB           string // ROSTER_DB: "sqlite:PATH" or "postgres://…"
 	LogLevel     string // ROSTER_LOG_LEVEL: debug, info, warn, error
 	MaxBodyBytes int64  // ROSTER_MAX_BODY_BYTES
 	PublicURL    string // ROSTER_PUBLIC_URL: the URL IdPs reach Roster at
@@ -71,17 +73,24 @@ func (c Config) String() string {
 		c.Addr, redactURL(c.DB), c.LogLevel, c.MaxBodyBytes, c.PublicURL)
 }
 
+// redactURL hides the password of a database URL, in its user info or in a
+// password parameter.
 func redactURL(s string) string {
-	scheme, rest, ok := strings.Cut(s, "://")
-	if !ok {
+	if !strings.Contains(s, "://") {
 		return s
 	}
-	userinfo, host, ok := strings.Cut(rest, "@")
-	if !ok {
-		return s
+	u, err := url.Parse(s)
+	if err != nil {
+		return "(unparsable URL)"
 	}
-	user, _, _ := strings.Cut(userinfo, ":")
-	return scheme + "://" + user + ":REDACTED@" + host
+	if q := u.Query(); q.Has("password") {
+		q.Set("password", "REDACTED")
+		u.RawQuery = q.Encode()
+	}
+	if _, ok := u.User.Password(); ok {
+		u.User = url.UserPassword(u.User.Username(), "REDACTED")
+	}
+	return u.String()
 }
 
 func (c Config) logger(w io.Writer) *slog.Logger {
@@ -100,23 +109,29 @@ func storeKind(db string) (kind, loc string, err error) {
 		}
 		return "sqlite", loc, nil
 	case strings.HasPrefix(db, "postgres://"), strings.HasPrefix(db, "postgresql://"):
-		return "", "", fmt.Errorf("--db %q: PostgreSQL is not supported by this build yet", redactURL(db))
+		if _, err := url.Parse(db); err != nil {
+			return "", "", fmt.Errorf("--db %s: not a URL", redactURL(db))
+		}
+		return "postgres", db, nil
 	}
-	return "", "", fmt.Errorf("--db %q: want sqlite:PATH", db)
+	return "", "", fmt.Errorf("--db %q: want sqlite:PATH or postgres://USER@HOST:PORT/DATABASE", redactURL(db))
 }
 
 // openStore opens (and migrates) the store c.DB names.
 func openStore(ctx context.Context, c Config, log *slog.Logger) (roster.Store, error) {
-	_, loc, err := storeKind(c.DB)
+	kind, loc, err := storeKind(c.DB)
 	if err != nil {
 		return nil, err
+	}
+	if kind == "postgres" {
+		return postgres.Open(ctx, loc, postgres.Options{Clock: time.Now, Logger: log})
 	}
 	return sqlite.Open(ctx, loc, sqlite.Options{Clock: time.Now, Logger: log})
 }
 
 // commonFlags registers the flags every command takes.
 func commonFlags(fs *flag.FlagSet, c *Config) {
-	fs.StringVar(&c.DB, "db", c.DB, "database: sqlite:PATH (env ROSTER_DB)")
+	fs.StringVar(&c.DB, "db", c.DB, "database: sqlite:PATH or postgres://USER@HOST:PORT/DATABASE (env ROSTER_DB)")
 	fs.StringVar(&c.LogLevel, "log-level", c.LogLevel, "log level: debug, info, warn, error (env ROSTER_LOG_LEVEL)")
 }
 

@@ -15,8 +15,10 @@ import (
 // Test Connection, lookup then create, PATCH updates in Entra's forms,
 // deactivation, groups with excludedAttributes=members lookups, member batches,
 // the membership check and deletes.
-func TestEntraProvisioning(t *testing.T) {
-	s := startServer(t)
+func TestEntraProvisioning(t *testing.T) { forEachStore(t, testEntraProvisioning) }
+
+func testEntraProvisioning(t *testing.T, db string) {
+	s := startServer(t, db)
 
 	// Test Connection: a random userName, the feature flag in the Tenant URL.
 	r := s.do(t, "GET", "/Users?aadOptscim062020&filter="+q(`userName eq "e0b2a7f4-4a8d-4c8a-9a55-0d3b51a2b9c1"`), "").want(t, 200)
@@ -166,8 +168,10 @@ func TestEntraProvisioning(t *testing.T) {
 }
 
 // TestAuth checks the 401 answers an IdP admin sees in Entra's provisioning log.
-func TestAuth(t *testing.T) {
-	s := startServer(t)
+func TestAuth(t *testing.T) { forEachStore(t, testAuth) }
+
+func testAuth(t *testing.T, db string) {
+	s := startServer(t, db)
 	path := "/Users?filter=" + q(`userName eq "x"`)
 	tests := []struct {
 		name, auth, detail string

@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"io"
+	"log/slog"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -15,7 +16,7 @@ import (
 	"time"
 
 	"github.com/rosterhq/roster"
-	"github.com/rosterhq/roster/store/sqlite"
+	"github.com/rosterhq/roster/internal/testdb"
 )
 
 // watcher collects a command's output and tells waiters about each write.
@@ -63,7 +64,7 @@ func (w *watcher) waitFor(t *testing.T, marker string) string {
 	}
 }
 
-// testServer is "roster serve" running in-process on 127.0.0.1 over a temporary SQLite file.
+// testServer is "roster serve" running on 127.0.0.1 over a throw-away database.
 type testServer struct {
 	base  string // SCIM base URL
 	token string // the first tenant's token
@@ -71,9 +72,23 @@ type testServer struct {
 	stop  func() // stops the server and waits for it
 }
 
-func startServer(t *testing.T) *testServer {
+// sqliteDB returns a --db value naming a new SQLite file in a temporary directory.
+func sqliteDB(t *testing.T) string {
+	return "sqlite:" + testdb.SQLitePath(t)
+}
+
+// forEachStore runs test once per store, as subtests "sqlite" and "postgres",
+// each with the --db value of a new, empty database. The PostgreSQL run needs
+// ROSTER_TEST_POSTGRES and says so when it is skipped.
+func forEachStore(t *testing.T, test func(t *testing.T, db string)) {
+	t.Run("sqlite", func(t *testing.T) { test(t, sqliteDB(t)) })
+	t.Run("postgres", func(t *testing.T) { test(t, testdb.Postgres(t)) })
+}
+
+// startServer runs "roster serve" in-process on a new database db (a --db value)
+// and returns once it printed its URL and the first tenant's token.
+func startServer(t *testing.T, db string) *testServer {
 	t.Helper()
-	db := "sqlite:" + filepath.Join(t.TempDir(), "roster.db")
 	ctx, cancel := context.WithCancel(context.Background())
 	stdout, stderr := newWatcher(), newWatcher()
 	done := make(chan error, 1)
@@ -216,11 +231,7 @@ func q(s string) string {
 // openStore opens the server's database beside it, as the CLI does.
 func (s *testServer) openStore(t *testing.T) roster.Store {
 	t.Helper()
-	_, loc, err := storeKind(s.db)
-	if err != nil {
-		t.Fatal(err)
-	}
-	st, err := sqlite.Open(context.Background(), loc, sqlite.Options{Clock: time.Now})
+	st, err := openStore(context.Background(), Config{DB: s.db}, slog.New(slog.DiscardHandler))
 	if err != nil {
 		t.Fatal(err)
 	}

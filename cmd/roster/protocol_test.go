@@ -8,8 +8,10 @@ import (
 const userBody = `{"schemas":["urn:ietf:params:scim:schemas:core:2.0:User"],"userName":"grace@example.com","active":true}`
 
 // TestBadInput: every malformed request is a 4xx with a SCIM error body, and changes nothing.
-func TestBadInput(t *testing.T) {
-	s := startServer(t)
+func TestBadInput(t *testing.T) { forEachStore(t, testBadInput) }
+
+func testBadInput(t *testing.T, db string) {
+	s := startServer(t, db)
 	r := s.do(t, "POST", "/Users", userBody).want(t, 201)
 	id := str(r.body, "id")
 	version := str(r.body, "meta", "version")
@@ -65,8 +67,10 @@ func TestBadInput(t *testing.T) {
 }
 
 // TestVersions: meta.version is a weak ETag; If-Match guards writes, If-None-Match saves reads.
-func TestVersions(t *testing.T) {
-	s := startServer(t)
+func TestVersions(t *testing.T) { forEachStore(t, testVersions) }
+
+func testVersions(t *testing.T, db string) {
+	s := startServer(t, db)
 	r := s.do(t, "POST", "/Users", userBody).want(t, 201)
 	id, v1 := str(r.body, "id"), r.header.Get("ETag")
 	if !strings.HasPrefix(v1, `W/"`) {
@@ -85,8 +89,10 @@ func TestVersions(t *testing.T) {
 }
 
 // TestListing: paging, sorting and projection.
-func TestListing(t *testing.T) {
-	s := startServer(t)
+func TestListing(t *testing.T) { forEachStore(t, testListing) }
+
+func testListing(t *testing.T, db string) {
+	s := startServer(t, db)
 	for _, n := range []string{"carol", "alice", "bob", "dave", "erin"} {
 		s.do(t, "POST", "/Users", `{"schemas":["urn:ietf:params:scim:schemas:core:2.0:User"],"userName":"`+n+`","displayName":"`+strings.ToUpper(n)+`","emails":[{"value":"`+n+`@example.com","type":"work","primary":true}]}`).want(t, 201)
 	}
@@ -121,7 +127,7 @@ func TestListing(t *testing.T) {
 
 // TestDiscovery: the discovery endpoints describe what the server does.
 func TestDiscovery(t *testing.T) {
-	s := startServer(t)
+	s := startServer(t, sqliteDB(t))
 	r := s.do(t, "GET", "/ServiceProviderConfig", "").want(t, 200)
 	if get(r.body, "patch", "supported") != true || get(r.body, "filter", "supported") != true || get(r.body, "bulk", "supported") != false {
 		t.Fatalf("ServiceProviderConfig: %s", r.raw)
