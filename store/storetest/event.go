@@ -3,6 +3,8 @@ package storetest
 import (
 	"context"
 	"encoding/json"
+	"fmt"
+	"sync"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
@@ -133,5 +135,64 @@ func testEvents(t *testing.T, s roster.Store) {
 	}
 	if none, err := s.Events(ctx, other.ID, all[len(all)-1].Seq, 10); err != nil || len(none) != 0 {
 		t.Errorf("Events(after the last) = %v, %v; want none", none, err)
+	}
+}
+
+// testEventsFollowed reads the outbox the way a relay does, from the last seq it
+// saw, while writers in several goroutines append to it: the reader must end up
+// with every event exactly once. A store whose seq order differs from its
+// commit order fails here, as the reader moves past an event not yet visible.
+func testEventsFollowed(t *testing.T, s roster.Store) {
+	ctx := context.Background()
+	tenants := []*roster.Tenant{mustTenant(t, s, "acme"), mustTenant(t, s, "globex")}
+	const writers, perWriter = 8, 40
+	done := make(chan struct{})
+	var wg sync.WaitGroup
+	for w := range writers {
+		wg.Go(func() {
+			for i := range perWriter {
+				u := newUser(userSpec{userName: fmt.Sprintf("w%d-%d", w, i)})
+				if err := s.CreateUser(ctx, tenants[w%2].ID, u); err != nil {
+					t.Errorf("CreateUser = %v", err)
+					return
+				}
+			}
+		})
+	}
+	go func() { wg.Wait(); close(done) }()
+
+	seen := map[string]int{}
+	var after int64
+	follow := func() {
+		for {
+			es, err := s.Events(ctx, "", after, 50)
+			if err != nil {
+				t.Fatalf("Events(after %d) = %v", after, err)
+			}
+			for _, e := range es {
+				seen[e.ID]++
+				after = e.Seq
+			}
+			if len(es) < 50 {
+				return
+			}
+		}
+	}
+	for running := true; running; {
+		select {
+		case <-done:
+			running = false
+		default:
+		}
+		follow()
+	}
+	follow()
+	if len(seen) != writers*perWriter {
+		t.Errorf("the follower saw %d events, want %d: it moved past events committed later with a lower seq", len(seen), writers*perWriter)
+	}
+	for id, n := range seen {
+		if n != 1 {
+			t.Errorf("event %s seen %d times", id, n)
+		}
 	}
 }
