@@ -1,0 +1,129 @@
+package postgres
+
+import (
+	"context"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/rosterhq/roster"
+	"github.com/rosterhq/roster/internal/testdb"
+	"github.com/rosterhq/roster/scim/filter"
+)
+
+// seedSQL fills two tenants with 4000 users each (one in 50 inactive), two
+// emails per user and 200 groups of 20 members, then refreshes statistics, so
+// that the planner chooses as it would in production.
+const seedSQL = `
+INSERT INTO tenants (id, name, created) VALUES ('t', 't', now()), ('o', 'o', now());
+INSERT INTO users (tenant_id, id, user_name, external_id, display_name, active, doc, version, created, modified)
+SELECT t, 'u' || i, 'user' || i || '@example.com', 'x' || i, 'User ' || i, i % 50 <> 0,
+	jsonb_build_object('userName', 'user' || i || '@example.com', 'title', 'T' || (i % 7)), 1,
+	now() + i * interval '1 ms', now()
+FROM unnest(ARRAY['t', 'o']) AS t, generate_series(1, 4000) AS i;
+INSERT INTO user_emails (tenant_id, user_id, ord, value, type, is_primary)
+SELECT tenant_id, id, n, n || '.' || user_name, CASE n WHEN 1 THEN 'work' ELSE 'home' END, n = 1
+FROM users, generate_series(1, 2) AS n;
+INSERT INTO groups (tenant_id, id, display_name, external_id, doc, version, created, modified)
+SELECT t, 'g' || i, 'Group ' || i, 'gx' || i, '{}', 1, now() + i * interval '1 ms', now()
+FROM unnest(ARRAY['t', 'o']) AS t, generate_series(1, 200) AS i;
+INSERT INTO group_members (tenant_id, group_id, member_id, member_type)
+SELECT t, 'g' || g, 'u' || (g * 20 + k), 'User'
+FROM unnest(ARRAY['t', 'o']) AS t, generate_series(1, 190) AS g, generate_series(1, 20) AS k;
+ANALYZE;
+`
+
+// TestFilterPlans checks that the filters Entra sends are served from indexes:
+// PostgreSQL's plans for the count and page queries use the attribute's index
+// and scan no table sequentially.
+func TestFilterPlans(t *testing.T) {
+	db, err := Open(context.Background(), testdb.Postgres(t), Options{Clock: time.Now})
+	if err != nil {
+		t.Fatalf("Open = %v", err)
+	}
+	t.Cleanup(func() { db.Close() })
+	ctx := context.Background()
+	if _, err := db.pool.Exec(ctx, seedSQL); err != nil {
+		t.Fatalf("seed: %v", err)
+	}
+	tests := []struct {
+		name, filter string
+		m            *mapping
+		table, index string
+	}{
+		{"userName", `userName eq "User17@Example.com"`, &userMapping, "users", "users_user_name"},
+		{"externalId", `externalId eq "x17"`, &userMapping, "users", "users_external_id"},
+		{"user displayName", `displayName eq "user 17"`, &userMapping, "users", "users_display_name"},
+		{"user id", `id eq "u17"`, &userMapping, "users", "users_pkey"},
+		{"emails", `emails eq "1.user17@example.com"`, &userMapping, "users", "user_emails_value"},
+		{"emails.value", `emails.value eq "1.user17@example.com"`, &userMapping, "users", "user_emails_value"},
+		{"emails value path", `emails[type eq "work" and value eq "1.user17@example.com"]`, &userMapping, "users", "user_emails_value"},
+		{"group displayName", `displayName eq "group 17"`, &groupMapping, "groups", "groups_display_name"},
+		{"group externalId", `externalId eq "gx17"`, &groupMapping, "groups", "groups_external_id"},
+		{"members value path", `members[value eq "u345"]`, &groupMapping, "groups", "group_members_member"},
+		{"members.value", `members.value eq "u345"`, &groupMapping, "groups", "group_members_member"},
+		{"Entra membership check", `id eq "g17" and members[value eq "u345"]`, &groupMapping, "groups", "groups_pkey"},
+	}
+	resolve := func(p filter.AttrPath) (filter.Attr, bool) {
+		switch strings.ToLower(p.Name) {
+		case "active":
+			return filter.Attr{Type: filter.Boolean}, true
+		case "id", "externalid":
+			return filter.Attr{Type: filter.String, CaseExact: true}, true
+		case "emails", "members":
+			if p.Sub == "" {
+				return filter.Attr{Type: filter.Complex, MultiValued: true}, true
+			}
+			return filter.Attr{Type: filter.String, MultiValued: true, CaseExact: strings.EqualFold(p.Name, "members")}, true
+		}
+		return filter.Attr{Type: filter.String}, true
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			e, err := filter.Parse(tt.filter)
+			if err != nil {
+				t.Fatalf("Parse(%q) = %v", tt.filter, err)
+			}
+			q := roster.Query{Filter: e, Resolve: resolve}
+			where, args, err := tt.m.where(q)
+			if err != nil {
+				t.Fatalf("where(%q) = %v", tt.filter, err)
+			}
+			args = append([]any{"t"}, args...)
+			count := `SELECT count(*) FROM ` + tt.table + ` r WHERE r.tenant_id = $1 AND (` + where + `)`
+			var n int
+			if err := db.pool.QueryRow(ctx, count, args...).Scan(&n); err != nil || n != 1 {
+				t.Fatalf("%q matches %d resources (%v), want 1", tt.filter, n, err)
+			}
+			if plan := explain(t, db, count, args); !strings.Contains(plan, tt.index) || strings.Contains(plan, "Seq Scan") {
+				t.Errorf("plan of %q:\n%s\nwant a scan of %s and no sequential scan", tt.filter, plan, tt.index)
+			}
+			order, pageArgs := tt.m.orderBy(q, args)
+			page := `SELECT r.* FROM ` + tt.table + ` r WHERE r.tenant_id = $1 AND (` + where + `) ORDER BY ` + order + ` LIMIT 10`
+			if plan := explain(t, db, page, pageArgs); !strings.Contains(plan, tt.index) || strings.Contains(plan, "Seq Scan") {
+				t.Errorf("page plan of %q:\n%s\nwant a scan of %s and no sequential scan", tt.filter, plan, tt.index)
+			}
+		})
+	}
+}
+
+func explain(t *testing.T, db *DB, query string, args []any) string {
+	t.Helper()
+	rows, err := db.pool.Query(context.Background(), "EXPLAIN "+query, args...)
+	if err != nil {
+		t.Fatalf("EXPLAIN %s: %v", query, err)
+	}
+	defer rows.Close()
+	var b strings.Builder
+	for rows.Next() {
+		var line string
+		if err := rows.Scan(&line); err != nil {
+			t.Fatal(err)
+		}
+		b.WriteString(line + "\n")
+	}
+	if err := rows.Err(); err != nil {
+		t.Fatalf("EXPLAIN %s: %v", query, err)
+	}
+	return b.String()
+}
