@@ -60,6 +60,8 @@
 // EXISTS or, when its Table names Key and Ref, by an uncorrelated semi-join that the
 // database can serve from an index on the table's values (the stores use this form).
 // A Resolver supplies each attribute's type, caseExact and multiValued
-// characteristics. The two agree: a differential test in internal/sqlcheck runs
-// many filters through both, and both side-table forms, over a real SQLite database.
+// characteristics. The two agree, but for the differences Compile lists: a
+// differential test in internal/sqlcheck runs many filters through both, and both
+// side-table forms, over a real SQLite database and, when ROSTER_TEST_POSTGRES names a
+// server, a real PostgreSQL database.
 package filter

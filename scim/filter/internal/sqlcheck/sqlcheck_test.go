@@ -2,7 +2,6 @@ package sqlcheck
 
 import (
 	"bufio"
-	"database/sql"
 	"encoding/json"
 	"os"
 	"path/filepath"
@@ -10,9 +9,6 @@ import (
 	"strings"
 	"testing"
 	"time"
-
-	"github.com/google/go-cmp/cmp"
-	_ "modernc.org/sqlite"
 
 	"github.com/rosterhq/roster/scim/filter"
 )
@@ -22,19 +18,6 @@ const (
 	customURN     = "urn:ietf:params:scim:schemas:extension:2.0:CustomExtensionName"
 	tenant        = "t1"
 )
-
-const schema = `
-CREATE TABLE users (
-	tenant_id TEXT NOT NULL, id TEXT NOT NULL,
-	user_name TEXT NOT NULL COLLATE NOCASE, external_id TEXT, display_name TEXT COLLATE NOCASE,
-	active INTEGER NOT NULL, created TEXT NOT NULL, modified TEXT NOT NULL, doc TEXT NOT NULL,
-	PRIMARY KEY (tenant_id, id));
-CREATE TABLE user_emails (tenant_id TEXT NOT NULL, user_id TEXT NOT NULL, value TEXT, type TEXT, is_primary INTEGER);
-CREATE TABLE groups (
-	tenant_id TEXT NOT NULL, id TEXT NOT NULL, display_name TEXT NOT NULL COLLATE NOCASE, external_id TEXT,
-	created TEXT NOT NULL, modified TEXT NOT NULL, doc TEXT NOT NULL, PRIMARY KEY (tenant_id, id));
-CREATE TABLE group_members (tenant_id TEXT NOT NULL, group_id TEXT NOT NULL, member_id TEXT NOT NULL);
-`
 
 // attrs describes the attributes of the sample documents (canonical spelling).
 var attrs = map[string]filter.Attr{
@@ -138,13 +121,14 @@ var groupMapping = &filter.Mapping{
 }
 
 // semiJoin returns m with its side tables written as uncorrelated semi-joins
-// (Table.Key and Ref), scoped by the query's first placeholder, the tenant.
-func semiJoin(m *filter.Mapping, refs map[string]string) *filter.Mapping {
+// (Table.Key and Ref), scoped by tenant, the placeholder of the query's first
+// parameter.
+func semiJoin(m *filter.Mapping, tenant string, refs map[string]string) *filter.Mapping {
 	out := *m
 	out.Tables = map[string]filter.Table{}
 	for name, t := range m.Tables {
 		alias := t.From[len(t.From)-1:]
-		t.Where = alias + ".tenant_id = ?1"
+		t.Where = alias + ".tenant_id = " + tenant
 		t.Key, t.Ref = "r.id", refs[name]
 		out.Tables[name] = t
 	}
@@ -192,40 +176,38 @@ func truthy(v any) bool {
 	return strings.EqualFold(s, "true")
 }
 
-func openDB(t *testing.T, users, groups []map[string]any) *sql.DB {
+// row is one row of the sample data: its table and its values in column order.
+type row struct {
+	table string
+	vals  []any
+}
+
+// sampleRows lays users and groups out in the tables of both stores: users,
+// user_emails, groups and group_members. A document is its JSON text; times are
+// text in filter.TimeLayout.
+func sampleRows(t *testing.T, users, groups []map[string]any) []row {
 	t.Helper()
-	db, err := sql.Open("sqlite", filepath.Join(t.TempDir(), "check.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { db.Close() })
-	exec := func(q string, args ...any) {
-		t.Helper()
-		if _, err := db.Exec(q, args...); err != nil {
-			t.Fatalf("%s: %v", q, err)
-		}
-	}
-	exec(schema)
+	var rows []row
 	for _, u := range users {
 		doc, _ := json.Marshal(u)
-		exec(`INSERT INTO users VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`, tenant, u["id"], u["userName"], str(u, "externalId"),
-			str(u, "displayName"), truthy(u["active"]), stamp(t, u, "created"), stamp(t, u, "lastModified"), string(doc))
+		rows = append(rows, row{"users", []any{tenant, u["id"], u["userName"], str(u, "externalId"),
+			str(u, "displayName"), truthy(u["active"]), stamp(t, u, "created"), stamp(t, u, "lastModified"), string(doc)}})
 		emails, _ := u["emails"].([]any)
 		for _, e := range emails {
 			e := e.(map[string]any)
-			exec(`INSERT INTO user_emails VALUES (?, ?, ?, ?, ?)`, tenant, u["id"], str(e, "value"), str(e, "type"), truthy(e["primary"]))
+			rows = append(rows, row{"user_emails", []any{tenant, u["id"], str(e, "value"), str(e, "type"), truthy(e["primary"])}})
 		}
 	}
 	for _, g := range groups {
 		doc, _ := json.Marshal(g)
-		exec(`INSERT INTO groups VALUES (?, ?, ?, ?, ?, ?, ?)`, tenant, g["id"], g["displayName"], str(g, "externalId"),
-			stamp(t, g, "created"), stamp(t, g, "lastModified"), string(doc))
+		rows = append(rows, row{"groups", []any{tenant, g["id"], g["displayName"], str(g, "externalId"),
+			stamp(t, g, "created"), stamp(t, g, "lastModified"), string(doc)}})
 		members, _ := g["members"].([]any)
 		for _, m := range members {
-			exec(`INSERT INTO group_members VALUES (?, ?, ?)`, tenant, g["id"], m.(map[string]any)["value"])
+			rows = append(rows, row{"group_members", []any{tenant, g["id"], m.(map[string]any)["value"]}})
 		}
 	}
-	return db
+	return rows
 }
 
 // filters returns the valid filters of testdata/filters.txt followed by extra cases.
@@ -298,72 +280,133 @@ var extra = []string{
 	`not (members pr)`, `members[value eq "u1" or value eq "u3"]`, `members[not (value eq "u1")]`,
 }
 
+// database is a database holding the sample rows.
+type database struct {
+	dialect filter.Dialect
+	// tenant is the placeholder of a query's first parameter, the tenant.
+	tenant string
+	// ids runs q and returns the first column of its rows.
+	ids func(q string, args []any) ([]string, error)
+}
+
+// exceptions lists every filter on which a dialect's SQL selects other resources than
+// Match, by the difference Compile documents. A listed filter that agrees fails the
+// test, so the list stays short and true.
+var exceptions = []struct {
+	dialect filter.Dialect
+	why     string
+	table   string
+	filters []string
+}{}
+
+// exception returns why d's SQL for f on table may differ from Match, if it is listed.
+func exception(d filter.Dialect, table, f string) (string, bool) {
+	for _, e := range exceptions {
+		if e.dialect == d && e.table == table && slices.Contains(e.filters, f) {
+			return e.why, true
+		}
+	}
+	return "", false
+}
+
 func TestCompileMatchesEvaluator(t *testing.T) {
 	users, groups := load(t, "users.json"), load(t, "groups.json")
-	db := openDB(t, users, groups)
-	resources := []struct {
-		table   string
-		docs    []map[string]any
-		mapping *filter.Mapping
+	rows := sampleRows(t, users, groups)
+	t.Run("sqlite", func(t *testing.T) {
+		compare(t, openSQLite(t, rows), users, groups)
+	})
+	t.Run("postgres", func(t *testing.T) {
+		compare(t, openPostgres(t, rows), users, groups)
+	})
+}
+
+// compare runs every filter through Compile on db and through Match, in both forms
+// of side-table condition, and reports where they select different resources.
+func compare(t *testing.T, db database, users, groups []map[string]any) {
+	forms := []struct {
+		name          string
+		users, groups *filter.Mapping
 	}{
-		{"users", users, userMapping},
-		{"groups", groups, groupMapping},
-		{"users", users, semiJoin(userMapping, map[string]string{"emails": "e.user_id"})},
-		{"groups", groups, semiJoin(groupMapping, map[string]string{"members": "m.group_id"})},
+		{"exists", userMapping, groupMapping},
+		{"semijoin", semiJoin(userMapping, db.tenant, map[string]string{"emails": "e.user_id"}),
+			semiJoin(groupMapping, db.tenant, map[string]string{"members": "m.group_id"})},
 	}
-	checked := 0
-	for _, f := range filters(t) {
-		e, err := filter.Parse(f)
-		if err != nil {
-			t.Fatalf("Parse(%q) = %v", f, err)
-		}
-		for _, res := range resources {
-			where, args, err := filter.Compile(e, res.mapping, resolve, filter.SQLite, 1)
-			if err != nil {
-				if strings.Contains(err.Error(), "cannot be filtered") || strings.Contains(err.Error(), "invalid dateTime") {
-					continue
+	for _, form := range forms {
+		t.Run(form.name, func(t *testing.T) {
+			resources := []resource{{"users", users, form.users}, {"groups", groups, form.groups}}
+			agreed, excepted := 0, 0
+			for _, f := range filters(t) {
+				e, err := filter.Parse(f)
+				if err != nil {
+					t.Fatalf("Parse(%q) = %v", f, err)
 				}
-				t.Errorf("Compile(%q) = %v", f, err)
-				continue
-			}
-			var want []string
-			for _, doc := range res.docs {
-				if filter.Match(e, doc, resolve) {
-					want = append(want, doc["id"].(string))
+				for _, res := range resources {
+					switch check(t, db, res, f, e) {
+					case agree:
+						agreed++
+					case listed:
+						excepted++
+					}
 				}
 			}
-			got := query(t, db, res.table, where, args)
-			if diff := cmp.Diff(want, got); diff != "" {
-				t.Errorf("%s: filter %q: SQL selects %v, Match selects %v\nWHERE %s\nargs %v", res.table, f, got, want, where, args)
+			t.Logf("%d filter/resource pairs agree; %d listed exceptions differ", agreed, excepted)
+			if agreed < 300 {
+				t.Errorf("%d filter/resource pairs agree, want at least 300", agreed)
 			}
-			checked++
-		}
-	}
-	t.Logf("checked %d", checked)
-	if checked < 200 {
-		t.Errorf("checked %d filter/resource pairs, want at least 200", checked)
+		})
 	}
 }
 
-func query(t *testing.T, db *sql.DB, table, where string, args []any) []string {
+// resource is a table of the sample database, the documents in it, and its mapping.
+type resource struct {
+	table   string
+	docs    []map[string]any
+	mapping *filter.Mapping
+}
+
+// outcome is what check found.
+type outcome int
+
+const (
+	skip   outcome = iota // not compiled, or failed
+	agree                 // SQL and Match select the same resources
+	listed                // they differ, as exceptions lists
+)
+
+// check compares the resources of res that e (the text f) selects in SQL on db with
+// those Match selects.
+func check(t *testing.T, db database, res resource, f string, e filter.Expr) outcome {
 	t.Helper()
-	q := "SELECT r.id FROM " + table + " r WHERE r.tenant_id = ? AND (" + where + ") ORDER BY r.id"
-	rows, err := db.Query(q, append([]any{tenant}, args...)...)
+	where, args, err := filter.Compile(e, res.mapping, resolve, db.dialect, 1)
 	if err != nil {
-		t.Fatalf("%s: %v", q, err)
-	}
-	defer rows.Close()
-	var ids []string
-	for rows.Next() {
-		var id string
-		if err := rows.Scan(&id); err != nil {
-			t.Fatal(err)
+		if !strings.Contains(err.Error(), "cannot be filtered") && !strings.Contains(err.Error(), "invalid dateTime") {
+			t.Errorf("Compile(%q) = %v", f, err)
 		}
-		ids = append(ids, id)
+		return skip
 	}
-	if err := rows.Err(); err != nil {
-		t.Fatal(err)
+	var want []string
+	for _, doc := range res.docs {
+		if filter.Match(e, doc, resolve) {
+			want = append(want, doc["id"].(string))
+		}
 	}
-	slices.Sort(ids)
-	return ids
+	q := "SELECT r.id FROM " + res.table + " r WHERE r.tenant_id = " + db.tenant + " AND (" + where + ")"
+	got, err := db.ids(q, append([]any{tenant}, args...))
+	if err != nil {
+		t.Errorf("%s: filter %q: %v\nWHERE %s\nargs %#v", res.table, f, err, where, args)
+		return skip
+	}
+	slices.Sort(got)
+	why, isListed := exception(db.dialect, res.table, f)
+	switch same := slices.Equal(want, got); {
+	case same && isListed:
+		t.Errorf("%s: filter %q: SQL and Match agree, but it is listed as an exception (%s)", res.table, f, why)
+	case same:
+		return agree
+	case isListed:
+		return listed
+	default:
+		t.Errorf("%s: filter %q: SQL selects %v, Match selects %v\nWHERE %s\nargs %#v", res.table, f, got, want, where, args)
+	}
+	return skip
 }
