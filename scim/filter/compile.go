@@ -11,10 +11,17 @@ import (
 // caller's: it ANDs its own condition in front.
 //
 // The condition selects the rows for which Match would return true on the row's
-// document, with these exceptions: case-insensitive comparisons in SQLite fold ASCII
-// letters only; an attribute the Resolver does not know is read from the JSON document as
-// a single-valued string; and in PostgreSQL a dateTime in the JSON document that is not
-// valid RFC 3339 makes the query fail.
+// document, with these exceptions:
+//   - An attribute the Resolver does not know is read from the JSON document as a
+//     single-valued string.
+//   - In SQLite, case-insensitive comparisons fold ASCII letters only. DateTimes in the
+//     JSON document compare to the millisecond, and one without a time zone is read as
+//     UTC; a dateTime, in the document or the filter, with an offset of 15 hours or more
+//     or a decimal comma matches nothing.
+//   - In PostgreSQL, case-insensitive comparisons fold letters as lower() does under the
+//     database's LC_CTYPE (ASCII letters only under C). DateTimes in the JSON document
+//     compare to the microsecond; one with a decimal comma matches nothing, and one in
+//     year 0 or with an offset of 16 hours or more makes the query fail.
 //
 // Compile returns an *Error when an attribute cannot be queried: a sub-attribute with no
 // column in its side table, a JSON key with characters outside a safe set, or a dateTime

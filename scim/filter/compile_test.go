@@ -71,6 +71,8 @@ var compileFilters = []string{
 	`urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:manager eq "m1"`,
 	`urn:ietf:params:scim:schemas:extension:2.0:CustomExtensionName:folders eq "Finance"`,
 	`urn:ietf:params:scim:schemas:extension:2.0:CustomExtensionName:level ge 10`,
+	`urn:ietf:params:scim:schemas:extension:2.0:CustomExtensionName:level lt 1e400`,
+	`urn:ietf:params:scim:schemas:extension:2.0:CustomExtensionName:hired gt "2011-05-13T04:42:34.1234567+02:00"`,
 	`meta.created lt "2020-01-01T00:00:00Z" and meta.lastModified ge "2020-01-01T00:00:00Z"`,
 }
 

@@ -49,6 +49,7 @@ var testAttrs = map[string]Attr{
 	enterpriseURN + ":manager.value":  {CaseExact: true},
 	customURN + ":folders":            {MultiValued: true},
 	customURN + ":level":              {Type: Integer},
+	customURN + ":hired":              {Type: DateTime},
 }
 
 func testResolver(p AttrPath) (Attr, bool) {
@@ -152,6 +153,8 @@ var matchTests = []struct {
 	{"number gt", `urn:ietf:params:scim:schemas:extension:2.0:CustomExtensionName:level gt 3`, []string{"u2"}},
 	{"number ge", `urn:ietf:params:scim:schemas:extension:2.0:CustomExtensionName:level ge 3.0`, []string{"u1", "u2"}},
 	{"number eq", `urn:ietf:params:scim:schemas:extension:2.0:CustomExtensionName:level eq 12`, []string{"u2"}},
+	{"datetime without time zone", `urn:ietf:params:scim:schemas:extension:2.0:CustomExtensionName:hired gt "1999-01-01T00:00:00Z"`, []string{"u1", "u2"}},
+	{"number beyond float64", `urn:ietf:params:scim:schemas:extension:2.0:CustomExtensionName:level lt 1e400`, nil},
 	{"number vs string", `urn:ietf:params:scim:schemas:extension:2.0:CustomExtensionName:level eq "12"`, nil},
 	{"unknown attribute", `nickName eq "x"`, nil},
 	{"unknown ne", `nickName ne "x"`, []string{"u1", "u2", "u3", "u4"}},

@@ -229,12 +229,15 @@ func (c *compiler) number(o operand, op Op, text string, st Type) {
 		c.w("FALSE")
 		return
 	}
-	var n any
+	f, err := strconv.ParseFloat(text, 64)
+	if err != nil {
+		// Beyond float64's range (1e400): Match compares no value with it.
+		c.w("FALSE")
+		return
+	}
+	var n any = f
 	if i, err := strconv.ParseInt(text, 10, 64); err == nil {
 		n = i
-	} else {
-		f, _ := strconv.ParseFloat(text, 64)
-		n = f
 	}
 	switch {
 	case o.col != nil && (st == Integer || st == Decimal):
@@ -247,6 +250,12 @@ func (c *compiler) number(o operand, op Op, text string, st Type) {
 		c.w("(", c.jtype(o), " IN ('integer', 'real') AND ", c.value(o), " ", sqlOps[op], " ", c.arg(n), ")")
 	}
 }
+
+// pgDateTime is the PostgreSQL pattern of RFC 3339 text with a time zone, the only text
+// cast to timestamptz. PostgreSQL reads much else ("2011-05-13", "now"), and reads a
+// dateTime without a time zone, which the schema allows, in the session's time zone;
+// Match never matches such values.
+const pgDateTime = `'^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}(\.[0-9]+)?(Z|[+-][0-9]{2}:[0-9]{2})$'`
 
 // time writes a dateTime comparison as instants.
 func (c *compiler) time(o operand, op Op, lit string, pos int) {
@@ -266,7 +275,11 @@ func (c *compiler) time(o operand, op Op, lit string, pos int) {
 		}
 		c.w(o.col.Name, " ", sqlOps[op], " ", c.arg(t.UTC().Format(layout)))
 	case c.d == Postgres:
-		c.w("(CASE WHEN ", c.jtype(o), " = 'string' THEN (", c.value(o), ")::timestamptz END) ", sqlOps[op], " ", c.arg(lit), "::timestamptz")
+		// The literal is bound as an instant, not as text: PostgreSQL cannot read all
+		// that Go reads as RFC 3339 (year 0, offsets past 15:59, a decimal comma). It
+		// keeps microseconds, rounding the document's value; the literal is rounded alike.
+		v := c.value(o)
+		c.w("(CASE WHEN ", v, " ~ ", pgDateTime, " THEN (", v, ")::timestamptz END) ", sqlOps[op], " ", c.arg(t.UTC().Round(time.Microsecond)), "::timestamptz")
 	default:
 		c.w("julianday(", c.value(o), ") ", sqlOps[op], " julianday(", c.arg(lit), ")")
 	}

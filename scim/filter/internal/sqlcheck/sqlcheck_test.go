@@ -53,6 +53,7 @@ var attrs = map[string]filter.Attr{
 	enterpriseURN + ":manager.value":  {CaseExact: true},
 	customURN + ":folders":            {MultiValued: true},
 	customURN + ":level":              {Type: filter.Integer},
+	customURN + ":hired":              {Type: filter.DateTime},
 }
 
 // canonical spells p as the schema does.
@@ -278,6 +279,45 @@ var extra = []string{
 	`displayName eq "displayname"`, `id eq "g1" and members[value eq "u2"]`, `id eq "g2" and members[value eq "u2"]`,
 	`members.value eq "u3"`, `members eq "u1"`, `members[value eq "U1"]`, `members pr`, `members.value ne "u3"`,
 	`not (members pr)`, `members[value eq "u1" or value eq "u3"]`, `members[not (value eq "u1")]`,
+	// A dateTime in the document: with an offset, with nanoseconds (PostgreSQL keeps
+	// microseconds), and without a time zone (u3, which Match never matches).
+	`urn:ietf:params:scim:schemas:extension:2.0:CustomExtensionName:hired gt "2020-01-01T08:00:00Z"`,
+	`urn:ietf:params:scim:schemas:extension:2.0:CustomExtensionName:hired eq "2020-01-01T08:00:00.123456789Z"`,
+	`urn:ietf:params:scim:schemas:extension:2.0:CustomExtensionName:hired ge "2020-01-01T08:00:00.123Z"`,
+	`urn:ietf:params:scim:schemas:extension:2.0:CustomExtensionName:hired lt "2020-01-01T08:00:00.124Z"`,
+	`urn:ietf:params:scim:schemas:extension:2.0:CustomExtensionName:hired eq "2011-05-13T06:42:34+02:00"`,
+	`urn:ietf:params:scim:schemas:extension:2.0:CustomExtensionName:hired le "2011-05-13T04:42:34Z"`,
+	`urn:ietf:params:scim:schemas:extension:2.0:CustomExtensionName:hired ne "2011-05-13T04:42:34Z"`,
+	`urn:ietf:params:scim:schemas:extension:2.0:CustomExtensionName:hired lt "2999-01-01T00:00:00Z"`,
+	`urn:ietf:params:scim:schemas:extension:2.0:CustomExtensionName:hired pr`,
+	`urn:ietf:params:scim:schemas:extension:2.0:CustomExtensionName:hired sw "2024"`,
+	// Literals Go reads as RFC 3339 and PostgreSQL does not read as text.
+	`urn:ietf:params:scim:schemas:extension:2.0:CustomExtensionName:hired gt "2020-01-01T23:00:00+23:00"`,
+	`urn:ietf:params:scim:schemas:extension:2.0:CustomExtensionName:hired gt "0000-01-01T00:00:00Z"`,
+	`urn:ietf:params:scim:schemas:extension:2.0:CustomExtensionName:hired eq "2020-01-01T08:00:00,123456789Z"`,
+	`meta.created co "2011"`, `meta.created sw "2011-05"`,
+	// Letters beyond ASCII; LIKE wildcards and backslash in values and literals.
+	`userType eq "BÉNÉVOLE"`, `userType co "ÉVO"`, `userType gt "BÉNÉVOLA"`, `userType lt "bénévolz"`, `userType ew "OLE"`,
+	`nickName eq "zoë_50%"`, `nickName co "_5"`, `nickName co "%"`, `nickName ew "0%"`, `nickName sw "zoë_"`, `nickName gt "ZOË"`,
+	`nickName co "\\"`, `externalId co "_"`, `externalId co "%"`, `id co "_"`,
+	// Literals of another type than the attribute.
+	`userType eq "true"`, `nickName eq "True"`, `userName eq true`, `externalId eq false`, `userName eq 1`,
+	`urn:ietf:params:scim:schemas:extension:2.0:CustomExtensionName:level co "1"`,
+	`urn:ietf:params:scim:schemas:extension:2.0:CustomExtensionName:folders eq true`,
+	`urn:ietf:params:scim:schemas:extension:2.0:CustomExtensionName:folders gt 3`,
+	`schemas eq "True"`, `title gt null`, `emails gt null`, `members gt null`,
+	// Numbers: exact, fractional, negative zero, beyond int64 and beyond float64.
+	`urn:ietf:params:scim:schemas:extension:2.0:CustomExtensionName:level eq 12.0`,
+	`urn:ietf:params:scim:schemas:extension:2.0:CustomExtensionName:level ge 2.5`,
+	`urn:ietf:params:scim:schemas:extension:2.0:CustomExtensionName:level gt -0`,
+	`urn:ietf:params:scim:schemas:extension:2.0:CustomExtensionName:level gt 12345678901234567890`,
+	`urn:ietf:params:scim:schemas:extension:2.0:CustomExtensionName:level lt 1e400`,
+	`urn:ietf:params:scim:schemas:extension:2.0:CustomExtensionName:level ne 1e400`,
+	// Presence and order of JSON values of every type.
+	`urn:ietf:params:scim:schemas:extension:2.0:CustomExtensionName:level pr`, `roles.primary pr`, `active pr`, `schemas pr`,
+	`schemas[value eq "urn:ietf:params:scim:schemas:core:2.0:User"]`,
+	`meta.resourceType gt "Group"`, `urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:manager.value gt "u"`,
+	`roles[display gt "A"]`, `roles.display lt "b"`, `emails.value gt "b"`, `emails[value lt "c"]`,
 }
 
 // database is a database holding the sample rows.
@@ -297,7 +337,22 @@ var exceptions = []struct {
 	why     string
 	table   string
 	filters []string
-}{}
+}{
+	{filter.SQLite, "case-insensitive comparisons fold ASCII letters only", "users", []string{
+		`userType eq "BÉNÉVOLE"`,
+		`userType co "ÉVO"`,
+	}},
+	{filter.SQLite, "a dateTime in the document without a time zone is read as UTC", "users", []string{
+		`urn:ietf:params:scim:schemas:extension:2.0:CustomExtensionName:hired gt "2020-01-01T08:00:00Z"`,
+		`urn:ietf:params:scim:schemas:extension:2.0:CustomExtensionName:hired ge "2020-01-01T08:00:00.123Z"`,
+		`urn:ietf:params:scim:schemas:extension:2.0:CustomExtensionName:hired lt "2999-01-01T00:00:00Z"`,
+		`urn:ietf:params:scim:schemas:extension:2.0:CustomExtensionName:hired gt "0000-01-01T00:00:00Z"`,
+	}},
+	{filter.SQLite, "a dateTime with an offset of 15 hours or more or a decimal comma matches nothing", "users", []string{
+		`urn:ietf:params:scim:schemas:extension:2.0:CustomExtensionName:hired gt "2020-01-01T23:00:00+23:00"`,
+		`urn:ietf:params:scim:schemas:extension:2.0:CustomExtensionName:hired eq "2020-01-01T08:00:00,123456789Z"`,
+	}},
+}
 
 // exception returns why d's SQL for f on table may differ from Match, if it is listed.
 func exception(d filter.Dialect, table, f string) (string, bool) {
