@@ -13,6 +13,8 @@ package schema
 //   - addresses has a "primary" sub-attribute, which §2.4 gives every
 //     multi-valued attribute and Entra ID sends.
 //   - members.value is required: a member without a value names nothing.
+//   - members.value is caseExact: it holds the id of a Roster resource, and ids
+//     are case-exact (§3.1). Member filters are then served from the member index.
 
 // attr returns a single-valued, optional, readWrite attribute returned by
 // default, with no uniqueness: the characteristics most attributes have.
@@ -134,7 +136,7 @@ func groupSchema() *Schema {
 	displayName.Required = true
 
 	value := attr("value", String, "The identifier of the member.")
-	value.Required = true
+	value.Required, value.CaseExact = true, true
 	ref := withRefs(attr("$ref", Reference, "The URI of the corresponding member resource."), "User", "Group")
 	typ := withCanonical(attr("type", String, "The type of the member, 'User' or 'Group'."), "User", "Group")
 	withMutability(immutable, value, ref, typ)

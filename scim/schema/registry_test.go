@@ -27,7 +27,7 @@ func TestLookup(t *testing.T) {
 		{name: "common meta sub", rt: "Group", attr: "meta", sub: "lastModified", want: "lastModified dateTime readOnly default false"},
 		{name: "password", rt: "User", attr: "password", want: "password string writeOnly never false"},
 		{name: "groups", rt: "User", attr: "groups", sub: "value", want: "value string readOnly default false"},
-		{name: "group members", rt: "Group", attr: "members", sub: "value", want: "value string immutable default false"},
+		{name: "group members", rt: "Group", attr: "members", sub: "value", want: "value string immutable default true"},
 		{name: "group members $ref", rt: "Group", attr: "members", sub: "$REF", want: "$ref reference immutable default false"},
 		{name: "enterprise", rt: "User", urn: schema.EnterpriseUserURN, attr: "department", want: "department string readWrite default false"},
 		{name: "enterprise manager", rt: "User", urn: strings.ToUpper(schema.EnterpriseUserURN), attr: "manager", sub: "displayName", want: "displayName string readOnly default false"},
