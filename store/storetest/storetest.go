@@ -18,6 +18,7 @@ func Run(t *testing.T, open func(t *testing.T) roster.Store) {
 	t.Run("UserCRUD", func(t *testing.T) { testUserCRUD(t, open(t)) })
 	t.Run("UserNameUnique", func(t *testing.T) { testUserNameUnique(t, open(t)) })
 	t.Run("UserNameConcurrent", func(t *testing.T) { testUserNameConcurrent(t, open(t)) })
+	t.Run("PatchPersistence", func(t *testing.T) { testPatchPersistence(t, open(t)) })
 	t.Run("UserPreconditions", func(t *testing.T) { testUserPreconditions(t, open(t)) })
 	t.Run("UserFilters", func(t *testing.T) { testUserFilters(t, open(t)) })
 	t.Run("GroupFilters", func(t *testing.T) { testGroupFilters(t, open(t)) })

@@ -10,6 +10,8 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/rosterhq/roster"
+	"github.com/rosterhq/roster/scim/filter"
+	"github.com/rosterhq/roster/scim/patch"
 )
 
 func testUserCRUD(t *testing.T, s roster.Store) {
@@ -172,5 +174,56 @@ func testUserPreconditions(t *testing.T, s roster.Store) {
 	}
 	if err := s.DeleteUser(ctx, tn.ID, u.ID, 3); err != nil {
 		t.Fatalf("DeleteUser(version 3) = %v", err)
+	}
+}
+
+// testPatchPersistence stores a document changed by Entra's PATCH and reads back
+// exactly that document, nested objects, extension and numbers included, with
+// the indexed fields the server derives from it.
+func testPatchPersistence(t *testing.T, s roster.Store) {
+	ctx := context.Background()
+	tn := mustTenant(t, s, "acme")
+	u := mustUser(t, s, tn.ID, userSpec{userName: "ada@example.com", familyName: "Lovelace", department: "R&D", level: 3,
+		emails: []roster.Email{{Value: "ada@example.com", Type: "work", Primary: true}}})
+	ops, err := patch.Decode([]byte(`{"schemas":["urn:ietf:params:scim:api:messages:2.0:PatchOp"],"Operations":[
+		{"op":"Replace","path":"emails[type eq \"work\"].value","value":"ada.lovelace@example.com"},
+		{"op":"Add","path":"name.givenName","value":"Ada"},
+		{"op":"replace","path":"active","value":"False"},
+		{"op":"Replace","path":"urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:department","value":"Analytical Engines"},
+		{"op":"Add","path":"urn:ietf:params:scim:schemas:extension:2.0:CustomExtensionName:folders","value":["/a","/b"]},
+		{"op":"Remove","path":"title"}]}`), 100)
+	if err != nil {
+		t.Fatalf("patch.Decode = %v", err)
+	}
+	doc, err := patch.Apply(u.Doc, ops, patch.Options{CoreURN: filter.UserURN})
+	if err != nil {
+		t.Fatalf("patch.Apply = %v", err)
+	}
+	u.Doc, u.Active = doc, false
+	u.Emails = []roster.Email{{Value: "ada.lovelace@example.com", Type: "work", Primary: true}}
+	if err := s.ReplaceUser(ctx, tn.ID, u, u.Version); err != nil {
+		t.Fatalf("ReplaceUser = %v", err)
+	}
+	got, err := s.User(ctx, tn.ID, u.ID)
+	if err != nil {
+		t.Fatalf("User = %v", err)
+	}
+	if diff := cmp.Diff(normal(t, doc), normal(t, got.Doc)); diff != "" {
+		t.Errorf("stored document differs from the patched one (-want +got):\n%s", diff)
+	}
+	if got.Active || got.Version != 2 || len(got.Emails) != 1 || got.Emails[0].Value != "ada.lovelace@example.com" {
+		t.Errorf("stored user: active %v, version %d, emails %v; want inactive, version 2, the new work email", got.Active, got.Version, got.Emails)
+	}
+	// The patched values are what filters now find.
+	for _, f := range []string{
+		`emails.value eq "ADA.LOVELACE@example.com"`,
+		`urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:department eq "analytical engines"`,
+		`urn:ietf:params:scim:schemas:extension:2.0:CustomExtensionName:folders eq "/b"`,
+		`name.givenName eq "Ada" and active eq false`,
+	} {
+		us, total, err := s.Users(ctx, tn.ID, roster.Query{Filter: mustParse(t, f), Resolve: resolve, StartIndex: 1, Count: 10})
+		if err != nil || total != 1 || len(us) != 1 {
+			t.Errorf("Users(%s) = %d users, total %d, %v; want the patched user", f, len(us), total, err)
+		}
 	}
 }
