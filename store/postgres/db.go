@@ -3,12 +3,10 @@ package postgres
 import (
 	"context"
 	"embed"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io/fs"
 	"log/slog"
-	"strings"
 	"time"
 
 	"github.com/google/uuid"
@@ -252,40 +250,6 @@ func fromNull(t *time.Time) time.Time {
 		return time.Time{}
 	}
 	return t.UTC()
-}
-
-// encodeDoc renders a resource document for a jsonb column.
-func encodeDoc(doc map[string]any) (string, error) {
-	if doc == nil {
-		return "{}", nil
-	}
-	b, err := json.Marshal(doc)
-	if err != nil {
-		return "", roster.Errorf(roster.EINVALID, "the resource cannot be stored as JSON: %v", err)
-	}
-	return string(b), nil
-}
-
-// decodeDoc reads a jsonb column, keeping numbers exact as json.Number.
-func decodeDoc(b []byte) (map[string]any, error) {
-	d := json.NewDecoder(strings.NewReader(string(b)))
-	d.UseNumber()
-	var doc map[string]any
-	if err := d.Decode(&doc); err != nil {
-		return nil, fmt.Errorf("bad stored document: %w", err)
-	}
-	if doc == nil {
-		doc = map[string]any{}
-	}
-	return doc, nil
-}
-
-// checkVersion returns EPRECONDITION when want is not 0 and differs from the stored version.
-func checkVersion(kind, id string, stored, want int64) error {
-	if want != 0 && stored != want {
-		return roster.Errorf(roster.EPRECONDITION, "%s %q is at version %d, not %d", kind, id, stored, want)
-	}
-	return nil
 }
 
 // wrap passes Roster errors through and prefixes others with the step.

@@ -20,12 +20,12 @@ func (db *DB) Events(ctx context.Context, tenantID string, after int64, limit in
 		SELECT seq, id, tenant_id, type, resource_type, resource_id, payload, created
 		FROM events WHERE ($1 = '' OR tenant_id = $1) AND seq > $2 ORDER BY seq LIMIT $3`,
 		tenantID, after, limit)
-	es, err := pgx.CollectRows(rows, func(row pgx.CollectableRow) (*roster.Event, error) {
+	es, err := pgx.CollectRows(rows, func(cr pgx.CollectableRow) (*roster.Event, error) {
 		var (
 			e    roster.Event
 			body []byte
 		)
-		if err := row.Scan(&e.Seq, &e.ID, &e.TenantID, &e.Type, &e.ResourceType, &e.ResourceID, &body, &e.Time); err != nil {
+		if err := cr.Scan(&e.Seq, &e.ID, &e.TenantID, &e.Type, &e.ResourceType, &e.ResourceID, &body, &e.Time); err != nil {
 			return nil, err
 		}
 		e.Payload, e.Time = json.RawMessage(body), e.Time.UTC()

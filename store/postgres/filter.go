@@ -130,7 +130,7 @@ func (db *DB) list(ctx context.Context, table, columns string, m *mapping, tenan
 	offset := max(q.StartIndex, 1) - 1
 	batch := &pgx.Batch{}
 	batch.Queue(`SELECT count(*) FROM `+table+` r WHERE r.tenant_id = $1 AND (`+where+`)`, args...).
-		QueryRow(func(row pgx.Row) error { return row.Scan(&total) })
+		QueryRow(func(cr pgx.Row) error { return cr.Scan(&total) })
 	if q.Count > 0 {
 		order, pageArgs := m.orderBy(q, args)
 		// LIMIT and OFFSET are written as numbers, not parameters: with parameters

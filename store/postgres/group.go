@@ -11,6 +11,7 @@ import (
 
 	"github.com/rosterhq/roster"
 	"github.com/rosterhq/roster/store/internal/outbox"
+	"github.com/rosterhq/roster/store/internal/row"
 )
 
 const groupColumns = `r.id, r.display_name, r.external_id, r.doc, r.version, r.created, r.modified`
@@ -33,7 +34,7 @@ func (db *DB) CreateGroup(ctx context.Context, tenantID string, g *roster.Group)
 	)
 	err := db.write(ctx, tenantID, func(t *tx) error {
 		now = t.now
-		doc, err := encodeDoc(g.Doc)
+		doc, err := row.EncodeDoc(g.Doc)
 		if err != nil {
 			return err
 		}
@@ -146,7 +147,7 @@ func addMembers(ctx context.Context, t *tx, groupID string, members []roster.Mem
 		SELECT $1, $2, m.id, m.type FROM unnest($3::text[], $4::text[]) AS m(id, type)
 		ON CONFLICT DO NOTHING
 		RETURNING member_id`, t.tenantID, groupID, ids, types)
-	return inOrder(rows, ids)
+	return returnedInOrder(rows, ids)
 }
 
 // removeMembers deletes the ids from the group (absent ones are ignored) and
@@ -158,7 +159,7 @@ func removeMembers(ctx context.Context, t *tx, groupID string, ids []string) ([]
 	rows, _ := t.Query(ctx, `
 		DELETE FROM group_members WHERE tenant_id = $1 AND group_id = $2 AND member_id = ANY($3)
 		RETURNING member_id`, t.tenantID, groupID, ids)
-	return inOrder(rows, ids)
+	return returnedInOrder(rows, ids)
 }
 
 // removeOtherMembers deletes every member not in keep and returns the removed ids, sorted.
@@ -175,27 +176,6 @@ func removeOtherMembers(ctx context.Context, t *tx, groupID string, keep []strin
 	}
 	slices.Sort(ids)
 	return ids, nil
-}
-
-// inOrder reads the ids a RETURNING clause produced (in no defined order) and
-// returns them in the order of want.
-func inOrder(rows pgx.Rows, want []string) ([]string, error) {
-	got, err := pgx.CollectRows(rows, pgx.RowTo[string])
-	if err != nil || len(got) == 0 {
-		return nil, err
-	}
-	set := make(map[string]bool, len(got))
-	for _, id := range got {
-		set[id] = true
-	}
-	out := make([]string, 0, len(got))
-	for _, id := range want {
-		if set[id] {
-			out = append(out, id)
-			delete(set, id)
-		}
-	}
-	return out, nil
 }
 
 // leaveGroups removes a deleted user or group from every group it belongs to and
@@ -234,13 +214,13 @@ func groupMissing(id string) error {
 	return roster.Errorf(roster.ENOTFOUND, "group %q does not exist", id)
 }
 
-func scanGroup(row pgx.CollectableRow) (*roster.Group, error) {
+func scanGroup(cr pgx.CollectableRow) (*roster.Group, error) {
 	var (
 		g          roster.Group
 		externalID *string
 		doc        []byte
 	)
-	err := row.Scan(&g.ID, &g.DisplayName, &externalID, &doc, &g.Version, &g.Created, &g.Modified)
+	err := cr.Scan(&g.ID, &g.DisplayName, &externalID, &doc, &g.Version, &g.Created, &g.Modified)
 	if err != nil {
 		return nil, err
 	}
@@ -248,7 +228,7 @@ func scanGroup(row pgx.CollectableRow) (*roster.Group, error) {
 		g.ExternalID = *externalID
 	}
 	g.Created, g.Modified = g.Created.UTC(), g.Modified.UTC()
-	g.Doc, err = decodeDoc(doc)
+	g.Doc, err = row.DecodeDoc(doc)
 	return &g, err
 }
 
@@ -306,7 +286,7 @@ func lockGroup(ctx context.Context, t *tx, id string) (*storedResource, error) {
 		return nil, err
 	}
 	s.created = s.created.UTC()
-	s.doc, err = decodeDoc(doc)
+	s.doc, err = row.DecodeDoc(doc)
 	return &s, err
 }
 
@@ -315,7 +295,7 @@ func writeGroupDoc(ctx context.Context, t *tx, g *roster.Group) error {
 	if g.DisplayName == "" {
 		return roster.Errorf(roster.EINVALID, "a group needs a displayName")
 	}
-	doc, err := encodeDoc(g.Doc)
+	doc, err := row.EncodeDoc(g.Doc)
 	if err != nil {
 		return err
 	}
@@ -347,7 +327,7 @@ func (db *DB) ReplaceGroup(ctx context.Context, tenantID string, g *roster.Group
 		if old, err = lockGroup(ctx, t, g.ID); err != nil {
 			return err
 		}
-		if err := checkVersion("group", g.ID, old.version, version); err != nil {
+		if err := row.CheckVersion("group", g.ID, old.version, version); err != nil {
 			return err
 		}
 		if members, err = resolveMembers(ctx, t, g.ID, memberIDs(g.Members)); err != nil {
@@ -419,7 +399,7 @@ func updateGroup(ctx context.Context, t *tx, g *roster.Group, doc bool, changes 
 	if err != nil {
 		return nil, false, err
 	}
-	if err := checkVersion("group", g.ID, old.version, version); err != nil {
+	if err := row.CheckVersion("group", g.ID, old.version, version); err != nil {
 		return nil, false, err
 	}
 	resource := outbox.Resource(g.ID, old.doc)
@@ -485,7 +465,7 @@ func (db *DB) DeleteGroup(ctx context.Context, tenantID, id string, version int6
 		if err != nil {
 			return err
 		}
-		if err := checkVersion("group", id, old.version, version); err != nil {
+		if err := row.CheckVersion("group", id, old.version, version); err != nil {
 			return err
 		}
 		if err := leaveGroups(ctx, t, id, roster.MemberGroup); err != nil {
@@ -519,4 +499,13 @@ func (db *DB) Groups(ctx context.Context, tenantID string, q roster.Query) ([]*r
 		return nil, 0, wrap("groups", err)
 	}
 	return groups, total, nil
+}
+
+// returnedInOrder reads the ids a RETURNING clause produced and returns them in the order of want.
+func returnedInOrder(rows pgx.Rows, want []string) ([]string, error) {
+	got, err := pgx.CollectRows(rows, pgx.RowTo[string])
+	if err != nil {
+		return nil, err
+	}
+	return row.InOrder(got, want), nil
 }

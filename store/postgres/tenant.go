@@ -56,9 +56,9 @@ func (db *DB) Tenants(ctx context.Context) ([]*roster.Tenant, error) {
 	return ts, nil
 }
 
-func scanTenant(row pgx.CollectableRow) (*roster.Tenant, error) {
+func scanTenant(cr pgx.CollectableRow) (*roster.Tenant, error) {
 	var t roster.Tenant
-	if err := row.Scan(&t.ID, &t.Name, &t.Created); err != nil {
+	if err := cr.Scan(&t.ID, &t.Name, &t.Created); err != nil {
 		return nil, err
 	}
 	t.Created = t.Created.UTC()

@@ -57,12 +57,12 @@ func (db *DB) Tokens(ctx context.Context, tenantID string) ([]*roster.Token, err
 	return ts, nil
 }
 
-func scanToken(row pgx.CollectableRow) (*roster.Token, error) {
+func scanToken(cr pgx.CollectableRow) (*roster.Token, error) {
 	var (
 		t                          roster.Token
 		expires, lastUsed, revoked *time.Time
 	)
-	if err := row.Scan(&t.TenantID, &t.ID, &t.Prefix, &t.Hash, &t.Name, &t.Created, &expires, &lastUsed, &revoked); err != nil {
+	if err := cr.Scan(&t.TenantID, &t.ID, &t.Prefix, &t.Hash, &t.Name, &t.Created, &expires, &lastUsed, &revoked); err != nil {
 		return nil, err
 	}
 	t.Created = t.Created.UTC()

@@ -11,6 +11,7 @@ import (
 
 	"github.com/rosterhq/roster"
 	"github.com/rosterhq/roster/store/internal/outbox"
+	"github.com/rosterhq/roster/store/internal/row"
 )
 
 // userColumns reads a user row r with its emails and its direct groups, each
@@ -46,7 +47,7 @@ func (db *DB) CreateUser(ctx context.Context, tenantID string, u *roster.User) e
 }
 
 func createUser(ctx context.Context, t *tx, id string, u *roster.User) error {
-	doc, err := encodeDoc(u.Doc)
+	doc, err := row.EncodeDoc(u.Doc)
 	if err != nil {
 		return err
 	}
@@ -118,13 +119,13 @@ func userMissing(id string) error {
 	return roster.Errorf(roster.ENOTFOUND, "user %q does not exist", id)
 }
 
-func scanUser(row pgx.CollectableRow) (*roster.User, error) {
+func scanUser(cr pgx.CollectableRow) (*roster.User, error) {
 	var (
 		u                       roster.User
 		externalID, displayName *string
 		doc, emails, groups     []byte
 	)
-	err := row.Scan(&u.ID, &u.UserName, &externalID, &displayName, &u.Active, &doc, &u.Version, &u.Created, &u.Modified, &emails, &groups)
+	err := cr.Scan(&u.ID, &u.UserName, &externalID, &displayName, &u.Active, &doc, &u.Version, &u.Created, &u.Modified, &emails, &groups)
 	if err != nil {
 		return nil, err
 	}
@@ -135,13 +136,13 @@ func scanUser(row pgx.CollectableRow) (*roster.User, error) {
 		u.DisplayName = *displayName
 	}
 	u.Created, u.Modified = u.Created.UTC(), u.Modified.UTC()
-	if u.Doc, err = decodeDoc(doc); err != nil {
+	if u.Doc, err = row.DecodeDoc(doc); err != nil {
 		return nil, err
 	}
 	if u.Emails, err = decodeEmails(emails); err != nil {
 		return nil, err
 	}
-	if u.Groups, err = decodeGroupRefs(groups); err != nil {
+	if u.Groups, err = row.GroupRefs(groups); err != nil {
 		return nil, err
 	}
 	return &u, nil
@@ -163,22 +164,6 @@ func decodeEmails(b []byte) ([]roster.Email, error) {
 		es[i].Primary, _ = r[2].(bool)
 	}
 	return es, nil
-}
-
-// decodeGroupRefs reads the [[id, displayName], ...] array of userColumns.
-func decodeGroupRefs(b []byte) ([]roster.GroupRef, error) {
-	var rows [][2]string
-	if err := json.Unmarshal(b, &rows); err != nil {
-		return nil, fmt.Errorf("bad groups %q: %w", b, err)
-	}
-	if len(rows) == 0 {
-		return nil, nil
-	}
-	gs := make([]roster.GroupRef, len(rows))
-	for i, r := range rows {
-		gs[i] = roster.GroupRef{ID: r[0], DisplayName: r[1]}
-	}
-	return gs, nil
 }
 
 // storedResource is what a write needs to know of the row it changes.
@@ -205,7 +190,7 @@ func lockUser(ctx context.Context, t *tx, id string) (*storedResource, error) {
 		return nil, err
 	}
 	s.created = s.created.UTC()
-	s.doc, err = decodeDoc(doc)
+	s.doc, err = row.DecodeDoc(doc)
 	return &s, err
 }
 
@@ -238,10 +223,10 @@ func replaceUser(ctx context.Context, t *tx, u *roster.User, version int64) (*st
 	if err != nil {
 		return nil, err
 	}
-	if err := checkVersion("user", u.ID, old.version, version); err != nil {
+	if err := row.CheckVersion("user", u.ID, old.version, version); err != nil {
 		return nil, err
 	}
-	doc, err := encodeDoc(u.Doc)
+	doc, err := row.EncodeDoc(u.Doc)
 	if err != nil {
 		return nil, err
 	}
@@ -271,7 +256,7 @@ func (db *DB) DeleteUser(ctx context.Context, tenantID, id string, version int64
 		if err != nil {
 			return err
 		}
-		if err := checkVersion("user", id, old.version, version); err != nil {
+		if err := row.CheckVersion("user", id, old.version, version); err != nil {
 			return err
 		}
 		if err := leaveGroups(ctx, t, id, roster.MemberUser); err != nil {

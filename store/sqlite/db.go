@@ -249,32 +249,6 @@ func parseTime(s sql.NullString) (time.Time, error) {
 	return t, nil
 }
 
-// encodeDoc renders a resource document for the doc column.
-func encodeDoc(doc map[string]any) (string, error) {
-	if doc == nil {
-		return "{}", nil
-	}
-	b, err := json.Marshal(doc)
-	if err != nil {
-		return "", roster.Errorf(roster.EINVALID, "the resource cannot be stored as JSON: %v", err)
-	}
-	return string(b), nil
-}
-
-// decodeDoc reads a doc column, keeping numbers exact as json.Number.
-func decodeDoc(s string) (map[string]any, error) {
-	d := json.NewDecoder(strings.NewReader(s))
-	d.UseNumber()
-	var doc map[string]any
-	if err := d.Decode(&doc); err != nil {
-		return nil, fmt.Errorf("bad stored document: %w", err)
-	}
-	if doc == nil {
-		doc = map[string]any{}
-	}
-	return doc, nil
-}
-
 // constraintCode returns the extended SQLite result code of a constraint
 // violation in err's chain, or 0.
 func constraintCode(err error) int {
@@ -308,14 +282,6 @@ func isForeignKey(err error) bool {
 // tenantMissing is the error of a write naming a tenant that does not exist.
 func tenantMissing(tenantID string) error {
 	return roster.Errorf(roster.ENOTFOUND, "tenant %q does not exist", tenantID)
-}
-
-// checkVersion returns EPRECONDITION when want is not 0 and differs from the stored version.
-func checkVersion(kind, id string, stored, want int64) error {
-	if want != 0 && stored != want {
-		return roster.Errorf(roster.EPRECONDITION, "%s %q is at version %d, not %d", kind, id, stored, want)
-	}
-	return nil
 }
 
 // jsonArray renders ids as a JSON array, bound as one parameter and read with json_each.

@@ -11,6 +11,7 @@ import (
 
 	"github.com/rosterhq/roster"
 	"github.com/rosterhq/roster/store/internal/outbox"
+	"github.com/rosterhq/roster/store/internal/row"
 )
 
 const groupColumns = `r.id, r.display_name, r.external_id, r.doc, r.version, r.created, r.modified`
@@ -50,7 +51,7 @@ func (db *DB) CreateGroup(ctx context.Context, tenantID string, g *roster.Group)
 }
 
 func createGroup(ctx context.Context, tx *sql.Tx, tenantID, id string, g *roster.Group, now time.Time) ([]roster.Member, error) {
-	doc, err := encodeDoc(g.Doc)
+	doc, err := row.EncodeDoc(g.Doc)
 	if err != nil {
 		return nil, err
 	}
@@ -206,21 +207,10 @@ func removeOtherMembers(ctx context.Context, tx *sql.Tx, tenantID, groupID strin
 // returns them in the order of want.
 func inOrder(rows *sql.Rows, want []string) ([]string, error) {
 	got, err := scanStrings(rows)
-	if err != nil || len(got) == 0 {
+	if err != nil {
 		return nil, err
 	}
-	set := make(map[string]bool, len(got))
-	for _, id := range got {
-		set[id] = true
-	}
-	out := make([]string, 0, len(got))
-	for _, id := range want {
-		if set[id] {
-			out = append(out, id)
-			delete(set, id)
-		}
-	}
-	return out, nil
+	return row.InOrder(got, want), nil
 }
 
 func scanStrings(rows *sql.Rows) ([]string, error) {
@@ -296,7 +286,7 @@ func scanGroup(s scanner) (*roster.Group, error) {
 		return nil, err
 	}
 	g.ExternalID = externalID.String
-	if g.Doc, err = decodeDoc(doc); err != nil {
+	if g.Doc, err = row.DecodeDoc([]byte(doc)); err != nil {
 		return nil, err
 	}
 	if g.Created, err = parseTime(created); err != nil {
@@ -362,7 +352,7 @@ func lockGroup(ctx context.Context, tx *sql.Tx, tenantID, id string) (*storedRes
 	if err != nil {
 		return nil, err
 	}
-	if s.doc, err = decodeDoc(doc); err != nil {
+	if s.doc, err = row.DecodeDoc([]byte(doc)); err != nil {
 		return nil, err
 	}
 	if s.created, err = parseTime(created); err != nil {
@@ -376,7 +366,7 @@ func writeGroupDoc(ctx context.Context, tx *sql.Tx, tenantID string, g *roster.G
 	if g.DisplayName == "" {
 		return roster.Errorf(roster.EINVALID, "a group needs a displayName")
 	}
-	doc, err := encodeDoc(g.Doc)
+	doc, err := row.EncodeDoc(g.Doc)
 	if err != nil {
 		return err
 	}
@@ -419,7 +409,7 @@ func replaceGroup(ctx context.Context, tx *sql.Tx, tenantID string, g *roster.Gr
 	if err != nil {
 		return nil, nil, err
 	}
-	if err := checkVersion("group", g.ID, old.version, version); err != nil {
+	if err := row.CheckVersion("group", g.ID, old.version, version); err != nil {
 		return nil, nil, err
 	}
 	members, err := resolveMembers(ctx, tx, tenantID, g.ID, memberIDs(g.Members))
@@ -492,7 +482,7 @@ func updateGroup(ctx context.Context, tx *sql.Tx, tenantID string, g *roster.Gro
 	if err != nil {
 		return nil, false, err
 	}
-	if err := checkVersion("group", g.ID, old.version, version); err != nil {
+	if err := row.CheckVersion("group", g.ID, old.version, version); err != nil {
 		return nil, false, err
 	}
 	var events []outbox.Event
@@ -575,7 +565,7 @@ func deleteGroup(ctx context.Context, tx *sql.Tx, tenantID, id string, version i
 	if err != nil {
 		return err
 	}
-	if err := checkVersion("group", id, old.version, version); err != nil {
+	if err := row.CheckVersion("group", id, old.version, version); err != nil {
 		return err
 	}
 	if err := leaveGroups(ctx, tx, tenantID, id, roster.MemberGroup, now); err != nil {

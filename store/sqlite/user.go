@@ -10,6 +10,7 @@ import (
 
 	"github.com/rosterhq/roster"
 	"github.com/rosterhq/roster/store/internal/outbox"
+	"github.com/rosterhq/roster/store/internal/row"
 )
 
 // userColumns reads a user row r with its emails and its direct groups, each
@@ -53,7 +54,7 @@ func (db *DB) CreateUser(ctx context.Context, tenantID string, u *roster.User) e
 }
 
 func createUser(ctx context.Context, tx *sql.Tx, tenantID, id string, u *roster.User, now time.Time) error {
-	doc, err := encodeDoc(u.Doc)
+	doc, err := row.EncodeDoc(u.Doc)
 	if err != nil {
 		return err
 	}
@@ -140,7 +141,7 @@ func scanUser(s scanner) (*roster.User, error) {
 		return nil, err
 	}
 	u.ExternalID, u.DisplayName = externalID.String, displayName.String
-	if u.Doc, err = decodeDoc(doc); err != nil {
+	if u.Doc, err = row.DecodeDoc([]byte(doc)); err != nil {
 		return nil, err
 	}
 	if u.Created, err = parseTime(created); err != nil {
@@ -152,7 +153,7 @@ func scanUser(s scanner) (*roster.User, error) {
 	if u.Emails, err = decodeEmails(emails); err != nil {
 		return nil, err
 	}
-	if u.Groups, err = decodeGroupRefs(groups); err != nil {
+	if u.Groups, err = row.GroupRefs([]byte(groups)); err != nil {
 		return nil, err
 	}
 	return &u, nil
@@ -175,22 +176,6 @@ func decodeEmails(s string) ([]roster.Email, error) {
 		es[i].Primary = p != 0
 	}
 	return es, nil
-}
-
-// decodeGroupRefs reads the [[id, displayName], ...] array of userColumns.
-func decodeGroupRefs(s string) ([]roster.GroupRef, error) {
-	var rows [][2]string
-	if err := json.Unmarshal([]byte(s), &rows); err != nil {
-		return nil, fmt.Errorf("bad groups %q: %w", s, err)
-	}
-	if len(rows) == 0 {
-		return nil, nil
-	}
-	gs := make([]roster.GroupRef, len(rows))
-	for i, r := range rows {
-		gs[i] = roster.GroupRef{ID: r[0], DisplayName: r[1]}
-	}
-	return gs, nil
 }
 
 // storedResource is what a write needs to know of the row it changes.
@@ -216,7 +201,7 @@ func lockUser(ctx context.Context, tx *sql.Tx, tenantID, id string) (*storedReso
 	if err != nil {
 		return nil, err
 	}
-	if s.doc, err = decodeDoc(doc); err != nil {
+	if s.doc, err = row.DecodeDoc([]byte(doc)); err != nil {
 		return nil, err
 	}
 	if s.created, err = parseTime(created); err != nil {
@@ -254,10 +239,10 @@ func replaceUser(ctx context.Context, tx *sql.Tx, tenantID string, u *roster.Use
 	if err != nil {
 		return nil, err
 	}
-	if err := checkVersion("user", u.ID, old.version, version); err != nil {
+	if err := row.CheckVersion("user", u.ID, old.version, version); err != nil {
 		return nil, err
 	}
-	doc, err := encodeDoc(u.Doc)
+	doc, err := row.EncodeDoc(u.Doc)
 	if err != nil {
 		return nil, err
 	}
@@ -301,7 +286,7 @@ func deleteUser(ctx context.Context, tx *sql.Tx, tenantID, id string, version in
 	if err != nil {
 		return err
 	}
-	if err := checkVersion("user", id, old.version, version); err != nil {
+	if err := row.CheckVersion("user", id, old.version, version); err != nil {
 		return err
 	}
 	if err := leaveGroups(ctx, tx, tenantID, id, roster.MemberUser, now); err != nil {

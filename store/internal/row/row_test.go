@@ -1,0 +1,66 @@
+package row
+
+import (
+	"encoding/json"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+
+	"github.com/rosterhq/roster"
+)
+
+func TestDocRoundTrip(t *testing.T) {
+	doc := map[string]any{"userName": "ada", "n": json.Number("12345678901234567890"), "name": map[string]any{"givenName": "Ada"}}
+	s, err := EncodeDoc(doc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := DecodeDoc([]byte(s))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if diff := cmp.Diff(doc, got); diff != "" {
+		t.Errorf("round trip (-want +got):\n%s", diff)
+	}
+	if s, _ := EncodeDoc(nil); s != "{}" {
+		t.Errorf("EncodeDoc(nil) = %q, want {}", s)
+	}
+	if _, err := EncodeDoc(map[string]any{"x": func() {}}); roster.ErrorCode(err) != roster.EINVALID {
+		t.Errorf("EncodeDoc(func) = %v, want EINVALID", err)
+	}
+	if _, err := DecodeDoc([]byte("[1]")); err == nil {
+		t.Errorf("DecodeDoc([1]) succeeded")
+	}
+}
+
+func TestCheckVersion(t *testing.T) {
+	if err := CheckVersion("user", "u", 3, 0); err != nil {
+		t.Errorf("no precondition: %v", err)
+	}
+	if err := CheckVersion("user", "u", 3, 3); err != nil {
+		t.Errorf("current version: %v", err)
+	}
+	if err := CheckVersion("user", "u", 3, 2); roster.ErrorCode(err) != roster.EPRECONDITION {
+		t.Errorf("stale version: %v, want EPRECONDITION", err)
+	}
+}
+
+func TestInOrder(t *testing.T) {
+	got := InOrder([]string{"c", "a"}, []string{"a", "b", "c", "a"})
+	if diff := cmp.Diff([]string{"a", "c"}, got); diff != "" {
+		t.Errorf("InOrder (-want +got):\n%s", diff)
+	}
+	if InOrder(nil, []string{"a"}) != nil {
+		t.Errorf("InOrder of nothing is not nil")
+	}
+}
+
+func TestGroupRefs(t *testing.T) {
+	gs, err := GroupRefs([]byte(`[["g1","Sales"],["g2","Ops"]]`))
+	if err != nil || len(gs) != 2 || gs[1] != (roster.GroupRef{ID: "g2", DisplayName: "Ops"}) {
+		t.Errorf("GroupRefs = %v, %v", gs, err)
+	}
+	if gs, err := GroupRefs([]byte(`[]`)); gs != nil || err != nil {
+		t.Errorf("GroupRefs([]) = %v, %v; want nil", gs, err)
+	}
+}
