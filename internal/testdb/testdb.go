@@ -11,6 +11,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -80,4 +81,17 @@ func redact(s string) string {
 		return "(unparsable URL)"
 	}
 	return strings.Replace(u.Redacted(), "xxxxx", "…", 1)
+}
+
+// Clock returns a fake clock that moves forward by a little over a millisecond
+// on every call, so that creation order is time order in a store under test.
+func Clock() func() time.Time {
+	var mu sync.Mutex
+	now := time.Date(2026, 3, 1, 9, 0, 0, 123456000, time.UTC)
+	return func() time.Time {
+		mu.Lock()
+		defer mu.Unlock()
+		now = now.Add(time.Millisecond + time.Microsecond)
+		return now
+	}
 }

@@ -4,7 +4,6 @@ import (
 	"context"
 	"sync"
 	"testing"
-	"time"
 
 	"github.com/rosterhq/roster"
 	"github.com/rosterhq/roster/internal/testdb"
@@ -12,22 +11,9 @@ import (
 	"github.com/rosterhq/roster/store/storetest"
 )
 
-// tickingClock returns a clock that moves forward by a little over a millisecond
-// on every call, so that creation order is time order and times have nanoseconds.
-func tickingClock() roster.Clock {
-	var mu sync.Mutex
-	now := time.Date(2026, 3, 1, 9, 0, 0, 123456789, time.UTC)
-	return func() time.Time {
-		mu.Lock()
-		defer mu.Unlock()
-		now = now.Add(time.Millisecond + time.Nanosecond)
-		return now
-	}
-}
-
 func open(t testing.TB, path string) *sqlite.DB {
 	t.Helper()
-	db, err := sqlite.Open(context.Background(), path, sqlite.Options{Clock: tickingClock()})
+	db, err := sqlite.Open(context.Background(), path, sqlite.Options{Clock: testdb.Clock()})
 	if err != nil {
 		t.Fatalf("Open(%q) = %v", path, err)
 	}
@@ -55,7 +41,7 @@ func TestSharedFile(t *testing.T) {
 	var wg sync.WaitGroup
 	for i := range n {
 		wg.Go(func() {
-			dbs[i], errs[i] = sqlite.Open(context.Background(), path, sqlite.Options{Clock: tickingClock()})
+			dbs[i], errs[i] = sqlite.Open(context.Background(), path, sqlite.Options{Clock: testdb.Clock()})
 		})
 	}
 	wg.Wait()
