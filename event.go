@@ -36,11 +36,26 @@ type Event struct {
 	Time    time.Time
 }
 
-// EventStore reads the outbox.
+// EventQuery selects events of the outbox.
+type EventQuery struct {
+	TenantID string   // "": every tenant
+	After    int64    // only events with a greater Seq
+	Types    []string // only these types; empty: all
+	Limit    int      // at most this many; 0 or less: none
+}
+
+// EventStore reads and prunes the outbox. Events become visible in Seq order:
+// once a reader sees the event with Seq n, it sees every event below n.
 type EventStore interface {
-	// Events returns up to limit events of the tenant ("" for all tenants) with
-	// Seq greater than after, oldest first.
-	Events(ctx context.Context, tenantID string, after int64, limit int) ([]*Event, error)
+	// Events returns the events q selects, oldest first.
+	Events(ctx context.Context, q EventQuery) ([]*Event, error)
+	// LastEventSeq returns the Seq of the newest event, or 0.
+	LastEventSeq(ctx context.Context) (int64, error)
+	// PruneEvents deletes the events older than before and returns how many.
+	PruneEvents(ctx context.Context, before time.Time) (int64, error)
+	// PrunedThrough returns the greatest Seq ever pruned, or 0: a reader whose
+	// cursor is below it has missed events.
+	PrunedThrough(ctx context.Context) (int64, error)
 }
 
 // Store is everything a Roster server needs of its database.
@@ -50,5 +65,7 @@ type Store interface {
 	UserStore
 	GroupStore
 	EventStore
+	APIKeyStore
+	WebhookStore
 	Close() error
 }

@@ -34,26 +34,42 @@ const tokenMark = "rst_"
 // NewTokenSecret returns a fresh secret (tokenMark followed by 256 random bits),
 // its prefix and its hash.
 func NewTokenSecret() (secret, prefix string, hash []byte) {
+	return newSecret(tokenMark)
+}
+
+// TokenPrefix returns the prefix of a presented secret, or "" when it cannot be one
+// of Roster's SCIM secrets.
+func TokenPrefix(secret string) string {
+	return secretPrefix(tokenMark, secret)
+}
+
+// Matches reports, in constant time, whether secret is this token's secret.
+func (t *Token) Matches(secret string) bool {
+	return hashMatches(t.Hash, secret)
+}
+
+// newSecret returns mark followed by 256 random bits, the secret's prefix and its SHA-256.
+func newSecret(mark string) (secret, prefix string, hash []byte) {
 	b := make([]byte, 32)
 	rand.Read(b) // never fails (crypto/rand documents it)
-	secret = tokenMark + base64.RawURLEncoding.EncodeToString(b)
+	secret = mark + base64.RawURLEncoding.EncodeToString(b)
 	sum := sha256.Sum256([]byte(secret))
 	return secret, secret[:TokenPrefixLen], sum[:]
 }
 
-// TokenPrefix returns the prefix of a presented secret, or "" when it cannot be one
-// of Roster's secrets.
-func TokenPrefix(secret string) string {
-	if len(secret) < TokenPrefixLen+8 || !strings.HasPrefix(secret, tokenMark) {
+// secretPrefix returns the prefix of a presented secret, or "" when it cannot be
+// a secret that starts with mark.
+func secretPrefix(mark, secret string) string {
+	if len(secret) < TokenPrefixLen+8 || !strings.HasPrefix(secret, mark) {
 		return ""
 	}
 	return secret[:TokenPrefixLen]
 }
 
-// Matches reports, in constant time, whether secret is this token's secret.
-func (t *Token) Matches(secret string) bool {
+// hashMatches reports, in constant time, whether secret hashes to hash.
+func hashMatches(hash []byte, secret string) bool {
 	sum := sha256.Sum256([]byte(secret))
-	return subtle.ConstantTimeCompare(sum[:], t.Hash) == 1
+	return subtle.ConstantTimeCompare(sum[:], hash) == 1
 }
 
 // TokenStore keeps tokens.

@@ -150,7 +150,7 @@ func testEntraProvisioning(t *testing.T, db string) {
 
 	// Every change left its event, in order, in the outbox.
 	s.stop()
-	events, err := s.openStore(t).Events(context.Background(), "", 0, 1000)
+	events, err := s.openStore(t).Events(context.Background(), roster.EventQuery{Limit: 1000})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -150,7 +150,7 @@ func TestTwoInstances(t *testing.T) {
 
 	t.Run("events of both instances, in one sequence", func(t *testing.T) {
 		st := a.openStore(t)
-		es, err := st.Events(context.Background(), "", 0, 10000)
+		es, err := st.Events(context.Background(), roster.EventQuery{Limit: 10000})
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -4,22 +4,27 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"time"
 
 	"github.com/jackc/pgx/v5"
 
 	"github.com/rosterhq/roster"
 )
 
-// Events returns up to limit events of the tenant ("" for all tenants) with Seq
-// greater than after, oldest first. A limit of 0 or less returns none.
-func (db *DB) Events(ctx context.Context, tenantID string, after int64, limit int) ([]*roster.Event, error) {
-	if limit <= 0 {
+// Events returns the events q selects, oldest first.
+func (db *DB) Events(ctx context.Context, q roster.EventQuery) ([]*roster.Event, error) {
+	if q.Limit <= 0 {
 		return nil, nil
+	}
+	types := q.Types
+	if types == nil {
+		types = []string{}
 	}
 	rows, _ := db.pool.Query(ctx, `
 		SELECT seq, id, tenant_id, type, resource_type, resource_id, payload, created
-		FROM events WHERE ($1 = '' OR tenant_id = $1) AND seq > $2 ORDER BY seq LIMIT $3`,
-		tenantID, after, limit)
+		FROM events WHERE seq > $1 AND ($2 = '' OR tenant_id = $2) AND (cardinality($3::text[]) = 0 OR type = ANY($3))
+		ORDER BY seq LIMIT $4`,
+		q.After, q.TenantID, types, q.Limit)
 	es, err := pgx.CollectRows(rows, func(cr pgx.CollectableRow) (*roster.Event, error) {
 		var (
 			e    roster.Event
@@ -35,4 +40,49 @@ func (db *DB) Events(ctx context.Context, tenantID string, after int64, limit in
 		return nil, fmt.Errorf("postgres: events: %w", err)
 	}
 	return es, nil
+}
+
+// LastEventSeq returns the seq of the newest event, or 0.
+func (db *DB) LastEventSeq(ctx context.Context) (int64, error) {
+	var seq int64
+	if err := db.pool.QueryRow(ctx, `SELECT coalesce(max(seq), 0) FROM events`).Scan(&seq); err != nil {
+		return 0, fmt.Errorf("postgres: last event: %w", err)
+	}
+	return seq, nil
+}
+
+// PruneEvents deletes the events older than before, in batches, recording the
+// greatest seq pruned, and returns how many it deleted.
+func (db *DB) PruneEvents(ctx context.Context, before time.Time) (int64, error) {
+	var total int64
+	for {
+		var n int64
+		err := pgx.BeginFunc(ctx, db.pool, func(t pgx.Tx) error {
+			return t.QueryRow(ctx, `
+				WITH doomed AS (
+					DELETE FROM events WHERE seq IN (
+						SELECT seq FROM events WHERE created < $1 ORDER BY seq LIMIT 5000)
+					RETURNING seq),
+				noted AS (
+					UPDATE outbox_state SET pruned_through = greatest(pruned_through, (SELECT max(seq) FROM doomed))
+					WHERE EXISTS (SELECT 1 FROM doomed))
+				SELECT count(*) FROM doomed`, before).Scan(&n)
+		})
+		if err != nil {
+			return total, fmt.Errorf("postgres: prune events: %w", err)
+		}
+		total += n
+		if n < 5000 {
+			return total, nil
+		}
+	}
+}
+
+// PrunedThrough returns the greatest seq ever pruned, or 0.
+func (db *DB) PrunedThrough(ctx context.Context) (int64, error) {
+	var seq int64
+	if err := db.pool.QueryRow(ctx, `SELECT pruned_through FROM outbox_state`).Scan(&seq); err != nil {
+		return 0, fmt.Errorf("postgres: pruned through: %w", err)
+	}
+	return seq, nil
 }

@@ -27,21 +27,22 @@ func appendEvent(ctx context.Context, tx *sql.Tx, tenantID string, now time.Time
 	return nil
 }
 
-// Events returns up to limit events of the tenant ("" for all tenants) with Seq
-// greater than after, oldest first. A limit of 0 or less returns none.
-func (db *DB) Events(ctx context.Context, tenantID string, after int64, limit int) ([]*roster.Event, error) {
-	if limit <= 0 {
+// Events returns the events q selects, oldest first.
+func (db *DB) Events(ctx context.Context, q roster.EventQuery) ([]*roster.Event, error) {
+	if q.Limit <= 0 {
 		return nil, nil
 	}
-	query := `SELECT seq, id, tenant_id, type, resource_type, resource_id, payload, created
-		FROM events WHERE tenant_id = ? AND seq > ? ORDER BY seq LIMIT ?`
-	args := []any{tenantID, after, limit}
-	if tenantID == "" {
-		query = `SELECT seq, id, tenant_id, type, resource_type, resource_id, payload, created
-			FROM events WHERE seq > ? ORDER BY seq LIMIT ?`
-		args = args[1:]
+	query := `SELECT seq, id, tenant_id, type, resource_type, resource_id, payload, created FROM events WHERE seq > ?`
+	args := []any{q.After}
+	if q.TenantID != "" {
+		query += ` AND tenant_id = ?`
+		args = append(args, q.TenantID)
 	}
-	rows, err := db.read.QueryContext(ctx, query, args...)
+	if len(q.Types) > 0 {
+		query += ` AND type IN (SELECT value FROM json_each(?))`
+		args = append(args, jsonArray(q.Types))
+	}
+	rows, err := db.read.QueryContext(ctx, query+` ORDER BY seq LIMIT ?`, append(args, q.Limit)...)
 	if err != nil {
 		return nil, fmt.Errorf("sqlite: events: %w", err)
 	}
@@ -66,4 +67,65 @@ func (db *DB) Events(ctx context.Context, tenantID string, after int64, limit in
 		return nil, fmt.Errorf("sqlite: events: %w", err)
 	}
 	return es, nil
+}
+
+// LastEventSeq returns the seq of the newest event, or 0.
+func (db *DB) LastEventSeq(ctx context.Context) (int64, error) {
+	var seq int64
+	if err := db.read.QueryRowContext(ctx, `SELECT coalesce(max(seq), 0) FROM events`).Scan(&seq); err != nil {
+		return 0, fmt.Errorf("sqlite: last event: %w", err)
+	}
+	return seq, nil
+}
+
+// PruneEvents deletes the events older than before, in batches, recording the
+// greatest seq pruned, and returns how many it deleted.
+func (db *DB) PruneEvents(ctx context.Context, before time.Time) (int64, error) {
+	var total int64
+	for {
+		n, err := db.pruneBatch(ctx, formatTime(before), 5000)
+		if err != nil {
+			return total, fmt.Errorf("sqlite: prune events: %w", err)
+		}
+		total += n
+		if n < 5000 {
+			return total, nil
+		}
+	}
+}
+
+// pruneBatch deletes up to limit of the oldest events created before before.
+func (db *DB) pruneBatch(ctx context.Context, before string, limit int) (int64, error) {
+	tx, err := db.beginWrite(ctx)
+	if err != nil {
+		return 0, err
+	}
+	defer rollback(tx)
+	var last sql.NullInt64
+	err = tx.QueryRowContext(ctx, `SELECT max(seq) FROM (SELECT seq FROM events WHERE created < ? ORDER BY seq LIMIT ?)`,
+		before, limit).Scan(&last)
+	if err != nil || !last.Valid {
+		return 0, err
+	}
+	res, err := tx.ExecContext(ctx, `DELETE FROM events WHERE seq <= ?`, last.Int64)
+	if err != nil {
+		return 0, err
+	}
+	n, err := res.RowsAffected()
+	if err != nil {
+		return 0, err
+	}
+	if _, err := tx.ExecContext(ctx, `UPDATE outbox_state SET pruned_through = max(pruned_through, ?)`, last.Int64); err != nil {
+		return 0, err
+	}
+	return n, tx.Commit()
+}
+
+// PrunedThrough returns the greatest seq ever pruned, or 0.
+func (db *DB) PrunedThrough(ctx context.Context) (int64, error) {
+	var seq int64
+	if err := db.read.QueryRowContext(ctx, `SELECT pruned_through FROM outbox_state`).Scan(&seq); err != nil {
+		return 0, fmt.Errorf("sqlite: pruned through: %w", err)
+	}
+	return seq, nil
 }

@@ -66,7 +66,7 @@ func testEvents(t *testing.T, s roster.Store) {
 	// A failed write leaves no event.
 	wantCode(t, "CreateUser(taken)", s.CreateUser(ctx, tn.ID, newUser(userSpec{userName: "BOB"})), roster.ECONFLICT)
 
-	events, err := s.Events(ctx, tn.ID, 0, 100)
+	events, err := s.Events(ctx, roster.EventQuery{TenantID: tn.ID, After: 0, Limit: 100})
 	if err != nil {
 		t.Fatalf("Events = %v", err)
 	}
@@ -125,15 +125,15 @@ func testEvents(t *testing.T, s roster.Store) {
 	}
 
 	// Paging through the outbox, and all tenants at once.
-	after, err := s.Events(ctx, tn.ID, events[8].Seq, 2)
+	after, err := s.Events(ctx, roster.EventQuery{TenantID: tn.ID, After: events[8].Seq, Limit: 2})
 	if err != nil || len(after) != 2 || after[0].Seq != events[9].Seq {
 		t.Errorf("Events(after %d, limit 2) = %v, %v; want events 9 and 10", events[8].Seq, after, err)
 	}
-	all, err := s.Events(ctx, "", 0, 100)
+	all, err := s.Events(ctx, roster.EventQuery{After: 0, Limit: 100})
 	if err != nil || len(all) != len(events)+1 {
 		t.Errorf("Events(all tenants) = %d events, %v; want %d", len(all), err, len(events)+1)
 	}
-	if none, err := s.Events(ctx, other.ID, all[len(all)-1].Seq, 10); err != nil || len(none) != 0 {
+	if none, err := s.Events(ctx, roster.EventQuery{TenantID: other.ID, After: all[len(all)-1].Seq, Limit: 10}); err != nil || len(none) != 0 {
 		t.Errorf("Events(after the last) = %v, %v; want none", none, err)
 	}
 }
@@ -165,7 +165,7 @@ func testEventsFollowed(t *testing.T, s roster.Store) {
 	var after int64
 	follow := func() {
 		for {
-			es, err := s.Events(ctx, "", after, 50)
+			es, err := s.Events(ctx, roster.EventQuery{After: after, Limit: 50})
 			if err != nil {
 				t.Fatalf("Events(after %d) = %v", after, err)
 			}

@@ -31,6 +31,9 @@ func Run(t *testing.T, open func(t *testing.T) roster.Store) {
 	t.Run("DeleteCascades", func(t *testing.T) { testDeleteCascades(t, open(t)) })
 	t.Run("TenantIsolation", func(t *testing.T) { testTenantIsolation(t, open(t)) })
 	t.Run("Events", func(t *testing.T) { testEvents(t, open(t)) })
+	t.Run("EventQueries", func(t *testing.T) { testEventQueries(t, open(t)) })
+	t.Run("APIKeys", func(t *testing.T) { testAPIKeys(t, open(t)) })
+	t.Run("Webhooks", func(t *testing.T) { testWebhooks(t, open(t)) })
 	t.Run("EventsFollowed", func(t *testing.T) { testEventsFollowed(t, open(t)) })
 }
 

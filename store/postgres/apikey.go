@@ -1,0 +1,84 @@
+package postgres
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/rosterhq/roster"
+)
+
+// CreateAPIKey stores k, filling ID (when empty) and Created. ENOTFOUND when its tenant does not exist.
+func (db *DB) CreateAPIKey(ctx context.Context, k *roster.APIKey) error {
+	if k.Prefix == "" || len(k.Hash) == 0 {
+		return roster.Errorf(roster.EINVALID, "an API key needs a prefix and a hash")
+	}
+	if k.ID == "" {
+		k.ID = newID()
+	}
+	k.Created = db.stamp()
+	_, err := db.pool.Exec(ctx, `
+		INSERT INTO api_keys (id, tenant_id, name, prefix, hash, created) VALUES ($1, $2, $3, $4, $5, $6)`,
+		k.ID, nullString(k.TenantID), k.Name, k.Prefix, k.Hash, k.Created)
+	switch code, _ := sqlState(err); {
+	case code == foreignKeyViolation:
+		return roster.Errorf(roster.ENOTFOUND, "tenant %q does not exist", k.TenantID)
+	case code == uniqueViolation:
+		return roster.Errorf(roster.ECONFLICT, "API key id %q is already taken", k.ID)
+	case err != nil:
+		return fmt.Errorf("postgres: create API key: %w", err)
+	}
+	return nil
+}
+
+const apiKeyColumns = `id, tenant_id, name, prefix, hash, created, last_used, revoked`
+
+// APIKeysByPrefix returns the keys (live or not) whose prefix is prefix.
+func (db *DB) APIKeysByPrefix(ctx context.Context, prefix string) ([]*roster.APIKey, error) {
+	rows, _ := db.pool.Query(ctx, `SELECT `+apiKeyColumns+` FROM api_keys WHERE prefix = $1 ORDER BY created DESC, id`, prefix)
+	ks, err := pgx.CollectRows(rows, scanAPIKey)
+	if err != nil {
+		return nil, fmt.Errorf("postgres: API keys by prefix: %w", err)
+	}
+	return ks, nil
+}
+
+// APIKeys lists every key, newest first.
+func (db *DB) APIKeys(ctx context.Context) ([]*roster.APIKey, error) {
+	rows, _ := db.pool.Query(ctx, `SELECT `+apiKeyColumns+` FROM api_keys ORDER BY created DESC, id`)
+	ks, err := pgx.CollectRows(rows, scanAPIKey)
+	if err != nil {
+		return nil, fmt.Errorf("postgres: API keys: %w", err)
+	}
+	return ks, nil
+}
+
+func scanAPIKey(cr pgx.CollectableRow) (*roster.APIKey, error) {
+	var (
+		k                 roster.APIKey
+		tenantID          *string
+		lastUsed, revoked *time.Time
+	)
+	if err := cr.Scan(&k.ID, &tenantID, &k.Name, &k.Prefix, &k.Hash, &k.Created, &lastUsed, &revoked); err != nil {
+		return nil, err
+	}
+	if tenantID != nil {
+		k.TenantID = *tenantID
+	}
+	k.Created, k.LastUsed, k.Revoked = k.Created.UTC(), fromNull(lastUsed), fromNull(revoked)
+	return &k, nil
+}
+
+// RevokeAPIKey marks the key revoked (keeping the first revocation time). ENOTFOUND.
+func (db *DB) RevokeAPIKey(ctx context.Context, id string) error {
+	tag, err := db.pool.Exec(ctx, `UPDATE api_keys SET revoked = coalesce(revoked, $1) WHERE id = $2`, db.stamp(), id)
+	if err != nil {
+		return fmt.Errorf("postgres: revoke API key: %w", err)
+	}
+	if tag.RowsAffected() == 0 {
+		return roster.Errorf(roster.ENOTFOUND, "API key %q does not exist", id)
+	}
+	return nil
+}

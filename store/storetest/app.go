@@ -1,0 +1,160 @@
+package storetest
+
+import (
+	"context"
+	"testing"
+	"time"
+
+	"github.com/rosterhq/roster"
+)
+
+func testEventQueries(t *testing.T, s roster.Store) {
+	ctx := context.Background()
+	if seq, err := s.LastEventSeq(ctx); err != nil || seq != 0 {
+		t.Fatalf("LastEventSeq of an empty store = %d, %v; want 0", seq, err)
+	}
+	tn := mustTenant(t, s, "acme")
+	other := mustTenant(t, s, "other")
+	u := mustUser(t, s, tn.ID, userSpec{userName: "alice"})
+	mustUser(t, s, other.ID, userSpec{userName: "zed"})
+	mustGroup(t, s, tn.ID, "Team", u.ID)
+	if err := s.DeleteUser(ctx, tn.ID, u.ID, 0); err != nil {
+		t.Fatal(err)
+	}
+	all, err := s.Events(ctx, roster.EventQuery{Limit: 100})
+	if err != nil || len(all) != 4 {
+		t.Fatalf("Events = %d, %v; want 4", len(all), err)
+	}
+	if seq, err := s.LastEventSeq(ctx); err != nil || seq != all[3].Seq {
+		t.Errorf("LastEventSeq = %d, %v; want %d", seq, err, all[3].Seq)
+	}
+	got, err := s.Events(ctx, roster.EventQuery{TenantID: tn.ID, Types: []string{roster.UserCreated, roster.UserDeleted}, Limit: 100})
+	if err != nil || len(got) != 2 || got[0].Type != roster.UserCreated || got[1].Type != roster.UserDeleted {
+		t.Errorf("Events(types created, deleted) = %v, %v; want alice's created and deleted", got, err)
+	}
+
+	// Pruning deletes what is older than the cut and remembers how far it went.
+	if n, err := s.PruneEvents(ctx, all[0].Time.Add(-time.Hour)); err != nil || n != 0 {
+		t.Errorf("PruneEvents(before everything) = %d, %v; want 0", n, err)
+	}
+	if seq, err := s.PrunedThrough(ctx); err != nil || seq != 0 {
+		t.Errorf("PrunedThrough = %d, %v; want 0", seq, err)
+	}
+	n, err := s.PruneEvents(ctx, all[2].Time)
+	if err != nil || n != 2 {
+		t.Fatalf("PruneEvents(before the third) = %d, %v; want 2", n, err)
+	}
+	if seq, err := s.PrunedThrough(ctx); err != nil || seq != all[1].Seq {
+		t.Errorf("PrunedThrough = %d, %v; want %d", seq, err, all[1].Seq)
+	}
+	left, err := s.Events(ctx, roster.EventQuery{Limit: 100})
+	if err != nil || len(left) != 2 || left[0].Seq != all[2].Seq {
+		t.Errorf("Events after pruning = %v, %v; want the last two", left, err)
+	}
+}
+
+func testAPIKeys(t *testing.T, s roster.Store) {
+	ctx := context.Background()
+	tn := mustTenant(t, s, "acme")
+	secret, prefix, hash := roster.NewAPIKeySecret()
+	k := &roster.APIKey{TenantID: tn.ID, Name: "app", Prefix: prefix, Hash: hash}
+	if err := s.CreateAPIKey(ctx, k); err != nil {
+		t.Fatalf("CreateAPIKey = %v", err)
+	}
+	global := &roster.APIKey{Name: "ops", Prefix: "rak_global00", Hash: []byte{1}}
+	if err := s.CreateAPIKey(ctx, global); err != nil {
+		t.Fatalf("CreateAPIKey(every tenant) = %v", err)
+	}
+	wantCode(t, "CreateAPIKey(no tenant)", s.CreateAPIKey(ctx, &roster.APIKey{TenantID: "nope", Prefix: "p", Hash: []byte{1}}), roster.ENOTFOUND)
+	ks, err := s.APIKeysByPrefix(ctx, roster.APIKeyPrefix(secret))
+	if err != nil || len(ks) != 1 || !ks[0].Matches(secret) || ks[0].TenantID != tn.ID || !ks[0].Sees(tn.ID) || ks[0].Sees("x") {
+		t.Fatalf("APIKeysByPrefix = %v, %v; want the tenant's key", ks, err)
+	}
+	all, err := s.APIKeys(ctx)
+	if err != nil || len(all) != 2 || all[0].ID != global.ID || all[0].TenantID != "" || !all[0].Sees(tn.ID) {
+		t.Fatalf("APIKeys = %v, %v; want the global key first", all, err)
+	}
+	if err := s.RevokeAPIKey(ctx, k.ID); err != nil {
+		t.Fatalf("RevokeAPIKey = %v", err)
+	}
+	wantCode(t, "RevokeAPIKey(unknown)", s.RevokeAPIKey(ctx, "nope"), roster.ENOTFOUND)
+	if ks, _ := s.APIKeysByPrefix(ctx, prefix); len(ks) != 1 || ks[0].Revoked.IsZero() {
+		t.Errorf("after RevokeAPIKey: %v; want revoked", ks)
+	}
+	if roster.APIKeyPrefix(secret) == "" || roster.TokenPrefix(secret) != "" {
+		t.Errorf("an API key secret must not pass as a SCIM token")
+	}
+}
+
+func testWebhooks(t *testing.T, s roster.Store) {
+	ctx := context.Background()
+	tn := mustTenant(t, s, "acme")
+	w := &roster.Webhook{TenantID: tn.ID, URL: "http://127.0.0.1:1/hook", Secret: roster.NewWebhookSecret(),
+		Types: []string{roster.UserCreated}, Cursor: 7}
+	if err := s.CreateWebhook(ctx, w); err != nil {
+		t.Fatalf("CreateWebhook = %v", err)
+	}
+	wantCode(t, "CreateWebhook(no tenant)", s.CreateWebhook(ctx, &roster.Webhook{TenantID: "nope", URL: "u", Secret: "s"}), roster.ENOTFOUND)
+	got, err := s.Webhook(ctx, w.ID)
+	if err != nil || got.URL != w.URL || got.Secret != w.Secret || got.Cursor != 7 || len(got.Types) != 1 || got.TenantID != tn.ID {
+		t.Fatalf("Webhook = %+v, %v", got, err)
+	}
+
+	now := time.Now().UTC().Truncate(time.Microsecond)
+	a, err := s.LeaseWebhook(ctx, w.ID, "a", now, now.Add(time.Minute))
+	if err != nil || a == nil || a.Cursor != 7 {
+		t.Fatalf("LeaseWebhook(a) = %v, %v; want the webhook", a, err)
+	}
+	if b, err := s.LeaseWebhook(ctx, w.ID, "b", now, now.Add(time.Minute)); err != nil || b != nil {
+		t.Fatalf("LeaseWebhook(b) while a holds it = %v, %v; want nil", b, err)
+	}
+	// A failed attempt: the cursor stays, the next attempt waits.
+	a.Attempts, a.NextAttempt, a.FailingSince, a.LastError = 1, now.Add(time.Minute), now, "HTTP 500"
+	d := &roster.Delivery{Seq: 8, EventID: "e8", EventType: roster.UserCreated, Attempt: 1, Time: now, Status: 500, Duration: 3 * time.Millisecond}
+	if err := s.RecordDelivery(ctx, "a", a, d); err != nil {
+		t.Fatalf("RecordDelivery = %v", err)
+	}
+	wantCode(t, "RecordDelivery(not the owner)", s.RecordDelivery(ctx, "b", a, &roster.Delivery{Time: now}), roster.EPRECONDITION)
+	if err := s.ReleaseWebhook(ctx, w.ID, "a"); err != nil {
+		t.Fatal(err)
+	}
+	if b, err := s.LeaseWebhook(ctx, w.ID, "b", now, now.Add(time.Minute)); err != nil || b != nil {
+		t.Fatalf("LeaseWebhook before NextAttempt = %v, %v; want nil", b, err)
+	}
+	b, err := s.LeaseWebhook(ctx, w.ID, "b", now.Add(2*time.Minute), now.Add(3*time.Minute))
+	if err != nil || b == nil || b.Attempts != 1 || b.LastError != "HTTP 500" || !b.NextAttempt.Equal(now.Add(time.Minute)) {
+		t.Fatalf("LeaseWebhook after NextAttempt = %+v, %v; want the failure state", b, err)
+	}
+	// Acknowledged: the cursor moves.
+	b.Cursor, b.Attempts, b.NextAttempt, b.FailingSince, b.LastError = 8, 0, time.Time{}, time.Time{}, ""
+	if err := s.RecordDelivery(ctx, "b", b, &roster.Delivery{Seq: 8, EventID: "e8", EventType: roster.UserCreated, Attempt: 2, Time: now, Status: 204}); err != nil {
+		t.Fatalf("RecordDelivery(acked) = %v", err)
+	}
+	ds, err := s.Deliveries(ctx, w.ID, 10)
+	if err != nil || len(ds) != 2 || ds[0].Status != 204 || ds[1].Status != 500 || ds[1].Duration != 3*time.Millisecond || ds[1].Acked() || !ds[0].Acked() {
+		t.Fatalf("Deliveries = %v, %v; want the two attempts, newest first", ds, err)
+	}
+	// A lease expires; a failed webhook is not leased until reset.
+	b.Failed = now
+	if err := s.RecordDelivery(ctx, "b", b, &roster.Delivery{Seq: 9, EventID: "e9", EventType: roster.UserCreated, Attempt: 9, Time: now}); err != nil {
+		t.Fatal(err)
+	}
+	if c, err := s.LeaseWebhook(ctx, w.ID, "c", now.Add(time.Hour), now.Add(2*time.Hour)); err != nil || c != nil {
+		t.Fatalf("LeaseWebhook of a failed webhook = %v, %v; want nil", c, err)
+	}
+	if err := s.ResetWebhook(ctx, w.ID, 3); err != nil {
+		t.Fatalf("ResetWebhook = %v", err)
+	}
+	c, err := s.LeaseWebhook(ctx, w.ID, "c", now.Add(time.Hour), now.Add(2*time.Hour))
+	if err != nil || c == nil || c.Cursor != 3 || !c.Failed.IsZero() || c.Attempts != 0 {
+		t.Fatalf("LeaseWebhook after reset = %+v, %v; want cursor 3 and no failure", c, err)
+	}
+	if ws, err := s.Webhooks(ctx); err != nil || len(ws) != 1 {
+		t.Errorf("Webhooks = %v, %v", ws, err)
+	}
+	if err := s.DeleteWebhook(ctx, w.ID); err != nil {
+		t.Fatalf("DeleteWebhook = %v", err)
+	}
+	wantCode(t, "Webhook(deleted)", func() error { _, err := s.Webhook(ctx, w.ID); return err }(), roster.ENOTFOUND)
+	wantCode(t, "DeleteWebhook(again)", s.DeleteWebhook(ctx, w.ID), roster.ENOTFOUND)
+}
