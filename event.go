@@ -20,6 +20,12 @@ const (
 	GroupMembersRemoved = "group.members_removed"
 )
 
+// EventTypes lists every event type, in the order of a resource's life.
+var EventTypes = []string{
+	UserCreated, UserUpdated, UserDeactivated, UserReactivated, UserDeleted,
+	GroupCreated, GroupUpdated, GroupDeleted, GroupMembersAdded, GroupMembersRemoved,
+}
+
 // Event is one change, as stored in the outbox.
 type Event struct {
 	// Seq orders all events of a store; it only grows.

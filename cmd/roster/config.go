@@ -24,11 +24,29 @@ type Config struct {
 	LogLevel     string // ROSTER_LOG_LEVEL: debug, info, warn, error
 	MaxBodyBytes int64  // ROSTER_MAX_BODY_BYTES
 	PublicURL    string // ROSTER_PUBLIC_URL: the URL IdPs reach Roster at
+	// EventRetention is how long events are kept (ROSTER_EVENT_RETENTION, default 30d).
+	EventRetention time.Duration
+	// WebhookMinBackoff is the first wait before a failed delivery is retried
+	// (ROSTER_WEBHOOK_MIN_BACKOFF, default 5s); it doubles up to an hour.
+	WebhookMinBackoff time.Duration
 }
 
 // defaultConfig returns the defaults overridden by the environment.
 func defaultConfig(getenv func(string) string) (Config, error) {
-	c := Config{Addr: "127.0.0.1:8080", DB: "sqlite:roster.db", LogLevel: "info", MaxBodyBytes: 1 << 20}
+	c := Config{Addr: "127.0.0.1:8080", DB: "sqlite:roster.db", LogLevel: "info", MaxBodyBytes: 1 << 20,
+		EventRetention: 30 * 24 * time.Hour, WebhookMinBackoff: 5 * time.Second}
+	for _, d := range []struct {
+		env string
+		dst *time.Duration
+	}{{"ROSTER_EVENT_RETENTION", &c.EventRetention}, {"ROSTER_WEBHOOK_MIN_BACKOFF", &c.WebhookMinBackoff}} {
+		if v := getenv(d.env); v != "" {
+			n, err := parseDuration(v)
+			if err != nil {
+				return c, fmt.Errorf("%s: %w", d.env, err)
+			}
+			*d.dst = n
+		}
+	}
 	if v := getenv("ROSTER_ADDR"); v != "" {
 		c.Addr = v
 	}

@@ -52,6 +52,12 @@ Usage:
                                             issue a SCIM secret token (printed once, alone, on stdout)
   roster token list --tenant NAME           list a tenant's tokens
   roster token revoke ID                    revoke a token
+  roster apikey create [--tenant NAME] [--name LABEL]
+                                            issue an API key for the app API (printed once, alone, on stdout)
+  roster apikey list | revoke ID            list or revoke API keys
+  roster webhook add --url URL [--tenant NAME] [--types T1,T2] [--from now|start|CURSOR]
+                                            add an endpoint; prints its id, then its signing secret (last line)
+  roster webhook list | remove ID | test ID | deliveries ID | replay ID --from CURSOR | resume ID
   roster bench --base URL --token T [-c 8] [--users 1000] [--members 1000]
                                             replay Entra's provisioning load against a running server
 
@@ -76,6 +82,10 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		return runTenant(ctx, rest, getenv, stdout, stderr)
 	case "token":
 		return runToken(ctx, rest, getenv, stdout, stderr)
+	case "apikey":
+		return runAPIKey(ctx, rest, getenv, stdout, stderr)
+	case "webhook":
+		return runWebhook(ctx, rest, getenv, stdout, stderr)
 	case "bench":
 		return runBench(ctx, rest, getenv, stdout, stderr)
 	case "help", "-h", "--help":

@@ -10,11 +10,15 @@ import (
 	"net"
 	"net/http"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/rosterhq/roster"
+	"github.com/rosterhq/roster/api"
 	"github.com/rosterhq/roster/internal/httpx"
+	"github.com/rosterhq/roster/internal/notify"
 	"github.com/rosterhq/roster/scim/server"
+	"github.com/rosterhq/roster/webhook"
 )
 
 // shutdownGrace is how long in-flight requests may take to finish on shutdown.
@@ -31,6 +35,10 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 	fs.StringVar(&c.Addr, "addr", c.Addr, "listen address (env ROSTER_ADDR)")
 	fs.StringVar(&c.PublicURL, "public-url", c.PublicURL, "URL IdPs reach Roster at, when behind a proxy (env ROSTER_PUBLIC_URL)")
 	fs.Int64Var(&c.MaxBodyBytes, "max-body-bytes", c.MaxBodyBytes, "largest accepted request body (env ROSTER_MAX_BODY_BYTES)")
+	fs.Func("event-retention", "how long events are kept, e.g. 30d (env ROSTER_EVENT_RETENTION)", func(v string) (err error) {
+		c.EventRetention, err = parseDuration(v)
+		return err
+	})
 	if _, err := parse(fs, args); err != nil {
 		return err
 	}
@@ -40,11 +48,14 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 	log := c.logger(stderr)
 	log.Info("starting", "config", c.String())
 
-	store, err := openStore(ctx, c, log)
+	db, err := openStore(ctx, c, log)
 	if err != nil {
 		return err
 	}
-	defer store.Close()
+	defer db.Close()
+	// Writes of this process wake the events API's long polls and the webhook relay.
+	changed := &notify.Broadcaster{}
+	store := notify.Store(db, changed)
 
 	ln, err := net.Listen("tcp", c.Addr)
 	if err != nil {
@@ -64,8 +75,11 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 		MaxBodyBytes: c.MaxBodyBytes,
 		Logger:       log,
 	})
+	app := api.New(store, api.Options{Retention: c.EventRetention, Notify: changed, Logger: log})
+	relay := webhook.New(store, webhook.Options{MinBackoff: c.WebhookMinBackoff, Notify: changed, Logger: log})
 	mux := http.NewServeMux()
 	mux.Handle("/scim/v2/", http.StripPrefix("/scim/v2", scim.Handler()))
+	mux.Handle("/api/v1/", http.StripPrefix("/api/v1", app.Handler()))
 	mux.HandleFunc("GET /livez", func(w http.ResponseWriter, r *http.Request) { io.WriteString(w, "ok\n") })
 	mux.HandleFunc("GET /readyz", func(w http.ResponseWriter, r *http.Request) {
 		if _, err := store.Tenants(r.Context()); err != nil {
@@ -84,10 +98,17 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
 	}
 
+	// Background work: token use, webhook delivery and event pruning. It
+	// stops after the HTTP server, so that in-flight requests are served.
 	flushCtx, stopFlush := context.WithCancel(context.WithoutCancel(ctx))
+	var background sync.WaitGroup
+	background.Go(func() { scim.Run(flushCtx, 10*time.Second) })
+	background.Go(func() { relay.Run(flushCtx) })
+	background.Go(func() { prune(flushCtx, store, c.EventRetention, log) })
 	flushed := make(chan struct{})
 	go func() {
-		scim.Run(flushCtx, 10*time.Second)
+		<-flushCtx.Done()
+		background.Wait()
 		close(flushed)
 	}()
 
@@ -112,6 +133,26 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 		err = nil
 	}
 	return err
+}
+
+// prune deletes events older than retention once an hour (and at start) until ctx ends.
+func prune(ctx context.Context, store roster.Store, retention time.Duration, log *slog.Logger) {
+	tick := time.NewTicker(time.Hour)
+	defer tick.Stop()
+	for {
+		n, err := store.PruneEvents(ctx, time.Now().Add(-retention))
+		switch {
+		case err != nil && ctx.Err() == nil:
+			log.Error("pruning events", "err", err)
+		case n > 0:
+			log.Info("pruned events", "count", n, "older_than", retention)
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-tick.C:
+		}
+	}
 }
 
 func baseURLIf(public string) string {

@@ -1,0 +1,307 @@
+package api
+
+import (
+	"encoding/base64"
+	"fmt"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/rosterhq/roster"
+	"github.com/rosterhq/roster/scim/filter"
+)
+
+// User is a user as the app API shows it.
+type User struct {
+	ID          string         `json:"id"`
+	Tenant      string         `json:"tenant"`
+	UserName    string         `json:"user_name"`
+	ExternalID  string         `json:"external_id,omitempty"`
+	DisplayName string         `json:"display_name,omitempty"`
+	Active      bool           `json:"active"`
+	Emails      []Email        `json:"emails"`
+	Groups      []GroupRef     `json:"groups"`
+	Version     int64          `json:"version"`
+	Created     time.Time      `json:"created"`
+	Modified    time.Time      `json:"modified"`
+	SCIM        map[string]any `json:"scim"` // the SCIM document as the IdP wrote it
+}
+
+// Email is one of a user's addresses.
+type Email struct {
+	Value   string `json:"value"`
+	Type    string `json:"type,omitempty"`
+	Primary bool   `json:"primary"`
+}
+
+// GroupRef names a group a user belongs to directly.
+type GroupRef struct {
+	ID          string `json:"id"`
+	DisplayName string `json:"display_name"`
+}
+
+// Group is a group as the app API shows it; its members are read separately.
+type Group struct {
+	ID          string         `json:"id"`
+	Tenant      string         `json:"tenant"`
+	DisplayName string         `json:"display_name"`
+	ExternalID  string         `json:"external_id,omitempty"`
+	Version     int64          `json:"version"`
+	Created     time.Time      `json:"created"`
+	Modified    time.Time      `json:"modified"`
+	SCIM        map[string]any `json:"scim"`
+}
+
+// Member is a member of a group.
+type Member struct {
+	ID      string `json:"id"`
+	Type    string `json:"type"` // User or Group
+	Display string `json:"display"`
+}
+
+// page is the body of a list.
+type page[T any] struct {
+	Data       []T    `json:"data"`
+	NextCursor string `json:"next_cursor,omitempty"`
+}
+
+func newUser(tenantID string, u *roster.User) *User {
+	au := &User{ID: u.ID, Tenant: tenantID, UserName: u.UserName, ExternalID: u.ExternalID, DisplayName: u.DisplayName,
+		Active: u.Active, Emails: []Email{}, Groups: []GroupRef{}, Version: u.Version, Created: u.Created, Modified: u.Modified, SCIM: u.Doc}
+	for _, e := range u.Emails {
+		au.Emails = append(au.Emails, Email(e))
+	}
+	for _, g := range u.Groups {
+		au.Groups = append(au.Groups, GroupRef(g))
+	}
+	return au
+}
+
+func newGroup(tenantID string, g *roster.Group) *Group {
+	return &Group{ID: g.ID, Tenant: tenantID, DisplayName: g.DisplayName, ExternalID: g.ExternalID,
+		Version: g.Version, Created: g.Created, Modified: g.Modified, SCIM: g.Doc}
+}
+
+// resolve describes the attributes the read API filters on.
+func resolve(p filter.AttrPath) (filter.Attr, bool) {
+	switch strings.ToLower(p.Name) {
+	case "id", "externalid":
+		return filter.Attr{Type: filter.String, CaseExact: true}, true
+	case "active":
+		return filter.Attr{Type: filter.Boolean}, true
+	case "emails":
+		if p.Sub == "" {
+			return filter.Attr{Type: filter.Complex, MultiValued: true}, true
+		}
+		return filter.Attr{Type: filter.String, MultiValued: true}, true
+	case "meta":
+		return filter.Attr{Type: filter.DateTime}, true
+	}
+	return filter.Attr{}, false
+}
+
+// listQuery builds the store query of a list: the filters of the parameters
+// (names in allowed), the page after the cursor, and the limit.
+func listQuery(r *http.Request, allowed ...string) (roster.Query, error) {
+	v := r.URL.Query()
+	var terms []string
+	for _, name := range allowed {
+		val := v.Get(name)
+		if val == "" {
+			continue
+		}
+		switch name {
+		case "active":
+			b, err := strconv.ParseBool(val)
+			if err != nil {
+				return roster.Query{}, roster.Errorf(roster.EINVALID, "active: want true or false, got %q", val)
+			}
+			terms = append(terms, fmt.Sprintf("active eq %t", b))
+		case "email":
+			terms = append(terms, "emails.value eq "+strconv.Quote(val))
+		case "externalId":
+			terms = append(terms, "externalId eq "+strconv.Quote(val))
+		}
+	}
+	q := roster.Query{Resolve: resolve, StartIndex: 1, Count: 100, WithoutMembers: true}
+	if l := v.Get("limit"); l != "" {
+		n, err := strconv.Atoi(l)
+		if err != nil || n < 1 || n > 1000 {
+			return q, roster.Errorf(roster.EINVALID, "limit: want 1 to 1000, got %q", l)
+		}
+		q.Count = n
+	}
+	if c := v.Get("cursor"); c != "" {
+		created, id, err := decodeCursor(c)
+		if err != nil {
+			return q, err
+		}
+		at := strconv.Quote(created.Format(time.RFC3339Nano))
+		terms = append(terms, fmt.Sprintf("(meta.created gt %s or (meta.created eq %s and id gt %s))", at, at, strconv.Quote(id)))
+	}
+	if len(terms) > 0 {
+		e, err := filter.Parse(strings.Join(terms, " and "))
+		if err != nil {
+			return q, roster.Errorf(roster.EINVALID, "bad parameters: %v", err)
+		}
+		q.Filter = e
+	}
+	return q, nil
+}
+
+// encodeCursor returns the cursor of the page after a resource created at created with id.
+func encodeCursor(created time.Time, id string) string {
+	return base64.RawURLEncoding.EncodeToString([]byte(created.UTC().Format(time.RFC3339Nano) + "|" + id))
+}
+
+func decodeCursor(c string) (time.Time, string, error) {
+	bad := roster.Errorf(roster.EINVALID, "cursor: %q is not a cursor of this list (use next_cursor as it is)", c)
+	b, err := base64.RawURLEncoding.DecodeString(c)
+	if err != nil {
+		return time.Time{}, "", bad
+	}
+	at, id, ok := strings.Cut(string(b), "|")
+	t, err := time.Parse(time.RFC3339Nano, at)
+	if !ok || err != nil || id == "" {
+		return time.Time{}, "", bad
+	}
+	return t, id, nil
+}
+
+// users serves GET /users?tenant=T&active=&email=&externalId=&cursor=&limit=.
+func (s *Server) users(w http.ResponseWriter, r *http.Request) {
+	tenantID, err := s.tenantParam(r, true)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	q, err := listQuery(r, "active", "email", "externalId")
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	us, _, err := s.store.Users(r.Context(), tenantID, q)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	p := page[*User]{Data: make([]*User, 0, len(us))}
+	for _, u := range us {
+		p.Data = append(p.Data, newUser(tenantID, u))
+	}
+	if len(us) == q.Count {
+		last := us[len(us)-1]
+		p.NextCursor = encodeCursor(last.Created, last.ID)
+	}
+	writeJSON(w, http.StatusOK, p)
+}
+
+// user serves GET /users/{id}?tenant=T.
+func (s *Server) user(w http.ResponseWriter, r *http.Request) {
+	tenantID, err := s.tenantParam(r, true)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	u, err := s.store.User(r.Context(), tenantID, r.PathValue("id"))
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, newUser(tenantID, u))
+}
+
+// userGroups serves GET /users/{id}/groups?tenant=T: the groups the user belongs to directly.
+func (s *Server) userGroups(w http.ResponseWriter, r *http.Request) {
+	tenantID, err := s.tenantParam(r, true)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	u, err := s.store.User(r.Context(), tenantID, r.PathValue("id"))
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, page[GroupRef]{Data: newUser(tenantID, u).Groups})
+}
+
+// groups serves GET /groups?tenant=T&externalId=&cursor=&limit=.
+func (s *Server) groups(w http.ResponseWriter, r *http.Request) {
+	tenantID, err := s.tenantParam(r, true)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	q, err := listQuery(r, "externalId")
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	gs, _, err := s.store.Groups(r.Context(), tenantID, q)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	p := page[*Group]{Data: make([]*Group, 0, len(gs))}
+	for _, g := range gs {
+		p.Data = append(p.Data, newGroup(tenantID, g))
+	}
+	if len(gs) == q.Count {
+		last := gs[len(gs)-1]
+		p.NextCursor = encodeCursor(last.Created, last.ID)
+	}
+	writeJSON(w, http.StatusOK, p)
+}
+
+// group serves GET /groups/{id}?tenant=T.
+func (s *Server) group(w http.ResponseWriter, r *http.Request) {
+	tenantID, err := s.tenantParam(r, true)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	g, err := s.store.Group(r.Context(), tenantID, r.PathValue("id"), true)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, newGroup(tenantID, g))
+}
+
+// groupMembers serves GET /groups/{id}/members?tenant=T&cursor=&limit=, ordered by member id.
+func (s *Server) groupMembers(w http.ResponseWriter, r *http.Request) {
+	tenantID, err := s.tenantParam(r, true)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	v := r.URL.Query()
+	limit := 100
+	if l := v.Get("limit"); l != "" {
+		if limit, err = strconv.Atoi(l); err != nil || limit < 1 || limit > 1000 {
+			s.writeError(w, r, roster.Errorf(roster.EINVALID, "limit: want 1 to 1000, got %q", l))
+			return
+		}
+	}
+	g, err := s.store.Group(r.Context(), tenantID, r.PathValue("id"), false)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	// Members come ordered by id; the cursor is the last id of the previous page.
+	after := v.Get("cursor")
+	p := page[Member]{Data: []Member{}}
+	for _, m := range g.Members {
+		if after != "" && m.ID <= after {
+			continue
+		}
+		if len(p.Data) == limit {
+			p.NextCursor = p.Data[len(p.Data)-1].ID
+			break
+		}
+		p.Data = append(p.Data, Member(m))
+	}
+	writeJSON(w, http.StatusOK, p)
+}
