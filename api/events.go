@@ -54,7 +54,6 @@ type eventPage struct {
 	NextCursor string   `json:"next_cursor"`
 }
 
-
 // events serves GET /events?after=CURSOR&limit=N&tenant=T&types=a,b&wait=SECONDS:
 // the events after the cursor, oldest first; with wait, it holds the request
 // until an event comes or the wait is over.

@@ -61,6 +61,9 @@ type Relay struct {
 
 	mu   sync.Mutex
 	busy map[string]bool // endpoints with a delivery goroutine
+	// kick wakes Run when a delivery goroutine ends, so that a retry due soon
+	// is scheduled without waiting for the next poll.
+	kick chan struct{}
 }
 
 // New returns a relay over store.
@@ -100,7 +103,7 @@ func New(store roster.Store, opts Options) *Relay {
 	if opts.Clock == nil {
 		opts.Clock = time.Now
 	}
-	return &Relay{store: store, opts: opts, owner: "relay-" + uuid.NewString(), busy: map[string]bool{}}
+	return &Relay{store: store, opts: opts, owner: "relay-" + uuid.NewString(), busy: map[string]bool{}, kick: make(chan struct{}, 1)}
 }
 
 // Run delivers until ctx ends, then waits for the deliveries in flight.
@@ -108,8 +111,6 @@ func (r *Relay) Run(ctx context.Context) {
 	var wg sync.WaitGroup
 	defer wg.Wait()
 	slots := make(chan struct{}, r.opts.Workers)
-	tick := time.NewTicker(r.opts.Poll)
-	defer tick.Stop()
 	for {
 		woken := r.opts.Notify.C()
 		ws, err := r.store.Webhooks(ctx)
@@ -117,27 +118,36 @@ func (r *Relay) Run(ctx context.Context) {
 			r.opts.Logger.ErrorContext(ctx, "webhooks: list", "err", err)
 		}
 		now := r.opts.Clock()
+		wake := r.opts.Poll // until the next poll, or the next retry when sooner
 		for _, w := range ws {
+			if w.Failed.IsZero() && w.NextAttempt.After(now) {
+				wake = min(wake, w.NextAttempt.Sub(now))
+			}
 			if !w.Failed.IsZero() || w.NextAttempt.After(now) || !r.take(w.ID) {
 				continue
 			}
 			select {
 			case slots <- struct{}{}:
 			case <-ctx.Done():
-				r.done(w.ID)
+				r.done(w.ID, false)
 				return
 			}
 			wg.Go(func() {
-				defer func() { <-slots; r.done(w.ID) }()
-				r.serve(ctx, w.ID)
+				retry := r.serve(ctx, w.ID)
+				<-slots
+				r.done(w.ID, retry)
 			})
 		}
+		timer := time.NewTimer(wake)
 		select {
 		case <-ctx.Done():
+			timer.Stop()
 			return
 		case <-woken:
-		case <-tick.C:
+		case <-r.kick:
+		case <-timer.C:
 		}
+		timer.Stop()
 	}
 }
 
@@ -151,20 +161,28 @@ func (r *Relay) take(id string) bool {
 	return true
 }
 
-func (r *Relay) done(id string) {
+// done marks the endpoint free; retry wakes Run to schedule its next attempt.
+func (r *Relay) done(id string, retry bool) {
 	r.mu.Lock()
-	defer r.mu.Unlock()
 	delete(r.busy, id)
+	r.mu.Unlock()
+	if !retry {
+		return
+	}
+	select {
+	case r.kick <- struct{}{}:
+	default:
+	}
 }
 
 // batch is how many events are read at once for one endpoint.
 const batch = 100
 
 // serve leases the endpoint and delivers its events in order until it has
-// none left, fails, or loses the lease. The lease is renewed as it ages, so
-// that a run of slow deliveries never outlives it.
-func (r *Relay) serve(ctx context.Context, id string) {
-	var leased time.Time
+// none left, fails, or loses the lease; it reports whether a delivery failed
+// (and so a retry is scheduled). The lease is renewed as it ages, so that a
+// run of slow deliveries never outlives it.
+func (r *Relay) serve(ctx context.Context, id string) (failed bool) {
 	for ctx.Err() == nil {
 		now := r.opts.Clock()
 		w, err := r.store.LeaseWebhook(ctx, id, r.owner, now, now.Add(r.opts.Lease))
@@ -172,29 +190,29 @@ func (r *Relay) serve(ctx context.Context, id string) {
 			if ctx.Err() == nil {
 				r.opts.Logger.ErrorContext(ctx, "webhooks: lease", "webhook", id, "err", err)
 			}
-			return
+			return false
 		}
 		if w == nil {
-			return // not due, or another relay holds it
+			return false // not due, or another relay holds it
 		}
-		leased = now
 		es, err := r.store.Events(ctx, roster.EventQuery{TenantID: w.TenantID, After: w.Cursor, Types: w.Types, Limit: batch})
 		if err != nil || len(es) == 0 {
 			r.release(ctx, id)
-			return
+			return false
 		}
 		for _, e := range es {
-			if r.opts.Clock().Sub(leased) > r.opts.Lease/3 {
+			if r.opts.Clock().Sub(now) > r.opts.Lease/3 {
 				break // renew the lease (and re-read the state) before going on
 			}
 			ok, err := r.deliver(ctx, w, e)
 			if err != nil || !ok {
 				// Lost the lease, or a failure that waits for its retry.
 				r.release(ctx, id)
-				return
+				return err == nil
 			}
 		}
 	}
+	return false
 }
 
 func (r *Relay) release(ctx context.Context, id string) {

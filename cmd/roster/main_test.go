@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"io"
 	"log/slog"
+	"maps"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -89,10 +90,17 @@ func forEachStore(t *testing.T, test func(t *testing.T, db string)) {
 // and returns once it printed its URL and the first tenant's token.
 func startServer(t *testing.T, db string) *testServer {
 	t.Helper()
+	return startServerEnv(t, db, nil)
+}
+
+// startServerEnv is startServer with more environment variables.
+func startServerEnv(t *testing.T, db string, extra map[string]string) *testServer {
+	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
 	stdout, stderr := newWatcher(), newWatcher()
 	done := make(chan error, 1)
 	env := map[string]string{"ROSTER_LOG_LEVEL": "warn"}
+	maps.Copy(env, extra)
 	go func() {
 		done <- run(ctx, []string{"serve", "--addr", "127.0.0.1:0", "--db", db}, func(k string) string { return env[k] }, stdout, stderr)
 	}()

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"net/url"
@@ -19,7 +20,7 @@ const webhookUsage = "webhook: want add, list, remove, test, deliveries, replay 
 
 func runWebhook(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
 	if len(args) == 0 {
-		return fmt.Errorf(webhookUsage)
+		return errors.New(webhookUsage)
 	}
 	cmd, err := newCommand("webhook "+args[0], getenv, stderr)
 	if err != nil {

@@ -109,9 +109,9 @@ func Open(ctx context.Context, path string, opts Options) (*DB, error) {
 	return db, nil
 }
 
-// migrate applies the pending migrations. When two processes open a new file at
-// once, one of them loses the race for a migration; it succeeds all the same when
-// the other has brought the schema up to date.
+// migrate applies the pending migrations. When several processes open a new
+// file at once, they race for each migration; a loser tries again (the file's
+// write lock orders them) until nothing is pending.
 func (db *DB) migrate(ctx context.Context) error {
 	fsys, err := fs.Sub(migrations, "migrations")
 	if err != nil {
@@ -122,17 +122,29 @@ func (db *DB) migrate(ctx context.Context) error {
 	if err != nil {
 		return fmt.Errorf("sqlite: migrate: %w", err)
 	}
-	results, err := p.Up(ctx)
-	if err != nil {
-		if pending, perr := p.HasPending(ctx); perr == nil && !pending {
+	for attempt := 1; ; attempt++ {
+		results, err := p.Up(ctx)
+		for _, r := range results {
+			if r.Error == nil {
+				db.log.InfoContext(ctx, "sqlite migration applied", "version", r.Source.Version, "duration", r.Duration)
+			}
+		}
+		if err == nil {
 			return nil
 		}
-		return fmt.Errorf("sqlite: migrate: %w", err)
+		pending, perr := p.HasPending(ctx)
+		if perr == nil && !pending {
+			return nil // another process finished the work
+		}
+		if attempt == 20 {
+			return fmt.Errorf("sqlite: migrate: %w", err)
+		}
+		select {
+		case <-ctx.Done():
+			return fmt.Errorf("sqlite: migrate: %w", ctx.Err())
+		case <-time.After(time.Duration(attempt) * 20 * time.Millisecond):
+		}
 	}
-	for _, r := range results {
-		db.log.InfoContext(ctx, "sqlite migration applied", "version", r.Source.Version, "duration", r.Duration)
-	}
-	return nil
 }
 
 // Close closes both connection pools.
