@@ -29,16 +29,20 @@ type Config struct {
 	// WebhookMinBackoff is the first wait before a failed delivery is retried
 	// (ROSTER_WEBHOOK_MIN_BACKOFF, default 5s); it doubles up to an hour.
 	WebhookMinBackoff time.Duration
+	// WebhookLease is how long an instance holds an endpoint without renewing
+	// it (ROSTER_WEBHOOK_LEASE, default 30s): after a crash, the endpoints of the
+	// dead instance wait this long before another instance (or the restarted one) takes them.
+	WebhookLease time.Duration
 }
 
 // defaultConfig returns the defaults overridden by the environment.
 func defaultConfig(getenv func(string) string) (Config, error) {
 	c := Config{Addr: "127.0.0.1:8080", DB: "sqlite:roster.db", LogLevel: "info", MaxBodyBytes: 1 << 20,
-		EventRetention: 30 * 24 * time.Hour, WebhookMinBackoff: 5 * time.Second}
+		EventRetention: 30 * 24 * time.Hour, WebhookMinBackoff: 5 * time.Second, WebhookLease: 30 * time.Second}
 	for _, d := range []struct {
 		env string
 		dst *time.Duration
-	}{{"ROSTER_EVENT_RETENTION", &c.EventRetention}, {"ROSTER_WEBHOOK_MIN_BACKOFF", &c.WebhookMinBackoff}} {
+	}{{"ROSTER_EVENT_RETENTION", &c.EventRetention}, {"ROSTER_WEBHOOK_MIN_BACKOFF", &c.WebhookMinBackoff}, {"ROSTER_WEBHOOK_LEASE", &c.WebhookLease}} {
 		if v := getenv(d.env); v != "" {
 			n, err := parseDuration(v)
 			if err != nil {

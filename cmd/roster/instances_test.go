@@ -2,7 +2,9 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
@@ -27,25 +29,27 @@ func buildRoster(t *testing.T) string {
 }
 
 // startProcess starts "roster serve" as its own process on db and returns once
-// it serves; the process is stopped with SIGTERM when t ends.
+// it serves; the process is stopped with SIGTERM when t ends. Its webhook
+// leases last 2s, so that a test need not wait long after a crash.
 func startProcess(t *testing.T, bin, db string) (s *testServer, stdout *watcher) {
 	t.Helper()
 	stdout, stderr := newWatcher(), newWatcher()
 	cmd := exec.Command(bin, "serve", "--addr", "127.0.0.1:0", "--db", db, "--log-level", "warn")
+	cmd.Env = append(os.Environ(), "ROSTER_WEBHOOK_LEASE=2s", "ROSTER_WEBHOOK_MIN_BACKOFF=100ms")
 	cmd.Stdout, cmd.Stderr = stdout, stderr
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
 	done := make(chan error, 1)
 	go func() { done <- cmd.Wait() }()
-	s = &testServer{db: db}
+	s = &testServer{db: db, proc: cmd.Process}
 	var once sync.Once
 	s.stop = func() {
 		once.Do(func() {
 			cmd.Process.Signal(syscall.SIGTERM)
 			select {
 			case err := <-done:
-				if err != nil {
+				if err != nil && !killed(err) {
 					t.Errorf("roster serve: %v\n%s", err, stderr.String())
 				}
 			case <-time.After(30 * time.Second):
@@ -57,6 +61,16 @@ func startProcess(t *testing.T, bin, db string) (s *testServer, stdout *watcher)
 	t.Cleanup(s.stop)
 	s.base = stderr.waitFor(t, "serving SCIM 2.0 at ")
 	return s, stdout
+}
+
+// killed reports whether a process ended by SIGKILL.
+func killed(err error) bool {
+	var ee *exec.ExitError
+	if !errors.As(err, &ee) {
+		return false
+	}
+	ws, ok := ee.Sys().(syscall.WaitStatus)
+	return ok && ws.Signaled() && ws.Signal() == syscall.SIGKILL
 }
 
 // TestTwoInstances runs two "roster serve" processes on one new PostgreSQL
@@ -89,6 +103,13 @@ func TestTwoInstances(t *testing.T) {
 		t.Fatalf("neither instance printed the first token:\n%s\n%s", outs[0], outs[1])
 	}
 	a.token, b.token = token, token
+
+	// One webhook endpoint; both instances run a relay.
+	rc := &receiver{t: t, ackedIDs: map[string]int{}}
+	hook := strings.Split(strings.TrimSpace(a.cli(t, "webhook", "add", "--url", httptestServer(t, rc), "--from", "start")), "\n")
+	rc.mu.Lock()
+	rc.secret = hook[len(hook)-1]
+	rc.mu.Unlock()
 
 	t.Run("same userName through both", func(t *testing.T) {
 		for i := range 20 {
@@ -165,6 +186,24 @@ func TestTwoInstances(t *testing.T) {
 		for typ, n := range want {
 			if counts[typ] != n {
 				t.Errorf("%d %s events, want %d (all: %v)", counts[typ], typ, n, counts)
+			}
+		}
+	})
+
+	t.Run("webhook: every event once, from either instance", func(t *testing.T) {
+		es, err := a.openStore(t).Events(context.Background(), roster.EventQuery{Limit: 10000})
+		if err != nil {
+			t.Fatal(err)
+		}
+		got := rc.waitFor(len(es))
+		rc.mu.Lock()
+		defer rc.mu.Unlock()
+		if rc.requests != len(es) {
+			t.Errorf("%d deliveries for %d events: in a clean run no event is sent twice", rc.requests, len(es))
+		}
+		for i, e := range got {
+			if str(e, "id") != es[i].ID {
+				t.Fatalf("delivery %d is %s, the outbox has %s there", i, str(e, "id"), es[i].ID)
 			}
 		}
 	})

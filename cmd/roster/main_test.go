@@ -67,10 +67,11 @@ func (w *watcher) waitFor(t *testing.T, marker string) string {
 
 // testServer is "roster serve" running on 127.0.0.1 over a throw-away database.
 type testServer struct {
-	base  string // SCIM base URL
-	token string // the first tenant's token
-	db    string // the --db value
-	stop  func() // stops the server and waits for it
+	base  string      // SCIM base URL
+	token string      // the first tenant's token
+	db    string      // the --db value
+	stop  func()      // stops the server and waits for it
+	proc  *os.Process // set when the server is a process of its own
 }
 
 // sqliteDB returns a --db value naming a new SQLite file in a temporary directory.
@@ -134,17 +135,31 @@ func (s *testServer) do(t *testing.T, method, path, body string, header ...strin
 	return s.doAs(t, "Bearer "+s.token, method, path, body, header...)
 }
 
+// newSCIMRequest builds a request to the server with its token.
+func newSCIMRequest(s *testServer, method, path, body string) (*http.Request, error) {
+	req, err := http.NewRequest(method, s.base+path, strings.NewReader(body))
+	if err != nil {
+		return nil, err
+	}
+	req.Header.Set("Authorization", "Bearer "+s.token)
+	if body != "" {
+		req.Header.Set("Content-Type", "application/scim+json")
+	}
+	return req, nil
+}
+
+// crashClient does not reuse connections, so that requests after a crash fail at once.
+var crashClient = &http.Client{Transport: &http.Transport{DisableKeepAlives: true}, Timeout: 10 * time.Second}
+
 func (s *testServer) doAs(t *testing.T, auth, method, path, body string, header ...string) response {
 	t.Helper()
-	req, err := http.NewRequest(method, s.base+path, strings.NewReader(body))
+	req, err := newSCIMRequest(s, method, path, body)
 	if err != nil {
 		t.Fatal(err)
 	}
+	req.Header.Del("Authorization")
 	if auth != "" {
 		req.Header.Set("Authorization", auth)
-	}
-	if body != "" {
-		req.Header.Set("Content-Type", "application/scim+json")
 	}
 	for i := 0; i+1 < len(header); i += 2 {
 		req.Header.Set(header[i], header[i+1])

@@ -76,7 +76,7 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 		Logger:       log,
 	})
 	app := api.New(store, api.Options{Retention: c.EventRetention, Notify: changed, Logger: log})
-	relay := webhook.New(store, webhook.Options{MinBackoff: c.WebhookMinBackoff, Notify: changed, Logger: log})
+	relay := webhook.New(store, webhook.Options{MinBackoff: c.WebhookMinBackoff, Lease: c.WebhookLease, Notify: changed, Logger: log})
 	mux := http.NewServeMux()
 	mux.Handle("/scim/v2/", http.StripPrefix("/scim/v2", scim.Handler()))
 	mux.Handle("/api/v1/", http.StripPrefix("/api/v1", app.Handler()))
