@@ -24,3 +24,17 @@ func TestLeafPackages(t *testing.T) {
 		}
 	}
 }
+
+// TestClientPackage keeps the host applications' client on the standard
+// library alone: importing it brings none of Roster's server code.
+func TestClientPackage(t *testing.T) {
+	out, err := exec.Command("go", "list", "-deps", "-f", "{{.ImportPath}}", "./client").CombinedOutput()
+	if err != nil {
+		t.Fatalf("go list: %v\n%s", err, out)
+	}
+	for _, dep := range strings.Fields(string(out)) {
+		if strings.Contains(strings.SplitN(dep, "/", 2)[0], ".") && dep != "github.com/rosterhq/roster/client" {
+			t.Errorf("package client depends on %s", dep)
+		}
+	}
+}
