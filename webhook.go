@@ -80,10 +80,11 @@ type WebhookStore interface {
 	// until, when it is due at now and not leased by another owner (or that
 	// lease expired); it returns the webhook, or nil when it is not to be taken.
 	LeaseWebhook(ctx context.Context, id, owner string, now, until time.Time) (*Webhook, error)
-	// RecordDelivery stores d and w's delivery state (Cursor, Attempts,
-	// NextAttempt, FailingSince, Failed, LastError) in one transaction, when
-	// owner still holds the lease; EPRECONDITION otherwise.
-	RecordDelivery(ctx context.Context, owner string, w *Webhook, d *Delivery) error
+	// RecordDeliveries stores the attempts ds and w's delivery state (Cursor,
+	// Attempts, NextAttempt, FailingSince, Failed, LastError) in one
+	// transaction, when owner still holds the lease (EPRECONDITION otherwise),
+	// and renews the lease until until.
+	RecordDeliveries(ctx context.Context, owner string, w *Webhook, ds []*Delivery, until time.Time) error
 	// ReleaseWebhook ends owner's lease.
 	ReleaseWebhook(ctx context.Context, id, owner string) error
 	// Deliveries returns the webhook's recent attempts, newest first.

@@ -15,6 +15,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"log/slog"
@@ -180,8 +181,11 @@ const batch = 100
 
 // serve leases the endpoint and delivers its events in order until it has
 // none left, fails, or loses the lease; it reports whether a delivery failed
-// (and so a retry is scheduled). The lease is renewed as it ages, so that a
-// run of slow deliveries never outlives it.
+// (and so a retry is scheduled).
+//
+// Attempts are recorded, with the cursor they moved, in one transaction per
+// run of up to flushEvery events or flushAfter: a crash then resends at most
+// that run, and a busy endpoint costs one durable write per run, not per event.
 func (r *Relay) serve(ctx context.Context, id string) (failed bool) {
 	for ctx.Err() == nil {
 		now := r.opts.Clock()
@@ -195,68 +199,106 @@ func (r *Relay) serve(ctx context.Context, id string) (failed bool) {
 		if w == nil {
 			return false // not due, or another relay holds it
 		}
+		// Taken before the read: a write that commits after the read closes it,
+		// and the endpoint is served again instead of waiting for the next poll.
+		woken := r.opts.Notify.C()
 		es, err := r.store.Events(ctx, roster.EventQuery{TenantID: w.TenantID, After: w.Cursor, Types: w.Types, Limit: batch})
-		if err != nil || len(es) == 0 {
+		if err != nil {
 			r.release(ctx, id)
 			return false
 		}
-		for _, e := range es {
-			if r.opts.Clock().Sub(now) > r.opts.Lease/3 {
-				break // renew the lease (and re-read the state) before going on
+		if len(es) == 0 {
+			r.release(ctx, id)
+			select {
+			case <-woken:
+				continue
+			default:
+				return false
 			}
-			ok, err := r.deliver(ctx, w, e)
-			if err != nil || !ok {
-				// Lost the lease, or a failure that waits for its retry.
-				r.release(ctx, id)
-				return err == nil
-			}
+		}
+		ok, err := r.deliverRun(ctx, w, es)
+		if err != nil || !ok {
+			// Lost the lease or shutting down, or a failure that waits for its retry.
+			r.release(ctx, id)
+			return err == nil
 		}
 	}
 	return false
+}
+
+const (
+	flushEvery = 100
+	flushAfter = 250 * time.Millisecond
+)
+
+// deliverRun sends es in order, recording the attempts as it goes; it reports
+// whether all were acknowledged.
+func (r *Relay) deliverRun(ctx context.Context, w *roster.Webhook, es []*roster.Event) (bool, error) {
+	var pending []*roster.Delivery
+	flushed := r.opts.Clock()
+	flush := func() error {
+		now := r.opts.Clock()
+		err := r.store.RecordDeliveries(context.WithoutCancel(ctx), r.owner, w, pending, now.Add(r.opts.Lease))
+		pending, flushed = nil, now
+		return err
+	}
+	for _, e := range es {
+		d, err := r.attempt(ctx, w, e)
+		if err != nil {
+			return false, errors.Join(err, flush())
+		}
+		pending = append(pending, d)
+		if !d.Acked() {
+			return false, flush()
+		}
+		if len(pending) >= flushEvery || r.opts.Clock().Sub(flushed) >= flushAfter {
+			if err := flush(); err != nil {
+				return false, err
+			}
+		}
+	}
+	return true, flush()
+}
+
+// attempt sends one event and updates w's delivery state in memory; it
+// returns the attempt, or an error when ctx ended before an answer came.
+func (r *Relay) attempt(ctx context.Context, w *roster.Webhook, e *roster.Event) (*roster.Delivery, error) {
+	ae, err := api.NewEvent(e)
+	if err != nil {
+		return nil, err
+	}
+	body, err := json.Marshal(ae)
+	if err != nil {
+		return nil, err
+	}
+	d := &roster.Delivery{Seq: e.Seq, EventID: e.ID, EventType: e.Type, Attempt: w.Attempts + 1, Time: r.opts.Clock().UTC()}
+	d.Status, d.Error = r.post(ctx, w, e.ID, body)
+	d.Duration = r.opts.Clock().Sub(d.Time)
+	if ctx.Err() != nil && d.Status == 0 {
+		return nil, ctx.Err() // shutting down: the attempt does not count
+	}
+	if d.Acked() {
+		w.Cursor, w.Attempts, w.NextAttempt, w.FailingSince, w.LastError = e.Seq, 0, time.Time{}, time.Time{}, ""
+		return d, nil
+	}
+	now := r.opts.Clock().UTC()
+	w.Attempts++
+	if w.FailingSince.IsZero() {
+		w.FailingSince = d.Time
+	}
+	w.NextAttempt = now.Add(r.backoff(w.Attempts))
+	w.LastError = d.Error
+	if now.Sub(w.FailingSince) >= r.opts.GiveUp {
+		w.Failed = now
+		r.opts.Logger.WarnContext(ctx, "webhook marked failing", "webhook", w.ID, "url", w.URL, "since", w.FailingSince, "err", d.Error)
+	}
+	return d, nil
 }
 
 func (r *Relay) release(ctx context.Context, id string) {
 	if err := r.store.ReleaseWebhook(context.WithoutCancel(ctx), id, r.owner); err != nil {
 		r.opts.Logger.WarnContext(ctx, "webhooks: release", "webhook", id, "err", err)
 	}
-}
-
-// deliver sends one event and records the attempt with the endpoint's new
-// state; it reports whether the endpoint acknowledged it.
-func (r *Relay) deliver(ctx context.Context, w *roster.Webhook, e *roster.Event) (bool, error) {
-	ae, err := api.NewEvent(e)
-	if err != nil {
-		return false, err
-	}
-	body, err := json.Marshal(ae)
-	if err != nil {
-		return false, err
-	}
-	d := &roster.Delivery{Seq: e.Seq, EventID: e.ID, EventType: e.Type, Attempt: w.Attempts + 1, Time: r.opts.Clock().UTC()}
-	d.Status, d.Error = r.post(ctx, w, e.ID, body)
-	d.Duration = r.opts.Clock().Sub(d.Time)
-	if ctx.Err() != nil && d.Status == 0 {
-		return false, ctx.Err() // shutting down: the attempt does not count
-	}
-	if d.Acked() {
-		w.Cursor, w.Attempts, w.NextAttempt, w.FailingSince, w.LastError = e.Seq, 0, time.Time{}, time.Time{}, ""
-	} else {
-		now := r.opts.Clock().UTC()
-		w.Attempts++
-		if w.FailingSince.IsZero() {
-			w.FailingSince = d.Time
-		}
-		w.NextAttempt = now.Add(r.backoff(w.Attempts))
-		w.LastError = d.Error
-		if now.Sub(w.FailingSince) >= r.opts.GiveUp {
-			w.Failed = now
-			r.opts.Logger.WarnContext(ctx, "webhook marked failing", "webhook", w.ID, "url", w.URL, "since", w.FailingSince, "err", d.Error)
-		}
-	}
-	if err := r.store.RecordDelivery(context.WithoutCancel(ctx), r.owner, w, d); err != nil {
-		return false, err
-	}
-	return d.Acked(), nil
 }
 
 // post sends the signed request and returns the status, or 0 and what went wrong.

@@ -9,7 +9,7 @@ import (
 
 // cli runs one roster command against the server's database, as an operator
 // would while the server runs, and returns its stdout.
-func (s *testServer) cli(t *testing.T, args ...string) string {
+func (s *testServer) cli(t testing.TB, args ...string) string {
 	t.Helper()
 	var stdout, stderr strings.Builder
 	args = append(args, "--db", s.db)

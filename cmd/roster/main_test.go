@@ -47,7 +47,7 @@ func (w *watcher) String() string {
 }
 
 // waitFor returns the rest of the first line of output that follows marker.
-func (w *watcher) waitFor(t *testing.T, marker string) string {
+func (w *watcher) waitFor(t testing.TB, marker string) string {
 	t.Helper()
 	timeout := time.After(30 * time.Second)
 	for {
@@ -89,13 +89,13 @@ func forEachStore(t *testing.T, test func(t *testing.T, db string)) {
 
 // startServer runs "roster serve" in-process on a new database db (a --db value)
 // and returns once it printed its URL and the first tenant's token.
-func startServer(t *testing.T, db string) *testServer {
+func startServer(t testing.TB, db string) *testServer {
 	t.Helper()
 	return startServerEnv(t, db, nil)
 }
 
 // startServerEnv is startServer with more environment variables.
-func startServerEnv(t *testing.T, db string, extra map[string]string) *testServer {
+func startServerEnv(t testing.TB, db string, extra map[string]string) *testServer {
 	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
 	stdout, stderr := newWatcher(), newWatcher()
@@ -252,7 +252,7 @@ func q(s string) string {
 }
 
 // openStore opens the server's database beside it, as the CLI does.
-func (s *testServer) openStore(t *testing.T) roster.Store {
+func (s *testServer) openStore(t testing.TB) roster.Store {
 	t.Helper()
 	st, err := openStore(context.Background(), Config{DB: s.db}, slog.New(slog.DiscardHandler))
 	if err != nil {

@@ -14,7 +14,7 @@ import (
 )
 
 // httptestServer serves h on 127.0.0.1 until t ends and returns its URL.
-func httptestServer(t *testing.T, h http.Handler) string {
+func httptestServer(t testing.TB, h http.Handler) string {
 	t.Helper()
 	srv := httptest.NewServer(h)
 	t.Cleanup(srv.Close)

@@ -138,34 +138,39 @@ func (db *DB) LeaseWebhook(ctx context.Context, id, owner string, now, until tim
 	return w, nil
 }
 
-// RecordDelivery stores d and w's delivery state when owner still holds the lease.
-func (db *DB) RecordDelivery(ctx context.Context, owner string, w *roster.Webhook, d *roster.Delivery) error {
+// RecordDeliveries stores the attempts and w's delivery state when owner still
+// holds the lease, and renews the lease.
+func (db *DB) RecordDeliveries(ctx context.Context, owner string, w *roster.Webhook, ds []*roster.Delivery, until time.Time) error {
 	err := pgx.BeginFunc(ctx, db.pool, func(t pgx.Tx) error {
 		tag, err := t.Exec(ctx, `
-			UPDATE webhooks SET cursor = $3, attempts = $4, next_attempt = $5, failing_since = $6, failed = $7, last_error = $8
+			UPDATE webhooks SET cursor = $3, attempts = $4, next_attempt = $5, failing_since = $6, failed = $7, last_error = $8,
+				lease_until = $9
 			WHERE id = $1 AND lease_owner = $2`,
-			w.ID, owner, w.Cursor, w.Attempts, nullTime(w.NextAttempt), nullTime(w.FailingSince), nullTime(w.Failed), w.LastError)
+			w.ID, owner, w.Cursor, w.Attempts, nullTime(w.NextAttempt), nullTime(w.FailingSince), nullTime(w.Failed), w.LastError, until)
 		if err != nil {
 			return err
 		}
 		if tag.RowsAffected() == 0 {
 			return roster.Errorf(roster.EPRECONDITION, "webhook %q is not leased by %s", w.ID, owner)
 		}
-		err = t.QueryRow(ctx, `
-			INSERT INTO webhook_deliveries (webhook_id, seq, event_id, event_type, attempt, at, status, error, duration_us)
-			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING id`,
-			w.ID, d.Seq, d.EventID, d.EventType, d.Attempt, d.Time, d.Status, d.Error, d.Duration.Microseconds()).Scan(&d.ID)
-		if err != nil {
-			return err
+		b := &pgx.Batch{}
+		for _, d := range ds {
+			b.Queue(`
+				INSERT INTO webhook_deliveries (webhook_id, seq, event_id, event_type, attempt, at, status, error, duration_us)
+				VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING id`,
+				w.ID, d.Seq, d.EventID, d.EventType, d.Attempt, d.Time, d.Status, d.Error, d.Duration.Microseconds()).
+				QueryRow(func(row pgx.Row) error { d.WebhookID = w.ID; return row.Scan(&d.ID) })
 		}
-		// Keep the last 1,000 attempts of each webhook.
-		_, err = t.Exec(ctx, `DELETE FROM webhook_deliveries WHERE webhook_id = $1 AND id <= $2 - 1000`, w.ID, d.ID)
-		return err
+		if len(ds) > 0 {
+			// Keep the last 1,000 attempts of each webhook.
+			b.Queue(`DELETE FROM webhook_deliveries WHERE webhook_id = $1 AND id < (
+				SELECT min(id) FROM (SELECT id FROM webhook_deliveries WHERE webhook_id = $1 ORDER BY id DESC LIMIT 1000) recent)`, w.ID)
+		}
+		return t.SendBatch(ctx, b).Close()
 	})
 	if err != nil {
-		return wrap("record delivery", err)
+		return wrap("record deliveries", err)
 	}
-	d.WebhookID = w.ID
 	return nil
 }
 

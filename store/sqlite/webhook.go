@@ -149,40 +149,48 @@ func (db *DB) LeaseWebhook(ctx context.Context, id, owner string, now, until tim
 	return w, nil
 }
 
-// RecordDelivery stores d and w's delivery state when owner still holds the lease.
-func (db *DB) RecordDelivery(ctx context.Context, owner string, w *roster.Webhook, d *roster.Delivery) error {
+// RecordDeliveries stores the attempts and w's delivery state when owner still
+// holds the lease, and renews the lease.
+func (db *DB) RecordDeliveries(ctx context.Context, owner string, w *roster.Webhook, ds []*roster.Delivery, until time.Time) error {
 	tx, err := db.beginWrite(ctx)
 	if err != nil {
-		return fmt.Errorf("sqlite: record delivery: %w", err)
+		return fmt.Errorf("sqlite: record deliveries: %w", err)
 	}
 	defer rollback(tx)
 	res, err := tx.ExecContext(ctx, `
-		UPDATE webhooks SET cursor = ?, attempts = ?, next_attempt = ?, failing_since = ?, failed = ?, last_error = ?
+		UPDATE webhooks SET cursor = ?, attempts = ?, next_attempt = ?, failing_since = ?, failed = ?, last_error = ?,
+			lease_until = ?
 		WHERE id = ? AND lease_owner = ?`,
-		w.Cursor, w.Attempts, nullTime(w.NextAttempt), nullTime(w.FailingSince), nullTime(w.Failed), w.LastError, w.ID, owner)
+		w.Cursor, w.Attempts, nullTime(w.NextAttempt), nullTime(w.FailingSince), nullTime(w.Failed), w.LastError,
+		formatTime(until), w.ID, owner)
 	if err != nil {
-		return fmt.Errorf("sqlite: record delivery: %w", err)
+		return fmt.Errorf("sqlite: record deliveries: %w", err)
 	}
 	if n, err := res.RowsAffected(); err != nil {
-		return fmt.Errorf("sqlite: record delivery: %w", err)
+		return fmt.Errorf("sqlite: record deliveries: %w", err)
 	} else if n == 0 {
 		return roster.Errorf(roster.EPRECONDITION, "webhook %q is not leased by %s", w.ID, owner)
 	}
-	err = tx.QueryRowContext(ctx, `
-		INSERT INTO webhook_deliveries (webhook_id, seq, event_id, event_type, attempt, at, status, error, duration_us)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
-		w.ID, d.Seq, d.EventID, d.EventType, d.Attempt, formatTime(d.Time), d.Status, d.Error, d.Duration.Microseconds()).Scan(&d.ID)
-	if err != nil {
-		return fmt.Errorf("sqlite: record delivery: %w", err)
+	for _, d := range ds {
+		err = tx.QueryRowContext(ctx, `
+			INSERT INTO webhook_deliveries (webhook_id, seq, event_id, event_type, attempt, at, status, error, duration_us)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
+			w.ID, d.Seq, d.EventID, d.EventType, d.Attempt, formatTime(d.Time), d.Status, d.Error, d.Duration.Microseconds()).Scan(&d.ID)
+		if err != nil {
+			return fmt.Errorf("sqlite: record deliveries: %w", err)
+		}
+		d.WebhookID = w.ID
 	}
-	// Keep the last 1,000 attempts of each webhook.
-	if _, err := tx.ExecContext(ctx, `DELETE FROM webhook_deliveries WHERE webhook_id = ? AND id <= ? - 1000`, w.ID, d.ID); err != nil {
-		return fmt.Errorf("sqlite: record delivery: %w", err)
+	if len(ds) > 0 {
+		// Keep the last 1,000 attempts of each webhook.
+		last := ds[len(ds)-1].ID
+		if _, err := tx.ExecContext(ctx, `DELETE FROM webhook_deliveries WHERE webhook_id = ? AND id <= ? - 1000`, w.ID, last); err != nil {
+			return fmt.Errorf("sqlite: record deliveries: %w", err)
+		}
 	}
 	if err := tx.Commit(); err != nil {
-		return fmt.Errorf("sqlite: record delivery: %w", err)
+		return fmt.Errorf("sqlite: record deliveries: %w", err)
 	}
-	d.WebhookID = w.ID
 	return nil
 }
 

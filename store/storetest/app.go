@@ -111,10 +111,10 @@ func testWebhooks(t *testing.T, s roster.Store) {
 	// A failed attempt: the cursor stays, the next attempt waits.
 	a.Attempts, a.NextAttempt, a.FailingSince, a.LastError = 1, now.Add(time.Minute), now, "HTTP 500"
 	d := &roster.Delivery{Seq: 8, EventID: "e8", EventType: roster.UserCreated, Attempt: 1, Time: now, Status: 500, Duration: 3 * time.Millisecond}
-	if err := s.RecordDelivery(ctx, "a", a, d); err != nil {
+	if err := s.RecordDeliveries(ctx, "a", a, []*roster.Delivery{d}, now.Add(time.Minute)); err != nil {
 		t.Fatalf("RecordDelivery = %v", err)
 	}
-	wantCode(t, "RecordDelivery(not the owner)", s.RecordDelivery(ctx, "b", a, &roster.Delivery{Time: now}), roster.EPRECONDITION)
+	wantCode(t, "RecordDelivery(not the owner)", s.RecordDeliveries(ctx, "b", a, []*roster.Delivery{{Time: now}}, now.Add(time.Minute)), roster.EPRECONDITION)
 	if err := s.ReleaseWebhook(ctx, w.ID, "a"); err != nil {
 		t.Fatal(err)
 	}
@@ -127,7 +127,7 @@ func testWebhooks(t *testing.T, s roster.Store) {
 	}
 	// Acknowledged: the cursor moves.
 	b.Cursor, b.Attempts, b.NextAttempt, b.FailingSince, b.LastError = 8, 0, time.Time{}, time.Time{}, ""
-	if err := s.RecordDelivery(ctx, "b", b, &roster.Delivery{Seq: 8, EventID: "e8", EventType: roster.UserCreated, Attempt: 2, Time: now, Status: 204}); err != nil {
+	if err := s.RecordDeliveries(ctx, "b", b, []*roster.Delivery{{Seq: 8, EventID: "e8", EventType: roster.UserCreated, Attempt: 2, Time: now, Status: 204}}, now.Add(time.Minute)); err != nil {
 		t.Fatalf("RecordDelivery(acked) = %v", err)
 	}
 	ds, err := s.Deliveries(ctx, w.ID, 10)
@@ -136,7 +136,7 @@ func testWebhooks(t *testing.T, s roster.Store) {
 	}
 	// A lease expires; a failed webhook is not leased until reset.
 	b.Failed = now
-	if err := s.RecordDelivery(ctx, "b", b, &roster.Delivery{Seq: 9, EventID: "e9", EventType: roster.UserCreated, Attempt: 9, Time: now}); err != nil {
+	if err := s.RecordDeliveries(ctx, "b", b, []*roster.Delivery{{Seq: 9, EventID: "e9", EventType: roster.UserCreated, Attempt: 9, Time: now}}, now.Add(time.Minute)); err != nil {
 		t.Fatal(err)
 	}
 	if c, err := s.LeaseWebhook(ctx, w.ID, "c", now.Add(time.Hour), now.Add(2*time.Hour)); err != nil || c != nil {
