@@ -9,7 +9,6 @@ package limit
 import (
 	"context"
 	"log/slog"
-	"math"
 	"sync"
 	"time"
 
@@ -157,6 +156,9 @@ type FailureOptions struct {
 	// SlowDown delays the answer to each failure once half the burst is spent
 	// (default 500ms).
 	SlowDown time.Duration
+	// MaxPenalty bounds how far a key that keeps trying while blocked pushes
+	// back the time it may try again (default 1 minute).
+	MaxPenalty time.Duration
 	// MaxKeys bounds the keys remembered (default 10,000). Keys whose bucket
 	// has refilled are forgotten first; past the bound, all are.
 	MaxKeys int
@@ -164,7 +166,8 @@ type FailureOptions struct {
 }
 
 // Failures limits failed attempts per key, such as failed authentications per
-// source address. Successes cost nothing.
+// source address. Successes cost nothing; attempts refused while a key is
+// blocked count as failures, so that a key that keeps trying stays blocked.
 type Failures struct {
 	opts FailureOptions
 
@@ -183,6 +186,9 @@ func NewFailures(opts FailureOptions) *Failures {
 	if opts.SlowDown <= 0 {
 		opts.SlowDown = 500 * time.Millisecond
 	}
+	if opts.MaxPenalty <= 0 {
+		opts.MaxPenalty = time.Minute
+	}
 	if opts.MaxKeys <= 0 {
 		opts.MaxKeys = 10000
 	}
@@ -193,7 +199,8 @@ func NewFailures(opts FailureOptions) *Failures {
 }
 
 // Blocked reports whether key has spent its failures, and if so how long until
-// it may fail again. A blocked key's requests should be refused unexamined.
+// it may try again. A blocked key's attempt should be refused unexamined; it
+// counts as a failure.
 func (f *Failures) Blocked(key string) (retryAfter time.Duration, blocked bool) {
 	if f == nil {
 		return 0, false
@@ -201,14 +208,11 @@ func (f *Failures) Blocked(key string) (retryAfter time.Duration, blocked bool) 
 	f.mu.Lock()
 	lim := f.keys[key]
 	f.mu.Unlock()
-	if lim == nil {
+	now := f.opts.Clock()
+	if lim == nil || lim.TokensAt(now) >= 1 {
 		return 0, false
 	}
-	tokens := lim.TokensAt(f.opts.Clock())
-	if tokens >= 1 {
-		return 0, false
-	}
-	return time.Duration(math.Ceil((1 - tokens) * float64(f.opts.Every))), true
+	return f.penalize(lim, now), true
 }
 
 // Fail records a failure of key. It returns how long to delay the answer to
@@ -219,14 +223,26 @@ func (f *Failures) Fail(key string) (delay, retryAfter time.Duration, blocked bo
 	}
 	now := f.opts.Clock()
 	lim := f.limiter(key, now)
-	if !lim.AllowN(now, 1) {
-		retryAfter, _ = f.Blocked(key)
-		return 0, retryAfter, true
+	if lim.TokensAt(now) < 1 {
+		return 0, f.penalize(lim, now), true
 	}
+	lim.AllowN(now, 1)
 	if lim.TokensAt(now) < float64(f.opts.Burst)/2 {
 		delay = f.opts.SlowDown
 	}
 	return delay, 0, false
+}
+
+// penalize counts a failure of a blocked key against its future failures, up
+// to MaxPenalty ahead, and returns how long until it may try again.
+func (f *Failures) penalize(lim *rate.Limiter, now time.Time) time.Duration {
+	r := lim.ReserveN(now, 1)
+	d := r.DelayFrom(now)
+	if !r.OK() || d > f.opts.MaxPenalty {
+		r.CancelAt(now)
+		return f.opts.MaxPenalty
+	}
+	return d
 }
 
 // limiter returns key's limiter, making room for it when there are too many.

@@ -1,8 +1,11 @@
 package server
 
 import (
+	"bytes"
 	"context"
+	"errors"
 	"fmt"
+	"io"
 	"math"
 	"net/http"
 	"time"
@@ -81,7 +84,7 @@ func (s *Server) api(resource, action string, h http.HandlerFunc) http.Handler {
 				s.metrics.Operation(resource, action, outcome)
 			}()
 		}
-		tenantID, err := s.admit(r)
+		tenantID, err := s.admit(w, r)
 		if err != nil {
 			s.writeError(w, r, err)
 			return
@@ -94,9 +97,9 @@ func (s *Server) api(resource, action string, h http.HandlerFunc) http.Handler {
 // admit authenticates r and passes it through the limits, in order: the
 // failed authentications of its source address (refused unexamined when they
 // are spent, so that guessing costs no store work), the credential, the
-// tenant's bucket, an in-flight slot. On success the caller must release the
-// slot.
-func (s *Server) admit(r *http.Request) (tenantID string, err error) {
+// tenant's bucket, then, once the body has arrived, an in-flight slot. On
+// success the caller must release the slot.
+func (s *Server) admit(w http.ResponseWriter, r *http.Request) (tenantID string, err error) {
 	addr := httpx.ClientAddr(r, s.limits.TrustProxy)
 	if d, blocked := s.limits.Addresses.Blocked(addr); blocked {
 		return "", authRefusal("auth_address", d)
@@ -115,6 +118,9 @@ func (s *Server) admit(r *http.Request) (tenantID string, err error) {
 			reason: "tenant", retryAfter: d, tenantID: tenantID,
 		}
 	}
+	if err := s.readAhead(w, r); err != nil {
+		return "", err
+	}
 	if !s.limits.Inflight.Acquire(r.Context(), s.limits.Wait) {
 		return "", &refusal{
 			err:    roster.Errorf(roster.EUNAVAILABLE, "the server is busy: retry in a second"),
@@ -122,6 +128,24 @@ func (s *Server) admit(r *http.Request) (tenantID string, err error) {
 		}
 	}
 	return tenantID, nil
+}
+
+// readAhead reads the request body (at most MaxBodyBytes) into memory, so that
+// a client sending it slowly holds no in-flight slot meanwhile.
+func (s *Server) readAhead(w http.ResponseWriter, r *http.Request) error {
+	if r.Body == nil || r.Body == http.NoBody {
+		return nil
+	}
+	b, err := io.ReadAll(http.MaxBytesReader(w, r.Body, s.opts.MaxBodyBytes))
+	var mbe *http.MaxBytesError
+	if errors.As(err, &mbe) {
+		return err
+	}
+	if err != nil {
+		return roster.Errorf(roster.EINVALIDSYNTAX, "the body could not be read: %s", err.Error())
+	}
+	r.Body = io.NopCloser(bytes.NewReader(b))
+	return nil
 }
 
 // authFailed counts a failed authentication against the source address and
