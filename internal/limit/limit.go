@@ -75,6 +75,9 @@ func (t *Tenants) Wait(ctx context.Context, tenantID string, max time.Duration) 
 		return 0, true
 	}
 	lim := t.limiter(ctx, tenantID)
+	if lim.Allow() {
+		return 0, true
+	}
 	wctx, cancel := context.WithTimeout(ctx, max)
 	defer cancel()
 	if err := lim.Wait(wctx); err == nil {

@@ -137,3 +137,34 @@ func TestTenantsReload(t *testing.T) {
 		}
 	}
 }
+
+// BenchmarkAdmit is what the limits add to one authenticated request when none
+// is reached: the address's failure check, the tenant's bucket, a slot.
+func BenchmarkAdmit(b *testing.B) {
+	ctx := context.Background()
+	st, err := sqlite.Open(ctx, testdb.SQLitePath(b), sqlite.Options{})
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer st.Close()
+	tn := &roster.Tenant{Name: "acme"}
+	if err := st.CreateTenant(ctx, tn); err != nil {
+		b.Fatal(err)
+	}
+	ts := NewTenants(st, TenantOptions{Default: roster.RateLimit{Rate: 1e9, Burst: 1e9}})
+	addrs := NewFailures(FailureOptions{})
+	in := NewInflight(64)
+	b.ReportAllocs()
+	b.RunParallel(func(pb *testing.PB) {
+		for pb.Next() {
+			addrs.Blocked("192.0.2.1")
+			if _, ok := ts.Wait(ctx, tn.ID, time.Second); !ok {
+				b.Fatal("refused")
+			}
+			if !in.Acquire(ctx, time.Second) {
+				b.Fatal("no slot")
+			}
+			in.Release()
+		}
+	})
+}
