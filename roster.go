@@ -7,15 +7,43 @@ package roster
 
 import (
 	"context"
+	"math"
 	"time"
 )
 
 // Tenant is one customer of the host app: one IdP connection, its own users,
 // groups, tokens and settings. Every stored row is keyed by the tenant's id.
 type Tenant struct {
-	ID      string
-	Name    string
-	Created time.Time
+	ID       string
+	Name     string
+	Settings TenantSettings
+	Created  time.Time
+}
+
+// TenantSettings are what an operator may adjust per tenant. They are stored
+// with the tenant as one JSON object; the zero value takes every default.
+type TenantSettings struct {
+	// RateLimit bounds the tenant's SCIM requests.
+	RateLimit RateLimit `json:"rate_limit,omitzero"`
+}
+
+// RateLimit is a token bucket: Rate requests per second on average, up to Burst
+// at once. A zero field takes the server's default.
+type RateLimit struct {
+	Rate  float64 `json:"rate,omitempty"`
+	Burst int     `json:"burst,omitempty"`
+}
+
+// Validate returns EINVALID for settings no server could apply.
+func (s TenantSettings) Validate() error {
+	r := s.RateLimit
+	if r.Rate < 0 || math.IsNaN(r.Rate) || math.IsInf(r.Rate, 0) {
+		return Errorf(EINVALID, "rate limit %v: want a number of requests per second, 0 for the default", r.Rate)
+	}
+	if r.Burst < 0 {
+		return Errorf(EINVALID, "burst %d: want a number of requests, 0 for the default", r.Burst)
+	}
+	return nil
 }
 
 // TenantStore creates and finds tenants.
@@ -26,6 +54,34 @@ type TenantStore interface {
 	Tenant(ctx context.Context, idOrName string) (*Tenant, error)
 	// Tenants lists every tenant ordered by name.
 	Tenants(ctx context.Context) ([]*Tenant, error)
+	// UpdateTenantSettings replaces the settings of the tenant with the given id.
+	// EINVALID when they do not validate, ENOTFOUND when there is no such tenant.
+	UpdateTenantSettings(ctx context.Context, id string, s TenantSettings) error
+}
+
+// HealthChecker is a store that can tell whether it can serve.
+type HealthChecker interface {
+	// Ping runs a cheap query; an error means the database cannot be reached.
+	Ping(ctx context.Context) error
+	// Migrated returns an error when the database schema lacks a migration this
+	// program carries (or cannot be read).
+	Migrated(ctx context.Context) error
+}
+
+// PoolStat describes one connection pool of a store at one moment.
+type PoolStat struct {
+	Name     string        // which pool: "read", "write", "main"
+	Max      int           // the most connections it may open
+	Open     int           // connections open, in use or idle
+	InUse    int           // connections lent out
+	Idle     int           // connections open and waiting for work
+	Waits    int64         // how many times a caller waited for a connection, since the pool opened
+	WaitTime time.Duration // how long callers waited in all, since the pool opened
+}
+
+// PoolStater is a store that reports on its connection pools.
+type PoolStater interface {
+	PoolStats() []PoolStat
 }
 
 // Clock tells the time. Stores and servers take one so that tests can fix it.

@@ -2,10 +2,12 @@ package main
 
 import (
 	"context"
+	"errors"
 	"flag"
 	"fmt"
 	"io"
 	"log/slog"
+	"math"
 	"net/url"
 	"strconv"
 	"strings"
@@ -19,11 +21,18 @@ import (
 // Config is everything the commands are configured with: defaults, then ROSTER_*
 // environment variables, then flags.
 type Config struct {
-	Addr         string // ROSTER_ADDR
-	DB           string // ROSTER_DB: "sqlite:PATH" or "postgres://…"
-	LogLevel     string // ROSTER_LOG_LEVEL: debug, info, warn, error
-	MaxBodyBytes int64  // ROSTER_MAX_BODY_BYTES
-	PublicURL    string // ROSTER_PUBLIC_URL: the URL IdPs reach Roster at
+	Addr         string        // ROSTER_ADDR
+	AdminAddr    string        // ROSTER_ADMIN_ADDR: metrics, pprof and health; "" or "off": none
+	DB           string        // ROSTER_DB: "sqlite:PATH" or "postgres://…"
+	LogLevel     string        // ROSTER_LOG_LEVEL: debug, info, warn, error
+	LogFormat    string        // ROSTER_LOG_FORMAT: text or json
+	MaxBodyBytes int64         // ROSTER_MAX_BODY_BYTES
+	PublicURL    string        // ROSTER_PUBLIC_URL: the URL IdPs reach Roster at
+	DrainDelay   time.Duration // ROSTER_DRAIN_DELAY: readiness fails this long before the listener closes
+	RateLimit    float64       // ROSTER_RATE_LIMIT: a tenant's default requests per second; 0: unlimited
+	RateBurst    int           // ROSTER_RATE_BURST: a tenant's default burst
+	MaxInflight  int           // ROSTER_MAX_INFLIGHT: requests doing store work at once; 0: no cap
+	TrustProxy   bool          // ROSTER_TRUST_PROXY: take client addresses from X-Forwarded-For
 	// EventRetention is how long events are kept (ROSTER_EVENT_RETENTION, default 30d).
 	EventRetention time.Duration
 	// WebhookMinBackoff is the first wait before a failed delivery is retried
@@ -37,40 +46,41 @@ type Config struct {
 
 // defaultConfig returns the defaults overridden by the environment.
 func defaultConfig(getenv func(string) string) (Config, error) {
-	c := Config{Addr: "127.0.0.1:8080", DB: "sqlite:roster.db", LogLevel: "info", MaxBodyBytes: 1 << 20,
-		EventRetention: 30 * 24 * time.Hour, WebhookMinBackoff: 5 * time.Second, WebhookLease: 30 * time.Second}
-	for _, d := range []struct {
-		env string
-		dst *time.Duration
-	}{{"ROSTER_EVENT_RETENTION", &c.EventRetention}, {"ROSTER_WEBHOOK_MIN_BACKOFF", &c.WebhookMinBackoff}, {"ROSTER_WEBHOOK_LEASE", &c.WebhookLease}} {
-		if v := getenv(d.env); v != "" {
-			n, err := parseDuration(v)
-			if err != nil {
-				return c, fmt.Errorf("%s: %w", d.env, err)
+	c := Config{
+		Addr: "127.0.0.1:8080", AdminAddr: "127.0.0.1:9090", DB: "sqlite:roster.db",
+		LogLevel: "info", LogFormat: "text", MaxBodyBytes: 1 << 20,
+		DrainDelay: 5 * time.Second, RateLimit: 100, RateBurst: 500, MaxInflight: 64,
+		EventRetention: 30 * 24 * time.Hour, WebhookMinBackoff: 5 * time.Second, WebhookLease: 30 * time.Second,
+	}
+	str := func(name string, dst *string) {
+		if v := getenv(name); v != "" {
+			*dst = v
+		}
+	}
+	str("ROSTER_ADDR", &c.Addr)
+	str("ROSTER_ADMIN_ADDR", &c.AdminAddr)
+	str("ROSTER_DB", &c.DB)
+	str("ROSTER_LOG_LEVEL", &c.LogLevel)
+	str("ROSTER_LOG_FORMAT", &c.LogFormat)
+	str("ROSTER_PUBLIC_URL", &c.PublicURL)
+	var errs []error
+	num := func(name string, parse func(string) error) {
+		if v := getenv(name); v != "" {
+			if err := parse(v); err != nil {
+				errs = append(errs, fmt.Errorf("%s=%q: %w", name, v, err))
 			}
-			*d.dst = n
 		}
 	}
-	if v := getenv("ROSTER_ADDR"); v != "" {
-		c.Addr = v
-	}
-	if v := getenv("ROSTER_DB"); v != "" {
-		c.DB = v
-	}
-	if v := getenv("ROSTER_LOG_LEVEL"); v != "" {
-		c.LogLevel = v
-	}
-	if v := getenv("ROSTER_PUBLIC_URL"); v != "" {
-		c.PublicURL = v
-	}
-	if v := getenv("ROSTER_MAX_BODY_BYTES"); v != "" {
-		n, err := strconv.ParseInt(v, 10, 64)
-		if err != nil || n <= 0 {
-			return c, fmt.Errorf("ROSTER_MAX_BODY_BYTES: want a positive number of bytes, got %q", v)
-		}
-		c.MaxBodyBytes = n
-	}
-	return c, nil
+	num("ROSTER_MAX_BODY_BYTES", func(v string) (err error) { c.MaxBodyBytes, err = strconv.ParseInt(v, 10, 64); return })
+	num("ROSTER_DRAIN_DELAY", func(v string) (err error) { c.DrainDelay, err = time.ParseDuration(v); return })
+	num("ROSTER_RATE_LIMIT", func(v string) (err error) { c.RateLimit, err = strconv.ParseFloat(v, 64); return })
+	num("ROSTER_RATE_BURST", func(v string) (err error) { c.RateBurst, err = strconv.Atoi(v); return })
+	num("ROSTER_MAX_INFLIGHT", func(v string) (err error) { c.MaxInflight, err = strconv.Atoi(v); return })
+	num("ROSTER_TRUST_PROXY", func(v string) (err error) { c.TrustProxy, err = strconv.ParseBool(v); return })
+	num("ROSTER_EVENT_RETENTION", func(v string) (err error) { c.EventRetention, err = parseDuration(v); return })
+	num("ROSTER_WEBHOOK_MIN_BACKOFF", func(v string) (err error) { c.WebhookMinBackoff, err = parseDuration(v); return })
+	num("ROSTER_WEBHOOK_LEASE", func(v string) (err error) { c.WebhookLease, err = parseDuration(v); return })
+	return c, errors.Join(errs...)
 }
 
 // validate checks the configuration once, before anything starts.
@@ -82,17 +92,42 @@ func (c Config) validate() error {
 	if err := l.UnmarshalText([]byte(c.LogLevel)); err != nil {
 		return fmt.Errorf("log level: %w", err)
 	}
+	if c.LogFormat != "text" && c.LogFormat != "json" {
+		return fmt.Errorf("log format %q: want text or json", c.LogFormat)
+	}
 	if c.MaxBodyBytes <= 0 {
 		return fmt.Errorf("max body bytes must be positive")
 	}
+	if c.DrainDelay < 0 {
+		return fmt.Errorf("drain delay must not be negative")
+	}
+	if c.RateLimit < 0 || math.IsNaN(c.RateLimit) || math.IsInf(c.RateLimit, 0) {
+		return fmt.Errorf("rate limit %v: want requests per second, 0 for unlimited", c.RateLimit)
+	}
+	if c.RateBurst < 1 {
+		return fmt.Errorf("rate burst %d: want at least 1", c.RateBurst)
+	}
+	if c.MaxInflight < 0 {
+		return fmt.Errorf("max in-flight must not be negative (0: no cap)")
+	}
 	return nil
+}
+
+// adminAddr returns the admin listener's address, "" for none.
+func (c Config) adminAddr() string {
+	if c.AdminAddr == "off" {
+		return ""
+	}
+	return c.AdminAddr
 }
 
 // String prints the configuration with secrets redacted (a database URL may
 // carry a password).
 func (c Config) String() string {
-	return fmt.Sprintf("addr=%s db=%s log_level=%s max_body_bytes=%d public_url=%s",
-		c.Addr, redactURL(c.DB), c.LogLevel, c.MaxBodyBytes, c.PublicURL)
+	return fmt.Sprintf("addr=%s admin_addr=%s db=%s log_level=%s log_format=%s max_body_bytes=%d public_url=%s "+
+		"drain_delay=%s rate_limit=%g rate_burst=%d max_inflight=%d trust_proxy=%t",
+		c.Addr, c.adminAddr(), redactURL(c.DB), c.LogLevel, c.LogFormat, c.MaxBodyBytes, c.PublicURL,
+		c.DrainDelay, c.RateLimit, c.RateBurst, c.MaxInflight, c.TrustProxy)
 }
 
 // redactURL hides the password of a database URL, in its user info or in a
@@ -115,10 +150,15 @@ func redactURL(s string) string {
 	return u.String()
 }
 
+// logger returns a logger writing to w at the configured level and format.
 func (c Config) logger(w io.Writer) *slog.Logger {
 	var l slog.Level
 	l.UnmarshalText([]byte(c.LogLevel))
-	return slog.New(slog.NewTextHandler(w, &slog.HandlerOptions{Level: l}))
+	opts := &slog.HandlerOptions{Level: l}
+	if c.LogFormat == "json" {
+		return slog.New(slog.NewJSONHandler(w, opts))
+	}
+	return slog.New(slog.NewTextHandler(w, opts))
 }
 
 // storeKind splits a --db value into its kind and location.
@@ -155,6 +195,7 @@ func openStore(ctx context.Context, c Config, log *slog.Logger) (roster.Store, e
 func commonFlags(fs *flag.FlagSet, c *Config) {
 	fs.StringVar(&c.DB, "db", c.DB, "database: sqlite:PATH or postgres://USER@HOST:PORT/DATABASE (env ROSTER_DB)")
 	fs.StringVar(&c.LogLevel, "log-level", c.LogLevel, "log level: debug, info, warn, error (env ROSTER_LOG_LEVEL)")
+	fs.StringVar(&c.LogFormat, "log-format", c.LogFormat, "log format: text or json (env ROSTER_LOG_FORMAT)")
 }
 
 // parse parses args allowing flags and positional arguments in any order, and

@@ -34,7 +34,8 @@ func buildRoster(t *testing.T) string {
 func startProcess(t *testing.T, bin, db string) (s *testServer, stdout *watcher) {
 	t.Helper()
 	stdout, stderr := newWatcher(), newWatcher()
-	cmd := exec.Command(bin, "serve", "--addr", "127.0.0.1:0", "--db", db, "--log-level", "warn")
+	cmd := exec.Command(bin, "serve", "--addr", "127.0.0.1:0", "--admin-addr", "127.0.0.1:0", "--drain-delay", "0s",
+		"--db", db, "--log-level", "warn")
 	cmd.Env = append(os.Environ(), "ROSTER_WEBHOOK_LEASE=2s", "ROSTER_WEBHOOK_MIN_BACKOFF=100ms")
 	cmd.Stdout, cmd.Stderr = stdout, stderr
 	if err := cmd.Start(); err != nil {

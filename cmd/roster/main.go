@@ -6,7 +6,7 @@
 //
 //	roster serve [--addr 127.0.0.1:8080] [--db sqlite:roster.db]
 //	roster migrate
-//	roster tenant create NAME | tenant list
+//	roster tenant create NAME | tenant list | tenant update NAME [--rate R] [--burst B]
 //	roster token create --tenant NAME [--name LABEL] [--expires 90d]
 //	roster token list --tenant NAME | token revoke ID
 //	roster bench --base URL --token T [-c 8] [--users 1000] [--members 1000]
@@ -44,10 +44,13 @@ type usageError struct{ error }
 const usage = `Roster: SCIM 2.0 provisioning for SaaS applications.
 
 Usage:
-  roster serve   [--addr ADDR] [--db DB]    serve SCIM (creates tenant "default" and a token on first start)
+  roster serve   [--addr ADDR] [--admin-addr ADDR] [--db DB]
+                                            serve SCIM (creates tenant "default" and a token on first start)
   roster migrate [--db DB]                  bring the database schema up to date
   roster tenant create NAME                 create a tenant
   roster tenant list                        list tenants
+  roster tenant update NAME [--rate R] [--burst B]
+                                            set a tenant's rate limit (running servers apply it within a second)
   roster token create --tenant NAME [--name LABEL] [--expires DURATION]
                                             issue a SCIM secret token (printed once, alone, on stdout)
   roster token list --tenant NAME           list a tenant's tokens

@@ -67,11 +67,15 @@ func (w *watcher) waitFor(t testing.TB, marker string) string {
 
 // testServer is "roster serve" running on 127.0.0.1 over a throw-away database.
 type testServer struct {
-	base  string      // SCIM base URL
-	token string      // the first tenant's token
-	db    string      // the --db value
-	stop  func()      // stops the server and waits for it
-	proc  *os.Process // set when the server is a process of its own
+	base   string      // SCIM base URL
+	admin  string      // admin listener URL, "" for none
+	token  string      // the first tenant's token
+	db     string      // the --db value
+	stop   func()      // stops the server and waits for it
+	term   func()      // tells the server to stop, as SIGTERM does, without waiting
+	stdout *watcher    // the logs and the first token
+	stderr *watcher    // the banner lines
+	proc   *os.Process // set when the server is a process of its own
 }
 
 // sqliteDB returns a --db value naming a new SQLite file in a temporary directory.
@@ -88,25 +92,36 @@ func forEachStore(t *testing.T, test func(t *testing.T, db string)) {
 }
 
 // startServer runs "roster serve" in-process on a new database db (a --db value)
-// and returns once it printed its URL and the first tenant's token.
+// and returns once it printed its URL and the first tenant's token. The admin
+// listener takes a free port and shutdown has no drain delay.
 func startServer(t testing.TB, db string) *testServer {
 	t.Helper()
-	return startServerEnv(t, db, nil)
+	return startServerWith(t, db)
 }
 
-// startServerEnv is startServer with more environment variables.
-func startServerEnv(t testing.TB, db string, extra map[string]string) *testServer {
+// startServerWith is startServer with more serve flags, which take precedence.
+func startServerWith(t testing.TB, db string, flags ...string) *testServer {
+	t.Helper()
+	return startServerEnv(t, db, nil, flags...)
+}
+
+// startServerEnv is startServerWith with more environment variables.
+func startServerEnv(t testing.TB, db string, extra map[string]string, flags ...string) *testServer {
 	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
 	stdout, stderr := newWatcher(), newWatcher()
 	done := make(chan error, 1)
-	env := map[string]string{"ROSTER_LOG_LEVEL": "warn"}
+	env := map[string]string{"ROSTER_LOG_LEVEL": "warn", "ROSTER_ADMIN_ADDR": "127.0.0.1:0", "ROSTER_DRAIN_DELAY": "0s"}
 	maps.Copy(env, extra)
+	args := append([]string{"serve", "--addr", "127.0.0.1:0", "--db", db}, flags...)
 	go func() {
-		done <- run(ctx, []string{"serve", "--addr", "127.0.0.1:0", "--db", db}, func(k string) string { return env[k] }, stdout, stderr)
+		done <- run(ctx, args, func(k string) string { return env[k] }, stdout, stderr)
 	}()
-	s := &testServer{db: db}
+	s := &testServer{db: db, term: cancel, stdout: stdout, stderr: stderr}
 	s.base = stderr.waitFor(t, "serving SCIM 2.0 at ")
+	if strings.Contains(stderr.String(), "admin (metrics, pprof, health) at ") {
+		s.admin = stderr.waitFor(t, "admin (metrics, pprof, health) at ")
+	}
 	s.token = stdout.waitFor(t, "Secret Token:")
 	var once sync.Once
 	s.stop = func() {

@@ -9,13 +9,18 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/http/pprof"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/rosterhq/roster"
 	"github.com/rosterhq/roster/api"
+	"github.com/rosterhq/roster/internal/health"
 	"github.com/rosterhq/roster/internal/httpx"
+	"github.com/rosterhq/roster/internal/limit"
+	"github.com/rosterhq/roster/internal/metrics"
 	"github.com/rosterhq/roster/internal/notify"
 	"github.com/rosterhq/roster/scim/server"
 	"github.com/rosterhq/roster/webhook"
@@ -23,6 +28,9 @@ import (
 
 // shutdownGrace is how long in-flight requests may take to finish on shutdown.
 const shutdownGrace = 20 * time.Second
+
+// readyTimeout bounds each readiness check.
+const readyTimeout = 2 * time.Second
 
 func runServe(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
 	c, err := defaultConfig(getenv)
@@ -33,8 +41,14 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 	fs.SetOutput(stderr)
 	commonFlags(fs, &c)
 	fs.StringVar(&c.Addr, "addr", c.Addr, "listen address (env ROSTER_ADDR)")
+	fs.StringVar(&c.AdminAddr, "admin-addr", c.AdminAddr, `admin listener for /metrics, /debug/pprof and health; "" or off: none (env ROSTER_ADMIN_ADDR)`)
 	fs.StringVar(&c.PublicURL, "public-url", c.PublicURL, "URL IdPs reach Roster at, when behind a proxy (env ROSTER_PUBLIC_URL)")
 	fs.Int64Var(&c.MaxBodyBytes, "max-body-bytes", c.MaxBodyBytes, "largest accepted request body (env ROSTER_MAX_BODY_BYTES)")
+	fs.DurationVar(&c.DrainDelay, "drain-delay", c.DrainDelay, "on SIGTERM, how long /readyz fails before the listener closes (env ROSTER_DRAIN_DELAY)")
+	fs.Float64Var(&c.RateLimit, "rate-limit", c.RateLimit, "a tenant's default requests per second; 0: unlimited (env ROSTER_RATE_LIMIT)")
+	fs.IntVar(&c.RateBurst, "rate-burst", c.RateBurst, "a tenant's default burst of requests (env ROSTER_RATE_BURST)")
+	fs.IntVar(&c.MaxInflight, "max-inflight", c.MaxInflight, "requests doing store work at once; 0: no cap (env ROSTER_MAX_INFLIGHT)")
+	fs.BoolVar(&c.TrustProxy, "trust-proxy", c.TrustProxy, "take client addresses from X-Forwarded-For, for the limits (env ROSTER_TRUST_PROXY)")
 	fs.Func("event-retention", "how long events are kept, e.g. 30d (env ROSTER_EVENT_RETENTION)", func(v string) (err error) {
 		c.EventRetention, err = parseDuration(v)
 		return err
@@ -45,7 +59,15 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 	if err := c.validate(); err != nil {
 		return err
 	}
-	log := c.logger(stderr)
+	return serve(ctx, c, stdout, stderr)
+}
+
+// serve runs the public listener (SCIM and health) and the admin listener
+// (metrics, pprof and health) until ctx ends, then shuts down in order:
+// readiness fails, the drain delay passes, the listeners close once their
+// in-flight requests are answered, background work stops, the store closes.
+func serve(ctx context.Context, c Config, stdout, stderr io.Writer) error {
+	log := c.logger(stdout)
 	log.Info("starting", "config", c.String())
 
 	db, err := openStore(ctx, c, log)
@@ -61,45 +83,49 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 	if err != nil {
 		return err
 	}
+	defer ln.Close()
+	var adminLn net.Listener
+	if addr := c.adminAddr(); addr != "" {
+		if adminLn, err = net.Listen("tcp", addr); err != nil {
+			return fmt.Errorf("admin listener: %w", err)
+		}
+		defer adminLn.Close()
+	}
 	public := strings.TrimSuffix(c.PublicURL, "/")
 	if public == "" {
 		public = "http://" + ln.Addr().String()
 	}
-	if err := firstStart(ctx, store, public+"/scim/v2", stdout); err != nil {
-		ln.Close()
+	if err := firstStart(ctx, store, public+server.Prefix, stdout); err != nil {
 		return err
 	}
+
+	var m *metrics.Metrics // nil without an admin listener: nothing to serve them on
+	if adminLn != nil {
+		m = metrics.New()
+		if ps, ok := db.(roster.PoolStater); ok {
+			m.WatchPools(ps)
+		}
+	}
+	var draining atomic.Bool
+	probes := health.New(log, readyTimeout, readiness(db, &draining)...)
 
 	scim := server.New(store, server.Options{
 		BaseURL:      baseURLIf(c.PublicURL),
 		MaxBodyBytes: c.MaxBodyBytes,
+		Limits:       limits(c, store, log),
+		Metrics:      m,
 		Logger:       log,
 	})
 	app := api.New(store, api.Options{Retention: c.EventRetention, Notify: changed, Logger: log})
 	relay := webhook.New(store, webhook.Options{MinBackoff: c.WebhookMinBackoff, Lease: c.WebhookLease, Notify: changed, Logger: log})
 	mux := http.NewServeMux()
-	mux.Handle("/scim/v2/", http.StripPrefix("/scim/v2", scim.Handler()))
+	mux.Handle(server.Prefix+"/", scim.Handler())
 	mux.Handle("/api/v1/", http.StripPrefix("/api/v1", app.Handler()))
-	mux.HandleFunc("GET /livez", func(w http.ResponseWriter, r *http.Request) { io.WriteString(w, "ok\n") })
-	mux.HandleFunc("GET /readyz", func(w http.ResponseWriter, r *http.Request) {
-		if _, err := store.Tenants(r.Context()); err != nil {
-			http.Error(w, "store unavailable", http.StatusServiceUnavailable)
-			return
-		}
-		io.WriteString(w, "ok\n")
-	})
-	srv := &http.Server{
-		Handler:           httpx.Wrap(mux, log),
-		ReadHeaderTimeout: 10 * time.Second,
-		ReadTimeout:       60 * time.Second,
-		WriteTimeout:      60 * time.Second,
-		IdleTimeout:       120 * time.Second,
-		MaxHeaderBytes:    64 << 10,
-		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
-	}
+	probes.Register(mux)
+	srv := newHTTPServer(httpx.Wrap(mux, log, m), log)
 
 	// Background work: token use, webhook delivery and event pruning. It
-	// stops after the HTTP server, so that in-flight requests are served.
+	// stops after the listeners, so that in-flight requests are served.
 	flushCtx, stopFlush := context.WithCancel(context.WithoutCancel(ctx))
 	var background sync.WaitGroup
 	background.Go(func() { scim.Run(flushCtx, 10*time.Second) })
@@ -112,27 +138,101 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 		close(flushed)
 	}()
 
-	errc := make(chan error, 1)
+	errc := make(chan error, 2)
+	var adminSrv *http.Server
+	if adminLn != nil {
+		adminSrv = newHTTPServer(adminMux(m, probes), log)
+		go func() { errc <- adminSrv.Serve(adminLn) }()
+		fmt.Fprintf(stderr, "roster: admin (metrics, pprof, health) at http://%s\n", adminLn.Addr())
+	}
 	go func() { errc <- srv.Serve(ln) }()
-	fmt.Fprintf(stderr, "roster: serving SCIM 2.0 at %s/scim/v2\n", public)
+	fmt.Fprintf(stderr, "roster: serving SCIM 2.0 at %s%s\n", public, server.Prefix)
 
 	select {
-	case err := <-errc:
-		stopFlush()
-		<-flushed
-		return err
+	case err = <-errc: // a listener failed: stop the other one too
+		srv.Close()
+		if adminSrv != nil {
+			adminSrv.Close()
+		}
 	case <-ctx.Done():
+		err = shutdown(ctx, c, log, &draining, srv, adminSrv)
 	}
-	log.Info("shutting down")
-	sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), shutdownGrace)
-	defer cancel()
-	err = srv.Shutdown(sctx)
 	stopFlush()
 	<-flushed
-	if errors.Is(err, http.ErrServerClosed) {
-		err = nil
+	log.Info("stopped")
+	return err
+}
+
+// shutdown fails readiness, waits the drain delay so that load balancers stop
+// sending, then closes the public listener and waits for its in-flight
+// requests, then the admin listener.
+func shutdown(ctx context.Context, c Config, log *slog.Logger, draining *atomic.Bool, srv, adminSrv *http.Server) error {
+	draining.Store(true)
+	log.Info("shutting down", "drain_delay", c.DrainDelay)
+	if c.DrainDelay > 0 {
+		time.Sleep(c.DrainDelay)
+	}
+	sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), shutdownGrace)
+	defer cancel()
+	err := srv.Shutdown(sctx)
+	if adminSrv != nil {
+		err = errors.Join(err, adminSrv.Shutdown(sctx))
 	}
 	return err
+}
+
+func newHTTPServer(h http.Handler, log *slog.Logger) *http.Server {
+	return &http.Server{
+		Handler:           h,
+		ReadHeaderTimeout: 10 * time.Second,
+		ReadTimeout:       60 * time.Second,
+		WriteTimeout:      60 * time.Second,
+		IdleTimeout:       120 * time.Second,
+		MaxHeaderBytes:    64 << 10,
+		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
+	}
+}
+
+// adminMux routes the admin listener: metrics, pprof and the health checks.
+func adminMux(m *metrics.Metrics, probes *health.Handler) *http.ServeMux {
+	mux := http.NewServeMux()
+	mux.Handle("GET /metrics", m.Handler())
+	mux.HandleFunc("/debug/pprof/", pprof.Index)
+	mux.HandleFunc("/debug/pprof/cmdline", pprof.Cmdline)
+	mux.HandleFunc("/debug/pprof/profile", pprof.Profile)
+	mux.HandleFunc("/debug/pprof/symbol", pprof.Symbol)
+	mux.HandleFunc("/debug/pprof/trace", pprof.Trace)
+	probes.Register(mux)
+	return mux
+}
+
+// readiness lists what /readyz checks: that Roster is not shutting down, that
+// the store answers, and that its schema is up to date.
+func readiness(store roster.Store, draining *atomic.Bool) []health.Check {
+	checks := []health.Check{{Name: "shutdown", Run: func(context.Context) error {
+		if draining.Load() {
+			return errors.New("shutting down")
+		}
+		return nil
+	}}}
+	if hc, ok := store.(roster.HealthChecker); ok {
+		checks = append(checks, health.Check{Name: "store", Run: hc.Ping}, health.Check{Name: "migrations", Run: hc.Migrated})
+	}
+	return checks
+}
+
+// limits builds the request limits of the configuration.
+func limits(c Config, store roster.Store, log *slog.Logger) server.Limits {
+	return server.Limits{
+		Tenants: limit.NewTenants(store, limit.TenantOptions{
+			Default: roster.RateLimit{Rate: c.RateLimit, Burst: c.RateBurst},
+			Logger:  log,
+		}),
+		Addresses:  limit.NewFailures(limit.FailureOptions{}),
+		Prefixes:   limit.NewFailures(limit.FailureOptions{}),
+		Inflight:   limit.NewInflight(c.MaxInflight),
+		TrustProxy: c.TrustProxy,
+	}
 }
 
 // prune deletes events older than retention once an hour (and at start) until ctx ends.
@@ -159,7 +259,7 @@ func baseURLIf(public string) string {
 	if public == "" {
 		return ""
 	}
-	return strings.TrimSuffix(public, "/") + "/scim/v2"
+	return strings.TrimSuffix(public, "/") + server.Prefix
 }
 
 // firstStart creates tenant "default" and its first token when the store has no

@@ -46,7 +46,7 @@ func (c *command) open(ctx context.Context, args []string, stderr io.Writer) err
 
 func runTenant(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
 	if len(args) == 0 {
-		return fmt.Errorf("tenant: want create NAME or list")
+		return fmt.Errorf("tenant: want create NAME, list or update NAME")
 	}
 	cmd, err := newCommand("tenant "+args[0], getenv, stderr)
 	if err != nil {
@@ -78,11 +78,58 @@ func runTenant(ctx context.Context, args []string, getenv func(string) string, s
 			return err
 		}
 		tw := tabwriter.NewWriter(stdout, 0, 4, 2, ' ', 0)
-		fmt.Fprintln(tw, "ID\tNAME\tCREATED")
+		fmt.Fprintln(tw, "ID\tNAME\tCREATED\tRATE\tBURST")
 		for _, t := range tenants {
-			fmt.Fprintf(tw, "%s\t%s\t%s\n", t.ID, t.Name, t.Created.UTC().Format(time.RFC3339))
+			l := t.Settings.RateLimit
+			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", t.ID, t.Name, t.Created.UTC().Format(time.RFC3339),
+				orDefault(l.Rate != 0, fmt.Sprintf("%g/s", l.Rate)), orDefault(l.Burst != 0, fmt.Sprint(l.Burst)))
 		}
 		return tw.Flush()
+	case "update":
+		return updateTenant(ctx, cmd, args[1:], stderr)
 	}
-	return fmt.Errorf("tenant: unknown subcommand %q: want create or list", args[0])
+	return fmt.Errorf("tenant: unknown subcommand %q: want create, list or update", args[0])
+}
+
+// updateTenant changes a tenant's settings; the flags not given keep their
+// values. Running servers apply them within a second.
+func updateTenant(ctx context.Context, cmd *command, args []string, stderr io.Writer) error {
+	var l roster.RateLimit
+	cmd.fs.Float64Var(&l.Rate, "rate", 0, "requests per second the tenant may send on average; 0: the server's default (--rate-limit)")
+	cmd.fs.IntVar(&l.Burst, "burst", 0, "requests the tenant may send at once; 0: the server's default (--rate-burst)")
+	if err := cmd.open(ctx, args, stderr); err != nil {
+		return err
+	}
+	defer cmd.store.Close()
+	if len(cmd.args) != 1 {
+		return fmt.Errorf("tenant update: want one NAME")
+	}
+	t, err := cmd.store.Tenant(ctx, cmd.args[0])
+	if err != nil {
+		return err
+	}
+	s := t.Settings
+	cmd.fs.Visit(func(f *flag.Flag) {
+		switch f.Name {
+		case "rate":
+			s.RateLimit.Rate = l.Rate
+		case "burst":
+			s.RateLimit.Burst = l.Burst
+		}
+	})
+	if err := cmd.store.UpdateTenantSettings(ctx, t.ID, s); err != nil {
+		return err
+	}
+	l = s.RateLimit
+	fmt.Fprintf(stderr, "roster: tenant %q: rate %s, burst %s; running servers apply it within a second\n",
+		t.Name, orDefault(l.Rate != 0, fmt.Sprintf("%g/s", l.Rate)), orDefault(l.Burst != 0, fmt.Sprint(l.Burst)))
+	return nil
+}
+
+// orDefault returns s when set, else "default".
+func orDefault(set bool, s string) string {
+	if !set {
+		return "default"
+	}
+	return s
 }

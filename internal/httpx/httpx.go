@@ -1,5 +1,6 @@
 // Package httpx holds the middleware every Roster listener shares: request ids,
-// access logging and panic recovery.
+// access logging, request metrics and panic recovery; and the source address
+// of a request, for the limits.
 package httpx
 
 import (
@@ -7,7 +8,9 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"log/slog"
+	"net"
 	"net/http"
+	"strings"
 	"time"
 )
 
@@ -90,9 +93,20 @@ func (w *statusWriter) Write(b []byte) (int, error) {
 // Unwrap lets http.ResponseController reach the underlying writer.
 func (w *statusWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
 
+// Observer receives each answered request: its method, the pattern of the
+// route that matched it (UnmatchedRoute for none), its status and duration.
+type Observer interface {
+	ObserveRequest(method, route string, status int, d time.Duration)
+}
+
+// UnmatchedRoute is the route of requests that no pattern matched.
+const UnmatchedRoute = "unmatched"
+
 // Wrap returns h with a request id on every request and response, one log line
-// per request, and recovery from panics (logged, answered 500).
-func Wrap(h http.Handler, log *slog.Logger) http.Handler {
+// per request, an observation per request for obs (when not nil), and recovery
+// from panics (logged, answered 500). h should be a ServeMux, or hand requests
+// to one unchanged, so that the matched pattern is left in the request (r.Pattern).
+func Wrap(h http.Handler, log *slog.Logger, obs Observer) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		start := time.Now()
 		id := r.Header.Get(RequestIDHeader)
@@ -113,9 +127,44 @@ func Wrap(h http.Handler, log *slog.Logger) http.Handler {
 					http.Error(sw, "internal error", http.StatusInternalServerError)
 				}
 			}
-			log.Info("request", "request_id", id, "tenant_id", in.tenant, "method", r.Method, "path", r.URL.Path,
-				"status", sw.status, "bytes", sw.size, "duration_ms", float64(time.Since(start).Microseconds())/1000)
+			d := time.Since(start)
+			status := sw.status
+			if status == 0 {
+				status = http.StatusOK // what net/http sends for a handler that wrote nothing
+			}
+			route := r.Pattern
+			if route == "" {
+				route = UnmatchedRoute
+			}
+			if obs != nil {
+				obs.ObserveRequest(r.Method, route, status, d)
+			}
+			log.Info("request", "request_id", id, "tenant_id", in.tenant, "method", r.Method, "route", route,
+				"path", r.URL.Path, "status", status, "bytes", sw.size, "latency_ms", float64(d.Microseconds())/1000)
 		}()
 		h.ServeHTTP(sw, r)
 	})
+}
+
+// ClientAddr returns the address a request came from: the host of its remote
+// address, or, when trustProxy is set, the last address in X-Forwarded-For
+// (the one the proxy in front of Roster saw). Set trustProxy only behind a
+// proxy that appends to that header; otherwise clients choose their address.
+func ClientAddr(r *http.Request, trustProxy bool) string {
+	if trustProxy {
+		if v := r.Header.Values("X-Forwarded-For"); len(v) > 0 {
+			last := v[len(v)-1]
+			if i := strings.LastIndexByte(last, ','); i >= 0 {
+				last = last[i+1:]
+			}
+			if ip := net.ParseIP(strings.TrimSpace(last)); ip != nil {
+				return ip.String()
+			}
+		}
+	}
+	host, _, err := net.SplitHostPort(r.RemoteAddr)
+	if err != nil {
+		return r.RemoteAddr
+	}
+	return host
 }

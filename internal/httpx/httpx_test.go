@@ -15,7 +15,7 @@ func TestWrap(t *testing.T) {
 			panic("boom")
 		}
 		io.WriteString(w, RequestID(r.Context()))
-	}), slog.New(slog.DiscardHandler))
+	}), slog.New(slog.DiscardHandler), nil)
 	srv := httptest.NewServer(h)
 	defer srv.Close()
 
@@ -54,6 +54,35 @@ func TestWrap(t *testing.T) {
 			}
 			if tt.status == 200 && string(body) != id {
 				t.Errorf("handler saw id %q, response carries %q", body, id)
+			}
+		})
+	}
+}
+
+func TestClientAddr(t *testing.T) {
+	tests := []struct {
+		name, remote string
+		forwarded    []string
+		trust        bool
+		want         string
+	}{
+		{"remote host", "192.0.2.1:5000", nil, false, "192.0.2.1"},
+		{"forwarded ignored", "192.0.2.1:5000", []string{"198.51.100.7"}, false, "192.0.2.1"},
+		{"forwarded trusted", "192.0.2.1:5000", []string{"198.51.100.7"}, true, "198.51.100.7"},
+		{"last of a list", "192.0.2.1:5000", []string{"203.0.113.9, 198.51.100.7"}, true, "198.51.100.7"},
+		{"last header", "192.0.2.1:5000", []string{"203.0.113.9", "198.51.100.8"}, true, "198.51.100.8"},
+		{"garbage falls back", "192.0.2.1:5000", []string{"not-an-ip"}, true, "192.0.2.1"},
+		{"ipv6", "[2001:db8::1]:443", nil, false, "2001:db8::1"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			r := httptest.NewRequest("GET", "/", nil)
+			r.RemoteAddr = tt.remote
+			for _, f := range tt.forwarded {
+				r.Header.Add("X-Forwarded-For", f)
+			}
+			if got := ClientAddr(r, tt.trust); got != tt.want {
+				t.Errorf("ClientAddr(%s, %v) = %q, want %q", tt.remote, tt.forwarded, got, tt.want)
 			}
 		})
 	}

@@ -6,7 +6,6 @@ import (
 	"strings"
 
 	"github.com/rosterhq/roster"
-	"github.com/rosterhq/roster/internal/httpx"
 )
 
 type ctxKey int
@@ -19,21 +18,10 @@ func tenantOf(ctx context.Context) string {
 	return id
 }
 
-// authenticate admits requests that carry a live token, as
-// "Authorization: Bearer <secret>" or as HTTP Basic with the tenant's name as the
-// user name and the secret as the password, and puts the token's tenant in the
-// context. Failures answer 401 with a detail an IdP admin can act on.
-func (s *Server) authenticate(h http.HandlerFunc) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		tenantID, err := s.tenantFor(r)
-		if err != nil {
-			s.writeError(w, r, err)
-			return
-		}
-		httpx.SetTenant(r.Context(), tenantID)
-		h(w, r.WithContext(context.WithValue(r.Context(), tenantKey, tenantID)))
-	})
-}
+// The credential is read by tenantFor, called from admit (limit.go): a live
+// token as "Authorization: Bearer <secret>", or HTTP Basic with the tenant's
+// name as the user name and the secret as the password. Failures answer 401
+// with a detail an IdP admin can act on.
 
 // tenantFor returns the tenant id of the request's credential. Only HTTP Basic,
 // whose user name must name the tenant, costs a tenant lookup.

@@ -32,6 +32,7 @@ var errorStatus = map[string]struct {
 	roster.EUNAUTHORIZED:  {http.StatusUnauthorized, ""},
 	roster.ETOOLARGE:      {http.StatusRequestEntityTooLarge, ""},
 	roster.ERATELIMIT:     {http.StatusTooManyRequests, ""},
+	roster.EUNAVAILABLE:   {http.StatusServiceUnavailable, ""},
 	roster.EINTERNAL:      {http.StatusInternalServerError, ""},
 }
 
@@ -93,10 +94,18 @@ func (s *Server) writeError(w http.ResponseWriter, r *http.Request, err error) {
 	code := roster.ErrorCode(err)
 	m, ok := errorStatus[code]
 	if !ok {
-		m = errorStatus[roster.EINTERNAL]
+		code = roster.EINTERNAL
+		m = errorStatus[code]
+	}
+	if op, ok := r.Context().Value(opKey).(*operation); ok {
+		op.code = code
+	}
+	var ref *refusal
+	if errors.As(err, &ref) {
+		s.refused(w, r, ref)
 	}
 	id := httpx.RequestID(r.Context())
-	if m.status >= 500 {
+	if m.status >= 500 && ref == nil {
 		s.log.Error("internal error", "request_id", id, "method", r.Method, "path", r.URL.Path, "err", err)
 	}
 	detail := roster.ErrorDetail(err)

@@ -35,8 +35,12 @@ type Options struct {
 	DefaultCount, MaxCount int
 	// MaxFilterLength bounds the text of a filter (default 4096 bytes).
 	MaxFilterLength int
-	Logger          *slog.Logger
-	Clock           roster.Clock
+	// Limits admit requests; the zero value admits all.
+	Limits Limits
+	// Metrics counts operations and refusals; nil counts nothing.
+	Metrics Metrics
+	Logger  *slog.Logger
+	Clock   roster.Clock
 }
 
 // Server serves the SCIM API of every tenant in one store.
@@ -45,6 +49,8 @@ type Server struct {
 	registry *schema.Registry
 	log      *slog.Logger
 	clock    roster.Clock
+	limits   Limits
+	metrics  Metrics
 	opts     Options
 
 	// used collects when tokens were last used; Flush writes it in one batch.
@@ -75,50 +81,64 @@ func New(store roster.Store, opts Options) *Server {
 	if opts.Clock == nil {
 		opts.Clock = time.Now
 	}
+	if opts.Limits.Wait <= 0 {
+		opts.Limits.Wait = time.Second
+	}
+	if opts.Metrics == nil {
+		opts.Metrics = noMetrics{}
+	}
 	return &Server{
 		store:    store,
 		registry: schema.New(),
 		log:      opts.Logger,
 		clock:    opts.Clock,
+		limits:   opts.Limits,
+		metrics:  opts.Metrics,
 		opts:     opts,
 		used:     map[string]time.Time{},
 	}
 }
 
-// Handler returns the SCIM API; mount it under /scim/v2/ with the prefix stripped.
+// Prefix is the path the SCIM API is served under.
+const Prefix = "/scim/v2"
+
+// Handler returns the SCIM API; mount it at Prefix+"/" as it is. Its route
+// patterns include Prefix, so that the pattern a request matched (r.Pattern,
+// which metrics and logs report) is the whole route.
 func (s *Server) Handler() http.Handler {
 	mux := http.NewServeMux()
 	s.routes(mux)
 	return mux
 }
 
-// routes lists every route of the SCIM API.
+// routes lists every route of the SCIM API, with the resource type and action
+// each is counted as.
 func (s *Server) routes(mux *http.ServeMux) {
-	auth := s.authenticate
-	mux.Handle("GET /ServiceProviderConfig", auth(s.handleServiceProviderConfig))
-	mux.Handle("GET /Schemas", auth(s.handleSchemaList))
-	mux.Handle("GET /Schemas/{id}", auth(s.handleSchemaGet))
-	mux.Handle("GET /ResourceTypes", auth(s.handleResourceTypeList))
-	mux.Handle("GET /ResourceTypes/{id}", auth(s.handleResourceTypeGet))
+	const p = Prefix
+	mux.Handle("GET "+p+"/ServiceProviderConfig", s.api("ServiceProviderConfig", "discovery", s.handleServiceProviderConfig))
+	mux.Handle("GET "+p+"/Schemas", s.api("Schema", "discovery", s.handleSchemaList))
+	mux.Handle("GET "+p+"/Schemas/{id}", s.api("Schema", "discovery", s.handleSchemaGet))
+	mux.Handle("GET "+p+"/ResourceTypes", s.api("ResourceType", "discovery", s.handleResourceTypeList))
+	mux.Handle("GET "+p+"/ResourceTypes/{id}", s.api("ResourceType", "discovery", s.handleResourceTypeGet))
 
-	mux.Handle("POST /Users", auth(s.handleUserCreate))
-	mux.Handle("GET /Users", auth(s.listing(s.queryParams, s.listUsers)))
-	mux.Handle("POST /Users/.search", auth(s.listing(s.bodyParams, s.listUsers)))
-	mux.Handle("GET /Users/{id}", auth(s.handleUserGet))
-	mux.Handle("PUT /Users/{id}", auth(s.handleUserReplace))
-	mux.Handle("PATCH /Users/{id}", auth(s.handleUserPatch))
-	mux.Handle("DELETE /Users/{id}", auth(s.handleUserDelete))
+	mux.Handle("POST "+p+"/Users", s.api(userType, "create", s.handleUserCreate))
+	mux.Handle("GET "+p+"/Users", s.api(userType, "list", s.listing(s.queryParams, s.listUsers)))
+	mux.Handle("POST "+p+"/Users/.search", s.api(userType, "search", s.listing(s.bodyParams, s.listUsers)))
+	mux.Handle("GET "+p+"/Users/{id}", s.api(userType, "get", s.handleUserGet))
+	mux.Handle("PUT "+p+"/Users/{id}", s.api(userType, "replace", s.handleUserReplace))
+	mux.Handle("PATCH "+p+"/Users/{id}", s.api(userType, "patch", s.handleUserPatch))
+	mux.Handle("DELETE "+p+"/Users/{id}", s.api(userType, "delete", s.handleUserDelete))
 
-	mux.Handle("POST /Groups", auth(s.handleGroupCreate))
-	mux.Handle("GET /Groups", auth(s.listing(s.queryParams, s.listGroups)))
-	mux.Handle("POST /Groups/.search", auth(s.listing(s.bodyParams, s.listGroups)))
-	mux.Handle("GET /Groups/{id}", auth(s.handleGroupGet))
-	mux.Handle("PUT /Groups/{id}", auth(s.handleGroupReplace))
-	mux.Handle("PATCH /Groups/{id}", auth(s.handleGroupPatch))
-	mux.Handle("DELETE /Groups/{id}", auth(s.handleGroupDelete))
+	mux.Handle("POST "+p+"/Groups", s.api(groupType, "create", s.handleGroupCreate))
+	mux.Handle("GET "+p+"/Groups", s.api(groupType, "list", s.listing(s.queryParams, s.listGroups)))
+	mux.Handle("POST "+p+"/Groups/.search", s.api(groupType, "search", s.listing(s.bodyParams, s.listGroups)))
+	mux.Handle("GET "+p+"/Groups/{id}", s.api(groupType, "get", s.handleGroupGet))
+	mux.Handle("PUT "+p+"/Groups/{id}", s.api(groupType, "replace", s.handleGroupReplace))
+	mux.Handle("PATCH "+p+"/Groups/{id}", s.api(groupType, "patch", s.handleGroupPatch))
+	mux.Handle("DELETE "+p+"/Groups/{id}", s.api(groupType, "delete", s.handleGroupDelete))
 
-	mux.Handle("POST /.search", auth(s.handleRootSearch))
-	mux.Handle("/", auth(s.handleNotFound))
+	mux.Handle("POST "+p+"/.search", s.api("All", "search", s.handleRootSearch))
+	mux.Handle(p+"/", s.api("", "", s.handleNotFound))
 }
 
 // Run flushes token usage every interval until ctx ends, then once more.

@@ -2,6 +2,7 @@ package postgres
 
 import (
 	"context"
+	"database/sql"
 	"embed"
 	"errors"
 	"fmt"
@@ -39,8 +40,12 @@ type Options struct {
 // and any number of processes may use the same database at once.
 type DB struct {
 	pool *pgxpool.Pool
-	now  roster.Clock
-	log  *slog.Logger
+	// schema is the migrations' provider, kept for Migrated over conns, a
+	// database/sql view of pool.
+	schema *goose.Provider
+	conns  *sql.DB
+	now    roster.Clock
+	log    *slog.Logger
 }
 
 var _ roster.Store = (*DB)(nil)
@@ -67,7 +72,7 @@ func Open(ctx context.Context, url string, opts Options) (*DB, error) {
 		return nil, fmt.Errorf("postgres: open: %w", err)
 	}
 	if err := db.migrate(ctx); err != nil {
-		db.pool.Close()
+		db.Close()
 		return nil, err
 	}
 	return db, nil
@@ -84,13 +89,13 @@ func (db *DB) migrate(ctx context.Context) error {
 	if err != nil {
 		return fmt.Errorf("postgres: migrate: %w", err)
 	}
-	sqlDB := stdlib.OpenDBFromPool(db.pool)
-	defer sqlDB.Close()
-	p, err := goose.NewProvider(goose.DialectPostgres, sqlDB, fsys,
+	db.conns = stdlib.OpenDBFromPool(db.pool)
+	db.schema, err = goose.NewProvider(goose.DialectPostgres, db.conns, fsys,
 		goose.WithDisableGlobalRegistry(true), goose.WithSlog(db.log), goose.WithSessionLocker(locker))
 	if err != nil {
 		return fmt.Errorf("postgres: migrate: %w", err)
 	}
+	p := db.schema
 	results, err := p.Up(ctx)
 	if err != nil {
 		return fmt.Errorf("postgres: migrate: %w", err)
@@ -103,6 +108,9 @@ func (db *DB) migrate(ctx context.Context) error {
 
 // Close closes the connection pool.
 func (db *DB) Close() error {
+	if db.conns != nil {
+		db.conns.Close() // only forgets the pool, which closes next
+	}
 	db.pool.Close()
 	return nil
 }

@@ -2,6 +2,7 @@ package postgres
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 
@@ -34,7 +35,7 @@ func (db *DB) CreateTenant(ctx context.Context, t *roster.Tenant) error {
 // Tenant finds a tenant by id or, failing that, by name. ENOTFOUND if there is none.
 func (db *DB) Tenant(ctx context.Context, idOrName string) (*roster.Tenant, error) {
 	rows, _ := db.pool.Query(ctx, `
-		SELECT id, name, created FROM tenants WHERE id = $1 OR name = $1
+		SELECT id, name, settings, created FROM tenants WHERE id = $1 OR name = $1
 		ORDER BY id = $1 DESC LIMIT 1`, idOrName)
 	t, err := pgx.CollectExactlyOneRow(rows, scanTenant)
 	if errors.Is(err, pgx.ErrNoRows) {
@@ -48,7 +49,7 @@ func (db *DB) Tenant(ctx context.Context, idOrName string) (*roster.Tenant, erro
 
 // Tenants lists every tenant ordered by name.
 func (db *DB) Tenants(ctx context.Context) ([]*roster.Tenant, error) {
-	rows, _ := db.pool.Query(ctx, `SELECT id, name, created FROM tenants ORDER BY name`)
+	rows, _ := db.pool.Query(ctx, `SELECT id, name, settings, created FROM tenants ORDER BY name`)
 	ts, err := pgx.CollectRows(rows, scanTenant)
 	if err != nil {
 		return nil, fmt.Errorf("postgres: tenants: %w", err)
@@ -56,10 +57,35 @@ func (db *DB) Tenants(ctx context.Context) ([]*roster.Tenant, error) {
 	return ts, nil
 }
 
+// UpdateTenantSettings replaces the settings of the tenant id. EINVALID, ENOTFOUND.
+func (db *DB) UpdateTenantSettings(ctx context.Context, id string, s roster.TenantSettings) error {
+	if err := s.Validate(); err != nil {
+		return err
+	}
+	b, err := json.Marshal(s)
+	if err != nil {
+		return fmt.Errorf("postgres: update tenant settings: %w", err)
+	}
+	tag, err := db.pool.Exec(ctx, `UPDATE tenants SET settings = $2::jsonb WHERE id = $1`, id, string(b))
+	if err != nil {
+		return fmt.Errorf("postgres: update tenant settings: %w", err)
+	}
+	if tag.RowsAffected() == 0 {
+		return roster.Errorf(roster.ENOTFOUND, "tenant %q does not exist", id)
+	}
+	return nil
+}
+
 func scanTenant(cr pgx.CollectableRow) (*roster.Tenant, error) {
-	var t roster.Tenant
-	if err := cr.Scan(&t.ID, &t.Name, &t.Created); err != nil {
+	var (
+		t        roster.Tenant
+		settings []byte
+	)
+	if err := cr.Scan(&t.ID, &t.Name, &settings, &t.Created); err != nil {
 		return nil, err
+	}
+	if err := json.Unmarshal(settings, &t.Settings); err != nil {
+		return nil, fmt.Errorf("tenant %s settings: %w", t.ID, err)
 	}
 	t.Created = t.Created.UTC()
 	return &t, nil

@@ -56,6 +56,8 @@ type DB struct {
 	// text whatever its values, and preparing the page query costs more than running it.
 	stmtMu sync.Mutex
 	stmts  map[string]*sql.Stmt
+	// schema reads the applied migrations through the read pool, for Migrated.
+	schema *goose.Provider
 	now    roster.Clock
 	log    *slog.Logger
 }
@@ -106,19 +108,28 @@ func Open(ctx context.Context, path string, opts Options) (*DB, error) {
 		db.Close()
 		return nil, fmt.Errorf("sqlite: open: %w", err)
 	}
+	if db.schema, err = db.provider(db.read); err != nil {
+		db.Close()
+		return nil, fmt.Errorf("sqlite: open: %w", err)
+	}
 	return db, nil
+}
+
+// provider returns a goose provider of the embedded migrations over conns.
+func (db *DB) provider(conns *sql.DB) (*goose.Provider, error) {
+	fsys, err := fs.Sub(migrations, "migrations")
+	if err != nil {
+		return nil, err
+	}
+	return goose.NewProvider(goose.DialectSQLite3, conns, fsys,
+		goose.WithDisableGlobalRegistry(true), goose.WithSlog(db.log))
 }
 
 // migrate applies the pending migrations. When several processes open a new
 // file at once, they race for each migration; a loser tries again (the file's
 // write lock orders them) until nothing is pending.
 func (db *DB) migrate(ctx context.Context) error {
-	fsys, err := fs.Sub(migrations, "migrations")
-	if err != nil {
-		return fmt.Errorf("sqlite: migrate: %w", err)
-	}
-	p, err := goose.NewProvider(goose.DialectSQLite3, db.write, fsys,
-		goose.WithDisableGlobalRegistry(true), goose.WithSlog(db.log))
+	p, err := db.provider(db.write)
 	if err != nil {
 		return fmt.Errorf("sqlite: migrate: %w", err)
 	}

@@ -3,6 +3,7 @@ package sqlite
 import (
 	"context"
 	"database/sql"
+	"encoding/json"
 	"errors"
 	"fmt"
 
@@ -34,9 +35,9 @@ func (db *DB) CreateTenant(ctx context.Context, t *roster.Tenant) error {
 // Tenant finds a tenant by id or, failing that, by name. ENOTFOUND if there is none.
 func (db *DB) Tenant(ctx context.Context, idOrName string) (*roster.Tenant, error) {
 	row := db.read.QueryRowContext(ctx, `
-		SELECT id, name, created FROM tenants WHERE id = ?1
+		SELECT id, name, settings, created FROM tenants WHERE id = ?1
 		UNION ALL
-		SELECT id, name, created FROM tenants WHERE name = ?1 AND id <> ?1
+		SELECT id, name, settings, created FROM tenants WHERE name = ?1 AND id <> ?1
 		LIMIT 1`, idOrName)
 	t, err := scanTenant(row)
 	if errors.Is(err, sql.ErrNoRows) {
@@ -50,7 +51,7 @@ func (db *DB) Tenant(ctx context.Context, idOrName string) (*roster.Tenant, erro
 
 // Tenants lists every tenant ordered by name.
 func (db *DB) Tenants(ctx context.Context) ([]*roster.Tenant, error) {
-	rows, err := db.read.QueryContext(ctx, `SELECT id, name, created FROM tenants ORDER BY name`)
+	rows, err := db.read.QueryContext(ctx, `SELECT id, name, settings, created FROM tenants ORDER BY name`)
 	if err != nil {
 		return nil, fmt.Errorf("sqlite: tenants: %w", err)
 	}
@@ -69,6 +70,29 @@ func (db *DB) Tenants(ctx context.Context) ([]*roster.Tenant, error) {
 	return ts, nil
 }
 
+// UpdateTenantSettings replaces the settings of the tenant id. EINVALID, ENOTFOUND.
+func (db *DB) UpdateTenantSettings(ctx context.Context, id string, s roster.TenantSettings) error {
+	if err := s.Validate(); err != nil {
+		return err
+	}
+	b, err := json.Marshal(s)
+	if err != nil {
+		return fmt.Errorf("sqlite: update tenant settings: %w", err)
+	}
+	res, err := db.write.ExecContext(ctx, `UPDATE tenants SET settings = ? WHERE id = ?`, string(b), id)
+	if err != nil {
+		return fmt.Errorf("sqlite: update tenant settings: %w", err)
+	}
+	n, err := res.RowsAffected()
+	if err != nil {
+		return fmt.Errorf("sqlite: update tenant settings: %w", err)
+	}
+	if n == 0 {
+		return tenantMissing(id)
+	}
+	return nil
+}
+
 // scanner is a *sql.Row or *sql.Rows.
 type scanner interface {
 	Scan(dest ...any) error
@@ -76,11 +100,15 @@ type scanner interface {
 
 func scanTenant(s scanner) (*roster.Tenant, error) {
 	var (
-		t       roster.Tenant
-		created sql.NullString
+		t        roster.Tenant
+		settings string
+		created  sql.NullString
 	)
-	if err := s.Scan(&t.ID, &t.Name, &created); err != nil {
+	if err := s.Scan(&t.ID, &t.Name, &settings, &created); err != nil {
 		return nil, err
+	}
+	if err := json.Unmarshal([]byte(settings), &t.Settings); err != nil {
+		return nil, fmt.Errorf("tenant %s settings: %w", t.ID, err)
 	}
 	var err error
 	t.Created, err = parseTime(created)

@@ -14,6 +14,8 @@ import (
 // Run runs the suite; open must return a fresh, empty store and close it when t ends.
 func Run(t *testing.T, open func(t *testing.T) roster.Store) {
 	t.Run("Tenants", func(t *testing.T) { testTenants(t, open(t)) })
+	t.Run("TenantSettings", func(t *testing.T) { testTenantSettings(t, open(t)) })
+	t.Run("Health", func(t *testing.T) { testHealth(t, open(t)) })
 	t.Run("Tokens", func(t *testing.T) { testTokens(t, open(t)) })
 	t.Run("UserCRUD", func(t *testing.T) { testUserCRUD(t, open(t)) })
 	t.Run("UserNameUnique", func(t *testing.T) { testUserNameUnique(t, open(t)) })

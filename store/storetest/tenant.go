@@ -39,6 +39,74 @@ func testTenants(t *testing.T, s roster.Store) {
 	}
 }
 
+func testTenantSettings(t *testing.T, s roster.Store) {
+	ctx := context.Background()
+	a := mustTenant(t, s, "alpha")
+	b := mustTenant(t, s, "beta")
+	if a.Settings != (roster.TenantSettings{}) {
+		t.Fatalf("new tenant's settings = %+v, want the zero value", a.Settings)
+	}
+	want := roster.TenantSettings{RateLimit: roster.RateLimit{Rate: 2.5, Burst: 7}}
+	if err := s.UpdateTenantSettings(ctx, a.ID, want); err != nil {
+		t.Fatalf("UpdateTenantSettings(%+v) = %v", want, err)
+	}
+	got, err := s.Tenant(ctx, "alpha")
+	if err != nil {
+		t.Fatalf("Tenant(alpha) = %v", err)
+	}
+	if got.Settings != want {
+		t.Errorf("Tenant(alpha).Settings = %+v, want %+v", got.Settings, want)
+	}
+	all, err := s.Tenants(ctx)
+	if err != nil {
+		t.Fatalf("Tenants() = %v", err)
+	}
+	if len(all) != 2 || all[0].Settings != want || all[1].Settings != b.Settings {
+		t.Errorf("Tenants() settings = %+v, %+v; want %+v, zero", all[0].Settings, all[1].Settings, want)
+	}
+	// Back to the defaults.
+	if err := s.UpdateTenantSettings(ctx, a.ID, roster.TenantSettings{}); err != nil {
+		t.Fatalf("UpdateTenantSettings(zero) = %v", err)
+	}
+	if got, err := s.Tenant(ctx, a.ID); err != nil || got.Settings != (roster.TenantSettings{}) {
+		t.Errorf("after reset: Tenant = %+v, %v", got, err)
+	}
+	err = s.UpdateTenantSettings(ctx, "no-such-tenant", want)
+	wantCode(t, "UpdateTenantSettings(missing)", err, roster.ENOTFOUND)
+	err = s.UpdateTenantSettings(ctx, b.ID, roster.TenantSettings{RateLimit: roster.RateLimit{Rate: -1}})
+	wantCode(t, "UpdateTenantSettings(rate -1)", err, roster.EINVALID)
+	err = s.UpdateTenantSettings(ctx, b.ID, roster.TenantSettings{RateLimit: roster.RateLimit{Burst: -1}})
+	wantCode(t, "UpdateTenantSettings(burst -1)", err, roster.EINVALID)
+}
+
+// testHealth checks what readiness probes and metrics read of a store.
+func testHealth(t *testing.T, s roster.Store) {
+	ctx := context.Background()
+	hc, ok := s.(roster.HealthChecker)
+	if !ok {
+		t.Fatalf("%T is not a roster.HealthChecker", s)
+	}
+	if err := hc.Ping(ctx); err != nil {
+		t.Errorf("Ping() = %v", err)
+	}
+	if err := hc.Migrated(ctx); err != nil {
+		t.Errorf("Migrated() = %v", err)
+	}
+	ps, ok := s.(roster.PoolStater)
+	if !ok {
+		t.Fatalf("%T is not a roster.PoolStater", s)
+	}
+	stats := ps.PoolStats()
+	if len(stats) == 0 {
+		t.Fatal("PoolStats() reports no pool")
+	}
+	for _, p := range stats {
+		if p.Name == "" || p.Open < p.InUse || p.Open < p.Idle {
+			t.Errorf("PoolStats() has %+v", p)
+		}
+	}
+}
+
 func testTenantIsolation(t *testing.T, s roster.Store) {
 	ctx := context.Background()
 	a := mustTenant(t, s, "a")

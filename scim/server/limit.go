@@ -1,0 +1,192 @@
+package server
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"math"
+	"net/http"
+	"time"
+
+	"github.com/rosterhq/roster"
+	"github.com/rosterhq/roster/internal/httpx"
+	"github.com/rosterhq/roster/internal/limit"
+)
+
+// Limits are the limits a request passes before its handler runs. Nil fields
+// limit nothing; the zero value admits every request.
+type Limits struct {
+	// Tenants holds a token bucket per tenant.
+	Tenants *limit.Tenants
+	// Addresses and Prefixes limit failed authentications per source address
+	// and per token prefix, apart from any tenant's bucket.
+	Addresses, Prefixes *limit.Failures
+	// Inflight caps the requests doing store work at once.
+	Inflight *limit.Inflight
+	// Wait is how long a request may wait for its tenant's bucket, and then for
+	// an in-flight slot, before it is refused (default 1s).
+	Wait time.Duration
+	// TrustProxy takes the source address from X-Forwarded-For.
+	TrustProxy bool
+}
+
+// Metrics counts what the server does; internal/metrics implements it.
+type Metrics interface {
+	// Operation counts a SCIM operation: resource type, action, and "ok" or
+	// the roster error code it failed with.
+	Operation(resource, action, outcome string)
+	// RateLimited counts a request refused by a limit, for a reason:
+	// tenant, auth_address, auth_token or inflight.
+	RateLimited(reason string)
+}
+
+type noMetrics struct{}
+
+func (noMetrics) Operation(resource, action, outcome string) {}
+func (noMetrics) RateLimited(reason string)                  {}
+
+// refusal is the error of a request refused by a limit.
+type refusal struct {
+	err        *roster.Error
+	reason     string
+	retryAfter time.Duration
+	tenantID   string
+}
+
+func (e *refusal) Error() string { return e.err.Error() }
+func (e *refusal) Unwrap() error { return e.err }
+
+// retryAfterSeconds renders d as a Retry-After value: whole seconds, at least 1.
+func retryAfterSeconds(d time.Duration) int {
+	return max(1, int(math.Ceil(d.Seconds())))
+}
+
+// operation carries the outcome of a SCIM operation from writeError to the
+// metrics.
+type operation struct{ code string }
+
+const opKey ctxKey = 1
+
+// api returns a route's handler h behind authentication and the limits, and
+// counted as an operation on resource with action (when resource is not "").
+func (s *Server) api(resource, action string, h http.HandlerFunc) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		op := &operation{}
+		r = r.WithContext(context.WithValue(r.Context(), opKey, op))
+		if resource != "" {
+			defer func() {
+				outcome := "ok"
+				if op.code != "" {
+					outcome = op.code
+				}
+				s.metrics.Operation(resource, action, outcome)
+			}()
+		}
+		tenantID, err := s.admit(w, r)
+		if err != nil {
+			s.writeError(w, r, err)
+			return
+		}
+		defer s.limits.Inflight.Release()
+		h(w, r.WithContext(context.WithValue(r.Context(), tenantKey, tenantID)))
+	})
+}
+
+// admit authenticates r and passes it through the limits, in order: the
+// failed authentications of its source address (refused unexamined when they
+// are spent, so that guessing costs no store work), the credential, the
+// tenant's bucket, then, once the body has arrived, an in-flight slot. On
+// success the caller must release the slot.
+func (s *Server) admit(w http.ResponseWriter, r *http.Request) (tenantID string, err error) {
+	addr := httpx.ClientAddr(r, s.limits.TrustProxy)
+	if d, blocked := s.limits.Addresses.Blocked(addr); blocked {
+		return "", authRefusal("auth_address", d)
+	}
+	tenantID, err = s.tenantFor(r)
+	if roster.ErrorCode(err) == roster.EUNAUTHORIZED {
+		return "", s.authFailed(r, addr, err)
+	}
+	if err != nil {
+		return "", err
+	}
+	httpx.SetTenant(r.Context(), tenantID)
+	if d, ok := s.limits.Tenants.Wait(r.Context(), tenantID, s.limits.Wait); !ok {
+		return "", &refusal{
+			err:    roster.Errorf(roster.ERATELIMIT, "too many requests for this tenant: retry in %ds", retryAfterSeconds(d)),
+			reason: "tenant", retryAfter: d, tenantID: tenantID,
+		}
+	}
+	if err := s.readAhead(w, r); err != nil {
+		return "", err
+	}
+	if !s.limits.Inflight.Acquire(r.Context(), s.limits.Wait) {
+		return "", &refusal{
+			err:    roster.Errorf(roster.EUNAVAILABLE, "the server is busy: retry in a second"),
+			reason: "inflight", retryAfter: time.Second, tenantID: tenantID,
+		}
+	}
+	return tenantID, nil
+}
+
+// readAhead reads the request body (at most MaxBodyBytes) into memory, so that
+// a client sending it slowly holds no in-flight slot meanwhile.
+func (s *Server) readAhead(w http.ResponseWriter, r *http.Request) error {
+	if r.Body == nil || r.Body == http.NoBody {
+		return nil
+	}
+	b, err := io.ReadAll(http.MaxBytesReader(w, r.Body, s.opts.MaxBodyBytes))
+	var mbe *http.MaxBytesError
+	if errors.As(err, &mbe) {
+		return err
+	}
+	if err != nil {
+		return roster.Errorf(roster.EINVALIDSYNTAX, "the body could not be read: %s", err.Error())
+	}
+	r.Body = io.NopCloser(bytes.NewReader(b))
+	return nil
+}
+
+// authFailed counts a failed authentication against the source address and
+// the token prefix presented. It returns err after a delay once failures
+// repeat, or a refusal once they are spent.
+func (s *Server) authFailed(r *http.Request, addr string, err error) error {
+	delay, d, blocked := s.limits.Addresses.Fail(addr)
+	if blocked {
+		return authRefusal("auth_address", d)
+	}
+	if secret, _, cerr := credential(r); cerr == nil {
+		if prefix := roster.TokenPrefix(secret); prefix != "" {
+			pdelay, d, blocked := s.limits.Prefixes.Fail(prefix)
+			if blocked {
+				return authRefusal("auth_token", d)
+			}
+			delay = max(delay, pdelay)
+		}
+	}
+	if delay > 0 {
+		t := time.NewTimer(delay)
+		defer t.Stop()
+		select {
+		case <-t.C:
+		case <-r.Context().Done():
+		}
+	}
+	return err
+}
+
+func authRefusal(reason string, d time.Duration) *refusal {
+	return &refusal{
+		err:    roster.Errorf(roster.ERATELIMIT, "too many failed authentications: retry in %ds", retryAfterSeconds(d)),
+		reason: reason, retryAfter: d,
+	}
+}
+
+// refused sets the Retry-After of a refusal, counts it and logs it.
+func (s *Server) refused(w http.ResponseWriter, r *http.Request, e *refusal) {
+	w.Header().Set("Retry-After", fmt.Sprint(retryAfterSeconds(e.retryAfter)))
+	s.metrics.RateLimited(e.reason)
+	s.log.Warn("rate limited", "request_id", httpx.RequestID(r.Context()), "tenant_id", e.tenantID,
+		"reason", e.reason, "addr", httpx.ClientAddr(r, s.limits.TrustProxy), "retry_after_s", retryAfterSeconds(e.retryAfter))
+}

@@ -1,0 +1,49 @@
+package postgres
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/rosterhq/roster"
+)
+
+var (
+	_ roster.HealthChecker = (*DB)(nil)
+	_ roster.PoolStater    = (*DB)(nil)
+)
+
+// Ping sends an empty statement over a pooled connection.
+func (db *DB) Ping(ctx context.Context) error {
+	if err := db.pool.Ping(ctx); err != nil {
+		return fmt.Errorf("postgres: ping: %w", err)
+	}
+	return nil
+}
+
+// Migrated returns an error when the database lacks a migration this program
+// carries, as when it was recreated since Open. It takes no lock.
+func (db *DB) Migrated(ctx context.Context) error {
+	pending, err := db.schema.HasPending(ctx)
+	if err != nil {
+		return fmt.Errorf("postgres: migrations: %w", err)
+	}
+	if pending {
+		return fmt.Errorf("postgres: migrations: the database lacks migrations; run roster migrate")
+	}
+	return nil
+}
+
+// PoolStats reports the connection pool. Waits counts acquisitions that found
+// no idle connection; WaitTime is the time all acquisitions took.
+func (db *DB) PoolStats() []roster.PoolStat {
+	s := db.pool.Stat()
+	return []roster.PoolStat{{
+		Name:     "main",
+		Max:      int(s.MaxConns()),
+		Open:     int(s.TotalConns()),
+		InUse:    int(s.AcquiredConns()),
+		Idle:     int(s.IdleConns()),
+		Waits:    s.EmptyAcquireCount(),
+		WaitTime: s.AcquireDuration(),
+	}}
+}

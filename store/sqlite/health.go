@@ -1,0 +1,54 @@
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+
+	"github.com/rosterhq/roster"
+)
+
+var (
+	_ roster.HealthChecker = (*DB)(nil)
+	_ roster.PoolStater    = (*DB)(nil)
+)
+
+// Ping runs a trivial query on the read pool. It does not wait for the writer,
+// so a long write never makes the store look unreachable.
+func (db *DB) Ping(ctx context.Context) error {
+	var one int
+	if err := db.read.QueryRowContext(ctx, `SELECT 1`).Scan(&one); err != nil {
+		return fmt.Errorf("sqlite: ping: %w", err)
+	}
+	return nil
+}
+
+// Migrated returns an error when the file lacks a migration this program
+// carries, as when another program replaced it since Open.
+func (db *DB) Migrated(ctx context.Context) error {
+	pending, err := db.schema.HasPending(ctx)
+	if err != nil {
+		return fmt.Errorf("sqlite: migrations: %w", err)
+	}
+	if pending {
+		return fmt.Errorf("sqlite: migrations: the database lacks migrations; run roster migrate")
+	}
+	return nil
+}
+
+// PoolStats reports the writer's pool and the readers' pool.
+func (db *DB) PoolStats() []roster.PoolStat {
+	return []roster.PoolStat{poolStat("write", db.write.Stats()), poolStat("read", db.read.Stats())}
+}
+
+func poolStat(name string, s sql.DBStats) roster.PoolStat {
+	return roster.PoolStat{
+		Name:     name,
+		Max:      s.MaxOpenConnections,
+		Open:     s.OpenConnections,
+		InUse:    s.InUse,
+		Idle:     s.Idle,
+		Waits:    s.WaitCount,
+		WaitTime: s.WaitDuration,
+	}
+}
