@@ -73,5 +73,6 @@ type Store interface {
 	EventStore
 	APIKeyStore
 	WebhookStore
+	LogStore
 	Close() error
 }

@@ -36,6 +36,7 @@ func Run(t *testing.T, open func(t *testing.T) roster.Store) {
 	t.Run("EventQueries", func(t *testing.T) { testEventQueries(t, open(t)) })
 	t.Run("APIKeys", func(t *testing.T) { testAPIKeys(t, open(t)) })
 	t.Run("Webhooks", func(t *testing.T) { testWebhooks(t, open(t)) })
+	t.Run("ProvisioningLog", func(t *testing.T) { testProvisioningLog(t, open(t)) })
 	t.Run("EventsFollowed", func(t *testing.T) { testEventsFollowed(t, open(t)) })
 }
 

@@ -1,0 +1,68 @@
+package roster
+
+import (
+	"context"
+	"encoding/json"
+	"time"
+)
+
+// LogEntry is one row of the provisioning log: one SCIM request, what Roster
+// made of it and how it ended. It lets an IdP admin and an operator match
+// Roster's records to the IdP's own log by id, externalId, userName, action
+// and time.
+type LogEntry struct {
+	ID        int64 // orders the log; assigned by the store
+	TenantID  string
+	Time      time.Time
+	Latency   time.Duration
+	RequestID string
+	Method    string
+	Route     string // the route pattern, e.g. "PATCH /scim/v2/Users/{id}"
+	Query     string // filter, attributes, paging, as sent
+	// Action is what Roster derived: test-connection, lookup, get, list,
+	// create, update, replace, deactivate, reactivate, delete, members-add,
+	// members-remove, discovery.
+	Action       string
+	ResourceType string
+	ResourceID   string
+	ExternalID   string
+	Name         string // the userName of a user, the displayName of a group
+	Status       int
+	ScimType     string
+	// Reason is a code of the catalog (docs/errors.md) for every failure.
+	Reason      string
+	TokenPrefix string
+	TokenName   string
+	// Changes maps each changed top-level attribute to {"old": …, "new": …}.
+	Changes  json.RawMessage
+	Request  string // the request body, secrets redacted, size capped
+	Response string // the response body, likewise
+}
+
+// LogQuery selects rows of the provisioning log.
+type LogQuery struct {
+	TenantID    string    // "": every tenant (and requests no tenant could be found for)
+	Since       time.Time // only rows at or after
+	Action      string
+	StatusClass int    // 4 for 4xx, 2 for 2xx…; 0: any
+	User        string // a resource id, externalId or userName
+	RequestID   string
+	Before      int64 // only rows with a smaller ID (paging newest first); 0: none
+	After       int64 // only rows with a greater ID (paging oldest first)
+	Oldest      bool  // oldest first instead of newest first
+	Limit       int
+}
+
+// LogStore keeps the provisioning log.
+type LogStore interface {
+	// AppendLog stores the entries, filling their IDs.
+	AppendLog(ctx context.Context, entries []*LogEntry) error
+	// Log returns the rows q selects.
+	Log(ctx context.Context, q LogQuery) ([]*LogEntry, error)
+	// PruneLog deletes the rows older than before and returns how many.
+	PruneLog(ctx context.Context, before time.Time) (int64, error)
+	// RecordRun notes when the maintenance task name last ran and what it did.
+	RecordRun(ctx context.Context, name string, at time.Time, detail string) error
+	// LastRun returns when name last ran and what it did; the zero time when never.
+	LastRun(ctx context.Context, name string) (time.Time, string, error)
+}

@@ -1,0 +1,152 @@
+package postgres
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/rosterhq/roster"
+)
+
+// AppendLog stores the entries in one statement, filling their IDs.
+func (db *DB) AppendLog(ctx context.Context, entries []*roster.LogEntry) error {
+	if len(entries) == 0 {
+		return nil
+	}
+	b := &pgx.Batch{}
+	for _, e := range entries {
+		var changes any
+		if len(e.Changes) > 0 {
+			changes = string(e.Changes)
+		}
+		b.Queue(`
+			INSERT INTO provisioning_log (tenant_id, at, latency_us, request_id, method, route, query, action, resource_type,
+				resource_id, external_id, name, status, scim_type, reason, token_prefix, token_name, changes, request, response)
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18::jsonb, $19, $20) RETURNING id`,
+			e.TenantID, e.Time, e.Latency.Microseconds(), e.RequestID, e.Method, e.Route, e.Query, e.Action, e.ResourceType,
+			e.ResourceID, e.ExternalID, e.Name, e.Status, e.ScimType, e.Reason, e.TokenPrefix, e.TokenName, changes,
+			e.Request, e.Response).QueryRow(func(row pgx.Row) error { return row.Scan(&e.ID) })
+	}
+	err := pgx.BeginFunc(ctx, db.pool, func(t pgx.Tx) error { return t.SendBatch(ctx, b).Close() })
+	if err != nil {
+		return fmt.Errorf("postgres: append log: %w", err)
+	}
+	return nil
+}
+
+const logColumns = `id, tenant_id, at, latency_us, request_id, method, route, query, action, resource_type, resource_id,
+	external_id, name, status, scim_type, reason, token_prefix, token_name, changes, request, response`
+
+// Log returns the rows q selects.
+func (db *DB) Log(ctx context.Context, q roster.LogQuery) ([]*roster.LogEntry, error) {
+	var (
+		where []string
+		args  []any
+	)
+	add := func(cond string, a any) {
+		args = append(args, a)
+		where = append(where, strings.ReplaceAll(cond, "$?", "$"+strconv.Itoa(len(args))))
+	}
+	if q.TenantID != "" {
+		add("tenant_id = $?", q.TenantID)
+	}
+	if !q.Since.IsZero() {
+		add("at >= $?", q.Since)
+	}
+	if q.Action != "" {
+		add("action = $?", q.Action)
+	}
+	if q.StatusClass > 0 {
+		add("status / 100 = $?", q.StatusClass)
+	}
+	if q.User != "" {
+		add("(resource_id = $? OR external_id = $? OR lower(name) = lower($?))", q.User)
+	}
+	if q.RequestID != "" {
+		add("request_id = $?", q.RequestID)
+	}
+	if q.Before > 0 {
+		add("id < $?", q.Before)
+	}
+	if q.After > 0 {
+		add("id > $?", q.After)
+	}
+	query := `SELECT ` + logColumns + ` FROM provisioning_log`
+	if len(where) > 0 {
+		query += ` WHERE ` + strings.Join(where, " AND ")
+	}
+	if q.Oldest {
+		query += ` ORDER BY id`
+	} else {
+		query += ` ORDER BY id DESC`
+	}
+	limit := q.Limit
+	if limit <= 0 {
+		limit = 100
+	}
+	rows, _ := db.pool.Query(ctx, query+` LIMIT `+strconv.Itoa(limit), args...)
+	es, err := pgx.CollectRows(rows, func(cr pgx.CollectableRow) (*roster.LogEntry, error) {
+		var (
+			e       roster.LogEntry
+			us      int64
+			changes []byte
+		)
+		err := cr.Scan(&e.ID, &e.TenantID, &e.Time, &us, &e.RequestID, &e.Method, &e.Route, &e.Query, &e.Action, &e.ResourceType,
+			&e.ResourceID, &e.ExternalID, &e.Name, &e.Status, &e.ScimType, &e.Reason, &e.TokenPrefix, &e.TokenName, &changes,
+			&e.Request, &e.Response)
+		e.Time, e.Latency, e.Changes = e.Time.UTC(), time.Duration(us)*time.Microsecond, changes
+		return &e, err
+	})
+	if err != nil {
+		return nil, fmt.Errorf("postgres: log: %w", err)
+	}
+	return es, nil
+}
+
+// PruneLog deletes the rows older than before, in batches, and returns how many.
+func (db *DB) PruneLog(ctx context.Context, before time.Time) (int64, error) {
+	var total int64
+	for {
+		tag, err := db.pool.Exec(ctx, `
+			DELETE FROM provisioning_log WHERE id IN (SELECT id FROM provisioning_log WHERE at < $1 LIMIT 5000)`, before)
+		if err != nil {
+			return total, fmt.Errorf("postgres: prune log: %w", err)
+		}
+		total += tag.RowsAffected()
+		if tag.RowsAffected() < 5000 {
+			return total, nil
+		}
+	}
+}
+
+// RecordRun notes when the maintenance task name last ran and what it did.
+func (db *DB) RecordRun(ctx context.Context, name string, at time.Time, detail string) error {
+	_, err := db.pool.Exec(ctx, `
+		INSERT INTO maintenance_runs (name, at, detail) VALUES ($1, $2, $3)
+		ON CONFLICT (name) DO UPDATE SET at = excluded.at, detail = excluded.detail`, name, at, detail)
+	if err != nil {
+		return fmt.Errorf("postgres: record run: %w", err)
+	}
+	return nil
+}
+
+// LastRun returns when name last ran and what it did; the zero time when never.
+func (db *DB) LastRun(ctx context.Context, name string) (time.Time, string, error) {
+	var (
+		at     time.Time
+		detail string
+	)
+	err := db.pool.QueryRow(ctx, `SELECT at, detail FROM maintenance_runs WHERE name = $1`, name).Scan(&at, &detail)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return time.Time{}, "", nil
+	}
+	if err != nil {
+		return time.Time{}, "", fmt.Errorf("postgres: last run: %w", err)
+	}
+	return at.UTC(), detail, nil
+}

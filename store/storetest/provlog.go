@@ -1,0 +1,88 @@
+package storetest
+
+import (
+	"context"
+	"encoding/json"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/rosterhq/roster"
+)
+
+func testProvisioningLog(t *testing.T, s roster.Store) {
+	ctx := context.Background()
+	tn := mustTenant(t, s, "acme")
+	base := time.Date(2026, 5, 1, 12, 0, 0, 0, time.UTC)
+	entry := func(min int, action string, status int, id, ext, name string) *roster.LogEntry {
+		return &roster.LogEntry{TenantID: tn.ID, Time: base.Add(time.Duration(min) * time.Minute), Latency: 1500 * time.Microsecond,
+			RequestID: "req-" + action, Method: "POST", Route: "POST /scim/v2/Users", Action: action, ResourceType: "User",
+			ResourceID: id, ExternalID: ext, Name: name, Status: status, TokenPrefix: "rst_abcdefgh", TokenName: "entra"}
+	}
+	es := []*roster.LogEntry{
+		entry(0, "create", 201, "u1", "x1", "Ada@example.com"),
+		entry(1, "update", 200, "u1", "x1", "ada@example.com"),
+		entry(2, "create", 409, "", "x2", "ada@example.com"),
+		entry(3, "deactivate", 200, "u1", "x1", "ada@example.com"),
+		{TenantID: "", Time: base.Add(4 * time.Minute), RequestID: "req-401", Method: "GET", Route: "GET /scim/v2/Users", Action: "lookup", Status: 401, Reason: "token_unknown"},
+	}
+	es[0].Changes = json.RawMessage(`{"userName":{"old":null,"new":"Ada@example.com"}}`)
+	es[2].ScimType, es[2].Reason = "uniqueness", "username_taken"
+	if err := s.AppendLog(ctx, es); err != nil {
+		t.Fatalf("AppendLog = %v", err)
+	}
+	if es[0].ID == 0 || es[1].ID <= es[0].ID {
+		t.Fatalf("AppendLog ids %d, %d: want increasing", es[0].ID, es[1].ID)
+	}
+	got, err := s.Log(ctx, roster.LogQuery{TenantID: tn.ID})
+	if err != nil || len(got) != 4 || got[0].Action != "deactivate" {
+		t.Fatalf("Log(tenant) = %d rows, %v; want 4, newest first", len(got), err)
+	}
+	first := got[3]
+	if first.Latency != 1500*time.Microsecond || !first.Time.Equal(base) || first.TokenName != "entra" || !json.Valid(first.Changes) || !strings.Contains(string(first.Changes), "Ada@example.com") {
+		t.Errorf("stored row: %+v", first)
+	}
+	// The per-user timeline: by id, externalId or userName (any case), oldest first.
+	for _, who := range []string{"u1", "x1", "ADA@example.com"} {
+		tl, err := s.Log(ctx, roster.LogQuery{TenantID: tn.ID, User: who, Oldest: true})
+		if err != nil || len(tl) == 0 || tl[0].Action != "create" {
+			t.Errorf("Log(user %s) = %d rows, %v", who, len(tl), err)
+		}
+	}
+	if r, _ := s.Log(ctx, roster.LogQuery{TenantID: tn.ID, StatusClass: 4}); len(r) != 1 || r[0].Reason != "username_taken" {
+		t.Errorf("Log(4xx) = %v", r)
+	}
+	if r, _ := s.Log(ctx, roster.LogQuery{TenantID: tn.ID, Action: "create"}); len(r) != 2 {
+		t.Errorf("Log(action create) = %d rows, want 2", len(r))
+	}
+	if r, _ := s.Log(ctx, roster.LogQuery{RequestID: "req-401"}); len(r) != 1 || r[0].TenantID != "" {
+		t.Errorf("Log(request id) = %v", r)
+	}
+	if r, _ := s.Log(ctx, roster.LogQuery{TenantID: tn.ID, Since: base.Add(2 * time.Minute)}); len(r) != 2 {
+		t.Errorf("Log(since) = %d rows, want 2", len(r))
+	}
+	page, _ := s.Log(ctx, roster.LogQuery{TenantID: tn.ID, Limit: 2})
+	next, _ := s.Log(ctx, roster.LogQuery{TenantID: tn.ID, Limit: 2, Before: page[1].ID})
+	if len(page) != 2 || len(next) != 2 || next[0].ID >= page[1].ID {
+		t.Errorf("paging: %v then %v", page, next)
+	}
+	// Pruning deletes old rows only.
+	n, err := s.PruneLog(ctx, base.Add(90*time.Second))
+	if err != nil || n != 2 {
+		t.Fatalf("PruneLog = %d, %v; want 2", n, err)
+	}
+	if r, _ := s.Log(ctx, roster.LogQuery{Limit: 10}); len(r) != 3 {
+		t.Errorf("after pruning: %d rows, want 3", len(r))
+	}
+	if at, _, err := s.LastRun(ctx, "log-pruner"); err != nil || !at.IsZero() {
+		t.Errorf("LastRun before any = %v, %v", at, err)
+	}
+	for _, d := range []string{"pruned 2", "pruned 0"} {
+		if err := s.RecordRun(ctx, "log-pruner", base, d); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if at, detail, err := s.LastRun(ctx, "log-pruner"); err != nil || !at.Equal(base) || detail != "pruned 0" {
+		t.Errorf("LastRun = %v, %q, %v", at, detail, err)
+	}
+}
