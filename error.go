@@ -31,6 +31,9 @@ type Error struct {
 	Detail string
 	// Attr names the attribute the error is about, when there is one.
 	Attr string
+	// Reason is the code of the provisioning log's catalog (docs/errors.md) that
+	// explains the failure, when a more precise one than Code's default applies.
+	Reason string
 }
 
 // Error implements the error interface.

@@ -64,6 +64,7 @@ func New(store roster.Store, opts Options) *Server {
 	s.mux.Handle("GET /groups", s.authenticate(s.groups))
 	s.mux.Handle("GET /groups/{id}", s.authenticate(s.group))
 	s.mux.Handle("GET /groups/{id}/members", s.authenticate(s.groupMembers))
+	s.mux.Handle("GET /provisioning-log", s.authenticate(s.provisioningLog))
 	s.mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, roster.Errorf(roster.ENOTFOUND, "no such endpoint: %s %s", r.Method, r.URL.Path))
 	})

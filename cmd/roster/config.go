@@ -42,6 +42,10 @@ type Config struct {
 	// it (ROSTER_WEBHOOK_LEASE, default 30s): after a crash, the endpoints of the
 	// dead instance wait this long before another instance (or the restarted one) takes them.
 	WebhookLease time.Duration
+	// ProvisioningLog turns the provisioning log on (ROSTER_PROVISIONING_LOG, default true).
+	ProvisioningLog bool
+	// LogRetention is how long provisioning log rows are kept (ROSTER_LOG_RETENTION, default 30d).
+	LogRetention time.Duration
 }
 
 // defaultConfig returns the defaults overridden by the environment.
@@ -51,6 +55,7 @@ func defaultConfig(getenv func(string) string) (Config, error) {
 		LogLevel: "info", LogFormat: "text", MaxBodyBytes: 1 << 20,
 		DrainDelay: 5 * time.Second, RateLimit: 100, RateBurst: 500, MaxInflight: 64,
 		EventRetention: 30 * 24 * time.Hour, WebhookMinBackoff: 5 * time.Second, WebhookLease: 30 * time.Second,
+		ProvisioningLog: true, LogRetention: 30 * 24 * time.Hour,
 	}
 	str := func(name string, dst *string) {
 		if v := getenv(name); v != "" {
@@ -80,6 +85,8 @@ func defaultConfig(getenv func(string) string) (Config, error) {
 	num("ROSTER_EVENT_RETENTION", func(v string) (err error) { c.EventRetention, err = parseDuration(v); return })
 	num("ROSTER_WEBHOOK_MIN_BACKOFF", func(v string) (err error) { c.WebhookMinBackoff, err = parseDuration(v); return })
 	num("ROSTER_WEBHOOK_LEASE", func(v string) (err error) { c.WebhookLease, err = parseDuration(v); return })
+	num("ROSTER_PROVISIONING_LOG", func(v string) (err error) { c.ProvisioningLog, err = strconv.ParseBool(v); return })
+	num("ROSTER_LOG_RETENTION", func(v string) (err error) { c.LogRetention, err = parseDuration(v); return })
 	return c, errors.Join(errs...)
 }
 

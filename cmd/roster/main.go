@@ -55,6 +55,9 @@ Usage:
                                             issue a SCIM secret token (printed once, alone, on stdout)
   roster token list --tenant NAME           list a tenant's tokens
   roster token revoke ID                    revoke a token
+  roster log [--tenant NAME] [--since 1h] [--action A] [--status 4xx] [--user ID|externalId|userName]
+             [--request ID] [--format table|json|csv] [--pruner-status]
+                                            read the provisioning log (newest first; --user: a timeline)
   roster apikey create [--tenant NAME] [--name LABEL]
                                             issue an API key for the app API (printed once, alone, on stdout)
   roster apikey list | revoke ID            list or revoke API keys
@@ -87,6 +90,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		return runToken(ctx, rest, getenv, stdout, stderr)
 	case "apikey":
 		return runAPIKey(ctx, rest, getenv, stdout, stderr)
+	case "log":
+		return runLog(ctx, rest, getenv, stdout, stderr)
 	case "webhook":
 		return runWebhook(ctx, rest, getenv, stdout, stderr)
 	case "bench":

@@ -22,6 +22,7 @@ import (
 	"github.com/rosterhq/roster/internal/limit"
 	"github.com/rosterhq/roster/internal/metrics"
 	"github.com/rosterhq/roster/internal/notify"
+	"github.com/rosterhq/roster/provlog"
 	"github.com/rosterhq/roster/scim/server"
 	"github.com/rosterhq/roster/webhook"
 )
@@ -49,6 +50,11 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 	fs.IntVar(&c.RateBurst, "rate-burst", c.RateBurst, "a tenant's default burst of requests (env ROSTER_RATE_BURST)")
 	fs.IntVar(&c.MaxInflight, "max-inflight", c.MaxInflight, "requests doing store work at once; 0: no cap (env ROSTER_MAX_INFLIGHT)")
 	fs.BoolVar(&c.TrustProxy, "trust-proxy", c.TrustProxy, "take client addresses from X-Forwarded-For, for the limits (env ROSTER_TRUST_PROXY)")
+	fs.BoolVar(&c.ProvisioningLog, "provisioning-log", c.ProvisioningLog, "record every SCIM request in the provisioning log (env ROSTER_PROVISIONING_LOG)")
+	fs.Func("log-retention", "how long provisioning log rows are kept, e.g. 30d (env ROSTER_LOG_RETENTION)", func(v string) (err error) {
+		c.LogRetention, err = parseDuration(v)
+		return err
+	})
 	fs.Func("event-retention", "how long events are kept, e.g. 30d (env ROSTER_EVENT_RETENTION)", func(v string) (err error) {
 		c.EventRetention, err = parseDuration(v)
 		return err
@@ -109,7 +115,14 @@ func serve(ctx context.Context, c Config, stdout, stderr io.Writer) error {
 	var draining atomic.Bool
 	probes := health.New(log, readyTimeout, readiness(db, &draining)...)
 
+	var logs *provlog.Recorder
+	var logSink server.LogRecorder
+	if c.ProvisioningLog {
+		logs = provlog.New(store, provlog.Options{Logger: log})
+		logSink = logs
+	}
 	scim := server.New(store, server.Options{
+		Log:          logSink,
 		BaseURL:      baseURLIf(c.PublicURL),
 		MaxBodyBytes: c.MaxBodyBytes,
 		Limits:       limits(c, store, log),
@@ -131,6 +144,10 @@ func serve(ctx context.Context, c Config, stdout, stderr io.Writer) error {
 	background.Go(func() { scim.Run(flushCtx, 10*time.Second) })
 	background.Go(func() { relay.Run(flushCtx) })
 	background.Go(func() { prune(flushCtx, store, c.EventRetention, log) })
+	background.Go(func() { provlog.Prune(flushCtx, store, c.LogRetention, log) })
+	if logs != nil {
+		background.Go(func() { logs.Run(flushCtx) })
+	}
 	flushed := make(chan struct{})
 	go func() {
 		<-flushCtx.Done()

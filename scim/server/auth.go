@@ -40,12 +40,15 @@ func (s *Server) tenantFor(r *http.Request) (string, error) {
 			return "", err
 		}
 		if user != t.Name {
-			return "", roster.Errorf(roster.EUNAUTHORIZED, "the user name does not name the tenant of this token: use the tenant name as the user name and the token as the password")
+			return "", authError("basic_user_mismatch", "the user name does not name the tenant of this token: use the tenant name as the user name and the token as the password")
 		}
 	}
 	s.mu.Lock()
 	s.used[tok.ID] = s.clock()
 	s.mu.Unlock()
+	if op := opOf(r.Context()); op != nil {
+		op.entry.TokenPrefix, op.entry.TokenName = tok.Prefix, tok.Name
+	}
 	return tok.TenantID, nil
 }
 
@@ -53,20 +56,20 @@ func (s *Server) tenantFor(r *http.Request) (string, error) {
 func credential(r *http.Request) (secret, user string, err error) {
 	h := r.Header.Get("Authorization")
 	if h == "" {
-		return "", "", roster.Errorf(roster.EUNAUTHORIZED, "no credential: send the secret token as \"Authorization: Bearer <token>\"")
+		return "", "", authError("token_missing", "no credential: send the secret token as \"Authorization: Bearer <token>\"")
 	}
 	if user, pass, ok := r.BasicAuth(); ok {
 		return pass, user, nil
 	}
 	scheme, rest, _ := strings.Cut(h, " ")
 	if !strings.EqualFold(scheme, "Bearer") {
-		return "", "", roster.Errorf(roster.EUNAUTHORIZED, "unsupported authorization scheme %q: use Bearer with the secret token", scheme)
+		return "", "", authError("token_scheme", "unsupported authorization scheme %q: use Bearer with the secret token", scheme)
 	}
 	if rest != strings.TrimSpace(rest) || strings.ContainsAny(strings.TrimSpace(rest), " \t\r\n") {
-		return "", "", roster.Errorf(roster.EUNAUTHORIZED, "the token has surrounding or embedded whitespace: paste the secret token again without spaces or line breaks")
+		return "", "", authError("token_whitespace", "the token has surrounding or embedded whitespace: paste the secret token again without spaces or line breaks")
 	}
 	if rest == "" {
-		return "", "", roster.Errorf(roster.EUNAUTHORIZED, "empty bearer token: paste the secret token into the Secret Token field")
+		return "", "", authError("token_empty", "empty bearer token: paste the secret token into the Secret Token field")
 	}
 	return rest, "", nil
 }
@@ -75,7 +78,7 @@ func credential(r *http.Request) (secret, user string, err error) {
 func (s *Server) token(ctx context.Context, secret string) (*roster.Token, error) {
 	prefix := roster.TokenPrefix(secret)
 	if prefix == "" {
-		return nil, roster.Errorf(roster.EUNAUTHORIZED, "unknown token: it is not a Roster secret token (they start with \"rst_\"); copy the token again")
+		return nil, authError("token_malformed", "unknown token: it is not a Roster secret token (they start with \"rst_\"); copy the token again")
 	}
 	toks, err := s.store.TokensByPrefix(ctx, prefix)
 	if err != nil {
@@ -86,12 +89,19 @@ func (s *Server) token(ctx context.Context, secret string) (*roster.Token, error
 			continue
 		}
 		if !t.Revoked.IsZero() {
-			return nil, roster.Errorf(roster.EUNAUTHORIZED, "the token %s… was revoked: create a new token and paste it into the IdP", t.Prefix)
+			return nil, authError("token_revoked", "the token %s… was revoked: create a new token and paste it into the IdP", t.Prefix)
 		}
 		if !t.Expires.IsZero() && !s.clock().Before(t.Expires) {
-			return nil, roster.Errorf(roster.EUNAUTHORIZED, "the token %s… expired at %s: create a new token", t.Prefix, t.Expires.UTC().Format("2006-01-02 15:04 MST"))
+			return nil, authError("token_expired", "the token %s… expired at %s: create a new token", t.Prefix, t.Expires.UTC().Format("2006-01-02 15:04 MST"))
 		}
 		return t, nil
 	}
-	return nil, roster.Errorf(roster.EUNAUTHORIZED, "unknown token: no tenant has this secret token; copy it again or create a new one")
+	return nil, authError("token_unknown", "unknown token: no tenant has this secret token; copy it again or create a new one")
+}
+
+// authError is a 401 with the provisioning log's reason.
+func authError(reason, format string, args ...any) *roster.Error {
+	e := roster.Errorf(roster.EUNAUTHORIZED, format, args...)
+	e.Reason = reason
+	return e
 }

@@ -97,8 +97,11 @@ func (s *Server) writeError(w http.ResponseWriter, r *http.Request, err error) {
 		code = roster.EINTERNAL
 		m = errorStatus[code]
 	}
-	if op, ok := r.Context().Value(opKey).(*operation); ok {
-		op.code = code
+	if op := opOf(r.Context()); op != nil {
+		op.code, op.err = code, err
+		if ref, ok := err.(*refusal); ok && ref.tenantID != "" {
+			op.entry.TenantID = ref.tenantID
+		}
 	}
 	var ref *refusal
 	if errors.As(err, &ref) {

@@ -93,6 +93,7 @@ func (s *Server) handleGroupReplace(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	g := groupFrom(old.ID, doc)
+	noteChange(r, old.Doc, doc, nil, nil)
 	if err := s.store.ReplaceGroup(r.Context(), tenant, g, version); err != nil {
 		s.writeError(w, r, err)
 		return
@@ -146,6 +147,7 @@ func (s *Server) patchGroup(r *http.Request, tenantID, id string, ops []patch.Op
 		return err
 	}
 	changes := memberChanges(values)
+	noteMemberChanges(r, changes, len(rest) > 0)
 	want := ifMatch(r)
 	if len(rest) == 0 {
 		return s.store.UpdateGroup(r.Context(), tenantID, &roster.Group{ID: id}, false, changes, want)
@@ -168,6 +170,7 @@ func (s *Server) patchGroup(r *http.Request, tenantID, id string, ops []patch.Op
 			return err
 		}
 		g := groupFrom(id, doc)
+		noteChange(r, old.Doc, doc, nil, nil)
 		err = s.store.UpdateGroup(r.Context(), tenantID, g, true, changes, version)
 		if want == 0 && try < patchRetries && roster.ErrorCode(err) == roster.EPRECONDITION {
 			continue

@@ -63,17 +63,37 @@ func retryAfterSeconds(d time.Duration) int {
 	return max(1, int(math.Ceil(d.Seconds())))
 }
 
-// operation carries the outcome of a SCIM operation from writeError to the
-// metrics.
-type operation struct{ code string }
+// operation carries what a request did from the handlers and writeError to
+// the metrics and the provisioning log.
+type operation struct {
+	code    string           // the roster error code it failed with
+	err     error            // the error it failed with
+	entry   *roster.LogEntry // its provisioning log row
+	reqBody []byte           // the request body as it arrived
+}
 
 const opKey ctxKey = 1
 
-// api returns a route's handler h behind authentication and the limits, and
-// counted as an operation on resource with action (when resource is not "").
+// logAction names a route's action in the provisioning log; handlers refine it
+// (deactivate, members-add…) and so does the log for lookups.
+var logAction = map[string]string{
+	"create": "create", "list": "list", "search": "search", "get": "get", "replace": "replace",
+	"patch": "update", "delete": "delete", "discovery": "discovery", "": "unknown",
+}
+
+// opOf returns the request's operation, or nil outside the API.
+func opOf(ctx context.Context) *operation {
+	op, _ := ctx.Value(opKey).(*operation)
+	return op
+}
+
+// api returns a route's handler h behind authentication and the limits,
+// counted as an operation on resource with action (when resource is not ""),
+// and recorded in the provisioning log.
 func (s *Server) api(resource, action string, h http.HandlerFunc) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		op := &operation{}
+		op := &operation{entry: &roster.LogEntry{Time: s.clock().UTC(), Method: r.Method, Route: r.Pattern,
+			Query: r.URL.RawQuery, ResourceType: resource, Action: logAction[action]}}
 		r = r.WithContext(context.WithValue(r.Context(), opKey, op))
 		if resource != "" {
 			defer func() {
@@ -84,11 +104,17 @@ func (s *Server) api(resource, action string, h http.HandlerFunc) http.Handler {
 				s.metrics.Operation(resource, action, outcome)
 			}()
 		}
+		if s.logs != nil {
+			lw := &logWriter{ResponseWriter: w}
+			w = lw
+			defer s.record(r, op, lw)
+		}
 		tenantID, err := s.admit(w, r)
 		if err != nil {
 			s.writeError(w, r, err)
 			return
 		}
+		op.entry.TenantID = tenantID
 		defer s.limits.Inflight.Release()
 		h(w, r.WithContext(context.WithValue(r.Context(), tenantKey, tenantID)))
 	})
@@ -145,6 +171,9 @@ func (s *Server) readAhead(w http.ResponseWriter, r *http.Request) error {
 		return roster.Errorf(roster.EINVALIDSYNTAX, "the body could not be read: %s", err.Error())
 	}
 	r.Body = io.NopCloser(bytes.NewReader(b))
+	if op := opOf(r.Context()); op != nil {
+		op.reqBody = b
+	}
 	return nil
 }
 

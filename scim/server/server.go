@@ -39,6 +39,8 @@ type Options struct {
 	Limits Limits
 	// Metrics counts operations and refusals; nil counts nothing.
 	Metrics Metrics
+	// Log receives a provisioning log row for every request; nil records none.
+	Log LogRecorder
 	Logger  *slog.Logger
 	Clock   roster.Clock
 }
@@ -51,6 +53,7 @@ type Server struct {
 	clock    roster.Clock
 	limits   Limits
 	metrics  Metrics
+	logs     LogRecorder
 	opts     Options
 
 	// used collects when tokens were last used; Flush writes it in one batch.
@@ -94,6 +97,7 @@ func New(store roster.Store, opts Options) *Server {
 		clock:    opts.Clock,
 		limits:   opts.Limits,
 		metrics:  opts.Metrics,
+		logs:     opts.Log,
 		opts:     opts,
 		used:     map[string]time.Time{},
 	}

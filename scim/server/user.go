@@ -1,9 +1,12 @@
 package server
 
 import (
+	"errors"
+	"fmt"
 	"net/http"
 
 	"github.com/rosterhq/roster"
+	"github.com/rosterhq/roster/scim/filter"
 	"github.com/rosterhq/roster/scim/patch"
 	"github.com/rosterhq/roster/scim/schema"
 )
@@ -25,8 +28,9 @@ func (s *Server) handleUserCreate(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	u := userFrom("", doc)
+	noteChange(r, nil, doc, nil, nil)
 	if err := s.store.CreateUser(r.Context(), tenant, u); err != nil {
-		s.writeError(w, r, err)
+		s.writeError(w, r, s.explainConflict(r, tenant, u, err))
 		return
 	}
 	base := s.baseURL(r)
@@ -96,8 +100,9 @@ func (s *Server) handleUserReplace(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	u := userFrom(old.ID, doc)
+	noteChange(r, old.Doc, doc, &old.Active, &u.Active)
 	if err := s.store.ReplaceUser(r.Context(), tenant, u, version); err != nil {
-		s.writeError(w, r, err)
+		s.writeError(w, r, s.explainConflict(r, tenant, u, err))
 		return
 	}
 	s.writeResource(w, http.StatusOK, s.project(userType, userDoc(u, s.baseURL(r)), p), u.Version, "")
@@ -122,7 +127,7 @@ func (s *Server) handleUserPatch(w http.ResponseWriter, r *http.Request) {
 	}
 	u, err := s.patchUser(r, tenant, r.PathValue("id"), ops)
 	if err != nil {
-		s.writeError(w, r, err)
+		s.writeError(w, r, s.explainConflict(r, tenant, u, err))
 		return
 	}
 	s.writeResource(w, http.StatusOK, s.project(userType, userDoc(u, s.baseURL(r)), p), u.Version, "")
@@ -150,6 +155,7 @@ func (s *Server) patchUser(r *http.Request, tenantID, id string, ops []patch.Ope
 			return nil, err
 		}
 		u := userFrom(old.ID, doc)
+		noteChange(r, old.Doc, doc, &old.Active, &u.Active)
 		err = s.store.ReplaceUser(r.Context(), tenantID, u, version)
 		if want == 0 && try < patchRetries && roster.ErrorCode(err) == roster.EPRECONDITION {
 			continue
@@ -170,4 +176,27 @@ func (s *Server) handleUserDelete(w http.ResponseWriter, r *http.Request) {
 // project applies the request's attributes and excludedAttributes to a document.
 func (s *Server) project(resourceType string, doc map[string]any, p listParams) map[string]any {
 	return s.registry.Project(resourceType, doc, p.Attributes, p.Excluded)
+}
+
+// explainConflict names, in a userName conflict, the user who holds the
+// userName: its id and externalId, which an IdP admin needs to decide whether
+// both are the same person.
+func (s *Server) explainConflict(r *http.Request, tenantID string, u *roster.User, err error) error {
+	var e *roster.Error
+	if u == nil || !errors.As(err, &e) || e.Code != roster.ECONFLICT || e.Attr != "userName" {
+		return err
+	}
+	q := roster.Query{Filter: &filter.Compare{Attr: filter.AttrPath{Name: "userName"}, Op: filter.Eq,
+		Value: filter.Value{Kind: filter.KindString, Text: u.UserName}}, Resolve: s.resolver(userType), StartIndex: 1, Count: 1}
+	holders, _, lerr := s.store.Users(r.Context(), tenantID, q)
+	if lerr != nil || len(holders) == 0 {
+		return err
+	}
+	h := holders[0]
+	ext := h.ExternalID
+	if ext == "" {
+		ext = "none"
+	}
+	return &roster.Error{Code: e.Code, Attr: e.Attr, Reason: "username_taken", Detail: fmt.Sprintf(
+		"userName %q is already taken by user %s (externalId %s)", u.UserName, h.ID, ext)}
 }

@@ -1,0 +1,130 @@
+package provlog
+
+import (
+	"errors"
+	"strings"
+
+	"github.com/rosterhq/roster"
+)
+
+// Reason explains a failure to the IdP admin who reads the provisioning log.
+type Reason struct {
+	Code        string
+	Status      int
+	Explanation string // what happened, in the admin's terms
+	Action      string // what to do about it
+}
+
+// Reasons is the catalog, in the order of docs/errors.md.
+var Reasons = []Reason{
+	{"token_missing", 401, "The request carried no credential.",
+		"In Entra ID, Provisioning > Admin Credentials: paste the Secret Token Roster issued (roster token create) and click Test Connection."},
+	{"token_scheme", 401, "The Authorization header used a scheme other than Bearer or Basic.",
+		"Send the token as \"Authorization: Bearer <token>\"; Entra ID does this when the token is in the Secret Token field."},
+	{"token_whitespace", 401, "The token had spaces or line breaks around or inside it, usually from copying it out of a terminal or a document.",
+		"Paste the token again as one line without spaces; the row shows the tenant when the token without the spaces is valid."},
+	{"token_empty", 401, "The Bearer token was empty.",
+		"Fill the Secret Token field."},
+	{"token_malformed", 401, "The credential is not a Roster SCIM token (they start with rst_); an app API key (rak_) or another product's token was pasted.",
+		"Create a SCIM token with roster token create --tenant NAME and paste it."},
+	{"token_unknown", 401, "No tenant has this token: it was mistyped, or it belongs to another Roster deployment.",
+		"Copy the token again or create a new one; roster token list --tenant NAME shows the prefixes of the tenant's tokens."},
+	{"token_revoked", 401, "The token was revoked.",
+		"Create a new token, paste it into Entra ID, and keep it until the next rotation."},
+	{"token_expired", 401, "The token expired.",
+		"Create a new token (roster token create --expires to choose its lifetime) and paste it into Entra ID."},
+	{"basic_user_mismatch", 401, "HTTP Basic was used and the user name is not the tenant of the token.",
+		"Use the tenant's name as the user name and the token as the password."},
+	{"auth_throttled", 429, "Too many failed authentications came from this address or for this token prefix; Roster slows them down and then refuses them.",
+		"Fix the credential first; the limit lifts within a minute without failures."},
+	{"rate_limited", 429, "The tenant sent more requests than its rate limit allows, even after Roster waited a second for room. Entra ID retries later by itself.",
+		"Nothing, usually: the sync completes more slowly. To raise the limit: roster tenant update NAME --rate R --burst B."},
+	{"busy", 503, "The server had too many requests doing database work at once, or is shutting down.",
+		"Nothing: the IdP retries. If it persists, see the operator's metrics (roster_rate_limited_total{reason=\"inflight\"})."},
+	{"body_too_large", 413, "The request body was larger than the server accepts.",
+		"Send smaller batches (for groups, fewer members per PATCH) or raise --max-body-bytes."},
+	{"body_invalid", 400, "The body is not valid JSON or not a SCIM resource or PatchOp.",
+		"Check the attribute mapping's expressions; the row keeps the body as it arrived."},
+	{"attribute_unknown", 400, "The body has an attribute no registered schema defines, e.g. an extension attribute whose schema is not registered for the tenant.",
+		"Register the extension in the tenant's policy, or remove the mapping in Entra ID (Attribute mapping > Edit attribute list)."},
+	{"required_missing", 400, "A required attribute is missing, e.g. userName, or a group's displayName.",
+		"Map the attribute in Entra ID and make sure the source attribute is set for this person."},
+	{"value_invalid", 400, "An attribute has a value of the wrong type or outside its allowed values.",
+		"Check the mapping of the attribute named in the detail; the row keeps the request body."},
+	{"attribute_read_only", 400, "The request changed an attribute that is read-only or immutable (id, meta, a member's type).",
+		"Remove the mapping of that attribute."},
+	{"filter_invalid", 400, "The filter of a query does not parse or names an attribute that cannot be queried.",
+		"Check the matching attribute of the mapping; Roster's detail points at the position in the filter."},
+	{"patch_path_invalid", 400, "A PATCH operation's path does not parse or names nothing.",
+		"Check the target attribute of the mapping named in the detail."},
+	{"patch_no_target", 400, "A PATCH operation's path matched nothing to replace or remove.",
+		"Usually harmless for removals; otherwise the person lacks the element the path selects."},
+	{"too_many", 400, "Too many results or operations in one request.",
+		"Page through results, or send fewer operations per PATCH."},
+	{"member_unknown", 400, "A group member is not a user or group of this tenant, usually because the user has not been provisioned yet or was deleted.",
+		"Assign the member to the enterprise application in Entra ID so that it is provisioned first; Entra retries the membership."},
+	{"username_taken", 409, "Another user of the tenant already has this userName (compared ignoring case). The detail names that user's id and externalId.",
+		"If it is the same person, let Entra ID match it (the matching attribute is userName); otherwise delete or rename the other user."},
+	{"conflict", 409, "The resource conflicts with one that exists.",
+		"Read the detail; retrying creates nothing twice."},
+	{"version_stale", 412, "If-Match named a version the resource no longer has: it changed meanwhile.",
+		"Nothing: the client reads the resource again and retries."},
+	{"not_found", 404, "The resource does not exist in this tenant: it was deleted in Roster, or it belongs to another tenant.",
+		"Entra ID recreates it on its next cycle, or restart provisioning to clear its cache."},
+	{"internal", 500, "An unexpected error; the server logged its cause with the request id.",
+		"Give the operator the request id; the server log line with it has the cause."},
+}
+
+// Explain returns the catalog entry of code.
+func Explain(code string) (Reason, bool) {
+	for _, r := range Reasons {
+		if r.Code == code {
+			return r, true
+		}
+	}
+	return Reason{}, false
+}
+
+// defaultReason is the reason of each error code when the error names none.
+var defaultReason = map[string]string{
+	roster.EINVALID:       "value_invalid",
+	roster.EINVALIDSYNTAX: "body_invalid",
+	roster.EINVALIDFILTER: "filter_invalid",
+	roster.EINVALIDPATH:   "patch_path_invalid",
+	roster.ENOTARGET:      "patch_no_target",
+	roster.EMUTABILITY:    "attribute_read_only",
+	roster.ETOOMANY:       "too_many",
+	roster.ENOTFOUND:      "not_found",
+	roster.ECONFLICT:      "conflict",
+	roster.EPRECONDITION:  "version_stale",
+	roster.EUNAUTHORIZED:  "token_unknown",
+	roster.ETOOLARGE:      "body_too_large",
+	roster.ERATELIMIT:     "rate_limited",
+	roster.EUNAVAILABLE:   "busy",
+	roster.EINTERNAL:      "internal",
+}
+
+// ReasonOf returns the catalog code of err: the error's own Reason, else one
+// read from its attribute and detail, else its code's default.
+func ReasonOf(err error) string {
+	var e *roster.Error
+	if !errors.As(err, &e) {
+		return "internal"
+	}
+	switch {
+	case e.Reason != "":
+		return e.Reason
+	case e.Code == roster.ECONFLICT && e.Attr == "userName":
+		return "username_taken"
+	case e.Code == roster.EINVALID && e.Attr == "members":
+		return "member_unknown"
+	case e.Code == roster.EINVALID && strings.HasSuffix(e.Detail, " is required"):
+		return "required_missing"
+	case e.Code == roster.EINVALIDSYNTAX && strings.HasSuffix(e.Detail, ": unknown attribute"):
+		return "attribute_unknown"
+	}
+	if r, ok := defaultReason[e.Code]; ok {
+		return r
+	}
+	return "internal"
+}

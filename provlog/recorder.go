@@ -1,0 +1,143 @@
+// Package provlog records the provisioning log: one row per SCIM request,
+// written after the response and in batches, so that the log costs a request
+// no more than a channel send. It also holds the catalog of reason codes
+// (docs/errors.md) and the redaction of request and response bodies.
+package provlog
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"sync/atomic"
+	"time"
+
+	"github.com/rosterhq/roster"
+)
+
+// Options configures a Recorder.
+type Options struct {
+	// Buffer is how many entries may wait for the writer (default 10,000); past
+	// it, entries are dropped and counted rather than slowing requests.
+	Buffer int
+	// Batch is the most entries written in one transaction (default 500).
+	Batch int
+	// Interval is how long an entry may wait to be written (default 200ms).
+	Interval time.Duration
+	Logger   *slog.Logger
+}
+
+// Recorder writes log entries to a store in the background.
+type Recorder struct {
+	store   roster.LogStore
+	opts    Options
+	queue   chan *roster.LogEntry
+	dropped atomic.Int64
+	written atomic.Int64
+}
+
+// New returns a Recorder over store; Run writes what Record queues.
+func New(store roster.LogStore, opts Options) *Recorder {
+	if opts.Buffer <= 0 {
+		opts.Buffer = 10000
+	}
+	if opts.Batch <= 0 {
+		opts.Batch = 500
+	}
+	if opts.Interval <= 0 {
+		opts.Interval = 200 * time.Millisecond
+	}
+	if opts.Logger == nil {
+		opts.Logger = slog.New(slog.DiscardHandler)
+	}
+	return &Recorder{store: store, opts: opts, queue: make(chan *roster.LogEntry, opts.Buffer)}
+}
+
+// Record queues e without waiting; a full queue drops it (Dropped counts them).
+func (r *Recorder) Record(e *roster.LogEntry) {
+	select {
+	case r.queue <- e:
+	default:
+		if r.dropped.Add(1)%1000 == 1 {
+			r.opts.Logger.Warn("provisioning log: queue full, entries dropped", "dropped", r.dropped.Load())
+		}
+	}
+}
+
+// Dropped returns how many entries were dropped because the queue was full.
+func (r *Recorder) Dropped() int64 { return r.dropped.Load() }
+
+// Written returns how many entries were written.
+func (r *Recorder) Written() int64 { return r.written.Load() }
+
+// Run writes queued entries until ctx ends, then writes what is left.
+func (r *Recorder) Run(ctx context.Context) {
+	tick := time.NewTicker(r.opts.Interval)
+	defer tick.Stop()
+	batch := make([]*roster.LogEntry, 0, r.opts.Batch)
+	flush := func() {
+		if len(batch) == 0 {
+			return
+		}
+		if err := r.store.AppendLog(context.WithoutCancel(ctx), batch); err != nil {
+			r.opts.Logger.Error("provisioning log: write", "entries", len(batch), "err", err)
+		} else {
+			r.written.Add(int64(len(batch)))
+		}
+		batch = batch[:0]
+	}
+	for {
+		select {
+		case e := <-r.queue:
+			batch = append(batch, e)
+			if len(batch) >= r.opts.Batch {
+				flush()
+			}
+		case <-tick.C:
+			flush()
+		case <-ctx.Done():
+			for {
+				select {
+				case e := <-r.queue:
+					batch = append(batch, e)
+					if len(batch) >= r.opts.Batch {
+						flush()
+					}
+				default:
+					flush()
+					return
+				}
+			}
+		}
+	}
+}
+
+// Prune deletes rows older than retention once an hour (and at start) until
+// ctx ends, noting each run as maintenance task "log-pruner".
+func Prune(ctx context.Context, store roster.LogStore, retention time.Duration, log *slog.Logger) {
+	tick := time.NewTicker(time.Hour)
+	defer tick.Stop()
+	for {
+		start := time.Now()
+		n, err := store.PruneLog(ctx, start.Add(-retention))
+		detail := fmt.Sprintf("deleted %d rows older than %s", n, retention)
+		if err != nil {
+			detail = "failed: " + err.Error()
+		}
+		if ctx.Err() == nil {
+			if rerr := store.RecordRun(ctx, PrunerName, start, detail); rerr != nil {
+				log.Error("provisioning log: record pruner run", "err", rerr)
+			}
+			if err != nil {
+				log.Error("provisioning log: prune", "err", err)
+			}
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-tick.C:
+		}
+	}
+}
+
+// PrunerName is the maintenance task name of the log pruner.
+const PrunerName = "log-pruner"

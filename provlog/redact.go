@@ -1,0 +1,76 @@
+package provlog
+
+import (
+	"encoding/json"
+	"strings"
+)
+
+// MaxBody is how much of a request or response body a row keeps.
+const MaxBody = 8 << 10
+
+// secretKeys are attribute names whose values are never kept (compared ignoring case).
+var secretKeys = []string{"password", "secret", "token", "client_secret", "privatekey", "private_key"}
+
+// Redact returns body with the values of secret-looking attributes replaced
+// and cut to MaxBody bytes; a body that is not JSON is kept only up to MaxBody.
+func Redact(body []byte) string {
+	if len(body) == 0 {
+		return ""
+	}
+	var v any
+	if err := json.Unmarshal(body, &v); err == nil {
+		if redactValue(v) {
+			if b, err := json.Marshal(v); err == nil {
+				body = b
+			}
+		}
+	}
+	if len(body) > MaxBody {
+		return string(body[:MaxBody]) + "…(truncated)"
+	}
+	return string(body)
+}
+
+// redactValue replaces secret values in v in place and reports whether it did.
+func redactValue(v any) bool {
+	changed := false
+	switch x := v.(type) {
+	case map[string]any:
+		for k, val := range x {
+			if isSecret(k) {
+				x[k] = "REDACTED"
+				changed = true
+				continue
+			}
+			// PATCH operations name the attribute in "path".
+			if p, ok := x["path"].(string); ok && k == "value" && isSecret(lastName(p)) {
+				x[k] = "REDACTED"
+				changed = true
+				continue
+			}
+			changed = redactValue(val) || changed
+		}
+	case []any:
+		for _, e := range x {
+			changed = redactValue(e) || changed
+		}
+	}
+	return changed
+}
+
+func isSecret(key string) bool {
+	for _, s := range secretKeys {
+		if strings.EqualFold(key, s) {
+			return true
+		}
+	}
+	return false
+}
+
+// lastName returns the attribute name a PATCH path ends with.
+func lastName(path string) string {
+	if i := strings.LastIndexAny(path, ":."); i >= 0 {
+		return path[i+1:]
+	}
+	return path
+}

@@ -1,0 +1,220 @@
+package server
+
+import (
+	"bytes"
+	"encoding/json"
+	"net/http"
+	"regexp"
+	"strings"
+
+	"github.com/rosterhq/roster"
+	"github.com/rosterhq/roster/internal/httpx"
+	"github.com/rosterhq/roster/provlog"
+	"github.com/rosterhq/roster/scim/filter"
+)
+
+// LogRecorder takes the provisioning log's rows; provlog.Recorder is one.
+type LogRecorder interface {
+	Record(e *roster.LogEntry)
+}
+
+// logWriter keeps the status and the start of the body of a response.
+type logWriter struct {
+	http.ResponseWriter
+	status int
+	body   bytes.Buffer
+}
+
+func (w *logWriter) WriteHeader(code int) {
+	if w.status == 0 {
+		w.status = code
+	}
+	w.ResponseWriter.WriteHeader(code)
+}
+
+func (w *logWriter) Write(b []byte) (int, error) {
+	if w.status == 0 {
+		w.status = http.StatusOK
+	}
+	if room := provlog.MaxBody + 1 - w.body.Len(); room > 0 {
+		w.body.Write(b[:min(len(b), room)])
+	}
+	return w.ResponseWriter.Write(b)
+}
+
+func (w *logWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
+
+// record completes the request's log row from its response and hands it over.
+func (s *Server) record(r *http.Request, op *operation, w *logWriter) {
+	e := op.entry
+	e.Latency = s.clock().Sub(e.Time)
+	e.RequestID = httpx.RequestID(r.Context())
+	e.Status = w.status
+	if e.Status == 0 {
+		e.Status = http.StatusOK
+	}
+	e.Request = provlog.Redact(op.reqBody)
+	e.Response = provlog.Redact(w.body.Bytes())
+	if op.err != nil {
+		e.Reason = provlog.ReasonOf(op.err)
+		e.ScimType = errorStatus[op.code].scimType
+		if e.Reason == "token_whitespace" && e.TenantID == "" {
+			e.TenantID = s.whitespaceTenant(r)
+		}
+	}
+	identify(e, r, op.reqBody, w.body.Bytes())
+	s.logs.Record(e)
+}
+
+// whitespaceTenant finds the tenant of a token sent with whitespace around
+// it, for the log only: the request stays refused.
+func (s *Server) whitespaceTenant(r *http.Request) string {
+	_, rest, _ := strings.Cut(r.Header.Get("Authorization"), " ")
+	tok, err := s.token(r.Context(), strings.Join(strings.Fields(rest), ""))
+	if err != nil {
+		return ""
+	}
+	return tok.TenantID
+}
+
+// resourceFields are the attributes that identify a resource in the log.
+type resourceFields struct {
+	ID          string `json:"id"`
+	ExternalID  string `json:"externalId"`
+	UserName    string `json:"userName"`
+	DisplayName string `json:"displayName"`
+}
+
+// uuidText matches the random GUIDs Entra ID's Test Connection looks up.
+var uuidText = regexp.MustCompile(`^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$`)
+
+// identify fills the row's resource id, externalId and name from the response
+// (or, when it failed, the request), and refines list actions: a lookup by
+// userName or externalId, and Entra ID's Test Connection.
+func identify(e *roster.LogEntry, r *http.Request, req, res []byte) {
+	var f resourceFields
+	if e.Status < 300 && json.Unmarshal(res, &f) == nil && f.ID != "" {
+		// the resource as it is now
+	} else if len(req) > 0 {
+		json.Unmarshal(req, &f) // best effort: the body may be anything
+	}
+	if e.ResourceID == "" {
+		e.ResourceID = f.ID
+		if e.ResourceID == "" {
+			e.ResourceID = r.PathValue("id")
+		}
+	}
+	if e.ExternalID == "" {
+		e.ExternalID = f.ExternalID
+	}
+	if e.Name == "" {
+		e.Name = f.UserName
+		if e.Name == "" {
+			e.Name = f.DisplayName
+		}
+	}
+	if e.Action != "list" && e.Action != "search" {
+		return
+	}
+	text := r.URL.Query().Get("filter")
+	if text == "" {
+		return
+	}
+	c, ok := filterTerm(text)
+	if !ok {
+		return
+	}
+	e.Action = "lookup"
+	switch strings.ToLower(c.Attr.Name) {
+	case "username", "displayname":
+		e.Name = c.Value.Text
+		if uuidText.MatchString(c.Value.Text) && bytes.Contains(res, []byte(`"totalResults":0`)) {
+			e.Action = "test-connection"
+		}
+	case "externalid":
+		e.ExternalID = c.Value.Text
+	case "id":
+		e.ResourceID = c.Value.Text
+	}
+}
+
+// filterTerm returns the equality term of a filter that is just "attr eq value",
+// or the first term of Entra's membership check `id eq "G" and members[…]`.
+func filterTerm(text string) (*filter.Compare, bool) {
+	x, err := filter.Parse(text)
+	if err != nil {
+		return nil, false
+	}
+	if l, ok := x.(*filter.Logical); ok {
+		x = l.Left
+	}
+	c, ok := x.(*filter.Compare)
+	if !ok || c.Op != filter.Eq || c.Value.Kind != filter.KindString {
+		return nil, false
+	}
+	return c, true
+}
+
+// noteChange records on the request's row the attributes a write changed,
+// old and new, and whether it deactivated or reactivated a user.
+func noteChange(r *http.Request, old, new map[string]any, wasActive, isActive *bool) {
+	op := opOf(r.Context())
+	if op == nil {
+		return
+	}
+	changes := map[string]map[string]any{}
+	for k, nv := range new {
+		ov, had := old[k]
+		if !had || !sameJSON(ov, nv) {
+			changes[k] = map[string]any{"old": ov, "new": nv}
+		}
+	}
+	for k, ov := range old {
+		if _, ok := new[k]; !ok {
+			changes[k] = map[string]any{"old": ov, "new": nil}
+		}
+	}
+	if b, err := json.Marshal(changes); err == nil {
+		op.entry.Changes = b
+	}
+	if wasActive != nil && isActive != nil && *wasActive != *isActive {
+		op.entry.Action = map[bool]string{true: "reactivate", false: "deactivate"}[*isActive]
+	}
+}
+
+// noteAction replaces the request's derived action.
+func noteAction(r *http.Request, action string) {
+	if op := opOf(r.Context()); op != nil {
+		op.entry.Action = action
+	}
+}
+
+func sameJSON(a, b any) bool {
+	ab, errA := json.Marshal(a)
+	bb, errB := json.Marshal(b)
+	return errA == nil && errB == nil && bytes.Equal(ab, bb)
+}
+
+
+// noteMemberChanges names a group PATCH by its member batches: members-add or
+// members-remove when it only adds or only removes members.
+func noteMemberChanges(r *http.Request, changes []roster.MemberChange, docToo bool) {
+	if docToo || len(changes) == 0 {
+		return
+	}
+	add, remove := false, false
+	for _, c := range changes {
+		switch c.Op {
+		case roster.MembersAdd:
+			add = true
+		default:
+			remove = true
+		}
+	}
+	switch {
+	case add && !remove:
+		noteAction(r, "members-add")
+	case remove && !add:
+		noteAction(r, "members-remove")
+	}
+}
