@@ -195,7 +195,6 @@ func sameJSON(a, b any) bool {
 	return errA == nil && errB == nil && bytes.Equal(ab, bb)
 }
 
-
 // noteMemberChanges names a group PATCH by its member batches: members-add or
 // members-remove when it only adds or only removes members.
 func noteMemberChanges(r *http.Request, changes []roster.MemberChange, docToo bool) {

@@ -40,9 +40,9 @@ type Options struct {
 	// Metrics counts operations and refusals; nil counts nothing.
 	Metrics Metrics
 	// Log receives a provisioning log row for every request; nil records none.
-	Log LogRecorder
-	Logger  *slog.Logger
-	Clock   roster.Clock
+	Log    LogRecorder
+	Logger *slog.Logger
+	Clock  roster.Clock
 }
 
 // Server serves the SCIM API of every tenant in one store.
