@@ -1,0 +1,133 @@
+package main
+
+import (
+	"encoding/json"
+	"fmt"
+	"strings"
+	"testing"
+	"time"
+)
+
+// logRows runs roster log with args and --json and decodes its lines, waiting
+// until at least n rows are there (the log is written in the background).
+func (s *testServer) logRows(t *testing.T, n int, args ...string) []map[string]any {
+	t.Helper()
+	deadline := time.Now().Add(15 * time.Second)
+	for {
+		out := s.cli(t, append([]string{"log", "--json"}, args...)...)
+		var rows []map[string]any
+		for _, line := range strings.Split(strings.TrimSpace(out), "\n") {
+			if line == "" {
+				continue
+			}
+			var row map[string]any
+			if err := json.Unmarshal([]byte(line), &row); err != nil {
+				t.Fatalf("roster log --json printed %q: %v", line, err)
+			}
+			rows = append(rows, row)
+		}
+		if len(rows) >= n || time.Now().After(deadline) {
+			return rows
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+}
+
+// TestProvisioningLog drives Entra-shaped requests and reads them back with
+// roster log, as an IdP admin matching Entra's provisioning log would.
+func TestProvisioningLog(t *testing.T) { forEachStore(t, testProvisioningLog) }
+
+func testProvisioningLog(t *testing.T, db string) {
+	s := startServer(t, db)
+
+	// Test Connection: a lookup of a random GUID.
+	s.do(t, "GET", "/Users?filter="+q(`userName eq "2f8d0a3c-5a1b-4c7e-9d2f-0b6e1a9c3d4e"`), "").want(t, 200)
+	// A rejected request: its row has the status, scimType, reason and request id.
+	bad := s.do(t, "GET", "/Users?filter="+q(`userName eq`), "").wantError(t, 400, "invalidFilter")
+	reqID := bad.header.Get("X-Request-Id")
+	if reqID == "" || !strings.Contains(str(bad.body, "detail"), reqID) {
+		t.Fatalf("response request id %q, detail %q", reqID, str(bad.body, "detail"))
+	}
+	rows := s.logRows(t, 1, "--request", reqID)
+	if len(rows) != 1 || rows[0]["status"] != 400.0 || rows[0]["scim_type"] != "invalidFilter" || rows[0]["reason"] != "filter_invalid" ||
+		rows[0]["explanation"] == nil || rows[0]["action"] != "list" || rows[0]["token_prefix"] != s.token[:12] {
+		t.Fatalf("row of the rejected request: %v", rows)
+	}
+
+	// Create, update, deactivate: the timeline, oldest first, with changes.
+	r := s.do(t, "POST", "/Users", entraUser(t, "ada@contoso.com", "ext-ada")).want(t, 201)
+	id := str(r.body, "id")
+	s.do(t, "PATCH", "/Users/"+id, `{"schemas":["urn:ietf:params:scim:api:messages:2.0:PatchOp"],"Operations":[{"op":"Replace","path":"title","value":"Countess"}]}`).want(t, 200)
+	s.do(t, "PATCH", "/Users/"+id, `{"schemas":["urn:ietf:params:scim:api:messages:2.0:PatchOp"],"Operations":[{"op":"Replace","path":"active","value":"False"}]}`).want(t, 200)
+	// A duplicate create: rolled back, logged, and the detail names the holder.
+	dup := s.do(t, "POST", "/Users", entraUser(t, "ADA@contoso.com", "ext-other")).wantError(t, 409, "uniqueness")
+	if !strings.Contains(str(dup.body, "detail"), id) || !strings.Contains(str(dup.body, "detail"), "ext-ada") {
+		t.Errorf("conflict detail does not name the holder: %s", str(dup.body, "detail"))
+	}
+	timeline := s.logRows(t, 4, "--user", "ada@contoso.com")
+	var actions []string
+	for _, row := range timeline {
+		actions = append(actions, fmt.Sprint(row["action"], " ", row["status"]))
+	}
+	if strings.Join(actions, ", ") != "create 201, update 200, deactivate 200, create 409" {
+		t.Fatalf("timeline of ada: %v", actions)
+	}
+	create := timeline[0]
+	if create["resource_id"] != id || create["external_id"] != "ext-ada" || create["name"] != "ada@contoso.com" ||
+		get(create, "changes", "userName", "new") != "ada@contoso.com" {
+		t.Errorf("create row: %v", create)
+	}
+	if get(timeline[1], "changes", "title", "new") != "Countess" || get(timeline[2], "changes", "active", "old") != true {
+		t.Errorf("update rows' changes: %v / %v", timeline[1]["changes"], timeline[2]["changes"])
+	}
+	if timeline[3]["reason"] != "username_taken" || timeline[3]["external_id"] != "ext-other" {
+		t.Errorf("conflict row: %v", timeline[3])
+	}
+	// The same timeline by id and by externalId.
+	if byID := s.logRows(t, 3, "--user", id); len(byID) != 3 {
+		t.Errorf("timeline by id: %d rows, want 3", len(byID))
+	}
+
+	// A group PATCH naming an unknown member is rolled back, and still has its row.
+	g := s.do(t, "POST", "/Groups", `{"schemas":["urn:ietf:params:scim:schemas:core:2.0:Group"],"displayName":"Sales"}`).want(t, 201)
+	s.do(t, "PATCH", "/Groups/"+str(g.body, "id"), `{"schemas":["urn:ietf:params:scim:api:messages:2.0:PatchOp"],"Operations":[{"op":"Add","path":"members","value":[{"value":"`+id+`"},{"value":"nobody"}]}]}`).wantError(t, 400, "invalidValue")
+	rows = s.logRows(t, 1, "--action", "members-add")
+	if len(rows) != 1 || rows[0]["reason"] != "member_unknown" || rows[0]["status"] != 400.0 {
+		t.Errorf("members-add row: %v", rows)
+	}
+	if rows := s.logRows(t, 1, "--action", "test-connection"); len(rows) != 1 {
+		t.Errorf("no test-connection row")
+	}
+	// A pasted token with a space in it: refused, and logged under its tenant.
+	s.doAs(t, "Bearer "+s.token[:20]+" "+s.token[20:], "GET", "/Users", "").wantError(t, 401, "")
+	if rows := s.logRows(t, 1, "--tenant", "default", "--status", "401"); len(rows) != 1 || rows[0]["reason"] != "token_whitespace" {
+		t.Errorf("401 rows of the tenant: %v", rows)
+	}
+	// Status classes, the table, CSV and the app API.
+	if rows := s.logRows(t, 4, "--status", "4xx"); len(rows) != 4 {
+		t.Errorf("4xx rows: %d, want 4", len(rows))
+	}
+	table := s.cli(t, "log", "--tenant", "default", "--user", id)
+	if !strings.Contains(table, "deactivate") || !strings.Contains(table, "TIME") {
+		t.Errorf("log table:\n%s", table)
+	}
+	if csv := s.cli(t, "log", "--format", "csv", "--limit", "3"); strings.Count(csv, "\n") != 4 {
+		t.Errorf("csv:\n%s", csv)
+	}
+	key := strings.TrimSpace(s.cli(t, "apikey", "create", "--tenant", "default"))
+	page := s.app(t, key, "/provisioning-log?status=4xx&limit=2").want(t, 200)
+	if data, _ := page.body["data"].([]any); len(data) != 2 || str(page.body, "next_cursor") == "" {
+		t.Errorf("app API log page: %s", page.raw)
+	}
+	if st := s.cli(t, "log", "--pruner-status"); !strings.Contains(st, "deleted 0 rows") {
+		t.Errorf("pruner status: %s", st)
+	}
+}
+
+// entraUser is Entra ID's create body with the given userName and externalId.
+func entraUser(t *testing.T, userName, externalID string) string {
+	t.Helper()
+	b := fixture(t, "create-user.json")
+	b = strings.Replace(b, "Test_User_ab6490ee-1e48-479e-a20b-2d77186b5dd1", userName, 1)
+	return strings.Replace(b, "0a21f0f2-8d2a-4f8e-bf98-7363c4aed4ef", externalID, 1)
+}
