@@ -3,6 +3,8 @@ package main
 import (
 	"encoding/json"
 	"fmt"
+	"io"
+	"net/http"
 	"strings"
 	"testing"
 	"time"
@@ -121,6 +123,19 @@ func testProvisioningLog(t *testing.T, db string) {
 	}
 	if st := s.cli(t, "log", "--pruner-status"); !strings.Contains(st, "deleted 0 rows") {
 		t.Errorf("pruner status: %s", st)
+	}
+	// The log's work and the pruner's last run are metrics too.
+	res, err := http.Get(s.admin + "/metrics")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer res.Body.Close()
+	text, _ := io.ReadAll(res.Body)
+	for _, name := range []string{"roster_provisioning_log_written_total", "roster_provisioning_log_dropped_total 0",
+		"roster_provisioning_log_pruner_last_run_timestamp_seconds", "roster_outbox_last_seq", "roster_webhook_backlog_events 0"} {
+		if !strings.Contains(string(text), "\n"+name) {
+			t.Errorf("/metrics has no %s", name)
+		}
 	}
 }
 

@@ -121,6 +121,9 @@ func serve(ctx context.Context, c Config, stdout, stderr io.Writer) error {
 		logs = provlog.New(store, provlog.Options{Logger: log})
 		logSink = logs
 	}
+	if m != nil {
+		watchBackground(m, store, logs, log)
+	}
 	scim := server.New(store, server.Options{
 		Log:          logSink,
 		BaseURL:      baseURLIf(c.PublicURL),
@@ -250,6 +253,55 @@ func limits(c Config, store roster.Store, log *slog.Logger) server.Limits {
 		Inflight:   limit.NewInflight(c.MaxInflight),
 		TrustProxy: c.TrustProxy,
 	}
+}
+
+// watchBackground exports the state of the background work: the provisioning
+// log's writes and the pruner's last run, and how far webhooks are behind the
+// outbox. The store is read at scrape time, with a short deadline.
+func watchBackground(m *metrics.Metrics, store roster.Store, logs *provlog.Recorder, log *slog.Logger) {
+	scrape := func(f func(ctx context.Context) (float64, error)) func() float64 {
+		return func() float64 {
+			ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+			defer cancel()
+			v, err := f(ctx)
+			if err != nil {
+				log.Warn("metrics: reading the store", "err", err)
+			}
+			return v
+		}
+	}
+	if logs != nil {
+		m.CounterFunc("roster_provisioning_log_written_total", "Provisioning log rows written.", func() float64 { return float64(logs.Written()) })
+		m.CounterFunc("roster_provisioning_log_dropped_total", "Provisioning log rows dropped because the queue was full.", func() float64 { return float64(logs.Dropped()) })
+	}
+	m.GaugeFunc("roster_provisioning_log_pruner_last_run_timestamp_seconds", "When the provisioning log pruner last ran (Unix time; 0: never).",
+		scrape(func(ctx context.Context) (float64, error) {
+			at, _, err := store.LastRun(ctx, provlog.PrunerName)
+			if err != nil || at.IsZero() {
+				return 0, err
+			}
+			return float64(at.Unix()), nil
+		}))
+	m.GaugeFunc("roster_outbox_last_seq", "The seq of the newest event in the outbox.",
+		scrape(func(ctx context.Context) (float64, error) {
+			seq, err := store.LastEventSeq(ctx)
+			return float64(seq), err
+		}))
+	m.GaugeFunc("roster_webhook_backlog_events", "Events the furthest-behind active webhook has yet to acknowledge.",
+		scrape(func(ctx context.Context) (float64, error) {
+			last, err := store.LastEventSeq(ctx)
+			if err != nil {
+				return 0, err
+			}
+			ws, err := store.Webhooks(ctx)
+			var behind int64
+			for _, w := range ws {
+				if w.Failed.IsZero() {
+					behind = max(behind, last-w.Cursor)
+				}
+			}
+			return float64(behind), err
+		}))
 }
 
 // prune deletes events older than retention once an hour (and at start) until ctx ends.
