@@ -6,6 +6,7 @@ package provlog
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"log/slog"
 	"sync/atomic"
@@ -21,7 +22,8 @@ type Options struct {
 	Buffer int
 	// Batch is the most entries written in one transaction (default 500).
 	Batch int
-	// Interval is how long an entry may wait to be written (default 200ms).
+	// Interval is how long an entry may wait to be written (default 1s): one
+	// write transaction a second keeps the log off the writers' path.
 	Interval time.Duration
 	Logger   *slog.Logger
 }
@@ -30,7 +32,7 @@ type Options struct {
 type Recorder struct {
 	store   roster.LogStore
 	opts    Options
-	queue   chan *roster.LogEntry
+	queue   chan pending
 	dropped atomic.Int64
 	written atomic.Int64
 }
@@ -44,18 +46,25 @@ func New(store roster.LogStore, opts Options) *Recorder {
 		opts.Batch = 500
 	}
 	if opts.Interval <= 0 {
-		opts.Interval = 200 * time.Millisecond
+		opts.Interval = time.Second
 	}
 	if opts.Logger == nil {
 		opts.Logger = slog.New(slog.DiscardHandler)
 	}
-	return &Recorder{store: store, opts: opts, queue: make(chan *roster.LogEntry, opts.Buffer)}
+	return &Recorder{store: store, opts: opts, queue: make(chan pending, opts.Buffer)}
 }
 
-// Record queues e without waiting; a full queue drops it (Dropped counts them).
-func (r *Recorder) Record(e *roster.LogEntry) {
+// pending is an entry with the raw bodies Finish turns into its columns.
+type pending struct {
+	e                 *roster.LogEntry
+	request, response []byte
+}
+
+// Record queues e with the raw request and response bodies, without waiting;
+// a full queue drops it (Dropped counts them). The bodies must not change after.
+func (r *Recorder) Record(e *roster.LogEntry, request, response []byte) {
 	select {
-	case r.queue <- e:
+	case r.queue <- pending{e, request, response}:
 	default:
 		if r.dropped.Add(1)%1000 == 1 {
 			r.opts.Logger.Warn("provisioning log: queue full, entries dropped", "dropped", r.dropped.Load())
@@ -87,8 +96,8 @@ func (r *Recorder) Run(ctx context.Context) {
 	}
 	for {
 		select {
-		case e := <-r.queue:
-			batch = append(batch, e)
+		case p := <-r.queue:
+			batch = append(batch, Finish(p.e, p.request, p.response))
 			if len(batch) >= r.opts.Batch {
 				flush()
 			}
@@ -97,8 +106,8 @@ func (r *Recorder) Run(ctx context.Context) {
 		case <-ctx.Done():
 			for {
 				select {
-				case e := <-r.queue:
-					batch = append(batch, e)
+				case p := <-r.queue:
+					batch = append(batch, Finish(p.e, p.request, p.response))
 					if len(batch) >= r.opts.Batch {
 						flush()
 					}
@@ -141,3 +150,35 @@ func Prune(ctx context.Context, store roster.LogStore, retention time.Duration, 
 
 // PrunerName is the maintenance task name of the log pruner.
 const PrunerName = "log-pruner"
+
+// Finish completes e from the bodies of its request and response: the bodies,
+// redacted and capped, and the id, externalId and userName (or displayName)
+// of the resource, read from the response or, when it failed, the request.
+func Finish(e *roster.LogEntry, request, response []byte) *roster.LogEntry {
+	e.Request, e.Response = Redact(request), Redact(response)
+	if e.Method == "GET" && e.Status < 300 {
+		return e // a read: the path and the query name what was read
+	}
+	var f struct {
+		ID          string `json:"id"`
+		ExternalID  string `json:"externalId"`
+		UserName    string `json:"userName"`
+		DisplayName string `json:"displayName"`
+	}
+	if e.Status >= 300 || json.Unmarshal(response, &f) != nil || f.ID == "" {
+		json.Unmarshal(request, &f) // best effort: the body may be anything
+	}
+	if f.ID != "" && e.ResourceID == "" {
+		e.ResourceID = f.ID
+	}
+	if e.ExternalID == "" {
+		e.ExternalID = f.ExternalID
+	}
+	if e.Name == "" {
+		e.Name = f.UserName
+		if e.Name == "" {
+			e.Name = f.DisplayName
+		}
+	}
+	return e
+}

@@ -1,6 +1,7 @@
 package provlog
 
 import (
+	"bytes"
 	"encoding/json"
 	"strings"
 )
@@ -18,7 +19,7 @@ func Redact(body []byte) string {
 		return ""
 	}
 	var v any
-	if err := json.Unmarshal(body, &v); err == nil {
+	if mayHoldSecret(body) && json.Unmarshal(body, &v) == nil {
 		if redactValue(v) {
 			if b, err := json.Marshal(v); err == nil {
 				body = b
@@ -73,4 +74,16 @@ func lastName(path string) string {
 		return path[i+1:]
 	}
 	return path
+}
+
+// mayHoldSecret reports whether body mentions a secret key at all, so that
+// the bodies that do not (nearly all) are never parsed.
+func mayHoldSecret(body []byte) bool {
+	lower := bytes.ToLower(body)
+	for _, k := range secretKeys {
+		if bytes.Contains(lower, []byte(k)) {
+			return true
+		}
+	}
+	return false
 }

@@ -13,9 +13,10 @@ import (
 	"github.com/rosterhq/roster/scim/filter"
 )
 
-// LogRecorder takes the provisioning log's rows; provlog.Recorder is one.
+// LogRecorder takes the provisioning log's rows with the raw request and
+// response bodies; provlog.Recorder is one.
 type LogRecorder interface {
-	Record(e *roster.LogEntry)
+	Record(e *roster.LogEntry, request, response []byte)
 }
 
 // logWriter keeps the status and the start of the body of a response.
@@ -44,7 +45,9 @@ func (w *logWriter) Write(b []byte) (int, error) {
 
 func (w *logWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
 
-// record completes the request's log row from its response and hands it over.
+// record completes the request's log row from its response and hands it
+// over. What costs CPU (redacting bodies, reading the resource's identity
+// out of JSON) is left to the recorder's own goroutine: see provlog.Finish.
 func (s *Server) record(r *http.Request, op *operation, w *logWriter) {
 	e := op.entry
 	e.Latency = s.clock().Sub(e.Time)
@@ -53,8 +56,6 @@ func (s *Server) record(r *http.Request, op *operation, w *logWriter) {
 	if e.Status == 0 {
 		e.Status = http.StatusOK
 	}
-	e.Request = provlog.Redact(op.reqBody)
-	e.Response = provlog.Redact(w.body.Bytes())
 	if op.err != nil {
 		e.Reason = provlog.ReasonOf(op.err)
 		e.ScimType = errorStatus[op.code].scimType
@@ -62,8 +63,14 @@ func (s *Server) record(r *http.Request, op *operation, w *logWriter) {
 			e.TenantID = s.whitespaceTenant(r)
 		}
 	}
-	identify(e, r, op.reqBody, w.body.Bytes())
-	s.logs.Record(e)
+	if e.ResourceID == "" {
+		e.ResourceID = r.PathValue("id")
+	}
+	if e.Action == "list" || e.Action == "search" {
+		lookup(e, r.URL.Query().Get("filter"), w.body.Bytes())
+	}
+	// The response buffer is the writer's own; the request body is not reused.
+	s.logs.Record(e, op.reqBody, w.body.Bytes())
 }
 
 // whitespaceTenant finds the tenant of a token sent with whitespace around
@@ -77,46 +84,13 @@ func (s *Server) whitespaceTenant(r *http.Request) string {
 	return tok.TenantID
 }
 
-// resourceFields are the attributes that identify a resource in the log.
-type resourceFields struct {
-	ID          string `json:"id"`
-	ExternalID  string `json:"externalId"`
-	UserName    string `json:"userName"`
-	DisplayName string `json:"displayName"`
-}
-
 // uuidText matches the random GUIDs Entra ID's Test Connection looks up.
 var uuidText = regexp.MustCompile(`^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$`)
 
-// identify fills the row's resource id, externalId and name from the response
-// (or, when it failed, the request), and refines list actions: a lookup by
-// userName or externalId, and Entra ID's Test Connection.
-func identify(e *roster.LogEntry, r *http.Request, req, res []byte) {
-	var f resourceFields
-	if e.Status < 300 && json.Unmarshal(res, &f) == nil && f.ID != "" {
-		// the resource as it is now
-	} else if len(req) > 0 {
-		json.Unmarshal(req, &f) // best effort: the body may be anything
-	}
-	if e.ResourceID == "" {
-		e.ResourceID = f.ID
-		if e.ResourceID == "" {
-			e.ResourceID = r.PathValue("id")
-		}
-	}
-	if e.ExternalID == "" {
-		e.ExternalID = f.ExternalID
-	}
-	if e.Name == "" {
-		e.Name = f.UserName
-		if e.Name == "" {
-			e.Name = f.DisplayName
-		}
-	}
-	if e.Action != "list" && e.Action != "search" {
-		return
-	}
-	text := r.URL.Query().Get("filter")
+// lookup refines a list's action from its filter: a lookup by userName,
+// externalId or id, or Entra ID's Test Connection (a random GUID as userName,
+// found nowhere).
+func lookup(e *roster.LogEntry, text string, res []byte) {
 	if text == "" {
 		return
 	}

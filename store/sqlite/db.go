@@ -49,6 +49,8 @@ type DB struct {
 	// read is a pool of query_only connections; in WAL mode they read a snapshot
 	// and never wait for the writer.
 	read *sql.DB
+	// logw and logr are the writer and readers of the provisioning log's own file.
+	logw, logr *sql.DB
 	// userByID is the most frequent read (every GET and PATCH of a user), prepared
 	// once per read connection instead of on every call.
 	userByID *sql.Stmt
@@ -112,6 +114,10 @@ func Open(ctx context.Context, path string, opts Options) (*DB, error) {
 		db.Close()
 		return nil, fmt.Errorf("sqlite: open: %w", err)
 	}
+	if err := db.openLog(ctx, path); err != nil {
+		db.Close()
+		return nil, err
+	}
 	return db, nil
 }
 
@@ -172,6 +178,11 @@ func (db *DB) Close() error {
 	db.stmtMu.Unlock()
 	if db.read != nil {
 		errs = append(errs, db.read.Close())
+	}
+	for _, c := range []*sql.DB{db.logr, db.logw} {
+		if c != nil {
+			errs = append(errs, c.Close())
+		}
 	}
 	if db.write != nil {
 		errs = append(errs, db.write.Close())

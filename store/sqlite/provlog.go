@@ -5,44 +5,61 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
 	"github.com/rosterhq/roster"
 )
 
-// AppendLog stores the entries in one transaction, filling their IDs.
+// AppendLog stores the entries with one multi-row INSERT per 50, filling their IDs.
 func (db *DB) AppendLog(ctx context.Context, entries []*roster.LogEntry) error {
 	if len(entries) == 0 {
 		return nil
 	}
-	tx, err := db.beginWrite(ctx)
+	tx, err := db.logw.BeginTx(ctx, nil)
 	if err != nil {
 		return fmt.Errorf("sqlite: append log: %w", err)
 	}
 	defer rollback(tx)
-	stmt, err := tx.PrepareContext(ctx, `
-		INSERT INTO provisioning_log (tenant_id, at, latency_us, request_id, method, route, query, action, resource_type,
-			resource_id, external_id, name, status, scim_type, reason, token_prefix, token_name, changes, request, response)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`)
-	if err != nil {
-		return fmt.Errorf("sqlite: append log: %w", err)
-	}
-	defer stmt.Close()
-	for _, e := range entries {
-		var changes any
-		if len(e.Changes) > 0 {
-			changes = string(e.Changes)
-		}
-		err := stmt.QueryRowContext(ctx, e.TenantID, formatTime(e.Time), e.Latency.Microseconds(), e.RequestID, e.Method, e.Route,
-			e.Query, e.Action, e.ResourceType, e.ResourceID, e.ExternalID, e.Name, e.Status, e.ScimType, e.Reason,
-			e.TokenPrefix, e.TokenName, changes, e.Request, e.Response).Scan(&e.ID)
-		if err != nil {
+	for chunk := range slices.Chunk(entries, 50) {
+		if err := appendLog(ctx, tx, chunk); err != nil {
 			return fmt.Errorf("sqlite: append log: %w", err)
 		}
 	}
 	if err := tx.Commit(); err != nil {
 		return fmt.Errorf("sqlite: append log: %w", err)
+	}
+	return nil
+}
+
+func appendLog(ctx context.Context, tx *sql.Tx, entries []*roster.LogEntry) error {
+	const cols = 20
+	args := make([]any, 0, cols*len(entries))
+	for _, e := range entries {
+		var changes any
+		if len(e.Changes) > 0 {
+			changes = string(e.Changes)
+		}
+		args = append(args, e.TenantID, formatTime(e.Time), e.Latency.Microseconds(), e.RequestID, e.Method, e.Route,
+			e.Query, e.Action, e.ResourceType, e.ResourceID, e.ExternalID, e.Name, e.Status, e.ScimType, e.Reason,
+			e.TokenPrefix, e.TokenName, changes, e.Request, e.Response)
+	}
+	row := "(" + strings.Repeat("?, ", cols-1) + "?)"
+	res, err := tx.ExecContext(ctx, `
+		INSERT INTO provisioning_log (tenant_id, at, latency_us, request_id, method, route, query, action, resource_type,
+			resource_id, external_id, name, status, scim_type, reason, token_prefix, token_name, changes, request, response)
+		VALUES `+strings.Repeat(row+", ", len(entries)-1)+row, args...)
+	if err != nil {
+		return err
+	}
+	last, err := res.LastInsertId()
+	if err != nil {
+		return err
+	}
+	// The rows took consecutive ids ending at last (one writer, AUTOINCREMENT).
+	for i, e := range entries {
+		e.ID = last - int64(len(entries)-1-i)
 	}
 	return nil
 }
@@ -94,7 +111,7 @@ func (db *DB) Log(ctx context.Context, q roster.LogQuery) ([]*roster.LogEntry, e
 	if limit <= 0 {
 		limit = 100
 	}
-	rows, err := db.read.QueryContext(ctx, query+` LIMIT ?`, append(args, limit)...)
+	rows, err := db.logr.QueryContext(ctx, query+` LIMIT ?`, append(args, limit)...)
 	if err != nil {
 		return nil, fmt.Errorf("sqlite: log: %w", err)
 	}
@@ -132,7 +149,7 @@ func (db *DB) Log(ctx context.Context, q roster.LogQuery) ([]*roster.LogEntry, e
 func (db *DB) PruneLog(ctx context.Context, before time.Time) (int64, error) {
 	var total int64
 	for {
-		res, err := db.write.ExecContext(ctx, `
+		res, err := db.logw.ExecContext(ctx, `
 			DELETE FROM provisioning_log WHERE id IN (SELECT id FROM provisioning_log WHERE at < ? LIMIT 5000)`, formatTime(before))
 		if err != nil {
 			return total, fmt.Errorf("sqlite: prune log: %w", err)
@@ -150,7 +167,7 @@ func (db *DB) PruneLog(ctx context.Context, before time.Time) (int64, error) {
 
 // RecordRun notes when the maintenance task name last ran and what it did.
 func (db *DB) RecordRun(ctx context.Context, name string, at time.Time, detail string) error {
-	_, err := db.write.ExecContext(ctx, `
+	_, err := db.logw.ExecContext(ctx, `
 		INSERT INTO maintenance_runs (name, at, detail) VALUES (?, ?, ?)
 		ON CONFLICT (name) DO UPDATE SET at = excluded.at, detail = excluded.detail`, name, formatTime(at), detail)
 	if err != nil {
@@ -165,7 +182,7 @@ func (db *DB) LastRun(ctx context.Context, name string) (time.Time, string, erro
 		at     sql.NullString
 		detail string
 	)
-	err := db.read.QueryRowContext(ctx, `SELECT at, detail FROM maintenance_runs WHERE name = ?`, name).Scan(&at, &detail)
+	err := db.logr.QueryRowContext(ctx, `SELECT at, detail FROM maintenance_runs WHERE name = ?`, name).Scan(&at, &detail)
 	if errors.Is(err, sql.ErrNoRows) {
 		return time.Time{}, "", nil
 	}

@@ -2,8 +2,11 @@ package sqlite_test
 
 import (
 	"context"
+	"os"
+	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/rosterhq/roster"
 	"github.com/rosterhq/roster/internal/testdb"
@@ -83,5 +86,20 @@ func TestOpenRejectsNonFiles(t *testing.T) {
 			}
 			t.Errorf("Open(%q) = %v, want code %s", path, err, roster.EINVALID)
 		}
+	}
+}
+
+// TestLogFile keeps the provisioning log in a file of its own beside the database.
+func TestLogFile(t *testing.T) {
+	path := testdb.SQLitePath(t)
+	db := open(t, path)
+	if err := db.AppendLog(context.Background(), []*roster.LogEntry{{Time: time.Now(), RequestID: "r", Method: "GET", Route: "/", Action: "get", Status: 200}}); err != nil {
+		t.Fatal(err)
+	}
+	if got := sqlite.LogFile(path); got != strings.TrimSuffix(path, ".db")+"-log.db" {
+		t.Fatalf("LogFile(%q) = %q", path, got)
+	}
+	if _, err := os.Stat(sqlite.LogFile(path)); err != nil {
+		t.Fatalf("the log file: %v", err)
 	}
 }

@@ -55,7 +55,16 @@ func (db *DB) Tokens(ctx context.Context, tenantID string) ([]*roster.Token, err
 }
 
 func (db *DB) queryTokens(ctx context.Context, query string, args ...any) ([]*roster.Token, error) {
-	rows, err := db.read.QueryContext(ctx, query, args...)
+	// Every request authenticates: the statement is prepared once.
+	var (
+		rows *sql.Rows
+		err  error
+	)
+	if st := db.cachedStmt(ctx, query); st != nil {
+		rows, err = st.QueryContext(ctx, args...)
+	} else {
+		rows, err = db.read.QueryContext(ctx, query, args...)
+	}
 	if err != nil {
 		return nil, err
 	}

@@ -1,6 +1,8 @@
 -- +goose Up
--- The provisioning log: one row per SCIM request. tenant_id is '' when no
--- tenant could be found for the request (an unknown token).
+-- The provisioning log lives in a file of its own beside the database
+-- (roster.db -> roster-log.db): a row per SCIM request, reads included, would
+-- otherwise queue behind (and delay) every SCIM write for SQLite's one write
+-- lock. tenant_id is '' when no tenant could be found for the request.
 
 CREATE TABLE provisioning_log (
     id            INTEGER PRIMARY KEY AUTOINCREMENT,
