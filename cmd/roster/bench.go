@@ -31,14 +31,23 @@ type benchConfig struct {
 	Batch    int           // members per PATCH Add
 	Cap      time.Duration // longest time one phase may run
 	JSONPath string        // where to write the results as JSON, if set
+	Ceiling  bool          // also measure each phase against a trivial handler
 }
 
-const benchUsage = `Usage: roster bench --base URL (--token T | --basic USER:PASS) [flags]
+const benchUsage = `Usage: roster bench --base URL (--token T | --basic USER:PASS) [--ceiling] [flags]
+       roster bench --ceiling [-c N] [--users N]
 
 Replays Microsoft Entra ID's provisioning traffic against a running Roster and
 prints requests, errors by status, req/s and latency percentiles per phase.
 It creates, then deactivates and deletes, its own users and one group; names
 carry a run id, so runs against the same server do not collide.
+
+With --ceiling it also sends each phase's requests, with the same client and
+concurrency, to a trivial handler in this process on 127.0.0.1 that answers
+with a body of the phase's mean response size: the most this machine gives this
+client. Each phase then shows its req/s as a percentage of that ceiling.
+Without --base, it measures only the ceiling, with typical sizes of Roster's
+requests and responses.
 
 `
 
@@ -58,12 +67,19 @@ func parseBenchFlags(args []string, getenv func(string) string, stderr io.Writer
 	fs.IntVar(&c.Batch, "batch", c.Batch, "members per PATCH Add request")
 	fs.DurationVar(&c.Cap, "duration-cap", c.Cap, "stop a phase early after this long")
 	fs.StringVar(&c.JSONPath, "json", "", "also write the results as JSON to this file")
+	fs.BoolVar(&c.Ceiling, "ceiling", false, "also measure each phase against a trivial in-process handler (alone: without --base)")
 	pos, err := parse(fs, args)
 	if err != nil {
 		return c, err
 	}
 	if len(pos) > 0 {
 		return c, usageFail(fs, "unexpected argument %q", pos[0])
+	}
+	if c.Workers < 1 || c.Users < 1 || c.Members < 0 || c.Batch < 1 || c.Cap <= 0 {
+		return c, usageFail(fs, "-c, --users and --batch must be positive, --members not negative, --duration-cap positive")
+	}
+	if c.Ceiling && c.Base == "" {
+		return c, nil // the ceiling alone needs no server
 	}
 	u, err := url.Parse(c.Base)
 	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
@@ -72,9 +88,6 @@ func parseBenchFlags(args []string, getenv func(string) string, stderr io.Writer
 	c.Base = strings.TrimSuffix(c.Base, "/")
 	if c.Auth, err = authorization(token, basic); err != nil {
 		return c, usageFail(fs, "%w", err)
-	}
-	if c.Workers < 1 || c.Users < 1 || c.Members < 0 || c.Batch < 1 || c.Cap <= 0 {
-		return c, usageFail(fs, "-c, --users and --batch must be positive, --members not negative, --duration-cap positive")
 	}
 	return c, nil
 }
@@ -116,11 +129,19 @@ func runBench(ctx context.Context, args []string, getenv func(string) string, st
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(stdout, "roster bench: run %s against %s: -c %d, %d users, %d members in batches of %d\n\n",
-		b.run, c.Base, c.Workers, c.Users, c.Members, c.Batch)
-	b.runPhases(ctx)
+	if c.Base != "" {
+		fmt.Fprintf(stdout, "roster bench: run %s against %s: -c %d, %d users, %d members in batches of %d\n\n",
+			b.run, c.Base, c.Workers, c.Users, c.Members, c.Batch)
+		b.runPhases(ctx)
+	}
 	rep := benchReport{RunID: b.run, Base: c.Base, Workers: c.Workers, Users: c.Users,
 		Members: c.Members, Batch: c.Batch, Phases: b.results}
+	if c.Ceiling && ctx.Err() == nil {
+		if rep.Ceiling, err = b.runCeiling(ctx); err != nil {
+			return err
+		}
+		fractions(rep.Phases, rep.Ceiling)
+	}
 	printReport(stdout, stderr, rep)
 	if c.JSONPath != "" {
 		if err := writeReport(c.JSONPath, rep); err != nil {
@@ -167,30 +188,50 @@ func newBencher(c benchConfig) (*bencher, error) {
 	}, nil
 }
 
-// runPhases runs the phases in Entra's order, each over what the earlier ones
-// created. It stops after the phase during which ctx ends.
+// benchPhase is one phase: its name, how it runs, and the shape of its
+// requests for the ceiling.
+type benchPhase struct {
+	name  string
+	run   func(context.Context) phaseResult
+	shape shape
+}
+
+// shape is what the ceiling imitates of a phase: the method, the status the
+// server answers, whether the requests go one at a time, and the mean body
+// sizes measured against Roster with the bench's defaults (a group of 1,000
+// members; pages of 100 users). A run against a server uses its own means.
+type shape struct {
+	method             string
+	status             int
+	sequential         bool
+	reqBytes, resBytes int
+}
+
+// phases lists the phases in Entra's order, each working over what the earlier ones created.
+func (b *bencher) phases() []benchPhase {
+	const ok, created, noContent = http.StatusOK, http.StatusCreated, http.StatusNoContent
+	return []benchPhase{
+		{"create", b.create, shape{"POST", created, false, 590, 810}},
+		{"get", b.get, shape{"GET", ok, false, 0, 810}},
+		{"filter-userName", b.filterUserName, shape{"GET", ok, false, 0, 940}},
+		{"filter-externalId", b.filterExternalID, shape{"GET", ok, false, 0, 940}},
+		{"patch", b.patch, shape{"PATCH", ok, false, 300, 820}},
+		{"list", b.list, shape{"GET", ok, false, 0, 82000}},
+		{"group-create", b.groupCreate, shape{"POST", created, false, 220, 380}},
+		{"group-add-members", b.groupAddMembers, shape{"PATCH", noContent, true, 5000, 0}},
+		{"membership-check", b.membershipCheck, shape{"GET", ok, false, 0, 510}},
+		{"group-get", b.groupGet, shape{"GET", ok, false, 0, 190000}},
+		{"group-get-excluded", b.groupGetExcluded, shape{"GET", ok, false, 0, 380}},
+		{"deactivate", b.deactivate, shape{"PATCH", ok, false, 120, 820}},
+		{"delete", b.delete, shape{"DELETE", noContent, false, 0, 0}},
+		{"group-delete", b.groupDelete, shape{"DELETE", noContent, false, 0, 0}},
+	}
+}
+
+// runPhases runs the phases in order. It stops after the phase during which ctx ends.
 func (b *bencher) runPhases(ctx context.Context) {
 	defer b.client.CloseIdleConnections()
-	phases := []struct {
-		name string
-		run  func(context.Context) phaseResult
-	}{
-		{"create", b.create},
-		{"get", b.get},
-		{"filter-userName", b.filterUserName},
-		{"filter-externalId", b.filterExternalID},
-		{"patch", b.patch},
-		{"list", b.list},
-		{"group-create", b.groupCreate},
-		{"group-add-members", b.groupAddMembers},
-		{"membership-check", b.membershipCheck},
-		{"group-get", b.groupGet},
-		{"group-get-excluded", b.groupGetExcluded},
-		{"deactivate", b.deactivate},
-		{"delete", b.delete},
-		{"group-delete", b.groupDelete},
-	}
-	for _, p := range phases {
+	for _, p := range b.phases() {
 		r := p.run(ctx)
 		r.Name = p.name
 		b.results = append(b.results, r)
@@ -236,8 +277,13 @@ func (b *bencher) send(ctx context.Context, r request) (status int, body []byte,
 // bounded queue of indices. It stops queueing when the duration cap passes or
 // ctx ends; requests already sent finish.
 func (b *bencher) phase(ctx context.Context, n int, mk func(i int) request) phaseResult {
-	queue := make(chan int, b.c.Workers)
-	tallies := make([]tally, b.c.Workers)
+	return b.phaseOf(ctx, b.c.Workers, n, mk)
+}
+
+// phaseOf is phase with the given number of workers.
+func (b *bencher) phaseOf(ctx context.Context, workers, n int, mk func(i int) request) phaseResult {
+	queue := make(chan int, workers)
+	tallies := make([]tally, workers)
 	start := time.Now()
 	var wg sync.WaitGroup
 	for w := range tallies {
@@ -287,6 +333,8 @@ func (b *bencher) measure(ctx context.Context, t *tally, r request) {
 		return
 	}
 	t.add(d, status, err == nil && status == r.want)
+	t.reqBytes += int64(len(r.body))
+	t.resBytes += int64(len(body))
 	switch {
 	case err != nil:
 		t.note(fmt.Sprintf("%s %s: %v", r.method, r.path, err))
@@ -311,6 +359,8 @@ type tally struct {
 	latencies []time.Duration
 	errors    map[string]int // by status code, "transport" for no response
 	firstErr  string
+	// reqBytes and resBytes sum the request and response bodies.
+	reqBytes, resBytes int64
 }
 
 func (t *tally) add(d time.Duration, status int, ok bool) {
@@ -343,6 +393,8 @@ func (t *tally) merge(o tally) {
 		t.errors[k] += n
 	}
 	t.note(o.firstErr)
+	t.reqBytes += o.reqBytes
+	t.resBytes += o.resBytes
 }
 
 // result summarizes the tally of a phase that took elapsed.
@@ -360,6 +412,8 @@ func (t *tally) result(elapsed time.Duration) phaseResult {
 	}
 	if len(lat) > 0 {
 		r.Max = lat[len(lat)-1]
+		r.RequestBytes = int(t.reqBytes / int64(len(lat)))
+		r.ResponseBytes = int(t.resBytes / int64(len(lat)))
 	}
 	if elapsed > 0 {
 		r.PerSecond = float64(len(lat)) / elapsed.Seconds()
@@ -392,6 +446,11 @@ type phaseResult struct {
 	Max        time.Duration  `json:"max_ns"`
 	Capped     bool           `json:"capped,omitempty"`  // stopped at --duration-cap
 	Skipped    string         `json:"skipped,omitempty"` // why the phase did not run
+	// RequestBytes and ResponseBytes are the mean body sizes.
+	RequestBytes  int `json:"mean_request_bytes"`
+	ResponseBytes int `json:"mean_response_bytes"`
+	// OfCeiling is req/s as a percentage of the same phase's ceiling (--ceiling).
+	OfCeiling float64 `json:"of_ceiling_pct,omitempty"`
 	// Batches, FirstBatches and LastBatches describe group-add-members: the
 	// median latency of its first and last 10 batches.
 	Batches      int           `json:"batches,omitempty"`
@@ -416,24 +475,15 @@ type benchReport struct {
 	Members int           `json:"members"`
 	Batch   int           `json:"batch"`
 	Phases  []phaseResult `json:"phases"`
+	// Ceiling holds, per phase, the same client against a trivial handler (--ceiling).
+	Ceiling []phaseResult `json:"ceiling,omitempty"`
 }
 
-// printReport writes the fixed-width table to stdout and each phase's first
+// printReport writes the fixed-width tables to stdout and each phase's first
 // error to stderr.
 func printReport(stdout, stderr io.Writer, rep benchReport) {
-	fmt.Fprintf(stdout, "%-20s %8s %9s %9s %9s %9s %9s  %s\n",
-		"phase", "requests", "req/s", "p50 ms", "p95 ms", "p99 ms", "max ms", "errors")
-	for _, p := range rep.Phases {
-		name := p.Name
-		if p.Capped {
-			name += "*"
-		}
-		if p.Skipped != "" {
-			fmt.Fprintf(stdout, "%-20s %8s  skipped: %s\n", name, "-", p.Skipped)
-			continue
-		}
-		fmt.Fprintf(stdout, "%-20s %8d %9.1f %9s %9s %9s %9s  %s\n",
-			name, p.Requests, p.PerSecond, ms(p.P50), ms(p.P95), ms(p.P99), ms(p.Max), formatErrors(p.Errors))
+	if len(rep.Phases) > 0 {
+		printTable(stdout, rep.Phases, len(rep.Ceiling) > 0)
 	}
 	for _, p := range rep.Phases {
 		if p.Batches > 0 {
@@ -441,7 +491,14 @@ func printReport(stdout, stderr io.Writer, rep benchReport) {
 				p.Name, p.Batches, ms(p.FirstBatches), ms(p.LastBatches))
 		}
 	}
-	for _, p := range rep.Phases {
+	if len(rep.Ceiling) > 0 {
+		if len(rep.Phases) > 0 {
+			fmt.Fprintln(stdout)
+		}
+		fmt.Fprintf(stdout, "ceiling: the same client, -c %d, against a trivial handler on 127.0.0.1 answering bodies of each phase's mean size\n", rep.Workers)
+		printTable(stdout, rep.Ceiling, false)
+	}
+	for _, p := range slices.Concat(rep.Phases, rep.Ceiling) {
 		if p.Capped {
 			fmt.Fprintf(stdout, "* stopped at --duration-cap\n")
 			break
@@ -451,6 +508,36 @@ func printReport(stdout, stderr io.Writer, rep benchReport) {
 		if p.FirstError != "" {
 			fmt.Fprintf(stderr, "roster bench: %s: first error: %s\n", p.Name, p.FirstError)
 		}
+	}
+	for _, p := range rep.Ceiling {
+		if p.FirstError != "" {
+			fmt.Fprintf(stderr, "roster bench: ceiling of %s: first error: %s\n", p.Name, p.FirstError)
+		}
+	}
+}
+
+// printTable writes one row per phase; ofCeiling adds the "% ceil" column.
+func printTable(w io.Writer, phases []phaseResult, ofCeiling bool) {
+	ceil := ""
+	if ofCeiling {
+		ceil = fmt.Sprintf(" %7s", "% ceil")
+	}
+	fmt.Fprintf(w, "%-20s %8s %9s%s %9s %9s %9s %9s  %s\n",
+		"phase", "requests", "req/s", ceil, "p50 ms", "p95 ms", "p99 ms", "max ms", "errors")
+	for _, p := range phases {
+		name := p.Name
+		if p.Capped {
+			name += "*"
+		}
+		if p.Skipped != "" {
+			fmt.Fprintf(w, "%-20s %8s  skipped: %s\n", name, "-", p.Skipped)
+			continue
+		}
+		if ofCeiling {
+			ceil = fmt.Sprintf(" %6.1f%%", p.OfCeiling)
+		}
+		fmt.Fprintf(w, "%-20s %8d %9.1f%s %9s %9s %9s %9s  %s\n",
+			name, p.Requests, p.PerSecond, ceil, ms(p.P50), ms(p.P95), ms(p.P99), ms(p.Max), formatErrors(p.Errors))
 	}
 }
 

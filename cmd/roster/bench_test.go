@@ -6,27 +6,31 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
 )
 
+// benchPhases are the phases of a run, in order.
+var benchPhases = []string{
+	"create", "get", "filter-userName", "filter-externalId", "patch", "list",
+	"group-create", "group-add-members", "membership-check", "group-get", "group-get-excluded",
+	"deactivate", "delete", "group-delete",
+}
+
 // TestBench runs the bench with tiny numbers against the real server, twice
-// (once with Basic credentials) to show that runs do not collide, and checks
-// that every phase ran without errors.
+// (once with Basic credentials and the ceiling) to show that runs do not
+// collide, and checks that every phase ran without errors.
 func TestBench(t *testing.T) {
-	phases := []string{
-		"create", "get", "filter-userName", "filter-externalId", "patch", "list",
-		"group-create", "group-add-members", "membership-check", "group-get", "group-get-excluded",
-		"deactivate", "delete", "group-delete",
-	}
+	phases := benchPhases
 	s := startServer(t, sqliteDB(t))
 	tests := []struct {
 		name string
 		auth []string
 	}{
 		{"bearer", []string{"--token", s.token}},
-		{"basic", []string{"--basic", "default:" + s.token}},
+		{"basic", []string{"--basic", "default:" + s.token, "--ceiling"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -43,14 +47,71 @@ func TestBench(t *testing.T) {
 					t.Errorf("table names no phase %q:\n%s", name, table)
 				}
 			}
-			checkBenchJSON(t, out, phases)
+			rep := checkBenchJSON(t, out, phases)
+			if slices.Contains(tt.auth, "--ceiling") {
+				checkCeiling(t, table, rep, phases)
+			} else if len(rep.Ceiling) > 0 || strings.Contains(table, "% ceil") {
+				t.Errorf("a run without --ceiling reports a ceiling:\n%s", table)
+			}
 		})
+	}
+}
+
+// TestBenchCeilingAlone measures the ceiling without a server under test: one
+// row per phase, no credential needed.
+func TestBenchCeilingAlone(t *testing.T) {
+	out := filepath.Join(t.TempDir(), "bench.json")
+	args := []string{"bench", "--ceiling", "-c", "2", "--users", "20", "--json", out}
+	var stdout, stderr strings.Builder
+	if err := run(context.Background(), args, func(string) string { return "" }, &stdout, &stderr); err != nil {
+		t.Fatalf("roster %s: %v\n%s\n%s", strings.Join(args, " "), err, stdout.String(), stderr.String())
+	}
+	b, err := os.ReadFile(out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var rep benchReport
+	if err := json.Unmarshal(b, &rep); err != nil {
+		t.Fatalf("--json output: %v\n%s", err, b)
+	}
+	if len(rep.Phases) > 0 {
+		t.Errorf("--ceiling alone ran %d phases against a server", len(rep.Phases))
+	}
+	checkCeiling(t, stdout.String(), rep, benchPhases)
+}
+
+// checkCeiling checks that the ceiling has a row per phase, each with requests
+// and without errors, and that every phase run against the server shows its
+// fraction of the ceiling.
+func checkCeiling(t *testing.T, table string, rep benchReport, phases []string) {
+	t.Helper()
+	if !strings.Contains(table, "ceiling: the same client") {
+		t.Errorf("the output has no ceiling table:\n%s", table)
+	}
+	var names []string
+	for _, c := range rep.Ceiling {
+		names = append(names, c.Name)
+		if c.Requests < 20 || len(c.Errors) > 0 || c.PerSecond <= 0 {
+			t.Errorf("ceiling of %s: %d requests, %.1f/s, errors %v (%s); want at least 20 requests, no errors",
+				c.Name, c.Requests, c.PerSecond, c.Errors, c.FirstError)
+		}
+	}
+	if got, want := strings.Join(names, " "), strings.Join(phases, " "); got != want {
+		t.Errorf("ceiling phases = %s, want %s", got, want)
+	}
+	for _, p := range rep.Phases {
+		if p.OfCeiling <= 0 {
+			t.Errorf("phase %s: of ceiling %.1f%%, want a positive fraction", p.Name, p.OfCeiling)
+		}
+	}
+	if len(rep.Phases) > 0 && !strings.Contains(table, "% ceil") {
+		t.Errorf("the phase table has no %% ceil column:\n%s", table)
 	}
 }
 
 // checkBenchJSON reads the --json file and checks that it holds phases, in
 // order, each with requests and without errors.
-func checkBenchJSON(t *testing.T, path string, phases []string) {
+func checkBenchJSON(t *testing.T, path string, phases []string) benchReport {
 	t.Helper()
 	b, err := os.ReadFile(path)
 	if err != nil {
@@ -80,6 +141,7 @@ func checkBenchJSON(t *testing.T, path string, phases []string) {
 			t.Errorf("group-add-members: %d batches, want 4", p.Batches)
 		}
 	}
+	return rep
 }
 
 // TestBenchFlags checks that bad command lines fail before any request.
