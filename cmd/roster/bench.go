@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"crypto/rand"
 	"encoding/hex"
@@ -32,6 +33,7 @@ type benchConfig struct {
 	Cap      time.Duration // longest time one phase may run
 	JSONPath string        // where to write the results as JSON, if set
 	Ceiling  bool          // also measure each phase against a trivial handler
+	Tokens   []string      // one token per tenant for the mixed phase (--tokens)
 }
 
 const benchUsage = `Usage: roster bench --base URL (--token T | --basic USER:PASS) [--ceiling] [flags]
@@ -41,6 +43,10 @@ Replays Microsoft Entra ID's provisioning traffic against a running Roster and
 prints requests, errors by status, req/s and latency percentiles per phase.
 It creates, then deactivates and deletes, its own users and one group; names
 carry a run id, so runs against the same server do not collide.
+
+With --tokens FILE (one secret token per line, each of a different tenant) it
+also runs the mixed phase: Entra's first cycle over many tenants at once, a
+userName lookup then a create per user, the users spread over the tenants.
 
 With --ceiling it also sends each phase's requests, with the same client and
 concurrency, to a trivial handler in this process on 127.0.0.1 that answers
@@ -68,6 +74,7 @@ func parseBenchFlags(args []string, getenv func(string) string, stderr io.Writer
 	fs.DurationVar(&c.Cap, "duration-cap", c.Cap, "stop a phase early after this long")
 	fs.StringVar(&c.JSONPath, "json", "", "also write the results as JSON to this file")
 	fs.BoolVar(&c.Ceiling, "ceiling", false, "also measure each phase against a trivial in-process handler (alone: without --base)")
+	tokens := fs.String("tokens", "", "file of secret tokens, one per line, each of a different tenant: adds the mixed phase")
 	pos, err := parse(fs, args)
 	if err != nil {
 		return c, err
@@ -77,6 +84,11 @@ func parseBenchFlags(args []string, getenv func(string) string, stderr io.Writer
 	}
 	if c.Workers < 1 || c.Users < 1 || c.Members < 0 || c.Batch < 1 || c.Cap <= 0 {
 		return c, usageFail(fs, "-c, --users and --batch must be positive, --members not negative, --duration-cap positive")
+	}
+	if *tokens != "" {
+		if c.Tokens, err = readTokens(*tokens); err != nil {
+			return c, usageFail(fs, "%w", err)
+		}
 	}
 	if c.Ceiling && c.Base == "" {
 		return c, nil // the ceiling alone needs no server
@@ -170,6 +182,7 @@ type bencher struct {
 	run     string    // run id, prefixed to every name the run creates
 	users   []created // the users created, in creation order
 	group   string    // id of the group created
+	mixed   []created // the users the mixed phase created, in the tenants of --tokens
 	results []phaseResult
 }
 
@@ -210,7 +223,7 @@ type shape struct {
 // phases lists the phases in Entra's order, each working over what the earlier ones created.
 func (b *bencher) phases() []benchPhase {
 	const ok, created, noContent = http.StatusOK, http.StatusCreated, http.StatusNoContent
-	return []benchPhase{
+	ps := []benchPhase{
 		{"create", b.create, shape{"POST", created, false, 590, 810}},
 		{"get", b.get, shape{"GET", ok, false, 0, 810}},
 		{"filter-userName", b.filterUserName, shape{"GET", ok, false, 0, 940}},
@@ -226,6 +239,13 @@ func (b *bencher) phases() []benchPhase {
 		{"delete", b.delete, shape{"DELETE", noContent, false, 0, 0}},
 		{"group-delete", b.groupDelete, shape{"DELETE", noContent, false, 0, 0}},
 	}
+	if len(b.c.Tokens) > 0 {
+		// The ceiling sends mixed's lookups and creates alike, as POSTs of their mean size.
+		ps = append(ps,
+			benchPhase{"mixed", b.mixedCycle, shape{"POST", created, false, 300, 480}},
+			benchPhase{"mixed-delete", b.mixedDelete, shape{"DELETE", noContent, false, 0, 0}})
+	}
+	return ps
 }
 
 // runPhases runs the phases in order. It stops after the phase during which ctx ends.
@@ -246,7 +266,11 @@ type request struct {
 	method, path string
 	body         []byte
 	want         int
-	onBody       func(body []byte) // called with the response body of an expected status
+	check        func(body []byte) error // finds fault with the body of an expected status
+	onBody       func(body []byte)       // called with the response body of an expected status
+	auth         string                  // the Authorization header, when not the run's
+	tenant       int                     // the line of --tokens whose tenant it goes to, or 0
+	next         *request                // sent after this one by the same worker, when it succeeded
 }
 
 // send sends r and reads the whole response, so the connection is reused.
@@ -259,7 +283,7 @@ func (b *bencher) send(ctx context.Context, r request) (status int, body []byte,
 	if err != nil {
 		return 0, nil, err
 	}
-	req.Header.Set("Authorization", b.c.Auth)
+	req.Header.Set("Authorization", cmp.Or(r.auth, b.c.Auth))
 	req.Header.Set("Accept", "application/scim+json")
 	if r.body != nil {
 		req.Header.Set("Content-Type", "application/scim+json")
@@ -323,8 +347,8 @@ func (b *bencher) feed(ctx context.Context, queue chan<- int, n int, start time.
 	return false
 }
 
-// measure sends r, timing it from the first byte written to the last byte read.
-// A request ctx cut off is not counted.
+// measure sends r, timing it from the first byte written to the last byte
+// read, then r.next when r succeeded. A request ctx cut off is not counted.
 func (b *bencher) measure(ctx context.Context, t *tally, r request) {
 	start := time.Now()
 	status, body, err := b.send(ctx, r)
@@ -332,16 +356,32 @@ func (b *bencher) measure(ctx context.Context, t *tally, r request) {
 	if err != nil && ctx.Err() != nil {
 		return
 	}
-	t.add(d, status, err == nil && status == r.want)
-	t.reqBytes += int64(len(r.body))
-	t.resBytes += int64(len(body))
+	problem := ""
 	switch {
 	case err != nil:
-		t.note(fmt.Sprintf("%s %s: %v", r.method, r.path, err))
+		problem = err.Error()
 	case status != r.want:
-		t.note(fmt.Sprintf("%s %s: %d, want %d: %s", r.method, r.path, status, r.want, snippet(body)))
-	case r.onBody != nil:
+		problem = fmt.Sprintf("%d, want %d: %s", status, r.want, snippet(body))
+	case r.check != nil:
+		if err := r.check(body); err != nil {
+			problem = fmt.Sprintf("%d: %v: %s", status, err, snippet(body))
+		}
+	}
+	t.add(d, status, problem == "")
+	t.reqBytes += int64(len(r.body))
+	t.resBytes += int64(len(body))
+	if r.tenant > 0 {
+		t.byTenant(r.tenant, d)
+	}
+	if problem != "" {
+		t.note(fmt.Sprintf("%s %s: %s", r.method, r.path, problem))
+		return
+	}
+	if r.onBody != nil {
 		r.onBody(body)
+	}
+	if r.next != nil {
+		b.measure(ctx, t, *r.next)
 	}
 }
 
@@ -361,6 +401,15 @@ type tally struct {
 	firstErr  string
 	// reqBytes and resBytes sum the request and response bodies.
 	reqBytes, resBytes int64
+	// tenants holds the latencies again by line of --tokens, for fairness.
+	tenants map[int][]time.Duration
+}
+
+func (t *tally) byTenant(line int, d time.Duration) {
+	if t.tenants == nil {
+		t.tenants = map[int][]time.Duration{}
+	}
+	t.tenants[line] = append(t.tenants[line], d)
 }
 
 func (t *tally) add(d time.Duration, status int, ok bool) {
@@ -395,6 +444,11 @@ func (t *tally) merge(o tally) {
 	t.note(o.firstErr)
 	t.reqBytes += o.reqBytes
 	t.resBytes += o.resBytes
+	for line, ds := range o.tenants {
+		for _, d := range ds {
+			t.byTenant(line, d)
+		}
+	}
 }
 
 // result summarizes the tally of a phase that took elapsed.
@@ -414,6 +468,12 @@ func (t *tally) result(elapsed time.Duration) phaseResult {
 		r.Max = lat[len(lat)-1]
 		r.RequestBytes = int(t.reqBytes / int64(len(lat)))
 		r.ResponseBytes = int(t.resBytes / int64(len(lat)))
+	}
+	for line, ds := range t.tenants {
+		r.Tenants++
+		if p99 := percentileOf(ds, 99); p99 > r.WorstTenantP99 {
+			r.WorstTenantP99, r.WorstTenant = p99, line
+		}
 	}
 	if elapsed > 0 {
 		r.PerSecond = float64(len(lat)) / elapsed.Seconds()
@@ -451,6 +511,12 @@ type phaseResult struct {
 	ResponseBytes int `json:"mean_response_bytes"`
 	// OfCeiling is req/s as a percentage of the same phase's ceiling (--ceiling).
 	OfCeiling float64 `json:"of_ceiling_pct,omitempty"`
+	// Tenants, WorstTenant and WorstTenantP99 describe the fairness of the
+	// mixed phases: the tenants served, and which one (by line of --tokens)
+	// had the highest p99 latency, and that p99.
+	Tenants        int           `json:"tenants,omitempty"`
+	WorstTenant    int           `json:"worst_tenant_line,omitempty"`
+	WorstTenantP99 time.Duration `json:"worst_tenant_p99_ns,omitempty"`
 	// Batches, FirstBatches and LastBatches describe group-add-members: the
 	// median latency of its first and last 10 batches.
 	Batches      int           `json:"batches,omitempty"`
@@ -489,6 +555,10 @@ func printReport(stdout, stderr io.Writer, rep benchReport) {
 		if p.Batches > 0 {
 			fmt.Fprintf(stdout, "\n%s: %d batches; median of the first 10 %s ms, of the last 10 %s ms\n",
 				p.Name, p.Batches, ms(p.FirstBatches), ms(p.LastBatches))
+		}
+		if p.Tenants > 0 {
+			fmt.Fprintf(stdout, "\n%s: %d tenants; p99 %s ms over all, %s ms in the slowest tenant's (line %d of --tokens)\n",
+				p.Name, p.Tenants, ms(p.P99), ms(p.WorstTenantP99), p.WorstTenant)
 		}
 	}
 	if len(rep.Ceiling) > 0 {
@@ -593,25 +663,31 @@ type created struct {
 func (b *bencher) userName(i int) string   { return fmt.Sprintf("bench_%s_%d@contoso.com", b.run, i) }
 func (b *bencher) externalID(i int) string { return fmt.Sprintf("bench-%s-%d", b.run, i) }
 
+// createUser is Entra's POST of a user, with the enterprise extension; the id
+// of the user created is stored in id.
+func createUser(userName, externalID string, i int, id *string) request {
+	body := fmt.Sprintf(`{"schemas":["urn:ietf:params:scim:schemas:core:2.0:User",%q],`+
+		`"externalId":%q,"userName":%q,"active":true,`+
+		`"emails":[{"primary":true,"type":"work","value":%q}],"meta":{"resourceType":"User"},`+
+		`"name":{"formatted":"givenName familyName","familyName":"familyName","givenName":"givenName"},"roles":[],`+
+		`%q:{"employeeNumber":"%d","department":"Engineering","costCenter":"CC-100","organization":"Contoso"}}`,
+		enterpriseUser, externalID, userName, userName, enterpriseUser, i)
+	return request{method: "POST", path: "/Users", body: []byte(body), want: http.StatusCreated,
+		onBody: func(body []byte) {
+			var doc struct{ ID string }
+			if json.Unmarshal(body, &doc) == nil {
+				*id = doc.ID
+			}
+		}}
+}
+
 // create posts max(--users, --members) users in Entra's form, with the
 // enterprise extension, and keeps the ids of those created.
 func (b *bencher) create(ctx context.Context) phaseResult {
 	n := max(b.c.Users, b.c.Members)
 	ids := make([]string, n)
 	r := b.phase(ctx, n, func(i int) request {
-		body := fmt.Sprintf(`{"schemas":["urn:ietf:params:scim:schemas:core:2.0:User",%q],`+
-			`"externalId":%q,"userName":%q,"active":true,`+
-			`"emails":[{"primary":true,"type":"work","value":%q}],"meta":{"resourceType":"User"},`+
-			`"name":{"formatted":"givenName familyName","familyName":"familyName","givenName":"givenName"},"roles":[],`+
-			`%q:{"employeeNumber":"%d","department":"Engineering","costCenter":"CC-100","organization":"Contoso"}}`,
-			enterpriseUser, b.externalID(i), b.userName(i), b.userName(i), enterpriseUser, i)
-		return request{method: "POST", path: "/Users", body: []byte(body), want: http.StatusCreated,
-			onBody: func(body []byte) {
-				var doc struct{ ID string }
-				if json.Unmarshal(body, &doc) == nil {
-					ids[i] = doc.ID
-				}
-			}}
+		return createUser(b.userName(i), b.externalID(i), i, &ids[i])
 	})
 	for i, id := range ids {
 		if id != "" {
@@ -744,10 +820,13 @@ func (b *bencher) groupAddMembers(ctx context.Context) phaseResult {
 }
 
 // median returns the median of d, which it does not change.
-func median(d []time.Duration) time.Duration {
+func median(d []time.Duration) time.Duration { return percentileOf(d, 50) }
+
+// percentileOf returns the p-th percentile of d, which it does not change.
+func percentileOf(d []time.Duration, p float64) time.Duration {
 	s := slices.Clone(d)
 	slices.Sort(s)
-	return percentile(s, 50)
+	return percentile(s, p)
 }
 
 // membershipCheck asks, for each member, whether it is in the group, as Entra

@@ -57,6 +57,50 @@ func TestBench(t *testing.T) {
 	}
 }
 
+// TestBenchMixed runs the mixed phase over three tenants made as the README
+// says (tenant create, token create): every lookup finds nothing, every
+// create succeeds, each tenant gets its share, and the users are deleted again.
+func TestBenchMixed(t *testing.T) {
+	s := startServer(t, sqliteDB(t))
+	var tokens strings.Builder
+	for _, name := range []string{"t1", "t2", "t3"} {
+		s.cli(t, "tenant", "create", name)
+		tokens.WriteString(s.cli(t, "token", "create", "--tenant", name) + "\n")
+	}
+	dir := t.TempDir()
+	file, out := filepath.Join(dir, "tokens.txt"), filepath.Join(dir, "bench.json")
+	if err := os.WriteFile(file, []byte(tokens.String()), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	args := []string{"bench", "--base", s.base, "--token", s.token, "-c", "3", "--users", "20", "--members", "40",
+		"--batch", "10", "--tokens", file, "--ceiling", "--json", out}
+	var stdout, stderr strings.Builder
+	if err := run(context.Background(), args, func(string) string { return "" }, &stdout, &stderr); err != nil {
+		t.Fatalf("roster %s: %v\n%s\n%s", strings.Join(args, " "), err, stdout.String(), stderr.String())
+	}
+	rep := checkBenchJSON(t, out, append(slices.Clone(benchPhases), "mixed", "mixed-delete"))
+	checkCeiling(t, stdout.String(), rep, append(slices.Clone(benchPhases), "mixed", "mixed-delete"))
+	for _, p := range rep.Phases {
+		want := map[string]int{"mixed": 40, "mixed-delete": 20}[p.Name]
+		if want == 0 {
+			continue
+		}
+		if p.Requests != want || p.Tenants != 3 || p.WorstTenant < 1 || p.WorstTenantP99 <= 0 {
+			t.Errorf("phase %s: %d requests over %d tenants, slowest line %d (p99 %v); want %d requests over 3 tenants",
+				p.Name, p.Requests, p.Tenants, p.WorstTenant, p.WorstTenantP99, want)
+		}
+	}
+	if !strings.Contains(stdout.String(), "mixed: 3 tenants; p99 ") {
+		t.Errorf("the output has no fairness line for mixed:\n%s", stdout.String())
+	}
+	for i, tok := range strings.Fields(tokens.String()) {
+		r := s.doAs(t, "Bearer "+tok, "GET", "/Users", "")
+		if n := r.body["totalResults"]; r.status != 200 || n != 0.0 {
+			t.Errorf("tenant t%d: GET /Users = %d with %v users after the run, want 200 with 0", i+1, r.status, n)
+		}
+	}
+}
+
 // TestBenchCeilingAlone measures the ceiling without a server under test: one
 // row per phase, no credential needed.
 func TestBenchCeilingAlone(t *testing.T) {
@@ -157,6 +201,7 @@ func TestBenchFlags(t *testing.T) {
 		{"basic without colon", []string{"--base", "http://127.0.0.1:1/scim/v2", "--basic", "default"}, "USER:PASS"},
 		{"zero workers", []string{"--base", "http://127.0.0.1:1/scim/v2", "--token", "rst_x", "-c", "0"}, "positive"},
 		{"positional", []string{"--base", "http://127.0.0.1:1/scim/v2", "--token", "rst_x", "extra"}, "unexpected argument"},
+		{"no tokens file", []string{"--base", "http://127.0.0.1:1/scim/v2", "--token", "rst_x", "--tokens", "/nonexistent"}, "--tokens"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
