@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"crypto/rand"
 	"encoding/hex"
@@ -31,14 +32,28 @@ type benchConfig struct {
 	Batch    int           // members per PATCH Add
 	Cap      time.Duration // longest time one phase may run
 	JSONPath string        // where to write the results as JSON, if set
+	Ceiling  bool          // also measure each phase against a trivial handler
+	Tokens   []string      // one token per tenant for the mixed phase (--tokens)
 }
 
-const benchUsage = `Usage: roster bench --base URL (--token T | --basic USER:PASS) [flags]
+const benchUsage = `Usage: roster bench --base URL (--token T | --basic USER:PASS) [--ceiling] [flags]
+       roster bench --ceiling [-c N] [--users N]
 
 Replays Microsoft Entra ID's provisioning traffic against a running Roster and
 prints requests, errors by status, req/s and latency percentiles per phase.
 It creates, then deactivates and deletes, its own users and one group; names
 carry a run id, so runs against the same server do not collide.
+
+With --tokens FILE (one secret token per line, each of a different tenant) it
+also runs the mixed phase: Entra's first cycle over many tenants at once, a
+userName lookup then a create per user, the users spread over the tenants.
+
+With --ceiling it also sends each phase's requests, with the same client and
+concurrency, to a trivial handler in this process on 127.0.0.1 that answers
+with a body of the phase's mean response size: the most this machine gives this
+client. Each phase then shows its req/s as a percentage of that ceiling.
+Without --base, it measures only the ceiling, with typical sizes of Roster's
+requests and responses.
 
 `
 
@@ -58,12 +73,25 @@ func parseBenchFlags(args []string, getenv func(string) string, stderr io.Writer
 	fs.IntVar(&c.Batch, "batch", c.Batch, "members per PATCH Add request")
 	fs.DurationVar(&c.Cap, "duration-cap", c.Cap, "stop a phase early after this long")
 	fs.StringVar(&c.JSONPath, "json", "", "also write the results as JSON to this file")
+	fs.BoolVar(&c.Ceiling, "ceiling", false, "also measure each phase against a trivial in-process handler (alone: without --base)")
+	tokens := fs.String("tokens", "", "file of secret tokens, one per line, each of a different tenant: adds the mixed phase")
 	pos, err := parse(fs, args)
 	if err != nil {
 		return c, err
 	}
 	if len(pos) > 0 {
 		return c, usageFail(fs, "unexpected argument %q", pos[0])
+	}
+	if c.Workers < 1 || c.Users < 1 || c.Members < 0 || c.Batch < 1 || c.Cap <= 0 {
+		return c, usageFail(fs, "-c, --users and --batch must be positive, --members not negative, --duration-cap positive")
+	}
+	if *tokens != "" {
+		if c.Tokens, err = readTokens(*tokens); err != nil {
+			return c, usageFail(fs, "%w", err)
+		}
+	}
+	if c.Ceiling && c.Base == "" {
+		return c, nil // the ceiling alone needs no server
 	}
 	u, err := url.Parse(c.Base)
 	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
@@ -72,9 +100,6 @@ func parseBenchFlags(args []string, getenv func(string) string, stderr io.Writer
 	c.Base = strings.TrimSuffix(c.Base, "/")
 	if c.Auth, err = authorization(token, basic); err != nil {
 		return c, usageFail(fs, "%w", err)
-	}
-	if c.Workers < 1 || c.Users < 1 || c.Members < 0 || c.Batch < 1 || c.Cap <= 0 {
-		return c, usageFail(fs, "-c, --users and --batch must be positive, --members not negative, --duration-cap positive")
 	}
 	return c, nil
 }
@@ -116,11 +141,19 @@ func runBench(ctx context.Context, args []string, getenv func(string) string, st
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(stdout, "roster bench: run %s against %s: -c %d, %d users, %d members in batches of %d\n\n",
-		b.run, c.Base, c.Workers, c.Users, c.Members, c.Batch)
-	b.runPhases(ctx)
+	if c.Base != "" {
+		fmt.Fprintf(stdout, "roster bench: run %s against %s: -c %d, %d users, %d members in batches of %d\n\n",
+			b.run, c.Base, c.Workers, c.Users, c.Members, c.Batch)
+		b.runPhases(ctx)
+	}
 	rep := benchReport{RunID: b.run, Base: c.Base, Workers: c.Workers, Users: c.Users,
 		Members: c.Members, Batch: c.Batch, Phases: b.results}
+	if c.Ceiling && ctx.Err() == nil {
+		if rep.Ceiling, err = b.runCeiling(ctx); err != nil {
+			return err
+		}
+		fractions(rep.Phases, rep.Ceiling)
+	}
 	printReport(stdout, stderr, rep)
 	if c.JSONPath != "" {
 		if err := writeReport(c.JSONPath, rep); err != nil {
@@ -149,6 +182,7 @@ type bencher struct {
 	run     string    // run id, prefixed to every name the run creates
 	users   []created // the users created, in creation order
 	group   string    // id of the group created
+	mixed   []created // the users the mixed phase created, in the tenants of --tokens
 	results []phaseResult
 }
 
@@ -167,30 +201,57 @@ func newBencher(c benchConfig) (*bencher, error) {
 	}, nil
 }
 
-// runPhases runs the phases in Entra's order, each over what the earlier ones
-// created. It stops after the phase during which ctx ends.
+// benchPhase is one phase: its name, how it runs, and the shape of its
+// requests for the ceiling.
+type benchPhase struct {
+	name  string
+	run   func(context.Context) phaseResult
+	shape shape
+}
+
+// shape is what the ceiling imitates of a phase: the method, the status the
+// server answers, whether the requests go one at a time, and the mean body
+// sizes measured against Roster with the bench's defaults (a group of 1,000
+// members; pages of 100 users). A run against a server uses its own means.
+type shape struct {
+	method             string
+	status             int
+	sequential         bool
+	reqBytes, resBytes int
+}
+
+// phases lists the phases in Entra's order, each working over what the earlier ones created.
+func (b *bencher) phases() []benchPhase {
+	const ok, created, noContent = http.StatusOK, http.StatusCreated, http.StatusNoContent
+	ps := []benchPhase{
+		{"create", b.create, shape{"POST", created, false, 590, 810}},
+		{"get", b.get, shape{"GET", ok, false, 0, 810}},
+		{"filter-userName", b.filterUserName, shape{"GET", ok, false, 0, 940}},
+		{"filter-externalId", b.filterExternalID, shape{"GET", ok, false, 0, 940}},
+		{"patch", b.patch, shape{"PATCH", ok, false, 300, 820}},
+		{"list", b.list, shape{"GET", ok, false, 0, 82000}},
+		{"group-create", b.groupCreate, shape{"POST", created, false, 220, 380}},
+		{"group-add-members", b.groupAddMembers, shape{"PATCH", noContent, true, 5000, 0}},
+		{"membership-check", b.membershipCheck, shape{"GET", ok, false, 0, 510}},
+		{"group-get", b.groupGet, shape{"GET", ok, false, 0, 190000}},
+		{"group-get-excluded", b.groupGetExcluded, shape{"GET", ok, false, 0, 380}},
+		{"deactivate", b.deactivate, shape{"PATCH", ok, false, 120, 820}},
+		{"delete", b.delete, shape{"DELETE", noContent, false, 0, 0}},
+		{"group-delete", b.groupDelete, shape{"DELETE", noContent, false, 0, 0}},
+	}
+	if len(b.c.Tokens) > 0 {
+		// The ceiling sends mixed's lookups and creates alike, as POSTs of their mean size.
+		ps = append(ps,
+			benchPhase{"mixed", b.mixedCycle, shape{"POST", created, false, 300, 480}},
+			benchPhase{"mixed-delete", b.mixedDelete, shape{"DELETE", noContent, false, 0, 0}})
+	}
+	return ps
+}
+
+// runPhases runs the phases in order. It stops after the phase during which ctx ends.
 func (b *bencher) runPhases(ctx context.Context) {
 	defer b.client.CloseIdleConnections()
-	phases := []struct {
-		name string
-		run  func(context.Context) phaseResult
-	}{
-		{"create", b.create},
-		{"get", b.get},
-		{"filter-userName", b.filterUserName},
-		{"filter-externalId", b.filterExternalID},
-		{"patch", b.patch},
-		{"list", b.list},
-		{"group-create", b.groupCreate},
-		{"group-add-members", b.groupAddMembers},
-		{"membership-check", b.membershipCheck},
-		{"group-get", b.groupGet},
-		{"group-get-excluded", b.groupGetExcluded},
-		{"deactivate", b.deactivate},
-		{"delete", b.delete},
-		{"group-delete", b.groupDelete},
-	}
-	for _, p := range phases {
+	for _, p := range b.phases() {
 		r := p.run(ctx)
 		r.Name = p.name
 		b.results = append(b.results, r)
@@ -205,7 +266,11 @@ type request struct {
 	method, path string
 	body         []byte
 	want         int
-	onBody       func(body []byte) // called with the response body of an expected status
+	check        func(body []byte) error // finds fault with the body of an expected status
+	onBody       func(body []byte)       // called with the response body of an expected status
+	auth         string                  // the Authorization header, when not the run's
+	tenant       int                     // the line of --tokens whose tenant it goes to, or 0
+	next         *request                // sent after this one by the same worker, when it succeeded
 }
 
 // send sends r and reads the whole response, so the connection is reused.
@@ -218,7 +283,7 @@ func (b *bencher) send(ctx context.Context, r request) (status int, body []byte,
 	if err != nil {
 		return 0, nil, err
 	}
-	req.Header.Set("Authorization", b.c.Auth)
+	req.Header.Set("Authorization", cmp.Or(r.auth, b.c.Auth))
 	req.Header.Set("Accept", "application/scim+json")
 	if r.body != nil {
 		req.Header.Set("Content-Type", "application/scim+json")
@@ -236,8 +301,13 @@ func (b *bencher) send(ctx context.Context, r request) (status int, body []byte,
 // bounded queue of indices. It stops queueing when the duration cap passes or
 // ctx ends; requests already sent finish.
 func (b *bencher) phase(ctx context.Context, n int, mk func(i int) request) phaseResult {
-	queue := make(chan int, b.c.Workers)
-	tallies := make([]tally, b.c.Workers)
+	return b.phaseOf(ctx, b.c.Workers, n, mk)
+}
+
+// phaseOf is phase with the given number of workers.
+func (b *bencher) phaseOf(ctx context.Context, workers, n int, mk func(i int) request) phaseResult {
+	queue := make(chan int, workers)
+	tallies := make([]tally, workers)
 	start := time.Now()
 	var wg sync.WaitGroup
 	for w := range tallies {
@@ -277,8 +347,8 @@ func (b *bencher) feed(ctx context.Context, queue chan<- int, n int, start time.
 	return false
 }
 
-// measure sends r, timing it from the first byte written to the last byte read.
-// A request ctx cut off is not counted.
+// measure sends r, timing it from the first byte written to the last byte
+// read, then r.next when r succeeded. A request ctx cut off is not counted.
 func (b *bencher) measure(ctx context.Context, t *tally, r request) {
 	start := time.Now()
 	status, body, err := b.send(ctx, r)
@@ -286,14 +356,32 @@ func (b *bencher) measure(ctx context.Context, t *tally, r request) {
 	if err != nil && ctx.Err() != nil {
 		return
 	}
-	t.add(d, status, err == nil && status == r.want)
+	problem := ""
 	switch {
 	case err != nil:
-		t.note(fmt.Sprintf("%s %s: %v", r.method, r.path, err))
+		problem = err.Error()
 	case status != r.want:
-		t.note(fmt.Sprintf("%s %s: %d, want %d: %s", r.method, r.path, status, r.want, snippet(body)))
-	case r.onBody != nil:
+		problem = fmt.Sprintf("%d, want %d: %s", status, r.want, snippet(body))
+	case r.check != nil:
+		if err := r.check(body); err != nil {
+			problem = fmt.Sprintf("%d: %v: %s", status, err, snippet(body))
+		}
+	}
+	t.add(d, status, problem == "")
+	t.reqBytes += int64(len(r.body))
+	t.resBytes += int64(len(body))
+	if r.tenant > 0 {
+		t.byTenant(r.tenant, d)
+	}
+	if problem != "" {
+		t.note(fmt.Sprintf("%s %s: %s", r.method, r.path, problem))
+		return
+	}
+	if r.onBody != nil {
 		r.onBody(body)
+	}
+	if r.next != nil {
+		b.measure(ctx, t, *r.next)
 	}
 }
 
@@ -311,6 +399,17 @@ type tally struct {
 	latencies []time.Duration
 	errors    map[string]int // by status code, "transport" for no response
 	firstErr  string
+	// reqBytes and resBytes sum the request and response bodies.
+	reqBytes, resBytes int64
+	// tenants holds the latencies again by line of --tokens, for fairness.
+	tenants map[int][]time.Duration
+}
+
+func (t *tally) byTenant(line int, d time.Duration) {
+	if t.tenants == nil {
+		t.tenants = map[int][]time.Duration{}
+	}
+	t.tenants[line] = append(t.tenants[line], d)
 }
 
 func (t *tally) add(d time.Duration, status int, ok bool) {
@@ -343,6 +442,13 @@ func (t *tally) merge(o tally) {
 		t.errors[k] += n
 	}
 	t.note(o.firstErr)
+	t.reqBytes += o.reqBytes
+	t.resBytes += o.resBytes
+	for line, ds := range o.tenants {
+		for _, d := range ds {
+			t.byTenant(line, d)
+		}
+	}
 }
 
 // result summarizes the tally of a phase that took elapsed.
@@ -360,6 +466,14 @@ func (t *tally) result(elapsed time.Duration) phaseResult {
 	}
 	if len(lat) > 0 {
 		r.Max = lat[len(lat)-1]
+		r.RequestBytes = int(t.reqBytes / int64(len(lat)))
+		r.ResponseBytes = int(t.resBytes / int64(len(lat)))
+	}
+	for line, ds := range t.tenants {
+		r.Tenants++
+		if p99 := percentileOf(ds, 99); p99 > r.WorstTenantP99 {
+			r.WorstTenantP99, r.WorstTenant = p99, line
+		}
 	}
 	if elapsed > 0 {
 		r.PerSecond = float64(len(lat)) / elapsed.Seconds()
@@ -392,6 +506,17 @@ type phaseResult struct {
 	Max        time.Duration  `json:"max_ns"`
 	Capped     bool           `json:"capped,omitempty"`  // stopped at --duration-cap
 	Skipped    string         `json:"skipped,omitempty"` // why the phase did not run
+	// RequestBytes and ResponseBytes are the mean body sizes.
+	RequestBytes  int `json:"mean_request_bytes"`
+	ResponseBytes int `json:"mean_response_bytes"`
+	// OfCeiling is req/s as a percentage of the same phase's ceiling (--ceiling).
+	OfCeiling float64 `json:"of_ceiling_pct,omitempty"`
+	// Tenants, WorstTenant and WorstTenantP99 describe the fairness of the
+	// mixed phases: the tenants served, and which one (by line of --tokens)
+	// had the highest p99 latency, and that p99.
+	Tenants        int           `json:"tenants,omitempty"`
+	WorstTenant    int           `json:"worst_tenant_line,omitempty"`
+	WorstTenantP99 time.Duration `json:"worst_tenant_p99_ns,omitempty"`
 	// Batches, FirstBatches and LastBatches describe group-add-members: the
 	// median latency of its first and last 10 batches.
 	Batches      int           `json:"batches,omitempty"`
@@ -416,32 +541,34 @@ type benchReport struct {
 	Members int           `json:"members"`
 	Batch   int           `json:"batch"`
 	Phases  []phaseResult `json:"phases"`
+	// Ceiling holds, per phase, the same client against a trivial handler (--ceiling).
+	Ceiling []phaseResult `json:"ceiling,omitempty"`
 }
 
-// printReport writes the fixed-width table to stdout and each phase's first
+// printReport writes the fixed-width tables to stdout and each phase's first
 // error to stderr.
 func printReport(stdout, stderr io.Writer, rep benchReport) {
-	fmt.Fprintf(stdout, "%-20s %8s %9s %9s %9s %9s %9s  %s\n",
-		"phase", "requests", "req/s", "p50 ms", "p95 ms", "p99 ms", "max ms", "errors")
-	for _, p := range rep.Phases {
-		name := p.Name
-		if p.Capped {
-			name += "*"
-		}
-		if p.Skipped != "" {
-			fmt.Fprintf(stdout, "%-20s %8s  skipped: %s\n", name, "-", p.Skipped)
-			continue
-		}
-		fmt.Fprintf(stdout, "%-20s %8d %9.1f %9s %9s %9s %9s  %s\n",
-			name, p.Requests, p.PerSecond, ms(p.P50), ms(p.P95), ms(p.P99), ms(p.Max), formatErrors(p.Errors))
+	if len(rep.Phases) > 0 {
+		printTable(stdout, rep.Phases, len(rep.Ceiling) > 0)
 	}
 	for _, p := range rep.Phases {
 		if p.Batches > 0 {
 			fmt.Fprintf(stdout, "\n%s: %d batches; median of the first 10 %s ms, of the last 10 %s ms\n",
 				p.Name, p.Batches, ms(p.FirstBatches), ms(p.LastBatches))
 		}
+		if p.Tenants > 0 {
+			fmt.Fprintf(stdout, "\n%s: %d tenants; p99 %s ms over all, %s ms in the slowest tenant's (line %d of --tokens)\n",
+				p.Name, p.Tenants, ms(p.P99), ms(p.WorstTenantP99), p.WorstTenant)
+		}
 	}
-	for _, p := range rep.Phases {
+	if len(rep.Ceiling) > 0 {
+		if len(rep.Phases) > 0 {
+			fmt.Fprintln(stdout)
+		}
+		fmt.Fprintf(stdout, "ceiling: the same client, -c %d, against a trivial handler on 127.0.0.1 answering bodies of each phase's mean size\n", rep.Workers)
+		printTable(stdout, rep.Ceiling, false)
+	}
+	for _, p := range slices.Concat(rep.Phases, rep.Ceiling) {
 		if p.Capped {
 			fmt.Fprintf(stdout, "* stopped at --duration-cap\n")
 			break
@@ -451,6 +578,36 @@ func printReport(stdout, stderr io.Writer, rep benchReport) {
 		if p.FirstError != "" {
 			fmt.Fprintf(stderr, "roster bench: %s: first error: %s\n", p.Name, p.FirstError)
 		}
+	}
+	for _, p := range rep.Ceiling {
+		if p.FirstError != "" {
+			fmt.Fprintf(stderr, "roster bench: ceiling of %s: first error: %s\n", p.Name, p.FirstError)
+		}
+	}
+}
+
+// printTable writes one row per phase; ofCeiling adds the "% ceil" column.
+func printTable(w io.Writer, phases []phaseResult, ofCeiling bool) {
+	ceil := ""
+	if ofCeiling {
+		ceil = fmt.Sprintf(" %7s", "% ceil")
+	}
+	fmt.Fprintf(w, "%-20s %8s %9s%s %9s %9s %9s %9s  %s\n",
+		"phase", "requests", "req/s", ceil, "p50 ms", "p95 ms", "p99 ms", "max ms", "errors")
+	for _, p := range phases {
+		name := p.Name
+		if p.Capped {
+			name += "*"
+		}
+		if p.Skipped != "" {
+			fmt.Fprintf(w, "%-20s %8s  skipped: %s\n", name, "-", p.Skipped)
+			continue
+		}
+		if ofCeiling {
+			ceil = fmt.Sprintf(" %6.1f%%", p.OfCeiling)
+		}
+		fmt.Fprintf(w, "%-20s %8d %9.1f%s %9s %9s %9s %9s  %s\n",
+			name, p.Requests, p.PerSecond, ceil, ms(p.P50), ms(p.P95), ms(p.P99), ms(p.Max), formatErrors(p.Errors))
 	}
 }
 
@@ -506,25 +663,31 @@ type created struct {
 func (b *bencher) userName(i int) string   { return fmt.Sprintf("bench_%s_%d@contoso.com", b.run, i) }
 func (b *bencher) externalID(i int) string { return fmt.Sprintf("bench-%s-%d", b.run, i) }
 
+// createUser is Entra's POST of a user, with the enterprise extension; the id
+// of the user created is stored in id.
+func createUser(userName, externalID string, i int, id *string) request {
+	body := fmt.Sprintf(`{"schemas":["urn:ietf:params:scim:schemas:core:2.0:User",%q],`+
+		`"externalId":%q,"userName":%q,"active":true,`+
+		`"emails":[{"primary":true,"type":"work","value":%q}],"meta":{"resourceType":"User"},`+
+		`"name":{"formatted":"givenName familyName","familyName":"familyName","givenName":"givenName"},"roles":[],`+
+		`%q:{"employeeNumber":"%d","department":"Engineering","costCenter":"CC-100","organization":"Contoso"}}`,
+		enterpriseUser, externalID, userName, userName, enterpriseUser, i)
+	return request{method: "POST", path: "/Users", body: []byte(body), want: http.StatusCreated,
+		onBody: func(body []byte) {
+			var doc struct{ ID string }
+			if json.Unmarshal(body, &doc) == nil {
+				*id = doc.ID
+			}
+		}}
+}
+
 // create posts max(--users, --members) users in Entra's form, with the
 // enterprise extension, and keeps the ids of those created.
 func (b *bencher) create(ctx context.Context) phaseResult {
 	n := max(b.c.Users, b.c.Members)
 	ids := make([]string, n)
 	r := b.phase(ctx, n, func(i int) request {
-		body := fmt.Sprintf(`{"schemas":["urn:ietf:params:scim:schemas:core:2.0:User",%q],`+
-			`"externalId":%q,"userName":%q,"active":true,`+
-			`"emails":[{"primary":true,"type":"work","value":%q}],"meta":{"resourceType":"User"},`+
-			`"name":{"formatted":"givenName familyName","familyName":"familyName","givenName":"givenName"},"roles":[],`+
-			`%q:{"employeeNumber":"%d","department":"Engineering","costCenter":"CC-100","organization":"Contoso"}}`,
-			enterpriseUser, b.externalID(i), b.userName(i), b.userName(i), enterpriseUser, i)
-		return request{method: "POST", path: "/Users", body: []byte(body), want: http.StatusCreated,
-			onBody: func(body []byte) {
-				var doc struct{ ID string }
-				if json.Unmarshal(body, &doc) == nil {
-					ids[i] = doc.ID
-				}
-			}}
+		return createUser(b.userName(i), b.externalID(i), i, &ids[i])
 	})
 	for i, id := range ids {
 		if id != "" {
@@ -657,10 +820,13 @@ func (b *bencher) groupAddMembers(ctx context.Context) phaseResult {
 }
 
 // median returns the median of d, which it does not change.
-func median(d []time.Duration) time.Duration {
+func median(d []time.Duration) time.Duration { return percentileOf(d, 50) }
+
+// percentileOf returns the p-th percentile of d, which it does not change.
+func percentileOf(d []time.Duration, p float64) time.Duration {
 	s := slices.Clone(d)
 	slices.Sort(s)
-	return percentile(s, 50)
+	return percentile(s, p)
 }
 
 // membershipCheck asks, for each member, whether it is in the group, as Entra

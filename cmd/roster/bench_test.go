@@ -6,27 +6,31 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
 )
 
+// benchPhases are the phases of a run, in order.
+var benchPhases = []string{
+	"create", "get", "filter-userName", "filter-externalId", "patch", "list",
+	"group-create", "group-add-members", "membership-check", "group-get", "group-get-excluded",
+	"deactivate", "delete", "group-delete",
+}
+
 // TestBench runs the bench with tiny numbers against the real server, twice
-// (once with Basic credentials) to show that runs do not collide, and checks
-// that every phase ran without errors.
+// (once with Basic credentials and the ceiling) to show that runs do not
+// collide, and checks that every phase ran without errors.
 func TestBench(t *testing.T) {
-	phases := []string{
-		"create", "get", "filter-userName", "filter-externalId", "patch", "list",
-		"group-create", "group-add-members", "membership-check", "group-get", "group-get-excluded",
-		"deactivate", "delete", "group-delete",
-	}
+	phases := benchPhases
 	s := startServer(t, sqliteDB(t))
 	tests := []struct {
 		name string
 		auth []string
 	}{
 		{"bearer", []string{"--token", s.token}},
-		{"basic", []string{"--basic", "default:" + s.token}},
+		{"basic", []string{"--basic", "default:" + s.token, "--ceiling"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -43,14 +47,115 @@ func TestBench(t *testing.T) {
 					t.Errorf("table names no phase %q:\n%s", name, table)
 				}
 			}
-			checkBenchJSON(t, out, phases)
+			rep := checkBenchJSON(t, out, phases)
+			if slices.Contains(tt.auth, "--ceiling") {
+				checkCeiling(t, table, rep, phases)
+			} else if len(rep.Ceiling) > 0 || strings.Contains(table, "% ceil") {
+				t.Errorf("a run without --ceiling reports a ceiling:\n%s", table)
+			}
 		})
+	}
+}
+
+// TestBenchMixed runs the mixed phase over three tenants made as the README
+// says (tenant create, token create): every lookup finds nothing, every
+// create succeeds, each tenant gets its share, and the users are deleted again.
+func TestBenchMixed(t *testing.T) {
+	s := startServer(t, sqliteDB(t))
+	var tokens strings.Builder
+	for _, name := range []string{"t1", "t2", "t3"} {
+		s.cli(t, "tenant", "create", name)
+		tokens.WriteString(s.cli(t, "token", "create", "--tenant", name) + "\n")
+	}
+	dir := t.TempDir()
+	file, out := filepath.Join(dir, "tokens.txt"), filepath.Join(dir, "bench.json")
+	if err := os.WriteFile(file, []byte(tokens.String()), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	args := []string{"bench", "--base", s.base, "--token", s.token, "-c", "3", "--users", "20", "--members", "40",
+		"--batch", "10", "--tokens", file, "--ceiling", "--json", out}
+	var stdout, stderr strings.Builder
+	if err := run(context.Background(), args, func(string) string { return "" }, &stdout, &stderr); err != nil {
+		t.Fatalf("roster %s: %v\n%s\n%s", strings.Join(args, " "), err, stdout.String(), stderr.String())
+	}
+	rep := checkBenchJSON(t, out, append(slices.Clone(benchPhases), "mixed", "mixed-delete"))
+	checkCeiling(t, stdout.String(), rep, append(slices.Clone(benchPhases), "mixed", "mixed-delete"))
+	for _, p := range rep.Phases {
+		want := map[string]int{"mixed": 40, "mixed-delete": 20}[p.Name]
+		if want == 0 {
+			continue
+		}
+		if p.Requests != want || p.Tenants != 3 || p.WorstTenant < 1 || p.WorstTenantP99 <= 0 {
+			t.Errorf("phase %s: %d requests over %d tenants, slowest line %d (p99 %v); want %d requests over 3 tenants",
+				p.Name, p.Requests, p.Tenants, p.WorstTenant, p.WorstTenantP99, want)
+		}
+	}
+	if !strings.Contains(stdout.String(), "mixed: 3 tenants; p99 ") {
+		t.Errorf("the output has no fairness line for mixed:\n%s", stdout.String())
+	}
+	for i, tok := range strings.Fields(tokens.String()) {
+		r := s.doAs(t, "Bearer "+tok, "GET", "/Users", "")
+		if n := r.body["totalResults"]; r.status != 200 || n != 0.0 {
+			t.Errorf("tenant t%d: GET /Users = %d with %v users after the run, want 200 with 0", i+1, r.status, n)
+		}
+	}
+}
+
+// TestBenchCeilingAlone measures the ceiling without a server under test: one
+// row per phase, no credential needed.
+func TestBenchCeilingAlone(t *testing.T) {
+	out := filepath.Join(t.TempDir(), "bench.json")
+	args := []string{"bench", "--ceiling", "-c", "2", "--users", "20", "--json", out}
+	var stdout, stderr strings.Builder
+	if err := run(context.Background(), args, func(string) string { return "" }, &stdout, &stderr); err != nil {
+		t.Fatalf("roster %s: %v\n%s\n%s", strings.Join(args, " "), err, stdout.String(), stderr.String())
+	}
+	b, err := os.ReadFile(out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var rep benchReport
+	if err := json.Unmarshal(b, &rep); err != nil {
+		t.Fatalf("--json output: %v\n%s", err, b)
+	}
+	if len(rep.Phases) > 0 {
+		t.Errorf("--ceiling alone ran %d phases against a server", len(rep.Phases))
+	}
+	checkCeiling(t, stdout.String(), rep, benchPhases)
+}
+
+// checkCeiling checks that the ceiling has a row per phase, each with requests
+// and without errors, and that every phase run against the server shows its
+// fraction of the ceiling.
+func checkCeiling(t *testing.T, table string, rep benchReport, phases []string) {
+	t.Helper()
+	if !strings.Contains(table, "ceiling: the same client") {
+		t.Errorf("the output has no ceiling table:\n%s", table)
+	}
+	var names []string
+	for _, c := range rep.Ceiling {
+		names = append(names, c.Name)
+		if c.Requests < 20 || len(c.Errors) > 0 || c.PerSecond <= 0 {
+			t.Errorf("ceiling of %s: %d requests, %.1f/s, errors %v (%s); want at least 20 requests, no errors",
+				c.Name, c.Requests, c.PerSecond, c.Errors, c.FirstError)
+		}
+	}
+	if got, want := strings.Join(names, " "), strings.Join(phases, " "); got != want {
+		t.Errorf("ceiling phases = %s, want %s", got, want)
+	}
+	for _, p := range rep.Phases {
+		if p.OfCeiling <= 0 {
+			t.Errorf("phase %s: of ceiling %.1f%%, want a positive fraction", p.Name, p.OfCeiling)
+		}
+	}
+	if len(rep.Phases) > 0 && !strings.Contains(table, "% ceil") {
+		t.Errorf("the phase table has no %% ceil column:\n%s", table)
 	}
 }
 
 // checkBenchJSON reads the --json file and checks that it holds phases, in
 // order, each with requests and without errors.
-func checkBenchJSON(t *testing.T, path string, phases []string) {
+func checkBenchJSON(t *testing.T, path string, phases []string) benchReport {
 	t.Helper()
 	b, err := os.ReadFile(path)
 	if err != nil {
@@ -80,6 +185,7 @@ func checkBenchJSON(t *testing.T, path string, phases []string) {
 			t.Errorf("group-add-members: %d batches, want 4", p.Batches)
 		}
 	}
+	return rep
 }
 
 // TestBenchFlags checks that bad command lines fail before any request.
@@ -95,6 +201,7 @@ func TestBenchFlags(t *testing.T) {
 		{"basic without colon", []string{"--base", "http://127.0.0.1:1/scim/v2", "--basic", "default"}, "USER:PASS"},
 		{"zero workers", []string{"--base", "http://127.0.0.1:1/scim/v2", "--token", "rst_x", "-c", "0"}, "positive"},
 		{"positional", []string{"--base", "http://127.0.0.1:1/scim/v2", "--token", "rst_x", "extra"}, "unexpected argument"},
+		{"no tokens file", []string{"--base", "http://127.0.0.1:1/scim/v2", "--token", "rst_x", "--tokens", "/nonexistent"}, "--tokens"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -9,7 +9,7 @@
 //	roster tenant create NAME | tenant list | tenant update NAME [--rate R] [--burst B]
 //	roster token create --tenant NAME [--name LABEL] [--expires 90d]
 //	roster token list --tenant NAME | token revoke ID
-//	roster bench --base URL --token T [-c 8] [--users 1000] [--members 1000]
+//	roster bench --base URL --token T [-c 8] [--users 1000] [--members 1000] [--ceiling]
 //
 // The commands that open the database take --db (env ROSTER_DB); they work
 // while the server runs.
@@ -64,8 +64,9 @@ Usage:
   roster webhook add --url URL [--tenant NAME] [--types T1,T2] [--from now|start|CURSOR]
                                             add an endpoint; prints its id, then its signing secret (last line)
   roster webhook list | remove ID | test ID | deliveries ID | replay ID --from CURSOR | resume ID
-  roster bench --base URL --token T [-c 8] [--users 1000] [--members 1000]
+  roster bench --base URL --token T [-c 8] [--users 1000] [--members 1000] [--ceiling]
                                             replay Entra's provisioning load against a running server
+                                            (--ceiling: and the same client against a trivial handler)
 
 The commands that open the database take --db (env ROSTER_DB, default sqlite:roster.db).
 Run "roster COMMAND --help" for a command's flags.

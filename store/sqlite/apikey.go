@@ -18,7 +18,7 @@ func (db *DB) CreateAPIKey(ctx context.Context, k *roster.APIKey) error {
 		k.ID = newID()
 	}
 	k.Created = db.stamp()
-	_, err := db.write.ExecContext(ctx, `
+	_, err := db.exec(ctx, `
 		INSERT INTO api_keys (id, tenant_id, name, prefix, hash, created) VALUES (?, ?, ?, ?, ?, ?)`,
 		k.ID, nullString(k.TenantID), k.Name, k.Prefix, k.Hash, formatTime(k.Created))
 	switch {
@@ -91,14 +91,12 @@ func parseTimes(dst []*time.Time, src ...sql.NullString) error {
 
 // RevokeAPIKey marks the key revoked (keeping the first revocation time). ENOTFOUND.
 func (db *DB) RevokeAPIKey(ctx context.Context, id string) error {
-	res, err := db.write.ExecContext(ctx, `UPDATE api_keys SET revoked = coalesce(revoked, ?) WHERE id = ?`,
+	n, err := db.exec(ctx, `UPDATE api_keys SET revoked = coalesce(revoked, ?) WHERE id = ?`,
 		formatTime(db.stamp()), id)
 	if err != nil {
 		return fmt.Errorf("sqlite: revoke API key: %w", err)
 	}
-	if n, err := res.RowsAffected(); err != nil {
-		return fmt.Errorf("sqlite: revoke API key: %w", err)
-	} else if n == 0 {
+	if n == 0 {
 		return roster.Errorf(roster.ENOTFOUND, "API key %q does not exist", id)
 	}
 	return nil

@@ -43,9 +43,16 @@ type Options struct {
 // DB is Roster's store on one SQLite file. It is safe for concurrent use, and
 // several processes may open the same file at once.
 type DB struct {
-	// write has a single connection whose transactions begin IMMEDIATE, so every
-	// write takes the file's write lock up front and never fails upgrading a read lock.
-	write *sql.DB
+	// conn has the single write connection, whose transactions begin IMMEDIATE,
+	// so every write takes the file's write lock up front and never fails
+	// upgrading a read lock. After Open only the writer goroutine uses it.
+	conn *sql.DB
+	// writes queues writes for the writer (see write); closing tells the
+	// writer and the writes waiting to stop, and writerDone when it has.
+	writes     chan *writeRequest
+	closing    chan struct{}
+	closeOnce  sync.Once
+	writerDone chan struct{}
 	// read is a pool of query_only connections; in WAL mode they read a snapshot
 	// and never wait for the writer.
 	read *sql.DB
@@ -81,27 +88,27 @@ func Open(ctx context.Context, path string, opts Options) (*DB, error) {
 	}
 	pragmas := fmt.Sprintf("_pragma=busy_timeout(%d)&_pragma=foreign_keys(1)&_pragma=synchronous(FULL)", busyTimeout.Milliseconds())
 	var err error
-	db.write, err = sql.Open("sqlite", path+"?"+pragmas+"&_pragma=journal_mode(WAL)&_txlock=immediate")
+	db.conn, err = sql.Open("sqlite", path+"?"+pragmas+"&_pragma=journal_mode(WAL)&_txlock=immediate")
 	if err != nil {
 		return nil, fmt.Errorf("sqlite: open: %w", err)
 	}
-	db.write.SetMaxOpenConns(1)
-	db.write.SetConnMaxIdleTime(0)
+	db.conn.SetMaxOpenConns(1)
+	db.conn.SetConnMaxIdleTime(0)
 	if err := db.migrate(ctx); err != nil {
-		db.write.Close()
+		db.conn.Close()
 		return nil, err
 	}
 	// Refresh the planner's statistics where they are missing or stale (SQLite's
 	// advice for long-lived connections); cheap when nothing changed.
-	if _, err := db.write.ExecContext(ctx, "PRAGMA optimize=0x10002"); err != nil {
-		db.write.Close()
+	if _, err := db.conn.ExecContext(ctx, "PRAGMA optimize=0x10002"); err != nil {
+		db.conn.Close()
 		return nil, fmt.Errorf("sqlite: open: optimize: %w", err)
 	}
 	// The read pool is opened after the writer has switched the file to WAL (a
 	// persistent setting), so readers never need a write lock.
 	db.read, err = sql.Open("sqlite", path+"?"+pragmas+"&_pragma=query_only(1)")
 	if err != nil {
-		db.write.Close()
+		db.conn.Close()
 		return nil, fmt.Errorf("sqlite: open: %w", err)
 	}
 	db.read.SetMaxIdleConns(4)
@@ -118,6 +125,8 @@ func Open(ctx context.Context, path string, opts Options) (*DB, error) {
 		db.Close()
 		return nil, err
 	}
+	db.writes, db.closing, db.writerDone = make(chan *writeRequest), make(chan struct{}), make(chan struct{})
+	go db.writer()
 	return db, nil
 }
 
@@ -135,7 +144,7 @@ func (db *DB) provider(conns *sql.DB) (*goose.Provider, error) {
 // file at once, they race for each migration; a loser tries again (the file's
 // write lock orders them) until nothing is pending.
 func (db *DB) migrate(ctx context.Context) error {
-	p, err := db.provider(db.write)
+	p, err := db.provider(db.conn)
 	if err != nil {
 		return fmt.Errorf("sqlite: migrate: %w", err)
 	}
@@ -164,8 +173,13 @@ func (db *DB) migrate(ctx context.Context) error {
 	}
 }
 
-// Close closes both connection pools.
+// Close stops the writer, once the group it is committing is done, and closes
+// both connection pools. Writes made after Close fail.
 func (db *DB) Close() error {
+	if db.closing != nil {
+		db.closeOnce.Do(func() { close(db.closing) })
+		<-db.writerDone
+	}
 	var errs []error
 	if db.userByID != nil {
 		errs = append(errs, db.userByID.Close())
@@ -184,8 +198,8 @@ func (db *DB) Close() error {
 			errs = append(errs, c.Close())
 		}
 	}
-	if db.write != nil {
-		errs = append(errs, db.write.Close())
+	if db.conn != nil {
+		errs = append(errs, db.conn.Close())
 	}
 	if err := errors.Join(errs...); err != nil {
 		return fmt.Errorf("sqlite: close: %w", err)
@@ -227,11 +241,6 @@ func (db *DB) cachedStmt(ctx context.Context, query string) *sql.Stmt {
 	}
 	db.stmts[query] = st
 	return st
-}
-
-// beginWrite starts a write transaction (BEGIN IMMEDIATE on the single writer).
-func (db *DB) beginWrite(ctx context.Context) (*sql.Tx, error) {
-	return db.write.BeginTx(ctx, nil)
 }
 
 // beginRead starts a read transaction, so that a page and its total come from one snapshot.

@@ -96,29 +96,25 @@ func (db *DB) PruneEvents(ctx context.Context, before time.Time) (int64, error) 
 
 // pruneBatch deletes up to limit of the oldest events created before before.
 func (db *DB) pruneBatch(ctx context.Context, before string, limit int) (int64, error) {
-	tx, err := db.beginWrite(ctx)
-	if err != nil {
-		return 0, err
-	}
-	defer rollback(tx)
-	var last sql.NullInt64
-	err = tx.QueryRowContext(ctx, `SELECT max(seq) FROM (SELECT seq FROM events WHERE created < ? ORDER BY seq LIMIT ?)`,
-		before, limit).Scan(&last)
-	if err != nil || !last.Valid {
-		return 0, err
-	}
-	res, err := tx.ExecContext(ctx, `DELETE FROM events WHERE seq <= ?`, last.Int64)
-	if err != nil {
-		return 0, err
-	}
-	n, err := res.RowsAffected()
-	if err != nil {
-		return 0, err
-	}
-	if _, err := tx.ExecContext(ctx, `UPDATE outbox_state SET pruned_through = max(pruned_through, ?)`, last.Int64); err != nil {
-		return 0, err
-	}
-	return n, tx.Commit()
+	var n int64
+	err := db.write(ctx, func(ctx context.Context, tx *sql.Tx) error {
+		var last sql.NullInt64
+		err := tx.QueryRowContext(ctx, `SELECT max(seq) FROM (SELECT seq FROM events WHERE created < ? ORDER BY seq LIMIT ?)`,
+			before, limit).Scan(&last)
+		if err != nil || !last.Valid {
+			return err
+		}
+		res, err := tx.ExecContext(ctx, `DELETE FROM events WHERE seq <= ?`, last.Int64)
+		if err != nil {
+			return err
+		}
+		if n, err = res.RowsAffected(); err != nil {
+			return err
+		}
+		_, err = tx.ExecContext(ctx, `UPDATE outbox_state SET pruned_through = max(pruned_through, ?)`, last.Int64)
+		return err
+	})
+	return n, err
 }
 
 // PrunedThrough returns the greatest seq ever pruned, or 0.

@@ -34,17 +34,14 @@ func (db *DB) CreateGroup(ctx context.Context, tenantID string, g *roster.Group)
 		id = newID()
 	}
 	now := db.stamp()
-	tx, err := db.beginWrite(ctx)
-	if err != nil {
-		return fmt.Errorf("sqlite: create group: %w", err)
-	}
-	defer rollback(tx)
-	members, err := createGroup(ctx, tx, tenantID, id, g, now)
+	var members []roster.Member
+	err := db.write(ctx, func(ctx context.Context, tx *sql.Tx) error {
+		var err error
+		members, err = createGroup(ctx, tx, tenantID, id, g, now)
+		return err
+	})
 	if err != nil {
 		return groupWriteError("create group", id, err)
-	}
-	if err := tx.Commit(); err != nil {
-		return fmt.Errorf("sqlite: create group: %w", err)
 	}
 	g.ID, g.Version, g.Created, g.Modified, g.Members = id, 1, now, now, members
 	return nil
@@ -388,17 +385,17 @@ func bumpGroup(ctx context.Context, tx *sql.Tx, tenantID, id string, now time.Ti
 // EPRECONDITION when version is not 0 and stale; ENOTFOUND; EINVALID.
 func (db *DB) ReplaceGroup(ctx context.Context, tenantID string, g *roster.Group, version int64) error {
 	now := db.stamp()
-	tx, err := db.beginWrite(ctx)
-	if err != nil {
-		return fmt.Errorf("sqlite: replace group: %w", err)
-	}
-	defer rollback(tx)
-	old, members, err := replaceGroup(ctx, tx, tenantID, g, version, now)
+	var (
+		old     *storedResource
+		members []roster.Member
+	)
+	err := db.write(ctx, func(ctx context.Context, tx *sql.Tx) error {
+		var err error
+		old, members, err = replaceGroup(ctx, tx, tenantID, g, version, now)
+		return err
+	})
 	if err != nil {
 		return groupWriteError("replace group", g.ID, err)
-	}
-	if err := tx.Commit(); err != nil {
-		return fmt.Errorf("sqlite: replace group: %w", err)
 	}
 	g.Version, g.Created, g.Modified, g.Members = old.version+1, old.created, now, members
 	return nil
@@ -458,17 +455,17 @@ func replaceMembers(ctx context.Context, tx *sql.Tx, tenantID, groupID string, m
 // the stored ones. EPRECONDITION, ENOTFOUND, EINVALID.
 func (db *DB) UpdateGroup(ctx context.Context, tenantID string, g *roster.Group, doc bool, changes []roster.MemberChange, version int64) error {
 	now := db.stamp()
-	tx, err := db.beginWrite(ctx)
-	if err != nil {
-		return fmt.Errorf("sqlite: update group: %w", err)
-	}
-	defer rollback(tx)
-	old, wrote, err := updateGroup(ctx, tx, tenantID, g, doc, changes, version, now)
+	var (
+		old   *storedResource
+		wrote bool
+	)
+	err := db.write(ctx, func(ctx context.Context, tx *sql.Tx) error {
+		var err error
+		old, wrote, err = updateGroup(ctx, tx, tenantID, g, doc, changes, version, now)
+		return err
+	})
 	if err != nil {
 		return groupWriteError("update group", g.ID, err)
-	}
-	if err := tx.Commit(); err != nil {
-		return fmt.Errorf("sqlite: update group: %w", err)
 	}
 	g.Version, g.Created, g.Modified = old.version, old.created, now
 	if wrote {
@@ -546,16 +543,11 @@ func applyMemberChange(ctx context.Context, tx *sql.Tx, tenantID, groupID string
 // the version of each group it leaves) and appends group.deleted. ENOTFOUND, EPRECONDITION.
 func (db *DB) DeleteGroup(ctx context.Context, tenantID, id string, version int64) error {
 	now := db.stamp()
-	tx, err := db.beginWrite(ctx)
+	err := db.write(ctx, func(ctx context.Context, tx *sql.Tx) error {
+		return deleteGroup(ctx, tx, tenantID, id, version, now)
+	})
 	if err != nil {
-		return fmt.Errorf("sqlite: delete group: %w", err)
-	}
-	defer rollback(tx)
-	if err := deleteGroup(ctx, tx, tenantID, id, version, now); err != nil {
 		return groupWriteError("delete group", id, err)
-	}
-	if err := tx.Commit(); err != nil {
-		return fmt.Errorf("sqlite: delete group: %w", err)
 	}
 	return nil
 }

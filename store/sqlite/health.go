@@ -38,7 +38,7 @@ func (db *DB) Migrated(ctx context.Context) error {
 
 // PoolStats reports the writer's pool and the readers' pool.
 func (db *DB) PoolStats() []roster.PoolStat {
-	return []roster.PoolStat{poolStat("write", db.write.Stats()), poolStat("read", db.read.Stats())}
+	return []roster.PoolStat{poolStat("write", db.conn.Stats()), poolStat("read", db.read.Stats())}
 }
 
 func poolStat(name string, s sql.DBStats) roster.PoolStat {

@@ -35,7 +35,7 @@ func TestPragmas(t *testing.T) {
 		{"write busy_timeout", "busy_timeout", "10000"},
 	} {
 		var got string
-		if err := db.write.QueryRowContext(ctx, "PRAGMA "+tt.pragma).Scan(&got); err != nil || got != tt.want {
+		if err := db.conn.QueryRowContext(ctx, "PRAGMA "+tt.pragma).Scan(&got); err != nil || got != tt.want {
 			t.Errorf("%s: PRAGMA %s = %q, %v; want %q", tt.name, tt.pragma, got, err, tt.want)
 		}
 		if err := db.read.QueryRowContext(ctx, "PRAGMA "+tt.pragma).Scan(&got); err != nil || got != tt.want {

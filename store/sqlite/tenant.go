@@ -19,7 +19,7 @@ func (db *DB) CreateTenant(ctx context.Context, t *roster.Tenant) error {
 		t.ID = newID()
 	}
 	t.Created = db.stamp()
-	_, err := db.write.ExecContext(ctx, `INSERT INTO tenants (id, name, created) VALUES (?, ?, ?)`,
+	_, err := db.exec(ctx, `INSERT INTO tenants (id, name, created) VALUES (?, ?, ?)`,
 		t.ID, t.Name, formatTime(t.Created))
 	switch {
 	case isPrimaryKey(err):
@@ -79,11 +79,7 @@ func (db *DB) UpdateTenantSettings(ctx context.Context, id string, s roster.Tena
 	if err != nil {
 		return fmt.Errorf("sqlite: update tenant settings: %w", err)
 	}
-	res, err := db.write.ExecContext(ctx, `UPDATE tenants SET settings = ? WHERE id = ?`, string(b), id)
-	if err != nil {
-		return fmt.Errorf("sqlite: update tenant settings: %w", err)
-	}
-	n, err := res.RowsAffected()
+	n, err := db.exec(ctx, `UPDATE tenants SET settings = ? WHERE id = ?`, string(b), id)
 	if err != nil {
 		return fmt.Errorf("sqlite: update tenant settings: %w", err)
 	}

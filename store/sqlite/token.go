@@ -18,7 +18,7 @@ func (db *DB) CreateToken(ctx context.Context, t *roster.Token) error {
 		t.ID = newID()
 	}
 	t.Created = db.stamp()
-	_, err := db.write.ExecContext(ctx, `
+	_, err := db.exec(ctx, `
 		INSERT INTO tokens (tenant_id, id, prefix, hash, name, created, expires, last_used, revoked)
 		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 		t.TenantID, t.ID, t.Prefix, t.Hash, t.Name, formatTime(t.Created),
@@ -103,14 +103,12 @@ func scanToken(s scanner) (*roster.Token, error) {
 
 // RevokeToken marks the token revoked (keeping the first revocation time). ENOTFOUND.
 func (db *DB) RevokeToken(ctx context.Context, id string) error {
-	res, err := db.write.ExecContext(ctx, `UPDATE tokens SET revoked = coalesce(revoked, ?) WHERE id = ?`,
+	n, err := db.exec(ctx, `UPDATE tokens SET revoked = coalesce(revoked, ?) WHERE id = ?`,
 		formatTime(db.stamp()), id)
 	if err != nil {
 		return fmt.Errorf("sqlite: revoke token: %w", err)
 	}
-	if n, err := res.RowsAffected(); err != nil {
-		return fmt.Errorf("sqlite: revoke token: %w", err)
-	} else if n == 0 {
+	if n == 0 {
 		return roster.Errorf(roster.ENOTFOUND, "token %q does not exist", id)
 	}
 	return nil
@@ -122,23 +120,21 @@ func (db *DB) TouchTokens(ctx context.Context, used map[string]time.Time) error 
 	if len(used) == 0 {
 		return nil
 	}
-	tx, err := db.beginWrite(ctx)
-	if err != nil {
-		return fmt.Errorf("sqlite: touch tokens: %w", err)
-	}
-	defer rollback(tx)
-	stmt, err := tx.PrepareContext(ctx, `
-		UPDATE tokens SET last_used = ?1 WHERE id = ?2 AND (last_used IS NULL OR last_used < ?1)`)
-	if err != nil {
-		return fmt.Errorf("sqlite: touch tokens: %w", err)
-	}
-	defer stmt.Close()
-	for id, t := range used {
-		if _, err := stmt.ExecContext(ctx, formatTime(t), id); err != nil {
-			return fmt.Errorf("sqlite: touch tokens: %w", err)
+	err := db.write(ctx, func(ctx context.Context, tx *sql.Tx) error {
+		stmt, err := tx.PrepareContext(ctx, `
+			UPDATE tokens SET last_used = ?1 WHERE id = ?2 AND (last_used IS NULL OR last_used < ?1)`)
+		if err != nil {
+			return err
 		}
-	}
-	if err := tx.Commit(); err != nil {
+		defer stmt.Close()
+		for id, t := range used {
+			if _, err := stmt.ExecContext(ctx, formatTime(t), id); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
 		return fmt.Errorf("sqlite: touch tokens: %w", err)
 	}
 	return nil

@@ -38,16 +38,11 @@ func (db *DB) CreateUser(ctx context.Context, tenantID string, u *roster.User) e
 		id = newID()
 	}
 	now := db.stamp()
-	tx, err := db.beginWrite(ctx)
+	err := db.write(ctx, func(ctx context.Context, tx *sql.Tx) error {
+		return createUser(ctx, tx, tenantID, id, u, now)
+	})
 	if err != nil {
-		return fmt.Errorf("sqlite: create user: %w", err)
-	}
-	defer rollback(tx)
-	if err := createUser(ctx, tx, tenantID, id, u, now); err != nil {
 		return userWriteError("create user", id, u, err)
-	}
-	if err := tx.Commit(); err != nil {
-		return fmt.Errorf("sqlite: create user: %w", err)
 	}
 	u.ID, u.Version, u.Created, u.Modified = id, 1, now, now
 	return nil
@@ -218,17 +213,14 @@ func (db *DB) ReplaceUser(ctx context.Context, tenantID string, u *roster.User, 
 		return roster.Errorf(roster.EINVALID, "a user needs a userName")
 	}
 	now := db.stamp()
-	tx, err := db.beginWrite(ctx)
-	if err != nil {
-		return fmt.Errorf("sqlite: replace user: %w", err)
-	}
-	defer rollback(tx)
-	old, err := replaceUser(ctx, tx, tenantID, u, version, now)
+	var old *storedResource
+	err := db.write(ctx, func(ctx context.Context, tx *sql.Tx) error {
+		var err error
+		old, err = replaceUser(ctx, tx, tenantID, u, version, now)
+		return err
+	})
 	if err != nil {
 		return userWriteError("replace user", u.ID, u, err)
-	}
-	if err := tx.Commit(); err != nil {
-		return fmt.Errorf("sqlite: replace user: %w", err)
 	}
 	u.Version, u.Created, u.Modified = old.version+1, old.created, now
 	return nil
@@ -267,16 +259,11 @@ func replaceUser(ctx context.Context, tx *sql.Tx, tenantID string, u *roster.Use
 // of each group it leaves) and appends user.deleted. ENOTFOUND, EPRECONDITION.
 func (db *DB) DeleteUser(ctx context.Context, tenantID, id string, version int64) error {
 	now := db.stamp()
-	tx, err := db.beginWrite(ctx)
+	err := db.write(ctx, func(ctx context.Context, tx *sql.Tx) error {
+		return deleteUser(ctx, tx, tenantID, id, version, now)
+	})
 	if err != nil {
-		return fmt.Errorf("sqlite: delete user: %w", err)
-	}
-	defer rollback(tx)
-	if err := deleteUser(ctx, tx, tenantID, id, version, now); err != nil {
 		return userWriteError("delete user", id, &roster.User{}, err)
-	}
-	if err := tx.Commit(); err != nil {
-		return fmt.Errorf("sqlite: delete user: %w", err)
 	}
 	return nil
 }

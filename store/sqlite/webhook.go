@@ -21,7 +21,7 @@ func (db *DB) CreateWebhook(ctx context.Context, w *roster.Webhook) error {
 	}
 	w.Created = db.stamp()
 	types := jsonArray(w.Types)
-	_, err := db.write.ExecContext(ctx, `
+	_, err := db.exec(ctx, `
 		INSERT INTO webhooks (id, tenant_id, url, secret, types, created, cursor) VALUES (?, ?, ?, ?, ?, ?, ?)`,
 		w.ID, nullString(w.TenantID), w.URL, w.Secret, types, formatTime(w.Created), w.Cursor)
 	switch {
@@ -111,7 +111,7 @@ func (db *DB) ResetWebhook(ctx context.Context, id string, cursor int64) error {
 
 // ReleaseWebhook ends owner's lease.
 func (db *DB) ReleaseWebhook(ctx context.Context, id, owner string) error {
-	_, err := db.write.ExecContext(ctx, `UPDATE webhooks SET lease_owner = NULL, lease_until = NULL WHERE id = ? AND lease_owner = ?`, id, owner)
+	_, err := db.exec(ctx, `UPDATE webhooks SET lease_owner = NULL, lease_until = NULL WHERE id = ? AND lease_owner = ?`, id, owner)
 	if err != nil {
 		return fmt.Errorf("sqlite: release webhook: %w", err)
 	}
@@ -120,13 +120,11 @@ func (db *DB) ReleaseWebhook(ctx context.Context, id, owner string) error {
 
 // updateWebhook runs a statement on one webhook row; ENOTFOUND when it touched none.
 func (db *DB) updateWebhook(ctx context.Context, step, id, query string, args ...any) error {
-	res, err := db.write.ExecContext(ctx, query, args...)
+	n, err := db.exec(ctx, query, args...)
 	if err != nil {
 		return fmt.Errorf("sqlite: %s: %w", step, err)
 	}
-	if n, err := res.RowsAffected(); err != nil {
-		return fmt.Errorf("sqlite: %s: %w", step, err)
-	} else if n == 0 {
+	if n == 0 {
 		return webhookMissing(id)
 	}
 	return nil
@@ -135,11 +133,16 @@ func (db *DB) updateWebhook(ctx context.Context, step, id, query string, args ..
 // LeaseWebhook gives owner the webhook until until, when it is due and free.
 func (db *DB) LeaseWebhook(ctx context.Context, id, owner string, now, until time.Time) (*roster.Webhook, error) {
 	n := formatTime(now)
-	w, err := scanWebhook(db.write.QueryRowContext(ctx, `
-		UPDATE webhooks SET lease_owner = ?, lease_until = ?
-		WHERE id = ? AND failed IS NULL AND (next_attempt IS NULL OR next_attempt <= ?)
-			AND (lease_owner IS NULL OR lease_owner = ? OR lease_until < ?)
-		RETURNING `+webhookColumns, owner, formatTime(until), id, n, owner, n))
+	var w *roster.Webhook
+	err := db.write(ctx, func(ctx context.Context, tx *sql.Tx) error {
+		var err error
+		w, err = scanWebhook(tx.QueryRowContext(ctx, `
+			UPDATE webhooks SET lease_owner = ?, lease_until = ?
+			WHERE id = ? AND failed IS NULL AND (next_attempt IS NULL OR next_attempt <= ?)
+				AND (lease_owner IS NULL OR lease_owner = ? OR lease_until < ?)
+			RETURNING `+webhookColumns, owner, formatTime(until), id, n, owner, n))
+		return err
+	})
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, nil
 	}
@@ -152,11 +155,17 @@ func (db *DB) LeaseWebhook(ctx context.Context, id, owner string, now, until tim
 // RecordDeliveries stores the attempts and w's delivery state when owner still
 // holds the lease, and renews the lease.
 func (db *DB) RecordDeliveries(ctx context.Context, owner string, w *roster.Webhook, ds []*roster.Delivery, until time.Time) error {
-	tx, err := db.beginWrite(ctx)
-	if err != nil {
+	err := db.write(ctx, func(ctx context.Context, tx *sql.Tx) error {
+		return recordDeliveries(ctx, tx, owner, w, ds, until)
+	})
+	var re *roster.Error
+	if err != nil && !errors.As(err, &re) {
 		return fmt.Errorf("sqlite: record deliveries: %w", err)
 	}
-	defer rollback(tx)
+	return err
+}
+
+func recordDeliveries(ctx context.Context, tx *sql.Tx, owner string, w *roster.Webhook, ds []*roster.Delivery, until time.Time) error {
 	res, err := tx.ExecContext(ctx, `
 		UPDATE webhooks SET cursor = ?, attempts = ?, next_attempt = ?, failing_since = ?, failed = ?, last_error = ?,
 			lease_until = ?
@@ -164,10 +173,10 @@ func (db *DB) RecordDeliveries(ctx context.Context, owner string, w *roster.Webh
 		w.Cursor, w.Attempts, nullTime(w.NextAttempt), nullTime(w.FailingSince), nullTime(w.Failed), w.LastError,
 		formatTime(until), w.ID, owner)
 	if err != nil {
-		return fmt.Errorf("sqlite: record deliveries: %w", err)
+		return err
 	}
 	if n, err := res.RowsAffected(); err != nil {
-		return fmt.Errorf("sqlite: record deliveries: %w", err)
+		return err
 	} else if n == 0 {
 		return roster.Errorf(roster.EPRECONDITION, "webhook %q is not leased by %s", w.ID, owner)
 	}
@@ -177,21 +186,17 @@ func (db *DB) RecordDeliveries(ctx context.Context, owner string, w *roster.Webh
 			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
 			w.ID, d.Seq, d.EventID, d.EventType, d.Attempt, formatTime(d.Time), d.Status, d.Error, d.Duration.Microseconds()).Scan(&d.ID)
 		if err != nil {
-			return fmt.Errorf("sqlite: record deliveries: %w", err)
+			return err
 		}
 		d.WebhookID = w.ID
 	}
-	if len(ds) > 0 {
-		// Keep the last 1,000 attempts of each webhook.
-		last := ds[len(ds)-1].ID
-		if _, err := tx.ExecContext(ctx, `DELETE FROM webhook_deliveries WHERE webhook_id = ? AND id <= ? - 1000`, w.ID, last); err != nil {
-			return fmt.Errorf("sqlite: record deliveries: %w", err)
-		}
+	if len(ds) == 0 {
+		return nil
 	}
-	if err := tx.Commit(); err != nil {
-		return fmt.Errorf("sqlite: record deliveries: %w", err)
-	}
-	return nil
+	// Keep the last 1,000 attempts of each webhook.
+	last := ds[len(ds)-1].ID
+	_, err = tx.ExecContext(ctx, `DELETE FROM webhook_deliveries WHERE webhook_id = ? AND id <= ? - 1000`, w.ID, last)
+	return err
 }
 
 // Deliveries returns the webhook's recent attempts, newest first.

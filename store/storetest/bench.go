@@ -3,6 +3,7 @@ package storetest
 import (
 	"context"
 	"fmt"
+	"sync/atomic"
 	"testing"
 
 	"github.com/rosterhq/roster"
@@ -13,10 +14,12 @@ import (
 type Opener func(tb testing.TB) roster.Store
 
 // Bench runs the store benchmarks, the same for every store so that their
-// figures compare: create, get by id, the userName filter, a batch of 100 member
-// adds to a group of 10,000, Entra's membership check and an email filter under "or".
+// figures compare: create (one writer, and many at once), get by id, the
+// userName filter, a batch of 100 member adds to a group of 10,000, Entra's
+// membership check and an email filter under "or".
 func Bench(b *testing.B, open Opener) {
 	b.Run("CreateUser", func(b *testing.B) { benchCreateUser(b, open) })
+	b.Run("CreateUserParallel", func(b *testing.B) { benchCreateUserParallel(b, open) })
 	b.Run("UserByID", func(b *testing.B) { benchUserByID(b, open) })
 	b.Run("FilterUserName", func(b *testing.B) { benchFilterUserName(b, open) })
 	b.Run("AddMembers", func(b *testing.B) { benchAddMembers(b, open) })
@@ -74,6 +77,25 @@ func benchCreateUser(b *testing.B, open Opener) {
 		}
 		i++
 	}
+}
+
+// benchCreateUserParallel creates users from 4 goroutines per CPU at once, as
+// a server does under Entra's load: a store that lets concurrent writes share
+// a commit shows it here.
+func benchCreateUserParallel(b *testing.B, open Opener) {
+	db, tenantID := benchStore(b, open)
+	ctx := context.Background()
+	var next atomic.Int64
+	b.ReportAllocs()
+	b.SetParallelism(4)
+	b.RunParallel(func(pb *testing.PB) {
+		for pb.Next() {
+			if err := db.CreateUser(ctx, tenantID, benchUser(int(next.Add(1)))); err != nil {
+				b.Error(err)
+				return
+			}
+		}
+	})
 }
 
 func benchUserByID(b *testing.B, open Opener) {

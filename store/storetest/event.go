@@ -3,7 +3,9 @@ package storetest
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
+	"strings"
 	"sync"
 	"testing"
 
@@ -194,5 +196,117 @@ func testEventsFollowed(t *testing.T, s roster.Store) {
 		if n != 1 {
 			t.Errorf("event %s seen %d times", id, n)
 		}
+	}
+}
+
+// testConcurrentWrites starts many creates at once, some of them of the same
+// userNames, deletes of users that do not exist and creates of groups with a
+// member that does not exist (which fail after writing the group row), so that
+// a store sharing transactions between writes has failing writes beside
+// succeeding ones. Each caller must get its own outcome: exactly one create per
+// userName succeeds and reads back as that caller wrote it, the others fail
+// with ECONFLICT on userName, the deletes with ENOTFOUND, the groups with
+// EINVALID and leave nothing behind; and the outbox holds one user.created per
+// successful create, carrying that create's user, in seq order.
+func testConcurrentWrites(t *testing.T, s roster.Store) {
+	ctx := context.Background()
+	tn := mustTenant(t, s, "acme")
+	const n = 200
+	name := func(i int) string {
+		if i%4 == 0 { // 50 creates over 10 userNames, 5 each, in both cases
+			if i%8 == 0 {
+				return fmt.Sprintf("DUP%d@example.com", i/4%10)
+			}
+			return fmt.Sprintf("dup%d@example.com", i/4%10)
+		}
+		return fmt.Sprintf("user%d@example.com", i)
+	}
+	users := make([]*roster.User, n)
+	errs := make([]error, n)
+	start := make(chan struct{})
+	var wg sync.WaitGroup
+	for i := range n {
+		users[i] = newUser(userSpec{userName: name(i), externalID: fmt.Sprint(i)})
+		wg.Go(func() {
+			<-start
+			switch i % 10 {
+			case 5:
+				errs[i] = s.DeleteUser(ctx, tn.ID, fmt.Sprintf("missing-%d", i), 0)
+				return
+			case 7:
+				errs[i] = s.CreateGroup(ctx, tn.ID, newGroup(fmt.Sprintf("group%d", i), "missing"))
+				return
+			}
+			errs[i] = s.CreateUser(ctx, tn.ID, users[i])
+		})
+	}
+	close(start)
+	wg.Wait()
+
+	created := map[string]int{} // id → caller
+	winners := map[string]int{} // lower-case userName → successful creates
+	for i, err := range errs {
+		switch {
+		case i%10 == 5:
+			if roster.ErrorCode(err) != roster.ENOTFOUND {
+				t.Errorf("delete %d = %v, want code %s", i, err, roster.ENOTFOUND)
+			}
+		case i%10 == 7:
+			if roster.ErrorCode(err) != roster.EINVALID {
+				t.Errorf("create group %d = %v, want code %s", i, err, roster.EINVALID)
+			}
+		case err == nil:
+			u := users[i]
+			if u.ID == "" || u.Version != 1 {
+				t.Errorf("create %d: id %q, version %d; want an id and version 1", i, u.ID, u.Version)
+			}
+			created[u.ID] = i
+			winners[strings.ToLower(u.UserName)]++
+			got, err := s.User(ctx, tn.ID, u.ID)
+			if err != nil || got.UserName != u.UserName || got.ExternalID != fmt.Sprint(i) {
+				t.Errorf("User(%s) of create %d = %+v, %v; want userName %q, externalId %d", u.ID, i, got, err, u.UserName, i)
+			}
+		default:
+			var re *roster.Error
+			if i%4 != 0 || !errors.As(err, &re) || re.Code != roster.ECONFLICT || re.Attr != "userName" {
+				t.Errorf("create %d (%s) = %v, want success, or ECONFLICT on userName for a shared userName", i, name(i), err)
+			}
+		}
+	}
+	for i := range n {
+		if k := strings.ToLower(name(i)); i%10 != 5 && i%10 != 7 && winners[k] != 1 {
+			t.Errorf("userName %s: %d creates succeeded, want 1", k, winners[k])
+		}
+	}
+
+	if gs, total, err := s.Groups(ctx, tn.ID, roster.Query{}); err != nil || total != 0 {
+		t.Errorf("Groups = %d groups, total %d, %v; want none: every group create failed", len(gs), total, err)
+	}
+
+	events, err := s.Events(ctx, roster.EventQuery{TenantID: tn.ID, Limit: 2 * n})
+	if err != nil {
+		t.Fatalf("Events = %v", err)
+	}
+	if len(events) != len(created) {
+		t.Errorf("%d events for %d successful creates", len(events), len(created))
+	}
+	for j, e := range events {
+		if j > 0 && e.Seq <= events[j-1].Seq {
+			t.Errorf("event %d seq %d after %d, want increasing", j, e.Seq, events[j-1].Seq)
+		}
+		i, ok := created[e.ResourceID]
+		if e.Type != roster.UserCreated || !ok {
+			t.Errorf("event %s of %s: not the event of a successful create", e.Type, e.ResourceID)
+			continue
+		}
+		var p eventPayload
+		if err := json.Unmarshal(e.Payload, &p); err != nil {
+			t.Fatalf("event %d payload %s: %v", j, e.Payload, err)
+		}
+		if p.Resource["userName"] != name(i) || p.Resource["externalId"] != fmt.Sprint(i) {
+			t.Errorf("event of create %d carries userName %v, externalId %v; want %s, %d",
+				i, p.Resource["userName"], p.Resource["externalId"], name(i), i)
+		}
+		delete(created, e.ResourceID)
 	}
 }

@@ -1,0 +1,142 @@
+package sqlite
+
+import (
+	"cmp"
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+)
+
+// maxGroup bounds how many writes share one transaction.
+const maxGroup = 64
+
+// errClosed answers writes made after Close.
+var errClosed = errors.New("store closed")
+
+// writeRequest is one write waiting for the writer.
+type writeRequest struct {
+	ctx  context.Context
+	fn   func(ctx context.Context, tx *sql.Tx) error
+	done chan error // receives the write's outcome once its group committed or failed
+}
+
+// write runs fn in the writer's transaction and returns fn's error, or the
+// commit's. It returns only after the commit: a write it reports done is on
+// disk. Concurrent writes share a transaction and its sync (group commit), each
+// in a savepoint of its own, so one write's error undoes only that write.
+//
+// fn gets a context without ctx's cancellation (but with its values): an
+// interrupted statement rolls back the whole transaction in SQLite, which
+// would fail the other writes of the group. A write whose ctx ends before it
+// starts does not run; once started, it runs to its end.
+func (db *DB) write(ctx context.Context, fn func(ctx context.Context, tx *sql.Tx) error) error {
+	r := &writeRequest{ctx: ctx, fn: fn, done: make(chan error, 1)}
+	select {
+	case db.writes <- r:
+		return <-r.done
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-db.closing:
+		return errClosed
+	}
+}
+
+// exec runs one statement as a write and returns how many rows it changed.
+func (db *DB) exec(ctx context.Context, query string, args ...any) (int64, error) {
+	var n int64
+	err := db.write(ctx, func(ctx context.Context, tx *sql.Tx) error {
+		res, err := tx.ExecContext(ctx, query, args...)
+		if err != nil {
+			return err
+		}
+		n, err = res.RowsAffected()
+		return err
+	})
+	return n, err
+}
+
+// writer takes the writes queued, up to maxGroup, without waiting for more,
+// and commits them as one transaction; it returns when the store closes.
+func (db *DB) writer() {
+	defer close(db.writerDone)
+	group := make([]*writeRequest, 0, maxGroup)
+	for {
+		select {
+		case r := <-db.writes:
+			group = append(group[:0], r)
+		case <-db.closing:
+			return
+		}
+	queued:
+		for len(group) < maxGroup {
+			select {
+			case r := <-db.writes:
+				group = append(group, r)
+			default:
+				break queued
+			}
+		}
+		db.commit(group)
+	}
+}
+
+// commit runs the group's writes in one IMMEDIATE transaction, each in a
+// savepoint, commits once, and then answers each write: its own error, or the
+// commit's error when the commit failed (so nothing is reported done that is
+// not on disk). When a savepoint cannot be rolled back to, the transaction
+// is rolled back and every write of the group fails.
+func (db *DB) commit(group []*writeRequest) {
+	errs := make([]error, len(group))
+	err := func() error {
+		tx, err := db.conn.BeginTx(context.Background(), nil)
+		if err != nil {
+			return fmt.Errorf("begin: %w", err)
+		}
+		defer rollback(tx)
+		if len(group) == 1 {
+			// Alone in the transaction, a write needs no savepoint: when it
+			// fails, the transaction is rolled back.
+			if errs[0] = run(tx, group[0]); errs[0] != nil {
+				return nil
+			}
+		} else {
+			for i, r := range group {
+				if errs[i], err = runSavepoint(tx, r); err != nil {
+					return fmt.Errorf("savepoint: %w", err)
+				}
+			}
+		}
+		if err := tx.Commit(); err != nil {
+			return fmt.Errorf("commit: %w", err)
+		}
+		return nil
+	}()
+	for i, r := range group {
+		r.done <- cmp.Or(err, errs[i])
+	}
+}
+
+// run runs r in tx, unless r's context ended before it started.
+func run(tx *sql.Tx, r *writeRequest) error {
+	if err := r.ctx.Err(); err != nil {
+		return err
+	}
+	return r.fn(context.WithoutCancel(r.ctx), tx)
+}
+
+// runSavepoint runs r in a savepoint of tx and returns r's error. The second
+// error is a failure of the savepoint itself, after which tx cannot be trusted.
+func runSavepoint(tx *sql.Tx, r *writeRequest) (fnErr, err error) {
+	ctx := context.WithoutCancel(r.ctx)
+	if _, err := tx.ExecContext(ctx, `SAVEPOINT request`); err != nil {
+		return nil, err
+	}
+	if fnErr = run(tx, r); fnErr != nil {
+		if _, err := tx.ExecContext(ctx, `ROLLBACK TO request`); err != nil {
+			return fnErr, err
+		}
+	}
+	_, err = tx.ExecContext(ctx, `RELEASE request`)
+	return fnErr, err
+}
