@@ -148,29 +148,10 @@ func (db *DB) migrate(ctx context.Context) error {
 	if err != nil {
 		return fmt.Errorf("sqlite: migrate: %w", err)
 	}
-	for attempt := 1; ; attempt++ {
-		results, err := p.Up(ctx)
-		for _, r := range results {
-			if r.Error == nil {
-				db.log.InfoContext(ctx, "sqlite migration applied", "version", r.Source.Version, "duration", r.Duration)
-			}
-		}
-		if err == nil {
-			return nil
-		}
-		pending, perr := p.HasPending(ctx)
-		if perr == nil && !pending {
-			return nil // another process finished the work
-		}
-		if attempt == 20 {
-			return fmt.Errorf("sqlite: migrate: %w", err)
-		}
-		select {
-		case <-ctx.Done():
-			return fmt.Errorf("sqlite: migrate: %w", ctx.Err())
-		case <-time.After(time.Duration(attempt) * 20 * time.Millisecond):
-		}
+	if err := db.upWithRetry(ctx, p); err != nil {
+		return fmt.Errorf("sqlite: migrate: %w", err)
 	}
+	return nil
 }
 
 // Close stops the writer, once the group it is committing is done, and closes

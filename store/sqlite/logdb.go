@@ -45,7 +45,7 @@ func (db *DB) openLog(ctx context.Context, path string) error {
 	if err != nil {
 		return fmt.Errorf("sqlite: open log: %w", err)
 	}
-	if err := upWithRetry(ctx, p); err != nil {
+	if err := db.upWithRetry(ctx, p); err != nil {
 		return fmt.Errorf("sqlite: migrate log: %w", err)
 	}
 	if db.logr, err = sql.Open("sqlite", file+"?"+pragmas+"&_pragma=query_only(1)"); err != nil {
@@ -58,9 +58,14 @@ func (db *DB) openLog(ctx context.Context, path string) error {
 // upWithRetry applies pending migrations. When several processes open a new
 // file at once they race for each migration; a loser tries again (the file's
 // write lock orders them) until nothing is pending.
-func upWithRetry(ctx context.Context, p *goose.Provider) error {
+func (db *DB) upWithRetry(ctx context.Context, p *goose.Provider) error {
 	for attempt := 1; ; attempt++ {
-		_, err := p.Up(ctx)
+		results, err := p.Up(ctx)
+		for _, r := range results {
+			if r.Error == nil {
+				db.log.InfoContext(ctx, "sqlite migration applied", "version", r.Source.Version, "duration", r.Duration)
+			}
+		}
 		if err == nil {
 			return nil
 		}
