@@ -155,10 +155,12 @@ const PrunerName = "log-pruner"
 // redacted and capped, and the id, externalId and userName (or displayName)
 // of the resource, read from the response or, when it failed, the request.
 func Finish(e *roster.LogEntry, request, response []byte) *roster.LogEntry {
-	e.Request, e.Response = Redact(request), Redact(response)
+	e.Request = Redact(request)
 	if e.Method == "GET" && e.Status < 300 {
+		e.Response = redactCapped(response, MaxReadBody)
 		return e // a read: the path and the query name what was read
 	}
+	e.Response = Redact(response)
 	var f struct {
 		ID          string `json:"id"`
 		ExternalID  string `json:"externalId"`

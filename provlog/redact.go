@@ -9,12 +9,22 @@ import (
 // MaxBody is how much of a request or response body a row keeps.
 const MaxBody = 8 << 10
 
+// MaxReadBody is how much of the response to a successful read a row keeps:
+// enough for the start of the resource or list (its totalResults and ids),
+// while reads, the most frequent requests, stay cheap to log.
+const MaxReadBody = 1 << 10
+
 // secretKeys are attribute names whose values are never kept (compared ignoring case).
 var secretKeys = []string{"password", "secret", "token", "client_secret", "privatekey", "private_key"}
 
 // Redact returns body with the values of secret-looking attributes replaced
 // and cut to MaxBody bytes; a body that is not JSON is kept only up to MaxBody.
 func Redact(body []byte) string {
+	return redactCapped(body, MaxBody)
+}
+
+// redactCapped is Redact with a size cap.
+func redactCapped(body []byte, limit int) string {
 	if len(body) == 0 {
 		return ""
 	}
@@ -26,8 +36,8 @@ func Redact(body []byte) string {
 			}
 		}
 	}
-	if len(body) > MaxBody {
-		return string(body[:MaxBody]) + "…(truncated)"
+	if len(body) > limit {
+		return string(body[:limit]) + "…(truncated)"
 	}
 	return string(body)
 }
