@@ -1,6 +1,7 @@
 package api
 
 import (
+	"context"
 	"encoding/base64"
 	"fmt"
 	"net/http"
@@ -171,28 +172,36 @@ func decodeCursor(c string) (time.Time, string, error) {
 
 // users serves GET /users?tenant=T&active=&email=&externalId=&cursor=&limit=.
 func (s *Server) users(w http.ResponseWriter, r *http.Request) {
+	listPage(s, w, r, []string{"active", "email", "externalId"}, s.store.Users,
+		func(u *roster.User) (time.Time, string) { return u.Created, u.ID }, newUser)
+}
+
+// listPage serves one cursor page of a tenant's resources: the parameters
+// named in filters, the store's list, and each resource in the API's form.
+func listPage[R, T any](s *Server, w http.ResponseWriter, r *http.Request, filters []string,
+	list func(context.Context, string, roster.Query) ([]R, int, error),
+	key func(R) (time.Time, string), form func(string, R) T) {
 	tenantID, err := s.tenantParam(r, true)
 	if err != nil {
 		s.writeError(w, r, err)
 		return
 	}
-	q, err := listQuery(r, "active", "email", "externalId")
+	q, err := listQuery(r, filters...)
 	if err != nil {
 		s.writeError(w, r, err)
 		return
 	}
-	us, _, err := s.store.Users(r.Context(), tenantID, q)
+	rs, _, err := list(r.Context(), tenantID, q)
 	if err != nil {
 		s.writeError(w, r, err)
 		return
 	}
-	p := page[*User]{Data: make([]*User, 0, len(us))}
-	for _, u := range us {
-		p.Data = append(p.Data, newUser(tenantID, u))
+	p := page[T]{Data: make([]T, 0, len(rs))}
+	for _, res := range rs {
+		p.Data = append(p.Data, form(tenantID, res))
 	}
-	if len(us) == q.Count {
-		last := us[len(us)-1]
-		p.NextCursor = encodeCursor(last.Created, last.ID)
+	if len(rs) == q.Count {
+		p.NextCursor = encodeCursor(key(rs[len(rs)-1]))
 	}
 	writeJSON(w, http.StatusOK, p)
 }
@@ -229,30 +238,8 @@ func (s *Server) userGroups(w http.ResponseWriter, r *http.Request) {
 
 // groups serves GET /groups?tenant=T&externalId=&cursor=&limit=.
 func (s *Server) groups(w http.ResponseWriter, r *http.Request) {
-	tenantID, err := s.tenantParam(r, true)
-	if err != nil {
-		s.writeError(w, r, err)
-		return
-	}
-	q, err := listQuery(r, "externalId")
-	if err != nil {
-		s.writeError(w, r, err)
-		return
-	}
-	gs, _, err := s.store.Groups(r.Context(), tenantID, q)
-	if err != nil {
-		s.writeError(w, r, err)
-		return
-	}
-	p := page[*Group]{Data: make([]*Group, 0, len(gs))}
-	for _, g := range gs {
-		p.Data = append(p.Data, newGroup(tenantID, g))
-	}
-	if len(gs) == q.Count {
-		last := gs[len(gs)-1]
-		p.NextCursor = encodeCursor(last.Created, last.ID)
-	}
-	writeJSON(w, http.StatusOK, p)
+	listPage(s, w, r, []string{"externalId"}, s.store.Groups,
+		func(g *roster.Group) (time.Time, string) { return g.Created, g.ID }, newGroup)
 }
 
 // group serves GET /groups/{id}?tenant=T.
