@@ -3,6 +3,7 @@ package roster
 import (
 	"context"
 	"encoding/json"
+	"strings"
 	"time"
 )
 
@@ -59,10 +60,30 @@ type LogStore interface {
 	AppendLog(ctx context.Context, entries []*LogEntry) error
 	// Log returns the rows q selects.
 	Log(ctx context.Context, q LogQuery) ([]*LogEntry, error)
-	// PruneLog deletes the rows older than before and returns how many.
+	// PruneLog deletes the rows older than before and returns how many. A store
+	// may keep an old row until every row appended with it is old too.
 	PruneLog(ctx context.Context, before time.Time) (int64, error)
 	// RecordRun notes when the maintenance task name last ran and what it did.
 	RecordRun(ctx context.Context, name string, at time.Time, detail string) error
 	// LastRun returns when name last ran and what it did; the zero time when never.
 	LastRun(ctx context.Context, name string) (time.Time, string, error)
+}
+
+// Matches reports whether e is selected by q's conditions on its fields
+// (not by Limit or order): for stores that filter entries themselves.
+func (q LogQuery) Matches(e *LogEntry) bool {
+	switch {
+	case q.TenantID != "" && e.TenantID != q.TenantID,
+		!q.Since.IsZero() && e.Time.Before(q.Since),
+		q.Action != "" && e.Action != q.Action,
+		q.StatusClass > 0 && e.Status/100 != q.StatusClass,
+		q.RequestID != "" && e.RequestID != q.RequestID,
+		q.Before > 0 && e.ID >= q.Before,
+		q.After > 0 && e.ID <= q.After:
+		return false
+	}
+	if q.User != "" {
+		return e.ResourceID == q.User || e.ExternalID == q.User || strings.EqualFold(e.Name, q.User)
+	}
+	return true
 }

@@ -22,8 +22,8 @@ type Options struct {
 	Buffer int
 	// Batch is the most entries written in one transaction (default 500).
 	Batch int
-	// Interval is how long an entry may wait to be written (default 1s): one
-	// write transaction a second keeps the log off the writers' path.
+	// Interval is how long an entry may wait to be written (default 250ms): few
+	// write transactions, and a small queue for the garbage collector to scan.
 	Interval time.Duration
 	Logger   *slog.Logger
 }
@@ -46,7 +46,7 @@ func New(store roster.LogStore, opts Options) *Recorder {
 		opts.Batch = 500
 	}
 	if opts.Interval <= 0 {
-		opts.Interval = time.Second
+		opts.Interval = 250 * time.Millisecond
 	}
 	if opts.Logger == nil {
 		opts.Logger = slog.New(slog.DiscardHandler)

@@ -67,3 +67,51 @@ func BenchmarkUserEncode(b *testing.B) {
 		}
 	}
 }
+
+// discard takes log rows and drops them.
+type discard struct{}
+
+func (discard) Record(*roster.LogEntry, []byte, []byte) {}
+
+// BenchmarkLookupLogged is Entra's userName lookup through the whole handler
+// (auth, limits, store, encoding) without and with a provisioning log row
+// built for it (handed to a recorder that drops it): what logging costs a
+// request on its own path.
+func BenchmarkLookupLogged(b *testing.B) {
+	ctx := context.Background()
+	db, err := sqlite.Open(ctx, testdb.SQLitePath(b), sqlite.Options{})
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(func() { db.Close() })
+	tn := &roster.Tenant{Name: "acme"}
+	if err := db.CreateTenant(ctx, tn); err != nil {
+		b.Fatal(err)
+	}
+	secret, prefix, hash := roster.NewTokenSecret()
+	if err := db.CreateToken(ctx, &roster.Token{TenantID: tn.ID, Prefix: prefix, Hash: hash}); err != nil {
+		b.Fatal(err)
+	}
+	if err := db.CreateUser(ctx, tn.ID, &roster.User{UserName: "ada@contoso.com", Active: true,
+		Doc: map[string]any{"userName": "ada@contoso.com", "active": true}}); err != nil {
+		b.Fatal(err)
+	}
+	for _, tc := range []struct {
+		name string
+		log  LogRecorder
+	}{{"unlogged", nil}, {"logged", discard{}}} {
+		b.Run(tc.name, func(b *testing.B) {
+			h := New(db, Options{Log: tc.log}).Handler()
+			b.ReportAllocs()
+			for b.Loop() {
+				r := httptest.NewRequest("GET", Prefix+`/Users?filter=userName%20eq%20%22ada@contoso.com%22`, nil)
+				r.Header.Set("Authorization", "Bearer "+secret)
+				w := httptest.NewRecorder()
+				h.ServeHTTP(w, r)
+				if w.Code != 200 {
+					b.Fatalf("status %d: %s", w.Code, w.Body)
+				}
+			}
+		})
+	}
+}

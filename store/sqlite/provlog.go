@@ -1,8 +1,10 @@
 package sqlite
 
 import (
+	"bytes"
 	"context"
 	"database/sql"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"slices"
@@ -12,7 +14,47 @@ import (
 	"github.com/rosterhq/roster"
 )
 
-// AppendLog stores the entries with one multi-row INSERT per 50, filling their IDs.
+// logLine is an entry as a line of a chunk.
+type logLine struct {
+	ID           int64           `json:"i"`
+	TenantID     string          `json:"t,omitempty"`
+	Time         time.Time       `json:"at"`
+	LatencyUS    int64           `json:"l"`
+	RequestID    string          `json:"q"`
+	Method       string          `json:"m"`
+	Route        string          `json:"ro"`
+	Query        string          `json:"qs,omitempty"`
+	Action       string          `json:"a"`
+	ResourceType string          `json:"rt,omitempty"`
+	ResourceID   string          `json:"r,omitempty"`
+	ExternalID   string          `json:"x,omitempty"`
+	Name         string          `json:"n,omitempty"`
+	Status       int             `json:"s"`
+	ScimType     string          `json:"st,omitempty"`
+	Reason       string          `json:"re,omitempty"`
+	TokenPrefix  string          `json:"tp,omitempty"`
+	TokenName    string          `json:"tn,omitempty"`
+	Changes      json.RawMessage `json:"c,omitempty"`
+	Request      string          `json:"rq,omitempty"`
+	Response     string          `json:"rs,omitempty"`
+}
+
+// logKeys returns the keys an entry is found by.
+func logKeys(e *roster.LogEntry) []string {
+	keys := []string{"q:" + e.RequestID}
+	if e.ResourceID != "" {
+		keys = append(keys, "r:"+e.ResourceID)
+	}
+	if e.ExternalID != "" {
+		keys = append(keys, "x:"+e.ExternalID)
+	}
+	if e.Name != "" {
+		keys = append(keys, "n:"+strings.ToLower(e.Name))
+	}
+	return keys
+}
+
+// AppendLog stores the entries, one chunk per tenant, filling their IDs.
 func (db *DB) AppendLog(ctx context.Context, entries []*roster.LogEntry) error {
 	if len(entries) == 0 {
 		return nil
@@ -22,8 +64,21 @@ func (db *DB) AppendLog(ctx context.Context, entries []*roster.LogEntry) error {
 		return fmt.Errorf("sqlite: append log: %w", err)
 	}
 	defer rollback(tx)
-	for chunk := range slices.Chunk(entries, 50) {
-		if err := appendLog(ctx, tx, chunk); err != nil {
+	var last int64
+	if err := tx.QueryRowContext(ctx, `UPDATE log_seq SET last = last + ? RETURNING last`, len(entries)).Scan(&last); err != nil {
+		return fmt.Errorf("sqlite: append log: %w", err)
+	}
+	byTenant := map[string][]*roster.LogEntry{}
+	var order []string
+	for i, e := range entries {
+		e.ID = last - int64(len(entries)-1-i)
+		if _, ok := byTenant[e.TenantID]; !ok {
+			order = append(order, e.TenantID)
+		}
+		byTenant[e.TenantID] = append(byTenant[e.TenantID], e)
+	}
+	for _, tenantID := range order {
+		if err := appendChunk(ctx, tx, tenantID, byTenant[tenantID]); err != nil {
 			return fmt.Errorf("sqlite: append log: %w", err)
 		}
 	}
@@ -33,72 +88,93 @@ func (db *DB) AppendLog(ctx context.Context, entries []*roster.LogEntry) error {
 	return nil
 }
 
-func appendLog(ctx context.Context, tx *sql.Tx, entries []*roster.LogEntry) error {
-	const cols = 20
-	args := make([]any, 0, cols*len(entries))
-	for _, e := range entries {
-		var changes any
-		if len(e.Changes) > 0 {
-			changes = string(e.Changes)
+// appendChunk writes one tenant's entries as a chunk with its keys.
+func appendChunk(ctx context.Context, tx *sql.Tx, tenantID string, es []*roster.LogEntry) error {
+	var data bytes.Buffer
+	enc := json.NewEncoder(&data)
+	enc.SetEscapeHTML(false)
+	seen := map[string]bool{}
+	var keys []string
+	for _, e := range es {
+		err := enc.Encode(logLine{ID: e.ID, TenantID: e.TenantID, Time: e.Time.UTC(), LatencyUS: e.Latency.Microseconds(),
+			RequestID: e.RequestID, Method: e.Method, Route: e.Route, Query: e.Query, Action: e.Action,
+			ResourceType: e.ResourceType, ResourceID: e.ResourceID, ExternalID: e.ExternalID, Name: e.Name,
+			Status: e.Status, ScimType: e.ScimType, Reason: e.Reason, TokenPrefix: e.TokenPrefix, TokenName: e.TokenName,
+			Changes: e.Changes, Request: e.Request, Response: e.Response})
+		if err != nil {
+			return err
 		}
-		args = append(args, e.TenantID, formatTime(e.Time), e.Latency.Microseconds(), e.RequestID, e.Method, e.Route,
-			e.Query, e.Action, e.ResourceType, e.ResourceID, e.ExternalID, e.Name, e.Status, e.ScimType, e.Reason,
-			e.TokenPrefix, e.TokenName, changes, e.Request, e.Response)
+		for _, k := range logKeys(e) {
+			if !seen[k] {
+				seen[k] = true
+				keys = append(keys, k)
+			}
+		}
 	}
-	row := "(" + strings.Repeat("?, ", cols-1) + "?)"
-	res, err := tx.ExecContext(ctx, `
-		INSERT INTO provisioning_log (tenant_id, at, latency_us, request_id, method, route, query, action, resource_type,
-			resource_id, external_id, name, status, scim_type, reason, token_prefix, token_name, changes, request, response)
-		VALUES `+strings.Repeat(row+", ", len(entries)-1)+row, args...)
+	keysJSON, err := json.Marshal(keys)
 	if err != nil {
 		return err
 	}
-	last, err := res.LastInsertId()
+	var chunk int64
+	err = tx.QueryRowContext(ctx, `
+		INSERT INTO log_chunks (tenant_id, first_seq, last_seq, first_at, last_at, n, keys, data)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
+		tenantID, es[0].ID, es[len(es)-1].ID, formatTime(es[0].Time), formatTime(es[len(es)-1].Time), len(es),
+		string(keysJSON), data.Bytes()).Scan(&chunk)
 	if err != nil {
 		return err
 	}
-	// The rows took consecutive ids ending at last (one writer, AUTOINCREMENT).
-	for i, e := range entries {
-		e.ID = last - int64(len(entries)-1-i)
+	for part := range slices.Chunk(keys, 400) {
+		args := make([]any, 0, 2*len(part))
+		for _, k := range part {
+			args = append(args, k, chunk)
+		}
+		_, err := tx.ExecContext(ctx, `INSERT OR IGNORE INTO log_keys (key, chunk_id) VALUES `+
+			strings.Repeat("(?, ?), ", len(part)-1)+"(?, ?)", args...)
+		if err != nil {
+			return err
+		}
 	}
 	return nil
 }
 
-const logColumns = `id, tenant_id, at, latency_us, request_id, method, route, query, action, resource_type, resource_id,
-	external_id, name, status, scim_type, reason, token_prefix, token_name, changes, request, response`
-
-// Log returns the rows q selects.
+// Log returns the rows q selects: it finds the chunks (by key for a user or a
+// request, else by tenant in order) and filters their entries.
 func (db *DB) Log(ctx context.Context, q roster.LogQuery) ([]*roster.LogEntry, error) {
+	limit := q.Limit
+	if limit <= 0 {
+		limit = 100
+	}
 	var (
 		where []string
 		args  []any
 	)
-	add := func(cond string, a ...any) { where = append(where, cond); args = append(args, a...) }
 	if q.TenantID != "" {
-		add("tenant_id = ?", q.TenantID)
+		where, args = append(where, "tenant_id = ?"), append(args, q.TenantID)
 	}
 	if !q.Since.IsZero() {
-		add("at >= ?", formatTime(q.Since))
-	}
-	if q.Action != "" {
-		add("action = ?", q.Action)
-	}
-	if q.StatusClass > 0 {
-		add("status >= ? AND status < ?", q.StatusClass*100, q.StatusClass*100+100)
-	}
-	if q.User != "" {
-		add("(resource_id = ? OR external_id = ? OR name = ?)", q.User, q.User, q.User)
-	}
-	if q.RequestID != "" {
-		add("request_id = ?", q.RequestID)
+		where, args = append(where, "last_at >= ?"), append(args, formatTime(q.Since))
 	}
 	if q.Before > 0 {
-		add("id < ?", q.Before)
+		where, args = append(where, "first_seq < ?"), append(args, q.Before)
 	}
 	if q.After > 0 {
-		add("id > ?", q.After)
+		where, args = append(where, "last_seq > ?"), append(args, q.After)
 	}
-	query := `SELECT ` + logColumns + ` FROM provisioning_log`
+	var keys []string
+	switch {
+	case q.RequestID != "":
+		keys = []string{"q:" + q.RequestID}
+	case q.User != "":
+		keys = []string{"r:" + q.User, "x:" + q.User, "n:" + strings.ToLower(q.User)}
+	}
+	if keys != nil {
+		where = append(where, "id IN (SELECT chunk_id FROM log_keys WHERE key IN ("+strings.Repeat("?, ", len(keys)-1)+"?))")
+		for _, k := range keys {
+			args = append(args, k)
+		}
+	}
+	query := `SELECT data FROM log_chunks`
 	if len(where) > 0 {
 		query += ` WHERE ` + strings.Join(where, " AND ")
 	}
@@ -107,62 +183,116 @@ func (db *DB) Log(ctx context.Context, q roster.LogQuery) ([]*roster.LogEntry, e
 	} else {
 		query += ` ORDER BY id DESC`
 	}
-	limit := q.Limit
-	if limit <= 0 {
-		limit = 100
-	}
-	rows, err := db.logr.QueryContext(ctx, query+` LIMIT ?`, append(args, limit)...)
+	rows, err := db.logr.QueryContext(ctx, query, args...)
 	if err != nil {
 		return nil, fmt.Errorf("sqlite: log: %w", err)
 	}
 	defer rows.Close()
-	var es []*roster.LogEntry
-	for rows.Next() {
-		var (
-			e       roster.LogEntry
-			at      sql.NullString
-			us      int64
-			changes sql.NullString
-		)
-		err := rows.Scan(&e.ID, &e.TenantID, &at, &us, &e.RequestID, &e.Method, &e.Route, &e.Query, &e.Action, &e.ResourceType,
-			&e.ResourceID, &e.ExternalID, &e.Name, &e.Status, &e.ScimType, &e.Reason, &e.TokenPrefix, &e.TokenName, &changes,
-			&e.Request, &e.Response)
+	var out []*roster.LogEntry
+	for rows.Next() && len(out) < limit {
+		var data []byte
+		if err := rows.Scan(&data); err != nil {
+			return nil, fmt.Errorf("sqlite: log: %w", err)
+		}
+		es, err := decodeChunk(data)
 		if err != nil {
 			return nil, fmt.Errorf("sqlite: log: %w", err)
 		}
-		if e.Time, err = parseTime(at); err != nil {
-			return nil, fmt.Errorf("sqlite: log: %w", err)
+		if !q.Oldest {
+			slices.Reverse(es)
 		}
-		e.Latency = time.Duration(us) * time.Microsecond
-		if changes.Valid {
-			e.Changes = []byte(changes.String)
+		for _, e := range es {
+			if len(out) < limit && q.Matches(e) {
+				out = append(out, e)
+			}
 		}
-		es = append(es, &e)
 	}
 	if err := rows.Err(); err != nil {
 		return nil, fmt.Errorf("sqlite: log: %w", err)
 	}
+	return out, nil
+}
+
+// decodeChunk reads a chunk's entries, oldest first.
+func decodeChunk(data []byte) ([]*roster.LogEntry, error) {
+	dec := json.NewDecoder(bytes.NewReader(data))
+	var es []*roster.LogEntry
+	for dec.More() {
+		var l logLine
+		if err := dec.Decode(&l); err != nil {
+			return nil, fmt.Errorf("bad log chunk: %w", err)
+		}
+		es = append(es, &roster.LogEntry{ID: l.ID, TenantID: l.TenantID, Time: l.Time, Latency: time.Duration(l.LatencyUS) * time.Microsecond,
+			RequestID: l.RequestID, Method: l.Method, Route: l.Route, Query: l.Query, Action: l.Action,
+			ResourceType: l.ResourceType, ResourceID: l.ResourceID, ExternalID: l.ExternalID, Name: l.Name,
+			Status: l.Status, ScimType: l.ScimType, Reason: l.Reason, TokenPrefix: l.TokenPrefix, TokenName: l.TokenName,
+			Changes: l.Changes, Request: l.Request, Response: l.Response})
+	}
 	return es, nil
 }
 
-// PruneLog deletes the rows older than before, in batches, and returns how many.
+// PruneLog deletes the chunks whose newest entry is older than before, with
+// their keys, and returns how many entries went.
 func (db *DB) PruneLog(ctx context.Context, before time.Time) (int64, error) {
 	var total int64
 	for {
-		res, err := db.logw.ExecContext(ctx, `
-			DELETE FROM provisioning_log WHERE id IN (SELECT id FROM provisioning_log WHERE at < ? LIMIT 5000)`, formatTime(before))
-		if err != nil {
-			return total, fmt.Errorf("sqlite: prune log: %w", err)
-		}
-		n, err := res.RowsAffected()
-		if err != nil {
-			return total, fmt.Errorf("sqlite: prune log: %w", err)
-		}
+		n, done, err := db.pruneChunks(ctx, formatTime(before))
 		total += n
-		if n < 5000 {
+		if err != nil {
+			return total, fmt.Errorf("sqlite: prune log: %w", err)
+		}
+		if done {
 			return total, nil
 		}
 	}
+}
+
+// pruneChunks deletes up to 100 old chunks in one transaction.
+func (db *DB) pruneChunks(ctx context.Context, before string) (n int64, done bool, err error) {
+	tx, err := db.logw.BeginTx(ctx, nil)
+	if err != nil {
+		return 0, false, err
+	}
+	defer rollback(tx)
+	rows, err := tx.QueryContext(ctx, `DELETE FROM log_chunks WHERE id IN (
+		SELECT id FROM log_chunks WHERE last_at < ? ORDER BY id LIMIT 100) RETURNING id, n, keys`, before)
+	if err != nil {
+		return 0, false, err
+	}
+	type gone struct {
+		id   int64
+		keys []string
+	}
+	var chunks []gone
+	for rows.Next() {
+		var (
+			g    gone
+			m    int64
+			keys string
+		)
+		if err := rows.Scan(&g.id, &m, &keys); err != nil {
+			rows.Close()
+			return 0, false, err
+		}
+		if err := json.Unmarshal([]byte(keys), &g.keys); err != nil {
+			rows.Close()
+			return 0, false, err
+		}
+		n += m
+		chunks = append(chunks, g)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return 0, false, err
+	}
+	for _, g := range chunks {
+		for _, k := range g.keys {
+			if _, err := tx.ExecContext(ctx, `DELETE FROM log_keys WHERE key = ? AND chunk_id = ?`, k, g.id); err != nil {
+				return 0, false, err
+			}
+		}
+	}
+	return n, len(chunks) < 100, tx.Commit()
 }
 
 // RecordRun notes when the maintenance task name last ran and what it did.
