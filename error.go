@@ -12,6 +12,7 @@ const (
 	EINVALIDSYNTAX = "invalid_syntax" // the body is not valid JSON or not the expected structure (400 invalidSyntax)
 	EINVALIDFILTER = "invalid_filter" // a filter does not parse or cannot be served (400 invalidFilter)
 	EINVALIDPATH   = "invalid_path"   // a PATCH path does not parse or names nothing (400 invalidPath)
+	EINVALIDCURSOR = "invalid_cursor" // a pagination cursor is not one the server issued (400 invalidCursor)
 	ENOTARGET      = "no_target"      // a PATCH path matched nothing (400 noTarget)
 	EMUTABILITY    = "mutability"     // a readOnly or immutable attribute was changed (400 mutability)
 	ETOOMANY       = "too_many"       // too many results or operations (400 tooMany)

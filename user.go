@@ -57,6 +57,11 @@ type Query struct {
 	SortDesc bool
 	// WithoutMembers leaves group members unloaded (excludedAttributes=members).
 	WithoutMembers bool
+	// Cursor marks a page of cursor pagination (RFC 9865): Filter holds the
+	// keyset condition on (meta.created, id), StartIndex is 1, and the store
+	// neither counts the matches (the total is -1) nor sorts more than the page,
+	// so that every page costs the same.
+	Cursor bool
 }
 
 // UserStore keeps users. Every method is scoped to one tenant; a user of another

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"fmt"
 	"strings"
 	"testing"
 )
@@ -148,4 +149,59 @@ func TestDiscovery(t *testing.T) {
 		t.Fatalf("ResourceTypes/User: %s", r.raw)
 	}
 	s.do(t, "GET", "/ResourceTypes/Nope", "").wantError(t, 404, "")
+}
+
+// TestCursorPagination pages through users by cursor (RFC 9865): every user
+// once, in creation order, also while users are created meanwhile; bad
+// cursors and mixing with startIndex or sortBy are refused.
+func TestCursorPagination(t *testing.T) { forEachStore(t, testCursorPagination) }
+
+func testCursorPagination(t *testing.T, db string) {
+	s := startServer(t, db)
+	var want []string
+	for i := range 25 {
+		r := s.do(t, "POST", "/Users", fmt.Sprintf(`{"schemas":["urn:ietf:params:scim:schemas:core:2.0:User"],"userName":"c%02d@example.com"}`, i)).want(t, 201)
+		want = append(want, str(r.body, "id"))
+	}
+	var got []string
+	cursor, pages := "", 0
+	for {
+		r := s.do(t, "GET", "/Users?count=10&attributes=userName&cursor="+cursor, "").want(t, 200)
+		pages++
+		if r.body["totalResults"] != nil || r.body["startIndex"] != nil {
+			t.Errorf("a cursor page counts: %s", r.raw)
+		}
+		res, _ := r.body["Resources"].([]any)
+		for _, u := range res {
+			got = append(got, str(u, "id"))
+		}
+		if pages == 1 {
+			// A user created while paging comes last, not twice nor never.
+			late := s.do(t, "POST", "/Users", `{"schemas":["urn:ietf:params:scim:schemas:core:2.0:User"],"userName":"late@example.com"}`).want(t, 201)
+			want = append(want, str(late.body, "id"))
+		}
+		next := str(r.body, "nextCursor")
+		if next == "" {
+			break
+		}
+		if pages > 10 {
+			t.Fatal("too many pages")
+		}
+		cursor = next
+	}
+	if strings.Join(got, ",") != strings.Join(want, ",") || pages != 3 {
+		t.Fatalf("%d pages gave %d users, want the %d in creation order", pages, len(got), len(want))
+	}
+	// A filter narrows the pages; .search takes the cursor in its body.
+	r := s.do(t, "POST", "/Users/.search", `{"schemas":["urn:ietf:params:scim:api:messages:2.0:SearchRequest"],"filter":"userName sw \"c1\"","cursor":"","count":5}`).want(t, 200)
+	if res, _ := r.body["Resources"].([]any); len(res) != 5 || str(r.body, "nextCursor") == "" {
+		t.Errorf("search page: %s", r.raw)
+	}
+	s.do(t, "GET", "/Users?cursor=bm9wZQ", "").wantError(t, 400, "invalidCursor")
+	s.do(t, "GET", "/Users?cursor=&startIndex=2", "").wantError(t, 400, "invalidValue")
+	s.do(t, "GET", "/Users?cursor=&sortBy=userName", "").wantError(t, 400, "invalidValue")
+	cfg := s.do(t, "GET", "/ServiceProviderConfig", "").want(t, 200)
+	if get(cfg.body, "pagination", "cursor") != true || get(cfg.body, "pagination", "index") != true {
+		t.Errorf("ServiceProviderConfig pagination: %v", cfg.body["pagination"])
+	}
 }

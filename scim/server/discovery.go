@@ -19,7 +19,10 @@ func (s *Server) handleServiceProviderConfig(w http.ResponseWriter, r *http.Requ
 		"filter":           map[string]any{"supported": true, "maxResults": s.opts.MaxCount},
 		"changePassword":   map[string]any{"supported": false},
 		"sort":             map[string]any{"supported": true},
-		"etag":             map[string]any{"supported": true},
+		// RFC 9865: cursors are keysets, so they never expire.
+		"pagination": map[string]any{"cursor": true, "index": true, "defaultPaginationMethod": "index",
+			"defaultPageSize": s.opts.DefaultCount, "maxPageSize": s.opts.MaxCount},
+		"etag": map[string]any{"supported": true},
 		"authenticationSchemes": []any{
 			map[string]any{
 				"type": "oauthbearertoken", "name": "Bearer token", "primary": true,
@@ -40,7 +43,7 @@ func (s *Server) handleSchemaList(w http.ResponseWriter, r *http.Request) {
 	for _, sc := range s.registry.Schemas() {
 		docs = append(docs, s.schemaDoc(sc, base))
 	}
-	s.writeList(w, roster.Query{StartIndex: 1}, len(docs), docs)
+	s.writeList(w, roster.Query{StartIndex: 1}, len(docs), docs, nil)
 }
 
 func (s *Server) handleSchemaGet(w http.ResponseWriter, r *http.Request) {
@@ -64,7 +67,7 @@ func (s *Server) handleResourceTypeList(w http.ResponseWriter, r *http.Request) 
 	for _, rt := range s.registry.ResourceTypes() {
 		docs = append(docs, s.resourceTypeDoc(rt, base))
 	}
-	s.writeList(w, roster.Query{StartIndex: 1}, len(docs), docs)
+	s.writeList(w, roster.Query{StartIndex: 1}, len(docs), docs, nil)
 }
 
 func (s *Server) handleResourceTypeGet(w http.ResponseWriter, r *http.Request) {
@@ -89,6 +92,10 @@ func (s *Server) handleRootSearch(w http.ResponseWriter, r *http.Request) {
 	p, err := s.bodyParams(r)
 	if err != nil {
 		s.writeError(w, r, err)
+		return
+	}
+	if p.Cursor != nil {
+		s.writeError(w, r, roster.Errorf(roster.EINVALID, "cursor pagination is not offered by the root search, which spans resource types: search /Users or /Groups"))
 		return
 	}
 	uq, err := s.query(userType, p)
@@ -122,5 +129,5 @@ func (s *Server) handleRootSearch(w http.ResponseWriter, r *http.Request) {
 	for _, g := range groups {
 		docs = append(docs, s.project(groupType, groupDoc(g, base, !gq.WithoutMembers), p))
 	}
-	s.writeList(w, uq, utotal+gtotal, docs)
+	s.writeList(w, uq, utotal+gtotal, docs, nil)
 }

@@ -23,6 +23,7 @@ var errorStatus = map[string]struct {
 	roster.EINVALIDSYNTAX: {http.StatusBadRequest, "invalidSyntax"},
 	roster.EINVALIDFILTER: {http.StatusBadRequest, "invalidFilter"},
 	roster.EINVALIDPATH:   {http.StatusBadRequest, "invalidPath"},
+	roster.EINVALIDCURSOR: {http.StatusBadRequest, "invalidCursor"},
 	roster.ENOTARGET:      {http.StatusBadRequest, "noTarget"},
 	roster.EMUTABILITY:    {http.StatusBadRequest, "mutability"},
 	roster.ETOOMANY:       {http.StatusBadRequest, "tooMany"},

@@ -1,12 +1,14 @@
 package server
 
 import (
+	"encoding/base64"
 	"encoding/json"
 	"errors"
 	"io"
 	"net/http"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/rosterhq/roster"
 	"github.com/rosterhq/roster/scim/filter"
@@ -22,6 +24,11 @@ type listParams struct {
 	Count      int
 	Attributes []string
 	Excluded   []string
+	// Cursor is set when the request pages by cursor (RFC 9865): "" for the
+	// first page, else the nextCursor of the previous one.
+	Cursor *string
+	// indexed is set when the request named startIndex.
+	indexed bool
 }
 
 // searchRequest is the body of POST .search (RFC 7644 §3.4.3).
@@ -34,14 +41,16 @@ type searchRequest struct {
 	SortOrder          string   `json:"sortOrder"`
 	StartIndex         *int     `json:"startIndex"`
 	Count              *int     `json:"count"`
+	Cursor             *string  `json:"cursor"`
 }
 
 // listResponse is the RFC 7644 §3.4.2 ListResponse.
 type listResponse struct {
 	Schemas      []string `json:"schemas"`
-	TotalResults int      `json:"totalResults"`
-	StartIndex   int      `json:"startIndex"`
+	TotalResults *int     `json:"totalResults,omitempty"` // not counted for cursor pages
+	StartIndex   int      `json:"startIndex,omitempty"`   // index pages only
 	ItemsPerPage int      `json:"itemsPerPage"`
+	NextCursor   string   `json:"nextCursor,omitempty"` // RFC 9865: absent on the last page
 	Resources    []any    `json:"Resources"`
 }
 
@@ -89,6 +98,9 @@ func (s *Server) queryParams(r *http.Request) (listParams, error) {
 			p.SortOrder = v
 		case "startindex":
 			p.StartIndex, err = intParam(k, v)
+			p.indexed = true
+		case "cursor":
+			p.Cursor = &v
 		case "count":
 			p.Count, err = intParam(k, v)
 		case "attributes":
@@ -115,8 +127,9 @@ func (s *Server) bodyParams(r *http.Request) (listParams, error) {
 		StartIndex: 1, Count: -1,
 	}
 	if req.StartIndex != nil {
-		p.StartIndex = *req.StartIndex
+		p.StartIndex, p.indexed = *req.StartIndex, true
 	}
+	p.Cursor = req.Cursor
 	if req.Count != nil {
 		p.Count = *req.Count
 	}
@@ -184,7 +197,75 @@ func (s *Server) query(resourceType string, p listParams) (roster.Query, error) 
 		return q, roster.Errorf(roster.EINVALID, "sortOrder must be \"ascending\" or \"descending\", got %q", p.SortOrder)
 	}
 	q.WithoutMembers = resourceType == groupType && !wantsMembers(p)
+	if p.Cursor != nil {
+		return cursorQuery(q, p)
+	}
 	return q, nil
+}
+
+// cursorQuery turns q into a page of cursor pagination (RFC 9865): the
+// resources after the cursor in creation order, found by a keyset condition
+// on (meta.created, id) that the creation index serves, so that every page
+// costs the same however deep it is. One resource more than the page is read
+// to tell whether another page follows.
+func cursorQuery(q roster.Query, p listParams) (roster.Query, error) {
+	if p.indexed {
+		return q, roster.Errorf(roster.EINVALID, "startIndex and cursor cannot be used together: page by one or the other")
+	}
+	if p.SortBy != "" || q.SortDesc {
+		return q, roster.Errorf(roster.EINVALID, "sortBy cannot be used with cursor pagination: cursor pages are in creation order")
+	}
+	q.Cursor, q.StartIndex = true, 1
+	if q.Count > 0 {
+		q.Count++
+	}
+	if *p.Cursor == "" {
+		return q, nil
+	}
+	created, id, err := decodeCursor(*p.Cursor)
+	if err != nil {
+		return q, err
+	}
+	// created >= T and (created > T or id > ID): the first term is a range
+	// of the creation index, where the page starts.
+	at := filter.Value{Kind: filter.KindString, Text: created.UTC().Format(time.RFC3339Nano)}
+	createdAttr := filter.AttrPath{Name: "meta", Sub: "created"}
+	after := &filter.Logical{Op: filter.And,
+		Left: &filter.Compare{Attr: createdAttr, Op: filter.Ge, Value: at},
+		Right: &filter.Logical{Op: filter.Or,
+			Left:  &filter.Compare{Attr: createdAttr, Op: filter.Gt, Value: at},
+			Right: &filter.Compare{Attr: filter.AttrPath{Name: "id"}, Op: filter.Gt, Value: filter.Value{Kind: filter.KindString, Text: id}},
+		},
+	}
+	if q.Filter == nil {
+		q.Filter = after
+	} else {
+		q.Filter = &filter.Logical{Op: filter.And, Left: q.Filter, Right: after}
+	}
+	return q, nil
+}
+
+// cursorMark starts every cursor, so that a cursor of another version is told apart.
+const cursorMark = "c1|"
+
+// encodeCursor returns the cursor of the page after the resource created at created with id.
+func encodeCursor(created time.Time, id string) string {
+	return base64.RawURLEncoding.EncodeToString([]byte(cursorMark + created.UTC().Format(time.RFC3339Nano) + "|" + id))
+}
+
+func decodeCursor(c string) (time.Time, string, error) {
+	bad := roster.Errorf(roster.EINVALIDCURSOR, "cursor %q is not one this server issued: send an empty cursor for the first page, then each nextCursor", c)
+	b, err := base64.RawURLEncoding.DecodeString(c)
+	if err != nil {
+		return time.Time{}, "", bad
+	}
+	rest, ok := strings.CutPrefix(string(b), cursorMark)
+	at, id, ok2 := strings.Cut(rest, "|")
+	t, err := time.Parse(time.RFC3339Nano, at)
+	if !ok || !ok2 || err != nil || id == "" {
+		return time.Time{}, "", bad
+	}
+	return t, id, nil
 }
 
 // wantsMembers reports whether a projection includes group members.
@@ -213,15 +294,23 @@ func isMembers(a string) bool {
 	return strings.EqualFold(ap.Name, "members") && (ap.URN == "" || strings.EqualFold(ap.URN, schema.GroupURN))
 }
 
-// writeList writes one page of resources as a ListResponse.
-func (s *Server) writeList(w http.ResponseWriter, q roster.Query, total int, docs []map[string]any) {
-	res := listResponse{
-		Schemas:      []string{schema.ListResponseURN},
-		TotalResults: total,
-		StartIndex:   q.StartIndex,
-		ItemsPerPage: len(docs),
-		Resources:    make([]any, len(docs)),
+// writeList writes one page of resources as a ListResponse. A cursor page
+// (q.Cursor) has read one resource more than it shows when another page
+// follows; cursor(i) is then the nextCursor after resource i.
+func (s *Server) writeList(w http.ResponseWriter, q roster.Query, total int, docs []map[string]any, cursor func(i int) string) {
+	res := listResponse{Schemas: []string{schema.ListResponseURN}}
+	if q.Cursor {
+		if page := max(q.Count-1, 0); len(docs) > page {
+			docs = docs[:page]
+			if page > 0 {
+				res.NextCursor = cursor(page - 1)
+			}
+		}
+	} else {
+		res.TotalResults, res.StartIndex = &total, q.StartIndex
 	}
+	res.ItemsPerPage = len(docs)
+	res.Resources = make([]any, len(docs))
 	for i, d := range docs {
 		res.Resources[i] = d
 	}

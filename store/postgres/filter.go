@@ -126,11 +126,13 @@ func (db *DB) list(ctx context.Context, table, columns string, m *mapping, tenan
 	}
 	defer rollback(ctx, t)
 	// The count and the page go to the server together, in one round trip.
-	var total int
+	total := -1
 	offset := max(q.StartIndex, 1) - 1
 	batch := &pgx.Batch{}
-	batch.Queue(`SELECT count(*) FROM `+table+` r WHERE r.tenant_id = $1 AND (`+where+`)`, args...).
-		QueryRow(func(cr pgx.Row) error { return cr.Scan(&total) })
+	if !q.Cursor {
+		batch.Queue(`SELECT count(*) FROM `+table+` r WHERE r.tenant_id = $1 AND (`+where+`)`, args...).
+			QueryRow(func(cr pgx.Row) error { return cr.Scan(&total) })
+	}
 	if q.Count > 0 {
 		order, pageArgs := m.orderBy(q, args)
 		// LIMIT and OFFSET are written as numbers, not parameters: with parameters

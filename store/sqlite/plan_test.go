@@ -142,3 +142,30 @@ func explain(t *testing.T, db *DB, query string, args []any) string {
 	}
 	return b.String()
 }
+
+// TestCursorPagePlan checks that a cursor page (RFC 9865) starts in the
+// creation index at the cursor: a range of it, not a walk from the start of
+// the tenant, and no sort.
+func TestCursorPagePlan(t *testing.T) {
+	db := openInternal(t)
+	e, err := filter.Parse(`meta.created ge "2026-01-02T03:04:05.123456Z" and (meta.created gt "2026-01-02T03:04:05.123456Z" or id gt "u")`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resolve := func(p filter.AttrPath) (filter.Attr, bool) {
+		if strings.EqualFold(p.Name, "meta") {
+			return filter.Attr{Type: filter.DateTime}, true
+		}
+		return filter.Attr{Type: filter.String, CaseExact: true}, true
+	}
+	q := roster.Query{Filter: e, Resolve: resolve, Cursor: true}
+	where, args, err := userMapping.where(q)
+	if err != nil {
+		t.Fatal(err)
+	}
+	order, _ := userMapping.orderBy(q)
+	plan := explain(t, db, `SELECT r.* FROM users r WHERE r.tenant_id = ? AND (`+where+`) ORDER BY `+order+` LIMIT 11`, append([]any{"t"}, args...))
+	if !strings.Contains(plan, "users_created (tenant_id=? AND created>?)") || strings.Contains(plan, "TEMP B-TREE") {
+		t.Errorf("cursor page plan:\n%s\nwant a range of users_created from the cursor and no sort", plan)
+	}
+}
