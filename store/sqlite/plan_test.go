@@ -11,7 +11,7 @@ import (
 	"github.com/rosterhq/roster/scim/filter"
 )
 
-func openInternal(t *testing.T) *DB {
+func openInternal(t testing.TB) *DB {
 	t.Helper()
 	db, err := Open(context.Background(), testdb.SQLitePath(t), Options{Clock: time.Now})
 	if err != nil {
