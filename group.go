@@ -67,4 +67,8 @@ type GroupStore interface {
 	DeleteGroup(ctx context.Context, tenantID, id string, version int64) error
 	// Groups returns one page of groups and the total number that match.
 	Groups(ctx context.Context, tenantID string, q Query) ([]*Group, int, error)
+	// EachMember calls fn with each member of the group, with its display, in
+	// the order of Group's Members, reading them as it goes rather than all at
+	// once; it stops at fn's first error and returns it.
+	EachMember(ctx context.Context, tenantID, groupID string, fn func(Member) error) error
 }

@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"strings"
 	"testing"
+
+	"github.com/google/go-cmp/cmp"
 )
 
 const userBody = `{"schemas":["urn:ietf:params:scim:schemas:core:2.0:User"],"userName":"grace@example.com","active":true}`
@@ -203,5 +205,40 @@ func testCursorPagination(t *testing.T, db string) {
 	cfg := s.do(t, "GET", "/ServiceProviderConfig", "").want(t, 200)
 	if get(cfg.body, "pagination", "cursor") != true || get(cfg.body, "pagination", "index") != true {
 		t.Errorf("ServiceProviderConfig pagination: %v", cfg.body["pagination"])
+	}
+}
+
+// TestGroupStream checks that a group GET, whose members are streamed from
+// the store, is the same document the list renders whole.
+func TestGroupStream(t *testing.T) { forEachStore(t, testGroupStream) }
+
+func testGroupStream(t *testing.T, db string) {
+	s := startServer(t, db)
+	var members []string
+	for i := range 3 {
+		r := s.do(t, "POST", "/Users", fmt.Sprintf(`{"schemas":["urn:ietf:params:scim:schemas:core:2.0:User"],"userName":"s%d@example.com","displayName":"S %d"}`, i, i)).want(t, 201)
+		members = append(members, fmt.Sprintf(`{"value":%q}`, str(r.body, "id")))
+	}
+	sub := s.do(t, "POST", "/Groups", `{"schemas":["urn:ietf:params:scim:schemas:core:2.0:Group"],"displayName":"Sub"}`).want(t, 201)
+	members = append(members, fmt.Sprintf(`{"value":%q}`, str(sub.body, "id")))
+	g := s.do(t, "POST", "/Groups", `{"schemas":["urn:ietf:params:scim:schemas:core:2.0:Group"],"displayName":"All","externalId":"x","members":[`+strings.Join(members, ",")+`]}`).want(t, 201)
+	id := str(g.body, "id")
+
+	got := s.do(t, "GET", "/Groups/"+id, "").want(t, 200)
+	if got.header.Get("ETag") == "" {
+		t.Error("streamed group without ETag")
+	}
+	list := s.do(t, "GET", "/Groups?filter="+q(`id eq "`+id+`"`), "").want(t, 200)
+	want := get(list.body, "Resources", 0)
+	if diff := cmp.Diff(want, any(got.body)); diff != "" {
+		t.Errorf("streamed group differs from the listed one (-list +stream):\n%s", diff)
+	}
+	if ms, _ := got.body["members"].([]any); len(ms) != 4 {
+		t.Errorf("streamed members: %v", got.body["members"])
+	}
+	// No members: no members attribute, and valid JSON.
+	empty := s.do(t, "GET", "/Groups/"+str(sub.body, "id"), "").want(t, 200)
+	if _, ok := empty.body["members"]; ok || str(empty.body, "displayName") != "Sub" {
+		t.Errorf("empty group: %s", empty.raw)
 	}
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"net/http/httptest"
+	"strconv"
 	"testing"
 	"time"
 
@@ -110,6 +111,52 @@ func BenchmarkLookupLogged(b *testing.B) {
 				h.ServeHTTP(w, r)
 				if w.Code != 200 {
 					b.Fatalf("status %d: %s", w.Code, w.Body)
+				}
+			}
+		})
+	}
+}
+
+// BenchmarkGroupGet reads a group of 5,000 members: streamed (GET as Entra and
+// apps send it) and rendered whole (any attributes parameter), with the bytes
+// each allocates.
+func BenchmarkGroupGet(b *testing.B) {
+	ctx := context.Background()
+	db, err := sqlite.Open(ctx, testdb.SQLitePath(b), sqlite.Options{})
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(func() { db.Close() })
+	tn := &roster.Tenant{Name: "acme"}
+	if err := db.CreateTenant(ctx, tn); err != nil {
+		b.Fatal(err)
+	}
+	secret, prefix, hash := roster.NewTokenSecret()
+	if err := db.CreateToken(ctx, &roster.Token{TenantID: tn.ID, Prefix: prefix, Hash: hash}); err != nil {
+		b.Fatal(err)
+	}
+	g := &roster.Group{DisplayName: "Everyone", Doc: map[string]any{"displayName": "Everyone"}}
+	for i := range 5000 {
+		u := &roster.User{UserName: "u" + strconv.Itoa(i) + "@contoso.com", Active: true, Doc: map[string]any{"userName": "u" + strconv.Itoa(i) + "@contoso.com"}}
+		if err := db.CreateUser(ctx, tn.ID, u); err != nil {
+			b.Fatal(err)
+		}
+		g.Members = append(g.Members, roster.Member{ID: u.ID})
+	}
+	if err := db.CreateGroup(ctx, tn.ID, g); err != nil {
+		b.Fatal(err)
+	}
+	h := New(db, Options{}).Handler()
+	for _, tc := range []struct{ name, query string }{{"streamed", ""}, {"whole", "?attributes=displayName,members"}} {
+		b.Run(tc.name, func(b *testing.B) {
+			b.ReportAllocs()
+			for b.Loop() {
+				r := httptest.NewRequest("GET", Prefix+"/Groups/"+g.ID+tc.query, nil)
+				r.Header.Set("Authorization", "Bearer "+secret)
+				w := httptest.NewRecorder()
+				h.ServeHTTP(w, r)
+				if w.Code != 200 || w.Body.Len() < 5000*50 {
+					b.Fatalf("status %d, %d bytes", w.Code, w.Body.Len())
 				}
 			}
 		})

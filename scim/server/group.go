@@ -1,9 +1,13 @@
 package server
 
 import (
+	"bufio"
+	"encoding/json"
 	"net/http"
+	"unicode/utf8"
 
 	"github.com/rosterhq/roster"
+	"github.com/rosterhq/roster/internal/httpx"
 	"github.com/rosterhq/roster/scim/patch"
 	"github.com/rosterhq/roster/scim/schema"
 )
@@ -37,7 +41,9 @@ func (s *Server) handleGroupGet(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	members := wantsMembers(p)
-	g, err := s.store.Group(r.Context(), tenant, r.PathValue("id"), !members)
+	// The whole group, as GET without parameters asks, streams its members.
+	stream := members && len(p.Attributes) == 0 && len(p.Excluded) == 0
+	g, err := s.store.Group(r.Context(), tenant, r.PathValue("id"), !members || stream)
 	if err != nil {
 		s.writeError(w, r, err)
 		return
@@ -47,7 +53,54 @@ func (s *Server) handleGroupGet(w http.ResponseWriter, r *http.Request) {
 		w.WriteHeader(http.StatusNotModified)
 		return
 	}
+	if stream {
+		s.streamGroup(w, r, tenant, g)
+		return
+	}
 	s.writeResource(w, http.StatusOK, s.project(groupType, groupDoc(g, s.baseURL(r), members), p), g.Version, "")
+}
+
+// streamGroup writes a group with its members as they are read from the store,
+// so that a group of any size costs the same memory to send. The document is
+// the one groupDoc renders: its members come last, and are absent when there
+// are none. The members are read after the group (not in its snapshot): the
+// ETag is the group's as read.
+func (s *Server) streamGroup(w http.ResponseWriter, r *http.Request, tenantID string, g *roster.Group) {
+	base := s.baseURL(r)
+	head, err := json.Marshal(groupDoc(g, base, false))
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	h := w.Header()
+	h.Set("Content-Type", contentType)
+	h.Set("ETag", etag(g.Version))
+	w.WriteHeader(http.StatusOK)
+	bw := bufio.NewWriterSize(w, 32<<10)
+	bw.Write(head[:len(head)-1]) // the object, still open
+	n := 0
+	var buf []byte
+	err = s.store.EachMember(r.Context(), tenantID, g.ID, func(m roster.Member) error {
+		if n == 0 {
+			bw.WriteString(`,"members":[`)
+		} else {
+			bw.WriteByte(',')
+		}
+		n++
+		buf = appendMember(buf[:0], m, base)
+		_, err := bw.Write(buf)
+		return err
+	})
+	if err != nil {
+		// The status is sent: the client sees a body cut short, never a wrong one.
+		s.log.Error("streaming group members", "request_id", httpx.RequestID(r.Context()), "group", g.ID, "err", err)
+		panic(http.ErrAbortHandler)
+	}
+	if n > 0 {
+		bw.WriteByte(']')
+	}
+	bw.WriteByte('}')
+	bw.Flush()
 }
 
 // listGroups answers a list or search of groups.
@@ -206,4 +259,65 @@ func (s *Server) handleGroupDelete(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	w.WriteHeader(http.StatusNoContent)
+}
+
+// appendMember appends the JSON of memberDoc(m, base) to b without building
+// it: the same keys in the same (sorted) order, strings escaped as
+// encoding/json escapes them.
+func appendMember(b []byte, m roster.Member, base string) []byte {
+	kind := "/Users/"
+	if m.Type == roster.MemberGroup {
+		kind = "/Groups/"
+	}
+	b = append(b, `{"$ref":`...)
+	b = appendJSONString(b, base+kind+m.ID)
+	if m.Display != "" {
+		b = append(b, `,"display":`...)
+		b = appendJSONString(b, m.Display)
+	}
+	b = append(b, `,"type":`...)
+	b = appendJSONString(b, m.Type)
+	b = append(b, `,"value":`...)
+	b = appendJSONString(b, m.ID)
+	return append(b, '}')
+}
+
+// appendJSONString appends s as encoding/json writes a string by default:
+// quotes, backslashes and control characters escaped, <, >, &, U+2028 and
+// U+2029 as \u escapes, and invalid UTF-8 as U+FFFD.
+func appendJSONString(b []byte, s string) []byte {
+	const hex = "0123456789abcdef"
+	b = append(b, '"')
+	for i := 0; i < len(s); {
+		c := s[i]
+		if c < utf8.RuneSelf {
+			switch {
+			case c == '"' || c == '\\':
+				b = append(b, '\\', c)
+			case c == '\n':
+				b = append(b, '\\', 'n')
+			case c == '\r':
+				b = append(b, '\\', 'r')
+			case c == '\t':
+				b = append(b, '\\', 't')
+			case c < 0x20 || c == '<' || c == '>' || c == '&':
+				b = append(b, '\\', 'u', '0', '0', hex[c>>4], hex[c&0xf])
+			default:
+				b = append(b, c)
+			}
+			i++
+			continue
+		}
+		r, size := utf8.DecodeRuneInString(s[i:])
+		switch {
+		case r == utf8.RuneError && size == 1:
+			b = append(b, `\ufffd`...)
+		case r == '\u2028' || r == '\u2029':
+			b = append(b, '\\', 'u', '2', '0', '2', hex[r&0xf])
+		default:
+			b = append(b, s[i:i+size]...)
+		}
+		i += size
+	}
+	return append(b, '"')
 }

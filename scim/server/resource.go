@@ -75,19 +75,24 @@ func groupDoc(g *roster.Group, base string, withMembers bool) map[string]any {
 	if withMembers && len(g.Members) > 0 {
 		members := make([]any, len(g.Members))
 		for i, m := range g.Members {
-			ref := base + "/Users/" + m.ID
-			if m.Type == roster.MemberGroup {
-				ref = base + "/Groups/" + m.ID
-			}
-			e := map[string]any{"value": m.ID, "$ref": ref, "type": m.Type}
-			if m.Display != "" {
-				e["display"] = m.Display
-			}
-			members[i] = e
+			members[i] = memberDoc(m, base)
 		}
 		doc["members"] = members
 	}
 	return doc
+}
+
+// memberDoc renders one member of a group.
+func memberDoc(m roster.Member, base string) map[string]any {
+	ref := base + "/Users/" + m.ID
+	if m.Type == roster.MemberGroup {
+		ref = base + "/Groups/" + m.ID
+	}
+	e := map[string]any{"value": m.ID, "$ref": ref, "type": m.Type}
+	if m.Display != "" {
+		e["display"] = m.Display
+	}
+	return e
 }
 
 // userFrom derives the indexed fields of a user from its normalised document.

@@ -509,3 +509,21 @@ func returnedInOrder(rows pgx.Rows, want []string) ([]string, error) {
 	}
 	return row.InOrder(got, want), nil
 }
+
+// EachMember calls fn with each member of the group, reading them as it goes.
+func (db *DB) EachMember(ctx context.Context, tenantID, groupID string, fn func(roster.Member) error) error {
+	rows, _ := db.pool.Query(ctx, `
+		SELECT m.member_id, m.member_type, coalesce(nullif(u.display_name, ''), u.user_name, g.display_name, '')
+		FROM group_members m
+		LEFT JOIN users u ON m.member_type = 'User' AND u.tenant_id = m.tenant_id AND u.id = m.member_id
+		LEFT JOIN groups g ON m.member_type = 'Group' AND g.tenant_id = m.tenant_id AND g.id = m.member_id
+		WHERE m.tenant_id = $1 AND m.group_id = $2
+		ORDER BY m.member_id COLLATE "C"`, tenantID, groupID)
+	var m roster.Member
+	_, err := pgx.ForEachRow(rows, []any{&m.ID, &m.Type, &m.Display}, func() error { return fn(m) })
+	var re *roster.Error
+	if err != nil && !errors.As(err, &re) {
+		return fmt.Errorf("postgres: members: %w", err)
+	}
+	return err
+}

@@ -599,3 +599,34 @@ func (db *DB) Groups(ctx context.Context, tenantID string, q roster.Query) ([]*r
 	}
 	return groups, total, nil
 }
+
+// memberQuery reads a group's members with their displays, in id order.
+const memberQuery = `
+	SELECT m.member_id, m.member_type, coalesce(nullif(u.display_name, ''), u.user_name, g.display_name, '')
+	FROM group_members m
+	LEFT JOIN users u ON m.member_type = 'User' AND u.tenant_id = m.tenant_id AND u.id = m.member_id
+	LEFT JOIN groups g ON m.member_type = 'Group' AND g.tenant_id = m.tenant_id AND g.id = m.member_id
+	WHERE m.tenant_id = ? AND m.group_id = ?
+	ORDER BY m.member_id`
+
+// EachMember calls fn with each member of the group, reading them as it goes.
+func (db *DB) EachMember(ctx context.Context, tenantID, groupID string, fn func(roster.Member) error) error {
+	rows, err := db.read.QueryContext(ctx, memberQuery, tenantID, groupID)
+	if err != nil {
+		return fmt.Errorf("sqlite: members: %w", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var m roster.Member
+		if err := rows.Scan(&m.ID, &m.Type, &m.Display); err != nil {
+			return fmt.Errorf("sqlite: members: %w", err)
+		}
+		if err := fn(m); err != nil {
+			return err
+		}
+	}
+	if err := rows.Err(); err != nil {
+		return fmt.Errorf("sqlite: members: %w", err)
+	}
+	return nil
+}

@@ -2,6 +2,7 @@ package storetest
 
 import (
 	"context"
+	"strings"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
@@ -278,5 +279,38 @@ func testDeleteCascades(t *testing.T, s roster.Store) {
 	k, err = s.User(ctx, tn.ID, keep.ID)
 	if err != nil || len(k.Groups) != 0 {
 		t.Errorf("User(keep).Groups after DeleteGroup = %v, %v; want none", k.Groups, err)
+	}
+}
+
+// testEachMember reads a group's members one by one, in the order and with the
+// displays of Group, and stops at the callback's error.
+func testEachMember(t *testing.T, s roster.Store) {
+	ctx := context.Background()
+	tn := mustTenant(t, s, "acme")
+	var ids []string
+	for _, name := range []string{"zoe", "adam", "mia"} {
+		ids = append(ids, mustUser(t, s, tn.ID, userSpec{userName: name, displayName: strings.ToUpper(name)}).ID)
+	}
+	sub := mustGroup(t, s, tn.ID, "Sub")
+	g := mustGroup(t, s, tn.ID, "All", append(ids, sub.ID)...)
+	want, err := s.Group(ctx, tn.ID, g.ID, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []roster.Member
+	if err := s.EachMember(ctx, tn.ID, g.ID, func(m roster.Member) error { got = append(got, m); return nil }); err != nil {
+		t.Fatalf("EachMember = %v", err)
+	}
+	if diff := cmp.Diff(want.Members, got); diff != "" {
+		t.Errorf("EachMember differs from Group's members (-want +got):\n%s", diff)
+	}
+	stop := roster.Errorf(roster.EINVALID, "enough")
+	n := 0
+	err = s.EachMember(ctx, tn.ID, g.ID, func(roster.Member) error { n++; return stop })
+	if roster.ErrorCode(err) != roster.EINVALID || n != 1 {
+		t.Errorf("EachMember stopping: %d calls, %v", n, err)
+	}
+	if err := s.EachMember(ctx, tn.ID, "nope", func(roster.Member) error { t.Error("a member of no group"); return nil }); err != nil {
+		t.Errorf("EachMember(unknown group) = %v, want none and no error", err)
 	}
 }

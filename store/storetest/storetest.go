@@ -27,6 +27,7 @@ func Run(t *testing.T, open func(t *testing.T) roster.Store) {
 	t.Run("Pagination", func(t *testing.T) { testPagination(t, open(t)) })
 	t.Run("Sort", func(t *testing.T) { testSort(t, open(t)) })
 	t.Run("Groups", func(t *testing.T) { testGroups(t, open(t)) })
+	t.Run("EachMember", func(t *testing.T) { testEachMember(t, open(t)) })
 	t.Run("MemberBatches", func(t *testing.T) { testMemberBatches(t, open(t)) })
 	t.Run("InvalidMembers", func(t *testing.T) { testInvalidMembers(t, open(t)) })
 	t.Run("GroupPreconditions", func(t *testing.T) { testGroupPreconditions(t, open(t)) })
