@@ -137,16 +137,8 @@ func noteChange(r *http.Request, old, new map[string]any, wasActive, isActive *b
 		return
 	}
 	changes := map[string]map[string]any{}
-	for k, nv := range new {
-		ov, had := old[k]
-		if !had || !sameJSON(ov, nv) {
-			changes[k] = map[string]any{"old": ov, "new": nv}
-		}
-	}
-	for k, ov := range old {
-		if _, ok := new[k]; !ok {
-			changes[k] = map[string]any{"old": ov, "new": nil}
-		}
+	for k, ov := range roster.Changed(old, new) {
+		changes[k] = map[string]any{"old": ov, "new": new[k]}
 	}
 	if b, err := json.Marshal(changes); err == nil {
 		op.entry.Changes = b
@@ -161,12 +153,6 @@ func noteAction(r *http.Request, action string) {
 	if op := opOf(r.Context()); op != nil {
 		op.entry.Action = action
 	}
-}
-
-func sameJSON(a, b any) bool {
-	ab, errA := json.Marshal(a)
-	bb, errB := json.Marshal(b)
-	return errA == nil && errB == nil && bytes.Equal(ab, bb)
 }
 
 // noteMemberChanges names a group PATCH by its member batches: members-add or

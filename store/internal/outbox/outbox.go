@@ -45,31 +45,6 @@ func Resource(id string, doc map[string]any) map[string]any {
 	return r
 }
 
-// Changed returns the old values of the top-level attributes whose values differ
-// between old and new (nil for an attribute old did not have). Values are compared
-// as JSON, so that 1 (float64) and 1 (json.Number) are equal.
-func Changed(old, new map[string]any) map[string]any {
-	prev := map[string]any{}
-	for k, ov := range old {
-		nv, ok := new[k]
-		if !ok || !sameJSON(ov, nv) {
-			prev[k] = ov
-		}
-	}
-	for k := range new {
-		if _, ok := old[k]; !ok {
-			prev[k] = nil
-		}
-	}
-	return prev
-}
-
-func sameJSON(a, b any) bool {
-	ab, errA := json.Marshal(a)
-	bb, errB := json.Marshal(b)
-	return errA == nil && errB == nil && string(ab) == string(bb)
-}
-
 // UserWritten returns the event of a replaced user: user.updated, or
 // user.deactivated / user.reactivated when active changed.
 func UserWritten(id string, wasActive bool, oldDoc map[string]any, u *roster.User) Event {
@@ -81,7 +56,7 @@ func UserWritten(id string, wasActive bool, oldDoc map[string]any, u *roster.Use
 		typ = roster.UserReactivated
 	}
 	return Event{Type: typ, ResourceType: "User", ResourceID: id,
-		Payload: Payload{Resource: Resource(id, u.Doc), Previous: Changed(oldDoc, u.Doc)}}
+		Payload: Payload{Resource: Resource(id, u.Doc), Previous: roster.Changed(oldDoc, u.Doc)}}
 }
 
 // Members returns a members_removed and a members_added event for the
@@ -108,5 +83,5 @@ func Created(typ, resourceType, id string, doc map[string]any, members []string)
 // GroupUpdated returns the group.updated event of a group whose document went from oldDoc to newDoc.
 func GroupUpdated(id string, oldDoc, newDoc map[string]any) Event {
 	return Event{Type: roster.GroupUpdated, ResourceType: "Group", ResourceID: id,
-		Payload: Payload{Resource: Resource(id, newDoc), Previous: Changed(oldDoc, newDoc)}}
+		Payload: Payload{Resource: Resource(id, newDoc), Previous: roster.Changed(oldDoc, newDoc)}}
 }
