@@ -10,56 +10,18 @@ import (
 	"time"
 
 	"github.com/rosterhq/roster"
+	"github.com/rosterhq/roster/client"
 	"github.com/rosterhq/roster/scim/filter"
 )
 
-// User is a user as the app API shows it.
-type User struct {
-	ID          string         `json:"id"`
-	Tenant      string         `json:"tenant"`
-	UserName    string         `json:"user_name"`
-	ExternalID  string         `json:"external_id,omitempty"`
-	DisplayName string         `json:"display_name,omitempty"`
-	Active      bool           `json:"active"`
-	Emails      []Email        `json:"emails"`
-	Groups      []GroupRef     `json:"groups"`
-	Version     int64          `json:"version"`
-	Created     time.Time      `json:"created"`
-	Modified    time.Time      `json:"modified"`
-	SCIM        map[string]any `json:"scim"` // the SCIM document as the IdP wrote it
-}
-
-// Email is one of a user's addresses.
-type Email struct {
-	Value   string `json:"value"`
-	Type    string `json:"type,omitempty"`
-	Primary bool   `json:"primary"`
-}
-
-// GroupRef names a group a user belongs to directly.
-type GroupRef struct {
-	ID          string `json:"id"`
-	DisplayName string `json:"display_name"`
-}
-
-// Group is a group as the app API shows it; its members are read separately.
-type Group struct {
-	ID          string         `json:"id"`
-	Tenant      string         `json:"tenant"`
-	DisplayName string         `json:"display_name"`
-	ExternalID  string         `json:"external_id,omitempty"`
-	Version     int64          `json:"version"`
-	Created     time.Time      `json:"created"`
-	Modified    time.Time      `json:"modified"`
-	SCIM        map[string]any `json:"scim"`
-}
-
-// Member is a member of a group.
-type Member struct {
-	ID      string `json:"id"`
-	Type    string `json:"type"` // User or Group
-	Display string `json:"display"`
-}
+// The read API's resources are the client package's types, its wire format.
+type (
+	User     = client.User
+	Email    = client.Email
+	GroupRef = client.GroupRef
+	Group    = client.Group
+	Member   = client.Member
+)
 
 // page is the body of a list.
 type page[T any] struct {

@@ -7,13 +7,14 @@ import (
 	"time"
 )
 
-// User is a provisioned person.
+// User is a provisioned person. These types are the app API's wire format:
+// Roster's server renders them, so that the two never drift apart.
 type User struct {
 	ID          string         `json:"id"`
 	Tenant      string         `json:"tenant"`
 	UserName    string         `json:"user_name"`
-	ExternalID  string         `json:"external_id"`
-	DisplayName string         `json:"display_name"`
+	ExternalID  string         `json:"external_id,omitempty"`
+	DisplayName string         `json:"display_name,omitempty"`
 	Active      bool           `json:"active"`
 	Emails      []Email        `json:"emails"`
 	Groups      []GroupRef     `json:"groups"`
@@ -26,7 +27,7 @@ type User struct {
 // Email is one of a user's addresses.
 type Email struct {
 	Value   string `json:"value"`
-	Type    string `json:"type"`
+	Type    string `json:"type,omitempty"`
 	Primary bool   `json:"primary"`
 }
 
@@ -41,7 +42,7 @@ type Group struct {
 	ID          string         `json:"id"`
 	Tenant      string         `json:"tenant"`
 	DisplayName string         `json:"display_name"`
-	ExternalID  string         `json:"external_id"`
+	ExternalID  string         `json:"external_id,omitempty"`
 	Version     int64          `json:"version"`
 	Created     time.Time      `json:"created"`
 	Modified    time.Time      `json:"modified"`
