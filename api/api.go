@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
+	"net/url"
+	"strconv"
 	"strings"
 	"time"
 
@@ -163,6 +165,7 @@ type errorBody struct {
 var statusOf = map[string]int{
 	roster.EINVALID:       http.StatusBadRequest,
 	roster.EINVALIDFILTER: http.StatusBadRequest,
+	roster.EINVALIDCURSOR: http.StatusBadRequest,
 	roster.EUNAUTHORIZED:  http.StatusUnauthorized,
 	roster.ENOTFOUND:      http.StatusNotFound,
 	roster.ECONFLICT:      http.StatusConflict,
@@ -205,4 +208,17 @@ func gone(after, through int64, retention time.Duration) error {
 	return &roster.Error{Code: errGone, Detail: fmt.Sprintf(
 		"cursor %d is older than the retained events (pruned through %d; events are kept %s): re-read the resources and resume from a fresh cursor",
 		after, through, retention)}
+}
+
+// limitParam reads the ?limit= of a page: 1 to 1000, 100 when absent.
+func limitParam(v url.Values) (int, error) {
+	l := v.Get("limit")
+	if l == "" {
+		return 100, nil
+	}
+	n, err := strconv.Atoi(l)
+	if err != nil || n < 1 || n > 1000 {
+		return 0, roster.Errorf(roster.EINVALID, "limit: want 1 to 1000, got %q", l)
+	}
+	return n, nil
 }

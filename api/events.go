@@ -128,10 +128,8 @@ func (s *Server) eventQuery(r *http.Request) (roster.EventQuery, time.Duration, 
 			return q, 0, roster.Errorf(roster.EINVALID, "after: %q is not a cursor (use next_cursor of the previous page, or omit it to start at the oldest event)", a)
 		}
 	}
-	if l := v.Get("limit"); l != "" {
-		if q.Limit, err = strconv.Atoi(l); err != nil || q.Limit < 1 || q.Limit > 1000 {
-			return q, 0, roster.Errorf(roster.EINVALID, "limit: want 1 to 1000, got %q", l)
-		}
+	if q.Limit, err = limitParam(v); err != nil {
+		return q, 0, err
 	}
 	if t := v.Get("types"); t != "" {
 		for _, typ := range strings.Split(t, ",") {

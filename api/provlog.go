@@ -73,10 +73,8 @@ func (s *Server) logQuery(r *http.Request) (roster.LogQuery, string, error) {
 		}
 		q.StatusClass = int(st[0] - '0')
 	}
-	if l := v.Get("limit"); l != "" {
-		if q.Limit, err = strconv.Atoi(l); err != nil || q.Limit < 1 || q.Limit > 1000 {
-			return q, "", roster.Errorf(roster.EINVALID, "limit: want 1 to 1000, got %q", l)
-		}
+	if q.Limit, err = limitParam(v); err != nil {
+		return q, "", err
 	}
 	q.Oldest = q.User != ""
 	if c := v.Get("cursor"); c != "" {

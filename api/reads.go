@@ -2,7 +2,6 @@ package api
 
 import (
 	"context"
-	"encoding/base64"
 	"fmt"
 	"net/http"
 	"strconv"
@@ -66,7 +65,7 @@ func resolve(p filter.AttrPath) (filter.Attr, bool) {
 
 // listQuery builds the store query of a list: the filters of the parameters
 // (names in allowed), the page after the cursor, and the limit.
-func listQuery(r *http.Request, allowed ...string) (roster.Query, error) {
+func listQuery(r *http.Request, allowed ...string) (q roster.Query, limit int, err error) {
 	v := r.URL.Query()
 	var terms []string
 	for _, name := range allowed {
@@ -78,7 +77,7 @@ func listQuery(r *http.Request, allowed ...string) (roster.Query, error) {
 		case "active":
 			b, err := strconv.ParseBool(val)
 			if err != nil {
-				return roster.Query{}, roster.Errorf(roster.EINVALID, "active: want true or false, got %q", val)
+				return roster.Query{}, 0, roster.Errorf(roster.EINVALID, "active: want true or false, got %q", val)
 			}
 			terms = append(terms, fmt.Sprintf("active eq %t", b))
 		case "email":
@@ -87,49 +86,19 @@ func listQuery(r *http.Request, allowed ...string) (roster.Query, error) {
 			terms = append(terms, "externalId eq "+strconv.Quote(val))
 		}
 	}
-	q := roster.Query{Resolve: resolve, StartIndex: 1, Count: 100, WithoutMembers: true}
-	if l := v.Get("limit"); l != "" {
-		n, err := strconv.Atoi(l)
-		if err != nil || n < 1 || n > 1000 {
-			return q, roster.Errorf(roster.EINVALID, "limit: want 1 to 1000, got %q", l)
-		}
-		q.Count = n
+	if limit, err = limitParam(v); err != nil {
+		return roster.Query{}, 0, err
 	}
-	if c := v.Get("cursor"); c != "" {
-		created, id, err := decodeCursor(c)
-		if err != nil {
-			return q, err
-		}
-		at := strconv.Quote(created.Format(time.RFC3339Nano))
-		terms = append(terms, fmt.Sprintf("(meta.created gt %s or (meta.created eq %s and id gt %s))", at, at, strconv.Quote(id)))
-	}
+	q = roster.Query{Resolve: resolve, WithoutMembers: true}
 	if len(terms) > 0 {
 		e, err := filter.Parse(strings.Join(terms, " and "))
 		if err != nil {
-			return q, roster.Errorf(roster.EINVALID, "bad parameters: %v", err)
+			return q, 0, roster.Errorf(roster.EINVALID, "bad parameters: %v", err)
 		}
 		q.Filter = e
 	}
-	return q, nil
-}
-
-// encodeCursor returns the cursor of the page after a resource created at created with id.
-func encodeCursor(created time.Time, id string) string {
-	return base64.RawURLEncoding.EncodeToString([]byte(created.UTC().Format(time.RFC3339Nano) + "|" + id))
-}
-
-func decodeCursor(c string) (time.Time, string, error) {
-	bad := roster.Errorf(roster.EINVALID, "cursor: %q is not a cursor of this list (use next_cursor as it is)", c)
-	b, err := base64.RawURLEncoding.DecodeString(c)
-	if err != nil {
-		return time.Time{}, "", bad
-	}
-	at, id, ok := strings.Cut(string(b), "|")
-	t, err := time.Parse(time.RFC3339Nano, at)
-	if !ok || err != nil || id == "" {
-		return time.Time{}, "", bad
-	}
-	return t, id, nil
+	q, err = roster.CursorPage(q, v.Get("cursor"), limit)
+	return q, limit, err
 }
 
 // users serves GET /users?tenant=T&active=&email=&externalId=&cursor=&limit=.
@@ -148,7 +117,7 @@ func listPage[R, T any](s *Server, w http.ResponseWriter, r *http.Request, filte
 		s.writeError(w, r, err)
 		return
 	}
-	q, err := listQuery(r, filters...)
+	q, limit, err := listQuery(r, filters...)
 	if err != nil {
 		s.writeError(w, r, err)
 		return
@@ -158,12 +127,17 @@ func listPage[R, T any](s *Server, w http.ResponseWriter, r *http.Request, filte
 		s.writeError(w, r, err)
 		return
 	}
+	// The page read one resource more than it shows when another follows.
+	more := len(rs) > limit
+	if more {
+		rs = rs[:limit]
+	}
 	p := page[T]{Data: make([]T, 0, len(rs))}
 	for _, res := range rs {
 		p.Data = append(p.Data, form(tenantID, res))
 	}
-	if len(rs) == q.Count {
-		p.NextCursor = encodeCursor(key(rs[len(rs)-1]))
+	if more {
+		p.NextCursor = roster.EncodeCursor(key(rs[len(rs)-1]))
 	}
 	writeJSON(w, http.StatusOK, p)
 }
@@ -227,12 +201,10 @@ func (s *Server) groupMembers(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	v := r.URL.Query()
-	limit := 100
-	if l := v.Get("limit"); l != "" {
-		if limit, err = strconv.Atoi(l); err != nil || limit < 1 || limit > 1000 {
-			s.writeError(w, r, roster.Errorf(roster.EINVALID, "limit: want 1 to 1000, got %q", l))
-			return
-		}
+	limit, err := limitParam(v)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
 	}
 	g, err := s.store.Group(r.Context(), tenantID, r.PathValue("id"), false)
 	if err != nil {

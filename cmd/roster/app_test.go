@@ -164,6 +164,7 @@ func testAppAPI(t *testing.T, db string) {
 	if len(seen) != 2 {
 		t.Errorf("paging users one at a time saw %d users, want 2", len(seen))
 	}
+	s.app(t, scoped, "/users?cursor=bm9wZQ").want(t, 400)
 	if r = s.app(t, scoped, "/users/"+adaID).want(t, 200); str(r.body, "scim", "userName") != "ada@example.com" {
 		t.Errorf("user: %s", r.raw)
 	}

@@ -121,7 +121,7 @@ func (s *Server) listGroups(w http.ResponseWriter, r *http.Request, p listParams
 	for i, g := range groups {
 		docs[i] = s.project(groupType, groupDoc(g, base, !q.WithoutMembers), p)
 	}
-	s.writeList(w, q, total, docs, func(i int) string { return encodeCursor(groups[i].Created, groups[i].ID) })
+	s.writeList(w, q, total, docs, func(i int) string { return roster.EncodeCursor(groups[i].Created, groups[i].ID) })
 }
 
 func (s *Server) handleGroupReplace(w http.ResponseWriter, r *http.Request) {

@@ -1,14 +1,12 @@
 package server
 
 import (
-	"encoding/base64"
 	"encoding/json"
 	"errors"
 	"io"
 	"net/http"
 	"strconv"
 	"strings"
-	"time"
 
 	"github.com/rosterhq/roster"
 	"github.com/rosterhq/roster/scim/filter"
@@ -203,11 +201,8 @@ func (s *Server) query(resourceType string, p listParams) (roster.Query, error) 
 	return q, nil
 }
 
-// cursorQuery turns q into a page of cursor pagination (RFC 9865): the
-// resources after the cursor in creation order, found by a keyset condition
-// on (meta.created, id) that the creation index serves, so that every page
-// costs the same however deep it is. One resource more than the page is read
-// to tell whether another page follows.
+// cursorQuery turns q into a page of cursor pagination (RFC 9865), in
+// creation order; every page costs the same however deep it is.
 func cursorQuery(q roster.Query, p listParams) (roster.Query, error) {
 	if p.indexed {
 		return q, roster.Errorf(roster.EINVALID, "startIndex and cursor cannot be used together: page by one or the other")
@@ -215,57 +210,7 @@ func cursorQuery(q roster.Query, p listParams) (roster.Query, error) {
 	if p.SortBy != "" || q.SortDesc {
 		return q, roster.Errorf(roster.EINVALID, "sortBy cannot be used with cursor pagination: cursor pages are in creation order")
 	}
-	q.Cursor, q.StartIndex = true, 1
-	if q.Count > 0 {
-		q.Count++
-	}
-	if *p.Cursor == "" {
-		return q, nil
-	}
-	created, id, err := decodeCursor(*p.Cursor)
-	if err != nil {
-		return q, err
-	}
-	// created >= T and (created > T or id > ID): the first term is a range
-	// of the creation index, where the page starts.
-	at := filter.Value{Kind: filter.KindString, Text: created.UTC().Format(time.RFC3339Nano)}
-	createdAttr := filter.AttrPath{Name: "meta", Sub: "created"}
-	after := &filter.Logical{Op: filter.And,
-		Left: &filter.Compare{Attr: createdAttr, Op: filter.Ge, Value: at},
-		Right: &filter.Logical{Op: filter.Or,
-			Left:  &filter.Compare{Attr: createdAttr, Op: filter.Gt, Value: at},
-			Right: &filter.Compare{Attr: filter.AttrPath{Name: "id"}, Op: filter.Gt, Value: filter.Value{Kind: filter.KindString, Text: id}},
-		},
-	}
-	if q.Filter == nil {
-		q.Filter = after
-	} else {
-		q.Filter = &filter.Logical{Op: filter.And, Left: q.Filter, Right: after}
-	}
-	return q, nil
-}
-
-// cursorMark starts every cursor, so that a cursor of another version is told apart.
-const cursorMark = "c1|"
-
-// encodeCursor returns the cursor of the page after the resource created at created with id.
-func encodeCursor(created time.Time, id string) string {
-	return base64.RawURLEncoding.EncodeToString([]byte(cursorMark + created.UTC().Format(time.RFC3339Nano) + "|" + id))
-}
-
-func decodeCursor(c string) (time.Time, string, error) {
-	bad := roster.Errorf(roster.EINVALIDCURSOR, "cursor %q is not one this server issued: send an empty cursor for the first page, then each nextCursor", c)
-	b, err := base64.RawURLEncoding.DecodeString(c)
-	if err != nil {
-		return time.Time{}, "", bad
-	}
-	rest, ok := strings.CutPrefix(string(b), cursorMark)
-	at, id, ok2 := strings.Cut(rest, "|")
-	t, err := time.Parse(time.RFC3339Nano, at)
-	if !ok || !ok2 || err != nil || id == "" {
-		return time.Time{}, "", bad
-	}
-	return t, id, nil
+	return roster.CursorPage(q, *p.Cursor, q.Count)
 }
 
 // wantsMembers reports whether a projection includes group members.

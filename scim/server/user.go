@@ -75,7 +75,7 @@ func (s *Server) listUsers(w http.ResponseWriter, r *http.Request, p listParams)
 	for i, u := range users {
 		docs[i] = s.project(userType, userDoc(u, base), p)
 	}
-	s.writeList(w, q, total, docs, func(i int) string { return encodeCursor(users[i].Created, users[i].ID) })
+	s.writeList(w, q, total, docs, func(i int) string { return roster.EncodeCursor(users[i].Created, users[i].ID) })
 }
 
 func (s *Server) handleUserReplace(w http.ResponseWriter, r *http.Request) {
