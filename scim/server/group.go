@@ -159,17 +159,7 @@ func (s *Server) handleGroupReplace(w http.ResponseWriter, r *http.Request) {
 // unless the request asks for attributes (RFC 7644 §3.5.2).
 func (s *Server) handleGroupPatch(w http.ResponseWriter, r *http.Request) {
 	tenant := tenantOf(r.Context())
-	p, err := s.queryParams(r)
-	if err != nil {
-		s.writeError(w, r, err)
-		return
-	}
-	body, err := s.readBody(r)
-	if err != nil {
-		s.writeError(w, r, err)
-		return
-	}
-	ops, err := patch.Decode(body, s.opts.MaxOperations)
+	p, ops, err := s.readPatch(r)
 	if err != nil {
 		s.writeError(w, r, err)
 		return

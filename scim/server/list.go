@@ -10,6 +10,7 @@ import (
 
 	"github.com/rosterhq/roster"
 	"github.com/rosterhq/roster/scim/filter"
+	"github.com/rosterhq/roster/scim/patch"
 	"github.com/rosterhq/roster/scim/schema"
 )
 
@@ -283,4 +284,18 @@ func (s *Server) decode(r *http.Request, v any) error {
 // readBody reads a request body of at most MaxBodyBytes.
 func (s *Server) readBody(r *http.Request) ([]byte, error) {
 	return io.ReadAll(http.MaxBytesReader(nil, r.Body, s.opts.MaxBodyBytes))
+}
+
+// readPatch reads the query parameters and the PatchOp body of a PATCH.
+func (s *Server) readPatch(r *http.Request) (listParams, []patch.Operation, error) {
+	p, err := s.queryParams(r)
+	if err != nil {
+		return p, nil, err
+	}
+	body, err := s.readBody(r)
+	if err != nil {
+		return p, nil, err
+	}
+	ops, err := patch.Decode(body, s.opts.MaxOperations)
+	return p, ops, err
 }

@@ -110,17 +110,7 @@ func (s *Server) handleUserReplace(w http.ResponseWriter, r *http.Request) {
 
 func (s *Server) handleUserPatch(w http.ResponseWriter, r *http.Request) {
 	tenant := tenantOf(r.Context())
-	p, err := s.queryParams(r)
-	if err != nil {
-		s.writeError(w, r, err)
-		return
-	}
-	body, err := s.readBody(r)
-	if err != nil {
-		s.writeError(w, r, err)
-		return
-	}
-	ops, err := patch.Decode(body, s.opts.MaxOperations)
+	p, ops, err := s.readPatch(r)
 	if err != nil {
 		s.writeError(w, r, err)
 		return
