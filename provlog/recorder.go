@@ -7,7 +7,6 @@ package provlog
 import (
 	"context"
 	"encoding/json"
-	"fmt"
 	"log/slog"
 	"sync/atomic"
 	"time"
@@ -116,34 +115,6 @@ func (r *Recorder) Run(ctx context.Context) {
 					return
 				}
 			}
-		}
-	}
-}
-
-// Prune deletes rows older than retention once an hour (and at start) until
-// ctx ends, noting each run as maintenance task "log-pruner".
-func Prune(ctx context.Context, store roster.LogStore, retention time.Duration, log *slog.Logger) {
-	tick := time.NewTicker(time.Hour)
-	defer tick.Stop()
-	for {
-		start := time.Now()
-		n, err := store.PruneLog(ctx, start.Add(-retention))
-		detail := fmt.Sprintf("deleted %d rows older than %s", n, retention)
-		if err != nil {
-			detail = "failed: " + err.Error()
-		}
-		if ctx.Err() == nil {
-			if rerr := store.RecordRun(ctx, PrunerName, start, detail); rerr != nil {
-				log.Error("provisioning log: record pruner run", "err", rerr)
-			}
-			if err != nil {
-				log.Error("provisioning log: prune", "err", err)
-			}
-		}
-		select {
-		case <-ctx.Done():
-			return
-		case <-tick.C:
 		}
 	}
 }

@@ -146,8 +146,18 @@ func serve(ctx context.Context, c Config, stdout, stderr io.Writer) error {
 	var background sync.WaitGroup
 	background.Go(func() { scim.Run(flushCtx, 10*time.Second) })
 	background.Go(func() { relay.Run(flushCtx) })
-	background.Go(func() { prune(flushCtx, store, c.EventRetention, log) })
-	background.Go(func() { provlog.Prune(flushCtx, store, c.LogRetention, log) })
+	background.Go(func() {
+		hourly(flushCtx, store, "event-pruner", log, func(ctx context.Context) (string, error) {
+			n, err := store.PruneEvents(ctx, time.Now().Add(-c.EventRetention))
+			return fmt.Sprintf("deleted %d events older than %s", n, c.EventRetention), err
+		})
+	})
+	background.Go(func() {
+		hourly(flushCtx, store, provlog.PrunerName, log, func(ctx context.Context) (string, error) {
+			n, err := store.PruneLog(ctx, time.Now().Add(-c.LogRetention))
+			return fmt.Sprintf("deleted %d rows older than %s", n, c.LogRetention), err
+		})
+	})
 	if logs != nil {
 		background.Go(func() { logs.Run(flushCtx) })
 	}
@@ -304,17 +314,24 @@ func watchBackground(m *metrics.Metrics, store roster.Store, logs *provlog.Recor
 		}))
 }
 
-// prune deletes events older than retention once an hour (and at start) until ctx ends.
-func prune(ctx context.Context, store roster.Store, retention time.Duration, log *slog.Logger) {
+// hourly runs a maintenance task at start and then every hour until ctx ends,
+// recording each run (when, and what it did or why it failed) under name.
+func hourly(ctx context.Context, store roster.LogStore, name string, log *slog.Logger, task func(context.Context) (string, error)) {
 	tick := time.NewTicker(time.Hour)
 	defer tick.Stop()
 	for {
-		n, err := store.PruneEvents(ctx, time.Now().Add(-retention))
-		switch {
-		case err != nil && ctx.Err() == nil:
-			log.Error("pruning events", "err", err)
-		case n > 0:
-			log.Info("pruned events", "count", n, "older_than", retention)
+		start := time.Now()
+		detail, err := task(ctx)
+		if err != nil {
+			detail = "failed: " + err.Error()
+		}
+		if ctx.Err() == nil {
+			if err != nil {
+				log.Error("maintenance", "task", name, "err", err)
+			}
+			if rerr := store.RecordRun(ctx, name, start, detail); rerr != nil {
+				log.Error("maintenance: record run", "task", name, "err", rerr)
+			}
 		}
 		select {
 		case <-ctx.Done():
