@@ -89,10 +89,12 @@ func TestClient(t *testing.T) {
 	if _, err := s.openStore(t).PruneEvents(ctx, time.Now().Add(time.Hour)); err != nil {
 		t.Fatal(err)
 	}
+	var goneErr error
 	for _, err := range c.Events(ctx, "1", client.EventOptions{}) {
-		if !errors.Is(err, client.ErrCursorGone) {
-			t.Errorf("Events(pruned cursor) = %v, want ErrCursorGone", err)
-		}
+		goneErr = err
 		break
+	}
+	if !errors.Is(goneErr, client.ErrCursorGone) {
+		t.Errorf("Events(pruned cursor) = %v, want ErrCursorGone", goneErr)
 	}
 }
