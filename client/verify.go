@@ -28,18 +28,33 @@ func VerifyWebhook(secret string, h http.Header, body []byte, now time.Time) err
 	if d := now.Sub(time.Unix(sec, 0)); d > 5*time.Minute || d < -5*time.Minute {
 		return errors.New("roster webhook: webhook-timestamp too far from now")
 	}
-	key, err := base64.StdEncoding.DecodeString(strings.TrimPrefix(secret, "whsec_"))
+	want, err := signature(secret, id, ts, body)
 	if err != nil {
-		return errors.New("roster webhook: the secret is not a whsec_ secret")
+		return err
 	}
-	mac := hmac.New(sha256.New, key)
-	mac.Write([]byte(id + "." + ts + "."))
-	mac.Write(body)
-	want := "v1," + base64.StdEncoding.EncodeToString(mac.Sum(nil))
 	for _, sig := range strings.Fields(sigs) {
 		if hmac.Equal([]byte(sig), []byte(want)) {
 			return nil
 		}
 	}
 	return errors.New("roster webhook: no signature matches")
+}
+
+// SignWebhook returns the webhook-signature of a delivery as Roster sends it:
+// "v1," and the base64 HMAC-SHA256 of "id.timestamp.body", keyed with the
+// base64 part of the "whsec_" secret.
+func SignWebhook(secret, id string, ts time.Time, body []byte) (string, error) {
+	return signature(secret, id, strconv.FormatInt(ts.Unix(), 10), body)
+}
+
+// signature signs id, the timestamp as sent, and body.
+func signature(secret, id, ts string, body []byte) (string, error) {
+	key, err := base64.StdEncoding.DecodeString(strings.TrimPrefix(secret, "whsec_"))
+	if err != nil {
+		return "", errors.New("roster webhook: the secret is not a whsec_ secret")
+	}
+	mac := hmac.New(sha256.New, key)
+	mac.Write([]byte(id + "." + ts + "."))
+	mac.Write(body)
+	return "v1," + base64.StdEncoding.EncodeToString(mac.Sum(nil)), nil
 }

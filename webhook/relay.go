@@ -28,6 +28,7 @@ import (
 
 	"github.com/rosterhq/roster"
 	"github.com/rosterhq/roster/api"
+	"github.com/rosterhq/roster/client"
 	"github.com/rosterhq/roster/internal/notify"
 )
 
@@ -304,7 +305,7 @@ func (r *Relay) release(ctx context.Context, id string) {
 // post sends the signed request and returns the status, or 0 and what went wrong.
 func (r *Relay) post(ctx context.Context, w *roster.Webhook, msgID string, body []byte) (int, string) {
 	ts := r.opts.Clock()
-	sig, err := Sign(w.Secret, msgID, ts, body)
+	sig, err := client.SignWebhook(w.Secret, msgID, ts, body)
 	if err != nil {
 		return 0, err.Error()
 	}
