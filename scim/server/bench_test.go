@@ -17,20 +17,7 @@ import (
 // credential read from the header, the token found by its prefix in a real
 // SQLite store, its hash compared and its use recorded.
 func BenchmarkTenantFor(b *testing.B) {
-	ctx := context.Background()
-	db, err := sqlite.Open(ctx, testdb.SQLitePath(b), sqlite.Options{})
-	if err != nil {
-		b.Fatal(err)
-	}
-	b.Cleanup(func() { db.Close() })
-	tn := &roster.Tenant{Name: "acme"}
-	if err := db.CreateTenant(ctx, tn); err != nil {
-		b.Fatal(err)
-	}
-	secret, prefix, hash := roster.NewTokenSecret()
-	if err := db.CreateToken(ctx, &roster.Token{TenantID: tn.ID, Prefix: prefix, Hash: hash}); err != nil {
-		b.Fatal(err)
-	}
+	db, tn, secret := benchStore(b)
 	s := New(db, Options{})
 	r := httptest.NewRequest("GET", Prefix+"/Users", nil)
 	r.Header.Set("Authorization", "Bearer "+secret)
@@ -80,19 +67,7 @@ func (discard) Record(*roster.LogEntry, []byte, []byte) {}
 // request on its own path.
 func BenchmarkLookupLogged(b *testing.B) {
 	ctx := context.Background()
-	db, err := sqlite.Open(ctx, testdb.SQLitePath(b), sqlite.Options{})
-	if err != nil {
-		b.Fatal(err)
-	}
-	b.Cleanup(func() { db.Close() })
-	tn := &roster.Tenant{Name: "acme"}
-	if err := db.CreateTenant(ctx, tn); err != nil {
-		b.Fatal(err)
-	}
-	secret, prefix, hash := roster.NewTokenSecret()
-	if err := db.CreateToken(ctx, &roster.Token{TenantID: tn.ID, Prefix: prefix, Hash: hash}); err != nil {
-		b.Fatal(err)
-	}
+	db, tn, secret := benchStore(b)
 	if err := db.CreateUser(ctx, tn.ID, &roster.User{UserName: "ada@contoso.com", Active: true,
 		Doc: map[string]any{"userName": "ada@contoso.com", "active": true}}); err != nil {
 		b.Fatal(err)
@@ -122,19 +97,7 @@ func BenchmarkLookupLogged(b *testing.B) {
 // each allocates.
 func BenchmarkGroupGet(b *testing.B) {
 	ctx := context.Background()
-	db, err := sqlite.Open(ctx, testdb.SQLitePath(b), sqlite.Options{})
-	if err != nil {
-		b.Fatal(err)
-	}
-	b.Cleanup(func() { db.Close() })
-	tn := &roster.Tenant{Name: "acme"}
-	if err := db.CreateTenant(ctx, tn); err != nil {
-		b.Fatal(err)
-	}
-	secret, prefix, hash := roster.NewTokenSecret()
-	if err := db.CreateToken(ctx, &roster.Token{TenantID: tn.ID, Prefix: prefix, Hash: hash}); err != nil {
-		b.Fatal(err)
-	}
+	db, tn, secret := benchStore(b)
 	g := &roster.Group{DisplayName: "Everyone", Doc: map[string]any{"displayName": "Everyone"}}
 	for i := range 5000 {
 		u := &roster.User{UserName: "u" + strconv.Itoa(i) + "@contoso.com", Active: true, Doc: map[string]any{"userName": "u" + strconv.Itoa(i) + "@contoso.com"}}
@@ -161,4 +124,24 @@ func BenchmarkGroupGet(b *testing.B) {
 			}
 		})
 	}
+}
+
+// benchStore opens a SQLite store with tenant "acme" and a token, whose secret it returns.
+func benchStore(b *testing.B) (*sqlite.DB, *roster.Tenant, string) {
+	b.Helper()
+	ctx := context.Background()
+	db, err := sqlite.Open(ctx, testdb.SQLitePath(b), sqlite.Options{})
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(func() { db.Close() })
+	tn := &roster.Tenant{Name: "acme"}
+	if err := db.CreateTenant(ctx, tn); err != nil {
+		b.Fatal(err)
+	}
+	secret, prefix, hash := roster.NewTokenSecret()
+	if err := db.CreateToken(ctx, &roster.Token{TenantID: tn.ID, Prefix: prefix, Hash: hash}); err != nil {
+		b.Fatal(err)
+	}
+	return db, tn, secret
 }
