@@ -74,5 +74,6 @@ type Store interface {
 	APIKeyStore
 	WebhookStore
 	LogStore
+	PolicyStore
 	Close() error
 }

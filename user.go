@@ -23,6 +23,20 @@ type User struct {
 	Modified    time.Time
 	// Groups lists the groups the user is a direct member of. Reads fill it; writes ignore it.
 	Groups []GroupRef
+	// Entitlements are the user's state in the app under the tenant's policy.
+	// Writes store them as given; a user written without a policy holds
+	// Entitlements{Active: Active}.
+	Entitlements Entitlements
+	// Unique holds the values the tenant's policy makes unique beyond
+	// userName, keyed by attribute path, each already folded to the form that
+	// is compared (lower case for case-insensitive attributes). A write whose
+	// value another user of the tenant holds fails with ECONFLICT, Attr the key.
+	Unique map[string]string
+	// Retired is when a DELETE retired the user instead of removing it (the
+	// policy's "keep as deactivated"); zero for a live user. A retired user is
+	// gone for SCIM: User answers ENOTFOUND, Users skips it unless
+	// Query.Retired, and its userName and Unique values are free again.
+	Retired time.Time
 }
 
 // Email is one of a user's email addresses, kept beside the document so that
@@ -62,6 +76,8 @@ type Query struct {
 	// neither counts the matches (the total is -1) nor sorts more than the page,
 	// so that every page costs the same.
 	Cursor bool
+	// Retired includes retired users in Users (the app API reads them; SCIM never does).
+	Retired bool
 }
 
 // UserStore keeps users. Every method is scoped to one tenant; a user of another
@@ -77,6 +93,11 @@ type UserStore interface {
 	ReplaceUser(ctx context.Context, tenantID string, u *User, version int64) error
 	// DeleteUser removes the user and its memberships. ENOTFOUND, EPRECONDITION.
 	DeleteUser(ctx context.Context, tenantID, id string, version int64) error
+	// RetireUser answers a DELETE by keeping the user as deactivated: it sets
+	// Retired, sets Entitlements.Active false, removes the memberships and the
+	// Unique values, bumps the version and appends a user.deleted event whose
+	// payload has "retired": true. ENOTFOUND, EPRECONDITION as DeleteUser.
+	RetireUser(ctx context.Context, tenantID, id string, version int64) error
 	// Users returns one page of users and the total number that match.
 	Users(ctx context.Context, tenantID string, q Query) ([]*User, int, error)
 }

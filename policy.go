@@ -1,0 +1,69 @@
+package roster
+
+import (
+	"context"
+	"encoding/json"
+	"time"
+)
+
+// Entitlements are a user's state in the host app, as the tenant's policy
+// derives it from the attributes the IdP sent (package policy). They are
+// recomputed on every write of the user and stored beside its document; they
+// never change the document, so the IdP reads back exactly what it wrote.
+type Entitlements struct {
+	// Active is the user's effective state in the app: SCIM active, and, when
+	// the policy maps a role to "active", holding that role.
+	Active bool `json:"active"`
+	// Licenses are the licenses the user's roles grant, in policy order.
+	Licenses []string `json:"licenses,omitempty"`
+	// AccessRole is the web-portal access role the user's roles grant (the
+	// highest in policy order); empty means app sign-in only.
+	AccessRole string `json:"accessRole,omitempty"`
+	// Roles are the user's role values that no policy rule maps: kept for
+	// access control inside the app.
+	Roles []string `json:"roles,omitempty"`
+}
+
+// Policy is a tenant's provisioning policy as stored: a JSON document (its
+// form and meaning belong to package policy) and its version.
+type Policy struct {
+	// Version counts the policies set for the tenant: 1 for the first; 0 when
+	// none was ever set (Doc is then empty).
+	Version int64
+	Doc     json.RawMessage
+	Updated time.Time
+}
+
+// Folder is one of the host app's folders, to which a policy lets the IdP
+// assign users by id or by external id.
+type Folder struct {
+	ID         string
+	ExternalID string
+	Name       string
+	Created    time.Time
+}
+
+// PolicyStore keeps each tenant's policy and folders.
+type PolicyStore interface {
+	// Policy returns the tenant's current policy (Version 0 when none is set).
+	// ENOTFOUND when there is no such tenant.
+	Policy(ctx context.Context, tenantID string) (*Policy, error)
+	// SetPolicy stores doc as the tenant's policy and returns its version. When
+	// ifVersion is not 0 and the current version differs, EPRECONDITION and
+	// nothing changes. The caller has validated doc.
+	SetPolicy(ctx context.Context, tenantID string, doc json.RawMessage, ifVersion int64) (int64, error)
+	// ConfigVersion returns a number that grows whenever the tenant's policy or
+	// folders change: a server compares it to decide whether what it cached is stale.
+	ConfigVersion(ctx context.Context, tenantID string) (int64, error)
+
+	// CreateFolder stores f, filling ID when empty and Created. ECONFLICT when
+	// the id, or the external id (compared case-insensitively), is taken.
+	CreateFolder(ctx context.Context, tenantID string, f *Folder) error
+	// UpdateFolder replaces the external id and name of folder f.ID.
+	// ENOTFOUND, ECONFLICT as above.
+	UpdateFolder(ctx context.Context, tenantID string, f *Folder) error
+	// DeleteFolder removes a folder. ENOTFOUND when there is none.
+	DeleteFolder(ctx context.Context, tenantID, id string) error
+	// Folders lists the tenant's folders ordered by name, then id.
+	Folders(ctx context.Context, tenantID string) ([]*Folder, error)
+}
