@@ -1,0 +1,187 @@
+package policy
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"slices"
+	"strings"
+
+	"github.com/rosterhq/roster"
+	"github.com/rosterhq/roster/scim/filter"
+	"github.com/rosterhq/roster/scim/schema"
+)
+
+// Format is the version of the policy document's form that this package reads.
+const Format = 1
+
+// Doc is the JSON form of a policy. Every field is optional; the zero Doc is
+// the default policy: no extensions, unknown attributes rejected, no role
+// effects, hard deletes.
+type Doc struct {
+	// Format is the version of this form: 1.
+	Format int `json:"format"`
+	// Extensions are schema extensions the tenant's IdP may send.
+	Extensions []Extension `json:"extensions,omitempty"`
+	// UnknownAttributes says what becomes of attributes no schema defines:
+	// "reject" (400 naming the attribute, the default), "store" or "ignore".
+	UnknownAttributes string `json:"unknownAttributes,omitempty"`
+	// Roles map role values to effects on the user's entitlements.
+	Roles []Role `json:"roles,omitempty"`
+	// AllowedValues restricts attributes, by path, to a list of values.
+	AllowedValues map[string][]string `json:"allowedValues,omitempty"`
+	// Required lists attribute paths every user must have a value at.
+	Required []string `json:"required,omitempty"`
+	// Unique lists attribute paths whose value no two users of the tenant may share.
+	Unique []string `json:"unique,omitempty"`
+	// Folders resolves a user attribute's values to the app's folders.
+	Folders *Folders `json:"folders,omitempty"`
+	// Deprovision says what a DELETE does: "delete" (the default) or
+	// "deactivate" (keep the user, deactivated, out of SCIM's sight).
+	Deprovision string `json:"deprovision,omitempty"`
+}
+
+// Extension is a schema extension of the tenant.
+type Extension struct {
+	Schema      string `json:"schema"`
+	Name        string `json:"name,omitempty"`
+	Description string `json:"description,omitempty"`
+	// Open extensions take any key; every value is kept as a string.
+	Open       bool        `json:"open,omitempty"`
+	Attributes []Attribute `json:"attributes,omitempty"`
+}
+
+// Attribute is an attribute of an extension: a simple (not complex) type.
+type Attribute struct {
+	Name            string   `json:"name"`
+	Type            string   `json:"type,omitempty"` // default "string"
+	MultiValued     bool     `json:"multiValued,omitempty"`
+	Required        bool     `json:"required,omitempty"`
+	CaseExact       bool     `json:"caseExact,omitempty"`
+	CanonicalValues []string `json:"canonicalValues,omitempty"`
+	Description     string   `json:"description,omitempty"`
+}
+
+// Role effects.
+const (
+	EffectActive     = "active"     // holding the role is required to be active in the app
+	EffectLicense    = "license"    // the role grants a license
+	EffectAccessRole = "accessRole" // the role grants web-portal access; later rules rank higher
+)
+
+// Role maps one role value to an effect.
+type Role struct {
+	// Value is the role's value as the IdP sends it (an Entra app role's value).
+	Value  string `json:"value"`
+	Effect string `json:"effect"`
+	// Grant names the license or access role granted; default Value.
+	Grant string `json:"grant,omitempty"`
+}
+
+// Folders configures folder resolution.
+type Folders struct {
+	// Attribute is the path of the user attribute holding folder ids or external ids.
+	Attribute string `json:"attribute"`
+	// Unknown says what a value naming no folder does: "reject" (400, the
+	// default) or "keep" (kept as sent, warned, resolved once the folder exists).
+	Unknown string `json:"unknown,omitempty"`
+}
+
+// Policy is a parsed, validated and compiled policy.
+type Policy struct {
+	doc      Doc
+	registry *schema.Registry
+	unknown  schema.Unknown
+	required []target
+	unique   []target
+	allowed  []allowed
+	folders  *target
+	keepFold bool
+}
+
+// target is an attribute path of the policy with what the registry says of it.
+type target struct {
+	text      string
+	path      filter.Path
+	caseExact bool
+}
+
+type allowed struct {
+	target
+	values []string
+}
+
+// Default returns the policy of a tenant that has set none.
+func Default() *Policy {
+	p, err := compile(Doc{Format: Format})
+	if err != nil {
+		panic("policy: default policy: " + err.Error())
+	}
+	return p
+}
+
+// Parse reads, validates and compiles a policy document. Every problem is a
+// *roster.Error with code EINVALID whose Attr names the document's field
+// (such as "roles[2].effect") and whose Detail says what is wrong.
+func Parse(b []byte) (*Policy, error) {
+	dec := json.NewDecoder(bytes.NewReader(b))
+	dec.DisallowUnknownFields()
+	var d Doc
+	if err := dec.Decode(&d); err != nil {
+		return nil, invalid("", "policy: %s", jsonProblem(err))
+	}
+	if _, err := dec.Token(); !errors.Is(err, io.EOF) {
+		return nil, invalid("", "policy: text after the JSON object")
+	}
+	return compile(d)
+}
+
+// jsonProblem words a decoding error for a person editing the file.
+func jsonProblem(err error) string {
+	var te *json.UnmarshalTypeError
+	if errors.As(err, &te) {
+		if te.Field == "" {
+			return "the policy must be a JSON object, got JSON " + te.Value
+		}
+		return fmt.Sprintf("%s: expected %s, got JSON %s", te.Field, te.Type, te.Value)
+	}
+	if s, ok := strings.CutPrefix(err.Error(), "json: unknown field "); ok {
+		return "unknown field " + s
+	}
+	return "not a JSON object: " + strings.TrimPrefix(err.Error(), "json: ")
+}
+
+// Doc returns the policy's document.
+func (p *Policy) Doc() Doc { return p.doc }
+
+// JSON returns the policy's document as indented JSON.
+func (p *Policy) JSON() []byte {
+	b, err := json.MarshalIndent(p.doc, "", "  ")
+	if err != nil {
+		panic("policy: marshal: " + err.Error()) // strings, bools and slices: cannot fail
+	}
+	return append(b, '\n')
+}
+
+// Registry returns the tenant's schema registry.
+func (p *Policy) Registry() *schema.Registry { return p.registry }
+
+// Unknown returns what Normalize must do with attributes no schema defines.
+func (p *Policy) Unknown() schema.Unknown { return p.unknown }
+
+// Retire reports whether a DELETE keeps the user, deactivated.
+func (p *Policy) Retire() bool { return p.doc.Deprovision == "deactivate" }
+
+func invalid(attr, format string, args ...any) *roster.Error {
+	return &roster.Error{Code: roster.EINVALID, Attr: attr, Detail: fmt.Sprintf(format, args...), Reason: "policy_invalid"}
+}
+
+// oneOf checks that v is empty or one of choices.
+func oneOf(field, v string, choices ...string) error {
+	if v == "" || slices.Contains(choices, v) {
+		return nil
+	}
+	return invalid(field, "policy: %s %q: want one of %s", field, v, strings.Join(choices, ", "))
+}

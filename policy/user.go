@@ -1,0 +1,239 @@
+package policy
+
+import (
+	"encoding/json"
+	"fmt"
+	"slices"
+	"strings"
+
+	"github.com/rosterhq/roster"
+	"github.com/rosterhq/roster/scim/filter"
+)
+
+// Outcome is what the policy makes of a user document besides the document.
+type Outcome struct {
+	Entitlements roster.Entitlements
+	// Unique holds the values of the policy's unique paths (see roster.User.Unique).
+	Unique map[string]string
+	// Warnings are problems the policy lets through, such as unknown folders
+	// kept as sent; the provisioning log records them.
+	Warnings []string
+}
+
+// User applies the policy to a normalised user document: it checks allowed
+// values, required attributes and folders (through fs), and derives the
+// entitlements and unique values. A problem is a *roster.Error (EINVALID)
+// naming the attribute, with a reason of the provisioning log's catalog.
+func (p *Policy) User(doc map[string]any, fs *FolderIndex) (*Outcome, error) {
+	for _, a := range p.allowed {
+		for _, v := range p.values(doc, a.target) {
+			s := fmt.Sprint(v)
+			if !slices.ContainsFunc(a.values, func(w string) bool { return s == w || !a.caseExact && strings.EqualFold(s, w) }) {
+				return nil, &roster.Error{Code: roster.EINVALID, Attr: a.text, Reason: "policy_value_not_allowed", Detail: fmt.Sprintf(
+					"%s %q is not allowed by this tenant's policy: use one of %s", a.text, s, strings.Join(a.values, ", "))}
+			}
+		}
+	}
+	for _, t := range p.required {
+		if !slices.ContainsFunc(p.values(doc, t), func(v any) bool { return v != "" }) {
+			return nil, &roster.Error{Code: roster.EINVALID, Attr: t.text, Reason: "policy_required", Detail: fmt.Sprintf(
+				"%s is required by this tenant's policy: map an attribute to it in the IdP", t.text)}
+		}
+	}
+	o := &Outcome{Entitlements: p.entitlements(doc)}
+	for _, t := range p.unique {
+		vs := p.values(doc, t)
+		if len(vs) == 0 {
+			continue
+		}
+		s := fmt.Sprint(vs[0])
+		if !t.caseExact {
+			s = strings.ToLower(s)
+		}
+		if o.Unique == nil {
+			o.Unique = map[string]string{}
+		}
+		o.Unique[t.text] = s
+	}
+	if p.folders != nil {
+		_, missing := fs.resolve(p.folderValues(doc))
+		if len(missing) > 0 && !p.keepFold {
+			return nil, &roster.Error{Code: roster.EINVALID, Attr: p.folders.text, Reason: "folder_unknown", Detail: fmt.Sprintf(
+				"%s: no folder has the id or external id %q: create the folder in the app first", p.folders.text, missing[0])}
+		}
+		for _, m := range missing {
+			o.Warnings = append(o.Warnings, fmt.Sprintf("folder %q does not exist yet: kept, and resolved once it does", m))
+		}
+	}
+	return o, nil
+}
+
+// folderValues returns the user's folder values as strings.
+func (p *Policy) folderValues(doc map[string]any) []string {
+	if p.folders == nil {
+		return nil
+	}
+	var out []string
+	for _, v := range p.values(doc, *p.folders) {
+		if s := fmt.Sprint(v); s != "" {
+			out = append(out, s)
+		}
+	}
+	return out
+}
+
+// values returns the values at t's path in doc: none, one, or several for a
+// multi-valued attribute or a value path.
+func (p *Policy) values(doc map[string]any, t target) []any {
+	a := t.path.Attr
+	base := doc
+	if a.URN != "" {
+		base, _ = lookup(doc, a.URN).(map[string]any)
+	}
+	v := lookup(base, a.Name)
+	if v == nil {
+		return nil
+	}
+	elems, multi := v.([]any)
+	if !multi {
+		elems = []any{v}
+	}
+	sub := a.Sub
+	if t.path.Filter != nil {
+		sub = t.path.Sub
+		resolve := p.resolver()
+		parent := filter.AttrPath{URN: a.URN, Name: a.Name}
+		elems = slices.DeleteFunc(slices.Clone(elems), func(e any) bool { return !filter.MatchValue(parent, t.path.Filter, e, resolve) })
+	}
+	var out []any
+	for _, e := range elems {
+		if sub != "" {
+			m, _ := e.(map[string]any)
+			e = lookup(m, sub)
+		}
+		if e != nil {
+			out = append(out, e)
+		}
+	}
+	return out
+}
+
+// resolver tells the filter evaluator the registry's attribute types.
+func (p *Policy) resolver() filter.Resolver {
+	return func(ap filter.AttrPath) (filter.Attr, bool) {
+		a, ok := p.registry.Lookup(userType, ap.URN, ap.Name, ap.Sub)
+		if !ok {
+			return filter.Attr{}, false
+		}
+		t := map[string]filter.Type{"boolean": filter.Boolean, "integer": filter.Integer, "decimal": filter.Decimal, "dateTime": filter.DateTime}[string(a.Type)]
+		return filter.Attr{Type: t, CaseExact: a.CaseExact, MultiValued: a.MultiValued}, true
+	}
+}
+
+// lookup returns m's value for key, matched exactly and then in any case.
+func lookup(m map[string]any, key string) any {
+	if v, ok := m[key]; ok {
+		return v
+	}
+	for k, v := range m {
+		if strings.EqualFold(k, key) {
+			return v
+		}
+	}
+	return nil
+}
+
+// entitlements derives the user's entitlements from SCIM active and roles.
+func (p *Policy) entitlements(doc map[string]any) roster.Entitlements {
+	active, ok := doc["active"].(bool)
+	if !ok {
+		active = true
+	}
+	var e roster.Entitlements
+	needActive, hasActive, rank := false, false, -1
+	held := roleValues(doc["roles"])
+	for i, r := range p.doc.Roles {
+		has := slices.ContainsFunc(held, func(h string) bool { return strings.EqualFold(h, r.Value) })
+		grant := cmpOr(r.Grant, r.Value)
+		switch r.Effect {
+		case EffectActive:
+			needActive = true
+			hasActive = hasActive || has
+		case EffectLicense:
+			if has && !slices.Contains(e.Licenses, grant) {
+				e.Licenses = append(e.Licenses, grant)
+			}
+		case EffectAccessRole:
+			if has && i > rank {
+				e.AccessRole, rank = grant, i
+			}
+		}
+	}
+	for _, h := range held {
+		if !slices.ContainsFunc(p.doc.Roles, func(r Role) bool { return strings.EqualFold(h, r.Value) }) && !slices.Contains(e.Roles, h) {
+			e.Roles = append(e.Roles, h)
+		}
+	}
+	e.Active = active && (!needActive || hasActive)
+	return e
+}
+
+func cmpOr(a, b string) string {
+	if a != "" {
+		return a
+	}
+	return b
+}
+
+// roleValues returns the role values of a user's roles attribute in every
+// form Entra ID writes it: {"value": "Admin"}; a value that is itself a JSON
+// string holding the app role, {"value": "{\"id\":…,\"value\":\"Admin\",
+// \"displayName\":\"Admin\"}"}, whose inner value (else displayName) counts;
+// and, for an element with no value, its display.
+func roleValues(v any) []string {
+	elems, ok := v.([]any)
+	if !ok && v != nil {
+		elems = []any{v}
+	}
+	var out []string
+	for _, e := range elems {
+		var s string
+		switch e := e.(type) {
+		case string:
+			s = innerRole(e)
+		case map[string]any:
+			if val, _ := lookup(e, "value").(string); val != "" {
+				s = innerRole(val)
+			} else {
+				s, _ = lookup(e, "display").(string)
+			}
+		}
+		if s != "" && !slices.Contains(out, s) {
+			out = append(out, s)
+		}
+	}
+	return out
+}
+
+// innerRole returns the role a value names: the value itself, or for a JSON
+// object its "value", else its "displayName".
+func innerRole(s string) string {
+	t := strings.TrimSpace(s)
+	if !strings.HasPrefix(t, "{") {
+		return s
+	}
+	var r struct {
+		Value       any    `json:"value"`
+		DisplayName string `json:"displayName"`
+	}
+	if json.Unmarshal([]byte(t), &r) != nil {
+		return s
+	}
+	if v, ok := r.Value.(string); ok && v != "" {
+		return v
+	}
+	if r.Value != nil {
+		return fmt.Sprint(r.Value)
+	}
+	return cmpOr(r.DisplayName, s)
+}
