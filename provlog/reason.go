@@ -73,6 +73,16 @@ var Reasons = []Reason{
 		"Nothing: the client reads the resource again and retries."},
 	{"not_found", 404, "The resource does not exist in this tenant: it was deleted in Roster, or it belongs to another tenant.",
 		"Entra ID recreates it on its next cycle, or restart provisioning to clear its cache."},
+	{"policy_value_not_allowed", 400, "The tenant's policy allows only some values for this attribute (e.g. userType Premium or Standard); the detail lists them.",
+		"Change the person's source attribute in Entra ID, or the mapping's expression, to send one of the allowed values."},
+	{"policy_required", 400, "The tenant's policy requires this attribute (e.g. first name, last name, work email) and the request has no value for it.",
+		"Map the attribute in Entra ID (Attribute mapping) and set the source attribute for this person."},
+	{"value_taken", 409, "The tenant's policy makes this attribute unique (e.g. the work email, compared ignoring case) and another user already has the value. The detail names that user.",
+		"If both are one person, delete the older user or fix the source data in Entra ID; otherwise give each person their own address."},
+	{"folder_unknown", 400, "A folder value names no folder of the app, by id or by external id, and the tenant's policy refuses unknown folders.",
+		"Create the folder first (roster folder create), or fix the value Entra ID sends."},
+	{"folder_kept", 200, "The write succeeded, but a folder value names no folder yet: it is kept as sent and resolved once the folder exists.",
+		"Create the folder (roster folder create); nothing needs to be sent again."},
 	{"internal", 500, "An unexpected error; the server logged its cause with the request id.",
 		"Give the operator the request id; the server log line with it has the cause."},
 }
@@ -119,6 +129,8 @@ func ReasonOf(err error) string {
 		return e.Reason
 	case e.Code == roster.ECONFLICT && e.Attr == "userName":
 		return "username_taken"
+	case e.Code == roster.ECONFLICT && e.Attr != "":
+		return "value_taken"
 	case e.Code == roster.EINVALID && e.Attr == "members":
 		return "member_unknown"
 	case e.Code == roster.EINVALID && strings.HasSuffix(e.Detail, " is required"):

@@ -9,6 +9,8 @@
 //	roster tenant create NAME | tenant list | tenant update NAME [--rate R] [--burst B]
 //	roster token create --tenant NAME [--name LABEL] [--expires 90d]
 //	roster token list --tenant NAME | token revoke ID
+//	roster policy example | get --tenant NAME | set --tenant NAME FILE | test --tenant NAME USER.json
+//	roster folder create --tenant NAME --name N [--external-id X] | list | update | delete
 //	roster bench --base URL --token T [-c 8] [--users 1000] [--members 1000] [--ceiling]
 //
 // The commands that open the database take --db (env ROSTER_DB); they work
@@ -55,6 +57,15 @@ Usage:
                                             issue a SCIM secret token (printed once, alone, on stdout)
   roster token list --tenant NAME           list a tenant's tokens
   roster token revoke ID                    revoke a token
+  roster policy example                     print a complete provisioning policy (see README)
+  roster policy get --tenant NAME           print the tenant's policy (version on stderr)
+  roster policy set --tenant NAME [--if-version N] FILE
+                                            validate and store a policy (running servers apply it within a second)
+  roster policy test --tenant NAME USER.json
+                                            show what Roster would store for a user and its entitlements; writes nothing
+  roster folder create --tenant NAME --name N [--external-id X] [--id ID]
+  roster folder list --tenant NAME | update --tenant NAME ID [--name N] [--external-id X] | delete --tenant NAME ID
+                                            manage the app's folders that users' folder values name
   roster log [--tenant NAME] [--since 1h] [--action A] [--status 4xx] [--user ID|externalId|userName]
              [--request ID] [--format table|json|csv] [--pruner-status]
                                             read the provisioning log (newest first; --user: a timeline)
@@ -91,6 +102,10 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		return runToken(ctx, rest, getenv, stdout, stderr)
 	case "apikey":
 		return runAPIKey(ctx, rest, getenv, stdout, stderr)
+	case "policy":
+		return runPolicy(ctx, rest, getenv, stdout, stderr)
+	case "folder":
+		return runFolder(ctx, rest, getenv, stdout, stderr)
 	case "log":
 		return runLog(ctx, rest, getenv, stdout, stderr)
 	case "webhook":

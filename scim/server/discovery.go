@@ -40,23 +40,23 @@ func (s *Server) handleServiceProviderConfig(w http.ResponseWriter, r *http.Requ
 func (s *Server) handleSchemaList(w http.ResponseWriter, r *http.Request) {
 	base := s.baseURL(r)
 	var docs []map[string]any
-	for _, sc := range s.registry.Schemas() {
-		docs = append(docs, s.schemaDoc(sc, base))
+	for _, sc := range s.registryOf(r).Schemas() {
+		docs = append(docs, s.schemaDoc(r, sc, base))
 	}
 	s.writeList(w, roster.Query{StartIndex: 1}, len(docs), docs, nil)
 }
 
 func (s *Server) handleSchemaGet(w http.ResponseWriter, r *http.Request) {
-	sc, ok := s.registry.Schema(r.PathValue("id"))
+	sc, ok := s.registryOf(r).Schema(r.PathValue("id"))
 	if !ok {
 		s.writeError(w, r, roster.Errorf(roster.ENOTFOUND, "no schema %q", r.PathValue("id")))
 		return
 	}
-	s.writeJSON(w, http.StatusOK, s.schemaDoc(sc, s.baseURL(r)))
+	s.writeJSON(w, http.StatusOK, s.schemaDoc(r, sc, s.baseURL(r)))
 }
 
-func (s *Server) schemaDoc(sc *schema.Schema, base string) map[string]any {
-	d := s.registry.SchemaDoc(sc)
+func (s *Server) schemaDoc(r *http.Request, sc *schema.Schema, base string) map[string]any {
+	d := s.registryOf(r).SchemaDoc(sc)
 	d["meta"] = map[string]any{"resourceType": "Schema", "location": base + "/Schemas/" + sc.ID}
 	return d
 }
@@ -64,23 +64,23 @@ func (s *Server) schemaDoc(sc *schema.Schema, base string) map[string]any {
 func (s *Server) handleResourceTypeList(w http.ResponseWriter, r *http.Request) {
 	base := s.baseURL(r)
 	var docs []map[string]any
-	for _, rt := range s.registry.ResourceTypes() {
-		docs = append(docs, s.resourceTypeDoc(rt, base))
+	for _, rt := range s.registryOf(r).ResourceTypes() {
+		docs = append(docs, s.resourceTypeDoc(r, rt, base))
 	}
 	s.writeList(w, roster.Query{StartIndex: 1}, len(docs), docs, nil)
 }
 
 func (s *Server) handleResourceTypeGet(w http.ResponseWriter, r *http.Request) {
-	rt, ok := s.registry.ResourceType(r.PathValue("id"))
+	rt, ok := s.registryOf(r).ResourceType(r.PathValue("id"))
 	if !ok {
 		s.writeError(w, r, roster.Errorf(roster.ENOTFOUND, "no resource type %q", r.PathValue("id")))
 		return
 	}
-	s.writeJSON(w, http.StatusOK, s.resourceTypeDoc(rt, s.baseURL(r)))
+	s.writeJSON(w, http.StatusOK, s.resourceTypeDoc(r, rt, s.baseURL(r)))
 }
 
-func (s *Server) resourceTypeDoc(rt *schema.ResourceType, base string) map[string]any {
-	d := s.registry.ResourceTypeDoc(rt)
+func (s *Server) resourceTypeDoc(r *http.Request, rt *schema.ResourceType, base string) map[string]any {
+	d := s.registryOf(r).ResourceTypeDoc(rt)
 	d["meta"] = map[string]any{"resourceType": "ResourceType", "location": base + "/ResourceTypes/" + rt.ID}
 	return d
 }
@@ -98,12 +98,12 @@ func (s *Server) handleRootSearch(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, roster.Errorf(roster.EINVALID, "cursor pagination is not offered by the root search, which spans resource types: search /Users or /Groups"))
 		return
 	}
-	uq, err := s.query(userType, p)
+	uq, err := s.query(r, userType, p)
 	if err != nil {
 		s.writeError(w, r, err)
 		return
 	}
-	gq, err := s.query(groupType, p)
+	gq, err := s.query(r, groupType, p)
 	if err != nil {
 		s.writeError(w, r, err)
 		return
@@ -116,7 +116,7 @@ func (s *Server) handleRootSearch(w http.ResponseWriter, r *http.Request) {
 	}
 	var docs []map[string]any
 	for _, u := range users {
-		docs = append(docs, s.project(userType, userDoc(u, base), p))
+		docs = append(docs, s.project(r, userType, s.userDoc(r, u, base), p))
 	}
 	// The groups' page starts where the users ran out.
 	gq.StartIndex = max(1, uq.StartIndex-utotal)
@@ -127,7 +127,7 @@ func (s *Server) handleRootSearch(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	for _, g := range groups {
-		docs = append(docs, s.project(groupType, groupDoc(g, base, !gq.WithoutMembers), p))
+		docs = append(docs, s.project(r, groupType, groupDoc(g, base, !gq.WithoutMembers), p))
 	}
 	s.writeList(w, uq, utotal+gtotal, docs, nil)
 }

@@ -19,7 +19,7 @@ func (s *Server) handleGroupCreate(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, err)
 		return
 	}
-	doc, err := s.registry.Normalize(groupType, in, nil, schema.Options{Mode: schema.Create})
+	doc, err := s.normalize(r, groupType, in, nil, schema.Create)
 	if err != nil {
 		s.writeError(w, r, err)
 		return
@@ -30,7 +30,7 @@ func (s *Server) handleGroupCreate(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	base := s.baseURL(r)
-	s.writeResource(w, http.StatusCreated, s.project(groupType, groupDoc(g, base, wantsMembers(p)), p), g.Version, base+"/Groups/"+g.ID)
+	s.writeResource(w, http.StatusCreated, s.project(r, groupType, groupDoc(g, base, wantsMembers(p)), p), g.Version, base+"/Groups/"+g.ID)
 }
 
 func (s *Server) handleGroupGet(w http.ResponseWriter, r *http.Request) {
@@ -57,7 +57,7 @@ func (s *Server) handleGroupGet(w http.ResponseWriter, r *http.Request) {
 		s.streamGroup(w, r, tenant, g)
 		return
 	}
-	s.writeResource(w, http.StatusOK, s.project(groupType, groupDoc(g, s.baseURL(r), members), p), g.Version, "")
+	s.writeResource(w, http.StatusOK, s.project(r, groupType, groupDoc(g, s.baseURL(r), members), p), g.Version, "")
 }
 
 // streamGroup writes a group with its members as they are read from the store,
@@ -106,7 +106,7 @@ func (s *Server) streamGroup(w http.ResponseWriter, r *http.Request, tenantID st
 // listGroups answers a list or search of groups.
 func (s *Server) listGroups(w http.ResponseWriter, r *http.Request, p listParams) {
 	tenant := tenantOf(r.Context())
-	q, err := s.query(groupType, p)
+	q, err := s.query(r, groupType, p)
 	if err != nil {
 		s.writeError(w, r, err)
 		return
@@ -119,7 +119,7 @@ func (s *Server) listGroups(w http.ResponseWriter, r *http.Request, p listParams
 	base := s.baseURL(r)
 	docs := make([]map[string]any, len(groups))
 	for i, g := range groups {
-		docs[i] = s.project(groupType, groupDoc(g, base, !q.WithoutMembers), p)
+		docs[i] = s.project(r, groupType, groupDoc(g, base, !q.WithoutMembers), p)
 	}
 	s.writeList(w, q, total, docs, func(i int) string { return roster.EncodeCursor(groups[i].Created, groups[i].ID) })
 }
@@ -140,7 +140,7 @@ func (s *Server) handleGroupReplace(w http.ResponseWriter, r *http.Request) {
 	if version == 0 {
 		version = old.Version
 	}
-	doc, err := s.registry.Normalize(groupType, in, old.Doc, schema.Options{Mode: schema.Replace})
+	doc, err := s.normalize(r, groupType, in, old.Doc, schema.Replace)
 	if err != nil {
 		s.writeError(w, r, err)
 		return
@@ -151,7 +151,7 @@ func (s *Server) handleGroupReplace(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, err)
 		return
 	}
-	s.writeResource(w, http.StatusOK, s.project(groupType, groupDoc(g, s.baseURL(r), wantsMembers(p)), p), g.Version, "")
+	s.writeResource(w, http.StatusOK, s.project(r, groupType, groupDoc(g, s.baseURL(r), wantsMembers(p)), p), g.Version, "")
 }
 
 // handleGroupPatch applies a PATCH to a group. Member operations never load the
@@ -179,7 +179,7 @@ func (s *Server) handleGroupPatch(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, err)
 		return
 	}
-	s.writeResource(w, http.StatusOK, s.project(groupType, groupDoc(g, s.baseURL(r), members), p), g.Version, "")
+	s.writeResource(w, http.StatusOK, s.project(r, groupType, groupDoc(g, s.baseURL(r), members), p), g.Version, "")
 }
 
 // patchGroup splits member operations from the rest, applies the rest to the
@@ -204,11 +204,11 @@ func (s *Server) patchGroup(r *http.Request, tenantID, id string, ops []patch.Op
 		if version == 0 {
 			version = old.Version
 		}
-		doc, err := patch.Apply(old.Doc, rest, s.patchOptions(groupType))
+		doc, err := patch.Apply(old.Doc, rest, s.patchOptions(r, groupType))
 		if err != nil {
 			return err
 		}
-		doc, err = s.registry.Normalize(groupType, doc, old.Doc, schema.Options{Mode: schema.Patched})
+		doc, err = s.normalize(r, groupType, doc, old.Doc, schema.Patched)
 		if err != nil {
 			return err
 		}

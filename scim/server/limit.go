@@ -116,7 +116,13 @@ func (s *Server) api(resource, action string, h http.HandlerFunc) http.Handler {
 		}
 		op.entry.TenantID = tenantID
 		defer s.limits.Inflight.Release()
-		h(w, r.WithContext(context.WithValue(r.Context(), tenantKey, tenantID)))
+		cfg, err := s.config(r.Context(), tenantID)
+		if err != nil {
+			s.writeError(w, r, err)
+			return
+		}
+		ctx := context.WithValue(context.WithValue(r.Context(), tenantKey, tenantID), configKey, cfg)
+		h(w, r.WithContext(ctx))
 	})
 }
 

@@ -155,12 +155,12 @@ func attrList(v string) []string {
 }
 
 // query turns list parameters into a store query for resourceType.
-func (s *Server) query(resourceType string, p listParams) (roster.Query, error) {
+func (s *Server) query(r *http.Request, resourceType string, p listParams) (roster.Query, error) {
 	q := roster.Query{
 		StartIndex: p.StartIndex,
 		Count:      p.Count,
-		Resolve:    s.resolver(resourceType),
-		Canonical:  s.canonical(resourceType),
+		Resolve:    s.resolver(r, resourceType),
+		Canonical:  s.canonical(r, resourceType),
 	}
 	if q.StartIndex < 1 {
 		q.StartIndex = 1

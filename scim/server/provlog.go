@@ -148,6 +148,14 @@ func noteChange(r *http.Request, old, new map[string]any, wasActive, isActive *b
 	}
 }
 
+// noteWarnings records on the request's row that the write went through with
+// warnings; the first one's catalog code becomes the row's reason.
+func noteWarnings(r *http.Request, warnings []string) {
+	if op := opOf(r.Context()); op != nil && len(warnings) > 0 && op.entry.Reason == "" {
+		op.entry.Reason = "folder_kept"
+	}
+}
+
 // noteAction replaces the request's derived action.
 func noteAction(r *http.Request, action string) {
 	if op := opOf(r.Context()); op != nil {

@@ -155,8 +155,8 @@ func coreURN(resourceType string) string {
 }
 
 // resolver adapts the schema registry to the filter package.
-func (s *Server) resolver(resourceType string) filter.Resolver {
-	reg := s.registry
+func (s *Server) resolver(r *http.Request, resourceType string) filter.Resolver {
+	reg := s.registryOf(r)
 	return func(p filter.AttrPath) (filter.Attr, bool) {
 		a, ok := reg.Lookup(resourceType, p.URN, p.Name, p.Sub)
 		if !ok {
@@ -175,8 +175,8 @@ func (s *Server) resolver(resourceType string) filter.Resolver {
 // canonical rewrites an attribute path into its schema's spelling, so that
 // attributes held only in the stored document are found whatever case a
 // client wrote them in. Unknown paths are returned as written.
-func (s *Server) canonical(resourceType string) func(filter.AttrPath) filter.AttrPath {
-	reg := s.registry
+func (s *Server) canonical(r *http.Request, resourceType string) func(filter.AttrPath) filter.AttrPath {
+	reg := s.registryOf(r)
 	return func(p filter.AttrPath) filter.AttrPath {
 		if a, ok := reg.Lookup(resourceType, p.URN, p.Name, ""); ok {
 			p.Name = a.Name
@@ -196,8 +196,8 @@ func (s *Server) canonical(resourceType string) func(filter.AttrPath) filter.Att
 }
 
 // patchOptions adapts the schema registry to the patch package.
-func (s *Server) patchOptions(resourceType string) patch.Options {
-	reg := s.registry
+func (s *Server) patchOptions(r *http.Request, resourceType string) patch.Options {
+	reg := s.registryOf(r)
 	return patch.Options{
 		CoreURN: coreURN(resourceType),
 		Attr: func(p filter.AttrPath) (patch.Attribute, bool) {

@@ -39,6 +39,10 @@ type Options struct {
 	Limits Limits
 	// Metrics counts operations and refusals; nil counts nothing.
 	Metrics Metrics
+	// ConfigRefresh is how long a tenant's policy and folders are used before
+	// the store is asked whether they changed (default 1s); negative: ask on
+	// every request.
+	ConfigRefresh time.Duration
 	// Log receives a provisioning log row for every request; nil records none.
 	Log    LogRecorder
 	Logger *slog.Logger
@@ -47,14 +51,14 @@ type Options struct {
 
 // Server serves the SCIM API of every tenant in one store.
 type Server struct {
-	store    roster.Store
-	registry *schema.Registry
-	log      *slog.Logger
-	clock    roster.Clock
-	limits   Limits
-	metrics  Metrics
-	logs     LogRecorder
-	opts     Options
+	store   roster.Store
+	log     *slog.Logger
+	clock   roster.Clock
+	limits  Limits
+	metrics Metrics
+	logs    LogRecorder
+	opts    Options
+	configs configs
 
 	// used collects when tokens were last used; Flush writes it in one batch.
 	mu   sync.Mutex
@@ -87,19 +91,21 @@ func New(store roster.Store, opts Options) *Server {
 	if opts.Limits.Wait <= 0 {
 		opts.Limits.Wait = time.Second
 	}
+	if opts.ConfigRefresh == 0 {
+		opts.ConfigRefresh = time.Second
+	}
 	if opts.Metrics == nil {
 		opts.Metrics = noMetrics{}
 	}
 	return &Server{
-		store:    store,
-		registry: schema.New(),
-		log:      opts.Logger,
-		clock:    opts.Clock,
-		limits:   opts.Limits,
-		metrics:  opts.Metrics,
-		logs:     opts.Log,
-		opts:     opts,
-		used:     map[string]time.Time{},
+		store:   store,
+		log:     opts.Logger,
+		clock:   opts.Clock,
+		limits:  opts.Limits,
+		metrics: opts.Metrics,
+		logs:    opts.Log,
+		opts:    opts,
+		used:    map[string]time.Time{},
 	}
 }
 

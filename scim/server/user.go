@@ -22,19 +22,23 @@ func (s *Server) handleUserCreate(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, err)
 		return
 	}
-	doc, err := s.registry.Normalize(userType, in, nil, schema.Options{Mode: schema.Create})
+	doc, err := s.normalize(r, userType, in, nil, schema.Create)
 	if err != nil {
 		s.writeError(w, r, err)
 		return
 	}
-	u := userFrom("", doc)
+	u, err := s.userFromDoc(r, "", doc)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
 	noteChange(r, nil, doc, nil, nil)
 	if err := s.store.CreateUser(r.Context(), tenant, u); err != nil {
 		s.writeError(w, r, s.explainConflict(r, tenant, u, err))
 		return
 	}
 	base := s.baseURL(r)
-	s.writeResource(w, http.StatusCreated, s.project(userType, userDoc(u, base), p), u.Version, base+"/Users/"+u.ID)
+	s.writeResource(w, http.StatusCreated, s.project(r, userType, s.userDoc(r, u, base), p), u.Version, base+"/Users/"+u.ID)
 }
 
 func (s *Server) handleUserGet(w http.ResponseWriter, r *http.Request) {
@@ -54,13 +58,13 @@ func (s *Server) handleUserGet(w http.ResponseWriter, r *http.Request) {
 		w.WriteHeader(http.StatusNotModified)
 		return
 	}
-	s.writeResource(w, http.StatusOK, s.project(userType, userDoc(u, s.baseURL(r)), p), u.Version, "")
+	s.writeResource(w, http.StatusOK, s.project(r, userType, s.userDoc(r, u, s.baseURL(r)), p), u.Version, "")
 }
 
 // listUsers answers a list or search of users.
 func (s *Server) listUsers(w http.ResponseWriter, r *http.Request, p listParams) {
 	tenant := tenantOf(r.Context())
-	q, err := s.query(userType, p)
+	q, err := s.query(r, userType, p)
 	if err != nil {
 		s.writeError(w, r, err)
 		return
@@ -73,7 +77,7 @@ func (s *Server) listUsers(w http.ResponseWriter, r *http.Request, p listParams)
 	base := s.baseURL(r)
 	docs := make([]map[string]any, len(users))
 	for i, u := range users {
-		docs[i] = s.project(userType, userDoc(u, base), p)
+		docs[i] = s.project(r, userType, s.userDoc(r, u, base), p)
 	}
 	s.writeList(w, q, total, docs, func(i int) string { return roster.EncodeCursor(users[i].Created, users[i].ID) })
 }
@@ -94,18 +98,22 @@ func (s *Server) handleUserReplace(w http.ResponseWriter, r *http.Request) {
 	if version == 0 {
 		version = old.Version
 	}
-	doc, err := s.registry.Normalize(userType, in, old.Doc, schema.Options{Mode: schema.Replace})
+	doc, err := s.normalize(r, userType, in, old.Doc, schema.Replace)
 	if err != nil {
 		s.writeError(w, r, err)
 		return
 	}
-	u := userFrom(old.ID, doc)
+	u, err := s.userFromDoc(r, old.ID, doc)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
 	noteChange(r, old.Doc, doc, &old.Active, &u.Active)
 	if err := s.store.ReplaceUser(r.Context(), tenant, u, version); err != nil {
 		s.writeError(w, r, s.explainConflict(r, tenant, u, err))
 		return
 	}
-	s.writeResource(w, http.StatusOK, s.project(userType, userDoc(u, s.baseURL(r)), p), u.Version, "")
+	s.writeResource(w, http.StatusOK, s.project(r, userType, s.userDoc(r, u, s.baseURL(r)), p), u.Version, "")
 }
 
 func (s *Server) handleUserPatch(w http.ResponseWriter, r *http.Request) {
@@ -120,7 +128,7 @@ func (s *Server) handleUserPatch(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, s.explainConflict(r, tenant, u, err))
 		return
 	}
-	s.writeResource(w, http.StatusOK, s.project(userType, userDoc(u, s.baseURL(r)), p), u.Version, "")
+	s.writeResource(w, http.StatusOK, s.project(r, userType, s.userDoc(r, u, s.baseURL(r)), p), u.Version, "")
 }
 
 // patchUser applies ops to the stored user and writes the result, re-reading and
@@ -136,15 +144,18 @@ func (s *Server) patchUser(r *http.Request, tenantID, id string, ops []patch.Ope
 		if version == 0 {
 			version = old.Version
 		}
-		doc, err := patch.Apply(old.Doc, ops, s.patchOptions(userType))
+		doc, err := patch.Apply(old.Doc, ops, s.patchOptions(r, userType))
 		if err != nil {
 			return nil, err
 		}
-		doc, err = s.registry.Normalize(userType, doc, old.Doc, schema.Options{Mode: schema.Patched})
+		doc, err = s.normalize(r, userType, doc, old.Doc, schema.Patched)
 		if err != nil {
 			return nil, err
 		}
-		u := userFrom(old.ID, doc)
+		u, err := s.userFromDoc(r, old.ID, doc)
+		if err != nil {
+			return nil, err
+		}
 		noteChange(r, old.Doc, doc, &old.Active, &u.Active)
 		err = s.store.ReplaceUser(r.Context(), tenantID, u, version)
 		if want == 0 && try < patchRetries && roster.ErrorCode(err) == roster.EPRECONDITION {
@@ -156,7 +167,11 @@ func (s *Server) patchUser(r *http.Request, tenantID, id string, ops []patch.Ope
 
 func (s *Server) handleUserDelete(w http.ResponseWriter, r *http.Request) {
 	tenant := tenantOf(r.Context())
-	if err := s.store.DeleteUser(r.Context(), tenant, r.PathValue("id"), ifMatch(r)); err != nil {
+	del := s.store.DeleteUser
+	if configOf(r.Context()).policy.Retire() {
+		del = s.store.RetireUser
+	}
+	if err := del(r.Context(), tenant, r.PathValue("id"), ifMatch(r)); err != nil {
 		s.writeError(w, r, err)
 		return
 	}
@@ -164,8 +179,8 @@ func (s *Server) handleUserDelete(w http.ResponseWriter, r *http.Request) {
 }
 
 // project applies the request's attributes and excludedAttributes to a document.
-func (s *Server) project(resourceType string, doc map[string]any, p listParams) map[string]any {
-	return s.registry.Project(resourceType, doc, p.Attributes, p.Excluded)
+func (s *Server) project(r *http.Request, resourceType string, doc map[string]any, p listParams) map[string]any {
+	return s.registryOf(r).Project(resourceType, doc, p.Attributes, p.Excluded)
 }
 
 // explainConflict names, in a userName conflict, the user who holds the
@@ -177,7 +192,7 @@ func (s *Server) explainConflict(r *http.Request, tenantID string, u *roster.Use
 		return err
 	}
 	q := roster.Query{Filter: &filter.Compare{Attr: filter.AttrPath{Name: "userName"}, Op: filter.Eq,
-		Value: filter.Value{Kind: filter.KindString, Text: u.UserName}}, Resolve: s.resolver(userType), StartIndex: 1, Count: 1}
+		Value: filter.Value{Kind: filter.KindString, Text: u.UserName}}, Resolve: s.resolver(r, userType), StartIndex: 1, Count: 1}
 	holders, _, lerr := s.store.Users(r.Context(), tenantID, q)
 	if lerr != nil || len(holders) == 0 {
 		return err

@@ -1,0 +1,135 @@
+package server
+
+import (
+	"context"
+	"net/http"
+	"slices"
+	"sync"
+	"time"
+
+	"github.com/rosterhq/roster"
+	"github.com/rosterhq/roster/policy"
+	"github.com/rosterhq/roster/scim/schema"
+)
+
+// tenantConfig is what a tenant's policy and folders make of its SCIM API: the
+// schemas it serves and the rules its user writes pass. A tenantConfig is
+// never modified once built.
+type tenantConfig struct {
+	policy  *policy.Policy
+	folders *policy.FolderIndex
+	// version is the store's ConfigVersion the config was built from.
+	version int64
+}
+
+// configs caches each tenant's config, checking the store's ConfigVersion at
+// most once per Options.ConfigRefresh, so that a policy set from the command
+// line applies within that time, without a restart.
+type configs struct {
+	mu      sync.Mutex
+	m       map[string]*tenantConfig
+	checked map[string]time.Time
+}
+
+const configKey ctxKey = 2
+
+// configOf returns the config the api wrapper put in ctx; the default policy
+// when there is none (a request that was never admitted).
+func configOf(ctx context.Context) *tenantConfig {
+	if c, ok := ctx.Value(configKey).(*tenantConfig); ok {
+		return c
+	}
+	return defaultConfig
+}
+
+var defaultConfig = &tenantConfig{policy: policy.Default()}
+
+// registryOf returns the schema registry of r's tenant.
+func (s *Server) registryOf(r *http.Request) *schema.Registry {
+	return configOf(r.Context()).policy.Registry()
+}
+
+// config returns the tenant's config, rebuilding it when the store says its
+// policy or folders changed.
+func (s *Server) config(ctx context.Context, tenantID string) (*tenantConfig, error) {
+	now := s.clock()
+	c := &s.configs
+	c.mu.Lock()
+	cur, last := c.m[tenantID], c.checked[tenantID]
+	c.mu.Unlock()
+	if cur != nil && s.opts.ConfigRefresh > 0 && now.Sub(last) < s.opts.ConfigRefresh {
+		return cur, nil
+	}
+	v, err := s.store.ConfigVersion(ctx, tenantID)
+	if err != nil {
+		return nil, err
+	}
+	if cur == nil || cur.version != v {
+		if cur, err = s.loadConfig(ctx, tenantID, v); err != nil {
+			return nil, err
+		}
+	}
+	c.mu.Lock()
+	if c.m == nil {
+		c.m, c.checked = map[string]*tenantConfig{}, map[string]time.Time{}
+	}
+	if old := c.m[tenantID]; old == nil || old.version <= cur.version {
+		c.m[tenantID] = cur
+	}
+	c.checked[tenantID] = now
+	c.mu.Unlock()
+	return cur, nil
+}
+
+// loadConfig reads and compiles the tenant's policy and folders.
+func (s *Server) loadConfig(ctx context.Context, tenantID string, version int64) (*tenantConfig, error) {
+	sp, err := s.store.Policy(ctx, tenantID)
+	if err != nil {
+		return nil, err
+	}
+	p := policy.Default()
+	if sp.Version > 0 {
+		if p, err = policy.Parse(sp.Doc); err != nil {
+			// Policies are validated when set; one that no longer parses was
+			// written by another Roster version. Serving it half-applied would
+			// store wrong entitlements, so the tenant's requests fail loudly.
+			s.log.Error("tenant policy does not parse", "tenant", tenantID, "version", sp.Version, "err", err)
+			return nil, roster.Errorf(roster.EINTERNAL, "tenant %s: policy version %d: %v", tenantID, sp.Version, err)
+		}
+	}
+	folders, err := s.store.Folders(ctx, tenantID)
+	if err != nil {
+		return nil, err
+	}
+	return &tenantConfig{policy: p, folders: policy.NewFolderIndex(folders), version: version}, nil
+}
+
+// normalize validates a resource document against the tenant's schemas.
+func (s *Server) normalize(r *http.Request, resourceType string, doc, prior map[string]any, mode schema.Mode) (map[string]any, error) {
+	p := configOf(r.Context()).policy
+	return p.Registry().Normalize(resourceType, doc, prior, schema.Options{Mode: mode, Unknown: p.Unknown()})
+}
+
+// userFromDoc derives the user to store from its normalised document, with
+// what the tenant's policy makes of it; a refusal of the policy is an error.
+func (s *Server) userFromDoc(r *http.Request, id string, doc map[string]any) (*roster.User, error) {
+	cfg := configOf(r.Context())
+	u := userFrom(id, doc)
+	o, err := cfg.policy.User(doc, cfg.folders)
+	if err != nil {
+		return nil, err
+	}
+	u.Entitlements, u.Unique = o.Entitlements, o.Unique
+	noteWarnings(r, o.Warnings)
+	return u, nil
+}
+
+// userDoc renders a stored user with the Roster extension: its state in the app.
+func (s *Server) userDoc(r *http.Request, u *roster.User, base string) map[string]any {
+	cfg := configOf(r.Context())
+	doc := userDoc(u, base)
+	doc[policy.URN] = cfg.policy.Extension(u, cfg.folders)
+	schemas, _ := doc["schemas"].([]any)
+	doc["schemas"] = append(slices.Clip(schemas), policy.URN)
+	return doc
+}
