@@ -46,6 +46,10 @@ type Config struct {
 	ProvisioningLog bool
 	// LogRetention is how long provisioning log rows are kept (ROSTER_LOG_RETENTION, default 30d).
 	LogRetention time.Duration
+	// PolicyRefresh is how long a server uses a tenant's policy and folders
+	// before asking the database whether they changed (ROSTER_POLICY_REFRESH,
+	// default 1s; 0: on every request).
+	PolicyRefresh time.Duration
 }
 
 // defaultConfig returns the defaults overridden by the environment.
@@ -55,7 +59,7 @@ func defaultConfig(getenv func(string) string) (Config, error) {
 		LogLevel: "info", LogFormat: "text", MaxBodyBytes: 1 << 20,
 		DrainDelay: 5 * time.Second, RateLimit: 100, RateBurst: 500, MaxInflight: 64,
 		EventRetention: 30 * 24 * time.Hour, WebhookMinBackoff: 5 * time.Second, WebhookLease: 30 * time.Second,
-		ProvisioningLog: true, LogRetention: 30 * 24 * time.Hour,
+		ProvisioningLog: true, LogRetention: 30 * 24 * time.Hour, PolicyRefresh: time.Second,
 	}
 	str := func(name string, dst *string) {
 		if v := getenv(name); v != "" {
@@ -86,6 +90,12 @@ func defaultConfig(getenv func(string) string) (Config, error) {
 	num("ROSTER_WEBHOOK_MIN_BACKOFF", func(v string) (err error) { c.WebhookMinBackoff, err = parseDuration(v); return })
 	num("ROSTER_WEBHOOK_LEASE", func(v string) (err error) { c.WebhookLease, err = parseDuration(v); return })
 	num("ROSTER_PROVISIONING_LOG", func(v string) (err error) { c.ProvisioningLog, err = strconv.ParseBool(v); return })
+	num("ROSTER_POLICY_REFRESH", func(v string) (err error) {
+		if c.PolicyRefresh, err = time.ParseDuration(v); err == nil && c.PolicyRefresh < 0 {
+			err = errors.New("must not be negative")
+		}
+		return
+	})
 	num("ROSTER_LOG_RETENTION", func(v string) (err error) { c.LogRetention, err = parseDuration(v); return })
 	return c, errors.Join(errs...)
 }

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"flag"
@@ -125,12 +126,13 @@ func serve(ctx context.Context, c Config, stdout, stderr io.Writer) error {
 		watchBackground(m, store, logs, log)
 	}
 	scim := server.New(store, server.Options{
-		Log:          logSink,
-		BaseURL:      baseURLIf(c.PublicURL),
-		MaxBodyBytes: c.MaxBodyBytes,
-		Limits:       limits(c, store, log),
-		Metrics:      m,
-		Logger:       log,
+		Log:           logSink,
+		BaseURL:       baseURLIf(c.PublicURL),
+		MaxBodyBytes:  c.MaxBodyBytes,
+		Limits:        limits(c, store, log),
+		Metrics:       m,
+		Logger:        log,
+		ConfigRefresh: cmp.Or(c.PolicyRefresh, -1),
 	})
 	app := api.New(store, api.Options{Retention: c.EventRetention, Notify: changed, Logger: log})
 	relay := webhook.New(store, webhook.Options{MinBackoff: c.WebhookMinBackoff, Lease: c.WebhookLease, Notify: changed, Logger: log})

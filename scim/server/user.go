@@ -1,6 +1,7 @@
 package server
 
 import (
+	"cmp"
 	"errors"
 	"fmt"
 	"net/http"
@@ -188,8 +189,11 @@ func (s *Server) project(r *http.Request, resourceType string, doc map[string]an
 // both are the same person.
 func (s *Server) explainConflict(r *http.Request, tenantID string, u *roster.User, err error) error {
 	var e *roster.Error
-	if u == nil || !errors.As(err, &e) || e.Code != roster.ECONFLICT || e.Attr != "userName" {
+	if u == nil || !errors.As(err, &e) || e.Code != roster.ECONFLICT {
 		return err
+	}
+	if e.Attr != "userName" {
+		return s.explainUnique(r, tenantID, u, e)
 	}
 	q := roster.Query{Filter: &filter.Compare{Attr: filter.AttrPath{Name: "userName"}, Op: filter.Eq,
 		Value: filter.Value{Kind: filter.KindString, Text: u.UserName}}, Resolve: s.resolver(r, userType), StartIndex: 1, Count: 1}
@@ -204,4 +208,37 @@ func (s *Server) explainConflict(r *http.Request, tenantID string, u *roster.Use
 	}
 	return &roster.Error{Code: e.Code, Attr: e.Attr, Reason: "username_taken", Detail: fmt.Sprintf(
 		"userName %q is already taken by user %s (externalId %s)", u.UserName, h.ID, ext)}
+}
+
+// explainUnique names, in a conflict on a value the tenant's policy makes
+// unique, the user who holds the value.
+func (s *Server) explainUnique(r *http.Request, tenantID string, u *roster.User, e *roster.Error) error {
+	value, ok := u.Unique[e.Attr]
+	if !ok {
+		return e
+	}
+	path, perr := filter.ParsePath(e.Attr)
+	if perr != nil {
+		return e
+	}
+	eq := &filter.Compare{Attr: path.Attr, Op: filter.Eq, Value: filter.Value{Kind: filter.KindString, Text: value}}
+	var f filter.Expr = eq
+	if path.Filter != nil {
+		eq.Attr = filter.AttrPath{Name: path.Sub}
+		f = &filter.ValuePath{Attr: path.Attr, Filter: &filter.Logical{Op: filter.And, Left: path.Filter, Right: eq}}
+	}
+	q := roster.Query{Filter: f, Resolve: s.resolver(r, userType), Canonical: s.canonical(r, userType), StartIndex: 1, Count: 2}
+	holders, _, lerr := s.store.Users(r.Context(), tenantID, q)
+	for _, h := range holders {
+		if h.ID == u.ID {
+			continue
+		}
+		ext := cmp.Or(h.ExternalID, "none")
+		return &roster.Error{Code: e.Code, Attr: e.Attr, Reason: "value_taken", Detail: fmt.Sprintf(
+			"%s %q is already taken by user %s (userName %s, externalId %s): this tenant's policy makes it unique", e.Attr, value, h.ID, h.UserName, ext)}
+	}
+	if lerr != nil {
+		s.log.Warn("explain a uniqueness conflict", "err", lerr)
+	}
+	return &roster.Error{Code: e.Code, Attr: e.Attr, Reason: "value_taken", Detail: e.Detail}
 }
