@@ -1,0 +1,217 @@
+package main
+
+import (
+	"context"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/rosterhq/roster"
+	"github.com/rosterhq/roster/policy"
+)
+
+const (
+	customURN   = "urn:ietf:params:scim:schemas:extension:2.0:CustomExtensionName"
+	metadataURN = "urn:ietf:params:scim:schemas:extension:2.0:Metadata"
+	ws1bURN     = "urn:ietf:params:scim:schemas:extension:ws1b:2.0:User"
+	entURN      = "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User"
+)
+
+// startPolicyServer starts a server that reads policies on every request and
+// sets the example policy on its default tenant.
+func startPolicyServer(t *testing.T, db string) *testServer {
+	t.Helper()
+	s := startServerEnv(t, db, map[string]string{"ROSTER_POLICY_REFRESH": "0s"})
+	s.setPolicy(t, string(policy.Example()))
+	return s
+}
+
+// setPolicy stores doc as the default tenant's policy with roster policy set.
+func (s *testServer) setPolicy(t *testing.T, doc string) string {
+	t.Helper()
+	f := filepath.Join(t.TempDir(), "policy.json")
+	if err := os.WriteFile(f, []byte(doc), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return s.cli(t, "policy", "set", "--tenant", "default", f)
+}
+
+// cliFails runs a command that must fail and returns its error.
+func (s *testServer) cliFails(t *testing.T, args ...string) string {
+	t.Helper()
+	var stdout, stderr strings.Builder
+	err := run(context.Background(), append(args, "--db", s.db), func(string) string { return "" }, &stdout, &stderr)
+	if err == nil {
+		t.Fatalf("roster %s succeeded:\n%s", strings.Join(args, " "), stdout.String())
+	}
+	return err.Error()
+}
+
+func vendorUser(t *testing.T, userName, email, folderID string) string {
+	t.Helper()
+	b, err := os.ReadFile(filepath.Join("testdata", "policy", "user-vendor.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return strings.NewReplacer("{{userName}}", userName, "{{externalId}}", "ext-"+userName, "{{email}}", email, "{{folderID}}", folderID).Replace(string(b))
+}
+
+// TestPolicyVendorSetup provisions users as Entra does for a vendor whose policy
+// is the example: roles drive active, license and access role; folders resolve
+// by id or external id, unknown ones are kept and resolved later; metadata
+// values become strings; userType, required attributes and the unique work
+// email are enforced; and what Entra wrote reads back exactly.
+func TestPolicyVendorSetup(t *testing.T) { forEachStore(t, testPolicyVendorSetup) }
+
+func testPolicyVendorSetup(t *testing.T, db string) {
+	s := startPolicyServer(t, db)
+	s.cli(t, "folder", "create", "--tenant", "default", "--name", "Sales EU", "--external-id", "SALES-EU")
+	legal := strings.Fields(s.cli(t, "folder", "create", "--tenant", "default", "--name", "Legal", "--id", "f-legal"))[0]
+
+	r := s.do(t, "POST", "/Users", vendorUser(t, "ada@contoso.com", "Ada@Contoso.com", legal)).want(t, 201)
+	id := str(r.body, "id")
+	app := get(r.body, policy.URN)
+	if get(app, "active") != true || str(app, "accessRole") != "Admin" || str(app, "licenses", 0) != "standard" ||
+		str(app, "roles", 0) != "contract_reviewer" || len(get(app, "roles").([]any)) != 1 {
+		t.Errorf("entitlements: %v", app)
+	}
+	if str(app, "folders", 0, "value") == "" || str(app, "folders", 0, "externalId") != "SALES-EU" || str(app, "folders", 1, "value") != "f-legal" ||
+		str(app, "unresolvedFolders", 0) != "not-yet" {
+		t.Errorf("folders: %v", app)
+	}
+	if got := get(r.body, customURN, "folders"); len(got.([]any)) != 3 || str(r.body, customURN, "folders", 0) != "sales-eu" {
+		t.Errorf("folders read back %v, want as sent", got)
+	}
+	if str(r.body, metadataURN, "costCode") != "CC-7" || str(r.body, metadataURN, "seats") != "3" || str(r.body, metadataURN, "trial") != "false" {
+		t.Errorf("metadata: %v", get(r.body, metadataURN))
+	}
+	if str(r.body, "roles", 2, "value") != "Admin" || str(r.body, "roles", 2, "type") != "WindowsAzureActiveDirectoryRole" || get(r.body, "active") != true {
+		t.Errorf("roles and active must read back as sent: %s", r.raw)
+	}
+	rows := s.logRows(t, 1, "--tenant", "default", "--action", "create")
+	if len(rows) == 0 || rows[0]["reason"] != "folder_kept" {
+		t.Errorf("the create with an unknown folder is not logged as folder_kept: %v", rows)
+	}
+
+	// The folder appears: the user's folder resolves without a write.
+	s.cli(t, "folder", "create", "--tenant", "default", "--name", "Later", "--external-id", "not-yet")
+	r = s.do(t, "GET", "/Users/"+id, "").want(t, 200)
+	if get(r.body, policy.URN, "unresolvedFolders") != nil || len(get(r.body, policy.URN, "folders").([]any)) != 3 {
+		t.Errorf("after the folder exists: %v", get(r.body, policy.URN))
+	}
+
+	// Entra removes the "active" role: SCIM active stays as Entra wrote it, the
+	// app's state follows the role.
+	r = s.do(t, "PATCH", "/Users/"+id, `{"schemas":["urn:ietf:params:scim:api:messages:2.0:PatchOp"],"Operations":[
+		{"op":"Replace","path":"roles","value":[{"primary":false,"type":"WindowsAzureActiveDirectoryRole","display":"Admin","value":"Admin"}]}]}`).want(t, 200)
+	if get(r.body, "active") != true || get(r.body, policy.URN, "active") != false || get(r.body, policy.URN, "licenses") != nil {
+		t.Errorf("after the active role went: active %v, app %v", get(r.body, "active"), get(r.body, policy.URN))
+	}
+
+	// Filters reach the custom and open extensions.
+	for _, f := range []string{customURN + `:folders eq "SALES-EU"`, metadataURN + `:costCode eq "cc-7"`, `userType eq "Premium"`} {
+		r = s.do(t, "GET", "/Users?filter="+q(f), "").want(t, 200)
+		if get(r.body, "totalResults") != 1.0 {
+			t.Errorf("filter %s: %s", f, r.raw)
+		}
+	}
+	s.do(t, "GET", "/Users?filter="+q(policy.URN+`:active eq true`), "").wantError(t, 400, "invalidFilter")
+
+	// Refusals, each naming the attribute.
+	second := vendorUser(t, "grace@contoso.com", "grace@contoso.com", legal)
+	r = s.do(t, "POST", "/Users", strings.Replace(second, `"Premium"`, `"Gold"`, 1)).wantError(t, 400, "invalidValue")
+	if d := str(r.body, "detail"); !strings.Contains(d, "userType") || !strings.Contains(d, "Premium, Standard") {
+		t.Errorf("userType refusal: %s", d)
+	}
+	r = s.do(t, "POST", "/Users", strings.Replace(second, `"familyName": "Lovelace", `, "", 1)).wantError(t, 400, "invalidValue")
+	if d := str(r.body, "detail"); !strings.Contains(d, "name.familyName is required") {
+		t.Errorf("required refusal: %s", d)
+	}
+	r = s.do(t, "POST", "/Users", strings.Replace(second, `"type": "work"`, `"type": "home"`, 1)).wantError(t, 400, "invalidValue")
+	if d := str(r.body, "detail"); !strings.Contains(d, `emails[type eq \"work\"].value is required`) && !strings.Contains(d, `emails[type eq "work"].value is required`) {
+		t.Errorf("work email refusal: %s", d)
+	}
+	r = s.do(t, "POST", "/Users", vendorUser(t, "ada2@contoso.com", "ADA@contoso.COM", legal)).wantError(t, 409, "uniqueness")
+	if d := str(r.body, "detail"); !strings.Contains(d, id) || !strings.Contains(d, "ada@contoso.com") {
+		t.Errorf("unique email refusal does not name the holder: %s", d)
+	}
+	r = s.do(t, "POST", "/Users", strings.ReplaceAll(second, entURN, "urn:acme:unregistered:2.0:User")).wantError(t, 400, "invalidSyntax")
+	if d := str(r.body, "detail"); !strings.Contains(d, "urn:acme:unregistered:2.0:User") {
+		t.Errorf("unknown extension refusal: %s", d)
+	}
+	s.do(t, "POST", "/Users", second).want(t, 201)
+}
+
+// TestPolicyCommands checks what scripts rely on: example is accepted by set
+// unchanged, a bad policy changes nothing and names the field, get prints what
+// is in force, test writes nothing, and a running server applies a new policy
+// without a restart.
+func TestPolicyCommands(t *testing.T) { forEachStore(t, testPolicyCommands) }
+
+func testPolicyCommands(t *testing.T, db string) {
+	s := startServerEnv(t, db, map[string]string{"ROSTER_POLICY_REFRESH": "0s"})
+	if out := s.cli(t, "policy", "get", "--tenant", "default"); !strings.Contains(out, `"format": 1`) {
+		t.Errorf("policy get without a policy: %s", out)
+	}
+	// Without a policy, userType is free and the unknown extension refused.
+	body := vendorUser(t, "ada@contoso.com", "ada@contoso.com", "x")
+	s.do(t, "POST", "/Users", body).wantError(t, 400, "invalidSyntax")
+
+	example := s.cli(t, "policy", "example")
+	if out := s.setPolicy(t, example); !strings.Contains(out, "policy version 1") {
+		t.Errorf("policy set: %s", out)
+	}
+	if got := s.cli(t, "policy", "get", "--tenant", "default"); !strings.Contains(got, "standard_license") {
+		t.Errorf("policy get: %s", got)
+	}
+	bad := strings.Replace(example, `"effect": "license"`, `"effect": "licence"`, 1)
+	f := filepath.Join(t.TempDir(), "bad.json")
+	os.WriteFile(f, []byte(bad), 0o600)
+	if err := s.cliFails(t, "policy", "set", "--tenant", "default", f); !strings.Contains(err, "roles[1].effect") {
+		t.Errorf("bad policy: %s", err)
+	}
+	if err := s.cliFails(t, "policy", "set", "--tenant", "default", "--if-version", "7", f); !strings.Contains(err, "roles[1].effect") {
+		t.Errorf("bad policy with --if-version: %s", err)
+	}
+	if err := s.cliFails(t, "policy", "set", "--tenant", "default", "--if-version", "7", filepath.Join("..", "..", "policy", "example.json")); !strings.Contains(err, "version") {
+		t.Errorf("stale --if-version: %s", err)
+	}
+
+	// policy test: a dry run that writes nothing.
+	uf := filepath.Join(t.TempDir(), "user.json")
+	os.WriteFile(uf, []byte(body), 0o600)
+	out := s.cli(t, "policy", "test", "--tenant", "default", uf)
+	if !strings.Contains(out, `"accessRole": "Admin"`) || !strings.Contains(out, `"licenses"`) || !strings.Contains(out, "not-yet") {
+		t.Errorf("policy test:\n%s", out)
+	}
+	r := s.do(t, "GET", "/Users", "").want(t, 200)
+	if get(r.body, "totalResults") != 0.0 {
+		t.Errorf("policy test wrote a user: %s", r.raw)
+	}
+
+	// The server applies the policy without a restart: the body is accepted now.
+	r = s.do(t, "POST", "/Users", body).want(t, 201)
+	id := str(r.body, "id")
+
+	// Deprovisioning: keep as deactivated.
+	s.setPolicy(t, strings.Replace(example, `"deprovision": "delete"`, `"deprovision": "deactivate"`, 1))
+	s.do(t, "DELETE", "/Users/"+id, "").want(t, 204)
+	s.do(t, "GET", "/Users/"+id, "").wantError(t, 404, "")
+	st := s.openStore(t)
+	tn, err := st.Tenant(context.Background(), "default")
+	if err != nil {
+		t.Fatal(err)
+	}
+	kept, _, err := st.Users(context.Background(), tn.ID, rosterQueryAll())
+	if err != nil || len(kept) != 1 || kept[0].Retired.IsZero() || kept[0].Entitlements.Active {
+		t.Fatalf("retired user: %v, %v", kept, err)
+	}
+	// Entra provisions the person again: the userName and work email are free.
+	s.do(t, "POST", "/Users", body).want(t, 201)
+}
+
+// rosterQueryAll selects every user, retired ones too.
+func rosterQueryAll() roster.Query {
+	return roster.Query{StartIndex: 1, Count: 100, Retired: true}
+}
