@@ -30,7 +30,8 @@ type page[T any] struct {
 
 func newUser(tenantID string, u *roster.User) *User {
 	au := &User{ID: u.ID, Tenant: tenantID, UserName: u.UserName, ExternalID: u.ExternalID, DisplayName: u.DisplayName,
-		Active: u.Active, Emails: []Email{}, Groups: []GroupRef{}, Version: u.Version, Created: u.Created, Modified: u.Modified, SCIM: u.Doc}
+		Active: u.Active, Emails: []Email{}, Groups: []GroupRef{}, Version: u.Version, Created: u.Created, Modified: u.Modified, SCIM: u.Doc,
+		App: client.Entitlements(u.Entitlements)}
 	for _, e := range u.Emails {
 		au.Emails = append(au.Emails, Email(e))
 	}

@@ -22,6 +22,19 @@ type User struct {
 	Created     time.Time      `json:"created"`
 	Modified    time.Time      `json:"modified"`
 	SCIM        map[string]any `json:"scim"` // the SCIM document as the IdP wrote it
+	// App is the user's state in the app under the tenant's policy.
+	App Entitlements `json:"app"`
+}
+
+// Entitlements are what the tenant's policy makes of a user's roles and
+// active flag (see the README's "Mapping roles and custom attributes").
+type Entitlements struct {
+	// Active: the user may use the app (SCIM active, and the role the policy
+	// requires for it, if any).
+	Active     bool     `json:"active"`
+	Licenses   []string `json:"licenses,omitempty"`
+	AccessRole string   `json:"access_role,omitempty"` // empty: app sign-in only
+	Roles      []string `json:"roles,omitempty"`       // roles no policy rule maps
 }
 
 // Email is one of a user's addresses.
