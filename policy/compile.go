@@ -46,7 +46,7 @@ func (p *Policy) compileSchemas() error {
 		if err != nil {
 			return err
 		}
-		if reg, err = withExtension(reg, s, x.Open); err != nil {
+		if reg, err = reg.WithExtension(userType, s, false); err != nil {
 			return invalid(field+".schema", "policy: %s: %s", field, strings.TrimPrefix(err.Error(), "schema: "))
 		}
 	}
@@ -72,7 +72,7 @@ func (x Extension) schema(field string) (*schema.Schema, error) {
 	if name == "" {
 		name = x.Schema[strings.LastIndexByte(x.Schema, ':')+1:]
 	}
-	s := &schema.Schema{ID: x.Schema, Name: name, Description: x.Description}
+	s := &schema.Schema{ID: x.Schema, Name: name, Description: x.Description, Open: x.Open}
 	for j, a := range x.Attributes {
 		f := fmt.Sprintf("%s.attributes[%d]", field, j)
 		t := a.Type
