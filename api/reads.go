@@ -32,6 +32,10 @@ func newUser(tenantID string, u *roster.User) *User {
 	au := &User{ID: u.ID, Tenant: tenantID, UserName: u.UserName, ExternalID: u.ExternalID, DisplayName: u.DisplayName,
 		Active: u.Active, Emails: []Email{}, Groups: []GroupRef{}, Version: u.Version, Created: u.Created, Modified: u.Modified, SCIM: u.Doc,
 		App: client.Entitlements(u.Entitlements)}
+	if !u.Retired.IsZero() {
+		t := u.Retired
+		au.Retired = &t
+	}
 	for _, e := range u.Emails {
 		au.Emails = append(au.Emails, Email(e))
 	}
@@ -151,11 +155,29 @@ func (s *Server) user(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	u, err := s.store.User(r.Context(), tenantID, r.PathValue("id"))
+	if roster.ErrorCode(err) == roster.ENOTFOUND {
+		u, err = s.retiredUser(r.Context(), tenantID, r.PathValue("id"))
+	}
 	if err != nil {
 		s.writeError(w, r, err)
 		return
 	}
 	writeJSON(w, http.StatusOK, newUser(tenantID, u))
+}
+
+// retiredUser finds a user a DELETE retired (the policy's "keep as
+// deactivated"): gone for SCIM, still known to the app. ENOTFOUND otherwise.
+func (s *Server) retiredUser(ctx context.Context, tenantID, id string) (*roster.User, error) {
+	q := roster.Query{Filter: &filter.Compare{Attr: filter.AttrPath{Name: "id"}, Op: filter.Eq, Value: filter.Value{Kind: filter.KindString, Text: id}},
+		Resolve: resolve, StartIndex: 1, Count: 1, Retired: true}
+	us, _, err := s.store.Users(ctx, tenantID, q)
+	if err != nil {
+		return nil, err
+	}
+	if len(us) == 0 || us[0].Retired.IsZero() {
+		return nil, roster.Errorf(roster.ENOTFOUND, "no user %q in this tenant", id)
+	}
+	return us[0], nil
 }
 
 // userGroups serves GET /users/{id}/groups?tenant=T: the groups the user belongs to directly.

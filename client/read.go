@@ -24,6 +24,10 @@ type User struct {
 	SCIM        map[string]any `json:"scim"` // the SCIM document as the IdP wrote it
 	// App is the user's state in the app under the tenant's policy.
 	App Entitlements `json:"app"`
+	// Retired is when a DELETE retired the user (a tenant policy may keep
+	// deleted users, deactivated); nil for a live user. Only a read by id
+	// returns retired users.
+	Retired *time.Time `json:"retired,omitempty"`
 }
 
 // Entitlements are what the tenant's policy makes of a user's roles and
