@@ -1,6 +1,7 @@
 // Package schema is Roster's SCIM schema registry (RFC 7643): the core User
-// and Group schemas, the enterprise User extension, and the extensions a
-// tenant adds at run time, such as Entra ID's custom attributes under
+// and Group schemas, the enterprise and Workspace ONE Broker (ws1b) User
+// extensions, and the extensions a tenant adds at run time, such as Entra
+// ID's custom attributes under
 // "urn:ietf:params:scim:schemas:extension:2.0:CustomExtensionName".
 //
 // A Registry is immutable and safe for concurrent use. New returns the

@@ -9,7 +9,7 @@ import (
 // serves. A Registry is immutable once built: every method is safe for
 // concurrent use, and WithExtension returns a new Registry.
 type Registry struct {
-	entries []*entry // schemas in registry order: User, Group, enterprise, extensions as added
+	entries []*entry // schemas in registry order: User, Group, enterprise, ws1b, extensions as added
 	types   []*typeInfo
 }
 
@@ -60,23 +60,25 @@ func (e *entry) find(name string) int {
 }
 
 // New returns the default registry: the User resource type (/Users) with core
-// User schema and the optional enterprise User extension, and the Group
-// resource type (/Groups) with the core Group schema (RFC 7643 §4, §8.7).
+// User schema and the optional enterprise User (RFC 7643 §4.3) and Workspace
+// ONE Broker User (WS1BUserURN) extensions, and the Group resource type
+// (/Groups) with the core Group schema (RFC 7643 §4, §8.7).
 func New() *Registry {
 	common := commonAttributes()
 	user := newEntry(userSchema(), common, false)
 	group := newEntry(groupSchema(), common, false)
 	enterprise := newEntry(enterpriseSchema(), nil, false)
+	ws1b := newEntry(ws1bSchema(), nil, false)
 	return &Registry{
-		entries: []*entry{user, group, enterprise},
+		entries: []*entry{user, group, enterprise, ws1b},
 		types: []*typeInfo{
 			{
 				rt: &ResourceType{
 					ID: "User", Name: "User", Endpoint: "/Users", Description: "User Account", Schema: UserURN,
-					Extensions: []Extension{{Schema: EnterpriseUserURN, Required: false}},
+					Extensions: []Extension{{Schema: EnterpriseUserURN, Required: false}, {Schema: WS1BUserURN, Required: false}},
 				},
 				core: user,
-				exts: []*entry{enterprise},
+				exts: []*entry{enterprise, ws1b},
 			},
 			{
 				rt:   &ResourceType{ID: "Group", Name: "Group", Endpoint: "/Groups", Description: "Group", Schema: GroupURN},
@@ -173,7 +175,8 @@ func (r *Registry) Schema(id string) (*Schema, bool) {
 }
 
 // Schemas returns every schema in registry order: core User, core Group, the
-// enterprise User extension, then extensions in the order they were added.
+// enterprise and Workspace ONE Broker User extensions, then extensions in the
+// order they were added.
 // The schemas must not be modified.
 func (r *Registry) Schemas() []*Schema {
 	out := make([]*Schema, len(r.entries))

@@ -31,6 +31,9 @@ func TestLookup(t *testing.T) {
 		{name: "group members $ref", rt: "Group", attr: "members", sub: "$REF", want: "$ref reference immutable default false"},
 		{name: "enterprise", rt: "User", urn: schema.EnterpriseUserURN, attr: "department", want: "department string readWrite default false"},
 		{name: "enterprise manager", rt: "User", urn: strings.ToUpper(schema.EnterpriseUserURN), attr: "manager", sub: "displayName", want: "displayName string readOnly default false"},
+		{name: "ws1b", rt: "User", urn: schema.WS1BUserURN, attr: "userprincipalname", want: "userPrincipalName string readWrite default false"},
+		{name: "ws1b custom attribute", rt: "User", urn: "URN:IETF:PARAMS:SCIM:SCHEMAS:EXTENSION:WS1B:2.0:USER", attr: "customAttribute5", want: "customAttribute5 string readWrite default false"},
+		{name: "ws1b is not a Group extension", rt: "Group", urn: schema.WS1BUserURN, attr: "domain"},
 		{name: "added extension", rt: "User", urn: customURN, attr: "folders", want: "folders string readWrite default false"},
 		{name: "added extension defaults", rt: "User", urn: metadataURN, attr: "badge", want: "badge string immutable default true"},
 		{name: "unknown attribute", rt: "User", attr: "nosuch"},
@@ -86,6 +89,42 @@ func TestResourceTypes(t *testing.T) {
 	if s, ok := r.Schema(strings.ToLower(schema.EnterpriseUserURN)); !ok || s.ID != schema.EnterpriseUserURN {
 		t.Errorf("Schema(enterprise, lower case) = %v, %v", s, ok)
 	}
+	var schemas []string
+	for _, s := range r.Schemas() {
+		schemas = append(schemas, s.ID)
+	}
+	wantSchemas := []string{schema.UserURN, schema.GroupURN, schema.EnterpriseUserURN, schema.WS1BUserURN}
+	if diff := cmp.Diff(wantSchemas, schemas); diff != "" {
+		t.Errorf("Schemas() mismatch (-want +got):\n%s", diff)
+	}
+	user, _ := r.ResourceType("User")
+	wantExts := []schema.Extension{{Schema: schema.EnterpriseUserURN}, {Schema: schema.WS1BUserURN}}
+	if diff := cmp.Diff(wantExts, user.Extensions); diff != "" {
+		t.Errorf("User extensions mismatch (-want +got):\n%s", diff)
+	}
+}
+
+// TestWS1BAttributes checks the ws1b extension against the attribute list
+// Microsoft publishes: every attribute a single-valued, optional, readWrite
+// string that is not case-exact.
+func TestWS1BAttributes(t *testing.T) {
+	s, ok := schema.New().Schema(schema.WS1BUserURN)
+	if !ok {
+		t.Fatalf("Schema(%s) not found", schema.WS1BUserURN)
+	}
+	var got []string
+	for _, a := range s.Attributes {
+		got = append(got, a.Name)
+		if a.Type != schema.String || a.MultiValued || a.Required || a.CaseExact || a.Mutability != "readWrite" ||
+			a.Returned != "default" || a.Uniqueness != "none" || len(a.SubAttributes) > 0 {
+			t.Errorf("%s: %+v, want an optional, single-valued readWrite string", a.Name, a)
+		}
+	}
+	want := []string{"adSourceAnchor", "customAttribute1", "customAttribute2", "customAttribute3", "customAttribute4",
+		"customAttribute5", "distinguishedName", "domain", "userPrincipalName"}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("ws1b attributes mismatch (-want +got):\n%s", diff)
+	}
 }
 
 func TestWithExtensionCopyOnWrite(t *testing.T) {
@@ -117,7 +156,7 @@ func TestWithExtensionCopyOnWrite(t *testing.T) {
 		t.Errorf("changing the caller's schema changed the registry")
 	}
 	rt, _ := r.ResourceType("User")
-	want := []schema.Extension{{Schema: schema.EnterpriseUserURN}, {Schema: customURN, Required: true}}
+	want := []schema.Extension{{Schema: schema.EnterpriseUserURN}, {Schema: schema.WS1BUserURN}, {Schema: customURN, Required: true}}
 	if diff := cmp.Diff(want, rt.Extensions); diff != "" {
 		t.Errorf("User extensions mismatch (-want +got):\n%s", diff)
 	}
