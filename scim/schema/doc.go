@@ -9,6 +9,10 @@
 // a server can build one registry per tenant from the default and swap it
 // atomically.
 //
+// An extension is typed, its attributes listed with their characteristics,
+// or open (Schema.Open): any key is accepted under it and every value is
+// stored as a string, for tenants whose IdP sends attributes nobody declared.
+//
 // Attribute characteristics (RFC 7643 §2.2) drive everything the registry
 // does with a document:
 //   - Normalize validates an incoming resource (a POST or PUT body, or a

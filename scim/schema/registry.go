@@ -95,6 +95,12 @@ func New() *Registry {
 // resource type is unknown, or s has an invalid URN or attribute name, an
 // unknown type or characteristic, a duplicate attribute, or a URN the
 // registry already holds.
+//
+// With s.Open set, s must list no attributes: the extension is free-form.
+// Normalize keeps every key given under it, Lookup describes any name as a
+// single-valued readWrite string, and the registered schema's description
+// ends with a sentence saying so, which is what /Schemas shows clients (its
+// "attributes" are empty).
 func (r *Registry) WithExtension(resourceType string, s *Schema, required bool) (*Registry, error) {
 	ti := r.typeInfo(resourceType)
 	if ti == nil {
@@ -112,7 +118,11 @@ func (r *Registry) WithExtension(resourceType string, s *Schema, required bool) 
 		}
 	}
 
-	c := &Schema{ID: s.ID, Name: s.Name, Description: s.Description}
+	c := &Schema{ID: s.ID, Name: s.Name, Description: s.Description, Open: s.Open}
+	if s.Open {
+		c.Description = openDescription(s.Description)
+		c.Attributes = []*Attribute{}
+	}
 	for _, a := range s.Attributes {
 		c.Attributes = append(c.Attributes, withDefaults(a.clone()))
 	}
@@ -206,6 +216,10 @@ func (t *typeInfo) schemaEntry(urn string) *entry {
 // externalId and meta; any other urn must be an extension of the resource
 // type. Names and URNs are matched case-insensitively. The result must not be
 // modified.
+//
+// In an open extension (Schema.Open) every non-empty name is an attribute: a
+// single-valued, readWrite string that is not case-exact, named as given; it
+// has no sub-attributes. Filters and PATCH paths on its keys resolve so.
 func (r *Registry) Lookup(resourceType, urn, name, sub string) (*Attribute, bool) {
 	t := r.typeInfo(resourceType)
 	if t == nil {
@@ -214,6 +228,12 @@ func (r *Registry) Lookup(resourceType, urn, name, sub string) (*Attribute, bool
 	e := t.schemaEntry(urn)
 	if e == nil {
 		return nil, false
+	}
+	if e.s.Open {
+		if name == "" || sub != "" {
+			return nil, false
+		}
+		return openAttribute(name), true
 	}
 	i := e.find(name)
 	if i < 0 {

@@ -36,6 +36,11 @@ func TestLookup(t *testing.T) {
 		{name: "ws1b is not a Group extension", rt: "Group", urn: schema.WS1BUserURN, attr: "domain"},
 		{name: "added extension", rt: "User", urn: customURN, attr: "folders", want: "folders string readWrite default false"},
 		{name: "added extension defaults", rt: "User", urn: metadataURN, attr: "badge", want: "badge string immutable default true"},
+		{name: "open extension: any name", rt: "User", urn: tagsURN, attr: "costCode", want: "costCode string readWrite default false"},
+		{name: "open extension: name as written", rt: "User", urn: strings.ToUpper(tagsURN), attr: "COST-code_2", want: "COST-code_2 string readWrite default false"},
+		{name: "open extension: no sub-attributes", rt: "User", urn: tagsURN, attr: "costCode", sub: "value"},
+		{name: "open extension: no empty name", rt: "User", urn: tagsURN, attr: ""},
+		{name: "open extension of another resource type", rt: "Group", urn: tagsURN, attr: "costCode"},
 		{name: "unknown attribute", rt: "User", attr: "nosuch"},
 		{name: "unknown sub-attribute", rt: "User", attr: "name", sub: "nosuch"},
 		{name: "sub-attribute of a simple attribute", rt: "User", attr: "userName", sub: "value"},
@@ -229,6 +234,16 @@ func TestWithExtensionInvalid(t *testing.T) {
 		{name: "canonical values on a boolean", rt: "User", schema: withAttr(&schema.Attribute{Name: "x", Type: schema.Boolean, CanonicalValues: []string{"true"}}), want: "canonical values"},
 		{name: "required readOnly", rt: "User", schema: withAttr(&schema.Attribute{Name: "x", Type: schema.String, Required: true, Mutability: "readOnly"}), want: "readOnly attribute cannot be required"},
 		{name: "nil attribute", rt: "User", schema: withAttr(nil), want: "nil attribute"},
+		{name: "open schema with attributes", rt: "User", schema: func() *schema.Schema {
+			s := customSchema()
+			s.Open = true
+			return s
+		}, want: "an open schema lists no attributes"},
+		{name: "open schema with a bad URN", rt: "User", schema: func() *schema.Schema {
+			s := tagsSchema()
+			s.ID = "Tags"
+			return s
+		}, want: "not a URN"},
 	}
 	base := schema.New()
 	before := renderAll(t, base)
