@@ -36,6 +36,12 @@
 // element primary, the other elements of that attribute lose primary
 // (RFC 7643 §2.4).
 //
+// An attribute that Options.Attr marks AnyValue, a key of an open schema
+// extension, takes any JSON value: add and replace set it whole (an array
+// does not append, an object does not merge), remove unassigns it, and a path
+// naming a sub-attribute or a value filter of it is invalidPath. A name
+// without a schema URN never resolves to one.
+//
 // # What Microsoft Entra ID sends
 //
 // These forms are accepted; testdata/entra holds the bodies Microsoft

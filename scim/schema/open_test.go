@@ -7,6 +7,7 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 
+	"github.com/rosterhq/roster/scim/filter"
 	"github.com/rosterhq/roster/scim/schema"
 )
 
@@ -233,5 +234,40 @@ func TestProjectOpen(t *testing.T) {
 				t.Errorf("Project(%q, %q) mismatch (-want +got):\n%s", tt.attributes, tt.excluded, diff)
 			}
 		})
+	}
+}
+
+// TestOpenFilter evaluates filters on an open extension's keys through a
+// resolver built from Lookup, as scim/server builds its resolver.
+func TestOpenFilter(t *testing.T) {
+	r := testRegistry(t)
+	resolve := func(p filter.AttrPath) (filter.Attr, bool) {
+		a, ok := r.Lookup("User", p.URN, p.Name, p.Sub)
+		if !ok {
+			return filter.Attr{}, false
+		}
+		return filter.Attr{Type: filter.String, CaseExact: a.CaseExact, MultiValued: a.MultiValued}, true
+	}
+	doc := decode(t, `{"userName":"b","urn:ietf:params:scim:schemas:extension:2.0:Tags":{"costCode":"CC-1","level":"3"}}`, true)
+	tests := []struct {
+		filter string
+		want   bool
+	}{
+		{filter: `urn:ietf:params:scim:schemas:extension:2.0:Tags:costCode eq "cc-1"`, want: true},
+		{filter: `urn:ietf:params:scim:schemas:extension:2.0:Tags:COSTCODE eq "CC-1"`, want: true},
+		{filter: `urn:ietf:params:scim:schemas:extension:2.0:Tags:costCode sw "CC"`, want: true},
+		{filter: `urn:ietf:params:scim:schemas:extension:2.0:Tags:level eq "3"`, want: true},
+		{filter: `urn:ietf:params:scim:schemas:extension:2.0:Tags:costCode eq "CC-2"`, want: false},
+		{filter: `urn:ietf:params:scim:schemas:extension:2.0:Tags:site pr`, want: false},
+		{filter: `urn:ietf:params:scim:schemas:extension:2.0:Tags:site eq null`, want: true},
+	}
+	for _, tt := range tests {
+		e, err := filter.Parse(tt.filter)
+		if err != nil {
+			t.Fatalf("Parse(%q) = %v", tt.filter, err)
+		}
+		if got := filter.Match(e, doc, resolve); got != tt.want {
+			t.Errorf("Match(%q) = %v, want %v", tt.filter, got, tt.want)
+		}
 	}
 }

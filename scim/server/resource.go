@@ -195,7 +195,9 @@ func (s *Server) canonical(resourceType string) func(filter.AttrPath) filter.Att
 	}
 }
 
-// patchOptions adapts the schema registry to the patch package.
+// patchOptions adapts the schema registry to the patch package. The keys of
+// an open extension take any JSON value, which Normalize then stores as a
+// string.
 func (s *Server) patchOptions(resourceType string) patch.Options {
 	reg := s.registry
 	return patch.Options{
@@ -205,7 +207,9 @@ func (s *Server) patchOptions(resourceType string) patch.Options {
 			if !ok {
 				return patch.Attribute{}, false
 			}
-			return patch.Attribute{Type: filterType(a.Type), MultiValued: a.MultiValued, CaseExact: a.CaseExact, Mutability: a.Mutability}, true
+			sc, _ := reg.Schema(p.URN)
+			return patch.Attribute{Type: filterType(a.Type), MultiValued: a.MultiValued, CaseExact: a.CaseExact,
+				Mutability: a.Mutability, AnyValue: sc != nil && sc.Open}, true
 		},
 	}
 }
