@@ -17,6 +17,9 @@ package schema
 //   - members.value is required: a member without a value names nothing.
 //   - members.value is caseExact: it holds the id of a Roster resource, and ids
 //     are case-exact (§3.1). Member filters are then served from the member index.
+//   - roles has a "displayName" sub-attribute (readWrite) besides "display":
+//     Microsoft documents Entra ID's AppRoleAssignmentsComplex POST with
+//     roles[].displayName, and its other role examples with display.
 
 // attr returns a single-valued, optional, readWrite attribute returned by
 // default, with no uniqueness: the characteristics most attributes have.
@@ -127,7 +130,8 @@ func userSchema() *Schema {
 			multi("entitlements", "A list of entitlements for the User that represent a thing the User has.",
 				plural(attr("value", String, "The value of an entitlement."))...),
 			multi("roles", "A list of roles for the User that collectively represent who the User is.",
-				plural(attr("value", String, "The value of a role."))...),
+				append(plural(attr("value", String, "The value of a role.")),
+					attr("displayName", String, "A human-readable name of the role, as Entra ID's AppRoleAssignmentsComplex sends it."))...),
 			x509,
 		},
 	}
