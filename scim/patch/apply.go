@@ -16,6 +16,13 @@ type Attribute struct {
 	MultiValued bool
 	CaseExact   bool
 	Mutability  string
+	// AnyValue marks an attribute whose value may be any JSON value, set and
+	// removed whole: never coerced, merged or appended to, and without
+	// sub-attributes or value filters (invalidPath). The keys of an open
+	// schema extension are such attributes; the schema registry then stores
+	// each value as a string. Apply never resolves a path without a schema
+	// URN to such an attribute.
+	AnyValue bool
 }
 
 // Options configures Apply.

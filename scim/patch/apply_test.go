@@ -21,6 +21,7 @@ const (
 	userURN   = "urn:ietf:params:scim:schemas:core:2.0:User"
 	groupURN  = "urn:ietf:params:scim:schemas:core:2.0:Group"
 	customURN = "urn:ietf:params:scim:schemas:extension:2.0:CustomExtensionName"
+	openURN   = "urn:ietf:params:scim:schemas:extension:2.0:Tags" // any key, any value
 )
 
 // testSchema is a small registry: core User and Group, the enterprise
@@ -74,6 +75,9 @@ var testSchema = func() map[string]Attribute {
 }()
 
 func testAttr(p filter.AttrPath) (Attribute, bool) {
+	if strings.EqualFold(p.URN, openURN) {
+		return Attribute{Type: filter.String, AnyValue: true}, p.Name != "" && p.Sub == ""
+	}
 	urn := p.URN
 	if strings.EqualFold(urn, userURN) || strings.EqualFold(urn, groupURN) {
 		urn = ""
@@ -231,6 +235,14 @@ var applyTests = []struct {
 	{name: "remove-absent", doc: "user-bare.json", ops: ops("remove", "title", "", "remove", `emails[type eq "work"]`, "", "remove", "name.givenName", "")},
 	{name: "id-unchanged", doc: "user-bare.json", ops: ops("replace", "", `{"id":"5171a35d82074e068ce2","title":"Chief"}`)},
 	{name: "immutable-set-once", doc: "user-bare.json", ops: ops("add", customURN+":badge", `"b-1"`)},
+	{name: "open-extension-any-value", doc: "user-bare.json", ops: ops(
+		"add", openURN+":level", `3.50`,
+		"add", openURN+":sites", `["Oslo"]`,
+		"add", openURN+":sites", `["Bergen"]`,
+		"replace", openURN+":obj", `{"a":{"b":[1]}}`,
+		"replace", openURN+":OBJ", `{"c":true}`,
+		"add", "", `{"`+openURN+`":{"gone":"x","flag":false}}`,
+		"remove", openURN+":gone", "")},
 
 	// Errors.
 	{name: "error-remove-no-path", doc: "user.json", ops: ops("remove", "", ""), scimType: noTarget},
@@ -249,6 +261,8 @@ var applyTests = []struct {
 	{name: "error-filter-on-single", doc: "user.json", ops: ops("replace", `name[givenName eq "x"]`, `"x"`), scimType: invalidPath},
 	{name: "error-unknown-op", doc: "user.json", ops: ops("move", "title", `"x"`), scimType: invalidSyntax},
 	{name: "error-add-no-value", doc: "user.json", ops: ops("add", "title", ""), scimType: invalidSyntax},
+	{name: "error-open-sub-attribute", doc: "user.json", ops: ops("add", openURN+":level.value", `"x"`), scimType: invalidPath},
+	{name: "error-open-filter", doc: "user.json", ops: ops("add", openURN+`:level[value eq "x"]`, `"x"`), scimType: invalidPath},
 }
 
 func TestApply(t *testing.T) {

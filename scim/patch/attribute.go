@@ -203,6 +203,9 @@ func matchesAny(e any, vals []any) bool {
 // value filter ("name.familyName"). On a multi-valued attribute it applies to
 // every element, creating one for add and replace when there is none.
 func (a *applier) subAttr(op string, t *target, v any) error {
+	if t.info.any {
+		return errorf(invalidPath, a.op, "%s has no sub-attributes", quote(t.name))
+	}
 	info := a.subInfo(t, t.sub)
 	c, err := a.coerce(t.name+"."+t.sub, info, v)
 	if err != nil {

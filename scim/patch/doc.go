@@ -36,10 +36,16 @@
 // element primary, the other elements of that attribute lose primary
 // (RFC 7643 §2.4).
 //
+// An attribute that Options.Attr marks AnyValue, a key of an open schema
+// extension, takes any JSON value: add and replace set it whole (an array
+// does not append, an object does not merge), remove unassigns it, and a path
+// naming a sub-attribute or a value filter of it is invalidPath. A name
+// without a schema URN never resolves to one.
+//
 // # What Microsoft Entra ID sends
 //
-// These forms are accepted; testdata/entra holds the bodies Microsoft
-// documents, replayed by the tests:
+// These forms are accepted; testdata/entra and testdata/entra-roles hold the
+// bodies Microsoft documents, replayed by the tests:
 //
 //   - op names in any case: "Add", "Replace", "Remove".
 //   - booleans as strings, "True" and "False" in any case, for attributes and
@@ -53,8 +59,12 @@
 //     a value; also with the bare path "manager": a name that the core schema
 //     does not know but an extension listed in schemas (or the enterprise one)
 //     does names that extension's attribute.
-//   - complex values sent as a string holding JSON, such as roles from
-//     AssertiveAppRoleAssignmentsComplex: "value":["{\"primary\":false,\"value\":\"Admin\"}"].
+//   - complex values sent as a string holding JSON, such as
+//     "value":["{\"primary\":false,\"value\":\"Admin\"}"] for roles, are
+//     decoded. A sub-attribute holding such a string is not: the role mapping
+//     expressions AppRoleAssignmentsComplex and SingleAppRoleAssignment send
+//     {"value":"{\"id\":…,\"value\":\"Admin\",\"displayName\":\"Admin\"}"},
+//     and the role's value is the string Entra ID wrote (testdata/entra-roles).
 //   - group members added and removed in batches with path "members" and an
 //     array of {"value":"id"}, or removed with members[value eq "id"].
 //

@@ -12,7 +12,7 @@ import (
 // seedBodies adds every request body in testdata to the corpus of f.
 func seedBodies(f *testing.F) {
 	f.Helper()
-	for _, dir := range []string{"entra", "rfc7644"} {
+	for _, dir := range []string{"entra", "entra-roles", "rfc7644"} {
 		files, _ := filepath.Glob(filepath.Join("testdata", dir, "*.json"))
 		for _, file := range files {
 			b, err := os.ReadFile(file)
@@ -64,6 +64,7 @@ func FuzzApply(f *testing.F) {
 	doc := readDoc(f, "bjensen.json")
 	doc[customURN] = map[string]any{"folders": []any{"a", "b"}}
 	doc[enterpriseURN] = map[string]any{"department": "Sales", "manager": map[string]any{"value": "m1"}}
+	doc[openURN] = map[string]any{"level": "3", "site": "Oslo"}
 	before, err := json.Marshal(doc)
 	if err != nil {
 		f.Fatal(err)

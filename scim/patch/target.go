@@ -27,6 +27,7 @@ type attrInfo struct {
 	typ        filter.Type
 	multi      bool
 	mutability string
+	any        bool // any JSON value, set whole (Attribute.AnyValue)
 }
 
 func (i attrInfo) complex() bool { return i.typ == filter.Complex }
@@ -155,7 +156,8 @@ func (a *applier) resolveCore(op string, t *target) error {
 // inExtension finds the attribute of t, named without a schema URN and
 // unknown in the core schema, in an extension listed in the document or the
 // enterprise one, and sets t.urn to that extension. Entra sends
-// "path":"manager" for the enterprise manager so.
+// "path":"manager" for the enterprise manager so. An extension that takes any
+// name (AnyValue) is skipped: it would capture every unknown name.
 func (a *applier) inExtension(t *target) (attrInfo, bool) {
 	if a.opts.Attr == nil {
 		return attrInfo{}, false
@@ -169,7 +171,7 @@ func (a *applier) inExtension(t *target) (attrInfo, bool) {
 		if !ok || a.isCore(urn) {
 			continue
 		}
-		if info, ok := a.attr(urn, t.name, ""); ok {
+		if info, ok := a.attr(urn, t.name, ""); ok && !info.any {
 			t.urn = urn
 			return info, true
 		}
@@ -258,7 +260,7 @@ func (a *applier) attr(urn, name, sub string) (attrInfo, bool) {
 	if !ok {
 		return attrInfo{}, false
 	}
-	return attrInfo{known: true, typ: at.Type, multi: at.MultiValued, mutability: at.Mutability}, true
+	return attrInfo{known: true, typ: at.Type, multi: at.MultiValued, mutability: at.Mutability, any: at.AnyValue}, true
 }
 
 // subInfo describes sub-attribute sub of t's attribute.

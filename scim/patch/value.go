@@ -40,10 +40,11 @@ func isPlain(s []byte) bool {
 
 // coerce converts v to a value of the simple type of info, accepting Entra's
 // "True"/"False" strings for booleans (any case). Values of attributes that
-// Options.Attr does not know pass unchanged. JSON null passes: it unassigns.
+// Options.Attr does not know, or that take any value, pass unchanged. JSON
+// null passes: it unassigns.
 func (a *applier) coerce(name string, info attrInfo, v any) (any, error) {
-	if v == nil {
-		return nil, nil
+	if v == nil || info.any {
+		return v, nil
 	}
 	if info.typ == filter.Boolean {
 		switch b := v.(type) {

@@ -84,6 +84,13 @@ type Schema struct {
 	Name        string       `json:"name"`
 	Description string       `json:"description"`
 	Attributes  []*Attribute `json:"attributes"`
+	// Open marks a free-form extension, such as a tenant's
+	// "urn:ietf:params:scim:schemas:extension:2.0:Metadata": it lists no
+	// Attributes, any attribute name is accepted under it, and every value is
+	// stored as a string. RFC 7643 has no such characteristic, so it is not
+	// part of the JSON form; the description of the registered schema says it
+	// instead. See WithExtension.
+	Open bool `json:"-"`
 }
 
 // Extension names a schema extension of a resource type (RFC 7643 §6).

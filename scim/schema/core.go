@@ -2,8 +2,10 @@ package schema
 
 // This file holds the schemas Roster serves by default: the core User and
 // Group schemas and the enterprise User extension of RFC 7643 §4, with the
-// characteristics of their representation in RFC 7643 §8.7.1, and the common
-// attributes of RFC 7643 §3.1.
+// characteristics of their representation in RFC 7643 §8.7.1, the common
+// attributes of RFC 7643 §3.1, and the Workspace ONE Broker (ws1b) User
+// extension that Microsoft Entra ID's gallery connectors send (Microsoft lists
+// its attributes in the Oneflow provisioning tutorial).
 //
 // Deviations from §8.7.1, each for a reason:
 //   - Group displayName is required, as the text of §4.2 says (the JSON of
@@ -15,6 +17,9 @@ package schema
 //   - members.value is required: a member without a value names nothing.
 //   - members.value is caseExact: it holds the id of a Roster resource, and ids
 //     are case-exact (§3.1). Member filters are then served from the member index.
+//   - roles has a "displayName" sub-attribute (readWrite) besides "display":
+//     Microsoft documents Entra ID's AppRoleAssignmentsComplex POST with
+//     roles[].displayName, and its other role examples with display.
 
 // attr returns a single-valued, optional, readWrite attribute returned by
 // default, with no uniqueness: the characteristics most attributes have.
@@ -125,7 +130,8 @@ func userSchema() *Schema {
 			multi("entitlements", "A list of entitlements for the User that represent a thing the User has.",
 				plural(attr("value", String, "The value of an entitlement."))...),
 			multi("roles", "A list of roles for the User that collectively represent who the User is.",
-				plural(attr("value", String, "The value of a role."))...),
+				append(plural(attr("value", String, "The value of a role.")),
+					attr("displayName", String, "A human-readable name of the role, as Entra ID's AppRoleAssignmentsComplex sends it."))...),
 			x509,
 		},
 	}
@@ -165,6 +171,26 @@ func enterpriseSchema() *Schema {
 				withRefs(attr("$ref", Reference, "The URI of the SCIM resource representing the User's manager."), "User"),
 				displayName,
 			),
+		},
+	}
+}
+
+// ws1bSchema is the Workspace ONE Broker User extension: single-valued,
+// optional, readWrite strings, as the attribute lists of Microsoft Entra ID's
+// provisioning tutorials give them.
+func ws1bSchema() *Schema {
+	return &Schema{
+		ID: WS1BUserURN, Name: "ws1bUser", Description: "Workspace ONE Broker User",
+		Attributes: []*Attribute{
+			attr("adSourceAnchor", String, "The User's source anchor in Active Directory."),
+			attr("customAttribute1", String, "Custom attribute 1."),
+			attr("customAttribute2", String, "Custom attribute 2."),
+			attr("customAttribute3", String, "Custom attribute 3."),
+			attr("customAttribute4", String, "Custom attribute 4."),
+			attr("customAttribute5", String, "Custom attribute 5."),
+			attr("distinguishedName", String, "The User's distinguished name in Active Directory."),
+			attr("domain", String, "The User's domain."),
+			attr("userPrincipalName", String, "The User's user principal name."),
 		},
 	}
 }

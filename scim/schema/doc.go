@@ -1,12 +1,17 @@
 // Package schema is Roster's SCIM schema registry (RFC 7643): the core User
-// and Group schemas, the enterprise User extension, and the extensions a
-// tenant adds at run time, such as Entra ID's custom attributes under
+// and Group schemas, the enterprise and Workspace ONE Broker (ws1b) User
+// extensions, and the extensions a tenant adds at run time, such as Entra
+// ID's custom attributes under
 // "urn:ietf:params:scim:schemas:extension:2.0:CustomExtensionName".
 //
 // A Registry is immutable and safe for concurrent use. New returns the
 // default registry; WithExtension returns a copy with one more extension, so
 // a server can build one registry per tenant from the default and swap it
 // atomically.
+//
+// An extension is typed, its attributes listed with their characteristics,
+// or open (Schema.Open): any key is accepted under it and every value is
+// stored as a string, for tenants whose IdP sends attributes nobody declared.
 //
 // Attribute characteristics (RFC 7643 §2.2) drive everything the registry
 // does with a document:

@@ -49,6 +49,37 @@ func Example() {
 	// schema: userName is required
 }
 
+// A tenant's free-form extension: any key is accepted, and values are stored
+// as strings.
+func ExampleRegistry_WithExtension_open() {
+	metadata := &schema.Schema{
+		ID:   "urn:ietf:params:scim:schemas:extension:2.0:Metadata",
+		Name: "Metadata",
+		Open: true,
+	}
+	r, err := schema.New().WithExtension("User", metadata, false)
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+
+	doc, err := r.Normalize("User", map[string]any{
+		"userName": "bjensen@example.com",
+		"urn:ietf:params:scim:schemas:extension:2.0:Metadata:costCode": "CC-1",
+		"urn:ietf:params:scim:schemas:extension:2.0:Metadata": map[string]any{
+			"badges": []any{"gold", 3.0},
+			"vip":    true,
+		},
+	}, nil, schema.Options{Mode: schema.Create})
+	fmt.Println(doc[metadata.ID], err)
+
+	a, ok := r.Lookup("User", metadata.ID, "costCode", "")
+	fmt.Println(a.Name, a.Type, a.MultiValued, a.Mutability, ok)
+	// Output:
+	// map[badges:["gold",3] costCode:CC-1 vip:true] <nil>
+	// costCode string false readWrite true
+}
+
 func ExampleRegistry_Project() {
 	r := schema.New()
 	doc := map[string]any{

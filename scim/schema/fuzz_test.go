@@ -29,6 +29,8 @@ func FuzzNormalize(f *testing.F) {
 	}
 	f.Add([]byte(`{"userName":"b","emails":{"value":"a","primary":"True"},"urn:ietf:params:scim:schemas:extension:2.0:Metadata:level":1e3}`), uint8(0), false)
 	f.Add([]byte(`{"displayName":"g","members":[{"value":"u1"},null,{"value":"u2","foo":[1,{"a":null}]}]}`), uint8(1), true)
+	f.Add([]byte(`{"userName":"b","urn:ietf:params:scim:schemas:extension:2.0:Tags":{"a":1.50,"B":{"x":[null]},"c":null},`+
+		`"urn:ietf:params:scim:schemas:extension:2.0:Tags:d":"e","urn:ietf:params:scim:schemas:extension:ws1b:2.0:User:domain":"x"}`), uint8(2), false)
 	r := testRegistry(f)
 	f.Fuzz(func(t *testing.T, body []byte, unknown uint8, group bool) {
 		var doc map[string]any

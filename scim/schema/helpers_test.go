@@ -18,6 +18,7 @@ var update = flag.Bool("update", false, "rewrite golden files in testdata")
 const (
 	customURN   = "urn:ietf:params:scim:schemas:extension:2.0:CustomExtensionName"
 	metadataURN = "urn:ietf:params:scim:schemas:extension:2.0:Metadata"
+	tagsURN     = "urn:ietf:params:scim:schemas:extension:2.0:Tags"
 )
 
 // customSchema is the extension Entra ID sends custom attributes under, with
@@ -52,8 +53,13 @@ func metadataSchema() *schema.Schema {
 	}
 }
 
+// tagsSchema is an open extension: any key, string values.
+func tagsSchema() *schema.Schema {
+	return &schema.Schema{ID: tagsURN, Name: "Tags", Description: "A tenant's own labels", Open: true}
+}
+
 // testRegistry is the default registry with the custom and metadata
-// extensions of User.
+// extensions of User, and the open tags extension.
 func testRegistry(t testing.TB) *schema.Registry {
 	t.Helper()
 	r, err := schema.New().WithExtension("User", customSchema(), false)
@@ -63,6 +69,10 @@ func testRegistry(t testing.TB) *schema.Registry {
 	r, err = r.WithExtension("User", metadataSchema(), false)
 	if err != nil {
 		t.Fatalf("WithExtension(metadata) = %v", err)
+	}
+	r, err = r.WithExtension("User", tagsSchema(), false)
+	if err != nil {
+		t.Fatalf("WithExtension(tags) = %v", err)
 	}
 	return r
 }

@@ -60,6 +60,12 @@ type Options struct {
 //     manager.displayName): the server sets them;
 //   - omits writeOnly attributes (password) once checked: the caller reads
 //     them from its input;
+//   - holds every key given under an open extension (Schema.Open), and every
+//     top-level full path "URN:key" of one, under that extension's URN
+//     whatever o.Unknown says: its value as a string if it is one, else as its
+//     compact JSON text (a number as sent, true, {"a":1}); null removes the
+//     key. A key keeps its spelling, unless prior holds it in another case,
+//     whose spelling it then takes;
 //   - holds booleans as bool (Entra ID's "True" and "False" become true and
 //     false), integers as int64, decimals as given (float64 or json.Number),
 //     dateTimes as the string given, and multi-valued attributes as []any
@@ -71,7 +77,8 @@ type Options struct {
 // attribute added with WithExtension (canonical values of the default schemas
 // are not enforced);
 // invalidSyntax for an unknown attribute with Reject, or an attribute given
-// twice under different spellings; mutability for an immutable attribute
+// twice under different spellings (an open extension's keys included, and an
+// empty key under one); mutability for an immutable attribute
 // whose new value differs from the one in prior. Immutability is checked for
 // attributes and sub-attributes of single-valued complex attributes; elements
 // of multi-valued attributes have no identity to compare. Errors are
@@ -111,7 +118,13 @@ func (r *Registry) Normalize(resourceType string, doc, prior map[string]any, o O
 		}
 		pm, _ := lookupFold(prior, e.s.ID).(map[string]any)
 		required := t.rt.Extensions[j].Required
-		if err := n.attributes(eo, e, g.exts[j], pm, !required); err != nil {
+		var err error
+		if e.s.Open {
+			err = openAttributes(eo, e, g.open[j], pm)
+		} else {
+			err = n.attributes(eo, e, g.exts[j], pm, !required)
+		}
+		if err != nil {
 			return nil, err
 		}
 		if len(eo) == 0 {
@@ -143,6 +156,7 @@ type gathered struct {
 	schemas  any
 	core     []slot
 	exts     [][]slot
+	open     []*openKeys      // keys of each open extension
 	kept     map[string]any   // unknown top-level keys kept
 	extKept  []map[string]any // unknown keys of each extension kept
 	unknown  []string         // unknown attribute paths, for Reject
@@ -154,6 +168,7 @@ func (n *normalizer) gather(t *typeInfo, doc map[string]any) *gathered {
 	g := &gathered{
 		core:    make([]slot, len(t.core.attrs)),
 		exts:    make([][]slot, len(t.exts)),
+		open:    make([]*openKeys, len(t.exts)),
 		extKept: make([]map[string]any, len(t.exts)),
 	}
 	for j, e := range t.exts {
@@ -196,6 +211,10 @@ func (n *normalizer) gatherURN(t *typeInfo, g *gathered, k string, v any) {
 			return
 		}
 		for k2, v2 := range m {
+			if e.s.Open {
+				g.setOpen(j, e, k2, v2)
+				continue
+			}
 			if i := e.find(k2); i >= 0 {
 				g.set(g.exts[j], i, v2, e.s.ID, e.attrs[i].Name)
 				continue
@@ -210,6 +229,10 @@ func (n *normalizer) gatherURN(t *typeInfo, g *gathered, k string, v any) {
 		return
 	}
 	name := k[len(e.s.ID)+1:]
+	if e.s.Open {
+		g.setOpen(j, e, name, v)
+		return
+	}
 	i := e.find(name)
 	switch {
 	case i >= 0 && j < 0:

@@ -71,6 +71,37 @@ func TestNormalize(t *testing.T) {
 				"urn:ietf:params:scim:schemas:extension:2.0:Metadata":{"costCode":"CC-1"}}`,
 		},
 		{
+			name: "ws1b attributes as Entra sends them: full paths",
+			rt:   "User",
+			doc: `{"schemas":["urn:ietf:params:scim:schemas:core:2.0:User"],"userName":"b",
+				"urn:ietf:params:scim:schemas:extension:ws1b:2.0:User:adSourceAnchor":"AAAA",
+				"urn:ietf:params:scim:schemas:extension:ws1b:2.0:User:customAttribute3":"x3",
+				"urn:ietf:params:scim:schemas:extension:ws1b:2.0:User:distinguishedName":"CN=B,OU=Users,DC=example,DC=com",
+				"urn:ietf:params:scim:schemas:extension:ws1b:2.0:User:DOMAIN":"example.com",
+				"urn:ietf:params:scim:schemas:extension:ws1b:2.0:User:userPrincipalName":"b@example.com",
+				"urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:department":"Sales"}`,
+			want: `{"schemas":["urn:ietf:params:scim:schemas:core:2.0:User","urn:ietf:params:scim:schemas:extension:enterprise:2.0:User",
+				"urn:ietf:params:scim:schemas:extension:ws1b:2.0:User"],"userName":"b",
+				"urn:ietf:params:scim:schemas:extension:enterprise:2.0:User":{"department":"Sales"},
+				"urn:ietf:params:scim:schemas:extension:ws1b:2.0:User":{"adSourceAnchor":"AAAA","customAttribute3":"x3",
+					"distinguishedName":"CN=B,OU=Users,DC=example,DC=com","domain":"example.com","userPrincipalName":"b@example.com"}}`,
+		},
+		{
+			name: "ws1b attributes under their URN, listed in schemas first",
+			rt:   "User",
+			doc: `{"schemas":["urn:ietf:params:scim:schemas:extension:ws1b:2.0:User","urn:ietf:params:scim:schemas:core:2.0:User"],"userName":"b",
+				"urn:ietf:params:scim:schemas:extension:ws1b:2.0:User":{"domain":"example.com"}}`,
+			want: `{"schemas":["urn:ietf:params:scim:schemas:core:2.0:User","urn:ietf:params:scim:schemas:extension:ws1b:2.0:User"],"userName":"b",
+				"urn:ietf:params:scim:schemas:extension:ws1b:2.0:User":{"domain":"example.com"}}`,
+		},
+		{
+			name: "unknown ws1b attribute rejected",
+			rt:   "User",
+			doc:  `{"userName":"b","urn:ietf:params:scim:schemas:extension:ws1b:2.0:User:customAttribute6":"x"}`,
+			err: &schema.Error{ScimType: "invalidSyntax", Attr: schema.WS1BUserURN + ":customAttribute6",
+				Detail: schema.WS1BUserURN + ":customAttribute6: unknown attribute"},
+		},
+		{
 			name: "single value wrapped into an array",
 			rt:   "User",
 			doc: `{"userName":"b","emails":{"value":"b@example.com"},
@@ -529,5 +560,65 @@ func TestNormalizeEntra(t *testing.T) {
 				t.Errorf("Normalize(%s) mismatch (-want +got):\n%s", tt.file, diff)
 			}
 		})
+	}
+}
+
+// TestNormalizeExtensionForms sends a tenant's extension (added with
+// WithExtension) in every form Entra ID uses in POST and PUT bodies: under its
+// URN object, listed in "schemas" or not; as top-level full paths; a
+// multi-valued string as an array or as one string; canonical values in any
+// case.
+func TestNormalizeExtensionForms(t *testing.T) {
+	const want = `{"schemas":["urn:ietf:params:scim:schemas:core:2.0:User","urn:ietf:params:scim:schemas:extension:2.0:CustomExtensionName",
+		"urn:ietf:params:scim:schemas:extension:2.0:Metadata"],"userName":"b",
+		"urn:ietf:params:scim:schemas:extension:2.0:CustomExtensionName":{"folders":["Finance"]},
+		"urn:ietf:params:scim:schemas:extension:2.0:Metadata":{"costCode":"CC-1","tier":"Premium"}}`
+	docs := []struct {
+		name string
+		doc  string
+	}{
+		{name: "objects, URNs listed in schemas", doc: `{"schemas":["urn:ietf:params:scim:schemas:core:2.0:User",
+			"urn:ietf:params:scim:schemas:extension:2.0:CustomExtensionName","urn:ietf:params:scim:schemas:extension:2.0:Metadata"],"userName":"b",
+			"urn:ietf:params:scim:schemas:extension:2.0:CustomExtensionName":{"folders":["Finance"]},
+			"urn:ietf:params:scim:schemas:extension:2.0:Metadata":{"costCode":"CC-1","tier":"Premium"}}`},
+		{name: "objects, URNs not listed", doc: `{"schemas":["urn:ietf:params:scim:schemas:core:2.0:User"],"userName":"b",
+			"urn:ietf:params:scim:schemas:extension:2.0:CustomExtensionName":{"FOLDERS":"Finance"},
+			"urn:ietf:params:scim:schemas:extension:2.0:Metadata":{"costCode":"CC-1","tier":"premium"}}`},
+		{name: "objects, no schemas at all", doc: `{"userName":"b",
+			"URN:IETF:PARAMS:SCIM:SCHEMAS:EXTENSION:2.0:CUSTOMEXTENSIONNAME":{"folders":["Finance"]},
+			"urn:ietf:params:scim:schemas:extension:2.0:Metadata":{"costCode":"CC-1","tier":"PREMIUM"}}`},
+		{name: "full paths, array", doc: `{"schemas":["urn:ietf:params:scim:schemas:core:2.0:User"],"userName":"b",
+			"urn:ietf:params:scim:schemas:extension:2.0:CustomExtensionName:folders":["Finance"],
+			"urn:ietf:params:scim:schemas:extension:2.0:Metadata:costCode":"CC-1",
+			"urn:ietf:params:scim:schemas:extension:2.0:Metadata:tier":"Premium"}`},
+		{name: "full paths, single string", doc: `{"userName":"b",
+			"urn:ietf:params:scim:schemas:extension:2.0:CustomExtensionName:folders":"Finance",
+			"urn:ietf:params:scim:schemas:extension:2.0:Metadata:costCode":"CC-1",
+			"urn:ietf:params:scim:schemas:extension:2.0:Metadata:Tier":"premium"}`},
+		{name: "object and full paths mixed", doc: `{"userName":"b",
+			"urn:ietf:params:scim:schemas:extension:2.0:CustomExtensionName:folders":"Finance",
+			"urn:ietf:params:scim:schemas:extension:2.0:Metadata":{"tier":"Premium"},
+			"urn:ietf:params:scim:schemas:extension:2.0:Metadata:costCode":"CC-1"}`},
+	}
+	const prior = `{"userName":"b","urn:ietf:params:scim:schemas:extension:2.0:CustomExtensionName":{"folders":["Old"]},
+		"urn:ietf:params:scim:schemas:extension:2.0:Metadata":{"costCode":"CC-0","tier":"Standard"}}`
+	r := testRegistry(t)
+	for _, d := range docs {
+		for _, mode := range []schema.Mode{schema.Create, schema.Replace} {
+			got, err := r.Normalize("User", decode(t, d.doc, true), decode(t, prior, true), schema.Options{Mode: mode})
+			if err != nil {
+				t.Errorf("%s, mode %d: Normalize = %v", d.name, mode, err)
+				continue
+			}
+			if diff := cmp.Diff(decode(t, want, false), canonicalJSON(t, got)); diff != "" {
+				t.Errorf("%s, mode %d: Normalize mismatch (-want +got):\n%s", d.name, mode, diff)
+			}
+		}
+	}
+	_, err := r.Normalize("User", decode(t, `{"userName":"b","urn:ietf:params:scim:schemas:extension:2.0:Metadata:costCode":"c",
+		"urn:ietf:params:scim:schemas:extension:2.0:Metadata:tier":"Gold"}`, true), nil, schema.Options{Mode: schema.Replace})
+	var se *schema.Error
+	if !errors.As(err, &se) || se.ScimType != "invalidValue" || se.Attr != metadataURN+":tier" {
+		t.Errorf("a full path outside the canonical values = %v, want invalidValue on %s:tier", err, metadataURN)
 	}
 }

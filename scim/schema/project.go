@@ -1,5 +1,7 @@
 package schema
 
+import "slices"
+
 // Project returns the representation of the stored document doc of
 // resourceType that a response carries (RFC 7644 §3.4.2.5, §3.9):
 //   - attributes returned "never" (password) are removed;
@@ -13,7 +15,8 @@ package schema
 // Paths are "userName", "name.givenName", "emails", "emails.value", a full
 // path such as "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:department"
 // or "urn:ietf:params:scim:schemas:core:2.0:User:userName", or a whole schema
-// URN, matched case-insensitively. Paths the registry does not know are
+// URN, matched case-insensitively; under an open extension (Schema.Open) any
+// "URN:key" names that key. Paths the registry does not know are
 // ignored; when attributes is given, excluded is ignored. Keys of doc the
 // registry does not know are kept unless attributes is given. The result is a
 // new map, but values that need no filtering are shared with doc, so callers
@@ -61,6 +64,12 @@ type selection struct {
 	schemas map[*entry]bool     // whole schemas named by URN
 	attrs   map[*Attribute]bool // attributes and sub-attributes named
 	partial map[*Attribute]bool // attributes with a sub-attribute named
+	keys    map[*entry][]string // keys of open extensions named
+}
+
+// named reports whether key k of the open extension e is named, in any case.
+func (s *selection) named(e *entry, k string) bool {
+	return s.schemas[e] || slices.ContainsFunc(s.keys[e], func(n string) bool { return equalFold(n, k) })
 }
 
 func (t *typeInfo) selection(paths []string) *selection {
@@ -68,6 +77,7 @@ func (t *typeInfo) selection(paths []string) *selection {
 		schemas: make(map[*entry]bool),
 		attrs:   make(map[*Attribute]bool),
 		partial: make(map[*Attribute]bool),
+		keys:    make(map[*entry][]string),
 	}
 	for _, p := range paths {
 		e, a, sub := t.resolve(p)
@@ -75,6 +85,8 @@ func (t *typeInfo) selection(paths []string) *selection {
 		case e == nil:
 		case a == nil:
 			s.schemas[e] = true
+		case e.s.Open:
+			s.keys[e] = append(s.keys[e], a.Name)
 		case sub == nil:
 			s.attrs[a] = true
 		default:
@@ -91,7 +103,9 @@ func (t *typeInfo) selection(paths []string) *selection {
 //	subAttr  = "." ATTRNAME
 //
 // A path that is a schema URN of t alone resolves to that schema with a nil
-// attribute. A path t does not know resolves to a nil schema.
+// attribute; a key of an open extension resolves to an attribute named as
+// written (a key holding "." cannot be named). A path t does not know
+// resolves to a nil schema.
 func (t *typeInfo) resolve(p string) (e *entry, a, sub *Attribute) {
 	rest := p
 	e = t.core
@@ -110,6 +124,12 @@ func (t *typeInfo) resolve(p string) (e *entry, a, sub *Attribute) {
 			name, subName = rest[:i], rest[i+1:]
 			break
 		}
+	}
+	if e.s.Open {
+		if name == "" || subName != "" {
+			return nil, nil, nil
+		}
+		return e, openAttribute(name), nil
 	}
 	i := e.find(name)
 	if i < 0 {
@@ -138,6 +158,14 @@ func (pr projector) extension(e *entry, v any) (any, bool) {
 		return v, !pr.include
 	}
 	out := make(map[string]any, len(m))
+	if e.s.Open {
+		for k, x := range m {
+			if pr.openKey(e, k) {
+				out[k] = x
+			}
+		}
+		return out, len(out) > 0
+	}
 	for k, x := range m {
 		i := e.find(k)
 		if i < 0 {
@@ -152,6 +180,15 @@ func (pr projector) extension(e *entry, v any) (any, bool) {
 		}
 	}
 	return out, len(out) > 0
+}
+
+// openKey reports whether key k of the open extension e is returned: every
+// key is returned by default (RFC 7643 §2.2).
+func (pr projector) openKey(e *entry, k string) bool {
+	if pr.sel == nil {
+		return true
+	}
+	return pr.sel.named(e, k) == pr.include
 }
 
 // attribute projects the value v of attribute a of schema e.

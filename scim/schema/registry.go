@@ -9,7 +9,7 @@ import (
 // serves. A Registry is immutable once built: every method is safe for
 // concurrent use, and WithExtension returns a new Registry.
 type Registry struct {
-	entries []*entry // schemas in registry order: User, Group, enterprise, extensions as added
+	entries []*entry // schemas in registry order: User, Group, enterprise, ws1b, extensions as added
 	types   []*typeInfo
 }
 
@@ -60,23 +60,25 @@ func (e *entry) find(name string) int {
 }
 
 // New returns the default registry: the User resource type (/Users) with core
-// User schema and the optional enterprise User extension, and the Group
-// resource type (/Groups) with the core Group schema (RFC 7643 §4, §8.7).
+// User schema and the optional enterprise User (RFC 7643 §4.3) and Workspace
+// ONE Broker User (WS1BUserURN) extensions, and the Group resource type
+// (/Groups) with the core Group schema (RFC 7643 §4, §8.7).
 func New() *Registry {
 	common := commonAttributes()
 	user := newEntry(userSchema(), common, false)
 	group := newEntry(groupSchema(), common, false)
 	enterprise := newEntry(enterpriseSchema(), nil, false)
+	ws1b := newEntry(ws1bSchema(), nil, false)
 	return &Registry{
-		entries: []*entry{user, group, enterprise},
+		entries: []*entry{user, group, enterprise, ws1b},
 		types: []*typeInfo{
 			{
 				rt: &ResourceType{
 					ID: "User", Name: "User", Endpoint: "/Users", Description: "User Account", Schema: UserURN,
-					Extensions: []Extension{{Schema: EnterpriseUserURN, Required: false}},
+					Extensions: []Extension{{Schema: EnterpriseUserURN, Required: false}, {Schema: WS1BUserURN, Required: false}},
 				},
 				core: user,
-				exts: []*entry{enterprise},
+				exts: []*entry{enterprise, ws1b},
 			},
 			{
 				rt:   &ResourceType{ID: "Group", Name: "Group", Endpoint: "/Groups", Description: "Group", Schema: GroupURN},
@@ -93,6 +95,12 @@ func New() *Registry {
 // resource type is unknown, or s has an invalid URN or attribute name, an
 // unknown type or characteristic, a duplicate attribute, or a URN the
 // registry already holds.
+//
+// With s.Open set, s must list no attributes: the extension is free-form.
+// Normalize keeps every key given under it, Lookup describes any name as a
+// single-valued readWrite string, and the registered schema's description
+// ends with a sentence saying so, which is what /Schemas shows clients (its
+// "attributes" are empty).
 func (r *Registry) WithExtension(resourceType string, s *Schema, required bool) (*Registry, error) {
 	ti := r.typeInfo(resourceType)
 	if ti == nil {
@@ -110,7 +118,11 @@ func (r *Registry) WithExtension(resourceType string, s *Schema, required bool) 
 		}
 	}
 
-	c := &Schema{ID: s.ID, Name: s.Name, Description: s.Description}
+	c := &Schema{ID: s.ID, Name: s.Name, Description: s.Description, Open: s.Open}
+	if s.Open {
+		c.Description = openDescription(s.Description)
+		c.Attributes = []*Attribute{}
+	}
 	for _, a := range s.Attributes {
 		c.Attributes = append(c.Attributes, withDefaults(a.clone()))
 	}
@@ -173,7 +185,8 @@ func (r *Registry) Schema(id string) (*Schema, bool) {
 }
 
 // Schemas returns every schema in registry order: core User, core Group, the
-// enterprise User extension, then extensions in the order they were added.
+// enterprise and Workspace ONE Broker User extensions, then extensions in the
+// order they were added.
 // The schemas must not be modified.
 func (r *Registry) Schemas() []*Schema {
 	out := make([]*Schema, len(r.entries))
@@ -203,6 +216,10 @@ func (t *typeInfo) schemaEntry(urn string) *entry {
 // externalId and meta; any other urn must be an extension of the resource
 // type. Names and URNs are matched case-insensitively. The result must not be
 // modified.
+//
+// In an open extension (Schema.Open) every non-empty name is an attribute: a
+// single-valued, readWrite string that is not case-exact, named as given; it
+// has no sub-attributes. Filters and PATCH paths on its keys resolve so.
 func (r *Registry) Lookup(resourceType, urn, name, sub string) (*Attribute, bool) {
 	t := r.typeInfo(resourceType)
 	if t == nil {
@@ -211,6 +228,12 @@ func (r *Registry) Lookup(resourceType, urn, name, sub string) (*Attribute, bool
 	e := t.schemaEntry(urn)
 	if e == nil {
 		return nil, false
+	}
+	if e.s.Open {
+		if name == "" || sub != "" {
+			return nil, false
+		}
+		return openAttribute(name), true
 	}
 	i := e.find(name)
 	if i < 0 {

@@ -31,8 +31,16 @@ func TestLookup(t *testing.T) {
 		{name: "group members $ref", rt: "Group", attr: "members", sub: "$REF", want: "$ref reference immutable default false"},
 		{name: "enterprise", rt: "User", urn: schema.EnterpriseUserURN, attr: "department", want: "department string readWrite default false"},
 		{name: "enterprise manager", rt: "User", urn: strings.ToUpper(schema.EnterpriseUserURN), attr: "manager", sub: "displayName", want: "displayName string readOnly default false"},
+		{name: "ws1b", rt: "User", urn: schema.WS1BUserURN, attr: "userprincipalname", want: "userPrincipalName string readWrite default false"},
+		{name: "ws1b custom attribute", rt: "User", urn: "URN:IETF:PARAMS:SCIM:SCHEMAS:EXTENSION:WS1B:2.0:USER", attr: "customAttribute5", want: "customAttribute5 string readWrite default false"},
+		{name: "ws1b is not a Group extension", rt: "Group", urn: schema.WS1BUserURN, attr: "domain"},
 		{name: "added extension", rt: "User", urn: customURN, attr: "folders", want: "folders string readWrite default false"},
 		{name: "added extension defaults", rt: "User", urn: metadataURN, attr: "badge", want: "badge string immutable default true"},
+		{name: "open extension: any name", rt: "User", urn: tagsURN, attr: "costCode", want: "costCode string readWrite default false"},
+		{name: "open extension: name as written", rt: "User", urn: strings.ToUpper(tagsURN), attr: "COST-code_2", want: "COST-code_2 string readWrite default false"},
+		{name: "open extension: no sub-attributes", rt: "User", urn: tagsURN, attr: "costCode", sub: "value"},
+		{name: "open extension: no empty name", rt: "User", urn: tagsURN, attr: ""},
+		{name: "open extension of another resource type", rt: "Group", urn: tagsURN, attr: "costCode"},
 		{name: "unknown attribute", rt: "User", attr: "nosuch"},
 		{name: "unknown sub-attribute", rt: "User", attr: "name", sub: "nosuch"},
 		{name: "sub-attribute of a simple attribute", rt: "User", attr: "userName", sub: "value"},
@@ -86,6 +94,42 @@ func TestResourceTypes(t *testing.T) {
 	if s, ok := r.Schema(strings.ToLower(schema.EnterpriseUserURN)); !ok || s.ID != schema.EnterpriseUserURN {
 		t.Errorf("Schema(enterprise, lower case) = %v, %v", s, ok)
 	}
+	var schemas []string
+	for _, s := range r.Schemas() {
+		schemas = append(schemas, s.ID)
+	}
+	wantSchemas := []string{schema.UserURN, schema.GroupURN, schema.EnterpriseUserURN, schema.WS1BUserURN}
+	if diff := cmp.Diff(wantSchemas, schemas); diff != "" {
+		t.Errorf("Schemas() mismatch (-want +got):\n%s", diff)
+	}
+	user, _ := r.ResourceType("User")
+	wantExts := []schema.Extension{{Schema: schema.EnterpriseUserURN}, {Schema: schema.WS1BUserURN}}
+	if diff := cmp.Diff(wantExts, user.Extensions); diff != "" {
+		t.Errorf("User extensions mismatch (-want +got):\n%s", diff)
+	}
+}
+
+// TestWS1BAttributes checks the ws1b extension against the attribute list
+// Microsoft publishes: every attribute a single-valued, optional, readWrite
+// string that is not case-exact.
+func TestWS1BAttributes(t *testing.T) {
+	s, ok := schema.New().Schema(schema.WS1BUserURN)
+	if !ok {
+		t.Fatalf("Schema(%s) not found", schema.WS1BUserURN)
+	}
+	var got []string
+	for _, a := range s.Attributes {
+		got = append(got, a.Name)
+		if a.Type != schema.String || a.MultiValued || a.Required || a.CaseExact || a.Mutability != "readWrite" ||
+			a.Returned != "default" || a.Uniqueness != "none" || len(a.SubAttributes) > 0 {
+			t.Errorf("%s: %+v, want an optional, single-valued readWrite string", a.Name, a)
+		}
+	}
+	want := []string{"adSourceAnchor", "customAttribute1", "customAttribute2", "customAttribute3", "customAttribute4",
+		"customAttribute5", "distinguishedName", "domain", "userPrincipalName"}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("ws1b attributes mismatch (-want +got):\n%s", diff)
+	}
 }
 
 func TestWithExtensionCopyOnWrite(t *testing.T) {
@@ -117,7 +161,7 @@ func TestWithExtensionCopyOnWrite(t *testing.T) {
 		t.Errorf("changing the caller's schema changed the registry")
 	}
 	rt, _ := r.ResourceType("User")
-	want := []schema.Extension{{Schema: schema.EnterpriseUserURN}, {Schema: customURN, Required: true}}
+	want := []schema.Extension{{Schema: schema.EnterpriseUserURN}, {Schema: schema.WS1BUserURN}, {Schema: customURN, Required: true}}
 	if diff := cmp.Diff(want, rt.Extensions); diff != "" {
 		t.Errorf("User extensions mismatch (-want +got):\n%s", diff)
 	}
@@ -190,6 +234,16 @@ func TestWithExtensionInvalid(t *testing.T) {
 		{name: "canonical values on a boolean", rt: "User", schema: withAttr(&schema.Attribute{Name: "x", Type: schema.Boolean, CanonicalValues: []string{"true"}}), want: "canonical values"},
 		{name: "required readOnly", rt: "User", schema: withAttr(&schema.Attribute{Name: "x", Type: schema.String, Required: true, Mutability: "readOnly"}), want: "readOnly attribute cannot be required"},
 		{name: "nil attribute", rt: "User", schema: withAttr(nil), want: "nil attribute"},
+		{name: "open schema with attributes", rt: "User", schema: func() *schema.Schema {
+			s := customSchema()
+			s.Open = true
+			return s
+		}, want: "an open schema lists no attributes"},
+		{name: "open schema with a bad URN", rt: "User", schema: func() *schema.Schema {
+			s := tagsSchema()
+			s.ID = "Tags"
+			return s
+		}, want: "not a URN"},
 	}
 	base := schema.New()
 	before := renderAll(t, base)

@@ -6,6 +6,9 @@ const (
 	UserURN           = "urn:ietf:params:scim:schemas:core:2.0:User"
 	GroupURN          = "urn:ietf:params:scim:schemas:core:2.0:Group"
 	EnterpriseUserURN = "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User"
+	// WS1BUserURN is the User extension of VMware Workspace ONE Broker,
+	// whose attributes Microsoft Entra ID's gallery connectors send.
+	WS1BUserURN = "urn:ietf:params:scim:schemas:extension:ws1b:2.0:User"
 
 	ListResponseURN  = "urn:ietf:params:scim:api:messages:2.0:ListResponse"
 	PatchOpURN       = "urn:ietf:params:scim:api:messages:2.0:PatchOp"

@@ -6,10 +6,16 @@ import (
 )
 
 // checkSchema reports the first problem of an extension schema: its URN, then
-// each attribute in order.
+// each attribute in order. An open schema must list no attributes.
 func checkSchema(s *Schema) error {
 	if !isURN(s.ID) {
 		return errors.New("id is not a URN (RFC 8141)")
+	}
+	if s.Open {
+		if len(s.Attributes) > 0 {
+			return errors.New("an open schema lists no attributes: it accepts any name")
+		}
+		return nil
 	}
 	if len(s.Attributes) == 0 {
 		return errors.New("no attributes")

@@ -199,7 +199,9 @@ func (s *Server) canonical(r *http.Request, resourceType string) func(filter.Att
 	}
 }
 
-// patchOptions adapts the schema registry to the patch package.
+// patchOptions adapts the schema registry to the patch package. The keys of
+// an open extension take any JSON value, which Normalize then stores as a
+// string.
 func (s *Server) patchOptions(r *http.Request, resourceType string) patch.Options {
 	reg := s.registryOf(r)
 	return patch.Options{
@@ -209,7 +211,9 @@ func (s *Server) patchOptions(r *http.Request, resourceType string) patch.Option
 			if !ok {
 				return patch.Attribute{}, false
 			}
-			return patch.Attribute{Type: filterType(a.Type), MultiValued: a.MultiValued, CaseExact: a.CaseExact, Mutability: a.Mutability}, true
+			sc, _ := reg.Schema(p.URN)
+			return patch.Attribute{Type: filterType(a.Type), MultiValued: a.MultiValued, CaseExact: a.CaseExact,
+				Mutability: a.Mutability, AnyValue: sc != nil && sc.Open}, true
 		},
 	}
 }
