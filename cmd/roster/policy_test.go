@@ -215,3 +215,96 @@ func testPolicyCommands(t *testing.T, db string) {
 func rosterQueryAll() roster.Query {
 	return roster.Query{StartIndex: 1, Count: 100, Retired: true}
 }
+
+// rolesOnly is the example policy's roles, without its other rules.
+const rolesOnly = `{"format":1,"roles":[
+	{"value":"active","effect":"active"},{"value":"standard_license","effect":"license","grant":"standard"},
+	{"value":"ReadOnly","effect":"accessRole"},{"value":"User","effect":"accessRole"},
+	{"value":"Admin","effect":"accessRole"},{"value":"EnterpriseAdmin","effect":"accessRole"}]}`
+
+func entraRoles(t *testing.T, name string) string {
+	t.Helper()
+	b, err := os.ReadFile(filepath.Join("..", "..", "scim", "patch", "testdata", "entra-roles", name))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(b)
+}
+
+// TestEntraRoleForms replays, over HTTP, the request bodies Microsoft documents
+// for its three role expressions, and checks the entitlements each leaves,
+// with the roles reading back exactly as Entra wrote them.
+func TestEntraRoleForms(t *testing.T) { forEachStore(t, testEntraRoleForms) }
+
+func testEntraRoleForms(t *testing.T, db string) {
+	s := startServerEnv(t, db, map[string]string{"ROSTER_POLICY_REFRESH": "0s"})
+	s.setPolicy(t, rolesOnly)
+	app := func(r response) map[string]any { return get(r.body, policy.URN).(map[string]any) }
+
+	// AppRoleAssignmentsComplex: POST with displayName, then PATCH Add of roles as JSON strings.
+	r := s.do(t, "POST", "/Users", entraRoles(t, "complex-create.json")).want(t, 201)
+	id := str(r.body, "id")
+	if a := app(r); a["accessRole"] != "Admin" || a["active"] != false {
+		t.Errorf("complex create: %v (no active role: not active in the app)", a)
+	}
+	r = s.do(t, "PATCH", "/Users/"+id, entraRoles(t, "complex-patch-add.json")).want(t, 200)
+	roles := get(r.body, "roles").([]any)
+	if len(roles) != 4 || !strings.HasPrefix(str(roles[2], "value"), `{"id":"06b07648`) {
+		t.Errorf("complex PATCH Add: roles read back %v, want the two objects and the two JSON strings as sent", roles)
+	}
+	if a := app(r); a["accessRole"] != "Admin" || a["roles"] != nil {
+		t.Errorf("complex PATCH Add: %v", a)
+	}
+	s.do(t, "DELETE", "/Users/"+id, "").want(t, 204)
+
+	// AssertiveAppRoleAssignmentsComplex: POST, then replace removing Admin.
+	r = s.do(t, "POST", "/Users", strings.Replace(entraRoles(t, "assertive-create.json"), `"value": "User"`, `"value": "Admin"`, 1)).want(t, 201)
+	id = str(r.body, "id")
+	if a := app(r); a["accessRole"] != "Admin" || str(a, "roles", 0) != "Test" {
+		t.Errorf("assertive create: %v", a)
+	}
+	r = s.do(t, "PATCH", "/Users/"+id, entraRoles(t, "assertive-patch-replace.json")).want(t, 200)
+	if a := app(r); a["accessRole"] != "User" || str(a, "roles", 0) != "Test" {
+		t.Errorf("assertive replace: %v, want User now that Admin is gone", a)
+	}
+	if n := len(get(r.body, "roles").([]any)); n != 2 {
+		t.Errorf("assertive replace left %d roles, want 2", n)
+	}
+	s.do(t, "DELETE", "/Users/"+id, "").want(t, 204)
+
+	// SingleAppRoleAssignment: POST with one primary role, then the value path.
+	r = s.do(t, "POST", "/Users", entraRoles(t, "single-create.json")).want(t, 201)
+	id = str(r.body, "id")
+	if a := app(r); a["accessRole"] != "Admin" {
+		t.Errorf("single create: %v", a)
+	}
+	r = s.do(t, "PATCH", "/Users/"+id, strings.Replace(entraRoles(t, "single-patch-replace.json"), `"Admin"`, `"ReadOnly"`, 1)).want(t, 200)
+	if a := app(r); a["accessRole"] != "ReadOnly" || len(get(r.body, "roles").([]any)) != 1 || get(r.body, "roles", 0, "primary") != true {
+		t.Errorf("single replace: %v, roles %v", a, get(r.body, "roles"))
+	}
+	r = s.do(t, "PATCH", "/Users/"+id, entraRoles(t, "single-patch-add.json")).want(t, 200)
+	if a := app(r); a["accessRole"] != "ReadOnly" || str(a, "roles", 0) != "25" {
+		t.Errorf("single PATCH Add (role value 25 inside a JSON string): %v", a)
+	}
+	// A user created by the single form without roles gets its role by the value path.
+	r = s.do(t, "POST", "/Users", `{"userName":"norole@contoso.com"}`).want(t, 201)
+	r = s.do(t, "PATCH", "/Users/"+str(r.body, "id"), entraRoles(t, "single-patch-replace.json")).want(t, 200)
+	if a := app(r); a["accessRole"] != "Admin" {
+		t.Errorf("value path on a user without roles: %v", a)
+	}
+
+	// Roles assigned to an Entra group reach each member in its own roles:
+	// adding the group's role to its members changes each member's effects.
+	var members []string
+	for _, n := range []string{"m1", "m2"} {
+		members = append(members, str(s.do(t, "POST", "/Users", `{"userName":"`+n+`@contoso.com"}`).want(t, 201).body, "id"))
+	}
+	s.do(t, "POST", "/Groups", `{"displayName":"Licensed","members":[{"value":"`+members[0]+`"},{"value":"`+members[1]+`"}]}`).want(t, 201)
+	for _, m := range members {
+		r = s.do(t, "PATCH", "/Users/"+m, `{"schemas":["urn:ietf:params:scim:api:messages:2.0:PatchOp"],"Operations":[
+			{"op":"Add","path":"roles","value":[{"value":"{\"id\":\"9b1c\",\"value\":\"standard_license\",\"displayName\":\"Standard license\"}"},{"value":"{\"id\":\"3e7d\",\"value\":\"active\",\"displayName\":\"Active\"}"}]}]}`).want(t, 200)
+		if a := app(r); a["active"] != true || str(a, "licenses", 0) != "standard" {
+			t.Errorf("member %s after its group's roles arrived: %v", m, a)
+		}
+	}
+}
