@@ -4,6 +4,7 @@ import (
 	"context"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
@@ -69,7 +70,31 @@ func testPolicyVendorSetup(t *testing.T, db string) {
 	s.cli(t, "folder", "create", "--tenant", "default", "--name", "Sales EU", "--external-id", "SALES-EU")
 	legal := strings.Fields(s.cli(t, "folder", "create", "--tenant", "default", "--name", "Legal", "--id", "f-legal"))[0]
 
-	r := s.do(t, "POST", "/Users", vendorUser(t, "ada@contoso.com", "Ada@Contoso.com", legal)).want(t, 201)
+	// Discovery shows the tenant's extensions.
+	r := s.do(t, "GET", "/Schemas", "").want(t, 200)
+	var ids []string
+	for _, sc := range get(r.body, "Resources").([]any) {
+		ids = append(ids, str(sc, "id"))
+	}
+	for _, urn := range []string{customURN, metadataURN, ws1bURN, policy.URN} {
+		if !slices.Contains(ids, urn) {
+			t.Errorf("/Schemas lacks %s: %v", urn, ids)
+		}
+	}
+	r = s.do(t, "GET", "/Schemas/"+customURN, "").want(t, 200)
+	if str(r.body, "attributes", 0, "name") != "folders" || get(r.body, "attributes", 0, "multiValued") != true {
+		t.Errorf("/Schemas/%s: %s", customURN, r.raw)
+	}
+	r = s.do(t, "GET", "/ResourceTypes/User", "").want(t, 200)
+	var exts []string
+	for _, e := range get(r.body, "schemaExtensions").([]any) {
+		exts = append(exts, str(e, "schema"))
+	}
+	if !slices.Contains(exts, customURN) || !slices.Contains(exts, metadataURN) {
+		t.Errorf("/ResourceTypes/User schemaExtensions: %v", exts)
+	}
+
+	r = s.do(t, "POST", "/Users", vendorUser(t, "ada@contoso.com", "Ada@Contoso.com", legal)).want(t, 201)
 	id := str(r.body, "id")
 	app := get(r.body, policy.URN)
 	if get(app, "active") != true || str(app, "accessRole") != "Admin" || str(app, "licenses", 0) != "standard" ||
@@ -193,6 +218,14 @@ func testPolicyCommands(t *testing.T, db string) {
 	// The server applies the policy without a restart: the body is accepted now.
 	r = s.do(t, "POST", "/Users", body).want(t, 201)
 	id := str(r.body, "id")
+
+	// Attributes of unregistered extensions, kept by choice.
+	s.setPolicy(t, strings.Replace(example, `"unknownAttributes": "reject"`, `"unknownAttributes": "store"`, 1))
+	r = s.do(t, "PATCH", "/Users/"+id, `{"schemas":["urn:ietf:params:scim:api:messages:2.0:PatchOp"],"Operations":[
+		{"op":"Add","path":"urn:acme:hr:2.0:User:badge","value":"B-12"}]}`).want(t, 200)
+	if got := s.do(t, "GET", "/Users/"+id, "").want(t, 200).raw; !strings.Contains(got, "B-12") {
+		t.Errorf("unknownAttributes store: %s", got)
+	}
 
 	// Deprovisioning: keep as deactivated.
 	s.setPolicy(t, strings.Replace(example, `"deprovision": "delete"`, `"deprovision": "deactivate"`, 1))
