@@ -1,6 +1,7 @@
 package postgres
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -22,6 +23,9 @@ type mapping struct {
 	sort map[string]string
 	// emails is set for users: sorting by emails uses the primary (else first) address.
 	emails bool
+	// live, when set, is the condition a resource must meet to be listed
+	// unless the query asks for retired ones too (roster.Query.Retired).
+	live string
 	// filter tells filter.Compile where each attribute is stored.
 	filter *filter.Mapping
 }
@@ -49,6 +53,7 @@ var userMapping = mapping{
 		"meta.lastmodified": "r.modified",
 	},
 	emails: true,
+	live:   "r.retired IS NULL",
 	filter: &filter.Mapping{
 		Doc: "r.doc",
 		Columns: map[string]filter.Column{
@@ -218,12 +223,20 @@ func resolve(r filter.Resolver, p filter.AttrPath) (filter.Attr, bool) {
 	return r(p)
 }
 
-// where compiles q.Filter to a condition on r; no filter matches everything. A
-// filter that cannot be served is EINVALIDFILTER. The condition's placeholders
-// start at $2: the tenant id is the query's first argument.
+// where compiles q.Filter to a condition on r, joined to the mapping's live
+// condition unless q.Retired; no filter matches everything. A filter that
+// cannot be served is EINVALIDFILTER. The condition's placeholders start at
+// $2: the tenant id is the query's first argument.
+//
+// The live condition is written beside the filter's, so that the userName
+// index, which holds live users only, serves Entra's lookups.
 func (m *mapping) where(q roster.Query) (string, []any, error) {
+	live := m.live
+	if q.Retired {
+		live = ""
+	}
 	if q.Filter == nil {
-		return "TRUE", nil, nil
+		return cmp.Or(live, "TRUE"), nil, nil
 	}
 	fm := *m.filter
 	fm.Canonical = q.Canonical
@@ -234,6 +247,9 @@ func (m *mapping) where(q roster.Query) (string, []any, error) {
 			return "", nil, &roster.Error{Code: roster.EINVALIDFILTER, Detail: fe.Error()}
 		}
 		return "", nil, fmt.Errorf("compile filter: %w", err)
+	}
+	if live != "" {
+		where = live + " AND (" + where + ")"
 	}
 	return where, args, nil
 }

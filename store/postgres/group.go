@@ -81,10 +81,11 @@ func memberIDs(ms []roster.Member) []string {
 	return ids
 }
 
-// resolveMembers looks the ids up among the tenant's users and groups, returning
-// them, without duplicates, with their types and displays. The rows found are
-// key-share locked until the commit, so that a member cannot be deleted while it
-// is being added. EINVALID for an id that is neither, or for the group itself.
+// resolveMembers looks the ids up among the tenant's live users and groups,
+// returning them, without duplicates, with their types and displays. The rows
+// found are key-share locked until the commit, so that a member cannot be
+// deleted or retired (both lock it FOR UPDATE) while it is being added. EINVALID
+// for an id that is neither (a retired user is none), or for the group itself.
 func resolveMembers(ctx context.Context, t *tx, groupID string, ids []string) ([]roster.Member, error) {
 	if len(ids) == 0 {
 		return []roster.Member{}, nil
@@ -95,7 +96,7 @@ func resolveMembers(ctx context.Context, t *tx, groupID string, ids []string) ([
 	found := make(map[string]roster.Member, len(ids))
 	b := &pgx.Batch{}
 	b.Queue(`SELECT id, coalesce(nullif(display_name, ''), user_name) FROM users
-		WHERE tenant_id = $1 AND id = ANY($2) ORDER BY id FOR KEY SHARE`, t.tenantID, ids).
+		WHERE tenant_id = $1 AND id = ANY($2) AND retired IS NULL ORDER BY id FOR KEY SHARE`, t.tenantID, ids).
 		Query(collectMembers(found, roster.MemberUser))
 	b.Queue(`SELECT id, display_name FROM groups
 		WHERE tenant_id = $1 AND id = ANY($2) ORDER BY id FOR KEY SHARE`, t.tenantID, ids).

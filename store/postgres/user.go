@@ -17,15 +17,17 @@ import (
 // userColumns reads a user row r with its emails and its direct groups, each
 // gathered by a correlated subquery, so that a page of users is one statement.
 const userColumns = `r.id, r.user_name, r.external_id, r.display_name, r.active, r.doc, r.version, r.created, r.modified,
+	r.entitlements, r.retired,
 	(SELECT coalesce(jsonb_agg(jsonb_build_array(e.value, e.type, e.is_primary) ORDER BY e.ord), '[]')
 		FROM user_emails e WHERE e.tenant_id = r.tenant_id AND e.user_id = r.id),
 	(SELECT coalesce(jsonb_agg(jsonb_build_array(g.id, g.display_name) ORDER BY lower(g.display_name), g.id), '[]')
 		FROM group_members m JOIN groups g ON g.tenant_id = m.tenant_id AND g.id = m.group_id
 		WHERE m.tenant_id = r.tenant_id AND m.member_id = r.id AND m.member_type = 'User')`
 
-// CreateUser stores u, filling ID (when empty), Version, Created and Modified, and
-// appends a user.created event. ECONFLICT if the userName (case-insensitive) or the
-// id is taken in the tenant; ENOTFOUND if the tenant does not exist.
+// CreateUser stores u with its entitlements and unique values, filling ID (when
+// empty), Version, Created and Modified, and appends a user.created event.
+// ECONFLICT if the userName (case-insensitive), a unique value (Attr its key)
+// or the id is taken in the tenant; ENOTFOUND if the tenant does not exist.
 func (db *DB) CreateUser(ctx context.Context, tenantID string, u *roster.User) error {
 	if u.UserName == "" {
 		return roster.Errorf(roster.EINVALID, "a user needs a userName")
@@ -51,14 +53,23 @@ func createUser(ctx context.Context, t *tx, id string, u *roster.User) error {
 	if err != nil {
 		return err
 	}
+	ent, err := row.EncodeEntitlements(u.Entitlements)
+	if err != nil {
+		return err
+	}
 	_, err = t.Exec(ctx, `
-		INSERT INTO users (tenant_id, id, user_name, external_id, display_name, active, doc, version, created, modified)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, 1, $8, $8)`,
-		t.tenantID, id, u.UserName, nullString(u.ExternalID), nullString(u.DisplayName), u.Active, doc, t.now)
+		INSERT INTO users (tenant_id, id, user_name, external_id, display_name, active, doc, version, created, modified,
+			app_active, access_role, entitlements)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, 1, $8, $8, $9, $10, $11)`,
+		t.tenantID, id, u.UserName, nullString(u.ExternalID), nullString(u.DisplayName), u.Active, doc, t.now,
+		u.Entitlements.Active, u.Entitlements.AccessRole, ent)
 	if err != nil {
 		return err
 	}
 	if err := insertEmails(ctx, t, id, u.Emails); err != nil {
+		return err
+	}
+	if err := insertUnique(ctx, t, id, u.Unique); err != nil {
 		return err
 	}
 	t.event(outbox.Created(roster.UserCreated, "User", id, u.Doc, nil))
@@ -102,9 +113,33 @@ func insertEmails(ctx context.Context, t *tx, userID string, emails []roster.Ema
 	return err
 }
 
-// User returns the user with the given id, with its emails and direct groups. ENOTFOUND if there is none.
+// insertUnique writes a user's unique values in one statement, in the order of
+// their keys, so that concurrent writes wait for each other in one order. A
+// value another user holds is not written (a concurrent writer of it is waited
+// for), and fails the write with ECONFLICT naming its key.
+func insertUnique(ctx context.Context, t *tx, userID string, unique map[string]string) error {
+	attrs, values := row.UniqueValues(unique)
+	if len(attrs) == 0 {
+		return nil
+	}
+	rows, _ := t.Query(ctx, `
+		INSERT INTO user_unique (tenant_id, attr, value, user_id)
+		SELECT $1, k.attr, k.value, $2 FROM unnest($3::text[], $4::text[]) WITH ORDINALITY AS k(attr, value, n)
+		ORDER BY k.n
+		ON CONFLICT DO NOTHING
+		RETURNING attr`, t.tenantID, userID, attrs, values)
+	inserted, err := pgx.CollectRows(rows, pgx.RowTo[string])
+	if err != nil {
+		return err
+	}
+	return row.UniqueTaken(attrs, values, inserted)
+}
+
+// User returns the live user with the given id, with its emails and direct
+// groups. ENOTFOUND if there is none, or if it is retired.
 func (db *DB) User(ctx context.Context, tenantID, id string) (*roster.User, error) {
-	rows, _ := db.pool.Query(ctx, `SELECT `+userColumns+` FROM users r WHERE r.tenant_id = $1 AND r.id = $2`, tenantID, id)
+	rows, _ := db.pool.Query(ctx, `SELECT `+userColumns+` FROM users r WHERE r.tenant_id = $1 AND r.id = $2 AND r.retired IS NULL`,
+		tenantID, id)
 	u, err := pgx.CollectExactlyOneRow(rows, scanUser)
 	if errors.Is(err, pgx.ErrNoRows) {
 		return nil, userMissing(id)
@@ -121,14 +156,17 @@ func userMissing(id string) error {
 
 func scanUser(cr pgx.CollectableRow) (*roster.User, error) {
 	var (
-		u                       roster.User
-		externalID, displayName *string
-		doc, emails, groups     []byte
+		u                        roster.User
+		externalID, displayName  *string
+		doc, ent, emails, groups []byte
+		retired                  *time.Time
 	)
-	err := cr.Scan(&u.ID, &u.UserName, &externalID, &displayName, &u.Active, &doc, &u.Version, &u.Created, &u.Modified, &emails, &groups)
+	err := cr.Scan(&u.ID, &u.UserName, &externalID, &displayName, &u.Active, &doc, &u.Version, &u.Created, &u.Modified,
+		&ent, &retired, &emails, &groups)
 	if err != nil {
 		return nil, err
 	}
+	u.Retired = fromNull(retired)
 	if externalID != nil {
 		u.ExternalID = *externalID
 	}
@@ -137,6 +175,9 @@ func scanUser(cr pgx.CollectableRow) (*roster.User, error) {
 	}
 	u.Created, u.Modified = u.Created.UTC(), u.Modified.UTC()
 	if u.Doc, err = row.DecodeDoc(doc); err != nil {
+		return nil, err
+	}
+	if u.Entitlements, err = row.DecodeEntitlements(ent); err != nil {
 		return nil, err
 	}
 	if u.Emails, err = decodeEmails(emails); err != nil {
@@ -174,14 +215,14 @@ type storedResource struct {
 	doc     map[string]any
 }
 
-// lockUser reads the stored user inside the write transaction and locks its row
-// until the commit. ENOTFOUND.
+// lockUser reads the stored live user inside the write transaction and locks
+// its row until the commit. ENOTFOUND, also for a retired user.
 func lockUser(ctx context.Context, t *tx, id string) (*storedResource, error) {
 	var (
 		s   storedResource
 		doc []byte
 	)
-	err := t.QueryRow(ctx, `SELECT version, active, doc, created FROM users WHERE tenant_id = $1 AND id = $2 FOR UPDATE`,
+	err := t.QueryRow(ctx, `SELECT version, active, doc, created FROM users WHERE tenant_id = $1 AND id = $2 AND retired IS NULL FOR UPDATE`,
 		t.tenantID, id).Scan(&s.version, &s.active, &doc, &s.created)
 	if errors.Is(err, pgx.ErrNoRows) {
 		return nil, userMissing(id)
@@ -194,9 +235,10 @@ func lockUser(ctx context.Context, t *tx, id string) (*storedResource, error) {
 	return &s, err
 }
 
-// ReplaceUser overwrites the user u.ID with u and appends user.updated, or
-// user.deactivated / user.reactivated when active changes. EPRECONDITION when
-// version is not 0 and stale; ENOTFOUND; ECONFLICT when the userName is taken.
+// ReplaceUser overwrites the user u.ID with u, its entitlements and its unique
+// values, and appends user.updated, or user.deactivated / user.reactivated when
+// active changes. EPRECONDITION when version is not 0 and stale; ENOTFOUND (also
+// for a retired user); ECONFLICT when the userName or a unique value is taken.
 func (db *DB) ReplaceUser(ctx context.Context, tenantID string, u *roster.User, version int64) error {
 	if u.UserName == "" {
 		return roster.Errorf(roster.EINVALID, "a user needs a userName")
@@ -230,11 +272,16 @@ func replaceUser(ctx context.Context, t *tx, u *roster.User, version int64) (*st
 	if err != nil {
 		return nil, err
 	}
+	ent, err := row.EncodeEntitlements(u.Entitlements)
+	if err != nil {
+		return nil, err
+	}
 	_, err = t.Exec(ctx, `
 		UPDATE users SET user_name = $1, external_id = $2, display_name = $3, active = $4, doc = $5,
-			version = version + 1, modified = $6
-		WHERE tenant_id = $7 AND id = $8`,
-		u.UserName, nullString(u.ExternalID), nullString(u.DisplayName), u.Active, doc, t.now, t.tenantID, u.ID)
+			app_active = $6, access_role = $7, entitlements = $8, version = version + 1, modified = $9
+		WHERE tenant_id = $10 AND id = $11`,
+		u.UserName, nullString(u.ExternalID), nullString(u.DisplayName), u.Active, doc,
+		u.Entitlements.Active, u.Entitlements.AccessRole, ent, t.now, t.tenantID, u.ID)
 	if err != nil {
 		return nil, err
 	}
@@ -244,12 +291,20 @@ func replaceUser(ctx context.Context, t *tx, u *roster.User, version int64) (*st
 	if err := insertEmails(ctx, t, u.ID, u.Emails); err != nil {
 		return nil, err
 	}
+	// The user's own values are freed first, so that it keeps those it still holds.
+	if _, err := t.Exec(ctx, `DELETE FROM user_unique WHERE tenant_id = $1 AND user_id = $2`, t.tenantID, u.ID); err != nil {
+		return nil, err
+	}
+	if err := insertUnique(ctx, t, u.ID, u.Unique); err != nil {
+		return nil, err
+	}
 	t.event(outbox.UserWritten(u.ID, old.active, old.doc, u))
 	return old, nil
 }
 
-// DeleteUser removes the user, its emails and its memberships (bumping the version
-// of each group it leaves) and appends user.deleted. ENOTFOUND, EPRECONDITION.
+// DeleteUser removes the user, its emails, unique values and memberships (bumping
+// the version of each group it leaves) and appends user.deleted. ENOTFOUND (also
+// for a retired user), EPRECONDITION.
 func (db *DB) DeleteUser(ctx context.Context, tenantID, id string, version int64) error {
 	err := db.write(ctx, tenantID, func(t *tx) error {
 		old, err := lockUser(ctx, t, id)
@@ -262,6 +317,7 @@ func (db *DB) DeleteUser(ctx context.Context, tenantID, id string, version int64
 		if err := leaveGroups(ctx, t, id, roster.MemberUser); err != nil {
 			return err
 		}
+		// Its emails and unique values go with it (ON DELETE CASCADE).
 		if _, err := t.Exec(ctx, `DELETE FROM users WHERE tenant_id = $1 AND id = $2`, t.tenantID, id); err != nil {
 			return err
 		}
@@ -271,7 +327,41 @@ func (db *DB) DeleteUser(ctx context.Context, tenantID, id string, version int64
 	return userWriteError("delete user", id, &roster.User{}, err)
 }
 
-// Users returns one page of users and the total number that match q.
+// RetireUser keeps the user as deactivated instead of removing it: it sets
+// Retired and Entitlements.Active false, removes its memberships (bumping the
+// version of each group it leaves) and unique values, bumps its version and
+// appends user.deleted with "retired": true. Its document and emails stay.
+// ENOTFOUND (also for a retired user), EPRECONDITION.
+func (db *DB) RetireUser(ctx context.Context, tenantID, id string, version int64) error {
+	err := db.write(ctx, tenantID, func(t *tx) error {
+		old, err := lockUser(ctx, t, id)
+		if err != nil {
+			return err
+		}
+		if err := row.CheckVersion("user", id, old.version, version); err != nil {
+			return err
+		}
+		if err := leaveGroups(ctx, t, id, roster.MemberUser); err != nil {
+			return err
+		}
+		if _, err := t.Exec(ctx, `DELETE FROM user_unique WHERE tenant_id = $1 AND user_id = $2`, t.tenantID, id); err != nil {
+			return err
+		}
+		_, err = t.Exec(ctx, `
+			UPDATE users SET retired = $1, app_active = false, entitlements = jsonb_set(entitlements, '{active}', 'false'),
+				version = version + 1, modified = $1
+			WHERE tenant_id = $2 AND id = $3`, t.now, t.tenantID, id)
+		if err != nil {
+			return err
+		}
+		t.event(outbox.UserRetired(id, old.doc))
+		return nil
+	})
+	return userWriteError("retire user", id, &roster.User{}, err)
+}
+
+// Users returns one page of users and the total number that match q; retired
+// users are left out unless q.Retired.
 func (db *DB) Users(ctx context.Context, tenantID string, q roster.Query) ([]*roster.User, int, error) {
 	var users []*roster.User
 	total, err := db.list(ctx, "users", userColumns, &userMapping, tenantID, q, func(rows pgx.Rows) error {

@@ -18,5 +18,6 @@
 //
 // Each write is atomic: the resource, its emails or member rows, and its
 // outbox event commit together or not at all. Uniqueness is enforced by constraints,
-// mapped to roster.ECONFLICT by the driver's result code.
+// mapped to roster.ECONFLICT by the driver's result code; a user's unique values
+// are inserted with ON CONFLICT DO NOTHING, and a value left out is the conflict.
 package sqlite

@@ -1,6 +1,7 @@
 package sqlite
 
 import (
+	"cmp"
 	"context"
 	"database/sql"
 	"errors"
@@ -19,6 +20,9 @@ type mapping struct {
 	columns map[string]string
 	// emails is set for users: sorting by emails uses the primary (else first) address.
 	emails bool
+	// live, when set, is the condition a resource must meet to be listed
+	// unless the query asks for retired ones too (roster.Query.Retired).
+	live string
 	// filter tells filter.Compile where each attribute is stored.
 	filter *filter.Mapping
 }
@@ -35,6 +39,7 @@ var userMapping = mapping{
 		"meta.lastmodified": "r.modified",
 	},
 	emails: true,
+	live:   "r.retired IS NULL",
 	filter: &filter.Mapping{
 		Doc: "r.doc",
 		Columns: map[string]filter.Column{
@@ -247,12 +252,20 @@ func tenantParam(alias string) string {
 	return alias + ".tenant_id = ?1"
 }
 
-// where compiles q.Filter to a condition on r; no filter matches everything. A
-// filter that cannot be served is EINVALIDFILTER. The condition's placeholders
-// follow the tenant id, which must be the query's first argument.
+// where compiles q.Filter to a condition on r, joined to the mapping's live
+// condition unless q.Retired; no filter matches everything. A filter that
+// cannot be served is EINVALIDFILTER. The condition's placeholders follow the
+// tenant id, which must be the query's first argument.
+//
+// The live condition is written beside the filter's, so that the userName
+// index, which holds live users only, serves Entra's lookups.
 func (m *mapping) where(q roster.Query) (string, []any, error) {
+	live := m.live
+	if q.Retired {
+		live = ""
+	}
 	if q.Filter == nil {
-		return "1", nil, nil
+		return cmp.Or(live, "1"), nil, nil
 	}
 	fm := *m.filter
 	fm.Canonical = q.Canonical
@@ -264,6 +277,9 @@ func (m *mapping) where(q roster.Query) (string, []any, error) {
 			return "", nil, &roster.Error{Code: roster.EINVALIDFILTER, Detail: fe.Error()}
 		}
 		return "", nil, fmt.Errorf("compile filter: %w", err)
+	}
+	if live != "" {
+		where = live + " AND (" + where + ")"
 	}
 	return where, args, nil
 }

@@ -93,9 +93,9 @@ func memberIDs(ms []roster.Member) []string {
 	return ids
 }
 
-// resolveMembers looks the ids up among the tenant's users and groups (one
+// resolveMembers looks the ids up among the tenant's live users and groups (one
 // statement), returning them, without duplicates, with their types and displays.
-// EINVALID for an id that is neither, or for the group itself.
+// EINVALID for an id that is neither (a retired user is none), or for the group itself.
 func resolveMembers(ctx context.Context, tx *sql.Tx, tenantID, groupID string, ids []string) ([]roster.Member, error) {
 	if len(ids) == 0 {
 		return []roster.Member{}, nil
@@ -110,7 +110,7 @@ func resolveMembers(ctx context.Context, tx *sql.Tx, tenantID, groupID string, i
 			CASE WHEN u.id IS NOT NULL THEN 'User' WHEN g.id IS NOT NULL THEN 'Group' END,
 			coalesce(nullif(u.display_name, ''), u.user_name, g.display_name, '')
 		FROM json_each(?1) j
-		LEFT JOIN users u ON u.tenant_id = ?2 AND u.id = j.value
+		LEFT JOIN users u ON u.tenant_id = ?2 AND u.id = j.value AND u.retired IS NULL
 		LEFT JOIN groups g ON g.tenant_id = ?2 AND g.id = j.value
 		ORDER BY j.key`, jsonArray(ids), tenantID)
 	if err != nil {

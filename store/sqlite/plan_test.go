@@ -56,7 +56,7 @@ func TestFilterPlans(t *testing.T) {
 		m            *mapping
 		table, index string
 	}{
-		{"userName", `userName eq "a@example.com"`, &userMapping, "users", "sqlite_autoindex_users_2"},
+		{"userName", `userName eq "a@example.com"`, &userMapping, "users", "users_user_name"},
 		{"externalId", `externalId eq "x"`, &userMapping, "users", "users_external_id"},
 		{"user displayName", `displayName eq "Alice"`, &userMapping, "users", "users_display_name"},
 		{"user id", `id eq "u"`, &userMapping, "users", "sqlite_autoindex_users_1"},

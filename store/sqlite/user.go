@@ -16,6 +16,7 @@ import (
 // userColumns reads a user row r with its emails and its direct groups, each
 // gathered by a correlated subquery, so that a page of users is one statement.
 const userColumns = `r.id, r.user_name, r.external_id, r.display_name, r.active, r.doc, r.version, r.created, r.modified,
+	r.entitlements, r.retired,
 	(SELECT json_group_array(json_array(e.value, e.type, e.is_primary))
 		FROM user_emails e WHERE e.tenant_id = r.tenant_id AND e.user_id = r.id),
 	(SELECT json_group_array(json_array(x.id, x.display_name)) FROM (
@@ -24,11 +25,13 @@ const userColumns = `r.id, r.user_name, r.external_id, r.display_name, r.active,
 		WHERE m.tenant_id = r.tenant_id AND m.member_id = r.id AND m.member_type = 'User'
 		ORDER BY g.display_name, g.id) x)`
 
-const userByIDQuery = `SELECT ` + userColumns + ` FROM users r WHERE r.tenant_id = ? AND r.id = ?`
+// userByIDQuery reads a live user: a retired one is gone for SCIM.
+const userByIDQuery = `SELECT ` + userColumns + ` FROM users r WHERE r.tenant_id = ? AND r.id = ? AND r.retired IS NULL`
 
-// CreateUser stores u, filling ID (when empty), Version, Created and Modified, and
-// appends a user.created event. ECONFLICT if the userName (case-insensitive) or the
-// id is taken in the tenant; ENOTFOUND if the tenant does not exist.
+// CreateUser stores u with its entitlements and unique values, filling ID (when
+// empty), Version, Created and Modified, and appends a user.created event.
+// ECONFLICT if the userName (case-insensitive), a unique value (Attr its key)
+// or the id is taken in the tenant; ENOTFOUND if the tenant does not exist.
 func (db *DB) CreateUser(ctx context.Context, tenantID string, u *roster.User) error {
 	if u.UserName == "" {
 		return roster.Errorf(roster.EINVALID, "a user needs a userName")
@@ -53,15 +56,23 @@ func createUser(ctx context.Context, tx *sql.Tx, tenantID, id string, u *roster.
 	if err != nil {
 		return err
 	}
+	ent, err := row.EncodeEntitlements(u.Entitlements)
+	if err != nil {
+		return err
+	}
 	_, err = tx.ExecContext(ctx, `
-		INSERT INTO users (tenant_id, id, user_name, external_id, display_name, active, doc, version, created, modified)
-		VALUES (?, ?, ?, ?, ?, ?, ?, 1, ?, ?)`,
+		INSERT INTO users (tenant_id, id, user_name, external_id, display_name, active, doc, version, created, modified,
+			app_active, access_role, entitlements)
+		VALUES (?, ?, ?, ?, ?, ?, ?, 1, ?, ?, ?, ?, ?)`,
 		tenantID, id, u.UserName, nullString(u.ExternalID), nullString(u.DisplayName), u.Active, doc,
-		formatTime(now), formatTime(now))
+		formatTime(now), formatTime(now), u.Entitlements.Active, u.Entitlements.AccessRole, ent)
 	if err != nil {
 		return err
 	}
 	if err := insertEmails(ctx, tx, tenantID, id, u.Emails); err != nil {
+		return err
+	}
+	if err := insertUnique(ctx, tx, tenantID, id, u.Unique); err != nil {
 		return err
 	}
 	return appendEvent(ctx, tx, tenantID, now, outbox.Created(roster.UserCreated, "User", id, u.Doc, nil))
@@ -108,7 +119,39 @@ func insertEmails(ctx context.Context, tx *sql.Tx, tenantID, userID string, emai
 	return err
 }
 
-// User returns the user with the given id, with its emails and direct groups. ENOTFOUND if there is none.
+// insertUnique writes a user's unique values in one statement. A value another
+// user holds is not written, and fails the write with ECONFLICT naming its key.
+func insertUnique(ctx context.Context, tx *sql.Tx, tenantID, userID string, unique map[string]string) error {
+	attrs, values := row.UniqueValues(unique)
+	if len(attrs) == 0 {
+		return nil
+	}
+	pairs := make([][2]string, len(attrs))
+	for i := range attrs {
+		pairs[i] = [2]string{attrs[i], values[i]}
+	}
+	b, err := json.Marshal(pairs)
+	if err != nil {
+		return err
+	}
+	// "WHERE true" tells the parser that ON CONFLICT is not a join constraint.
+	rows, err := tx.QueryContext(ctx, `
+		INSERT INTO user_unique (tenant_id, attr, value, user_id)
+		SELECT ?, json_extract(value, '$[0]'), json_extract(value, '$[1]'), ? FROM json_each(?) WHERE true
+		ON CONFLICT DO NOTHING
+		RETURNING attr`, tenantID, userID, string(b))
+	if err != nil {
+		return err
+	}
+	inserted, err := scanStrings(rows)
+	if err != nil {
+		return err
+	}
+	return row.UniqueTaken(attrs, values, inserted)
+}
+
+// User returns the live user with the given id, with its emails and direct
+// groups. ENOTFOUND if there is none, or if it is retired.
 func (db *DB) User(ctx context.Context, tenantID, id string) (*roster.User, error) {
 	u, err := scanUser(db.userByID.QueryRowContext(ctx, tenantID, id))
 	if errors.Is(err, sql.ErrNoRows) {
@@ -126,17 +169,24 @@ func userMissing(id string) error {
 
 func scanUser(s scanner) (*roster.User, error) {
 	var (
-		u                       roster.User
-		externalID, displayName sql.NullString
-		doc, emails, groups     string
-		created, modified       sql.NullString
+		u                          roster.User
+		externalID, displayName    sql.NullString
+		doc, ent, emails, groups   string
+		created, modified, retired sql.NullString
 	)
-	err := s.Scan(&u.ID, &u.UserName, &externalID, &displayName, &u.Active, &doc, &u.Version, &created, &modified, &emails, &groups)
+	err := s.Scan(&u.ID, &u.UserName, &externalID, &displayName, &u.Active, &doc, &u.Version, &created, &modified,
+		&ent, &retired, &emails, &groups)
 	if err != nil {
 		return nil, err
 	}
 	u.ExternalID, u.DisplayName = externalID.String, displayName.String
 	if u.Doc, err = row.DecodeDoc([]byte(doc)); err != nil {
+		return nil, err
+	}
+	if u.Entitlements, err = row.DecodeEntitlements([]byte(ent)); err != nil {
+		return nil, err
+	}
+	if u.Retired, err = parseTime(retired); err != nil {
 		return nil, err
 	}
 	if u.Created, err = parseTime(created); err != nil {
@@ -181,14 +231,15 @@ type storedResource struct {
 	doc     map[string]any
 }
 
-// lockUser reads the stored user inside the write transaction. ENOTFOUND.
+// lockUser reads the stored live user inside the write transaction. ENOTFOUND,
+// also for a retired user.
 func lockUser(ctx context.Context, tx *sql.Tx, tenantID, id string) (*storedResource, error) {
 	var (
 		s       storedResource
 		doc     string
 		created sql.NullString
 	)
-	err := tx.QueryRowContext(ctx, `SELECT version, active, doc, created FROM users WHERE tenant_id = ? AND id = ?`,
+	err := tx.QueryRowContext(ctx, `SELECT version, active, doc, created FROM users WHERE tenant_id = ? AND id = ? AND retired IS NULL`,
 		tenantID, id).Scan(&s.version, &s.active, &doc, &created)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, userMissing(id)
@@ -205,9 +256,10 @@ func lockUser(ctx context.Context, tx *sql.Tx, tenantID, id string) (*storedReso
 	return &s, nil
 }
 
-// ReplaceUser overwrites the user u.ID with u and appends user.updated, or
-// user.deactivated / user.reactivated when active changes. EPRECONDITION when
-// version is not 0 and stale; ENOTFOUND; ECONFLICT when the userName is taken.
+// ReplaceUser overwrites the user u.ID with u, its entitlements and its unique
+// values, and appends user.updated, or user.deactivated / user.reactivated when
+// active changes. EPRECONDITION when version is not 0 and stale; ENOTFOUND (also
+// for a retired user); ECONFLICT when the userName or a unique value is taken.
 func (db *DB) ReplaceUser(ctx context.Context, tenantID string, u *roster.User, version int64) error {
 	if u.UserName == "" {
 		return roster.Errorf(roster.EINVALID, "a user needs a userName")
@@ -238,11 +290,16 @@ func replaceUser(ctx context.Context, tx *sql.Tx, tenantID string, u *roster.Use
 	if err != nil {
 		return nil, err
 	}
+	ent, err := row.EncodeEntitlements(u.Entitlements)
+	if err != nil {
+		return nil, err
+	}
 	_, err = tx.ExecContext(ctx, `
 		UPDATE users SET user_name = ?, external_id = ?, display_name = ?, active = ?, doc = ?,
-			version = version + 1, modified = ?
+			app_active = ?, access_role = ?, entitlements = ?, version = version + 1, modified = ?
 		WHERE tenant_id = ? AND id = ?`,
-		u.UserName, nullString(u.ExternalID), nullString(u.DisplayName), u.Active, doc, formatTime(now), tenantID, u.ID)
+		u.UserName, nullString(u.ExternalID), nullString(u.DisplayName), u.Active, doc,
+		u.Entitlements.Active, u.Entitlements.AccessRole, ent, formatTime(now), tenantID, u.ID)
 	if err != nil {
 		return nil, err
 	}
@@ -252,11 +309,19 @@ func replaceUser(ctx context.Context, tx *sql.Tx, tenantID string, u *roster.Use
 	if err := insertEmails(ctx, tx, tenantID, u.ID, u.Emails); err != nil {
 		return nil, err
 	}
+	// The user's own values are freed first, so that it keeps those it still holds.
+	if _, err := tx.ExecContext(ctx, `DELETE FROM user_unique WHERE tenant_id = ? AND user_id = ?`, tenantID, u.ID); err != nil {
+		return nil, err
+	}
+	if err := insertUnique(ctx, tx, tenantID, u.ID, u.Unique); err != nil {
+		return nil, err
+	}
 	return old, appendEvent(ctx, tx, tenantID, now, outbox.UserWritten(u.ID, old.active, old.doc, u))
 }
 
-// DeleteUser removes the user, its emails and its memberships (bumping the version
-// of each group it leaves) and appends user.deleted. ENOTFOUND, EPRECONDITION.
+// DeleteUser removes the user, its emails, unique values and memberships (bumping
+// the version of each group it leaves) and appends user.deleted. ENOTFOUND (also
+// for a retired user), EPRECONDITION.
 func (db *DB) DeleteUser(ctx context.Context, tenantID, id string, version int64) error {
 	now := db.stamp()
 	err := db.write(ctx, func(ctx context.Context, tx *sql.Tx) error {
@@ -279,13 +344,55 @@ func deleteUser(ctx context.Context, tx *sql.Tx, tenantID, id string, version in
 	if err := leaveGroups(ctx, tx, tenantID, id, roster.MemberUser, now); err != nil {
 		return err
 	}
+	// Its emails and unique values go with it (ON DELETE CASCADE).
 	if _, err := tx.ExecContext(ctx, `DELETE FROM users WHERE tenant_id = ? AND id = ?`, tenantID, id); err != nil {
 		return err
 	}
 	return appendEvent(ctx, tx, tenantID, now, outbox.Created(roster.UserDeleted, "User", id, old.doc, nil))
 }
 
-// Users returns one page of users and the total number that match q.
+// RetireUser keeps the user as deactivated instead of removing it: it sets
+// Retired and Entitlements.Active false, removes its memberships (bumping the
+// version of each group it leaves) and unique values, bumps its version and
+// appends user.deleted with "retired": true. Its document and emails stay.
+// ENOTFOUND (also for a retired user), EPRECONDITION.
+func (db *DB) RetireUser(ctx context.Context, tenantID, id string, version int64) error {
+	now := db.stamp()
+	err := db.write(ctx, func(ctx context.Context, tx *sql.Tx) error {
+		return retireUser(ctx, tx, tenantID, id, version, now)
+	})
+	if err != nil {
+		return userWriteError("retire user", id, &roster.User{}, err)
+	}
+	return nil
+}
+
+func retireUser(ctx context.Context, tx *sql.Tx, tenantID, id string, version int64, now time.Time) error {
+	old, err := lockUser(ctx, tx, tenantID, id)
+	if err != nil {
+		return err
+	}
+	if err := row.CheckVersion("user", id, old.version, version); err != nil {
+		return err
+	}
+	if err := leaveGroups(ctx, tx, tenantID, id, roster.MemberUser, now); err != nil {
+		return err
+	}
+	if _, err := tx.ExecContext(ctx, `DELETE FROM user_unique WHERE tenant_id = ? AND user_id = ?`, tenantID, id); err != nil {
+		return err
+	}
+	_, err = tx.ExecContext(ctx, `
+		UPDATE users SET retired = ?1, app_active = 0, entitlements = json_set(entitlements, '$.active', json('false')),
+			version = version + 1, modified = ?1
+		WHERE tenant_id = ?2 AND id = ?3`, formatTime(now), tenantID, id)
+	if err != nil {
+		return err
+	}
+	return appendEvent(ctx, tx, tenantID, now, outbox.UserRetired(id, old.doc))
+}
+
+// Users returns one page of users and the total number that match q; retired
+// users are left out unless q.Retired.
 func (db *DB) Users(ctx context.Context, tenantID string, q roster.Query) ([]*roster.User, int, error) {
 	tx, err := db.beginRead(ctx)
 	if err != nil {

@@ -20,6 +20,10 @@ func Run(t *testing.T, open func(t *testing.T) roster.Store) {
 	t.Run("UserCRUD", func(t *testing.T) { testUserCRUD(t, open(t)) })
 	t.Run("UserNameUnique", func(t *testing.T) { testUserNameUnique(t, open(t)) })
 	t.Run("UserNameConcurrent", func(t *testing.T) { testUserNameConcurrent(t, open(t)) })
+	t.Run("Entitlements", func(t *testing.T) { testEntitlements(t, open(t)) })
+	t.Run("UniqueValues", func(t *testing.T) { testUniqueValues(t, open(t)) })
+	t.Run("UniqueValuesConcurrent", func(t *testing.T) { testUniqueConcurrent(t, open(t)) })
+	t.Run("RetireUser", func(t *testing.T) { testRetireUser(t, open(t)) })
 	t.Run("PatchPersistence", func(t *testing.T) { testPatchPersistence(t, open(t)) })
 	t.Run("UserPreconditions", func(t *testing.T) { testUserPreconditions(t, open(t)) })
 	t.Run("UserFilters", func(t *testing.T) { testUserFilters(t, open(t)) })
@@ -40,6 +44,8 @@ func Run(t *testing.T, open func(t *testing.T) roster.Store) {
 	t.Run("ProvisioningLog", func(t *testing.T) { testProvisioningLog(t, open(t)) })
 	t.Run("EventsFollowed", func(t *testing.T) { testEventsFollowed(t, open(t)) })
 	t.Run("ConcurrentWrites", func(t *testing.T) { testConcurrentWrites(t, open(t)) })
+	t.Run("Policies", func(t *testing.T) { testPolicies(t, open(t)) })
+	t.Run("Folders", func(t *testing.T) { testFolders(t, open(t)) })
 }
 
 // Schema URNs the fixtures use.

@@ -227,3 +227,157 @@ func testPatchPersistence(t *testing.T, s roster.Store) {
 		}
 	}
 }
+
+func testEntitlements(t *testing.T, s roster.Store) {
+	ctx := context.Background()
+	tn := mustTenant(t, s, "acme")
+	u := newUser(userSpec{userName: "ada@example.com"})
+	u.Entitlements = roster.Entitlements{Active: true, Licenses: []string{"E3", "Visio"}, AccessRole: "Editor", Roles: []string{"Auditor"}}
+	if err := s.CreateUser(ctx, tn.ID, u); err != nil {
+		t.Fatalf("CreateUser = %v", err)
+	}
+	checkEntitlements(t, s, tn.ID, u)
+	// Entitlements are stored as given, not derived from the document.
+	plain := mustUser(t, s, tn.ID, userSpec{userName: "bob@example.com"})
+	checkEntitlements(t, s, tn.ID, plain)
+
+	u.Entitlements = roster.Entitlements{AccessRole: "Viewer"}
+	if err := s.ReplaceUser(ctx, tn.ID, u, u.Version); err != nil {
+		t.Fatalf("ReplaceUser = %v", err)
+	}
+	checkEntitlements(t, s, tn.ID, u)
+	plain.Entitlements = roster.Entitlements{Active: true, Licenses: []string{"E5"}}
+	if err := s.ReplaceUser(ctx, tn.ID, plain, 0); err != nil {
+		t.Fatalf("ReplaceUser = %v", err)
+	}
+	checkEntitlements(t, s, tn.ID, plain)
+}
+
+// checkEntitlements compares the entitlements of want as User and Users read them.
+func checkEntitlements(t *testing.T, s roster.Store, tenantID string, want *roster.User) {
+	t.Helper()
+	got, err := s.User(context.Background(), tenantID, want.ID)
+	if err != nil {
+		t.Fatalf("User = %v", err)
+	}
+	if diff := cmp.Diff(want.Entitlements, got.Entitlements); diff != "" {
+		t.Errorf("User(%s) entitlements mismatch (-want +got):\n%s", want.UserName, diff)
+	}
+	if !got.Retired.IsZero() {
+		t.Errorf("User(%s) Retired = %v, want zero", want.UserName, got.Retired)
+	}
+	us, _, err := s.Users(context.Background(), tenantID, roster.Query{
+		Filter: mustParse(t, `id eq "`+want.ID+`"`), Resolve: resolve, StartIndex: 1, Count: 10})
+	if err != nil || len(us) != 1 {
+		t.Fatalf("Users(id eq) = %d users, %v; want 1", len(us), err)
+	}
+	if diff := cmp.Diff(want.Entitlements, us[0].Entitlements); diff != "" {
+		t.Errorf("Users(%s) entitlements mismatch (-want +got):\n%s", want.UserName, diff)
+	}
+}
+
+// workEmail is the key of a unique value as a policy names it.
+const workEmail = `emails[type eq "work"].value`
+
+func testUniqueValues(t *testing.T, s roster.Store) {
+	ctx := context.Background()
+	tn := mustTenant(t, s, "acme")
+	withUnique := func(userName string, unique map[string]string) *roster.User {
+		u := newUser(userSpec{userName: userName})
+		u.Unique = unique
+		return u
+	}
+	ada := withUnique("ada", map[string]string{workEmail: "ada@example.com", "employeeNumber": "42"})
+	if err := s.CreateUser(ctx, tn.ID, ada); err != nil {
+		t.Fatalf("CreateUser = %v", err)
+	}
+	err := s.CreateUser(ctx, tn.ID, withUnique("bob", map[string]string{workEmail: "ada@example.com"}))
+	wantConflict(t, "CreateUser(taken work email)", err, workEmail)
+	if d := roster.ErrorDetail(err); d != `emails[type eq "work"].value "ada@example.com" is already taken` {
+		t.Errorf("conflict detail = %q, want it to name the attribute and the value", d)
+	}
+	// A userName conflict is reported as before, unique values free or not.
+	wantConflict(t, "CreateUser(taken userName)", s.CreateUser(ctx, tn.ID, withUnique("ADA", map[string]string{"x": "y"})), "userName")
+	// Values are compared as given (the caller folds case); keys apart; empty values hold nothing.
+	bob := withUnique("bob", map[string]string{workEmail: "ADA@example.com", "personalEmail": "ada@example.com", "employeeNumber": ""})
+	if err := s.CreateUser(ctx, tn.ID, bob); err != nil {
+		t.Fatalf("CreateUser(other case, other key, empty value) = %v", err)
+	}
+	mustUser(t, s, tn.ID, userSpec{userName: "carol"}) // no unique values at all
+	if err := s.CreateUser(ctx, tn.ID, withUnique("dave", map[string]string{"employeeNumber": ""})); err != nil {
+		t.Fatalf("CreateUser(a second empty value) = %v", err)
+	}
+	if _, total, err := s.Users(ctx, tn.ID, roster.Query{}); err != nil || total != 4 {
+		t.Fatalf("Users total = %d, %v; want 4 (no failed create stored)", total, err)
+	}
+
+	// Replace: taking another's value fails and changes nothing; a user keeps its own.
+	bob.Unique = map[string]string{"employeeNumber": "42"}
+	wantConflict(t, "ReplaceUser(to a taken value)", s.ReplaceUser(ctx, tn.ID, bob, 0), "employeeNumber")
+	if got, err := s.User(ctx, tn.ID, bob.ID); err != nil || got.Version != 1 {
+		t.Fatalf("User after a failed replace = %+v, %v; want version 1", got, err)
+	}
+	ada.DisplayName = "Ada"
+	if err := s.ReplaceUser(ctx, tn.ID, ada, 0); err != nil {
+		t.Fatalf("ReplaceUser(own values) = %v", err)
+	}
+	ada.Unique = map[string]string{workEmail: "ada@example.com"}
+	if err := s.ReplaceUser(ctx, tn.ID, ada, 0); err != nil {
+		t.Fatalf("ReplaceUser(dropping a value) = %v", err)
+	}
+	if err := s.ReplaceUser(ctx, tn.ID, bob, 0); err != nil {
+		t.Fatalf("ReplaceUser(to a value another user dropped) = %v", err)
+	}
+
+	// Delete and retire free the values.
+	if err := s.DeleteUser(ctx, tn.ID, bob.ID, 0); err != nil {
+		t.Fatalf("DeleteUser = %v", err)
+	}
+	if err := s.CreateUser(ctx, tn.ID, withUnique("erin", map[string]string{"employeeNumber": "42"})); err != nil {
+		t.Fatalf("CreateUser(a deleted user's value) = %v", err)
+	}
+	if err := s.RetireUser(ctx, tn.ID, ada.ID, 0); err != nil {
+		t.Fatalf("RetireUser = %v", err)
+	}
+	if err := s.CreateUser(ctx, tn.ID, withUnique("frank", map[string]string{workEmail: "ada@example.com"})); err != nil {
+		t.Fatalf("CreateUser(a retired user's value) = %v", err)
+	}
+	// Another tenant has its own values.
+	other := mustTenant(t, s, "other")
+	if err := s.CreateUser(ctx, other.ID, withUnique("ada", map[string]string{workEmail: "ada@example.com"})); err != nil {
+		t.Fatalf("CreateUser(other tenant) = %v", err)
+	}
+}
+
+func testUniqueConcurrent(t *testing.T, s roster.Store) {
+	ctx := context.Background()
+	tn := mustTenant(t, s, "acme")
+	const n = 20
+	errs := make([]error, n)
+	var wg sync.WaitGroup
+	for i := range n {
+		wg.Go(func() {
+			u := newUser(userSpec{userName: fmt.Sprintf("user%d", i)})
+			u.Unique = map[string]string{"employeeNumber": "42", workEmail: fmt.Sprintf("user%d@example.com", i)}
+			errs[i] = s.CreateUser(ctx, tn.ID, u)
+		})
+	}
+	wg.Wait()
+	ok := 0
+	for i, err := range errs {
+		switch roster.ErrorCode(err) {
+		case "":
+			ok++
+		case roster.ECONFLICT:
+			wantConflict(t, fmt.Sprintf("create %d", i), err, "employeeNumber")
+		default:
+			t.Errorf("create %d = %v, want success or %s", i, err, roster.ECONFLICT)
+		}
+	}
+	if ok != 1 {
+		t.Errorf("%d of %d concurrent creates of one unique value succeeded, want 1", ok, n)
+	}
+	if _, total, err := s.Users(ctx, tn.ID, roster.Query{}); err != nil || total != 1 {
+		t.Errorf("Users total = %d, %v, want 1", total, err)
+	}
+}

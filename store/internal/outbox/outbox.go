@@ -20,6 +20,9 @@ type Payload struct {
 	Previous map[string]any `json:"previous,omitempty"`
 	// Members are the member ids a membership event is about.
 	Members []string `json:"members,omitempty"`
+	// Retired marks the user.deleted event of a user kept as deactivated
+	// (roster.UserStore.RetireUser) rather than removed.
+	Retired bool `json:"retired,omitempty"`
 }
 
 // Event is one event about to be appended.
@@ -78,6 +81,13 @@ func Members(groupID string, resource map[string]any, removed, added []string) [
 func Created(typ, resourceType, id string, doc map[string]any, members []string) Event {
 	return Event{Type: typ, ResourceType: resourceType, ResourceID: id,
 		Payload: Payload{Resource: Resource(id, doc), Members: members}}
+}
+
+// UserRetired returns the user.deleted event of a retired user: its document, and "retired": true.
+func UserRetired(id string, doc map[string]any) Event {
+	e := Created(roster.UserDeleted, "User", id, doc, nil)
+	e.Payload.Retired = true
+	return e
 }
 
 // GroupUpdated returns the group.updated event of a group whose document went from oldDoc to newDoc.

@@ -1,12 +1,15 @@
 // Package row holds what both stores do alike with the rows they read and
-// write: resource documents as JSON, version preconditions, the group
-// references of a user, and the order of ids a RETURNING clause produced.
+// write: resource documents and entitlements as JSON, version preconditions,
+// the group references of a user, a user's unique values and their
+// conflicts, and the order of ids a RETURNING clause produced.
 package row
 
 import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"maps"
+	"slices"
 
 	"github.com/rosterhq/roster"
 )
@@ -79,4 +82,51 @@ func InOrder(got, want []string) []string {
 		}
 	}
 	return out
+}
+
+// EncodeEntitlements renders a user's entitlements for a JSON column.
+func EncodeEntitlements(e roster.Entitlements) (string, error) {
+	b, err := json.Marshal(e)
+	if err != nil {
+		return "", fmt.Errorf("entitlements: %w", err)
+	}
+	return string(b), nil
+}
+
+// DecodeEntitlements reads a JSON column of entitlements.
+func DecodeEntitlements(b []byte) (roster.Entitlements, error) {
+	var e roster.Entitlements
+	if err := json.Unmarshal(b, &e); err != nil {
+		return e, fmt.Errorf("bad stored entitlements %q: %w", b, err)
+	}
+	return e, nil
+}
+
+// UniqueValues returns a user's unique values (roster.User.Unique) as two
+// lists ordered by attribute, leaving out empty values: a user without the
+// attribute holds nothing. The order is the order rows are inserted in, so
+// that concurrent writes take their locks in one order.
+func UniqueValues(unique map[string]string) (attrs, values []string) {
+	for _, attr := range slices.Sorted(maps.Keys(unique)) {
+		if v := unique[attr]; v != "" {
+			attrs, values = append(attrs, attr), append(values, v)
+		}
+	}
+	return attrs, values
+}
+
+// UniqueTaken returns ECONFLICT for the first attribute of attrs (in their
+// order) that is not among inserted: its value is held by another user.
+// Nil when every value was inserted.
+func UniqueTaken(attrs, values, inserted []string) error {
+	if len(inserted) == len(attrs) {
+		return nil
+	}
+	for i, attr := range attrs {
+		if !slices.Contains(inserted, attr) {
+			return &roster.Error{Code: roster.ECONFLICT, Attr: attr,
+				Detail: fmt.Sprintf("%s %q is already taken", attr, values[i])}
+		}
+	}
+	return nil
 }

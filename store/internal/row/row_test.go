@@ -2,6 +2,7 @@ package row
 
 import (
 	"encoding/json"
+	"errors"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
@@ -62,5 +63,44 @@ func TestGroupRefs(t *testing.T) {
 	}
 	if gs, err := GroupRefs([]byte(`[]`)); gs != nil || err != nil {
 		t.Errorf("GroupRefs([]) = %v, %v; want nil", gs, err)
+	}
+}
+
+func TestEntitlementsRoundTrip(t *testing.T) {
+	e := roster.Entitlements{Active: true, Licenses: []string{"E3"}, AccessRole: "Editor", Roles: []string{"Auditor"}}
+	s, err := EncodeEntitlements(e)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := DecodeEntitlements([]byte(s))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if diff := cmp.Diff(e, got); diff != "" {
+		t.Errorf("round trip (-want +got):\n%s", diff)
+	}
+	if s, _ := EncodeEntitlements(roster.Entitlements{}); s != `{"active":false}` {
+		t.Errorf("EncodeEntitlements(zero) = %s, want {\"active\":false}", s)
+	}
+	if _, err := DecodeEntitlements([]byte(`[`)); err == nil {
+		t.Errorf("DecodeEntitlements([) succeeded")
+	}
+}
+
+func TestUniqueValues(t *testing.T) {
+	attrs, values := UniqueValues(map[string]string{"b": "2", "a": "1", "empty": "", "c": "3"})
+	if diff := cmp.Diff([]string{"a", "b", "c"}, attrs); diff != "" {
+		t.Errorf("UniqueValues attrs (-want +got):\n%s", diff)
+	}
+	if diff := cmp.Diff([]string{"1", "2", "3"}, values); diff != "" {
+		t.Errorf("UniqueValues values (-want +got):\n%s", diff)
+	}
+	if err := UniqueTaken(attrs, values, []string{"c", "a", "b"}); err != nil {
+		t.Errorf("UniqueTaken(all inserted) = %v", err)
+	}
+	err := UniqueTaken(attrs, values, []string{"a"})
+	var re *roster.Error
+	if !errors.As(err, &re) || re.Code != roster.ECONFLICT || re.Attr != "b" || re.Detail != `b "2" is already taken` {
+		t.Errorf("UniqueTaken(a inserted) = %#v, want ECONFLICT about b", err)
 	}
 }

@@ -1,0 +1,121 @@
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/rosterhq/roster"
+)
+
+// Policy returns the tenant's newest policy, or Version 0 and no Doc when none
+// was ever set. ENOTFOUND when there is no such tenant.
+func (db *DB) Policy(ctx context.Context, tenantID string) (*roster.Policy, error) {
+	var (
+		version      sql.NullInt64
+		doc, updated sql.NullString
+	)
+	err := db.read.QueryRowContext(ctx, `
+		SELECT p.version, p.doc, p.updated FROM tenants t
+		LEFT JOIN tenant_policies p ON p.tenant_id = t.id
+		WHERE t.id = ?
+		ORDER BY p.version DESC LIMIT 1`, tenantID).Scan(&version, &doc, &updated)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, tenantMissing(tenantID)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("sqlite: policy: %w", err)
+	}
+	p := &roster.Policy{Version: version.Int64}
+	if doc.Valid {
+		p.Doc = json.RawMessage(doc.String)
+	}
+	if p.Updated, err = parseTime(updated); err != nil {
+		return nil, fmt.Errorf("sqlite: policy: %w", err)
+	}
+	return p, nil
+}
+
+// SetPolicy stores doc as the tenant's policy, keeping the ones before it, and
+// returns its version; the tenant's config version moves with it. EINVALID when
+// doc is not JSON; EPRECONDITION when ifVersion is not 0 and the current
+// version differs; ENOTFOUND when there is no such tenant.
+func (db *DB) SetPolicy(ctx context.Context, tenantID string, doc json.RawMessage, ifVersion int64) (int64, error) {
+	if !json.Valid(doc) {
+		return 0, roster.Errorf(roster.EINVALID, "the policy is not a JSON document")
+	}
+	now := db.stamp()
+	var version int64
+	err := db.write(ctx, func(ctx context.Context, tx *sql.Tx) error {
+		var err error
+		version, err = setPolicy(ctx, tx, tenantID, doc, ifVersion, now)
+		return err
+	})
+	if err != nil {
+		return 0, policyError("set policy", err)
+	}
+	return version, nil
+}
+
+// setPolicy runs in the writer, which serialises it with every other write of
+// the tenant: the version read is still the newest when the next is inserted.
+func setPolicy(ctx context.Context, tx *sql.Tx, tenantID string, doc json.RawMessage, ifVersion int64, now time.Time) (int64, error) {
+	if err := bumpConfig(ctx, tx, tenantID); err != nil {
+		return 0, err
+	}
+	var current int64
+	err := tx.QueryRowContext(ctx, `SELECT coalesce(max(version), 0) FROM tenant_policies WHERE tenant_id = ?`,
+		tenantID).Scan(&current)
+	if err != nil {
+		return 0, err
+	}
+	if ifVersion != 0 && current != ifVersion {
+		return 0, roster.Errorf(roster.EPRECONDITION, "the policy is at version %d, not %d", current, ifVersion)
+	}
+	_, err = tx.ExecContext(ctx, `INSERT INTO tenant_policies (tenant_id, version, doc, updated) VALUES (?, ?, ?, ?)`,
+		tenantID, current+1, string(doc), formatTime(now))
+	return current + 1, err
+}
+
+// ConfigVersion returns the tenant's config version: it grows with every change
+// of its policy or folders. ENOTFOUND when there is no such tenant.
+func (db *DB) ConfigVersion(ctx context.Context, tenantID string) (int64, error) {
+	var v int64
+	err := db.read.QueryRowContext(ctx, `SELECT config_version FROM tenants WHERE id = ?`, tenantID).Scan(&v)
+	if errors.Is(err, sql.ErrNoRows) {
+		return 0, tenantMissing(tenantID)
+	}
+	if err != nil {
+		return 0, fmt.Errorf("sqlite: config version: %w", err)
+	}
+	return v, nil
+}
+
+// bumpConfig moves the tenant's config version in the transaction of a change
+// of its policy or folders. ENOTFOUND when there is no such tenant.
+func bumpConfig(ctx context.Context, tx *sql.Tx, tenantID string) error {
+	res, err := tx.ExecContext(ctx, `UPDATE tenants SET config_version = config_version + 1 WHERE id = ?`, tenantID)
+	if err != nil {
+		return err
+	}
+	n, err := res.RowsAffected()
+	if err != nil {
+		return err
+	}
+	if n == 0 {
+		return tenantMissing(tenantID)
+	}
+	return nil
+}
+
+// policyError passes nil and Roster errors through and prefixes others with the step.
+func policyError(step string, err error) error {
+	var re *roster.Error
+	if err == nil || errors.As(err, &re) {
+		return err
+	}
+	return fmt.Errorf("sqlite: %s: %w", step, err)
+}
