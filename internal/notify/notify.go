@@ -66,6 +66,10 @@ func (s *store) DeleteUser(ctx context.Context, tenantID, id string, version int
 	return s.done(s.Store.DeleteUser(ctx, tenantID, id, version))
 }
 
+func (s *store) RetireUser(ctx context.Context, tenantID, id string, version int64) error {
+	return s.done(s.Store.RetireUser(ctx, tenantID, id, version))
+}
+
 func (s *store) CreateGroup(ctx context.Context, tenantID string, g *roster.Group) error {
 	return s.done(s.Store.CreateGroup(ctx, tenantID, g))
 }
