@@ -179,6 +179,9 @@ func (s *Server) query(r *http.Request, resourceType string, p listParams) (rost
 		if err != nil {
 			return q, err
 		}
+		if a, ok := derived(f); ok {
+			return q, roster.Errorf(roster.EINVALIDFILTER, "%s is derived by the tenant's policy, not stored as sent: it cannot be filtered on", a)
+		}
 		q.Filter = f
 	}
 	if p.SortBy != "" {

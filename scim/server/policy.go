@@ -4,11 +4,13 @@ import (
 	"context"
 	"net/http"
 	"slices"
+	"strings"
 	"sync"
 	"time"
 
 	"github.com/rosterhq/roster"
 	"github.com/rosterhq/roster/policy"
+	"github.com/rosterhq/roster/scim/filter"
 	"github.com/rosterhq/roster/scim/schema"
 )
 
@@ -132,4 +134,23 @@ func (s *Server) userDoc(r *http.Request, u *roster.User, base string) map[strin
 	schemas, _ := doc["schemas"].([]any)
 	doc["schemas"] = append(slices.Clip(schemas), policy.URN)
 	return doc
+}
+
+// derived returns the first attribute of f in the Roster extension, whose
+// values the policy derives and the store does not hold in the document.
+func derived(f filter.Expr) (filter.AttrPath, bool) {
+	switch f := f.(type) {
+	case *filter.Compare:
+		return f.Attr, strings.EqualFold(f.Attr.URN, policy.URN)
+	case *filter.ValuePath:
+		return f.Attr, strings.EqualFold(f.Attr.URN, policy.URN)
+	case *filter.Not:
+		return derived(f.X)
+	case *filter.Logical:
+		if a, ok := derived(f.Left); ok {
+			return a, true
+		}
+		return derived(f.Right)
+	}
+	return filter.AttrPath{}, false
 }

@@ -6,7 +6,6 @@ import (
 	"time"
 
 	"github.com/rosterhq/roster"
-	"github.com/rosterhq/roster/policy"
 	"github.com/rosterhq/roster/scim/filter"
 	"github.com/rosterhq/roster/scim/patch"
 	"github.com/rosterhq/roster/scim/schema"
@@ -159,9 +158,6 @@ func coreURN(resourceType string) string {
 func (s *Server) resolver(r *http.Request, resourceType string) filter.Resolver {
 	reg := s.registryOf(r)
 	return func(p filter.AttrPath) (filter.Attr, bool) {
-		if strings.EqualFold(p.URN, policy.URN) {
-			return filter.Attr{}, false // derived, not stored in the document: not filterable
-		}
 		a, ok := reg.Lookup(resourceType, p.URN, p.Name, p.Sub)
 		if !ok {
 			return filter.Attr{}, false
