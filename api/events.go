@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/rosterhq/roster"
+	"github.com/rosterhq/roster/client"
 )
 
 // Event is an event as the app API and webhooks send it.
@@ -26,13 +27,19 @@ type Event struct {
 	Previous json.RawMessage `json:"previous,omitempty"`
 	// Members are the member ids of a membership event's batch.
 	Members json.RawMessage `json:"members,omitempty"`
+	// App is, in user events, the user's entitlements after the change.
+	App *client.Entitlements `json:"app,omitempty"`
+	// Retired marks the user.deleted event of a user the tenant's policy keeps, deactivated.
+	Retired bool `json:"retired,omitempty"`
 }
 
 // payload is the stored form of an event's body.
 type payload struct {
-	Resource json.RawMessage `json:"resource"`
-	Previous json.RawMessage `json:"previous"`
-	Members  json.RawMessage `json:"members"`
+	Resource json.RawMessage      `json:"resource"`
+	Previous json.RawMessage      `json:"previous"`
+	Members  json.RawMessage      `json:"members"`
+	App      *roster.Entitlements `json:"app"`
+	Retired  bool                 `json:"retired"`
 }
 
 // NewEvent returns the API form of a stored event.
@@ -41,11 +48,16 @@ func NewEvent(e *roster.Event) (*Event, error) {
 	if err := json.Unmarshal(e.Payload, &p); err != nil {
 		return nil, err
 	}
-	return &Event{
+	ae := &Event{
 		ID: e.ID, Cursor: strconv.FormatInt(e.Seq, 10), Type: e.Type, Tenant: e.TenantID, OccurredAt: e.Time.UTC(),
 		ResourceType: e.ResourceType, ResourceID: e.ResourceID,
-		Resource: p.Resource, Previous: p.Previous, Members: p.Members,
-	}, nil
+		Resource: p.Resource, Previous: p.Previous, Members: p.Members, Retired: p.Retired,
+	}
+	if p.App != nil {
+		app := client.Entitlements(*p.App)
+		ae.App = &app
+	}
+	return ae, nil
 }
 
 // eventPage is the body of GET /events.

@@ -104,6 +104,8 @@ type Event struct {
 	Resource     json.RawMessage `json:"resource"`           // the resource after the change (its SCIM document with id)
 	Previous     json.RawMessage `json:"previous,omitempty"` // for updates: previous values of what changed
 	Members      []string        `json:"members,omitempty"`  // for membership events: the member ids of the batch
+	App          *Entitlements   `json:"app,omitempty"`      // for user events: the user's state in the app after the change
+	Retired      bool            `json:"retired,omitempty"`  // user.deleted of a user the tenant's policy keeps, deactivated
 }
 
 // EventOptions narrows and paces the feed.

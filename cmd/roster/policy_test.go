@@ -240,6 +240,20 @@ func testPolicyCommands(t *testing.T, db string) {
 	if err != nil || len(kept) != 1 || kept[0].Retired.IsZero() || kept[0].Entitlements.Active {
 		t.Fatalf("retired user: %v, %v", kept, err)
 	}
+	// The app still reads the retired user, and its events say what happened.
+	key := strings.TrimSpace(s.cli(t, "apikey", "create", "--tenant", "default"))
+	a := s.app(t, key, "/users/"+id).want(t, 200)
+	if get(a.body, "retired") == nil || get(a.body, "app", "active") != false || get(a.body, "app", "access_role") != "Admin" {
+		t.Errorf("app API, retired user: %s", a.raw)
+	}
+	a = s.app(t, key, "/events?types=user.created,user.deleted").want(t, 200)
+	evs := get(a.body, "data").([]any)
+	last := evs[len(evs)-1]
+	if str(evs[0], "type") != "user.created" || str(evs[0], "app", "access_role") != "Admin" ||
+		str(last, "type") != "user.deleted" || get(last, "retired") != true {
+		t.Errorf("events: %s", a.raw)
+	}
+
 	// Entra provisions the person again: the userName and work email are free.
 	s.do(t, "POST", "/Users", body).want(t, 201)
 }

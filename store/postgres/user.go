@@ -72,7 +72,7 @@ func createUser(ctx context.Context, t *tx, id string, u *roster.User) error {
 	if err := insertUnique(ctx, t, id, u.Unique); err != nil {
 		return err
 	}
-	t.event(outbox.Created(roster.UserCreated, "User", id, u.Doc, nil))
+	t.event(outbox.UserCreated(id, u))
 	return nil
 }
 

@@ -75,7 +75,7 @@ func createUser(ctx context.Context, tx *sql.Tx, tenantID, id string, u *roster.
 	if err := insertUnique(ctx, tx, tenantID, id, u.Unique); err != nil {
 		return err
 	}
-	return appendEvent(ctx, tx, tenantID, now, outbox.Created(roster.UserCreated, "User", id, u.Doc, nil))
+	return appendEvent(ctx, tx, tenantID, now, outbox.UserCreated(id, u))
 }
 
 // userWriteError maps a failed user write to Roster's codes.

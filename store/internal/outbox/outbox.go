@@ -20,6 +20,9 @@ type Payload struct {
 	Previous map[string]any `json:"previous,omitempty"`
 	// Members are the member ids a membership event is about.
 	Members []string `json:"members,omitempty"`
+	// App is, in user events, the user's entitlements after the change: its
+	// state in the app under the tenant's policy.
+	App *roster.Entitlements `json:"app,omitempty"`
 	// Retired marks the user.deleted event of a user kept as deactivated
 	// (roster.UserStore.RetireUser) rather than removed.
 	Retired bool `json:"retired,omitempty"`
@@ -58,8 +61,17 @@ func UserWritten(id string, wasActive bool, oldDoc map[string]any, u *roster.Use
 	case !wasActive && u.Active:
 		typ = roster.UserReactivated
 	}
+	app := u.Entitlements
 	return Event{Type: typ, ResourceType: "User", ResourceID: id,
-		Payload: Payload{Resource: Resource(id, u.Doc), Previous: roster.Changed(oldDoc, u.Doc)}}
+		Payload: Payload{Resource: Resource(id, u.Doc), Previous: roster.Changed(oldDoc, u.Doc), App: &app}}
+}
+
+// UserCreated returns the user.created event of u, stored with id.
+func UserCreated(id string, u *roster.User) Event {
+	e := Created(roster.UserCreated, "User", id, u.Doc, nil)
+	app := u.Entitlements
+	e.Payload.App = &app
+	return e
 }
 
 // Members returns a members_removed and a members_added event for the
