@@ -134,8 +134,26 @@ func testPolicyVendorSetup(t *testing.T, db string) {
 		t.Errorf("after the active role went: active %v, app %v", get(r.body, "active"), get(r.body, policy.URN))
 	}
 
+	// PATCH by full path, as Entra sends an "Edit attribute list" attribute,
+	// and PUT with the extension object but without its URN in schemas.
+	r = s.do(t, "PATCH", "/Users/"+id, `{"schemas":["urn:ietf:params:scim:api:messages:2.0:PatchOp"],"Operations":[
+		{"op":"Replace","path":"`+customURN+`:folders","value":["f-legal","SALES-EU"]},
+		{"op":"Add","path":"`+metadataURN+`:seats","value":12}]}`).want(t, 200)
+	if len(get(r.body, customURN, "folders").([]any)) != 2 || str(r.body, metadataURN, "seats") != "12" || get(r.body, policy.URN, "unresolvedFolders") != nil {
+		t.Errorf("PATCH by full path: %s", r.raw)
+	}
+	put := strings.Replace(vendorUser(t, "ada@contoso.com", "Ada@Contoso.com", legal), `"urn:ietf:params:scim:schemas:extension:2.0:CustomExtensionName:folders": [`,
+		`"urn:ietf:params:scim:schemas:extension:2.0:CustomExtensionName": {"folders": "f-legal"}, "ignored": [`, 1)
+	put = strings.Replace(put, `"ignored": [`, `"urn:ietf:params:scim:schemas:extension:2.0:Metadata:region": [`, 1)
+	r = s.do(t, "PUT", "/Users/"+id, put).want(t, 200)
+	if str(r.body, customURN, "folders", 0) != "f-legal" || str(r.body, metadataURN, "region") == "" {
+		t.Errorf("PUT with the extension object: %s", r.raw)
+	}
+	s.do(t, "PATCH", "/Users/"+id, `{"schemas":["urn:ietf:params:scim:api:messages:2.0:PatchOp"],"Operations":[
+		{"op":"Replace","path":"roles","value":[{"primary":false,"type":"WindowsAzureActiveDirectoryRole","display":"Admin","value":"Admin"}]}]}`).want(t, 200)
+
 	// Filters reach the custom and open extensions.
-	for _, f := range []string{customURN + `:folders eq "SALES-EU"`, metadataURN + `:costCode eq "cc-7"`, `userType eq "Premium"`} {
+	for _, f := range []string{customURN + `:folders eq "F-LEGAL"`, metadataURN + `:costCode eq "cc-7"`, `userType eq "Premium"`} {
 		r = s.do(t, "GET", "/Users?filter="+q(f), "").want(t, 200)
 		if get(r.body, "totalResults") != 1.0 {
 			t.Errorf("filter %s: %s", f, r.raw)
