@@ -79,7 +79,7 @@ func TestParseErrors(t *testing.T) {
 }
 
 // normalize runs a document through the policy's registry as the server does.
-func normalize(t *testing.T, p *Policy, doc string) map[string]any {
+func normalize(t testing.TB, p *Policy, doc string) map[string]any {
 	t.Helper()
 	var in map[string]any
 	if err := json.Unmarshal([]byte(doc), &in); err != nil {
