@@ -138,6 +138,9 @@ func Finish(e *roster.LogEntry, request, response []byte) *roster.LogEntry {
 		UserName    string `json:"userName"`
 		DisplayName string `json:"displayName"`
 	}
+	if e.ResourceID != "" && (e.ExternalID != "" || e.Name != "") {
+		return e // the server named the resource: nothing to read from the bodies
+	}
 	if e.Status >= 300 || json.Unmarshal(response, &f) != nil || f.ID == "" {
 		json.Unmarshal(request, &f) // best effort: the body may be anything
 	}

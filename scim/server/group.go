@@ -4,10 +4,10 @@ import (
 	"bufio"
 	"encoding/json"
 	"net/http"
-	"unicode/utf8"
 
 	"github.com/rosterhq/roster"
 	"github.com/rosterhq/roster/internal/httpx"
+	"github.com/rosterhq/roster/internal/jsonenc"
 	"github.com/rosterhq/roster/scim/patch"
 	"github.com/rosterhq/roster/scim/schema"
 )
@@ -29,6 +29,7 @@ func (s *Server) handleGroupCreate(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, err)
 		return
 	}
+	noteCreated(r, g.ID)
 	base := s.baseURL(r)
 	s.writeResource(w, http.StatusCreated, s.project(r, groupType, groupDoc(g, base, wantsMembers(p)), p), g.Version, base+"/Groups/"+g.ID)
 }
@@ -260,54 +261,14 @@ func appendMember(b []byte, m roster.Member, base string) []byte {
 		kind = "/Groups/"
 	}
 	b = append(b, `{"$ref":`...)
-	b = appendJSONString(b, base+kind+m.ID)
+	b = jsonenc.AppendString(b, base+kind+m.ID)
 	if m.Display != "" {
 		b = append(b, `,"display":`...)
-		b = appendJSONString(b, m.Display)
+		b = jsonenc.AppendString(b, m.Display)
 	}
 	b = append(b, `,"type":`...)
-	b = appendJSONString(b, m.Type)
+	b = jsonenc.AppendString(b, m.Type)
 	b = append(b, `,"value":`...)
-	b = appendJSONString(b, m.ID)
+	b = jsonenc.AppendString(b, m.ID)
 	return append(b, '}')
-}
-
-// appendJSONString appends s as encoding/json writes a string by default:
-// quotes, backslashes and control characters escaped, <, >, &, U+2028 and
-// U+2029 as \u escapes, and invalid UTF-8 as U+FFFD.
-func appendJSONString(b []byte, s string) []byte {
-	const hex = "0123456789abcdef"
-	b = append(b, '"')
-	for i := 0; i < len(s); {
-		c := s[i]
-		if c < utf8.RuneSelf {
-			switch {
-			case c == '"' || c == '\\':
-				b = append(b, '\\', c)
-			case c == '\n':
-				b = append(b, '\\', 'n')
-			case c == '\r':
-				b = append(b, '\\', 'r')
-			case c == '\t':
-				b = append(b, '\\', 't')
-			case c < 0x20 || c == '<' || c == '>' || c == '&':
-				b = append(b, '\\', 'u', '0', '0', hex[c>>4], hex[c&0xf])
-			default:
-				b = append(b, c)
-			}
-			i++
-			continue
-		}
-		r, size := utf8.DecodeRuneInString(s[i:])
-		switch {
-		case r == utf8.RuneError && size == 1:
-			b = append(b, `\ufffd`...)
-		case r == '\u2028' || r == '\u2029':
-			b = append(b, '\\', 'u', '2', '0', '2', hex[r&0xf])
-		default:
-			b = append(b, s[i:i+size]...)
-		}
-		i += size
-	}
-	return append(b, '"')
 }

@@ -136,6 +136,12 @@ func noteChange(r *http.Request, old, new map[string]any, wasActive, isActive *b
 	if op == nil {
 		return
 	}
+	op.entry.ExternalID, _ = new["externalId"].(string)
+	if n, ok := new["userName"].(string); ok {
+		op.entry.Name = n
+	} else {
+		op.entry.Name, _ = new["displayName"].(string)
+	}
 	changes := map[string]map[string]any{}
 	for k, ov := range roster.Changed(old, new) {
 		changes[k] = map[string]any{"old": ov, "new": new[k]}
@@ -153,6 +159,13 @@ func noteChange(r *http.Request, old, new map[string]any, wasActive, isActive *b
 func noteWarnings(r *http.Request, warnings []string) {
 	if op := opOf(r.Context()); op != nil && len(warnings) > 0 && op.entry.Reason == "" {
 		op.entry.Reason = "folder_kept"
+	}
+}
+
+// noteCreated records on the request's row the id a create gave the resource.
+func noteCreated(r *http.Request, id string) {
+	if op := opOf(r.Context()); op != nil {
+		op.entry.ResourceID = id
 	}
 }
 

@@ -38,6 +38,7 @@ func (s *Server) handleUserCreate(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, s.explainConflict(r, tenant, u, err))
 		return
 	}
+	noteCreated(r, u.ID)
 	base := s.baseURL(r)
 	s.writeResource(w, http.StatusCreated, s.project(r, userType, s.userDoc(r, u, base), p), u.Version, base+"/Users/"+u.ID)
 }

@@ -8,10 +8,12 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 
 	"github.com/rosterhq/roster"
+	"github.com/rosterhq/roster/internal/jsonenc"
 )
 
 // logLine is an entry as a line of a chunk.
@@ -90,20 +92,11 @@ func (db *DB) AppendLog(ctx context.Context, entries []*roster.LogEntry) error {
 
 // appendChunk writes one tenant's entries as a chunk with its keys.
 func appendChunk(ctx context.Context, tx *sql.Tx, tenantID string, es []*roster.LogEntry) error {
-	var data bytes.Buffer
-	enc := json.NewEncoder(&data)
-	enc.SetEscapeHTML(false)
+	data := make([]byte, 0, 2048*len(es))
 	seen := map[string]bool{}
 	var keys []string
 	for _, e := range es {
-		err := enc.Encode(logLine{ID: e.ID, TenantID: e.TenantID, Time: e.Time.UTC(), LatencyUS: e.Latency.Microseconds(),
-			RequestID: e.RequestID, Method: e.Method, Route: e.Route, Query: e.Query, Action: e.Action,
-			ResourceType: e.ResourceType, ResourceID: e.ResourceID, ExternalID: e.ExternalID, Name: e.Name,
-			Status: e.Status, ScimType: e.ScimType, Reason: e.Reason, TokenPrefix: e.TokenPrefix, TokenName: e.TokenName,
-			Changes: e.Changes, Request: e.Request, Response: e.Response})
-		if err != nil {
-			return err
-		}
+		data = appendLogLine(data, e)
 		for _, k := range logKeys(e) {
 			if !seen[k] {
 				seen[k] = true
@@ -120,22 +113,65 @@ func appendChunk(ctx context.Context, tx *sql.Tx, tenantID string, es []*roster.
 		INSERT INTO log_chunks (tenant_id, first_seq, last_seq, first_at, last_at, n, keys, data)
 		VALUES (?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
 		tenantID, es[0].ID, es[len(es)-1].ID, formatTime(es[0].Time), formatTime(es[len(es)-1].Time), len(es),
-		string(keysJSON), data.Bytes()).Scan(&chunk)
+		string(keysJSON), data).Scan(&chunk)
 	if err != nil {
 		return err
 	}
-	for part := range slices.Chunk(keys, 400) {
-		args := make([]any, 0, 2*len(part))
-		for _, k := range part {
-			args = append(args, k, chunk)
+	// One statement whatever the number of keys: the keys travel as one JSON array.
+	_, err = tx.ExecContext(ctx, `INSERT OR IGNORE INTO log_keys (key, chunk_id) SELECT value, ? FROM json_each(?)`, chunk, string(keysJSON))
+	return err
+}
+
+// appendLogLine appends e as one JSON line of a chunk: the encoding of
+// logLine that encoding/json would write, without its reflection.
+func appendLogLine(b []byte, e *roster.LogEntry) []byte {
+	str := func(b []byte, key, v string, omitEmpty bool) []byte {
+		if omitEmpty && v == "" {
+			return b
 		}
-		_, err := tx.ExecContext(ctx, `INSERT OR IGNORE INTO log_keys (key, chunk_id) VALUES `+
-			strings.Repeat("(?, ?), ", len(part)-1)+"(?, ?)", args...)
-		if err != nil {
-			return err
+		b = append(b, ',', '"')
+		b = append(b, key...)
+		b = append(b, '"', ':')
+		return jsonenc.AppendString(b, v)
+	}
+	b = append(b, `{"i":`...)
+	b = strconv.AppendInt(b, e.ID, 10)
+	b = str(b, "t", e.TenantID, true)
+	b = append(b, `,"at":"`...)
+	b = e.Time.UTC().AppendFormat(b, time.RFC3339Nano)
+	b = append(b, `","l":`...)
+	b = strconv.AppendInt(b, e.Latency.Microseconds(), 10)
+	b = str(b, "q", e.RequestID, false)
+	b = str(b, "m", e.Method, false)
+	b = str(b, "ro", e.Route, false)
+	b = str(b, "qs", e.Query, true)
+	b = str(b, "a", e.Action, false)
+	b = str(b, "rt", e.ResourceType, true)
+	b = str(b, "r", e.ResourceID, true)
+	b = str(b, "x", e.ExternalID, true)
+	b = str(b, "n", e.Name, true)
+	b = append(b, `,"s":`...)
+	b = strconv.AppendInt(b, int64(e.Status), 10)
+	b = str(b, "st", e.ScimType, true)
+	b = str(b, "re", e.Reason, true)
+	b = str(b, "tp", e.TokenPrefix, true)
+	b = str(b, "tn", e.TokenName, true)
+	if len(e.Changes) > 0 {
+		b = append(b, `,"c":`...)
+		if bytes.IndexByte(e.Changes, '\n') < 0 {
+			b = append(b, e.Changes...) // json.Marshal's output: compact, one line
+		} else {
+			var c bytes.Buffer
+			if json.Compact(&c, e.Changes) != nil {
+				c.Reset()
+				c.WriteString("null")
+			}
+			b = append(b, c.Bytes()...)
 		}
 	}
-	return nil
+	b = str(b, "rq", e.Request, true)
+	b = str(b, "rs", e.Response, true)
+	return append(b, '}', '\n')
 }
 
 // Log returns the rows q selects: it finds the chunks (by key for a user or a
