@@ -250,8 +250,17 @@ func lastValue(t *testing.T, out, key string) string {
 // next sign-in and userinfo.
 func TestSignInWithEntra(t *testing.T) { forEachStore(t, testSignInWithEntra) }
 
-func testSignInWithEntra(t *testing.T, db string) {
-	ctx := context.Background()
+// signInSetup is a running server whose default tenant signs in through a
+// fake Entra ID, with the example policy and an organization and domain.
+type signInSetup struct {
+	s      *testServer
+	env    map[string]string
+	issuer string
+	entra  *fakeEntra
+}
+
+func startSignIn(t *testing.T, db string) *signInSetup {
+	t.Helper()
 	env := map[string]string{"ROSTER_POLICY_REFRESH": "0s"}
 	if strings.HasPrefix(db, "postgres") {
 		env["ROSTER_SECRET_KEY"] = sso.NewKey() // SQLite: the key file beside the database
@@ -261,7 +270,7 @@ func testSignInWithEntra(t *testing.T, db string) {
 	issuer := strings.TrimSuffix(s.base, "/scim/v2")
 	entra := newFakeEntra(t)
 
-	// The admin connects the tenant's Entra and registers the host app.
+	// The admin connects the tenant's Entra.
 	redirect := cliEnv(t, s, env, "sso", "get", "--tenant", "default", "--public-url", issuer)
 	entra.redirect = lastValue(t, redirect, "redirect_uri")
 	if entra.redirect != issuer+"/sso/default/oidc/callback" {
@@ -270,6 +279,25 @@ func testSignInWithEntra(t *testing.T, db string) {
 	cliEnv(t, s, env, "sso", "set", "--tenant", "default", "--type", "oidc", "--issuer", entra.issuer(),
 		"--client-id", entra.clientID, "--client-secret", entra.secret)
 	cliEnv(t, s, env, "tenant", "update", "default", "--organization", "org-42", "--domain", "Contoso.com")
+	return &signInSetup{s: s, env: env, issuer: issuer, entra: entra}
+}
+
+// newHostApp discovers Roster as the host app does.
+func newHostApp(t *testing.T, issuer, clientID, secret, redirect string) *hostApp {
+	t.Helper()
+	provider, err := oidc.NewProvider(context.Background(), issuer)
+	if err != nil {
+		t.Fatalf("the host app's discovery: %v", err)
+	}
+	return &hostApp{provider: provider, verifier: provider.Verifier(&oidc.Config{ClientID: clientID}),
+		conf: &oauth2.Config{ClientID: clientID, ClientSecret: secret, Endpoint: provider.Endpoint(),
+			RedirectURL: redirect, Scopes: []string{oidc.ScopeOpenID, "profile", "email"}}}
+}
+
+func testSignInWithEntra(t *testing.T, db string) {
+	ctx := context.Background()
+	setup := startSignIn(t, db)
+	s, env, issuer, entra := setup.s, setup.env, setup.issuer, setup.entra
 	out := cliEnv(t, s, env, "client", "create", "--name", "app", "--redirect-uri", "http://127.0.0.1:1/cb", "--redirect-uri", "http://127.0.0.1:1/other")
 	clientID, secret := lastValue(t, out, "client_id"), lastValue(t, out, "client_secret")
 	if !strings.HasPrefix(strings.TrimSpace(out[strings.LastIndex(strings.TrimSpace(out), "\n")+1:]), "client_secret=rsc_") {
@@ -283,13 +311,8 @@ func testSignInWithEntra(t *testing.T, db string) {
 		upn: "ADA@contoso.com", email: "ada@contoso.com", name: "Ada Lovelace"}
 	entra.setAccount(ada)
 
-	provider, err := oidc.NewProvider(ctx, issuer)
-	if err != nil {
-		t.Fatalf("the host app's discovery: %v", err)
-	}
-	app := &hostApp{provider: provider, verifier: provider.Verifier(&oidc.Config{ClientID: clientID}),
-		conf: &oauth2.Config{ClientID: clientID, ClientSecret: secret, Endpoint: provider.Endpoint(),
-			RedirectURL: "http://127.0.0.1:1/cb", Scopes: []string{oidc.ScopeOpenID, "profile", "email"}}}
+	app := newHostApp(t, issuer, clientID, secret, "http://127.0.0.1:1/cb")
+	provider := app.provider
 
 	// Sign-in: tenant by name, PKCE, nonce.
 	pkce := oauth2.GenerateVerifier()
@@ -379,6 +402,95 @@ func testSignInWithEntra(t *testing.T, db string) {
 	if logs := s.stdout.String(); !strings.Contains(logs, "reason=user_deactivated") || !strings.Contains(logs, "reason=subject_mismatch") {
 		t.Errorf("the log does not record the refusals with their reasons:\n%s", logs)
 	}
+}
+
+// TestSignInPublicClientAndKeys signs in through a public client (PKCE
+// required, no secret), matches a user by UPN when the object id matches no
+// externalId, refuses an account no SCIM user matches, and rotates the
+// signing key: the JWKS serves both keys and new tokens verify.
+func TestSignInPublicClientAndKeys(t *testing.T) { forEachStore(t, testSignInPublicClientAndKeys) }
+
+func testSignInPublicClientAndKeys(t *testing.T, db string) {
+	ctx := context.Background()
+	setup := startSignIn(t, db)
+	s, env, issuer, entra := setup.s, setup.env, setup.issuer, setup.entra
+	out := cliEnv(t, s, env, "client", "create", "--name", "native", "--public", "--redirect-uri", "http://127.0.0.1:1/native")
+	if strings.Contains(out, "client_secret") {
+		t.Errorf("client create --public printed a secret:\n%s", out)
+	}
+	app := newHostApp(t, issuer, lastValue(t, out, "client_id"), "", "http://127.0.0.1:1/native")
+	if list := cliEnv(t, s, env, "client", "list"); !strings.Contains(list, "native") || !strings.Contains(list, "public") {
+		t.Errorf("client list:\n%s", list)
+	}
+
+	// A public client without PKCE is refused.
+	loc := newBrowser(t).hop(t, app.conf.AuthCodeURL("s", oauth2.SetAuthURLParam("tenant", "default")), app.conf.RedirectURL)
+	if loc.Query().Get("error") != "invalid_request" {
+		t.Errorf("public client without PKCE: redirected with %q, want error=invalid_request", loc.RawQuery)
+	}
+
+	// Bob's Entra object id is not his externalId: his UPN matches his userName.
+	r := s.do(t, "POST", "/Users", vendorUser(t, "bob@contoso.com", "bob@contoso.com", "f-x")).want(t, 201)
+	entra.setAccount(entraAccount{sub: "bob-subject", oid: "0c7a5c1e-oid-not-provisioned", upn: "BOB@Contoso.com", email: "bob@contoso.com", name: "Bob"})
+	pkce := oauth2.GenerateVerifier()
+	q := app.signIn(t, newBrowser(t), entra, issuer, pkce, "n-1", "login_hint", "bob@contoso.com")
+	tok, err := app.conf.Exchange(ctx, q.Get("code"), oauth2.VerifierOption(pkce))
+	if err != nil {
+		t.Fatalf("token exchange of a public client: %v", err)
+	}
+	first, err := app.verifier.Verify(ctx, tok.Extra("id_token").(string))
+	if err != nil || first.Subject != str(r.body, "id") {
+		t.Fatalf("ID token = %v, %v; want Bob's", first, err)
+	}
+
+	// An account that no SCIM user matches is refused; nobody is created.
+	entra.setAccount(entraAccount{sub: "eve-subject", oid: "eve-oid", upn: "eve@contoso.com", email: "bob@contoso.com", name: "Eve"})
+	q = app.signIn(t, newBrowser(t), entra, issuer, pkce, "n-2", "tenant", "default")
+	if q.Get("error") != "access_denied" || !strings.Contains(q.Get("error_description"), "no user of tenant default") {
+		t.Errorf("unknown account: %v; want access_denied", q)
+	}
+	if r := s.do(t, "GET", "/Users?filter="+url.QueryEscape(`userName eq "eve@contoso.com"`), "").want(t, 200); get(r.body, "totalResults") != float64(0) {
+		t.Errorf("a refused sign-in created a user: %s", r.raw)
+	}
+
+	// Rotation: the new key signs, and the JWKS serves the old one too.
+	if n := len(jwks(t, issuer).Keys); n != 1 {
+		t.Fatalf("JWKS has %d keys, want 1", n)
+	}
+	cliEnv(t, s, env, "sso", "rotate-key", "--alg", "RS256", "--overlap", "1h")
+	set := jwks(t, issuer)
+	if len(set.Keys) != 2 {
+		t.Fatalf("JWKS after rotation has %d keys, want 2", len(set.Keys))
+	}
+	entra.setAccount(entraAccount{sub: "bob-subject", oid: "0c7a5c1e-oid-not-provisioned", upn: "bob@contoso.com"})
+	q = app.signIn(t, newBrowser(t), entra, issuer, pkce, "n-3", "tenant", "default")
+	tok, err = app.conf.Exchange(ctx, q.Get("code"), oauth2.VerifierOption(pkce))
+	if err != nil {
+		t.Fatal(err)
+	}
+	raw := tok.Extra("id_token").(string)
+	if _, err := app.verifier.Verify(ctx, raw); err != nil {
+		t.Fatalf("ID token signed with the new key: %v", err)
+	}
+	parsed, err := jwt.ParseSigned(raw, []jose.SignatureAlgorithm{jose.RS256})
+	if err != nil || parsed.Headers[0].KeyID != set.Keys[1].KeyID {
+		t.Errorf("the new ID token is not signed RS256 with the new key: %v", err)
+	}
+}
+
+// jwks reads Roster's published keys.
+func jwks(t *testing.T, issuer string) jose.JSONWebKeySet {
+	t.Helper()
+	resp, err := http.Get(issuer + "/oauth2/jwks")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	var set jose.JSONWebKeySet
+	if err := json.NewDecoder(resp.Body).Decode(&set); err != nil {
+		t.Fatal(err)
+	}
+	return set
 }
 
 // userinfo calls Roster's userinfo with an access token and returns the status.
