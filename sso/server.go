@@ -13,6 +13,7 @@ import (
 	"github.com/coreos/go-oidc/v3/oidc"
 
 	"github.com/rosterhq/roster"
+	"github.com/rosterhq/roster/internal/httpx"
 )
 
 // Store is what sign-in needs of Roster's store.
@@ -184,7 +185,7 @@ func writeErrorPage(w http.ResponseWriter, status int, e *oauthError) {
 
 // logSignIn records a sign-in or its refusal: the admin reads why in the log.
 func (s *Server) logSignIn(ctx context.Context, tenant *roster.Tenant, u *roster.User, e *oauthError) {
-	attrs := []any{}
+	attrs := []any{"request_id", httpx.RequestID(ctx)}
 	if tenant != nil {
 		attrs = append(attrs, "tenant_id", tenant.ID, "tenant", tenant.Name)
 	}
