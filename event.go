@@ -75,5 +75,8 @@ type Store interface {
 	WebhookStore
 	LogStore
 	PolicyStore
+	OAuthClientStore
+	SSOStore
+	SignInStore
 	Close() error
 }

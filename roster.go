@@ -17,7 +17,10 @@ type Tenant struct {
 	ID       string
 	Name     string
 	Settings TenantSettings
-	Created  time.Time
+	// Organization is the host app's own id for the customer ("" when unset):
+	// an authorization request may name the tenant by it. Unique.
+	Organization string
+	Created      time.Time
 }
 
 // TenantSettings are what an operator may adjust per tenant. They are stored

@@ -90,13 +90,16 @@ type UserStore interface {
 	User(ctx context.Context, tenantID, id string) (*User, error)
 	// ReplaceUser overwrites the user u.ID with u. When version is not 0 and the
 	// stored version differs, EPRECONDITION. ENOTFOUND, ECONFLICT as above.
+	// When u is inactive (Active or Entitlements.Active false), the user's
+	// sessions end in the same transaction.
 	ReplaceUser(ctx context.Context, tenantID string, u *User, version int64) error
-	// DeleteUser removes the user and its memberships. ENOTFOUND, EPRECONDITION.
+	// DeleteUser removes the user and its memberships, and ends its sessions.
+	// ENOTFOUND, EPRECONDITION.
 	DeleteUser(ctx context.Context, tenantID, id string, version int64) error
 	// RetireUser answers a DELETE by keeping the user as deactivated: it sets
 	// Retired, sets Entitlements.Active false, removes the memberships and the
-	// Unique values, bumps the version and appends a user.deleted event whose
-	// payload has "retired": true. ENOTFOUND, EPRECONDITION as DeleteUser.
+	// Unique values, ends its sessions, bumps the version and appends a
+	// user.deleted event whose payload has "retired": true. ENOTFOUND, EPRECONDITION as DeleteUser.
 	RetireUser(ctx context.Context, tenantID, id string, version int64) error
 	// Users returns one page of users and the total number that match.
 	Users(ctx context.Context, tenantID string, q Query) ([]*User, int, error)

@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/rosterhq/roster"
+	"github.com/rosterhq/roster/sso"
 	"github.com/rosterhq/roster/store/postgres"
 	"github.com/rosterhq/roster/store/sqlite"
 )
@@ -46,6 +47,10 @@ type Config struct {
 	ProvisioningLog bool
 	// LogRetention is how long provisioning log rows are kept (ROSTER_LOG_RETENTION, default 30d).
 	LogRetention time.Duration
+	// SecretKey is the base64 of the 32-byte key that seals sign-in secrets at
+	// rest (ROSTER_SECRET_KEY; never printed). Unset on SQLite: a key file
+	// beside the database, created on first need.
+	SecretKey string
 	// PolicyRefresh is how long a server uses a tenant's policy and folders
 	// before asking the database whether they changed (ROSTER_POLICY_REFRESH,
 	// default 1s; 0: on every request).
@@ -72,6 +77,7 @@ func defaultConfig(getenv func(string) string) (Config, error) {
 	str("ROSTER_LOG_LEVEL", &c.LogLevel)
 	str("ROSTER_LOG_FORMAT", &c.LogFormat)
 	str("ROSTER_PUBLIC_URL", &c.PublicURL)
+	str("ROSTER_SECRET_KEY", &c.SecretKey)
 	var errs []error
 	num := func(name string, parse func(string) error) {
 		if v := getenv(name); v != "" {
@@ -206,6 +212,42 @@ func openStore(ctx context.Context, c Config, log *slog.Logger) (roster.Store, e
 		return postgres.Open(ctx, loc, postgres.Options{Clock: time.Now, Logger: log})
 	}
 	return sqlite.Open(ctx, loc, sqlite.Options{Clock: time.Now, Logger: log})
+}
+
+// publicURL is the URL Roster is reached at: --public-url, else http:// and
+// the listen address.
+func (c Config) publicURL() string {
+	if c.PublicURL != "" {
+		return strings.TrimSuffix(c.PublicURL, "/")
+	}
+	return "http://" + c.Addr
+}
+
+// sealer returns the sealer of sign-in secrets: under ROSTER_SECRET_KEY, or
+// on SQLite under the key kept in the file <database>.key (created, mode
+// 0600, on first need). On PostgreSQL the key must be given, the same on
+// every instance.
+func (c Config) sealer() (*sso.Sealer, error) {
+	if c.SecretKey != "" {
+		key, err := sso.ParseKey(c.SecretKey)
+		if err != nil {
+			return nil, fmt.Errorf("ROSTER_SECRET_KEY: %w", err)
+		}
+		return sso.NewSealer(key)
+	}
+	kind, loc, err := storeKind(c.DB)
+	if err != nil {
+		return nil, err
+	}
+	if kind != "sqlite" {
+		return nil, errors.New("ROSTER_SECRET_KEY is not set: on PostgreSQL, sign-in secrets are sealed with a key " +
+			"every instance shares; set ROSTER_SECRET_KEY to the base64 of 32 random bytes (e.g. openssl rand -base64 32)")
+	}
+	key, err := sso.KeyFile(loc + ".key")
+	if err != nil {
+		return nil, err
+	}
+	return sso.NewSealer(key)
 }
 
 // commonFlags registers the flags every command takes.

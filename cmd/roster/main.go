@@ -11,6 +11,8 @@
 //	roster token list --tenant NAME | token revoke ID
 //	roster policy example | get --tenant NAME | set --tenant NAME FILE | test --tenant NAME USER.json
 //	roster folder create --tenant NAME --name N [--external-id X] | list | update | delete
+//	roster client create --name N --redirect-uri URI [--public] | client list | client revoke ID
+//	roster sso set --tenant NAME --issuer URL --client-id ID --client-secret SECRET | sso get --tenant NAME
 //	roster bench --base URL --token T [-c 8] [--users 1000] [--members 1000] [--ceiling]
 //
 // The commands that open the database take --db (env ROSTER_DB); they work
@@ -51,8 +53,9 @@ Usage:
   roster migrate [--db DB]                  bring the database schema up to date
   roster tenant create NAME                 create a tenant
   roster tenant list                        list tenants
-  roster tenant update NAME [--rate R] [--burst B]
-                                            set a tenant's rate limit (running servers apply it within a second)
+  roster tenant update NAME [--rate R] [--burst B] [--organization ORG] [--domain D]...
+                                            set a tenant's rate limit (running servers apply it within a second),
+                                            the host app's id for it and its email domains (sign-in's tenant selectors)
   roster token create --tenant NAME [--name LABEL] [--expires DURATION]
                                             issue a SCIM secret token (printed once, alone, on stdout)
   roster token list --tenant NAME           list a tenant's tokens
@@ -75,6 +78,14 @@ Usage:
   roster webhook add --url URL [--tenant NAME] [--types T1,T2] [--from now|start|CURSOR]
                                             add an endpoint; prints its id, then its signing secret (last line)
   roster webhook list | remove ID | test ID | deliveries ID | replay ID --from CURSOR | resume ID
+  roster client create --name N --redirect-uri URI [--redirect-uri URI2] [--public]
+                                            register an OAuth client of the host app: client_id=…, then client_secret=… (shown once)
+  roster client list | revoke ID            list or revoke OAuth clients
+  roster sso set --tenant NAME --type oidc --issuer URL --client-id ID --client-secret SECRET|-
+                                            connect the tenant's IdP for sign-in (the secret is stored encrypted)
+  roster sso get --tenant NAME              print the redirect URI to register at the IdP, and the connection
+  roster sso rotate-key [--alg ES256|RS256] [--overlap 24h]
+                                            sign with a new key; the previous ones stay in the JWKS for the overlap
   roster bench --base URL --token T [-c 8] [--users 1000] [--members 1000] [--ceiling]
                                             replay Entra's provisioning load against a running server
                                             (--ceiling: and the same client against a trivial handler)
@@ -110,6 +121,10 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		return runLog(ctx, rest, getenv, stdout, stderr)
 	case "webhook":
 		return runWebhook(ctx, rest, getenv, stdout, stderr)
+	case "client":
+		return runClient(ctx, rest, getenv, stdout, stderr)
+	case "sso":
+		return runSSO(ctx, rest, getenv, stdout, stderr)
 	case "bench":
 		return runBench(ctx, rest, getenv, stdout, stderr)
 	case "help", "-h", "--help":

@@ -25,6 +25,7 @@ import (
 	"github.com/rosterhq/roster/internal/notify"
 	"github.com/rosterhq/roster/provlog"
 	"github.com/rosterhq/roster/scim/server"
+	"github.com/rosterhq/roster/sso"
 	"github.com/rosterhq/roster/webhook"
 )
 
@@ -140,6 +141,9 @@ func serve(ctx context.Context, c Config, stdout, stderr io.Writer) error {
 	mux.Handle(server.Prefix+"/", scim.Handler())
 	mux.Handle("/api/v1/", http.StripPrefix("/api/v1", app.Handler()))
 	probes.Register(mux)
+	if err := mountSignIn(mux, c, store, public, log); err != nil {
+		return err
+	}
 	srv := newHTTPServer(httpx.Wrap(mux, log, m), log)
 
 	// Background work: token use, webhook delivery and event pruning. It
@@ -341,6 +345,22 @@ func hourly(ctx context.Context, store roster.LogStore, name string, log *slog.L
 		case <-tick.C:
 		}
 	}
+}
+
+// mountSignIn serves sign-in (Roster's OpenID Provider and the tenants'
+// callbacks) at public. Without ROSTER_SECRET_KEY on PostgreSQL, sign-in is
+// off and the log says why; everything else is served.
+func mountSignIn(mux *http.ServeMux, c Config, store roster.Store, public string, log *slog.Logger) error {
+	sealer, err := c.sealer()
+	if err != nil {
+		if kind, _, _ := storeKind(c.DB); kind == "postgres" && c.SecretKey == "" {
+			log.Warn("sign-in is off", "reason", err.Error())
+			return nil
+		}
+		return err
+	}
+	sso.New(store, sso.Options{PublicURL: public, Sealer: sealer, Logger: log}).Register(mux)
+	return nil
 }
 
 func baseURLIf(public string) string {

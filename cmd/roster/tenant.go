@@ -91,10 +91,15 @@ func runTenant(ctx context.Context, args []string, getenv func(string) string, s
 	return fmt.Errorf("tenant: unknown subcommand %q: want create, list or update", args[0])
 }
 
-// updateTenant changes a tenant's settings; the flags not given keep their
-// values. Running servers apply them within a second.
+// updateTenant changes a tenant's settings, organization and domains; the
+// flags not given keep their values. Running servers apply the rate limit
+// within a second, the rest at once.
 func updateTenant(ctx context.Context, cmd *command, args []string, stderr io.Writer) error {
-	var l roster.RateLimit
+	var (
+		l      roster.RateLimit
+		signIn tenantSignInFlags
+	)
+	signIn.register(cmd.fs)
 	cmd.fs.Float64Var(&l.Rate, "rate", 0, "requests per second the tenant may send on average; 0: the server's default (--rate-limit)")
 	cmd.fs.IntVar(&l.Burst, "burst", 0, "requests the tenant may send at once; 0: the server's default (--rate-burst)")
 	if err := cmd.open(ctx, args, stderr); err != nil {
@@ -118,6 +123,9 @@ func updateTenant(ctx context.Context, cmd *command, args []string, stderr io.Wr
 		}
 	})
 	if err := cmd.store.UpdateTenantSettings(ctx, t.ID, s); err != nil {
+		return err
+	}
+	if err := signIn.apply(ctx, cmd.fs, cmd.store, t); err != nil {
 		return err
 	}
 	l = s.RateLimit

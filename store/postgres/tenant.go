@@ -35,7 +35,7 @@ func (db *DB) CreateTenant(ctx context.Context, t *roster.Tenant) error {
 // Tenant finds a tenant by id or, failing that, by name. ENOTFOUND if there is none.
 func (db *DB) Tenant(ctx context.Context, idOrName string) (*roster.Tenant, error) {
 	rows, _ := db.pool.Query(ctx, `
-		SELECT id, name, settings, created FROM tenants WHERE id = $1 OR name = $1
+		SELECT `+tenantColumns+` FROM tenants WHERE id = $1 OR name = $1
 		ORDER BY id = $1 DESC LIMIT 1`, idOrName)
 	t, err := pgx.CollectExactlyOneRow(rows, scanTenant)
 	if errors.Is(err, pgx.ErrNoRows) {
@@ -49,7 +49,7 @@ func (db *DB) Tenant(ctx context.Context, idOrName string) (*roster.Tenant, erro
 
 // Tenants lists every tenant ordered by name.
 func (db *DB) Tenants(ctx context.Context) ([]*roster.Tenant, error) {
-	rows, _ := db.pool.Query(ctx, `SELECT id, name, settings, created FROM tenants ORDER BY name`)
+	rows, _ := db.pool.Query(ctx, `SELECT `+tenantColumns+` FROM tenants ORDER BY name`)
 	ts, err := pgx.CollectRows(rows, scanTenant)
 	if err != nil {
 		return nil, fmt.Errorf("postgres: tenants: %w", err)
@@ -76,12 +76,15 @@ func (db *DB) UpdateTenantSettings(ctx context.Context, id string, s roster.Tena
 	return nil
 }
 
+// tenantColumns are the columns scanTenant reads.
+const tenantColumns = `id, name, settings, coalesce(organization, ''), created`
+
 func scanTenant(cr pgx.CollectableRow) (*roster.Tenant, error) {
 	var (
 		t        roster.Tenant
 		settings []byte
 	)
-	if err := cr.Scan(&t.ID, &t.Name, &settings, &t.Created); err != nil {
+	if err := cr.Scan(&t.ID, &t.Name, &settings, &t.Organization, &t.Created); err != nil {
 		return nil, err
 	}
 	if err := json.Unmarshal(settings, &t.Settings); err != nil {

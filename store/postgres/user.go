@@ -236,8 +236,9 @@ func lockUser(ctx context.Context, t *tx, id string) (*storedResource, error) {
 }
 
 // ReplaceUser overwrites the user u.ID with u, its entitlements and its unique
-// values, and appends user.updated, or user.deactivated / user.reactivated when
-// active changes. EPRECONDITION when version is not 0 and stale; ENOTFOUND (also
+// values, ends its sessions when u is inactive (SCIM or entitlements), and
+// appends user.updated, or user.deactivated / user.reactivated when active
+// changes. EPRECONDITION when version is not 0 and stale; ENOTFOUND (also
 // for a retired user); ECONFLICT when the userName or a unique value is taken.
 func (db *DB) ReplaceUser(ctx context.Context, tenantID string, u *roster.User, version int64) error {
 	if u.UserName == "" {
@@ -298,12 +299,18 @@ func replaceUser(ctx context.Context, t *tx, u *roster.User, version int64) (*st
 	if err := insertUnique(ctx, t, u.ID, u.Unique); err != nil {
 		return nil, err
 	}
+	if !u.Active || !u.Entitlements.Active {
+		if err := endUserSessions(ctx, t, u.ID); err != nil {
+			return nil, err
+		}
+	}
 	t.event(outbox.UserWritten(u.ID, old.active, old.doc, u))
 	return old, nil
 }
 
-// DeleteUser removes the user, its emails, unique values and memberships (bumping
-// the version of each group it leaves) and appends user.deleted. ENOTFOUND (also
+// DeleteUser removes the user, its emails, unique values, identity links and
+// memberships (bumping the version of each group it leaves), ends its sessions
+// and appends user.deleted. ENOTFOUND (also
 // for a retired user), EPRECONDITION.
 func (db *DB) DeleteUser(ctx context.Context, tenantID, id string, version int64) error {
 	err := db.write(ctx, tenantID, func(t *tx) error {
@@ -321,6 +328,9 @@ func (db *DB) DeleteUser(ctx context.Context, tenantID, id string, version int64
 		if _, err := t.Exec(ctx, `DELETE FROM users WHERE tenant_id = $1 AND id = $2`, t.tenantID, id); err != nil {
 			return err
 		}
+		if err := endUserSessions(ctx, t, id); err != nil {
+			return err
+		}
 		t.event(outbox.Created(roster.UserDeleted, "User", id, old.doc, nil))
 		return nil
 	})
@@ -329,8 +339,8 @@ func (db *DB) DeleteUser(ctx context.Context, tenantID, id string, version int64
 
 // RetireUser keeps the user as deactivated instead of removing it: it sets
 // Retired and Entitlements.Active false, removes its memberships (bumping the
-// version of each group it leaves) and unique values, bumps its version and
-// appends user.deleted with "retired": true. Its document and emails stay.
+// version of each group it leaves) and unique values, ends its sessions, bumps
+// its version and appends user.deleted with "retired": true. Its document and emails stay.
 // ENOTFOUND (also for a retired user), EPRECONDITION.
 func (db *DB) RetireUser(ctx context.Context, tenantID, id string, version int64) error {
 	err := db.write(ctx, tenantID, func(t *tx) error {
@@ -345,6 +355,9 @@ func (db *DB) RetireUser(ctx context.Context, tenantID, id string, version int64
 			return err
 		}
 		if _, err := t.Exec(ctx, `DELETE FROM user_unique WHERE tenant_id = $1 AND user_id = $2`, t.tenantID, id); err != nil {
+			return err
+		}
+		if err := endUserSessions(ctx, t, id); err != nil {
 			return err
 		}
 		_, err = t.Exec(ctx, `

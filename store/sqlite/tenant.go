@@ -35,9 +35,9 @@ func (db *DB) CreateTenant(ctx context.Context, t *roster.Tenant) error {
 // Tenant finds a tenant by id or, failing that, by name. ENOTFOUND if there is none.
 func (db *DB) Tenant(ctx context.Context, idOrName string) (*roster.Tenant, error) {
 	row := db.read.QueryRowContext(ctx, `
-		SELECT id, name, settings, created FROM tenants WHERE id = ?1
+		SELECT `+tenantColumns+` FROM tenants WHERE id = ?1
 		UNION ALL
-		SELECT id, name, settings, created FROM tenants WHERE name = ?1 AND id <> ?1
+		SELECT `+tenantColumns+` FROM tenants WHERE name = ?1 AND id <> ?1
 		LIMIT 1`, idOrName)
 	t, err := scanTenant(row)
 	if errors.Is(err, sql.ErrNoRows) {
@@ -51,7 +51,7 @@ func (db *DB) Tenant(ctx context.Context, idOrName string) (*roster.Tenant, erro
 
 // Tenants lists every tenant ordered by name.
 func (db *DB) Tenants(ctx context.Context) ([]*roster.Tenant, error) {
-	rows, err := db.read.QueryContext(ctx, `SELECT id, name, settings, created FROM tenants ORDER BY name`)
+	rows, err := db.read.QueryContext(ctx, `SELECT `+tenantColumns+` FROM tenants ORDER BY name`)
 	if err != nil {
 		return nil, fmt.Errorf("sqlite: tenants: %w", err)
 	}
@@ -94,13 +94,16 @@ type scanner interface {
 	Scan(dest ...any) error
 }
 
+// tenantColumns are the columns scanTenant reads.
+const tenantColumns = `id, name, settings, coalesce(organization, ''), created`
+
 func scanTenant(s scanner) (*roster.Tenant, error) {
 	var (
 		t        roster.Tenant
 		settings string
 		created  sql.NullString
 	)
-	if err := s.Scan(&t.ID, &t.Name, &settings, &created); err != nil {
+	if err := s.Scan(&t.ID, &t.Name, &settings, &t.Organization, &created); err != nil {
 		return nil, err
 	}
 	if err := json.Unmarshal([]byte(settings), &t.Settings); err != nil {

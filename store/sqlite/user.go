@@ -257,8 +257,9 @@ func lockUser(ctx context.Context, tx *sql.Tx, tenantID, id string) (*storedReso
 }
 
 // ReplaceUser overwrites the user u.ID with u, its entitlements and its unique
-// values, and appends user.updated, or user.deactivated / user.reactivated when
-// active changes. EPRECONDITION when version is not 0 and stale; ENOTFOUND (also
+// values, ends its sessions when u is inactive (SCIM or entitlements), and
+// appends user.updated, or user.deactivated / user.reactivated when active
+// changes. EPRECONDITION when version is not 0 and stale; ENOTFOUND (also
 // for a retired user); ECONFLICT when the userName or a unique value is taken.
 func (db *DB) ReplaceUser(ctx context.Context, tenantID string, u *roster.User, version int64) error {
 	if u.UserName == "" {
@@ -316,11 +317,17 @@ func replaceUser(ctx context.Context, tx *sql.Tx, tenantID string, u *roster.Use
 	if err := insertUnique(ctx, tx, tenantID, u.ID, u.Unique); err != nil {
 		return nil, err
 	}
+	if !u.Active || !u.Entitlements.Active {
+		if err := endUserSessions(ctx, tx, tenantID, u.ID, now); err != nil {
+			return nil, err
+		}
+	}
 	return old, appendEvent(ctx, tx, tenantID, now, outbox.UserWritten(u.ID, old.active, old.doc, u))
 }
 
-// DeleteUser removes the user, its emails, unique values and memberships (bumping
-// the version of each group it leaves) and appends user.deleted. ENOTFOUND (also
+// DeleteUser removes the user, its emails, unique values, identity links and
+// memberships (bumping the version of each group it leaves), ends its sessions
+// and appends user.deleted. ENOTFOUND (also
 // for a retired user), EPRECONDITION.
 func (db *DB) DeleteUser(ctx context.Context, tenantID, id string, version int64) error {
 	now := db.stamp()
@@ -348,13 +355,16 @@ func deleteUser(ctx context.Context, tx *sql.Tx, tenantID, id string, version in
 	if _, err := tx.ExecContext(ctx, `DELETE FROM users WHERE tenant_id = ? AND id = ?`, tenantID, id); err != nil {
 		return err
 	}
+	if err := endUserSessions(ctx, tx, tenantID, id, now); err != nil {
+		return err
+	}
 	return appendEvent(ctx, tx, tenantID, now, outbox.Created(roster.UserDeleted, "User", id, old.doc, nil))
 }
 
 // RetireUser keeps the user as deactivated instead of removing it: it sets
 // Retired and Entitlements.Active false, removes its memberships (bumping the
-// version of each group it leaves) and unique values, bumps its version and
-// appends user.deleted with "retired": true. Its document and emails stay.
+// version of each group it leaves) and unique values, ends its sessions, bumps
+// its version and appends user.deleted with "retired": true. Its document and emails stay.
 // ENOTFOUND (also for a retired user), EPRECONDITION.
 func (db *DB) RetireUser(ctx context.Context, tenantID, id string, version int64) error {
 	now := db.stamp()
@@ -379,6 +389,9 @@ func retireUser(ctx context.Context, tx *sql.Tx, tenantID, id string, version in
 		return err
 	}
 	if _, err := tx.ExecContext(ctx, `DELETE FROM user_unique WHERE tenant_id = ? AND user_id = ?`, tenantID, id); err != nil {
+		return err
+	}
+	if err := endUserSessions(ctx, tx, tenantID, id, now); err != nil {
 		return err
 	}
 	_, err = tx.ExecContext(ctx, `

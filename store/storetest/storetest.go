@@ -46,6 +46,13 @@ func Run(t *testing.T, open func(t *testing.T) roster.Store) {
 	t.Run("ConcurrentWrites", func(t *testing.T) { testConcurrentWrites(t, open(t)) })
 	t.Run("Policies", func(t *testing.T) { testPolicies(t, open(t)) })
 	t.Run("Folders", func(t *testing.T) { testFolders(t, open(t)) })
+	t.Run("OAuthClients", func(t *testing.T) { testOAuthClients(t, open(t)) })
+	t.Run("SSOConnections", func(t *testing.T) { testSSOConnections(t, open(t)) })
+	t.Run("TenantSelectors", func(t *testing.T) { testTenantSelectors(t, open(t)) })
+	t.Run("IdentityLinks", func(t *testing.T) { testIdentityLinks(t, open(t)) })
+	t.Run("SigningKeys", func(t *testing.T) { testSigningKeys(t, open(t)) })
+	t.Run("AuthCodes", func(t *testing.T) { testAuthCodes(t, open(t)) })
+	t.Run("Sessions", func(t *testing.T) { testSessions(t, open(t)) })
 }
 
 // Schema URNs the fixtures use.

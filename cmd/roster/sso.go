@@ -1,0 +1,242 @@
+package main
+
+import (
+	"bufio"
+	"context"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"strings"
+	"text/tabwriter"
+	"time"
+
+	"github.com/rosterhq/roster"
+	"github.com/rosterhq/roster/sso"
+)
+
+// stringList is a flag that may be given several times.
+type stringList []string
+
+func (l *stringList) String() string     { return strings.Join(*l, ",") }
+func (l *stringList) Set(v string) error { *l = append(*l, v); return nil }
+
+// runClient manages the host app's OAuth clients of Roster's OpenID Provider.
+func runClient(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
+	if len(args) == 0 {
+		return fmt.Errorf("client: want create, list or revoke")
+	}
+	cmd, err := newCommand("client "+args[0], getenv, stderr)
+	if err != nil {
+		return err
+	}
+	var (
+		name     string
+		redirect stringList
+		public   bool
+	)
+	switch args[0] {
+	case "create":
+		cmd.fs.StringVar(&name, "name", "", "a label to tell clients apart")
+		cmd.fs.Var(&redirect, "redirect-uri", "a redirect URI of the app (repeat for several); compared exactly")
+		cmd.fs.BoolVar(&public, "public", false, "a native or mobile app: no secret, PKCE required")
+	case "list", "revoke":
+	default:
+		return fmt.Errorf("client: unknown subcommand %q: want create, list or revoke", args[0])
+	}
+	if err := cmd.open(ctx, args[1:], stderr); err != nil {
+		return err
+	}
+	defer cmd.store.Close()
+
+	switch args[0] {
+	case "create":
+		if len(redirect) == 0 {
+			return fmt.Errorf("client create: want at least one --redirect-uri")
+		}
+		c := &roster.OAuthClient{Name: name, RedirectURIs: redirect, Public: public}
+		var secret string
+		if !public {
+			secret, c.Hash = roster.NewClientSecret()
+		}
+		if err := cmd.store.CreateOAuthClient(ctx, c); err != nil {
+			return err
+		}
+		fmt.Fprintf(stdout, "client_id=%s\n", c.ID)
+		if !public {
+			fmt.Fprintf(stderr, "roster: OAuth client %q created; its secret is shown only once\n", name)
+			fmt.Fprintf(stdout, "client_secret=%s\n", secret)
+		}
+		return nil
+	case "list":
+		cs, err := cmd.store.OAuthClients(ctx)
+		if err != nil {
+			return err
+		}
+		tw := tabwriter.NewWriter(stdout, 0, 4, 2, ' ', 0)
+		fmt.Fprintln(tw, "CLIENT ID\tNAME\tTYPE\tREDIRECT URIS\tCREATED\tSTATUS")
+		for _, c := range cs {
+			kind, status := "confidential", "live"
+			if c.Public {
+				kind = "public"
+			}
+			if !c.Revoked.IsZero() {
+				status = "revoked " + stamp(c.Revoked)
+			}
+			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\n", c.ID, c.Name, kind, strings.Join(c.RedirectURIs, " "), stamp(c.Created), status)
+		}
+		return tw.Flush()
+	}
+	if len(cmd.args) != 1 {
+		return fmt.Errorf("client revoke: want one client ID (see roster client list)")
+	}
+	if err := cmd.store.RevokeOAuthClient(ctx, cmd.args[0]); err != nil {
+		return err
+	}
+	fmt.Fprintf(stderr, "roster: OAuth client %s revoked\n", cmd.args[0])
+	return nil
+}
+
+// runSSO manages tenants' sign-in connections and Roster's signing keys.
+func runSSO(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
+	if len(args) == 0 {
+		return fmt.Errorf("sso: want set, get or rotate-key")
+	}
+	cmd, err := newCommand("sso "+args[0], getenv, stderr)
+	if err != nil {
+		return err
+	}
+	switch args[0] {
+	case "set":
+		return setConnection(ctx, cmd, args[1:], stderr)
+	case "get":
+		return getConnection(ctx, cmd, args[1:], stdout, stderr)
+	case "rotate-key":
+		return rotateKey(ctx, cmd, args[1:], stderr)
+	}
+	return fmt.Errorf("sso: unknown subcommand %q: want set, get or rotate-key", args[0])
+}
+
+// setConnection stores a tenant's upstream connection, its client secret sealed.
+func setConnection(ctx context.Context, cmd *command, args []string, stderr io.Writer) error {
+	var tenant, kind, issuer, clientID, secret string
+	cmd.fs.StringVar(&tenant, "tenant", "", "tenant name or id")
+	cmd.fs.StringVar(&kind, "type", roster.ConnectionOIDC, "connection type: oidc")
+	cmd.fs.StringVar(&issuer, "issuer", "", "the IdP's issuer; Entra ID: https://login.microsoftonline.com/{directory-id}/v2.0")
+	cmd.fs.StringVar(&clientID, "client-id", "", "the application (client) id registered at the IdP")
+	cmd.fs.StringVar(&secret, "client-secret", "", "the client secret; - reads it from stdin")
+	if err := cmd.open(ctx, args, stderr); err != nil {
+		return err
+	}
+	defer cmd.store.Close()
+	if kind != roster.ConnectionOIDC {
+		return fmt.Errorf("sso set: --type %q: want oidc", kind)
+	}
+	if tenant == "" || issuer == "" || clientID == "" || secret == "" {
+		return fmt.Errorf("sso set: want --tenant, --issuer, --client-id and --client-secret")
+	}
+	if secret == "-" {
+		line, err := bufio.NewReader(os.Stdin).ReadString('\n')
+		if err != nil && err != io.EOF {
+			return fmt.Errorf("sso set: reading the client secret: %w", err)
+		}
+		if secret = strings.TrimSpace(line); secret == "" {
+			return fmt.Errorf("sso set: no client secret on stdin")
+		}
+	}
+	iss, err := sso.NormalizeIssuer(issuer)
+	if err != nil {
+		return err
+	}
+	sealer, err := cmd.cfg.sealer()
+	if err != nil {
+		return fmt.Errorf("sso set: %w", err)
+	}
+	t, err := cmd.store.Tenant(ctx, tenant)
+	if err != nil {
+		return err
+	}
+	c := &roster.SSOConnection{TenantID: t.ID, Type: kind, Issuer: iss, ClientID: clientID,
+		SealedSecret: sso.SealClientSecret(sealer, secret)}
+	if err := cmd.store.SetSSOConnection(ctx, c); err != nil {
+		return err
+	}
+	fmt.Fprintf(stderr, "roster: tenant %q signs in through %s\n", t.Name, iss)
+	return nil
+}
+
+// getConnection prints what to paste into the IdP, and the connection.
+func getConnection(ctx context.Context, cmd *command, args []string, stdout, stderr io.Writer) error {
+	var tenant string
+	cmd.fs.StringVar(&tenant, "tenant", "", "tenant name or id")
+	cmd.fs.StringVar(&cmd.cfg.PublicURL, "public-url", cmd.cfg.PublicURL, "Roster's public URL (env ROSTER_PUBLIC_URL)")
+	if err := cmd.open(ctx, args, stderr); err != nil {
+		return err
+	}
+	defer cmd.store.Close()
+	t, err := cmd.store.Tenant(ctx, tenant)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, "redirect_uri=%s\n", sso.CallbackURL(cmd.cfg.publicURL(), t.Name))
+	c, err := cmd.store.SSOConnection(ctx, t.ID)
+	if roster.ErrorCode(err) == roster.ENOTFOUND {
+		fmt.Fprintf(stderr, "roster: tenant %q has no connection yet: roster sso set --tenant %s --issuer … --client-id … --client-secret -\n", t.Name, t.Name)
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, "type=%s\nissuer=%s\nclient_id=%s\nupdated=%s\n", c.Type, c.Issuer, c.ClientID, stamp(c.Updated))
+	return nil
+}
+
+// rotateKey adds a signing key that signs from now on; the others stay in
+// the JWKS for the overlap, so that tokens they signed stay verifiable.
+func rotateKey(ctx context.Context, cmd *command, args []string, stderr io.Writer) error {
+	var alg string
+	var overlap time.Duration
+	cmd.fs.StringVar(&alg, "alg", roster.ES256, "ES256 or RS256")
+	cmd.fs.DurationVar(&overlap, "overlap", 24*time.Hour, "how long the previous keys stay published")
+	if err := cmd.open(ctx, args, stderr); err != nil {
+		return err
+	}
+	defer cmd.store.Close()
+	sealer, err := cmd.cfg.sealer()
+	if err != nil {
+		return fmt.Errorf("sso rotate-key: %w", err)
+	}
+	k, err := sso.RotateKeys(ctx, cmd.store, sealer, alg, time.Now(), overlap)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(stderr, "roster: signing key %s (%s) signs from now on; the previous keys leave the JWKS in %s\n", k.ID, k.Algorithm, overlap)
+	return nil
+}
+
+// tenantSignInFlags are the flags of tenant update that name the tenant in
+// authorization requests.
+type tenantSignInFlags struct {
+	organization string
+	domains      stringList
+}
+
+func (f *tenantSignInFlags) register(fs *flag.FlagSet) {
+	fs.StringVar(&f.organization, "organization", "", `the host app's id for the customer ("" clears it)`)
+	fs.Var(&f.domains, "domain", "a verified email domain of the tenant, for login_hint (repeat for several; replaces the list; \"\" clears it)")
+}
+
+// apply stores the flags given.
+func (f *tenantSignInFlags) apply(ctx context.Context, fs *flag.FlagSet, store roster.Store, t *roster.Tenant) error {
+	var err error
+	fs.Visit(func(fl *flag.Flag) {
+		switch {
+		case err != nil:
+		case fl.Name == "organization":
+			err = store.SetTenantOrganization(ctx, t.ID, f.organization)
+		case fl.Name == "domain":
+			err = store.SetTenantDomains(ctx, t.ID, f.domains)
+		}
+	})
+	return err
+}

@@ -1,0 +1,247 @@
+package roster
+
+import (
+	"context"
+	"slices"
+	"strings"
+	"time"
+)
+
+// Sign-in. Roster is the OpenID Provider of the host app, and a relying party
+// of each tenant's IdP (package sso). This file names what sign-in keeps: the
+// host app's OAuth clients, each tenant's upstream connection, the links
+// between IdP accounts and users, Roster's signing keys, authorization codes
+// and sessions.
+
+// OAuthClient is an OAuth 2.0 client of the host app, registered with Roster's
+// OpenID Provider. A confidential client authenticates with a secret
+// (client_secret_basic or client_secret_post) of which only the SHA-256 is
+// stored; a public client (a native or mobile app) has none and must use PKCE.
+type OAuthClient struct {
+	ID           string
+	Name         string
+	RedirectURIs []string
+	Public       bool
+	Hash         []byte // SHA-256 of the secret; nil for a public client
+	Created      time.Time
+	Revoked      time.Time // zero: live
+}
+
+// clientSecretMark starts every OAuth client secret.
+const clientSecretMark = "rsc_"
+
+// NewClientSecret returns a fresh OAuth client secret and its hash.
+func NewClientSecret() (secret string, hash []byte) {
+	secret, _, hash = newSecret(clientSecretMark)
+	return secret, hash
+}
+
+// Matches reports, in constant time, whether secret is this client's secret.
+// A public client matches no secret.
+func (c *OAuthClient) Matches(secret string) bool {
+	if c.Public || len(c.Hash) == 0 {
+		return false
+	}
+	return hashMatches(c.Hash, secret)
+}
+
+// AllowsRedirect reports whether uri is one of the client's redirect URIs,
+// compared as exact strings (RFC 9700 §4.1.3: no pattern, no prefix).
+func (c *OAuthClient) AllowsRedirect(uri string) bool {
+	return slices.Contains(c.RedirectURIs, uri)
+}
+
+// Connection types.
+const (
+	ConnectionOIDC = "oidc" // OpenID Connect, authorization code flow with PKCE
+)
+
+// SSOConnection is a tenant's upstream IdP: where its people sign in. A tenant
+// has at most one.
+type SSOConnection struct {
+	TenantID string
+	Type     string // ConnectionOIDC
+	// Issuer is the IdP's issuer, exactly as its ID tokens carry it (for Entra
+	// ID, https://login.microsoftonline.com/{directory-id}/v2.0).
+	Issuer   string
+	ClientID string
+	// SealedSecret is the client secret sealed with Roster's secret key (package
+	// sso): a store never sees the secret itself.
+	SealedSecret []byte
+	Updated      time.Time
+}
+
+// LoginMethodIdP is the login method of a sign-in through the tenant's IdP.
+const LoginMethodIdP = "idp"
+
+// IdentityLink ties a user to the IdP account that signed in as it first: the
+// account's issuer and subject. Later sign-ins of that user must come from the
+// same subject. An account links to one user and a user to one account per issuer.
+type IdentityLink struct {
+	TenantID string
+	UserID   string
+	Issuer   string
+	Subject  string
+	Created  time.Time
+}
+
+// Signing algorithms of Roster's ID tokens (RFC 7518 §3.1).
+const (
+	ES256 = "ES256"
+	RS256 = "RS256"
+)
+
+// SigningKey is one of the keys Roster signs ID and access tokens with. A key
+// signs from Activates on; the newest active key is the current one. A key is
+// published (JWKS) until Retires, so that tokens it signed stay verifiable for a
+// while after the next key took over.
+type SigningKey struct {
+	ID        string // the JWS "kid"
+	Algorithm string // ES256 or RS256
+	// SealedPrivate is the PKCS #8 private key, sealed like a connection's secret.
+	SealedPrivate []byte
+	Created       time.Time
+	Activates     time.Time
+	Retires       time.Time // zero: not scheduled
+}
+
+// Published reports whether the key belongs in the JWKS at now.
+func (k *SigningKey) Published(now time.Time) bool {
+	return k.Retires.IsZero() || now.Before(k.Retires)
+}
+
+// SignIn says how a user signed in: recorded in the code, the session, and
+// the tokens issued for it.
+type SignIn struct {
+	Method   string    `json:"login_method"` // LoginMethodIdP
+	Issuer   string    `json:"idp_issuer,omitempty"`
+	Subject  string    `json:"idp_subject,omitempty"`
+	AMR      []string  `json:"amr,omitempty"`
+	AuthTime time.Time `json:"auth_time"`
+}
+
+// AuthCode is an authorization code (RFC 6749 §4.1.2), bound to the client,
+// the redirect URI, the PKCE challenge (RFC 7636) and the nonce of the request
+// that obtained it. Only its SHA-256 is stored; it is redeemed at most once.
+type AuthCode struct {
+	Hash        []byte
+	TenantID    string
+	ClientID    string
+	RedirectURI string
+	Challenge   string // PKCE S256 code challenge; "" when the client sent none
+	Nonce       string
+	UserID      string
+	SessionID   string
+	SignIn      SignIn
+	Created     time.Time
+	Expires     time.Time
+}
+
+// AuthCodeTTL is how long an authorization code may be redeemed.
+const AuthCodeTTL = 60 * time.Second
+
+// Session is a user's sign-in at Roster, named by the ID token's "sid". It
+// ends when it expires, or at once when SCIM deactivates, deletes or retires
+// the user (in the transaction of that write).
+type Session struct {
+	ID       string
+	TenantID string
+	UserID   string
+	SignIn   SignIn
+	Created  time.Time
+	Expires  time.Time
+	Ended    time.Time // zero: not ended
+}
+
+// Live reports whether the session is neither ended nor expired at now.
+func (s *Session) Live(now time.Time) bool {
+	return s.Ended.IsZero() && now.Before(s.Expires)
+}
+
+// NormalizeDomain returns an email domain in the form tenants' domains are
+// kept and compared: lower case, without surrounding dots or spaces.
+func NormalizeDomain(d string) string {
+	return strings.Trim(strings.ToLower(strings.TrimSpace(d)), ".")
+}
+
+// NormalizeDomains normalises each domain, dropping empty ones and repeats
+// and keeping the order.
+func NormalizeDomains(domains []string) []string {
+	ds := []string{}
+	for _, d := range domains {
+		d = NormalizeDomain(d)
+		if d != "" && !slices.Contains(ds, d) {
+			ds = append(ds, d)
+		}
+	}
+	return ds
+}
+
+// OAuthClientStore keeps the host app's OAuth clients.
+type OAuthClientStore interface {
+	// CreateOAuthClient stores c, filling ID (when empty) and Created.
+	CreateOAuthClient(ctx context.Context, c *OAuthClient) error
+	// OAuthClient returns the client (live or revoked). ENOTFOUND.
+	OAuthClient(ctx context.Context, id string) (*OAuthClient, error)
+	// OAuthClients lists every client, newest first.
+	OAuthClients(ctx context.Context) ([]*OAuthClient, error)
+	// RevokeOAuthClient marks the client revoked. ENOTFOUND.
+	RevokeOAuthClient(ctx context.Context, id string) error
+}
+
+// SSOStore keeps what sign-in needs of tenants: their upstream connection,
+// their organization and verified domains (how an authorization request names
+// its tenant), the identity links of their users, and Roster's signing keys.
+type SSOStore interface {
+	// SetSSOConnection creates or replaces the tenant's connection, filling
+	// Updated. ENOTFOUND when there is no such tenant.
+	SetSSOConnection(ctx context.Context, c *SSOConnection) error
+	// SSOConnection returns the tenant's connection. ENOTFOUND when it has none.
+	SSOConnection(ctx context.Context, tenantID string) (*SSOConnection, error)
+
+	// SetTenantOrganization sets the host app's id for the tenant ("" clears
+	// it). ECONFLICT when another tenant has it; ENOTFOUND.
+	SetTenantOrganization(ctx context.Context, tenantID, organization string) error
+	// TenantByOrganization finds the tenant with that organization. ENOTFOUND.
+	TenantByOrganization(ctx context.Context, organization string) (*Tenant, error)
+	// SetTenantDomains replaces the tenant's verified email domains, each
+	// normalised (NormalizeDomain). ECONFLICT naming a domain another tenant
+	// holds; ENOTFOUND.
+	SetTenantDomains(ctx context.Context, tenantID string, domains []string) error
+	// TenantDomains lists the tenant's domains in order.
+	TenantDomains(ctx context.Context, tenantID string) ([]string, error)
+	// TenantByDomain finds the tenant that holds an email domain. ENOTFOUND.
+	TenantByDomain(ctx context.Context, domain string) (*Tenant, error)
+
+	// LinkIdentity stores l, filling Created. ECONFLICT when the subject is
+	// linked to another user, or the user to another subject of the issuer.
+	LinkIdentity(ctx context.Context, l *IdentityLink) error
+	// IdentityLinkBySubject finds the link of an IdP account. ENOTFOUND.
+	IdentityLinkBySubject(ctx context.Context, tenantID, issuer, subject string) (*IdentityLink, error)
+	// IdentityLinkOfUser finds the user's link for an issuer. ENOTFOUND.
+	IdentityLinkOfUser(ctx context.Context, tenantID, userID, issuer string) (*IdentityLink, error)
+
+	// CreateSigningKey stores k, filling Created. ECONFLICT when the id is taken.
+	CreateSigningKey(ctx context.Context, k *SigningKey) error
+	// SigningKeys lists every key, by Activates then id.
+	SigningKeys(ctx context.Context) ([]*SigningKey, error)
+	// RetireSigningKey sets when the key leaves the JWKS. ENOTFOUND.
+	RetireSigningKey(ctx context.Context, id string, at time.Time) error
+}
+
+// SignInStore keeps authorization codes and sessions.
+type SignInStore interface {
+	// CreateAuthCode stores c, filling Created.
+	CreateAuthCode(ctx context.Context, c *AuthCode) error
+	// RedeemAuthCode removes the code with that hash and returns it: of
+	// concurrent redemptions one succeeds. ENOTFOUND when the code is unknown,
+	// already redeemed or expired.
+	RedeemAuthCode(ctx context.Context, hash []byte) (*AuthCode, error)
+	// CreateSession stores s, filling ID (when empty) and Created.
+	// ENOTFOUND when the tenant does not exist.
+	CreateSession(ctx context.Context, s *Session) error
+	// Session returns the tenant's session (ended or not). ENOTFOUND.
+	Session(ctx context.Context, tenantID, id string) (*Session, error)
+	// EndSession ends a session, keeping the first end time. ENOTFOUND.
+	EndSession(ctx context.Context, tenantID, id string) error
+}

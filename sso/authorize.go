@@ -1,0 +1,265 @@
+package sso
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/base64"
+	"encoding/json"
+	"net/http"
+	"net/url"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/coreos/go-oidc/v3/oidc"
+	"golang.org/x/oauth2"
+
+	"github.com/rosterhq/roster"
+)
+
+// pendingTTL bounds the time between the authorization request and the IdP's callback.
+const pendingTTL = 10 * time.Minute
+
+// stateCookie holds the pending sign-in between authorize and callback.
+const stateCookie = "roster_sso"
+
+// purposeState is what the state cookie is sealed for.
+const purposeState = "roster sign-in state"
+
+// pending is an authorization request in flight at the tenant's IdP: the host
+// app's request, and Roster's own state, nonce and PKCE verifier upstream. It
+// travels sealed in a cookie, so that no instance needs to remember it.
+type pending struct {
+	TenantID    string    `json:"tenant"`
+	ClientID    string    `json:"client"`
+	RedirectURI string    `json:"redirect_uri"`
+	State       string    `json:"state,omitempty"`
+	Nonce       string    `json:"nonce,omitempty"`
+	Challenge   string    `json:"challenge,omitempty"`
+	UpState     string    `json:"up_state"`
+	UpNonce     string    `json:"up_nonce"`
+	Verifier    string    `json:"verifier"`
+	Expires     time.Time `json:"expires"`
+}
+
+// handleAuthorize serves GET /oauth2/authorize (OpenID Connect Core 1.0
+// §3.1.2): it checks the client and its redirect URI, chooses the tenant by
+// its one selector, and sends the browser to the tenant's IdP.
+func (s *Server) handleAuthorize(w http.ResponseWriter, r *http.Request) {
+	q := r.URL.Query()
+	client, err := s.store.OAuthClient(r.Context(), q.Get("client_id"))
+	if err != nil || !client.Revoked.IsZero() {
+		writeErrorPage(w, http.StatusBadRequest, errorf("invalid_client", "", "The application that sent you here is not registered with Roster."))
+		return
+	}
+	redirect := q.Get("redirect_uri")
+	if !client.AllowsRedirect(redirect) {
+		writeErrorPage(w, http.StatusBadRequest, errorf("invalid_request", "", "The application's redirect URI is not registered with Roster."))
+		return
+	}
+	p := &pending{ClientID: client.ID, RedirectURI: redirect, State: q.Get("state"), Nonce: q.Get("nonce")}
+	tenant, conn, oerr := s.authorizeRequest(r.Context(), client, q, p)
+	if oerr != nil {
+		s.logSignIn(r.Context(), tenant, nil, oerr)
+		redirectError(w, r, p, oerr)
+		return
+	}
+	provider, err := s.provider(r.Context(), conn.Issuer)
+	if err != nil {
+		s.opts.Logger.WarnContext(r.Context(), "sign-in: discovery", "tenant_id", tenant.ID, "issuer", conn.Issuer, "err", err)
+		oerr := errorf("temporarily_unavailable", "idp_unreachable", "The identity provider "+conn.Issuer+" could not be reached.")
+		s.logSignIn(r.Context(), tenant, nil, oerr)
+		redirectError(w, r, p, oerr)
+		return
+	}
+	p.TenantID, p.UpState, p.UpNonce, p.Verifier = tenant.ID, random(), random(), oauth2.GenerateVerifier()
+	p.Expires = s.now().Add(pendingTTL)
+	s.setPending(w, p)
+	conf := s.upstreamConfig(tenant, conn, provider, nil)
+	http.Redirect(w, r, conf.AuthCodeURL(p.UpState, oidc.Nonce(p.UpNonce), oauth2.S256ChallengeOption(p.Verifier)), http.StatusFound)
+}
+
+// authorizeRequest validates the request's parameters and finds its tenant
+// and the tenant's connection. Its errors go back to the redirect URI.
+func (s *Server) authorizeRequest(ctx context.Context, client *roster.OAuthClient, q url.Values, p *pending) (*roster.Tenant, *roster.SSOConnection, *oauthError) {
+	if q.Get("response_type") != "code" {
+		return nil, nil, errorf("unsupported_response_type", "", "response_type must be code")
+	}
+	if !slices.Contains(strings.Fields(q.Get("scope")), "openid") {
+		return nil, nil, errorf("invalid_scope", "", "scope must include openid")
+	}
+	p.Challenge = q.Get("code_challenge")
+	method := q.Get("code_challenge_method")
+	switch {
+	case p.Challenge == "" && client.Public:
+		return nil, nil, errorf("invalid_request", "", "a public client must send code_challenge (PKCE, S256)")
+	case p.Challenge != "" && method != "S256":
+		return nil, nil, errorf("invalid_request", "", "code_challenge_method must be S256")
+	case p.Challenge != "" && (len(p.Challenge) != 43 || strings.ContainsFunc(p.Challenge, notBase64URL)):
+		return nil, nil, errorf("invalid_request", "", "code_challenge must be the base64url SHA-256 of the verifier")
+	}
+	tenant, err := s.selectTenant(ctx, q)
+	if err != nil {
+		return nil, nil, err
+	}
+	conn, cerr := s.store.SSOConnection(ctx, tenant.ID)
+	if cerr != nil {
+		if roster.ErrorCode(cerr) != roster.ENOTFOUND {
+			s.opts.Logger.ErrorContext(ctx, "sign-in: connection", "tenant_id", tenant.ID, "err", cerr)
+			return tenant, nil, errorf("server_error", "internal", "sign-in failed")
+		}
+		return tenant, nil, errorf("access_denied", "no_connection",
+			"tenant "+tenant.Name+" has no sign-in connection; set one with roster sso set")
+	}
+	return tenant, conn, nil
+}
+
+// selectTenant finds the tenant named by exactly one of tenant (name or id),
+// organization (the host app's id) and login_hint (an email in one of the
+// tenant's domains).
+func (s *Server) selectTenant(ctx context.Context, q url.Values) (*roster.Tenant, *oauthError) {
+	name, org, hint := q.Get("tenant"), q.Get("organization"), q.Get("login_hint")
+	n := 0
+	for _, v := range []string{name, org, hint} {
+		if v != "" {
+			n++
+		}
+	}
+	if n != 1 {
+		return nil, errorf("invalid_request", "", "name the tenant with exactly one of tenant, organization and login_hint")
+	}
+	var (
+		t   *roster.Tenant
+		err error
+	)
+	switch {
+	case name != "":
+		t, err = s.store.Tenant(ctx, name)
+	case org != "":
+		t, err = s.store.TenantByOrganization(ctx, org)
+	default:
+		at := strings.LastIndexByte(hint, '@')
+		if at < 0 {
+			return nil, errorf("invalid_request", "", "login_hint must be an email address")
+		}
+		t, err = s.store.TenantByDomain(ctx, hint[at+1:])
+	}
+	if roster.ErrorCode(err) == roster.ENOTFOUND {
+		return nil, errorf("invalid_request", "unknown_tenant", roster.ErrorDetail(err))
+	}
+	if err != nil {
+		s.opts.Logger.ErrorContext(ctx, "sign-in: tenant", "err", err)
+		return nil, errorf("server_error", "internal", "sign-in failed")
+	}
+	return t, nil
+}
+
+func notBase64URL(r rune) bool {
+	return !(r >= 'A' && r <= 'Z' || r >= 'a' && r <= 'z' || r >= '0' && r <= '9' || r == '-' || r == '_')
+}
+
+// redirectError sends an authorization error back to the client (RFC 6749 §4.1.2.1).
+func redirectError(w http.ResponseWriter, r *http.Request, p *pending, e *oauthError) {
+	v := url.Values{"error": {e.Code}}
+	if e.Description != "" {
+		v.Set("error_description", e.Description)
+	}
+	if p.State != "" {
+		v.Set("state", p.State)
+	}
+	http.Redirect(w, r, withQuery(p.RedirectURI, v), http.StatusFound)
+}
+
+// withQuery adds v to the query of uri, keeping what is there.
+func withQuery(uri string, v url.Values) string {
+	u, err := url.Parse(uri)
+	if err != nil {
+		return uri
+	}
+	q := u.Query()
+	for k, vs := range v {
+		q[k] = vs
+	}
+	u.RawQuery = q.Encode()
+	return u.String()
+}
+
+// provider returns the upstream issuer's discovered configuration. Discovery
+// checks that the issuer the IdP states is exactly the one configured.
+func (s *Server) provider(ctx context.Context, issuer string) (*oidc.Provider, error) {
+	s.mu.Lock()
+	p, ok := s.providers[issuer]
+	s.mu.Unlock()
+	if ok {
+		return p, nil
+	}
+	p, err := oidc.NewProvider(oidc.ClientContext(ctx, s.opts.HTTPClient), issuer)
+	if err != nil {
+		return nil, err
+	}
+	s.mu.Lock()
+	s.providers[issuer] = p
+	s.mu.Unlock()
+	return p, nil
+}
+
+// upstreamConfig is the OAuth 2.0 configuration of the tenant's connection;
+// secret is the opened client secret (nil when only the authorize URL is needed).
+func (s *Server) upstreamConfig(t *roster.Tenant, conn *roster.SSOConnection, p *oidc.Provider, secret []byte) *oauth2.Config {
+	return &oauth2.Config{
+		ClientID:     conn.ClientID,
+		ClientSecret: string(secret),
+		Endpoint:     p.Endpoint(),
+		RedirectURL:  CallbackURL(s.issuer, t.Name),
+		Scopes:       []string{oidc.ScopeOpenID, "profile", "email"},
+	}
+}
+
+// setPending sets the sealed state cookie.
+func (s *Server) setPending(w http.ResponseWriter, p *pending) {
+	b, _ := json.Marshal(p) // a pending always marshals
+	http.SetCookie(w, &http.Cookie{
+		Name:     stateCookie,
+		Value:    base64.RawURLEncoding.EncodeToString(s.opts.Sealer.Seal(purposeState, b)),
+		Path:     "/sso/",
+		MaxAge:   int(pendingTTL / time.Second),
+		HttpOnly: true,
+		Secure:   strings.HasPrefix(s.issuer, "https://"),
+		// Lax: the IdP's redirect back is a top-level GET, which carries it.
+		SameSite: http.SameSiteLaxMode,
+	})
+}
+
+// takePending reads and clears the state cookie. It fails when there is none,
+// it does not open, or it expired.
+func (s *Server) takePending(w http.ResponseWriter, r *http.Request) (*pending, error) {
+	http.SetCookie(w, &http.Cookie{Name: stateCookie, Path: "/sso/", MaxAge: -1, HttpOnly: true,
+		Secure: strings.HasPrefix(s.issuer, "https://"), SameSite: http.SameSiteLaxMode})
+	c, err := r.Cookie(stateCookie)
+	if err != nil {
+		return nil, err
+	}
+	sealed, err := base64.RawURLEncoding.DecodeString(c.Value)
+	if err != nil {
+		return nil, err
+	}
+	b, err := s.opts.Sealer.Open(purposeState, sealed)
+	if err != nil {
+		return nil, err
+	}
+	var p pending
+	if err := json.Unmarshal(b, &p); err != nil {
+		return nil, err
+	}
+	if !s.now().Before(p.Expires) {
+		return nil, roster.Errorf(roster.EINVALID, "the sign-in took longer than %s", pendingTTL)
+	}
+	return &p, nil
+}
+
+// random returns 256 random bits, base64url-encoded.
+func random() string {
+	b := make([]byte, 32)
+	rand.Read(b)
+	return base64.RawURLEncoding.EncodeToString(b)
+}

@@ -1,0 +1,250 @@
+package sso
+
+import (
+	"context"
+	"crypto/sha256"
+	"crypto/subtle"
+	"fmt"
+	"net/http"
+	"net/url"
+
+	"github.com/coreos/go-oidc/v3/oidc"
+	"golang.org/x/oauth2"
+
+	"github.com/rosterhq/roster"
+	"github.com/rosterhq/roster/scim/filter"
+)
+
+// upstreamClaims are the claims of the IdP's ID token that sign-in reads.
+// Entra ID v2.0 tokens carry oid (the user's object id, the externalId its
+// provisioning writes) and preferred_username (the UPN, its userName).
+type upstreamClaims struct {
+	Subject           string   `json:"sub"`
+	OID               string   `json:"oid"`
+	TID               string   `json:"tid"`
+	PreferredUsername string   `json:"preferred_username"`
+	Nonce             string   `json:"nonce"`
+	AMR               []string `json:"amr"`
+}
+
+// handleCallback serves GET /sso/{tenant}/oidc/callback: the tenant's IdP
+// returns the browser here with a code. Roster redeems it with its PKCE
+// verifier, verifies the ID token (issuer, audience, signature, expiry,
+// nonce), matches the account to a user, checks that the user may sign in,
+// and sends the browser back to the host app with a code of its own.
+func (s *Server) handleCallback(w http.ResponseWriter, r *http.Request) {
+	ctx := r.Context()
+	p, err := s.takePending(w, r)
+	if err != nil {
+		writeErrorPage(w, http.StatusBadRequest, errorf("invalid_request", "",
+			"This sign-in is unknown or has expired. Start again from the application."))
+		return
+	}
+	q := r.URL.Query()
+	if subtle.ConstantTimeCompare([]byte(q.Get("state")), []byte(p.UpState)) != 1 {
+		writeErrorPage(w, http.StatusBadRequest, errorf("invalid_request", "", "The sign-in's state does not match. Start again from the application."))
+		return
+	}
+	tenant, err := s.store.Tenant(ctx, p.TenantID)
+	if err != nil || tenant.Name != r.PathValue("tenant") {
+		writeErrorPage(w, http.StatusBadRequest, errorf("invalid_request", "", "The sign-in came back for another tenant."))
+		return
+	}
+	u, signIn, oerr := s.upstreamSignIn(ctx, tenant, p, q)
+	if oerr == nil {
+		oerr = s.gate(ctx, tenant, u, signIn)
+	}
+	s.logSignIn(ctx, tenant, u, oerr)
+	if oerr != nil {
+		redirectError(w, r, p, oerr)
+		return
+	}
+	code, err := s.issueCode(ctx, tenant, u, p, signIn)
+	if err != nil {
+		s.opts.Logger.ErrorContext(ctx, "sign-in: issue code", "tenant_id", tenant.ID, "err", err)
+		redirectError(w, r, p, errorf("server_error", "internal", "sign-in failed"))
+		return
+	}
+	v := url.Values{"code": {code}}
+	if p.State != "" {
+		v.Set("state", p.State)
+	}
+	http.Redirect(w, r, withQuery(p.RedirectURI, v), http.StatusFound)
+}
+
+// upstreamSignIn redeems the IdP's code and verifies its ID token, and finds
+// the user the account belongs to.
+func (s *Server) upstreamSignIn(ctx context.Context, tenant *roster.Tenant, p *pending, q url.Values) (*roster.User, *roster.SignIn, *oauthError) {
+	if e := q.Get("error"); e != "" {
+		return nil, nil, errorf("access_denied", "idp_error", "the identity provider answered "+e+": "+q.Get("error_description"))
+	}
+	conn, err := s.store.SSOConnection(ctx, tenant.ID)
+	if err != nil {
+		return nil, nil, errorf("access_denied", "no_connection", "tenant "+tenant.Name+" has no sign-in connection")
+	}
+	secret, err := s.opts.Sealer.Open(purposeConnection, conn.SealedSecret)
+	if err != nil {
+		s.opts.Logger.ErrorContext(ctx, "sign-in: client secret", "tenant_id", tenant.ID, "err", err)
+		return nil, nil, errorf("server_error", "secret_key", "the connection's client secret does not open with Roster's secret key (ROSTER_SECRET_KEY)")
+	}
+	provider, err := s.provider(ctx, conn.Issuer)
+	if err != nil {
+		return nil, nil, errorf("temporarily_unavailable", "idp_unreachable", "the identity provider "+conn.Issuer+" could not be reached")
+	}
+	conf := s.upstreamConfig(tenant, conn, provider, secret)
+	hctx := context.WithValue(oidc.ClientContext(ctx, s.opts.HTTPClient), oauth2.HTTPClient, s.opts.HTTPClient)
+	tok, err := conf.Exchange(hctx, q.Get("code"), oauth2.VerifierOption(p.Verifier))
+	if err != nil {
+		return nil, nil, errorf("access_denied", "idp_token", fmt.Sprintf("the identity provider refused the code: %v", err))
+	}
+	raw, _ := tok.Extra("id_token").(string)
+	idt, err := provider.VerifierContext(hctx, &oidc.Config{ClientID: conn.ClientID, Now: s.opts.Clock}).Verify(hctx, raw)
+	if err != nil {
+		return nil, nil, errorf("access_denied", "idp_token_invalid", fmt.Sprintf("the identity provider's ID token is not valid: %v", err))
+	}
+	var c upstreamClaims
+	if err := idt.Claims(&c); err != nil {
+		return nil, nil, errorf("access_denied", "idp_token_invalid", fmt.Sprintf("the identity provider's ID token is not valid: %v", err))
+	}
+	if subtle.ConstantTimeCompare([]byte(c.Nonce), []byte(p.UpNonce)) != 1 {
+		return nil, nil, errorf("access_denied", "idp_token_invalid", "the identity provider's ID token carries another nonce")
+	}
+	signIn := &roster.SignIn{Method: roster.LoginMethodIdP, Issuer: idt.Issuer, Subject: idt.Subject, AMR: c.AMR, AuthTime: s.now()}
+	u, oerr := s.match(ctx, tenant, signIn, &c)
+	return u, signIn, oerr
+}
+
+// match finds the user an IdP account signs in as: the user linked to the
+// account; else the user whose externalId is the account's object id (oid);
+// else the user whose userName is its preferred_username, ignoring case.
+// Never by email. Retired users are found too, so that the refusal says so.
+func (s *Server) match(ctx context.Context, tenant *roster.Tenant, in *roster.SignIn, c *upstreamClaims) (*roster.User, *oauthError) {
+	link, err := s.store.IdentityLinkBySubject(ctx, tenant.ID, in.Issuer, in.Subject)
+	switch {
+	case err == nil:
+		u, err := s.findUser(ctx, tenant.ID, "id", link.UserID)
+		if err != nil || u != nil {
+			return u, err
+		}
+	case roster.ErrorCode(err) != roster.ENOTFOUND:
+		return nil, s.internal(ctx, tenant, err)
+	}
+	if c.OID != "" {
+		u, err := s.findUser(ctx, tenant.ID, "externalId", c.OID)
+		if err != nil || u != nil {
+			return u, err
+		}
+	}
+	if c.PreferredUsername != "" {
+		u, err := s.findUser(ctx, tenant.ID, "userName", c.PreferredUsername)
+		if err != nil || u != nil {
+			return u, err
+		}
+	}
+	return nil, errorf("access_denied", "user_unknown", fmt.Sprintf(
+		"no user of tenant %s has externalId %q (Entra object id) or userName %q; check that the person is assigned to the app and provisioned",
+		tenant.Name, c.OID, c.PreferredUsername))
+}
+
+// findUser returns the user whose attr equals value (a live one before a
+// retired one), or nil when there is none.
+func (s *Server) findUser(ctx context.Context, tenantID, attr, value string) (*roster.User, *oauthError) {
+	q := roster.Query{
+		Filter:     &filter.Compare{Attr: filter.AttrPath{Name: attr}, Op: filter.Eq, Value: filter.Value{Kind: filter.KindString, Text: value}},
+		Resolve:    resolveUser,
+		StartIndex: 1, Count: 10, Retired: true, WithoutMembers: true,
+	}
+	us, _, err := s.store.Users(ctx, tenantID, q)
+	if err != nil {
+		return nil, s.internal(ctx, nil, err)
+	}
+	var found *roster.User
+	for _, u := range us {
+		if found == nil || (!found.Retired.IsZero() && u.Retired.IsZero()) {
+			found = u
+		}
+	}
+	return found, nil
+}
+
+// resolveUser describes the attributes sign-in looks users up by.
+func resolveUser(p filter.AttrPath) (filter.Attr, bool) {
+	switch p.Name {
+	case "id", "externalId":
+		return filter.Attr{Type: filter.String, CaseExact: true}, true
+	case "userName":
+		return filter.Attr{Type: filter.String}, true
+	}
+	return filter.Attr{}, false
+}
+
+// gate checks that the user may sign in now, and links the account to the
+// user on its first sign-in. A user linked to another account of the issuer is
+// refused.
+func (s *Server) gate(ctx context.Context, tenant *roster.Tenant, u *roster.User, in *roster.SignIn) *oauthError {
+	if e := refusal(u); e != nil {
+		return e
+	}
+	link, err := s.store.IdentityLinkOfUser(ctx, tenant.ID, u.ID, in.Issuer)
+	switch roster.ErrorCode(err) {
+	case "":
+		if subtle.ConstantTimeCompare([]byte(link.Subject), []byte(in.Subject)) != 1 {
+			return errorf("access_denied", "subject_mismatch", fmt.Sprintf(
+				"the account signing in (subject %s) is not the one linked to user %s (subject %s, linked %s); if the person's account was recreated in the IdP, delete and provision the user again",
+				in.Subject, u.UserName, link.Subject, link.Created.Format("2006-01-02 15:04")))
+		}
+		return nil
+	case roster.ENOTFOUND:
+	default:
+		return s.internal(ctx, tenant, err)
+	}
+	err = s.store.LinkIdentity(ctx, &roster.IdentityLink{TenantID: tenant.ID, UserID: u.ID, Issuer: in.Issuer, Subject: in.Subject})
+	if roster.ErrorCode(err) == roster.ECONFLICT {
+		// A concurrent first sign-in linked it: decide again on what it stored.
+		return s.gate(ctx, tenant, u, in)
+	}
+	if err != nil {
+		return s.internal(ctx, tenant, err)
+	}
+	return nil
+}
+
+// refusal says why u may not sign in, or nil when it may.
+func refusal(u *roster.User) *oauthError {
+	const at = "2006-01-02 15:04 UTC"
+	switch {
+	case !u.Retired.IsZero():
+		return errorf("access_denied", "user_deleted", fmt.Sprintf("user %s was deleted by the IdP at %s", u.UserName, u.Retired.Format(at)))
+	case !u.Active:
+		return errorf("access_denied", "user_deactivated", fmt.Sprintf("user %s was deactivated by the IdP at %s", u.UserName, u.Modified.Format(at)))
+	case !u.Entitlements.Active:
+		return errorf("access_denied", "user_not_entitled", fmt.Sprintf(
+			"user %s is not active in the app under the tenant's policy (it lacks the role the policy maps to active)", u.UserName))
+	}
+	return nil
+}
+
+func (s *Server) internal(ctx context.Context, tenant *roster.Tenant, err error) *oauthError {
+	attrs := []any{"err", err}
+	if tenant != nil {
+		attrs = append(attrs, "tenant_id", tenant.ID)
+	}
+	s.opts.Logger.ErrorContext(ctx, "sign-in: store", attrs...)
+	return errorf("server_error", "internal", "sign-in failed")
+}
+
+// issueCode starts the user's session and returns a fresh authorization code
+// bound to the host app's request. Only the code's hash is stored.
+func (s *Server) issueCode(ctx context.Context, tenant *roster.Tenant, u *roster.User, p *pending, in *roster.SignIn) (string, error) {
+	now := s.now()
+	sess := &roster.Session{TenantID: tenant.ID, UserID: u.ID, SignIn: *in, Expires: now.Add(s.opts.SessionTTL)}
+	if err := s.store.CreateSession(ctx, sess); err != nil {
+		return "", err
+	}
+	code := "rac_" + random()
+	h := sha256.Sum256([]byte(code))
+	err := s.store.CreateAuthCode(ctx, &roster.AuthCode{Hash: h[:], TenantID: tenant.ID, ClientID: p.ClientID,
+		RedirectURI: p.RedirectURI, Challenge: p.Challenge, Nonce: p.Nonce, UserID: u.ID, SessionID: sess.ID,
+		SignIn: *in, Expires: now.Add(roster.AuthCodeTTL)})
+	return code, err
+}

@@ -1,0 +1,200 @@
+package sso
+
+import (
+	"context"
+	"encoding/json"
+	"html/template"
+	"log/slog"
+	"net/http"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/coreos/go-oidc/v3/oidc"
+
+	"github.com/rosterhq/roster"
+	"github.com/rosterhq/roster/internal/httpx"
+)
+
+// Store is what sign-in needs of Roster's store.
+type Store interface {
+	roster.TenantStore
+	roster.UserStore
+	roster.OAuthClientStore
+	roster.SSOStore
+	roster.SignInStore
+}
+
+// Options configures a Server.
+type Options struct {
+	// PublicURL is Roster's public base URL: the issuer, and the base of every
+	// endpoint and callback. Required.
+	PublicURL string
+	// Sealer opens tenants' client secrets and Roster's signing keys, and
+	// seals the state cookie. Required.
+	Sealer *Sealer
+	// HTTPClient reaches the tenants' IdPs; nil means a client with a 10 s timeout.
+	HTTPClient *http.Client
+	// SessionTTL bounds a session (default 8 hours); AccessTokenTTL an access
+	// and ID token (default 1 hour).
+	SessionTTL     time.Duration
+	AccessTokenTTL time.Duration
+	Logger         *slog.Logger
+	Clock          roster.Clock
+}
+
+// Server serves the OpenID Provider's endpoints and the upstream callbacks.
+type Server struct {
+	store  Store
+	opts   Options
+	issuer string
+	mux    *http.ServeMux
+
+	// providers caches each upstream issuer's discovered configuration; the
+	// provider refreshes its keys itself.
+	mu        sync.Mutex
+	providers map[string]*oidc.Provider
+}
+
+// Routes of the OpenID Provider, under the public URL.
+const (
+	DiscoveryPath = "/.well-known/openid-configuration"
+	JWKSPath      = "/oauth2/jwks"
+	AuthorizePath = "/oauth2/authorize"
+	TokenPath     = "/oauth2/token"
+	UserInfoPath  = "/oauth2/userinfo"
+)
+
+// CallbackURL returns the redirect URI to register at a tenant's IdP.
+func CallbackURL(publicURL, tenantName string) string {
+	return strings.TrimSuffix(publicURL, "/") + "/sso/" + tenantName + "/oidc/callback"
+}
+
+// New returns the sign-in server over store.
+func New(store Store, opts Options) *Server {
+	if opts.HTTPClient == nil {
+		opts.HTTPClient = &http.Client{Timeout: 10 * time.Second}
+	}
+	if opts.SessionTTL <= 0 {
+		opts.SessionTTL = 8 * time.Hour
+	}
+	if opts.AccessTokenTTL <= 0 {
+		opts.AccessTokenTTL = time.Hour
+	}
+	if opts.Logger == nil {
+		opts.Logger = slog.New(slog.DiscardHandler)
+	}
+	if opts.Clock == nil {
+		opts.Clock = time.Now
+	}
+	s := &Server{store: store, opts: opts, issuer: strings.TrimSuffix(opts.PublicURL, "/"),
+		mux: http.NewServeMux(), providers: map[string]*oidc.Provider{}}
+	s.mux.HandleFunc("GET "+DiscoveryPath, s.handleDiscovery)
+	s.mux.HandleFunc("GET "+JWKSPath, s.handleJWKS)
+	s.mux.HandleFunc("GET "+AuthorizePath, s.handleAuthorize)
+	s.mux.HandleFunc("POST "+TokenPath, s.handleToken)
+	s.mux.HandleFunc("GET "+UserInfoPath, s.handleUserInfo)
+	s.mux.HandleFunc("POST "+UserInfoPath, s.handleUserInfo)
+	s.mux.HandleFunc("GET /sso/{tenant}/oidc/callback", s.handleCallback)
+	return s
+}
+
+// Register mounts the server's routes on mux, the public listener's: the
+// endpoints above and /sso/.
+func (s *Server) Register(mux *http.ServeMux) {
+	for _, p := range []string{DiscoveryPath, JWKSPath, AuthorizePath, TokenPath, UserInfoPath, "/sso/"} {
+		mux.Handle(p, s.mux)
+	}
+}
+
+func (s *Server) now() time.Time {
+	return s.opts.Clock().UTC()
+}
+
+// handleDiscovery serves the provider's metadata (OpenID Connect Discovery 1.0 §3).
+func (s *Server) handleDiscovery(w http.ResponseWriter, r *http.Request) {
+	writeJSON(w, http.StatusOK, map[string]any{
+		"issuer":                                s.issuer,
+		"authorization_endpoint":                s.issuer + AuthorizePath,
+		"token_endpoint":                        s.issuer + TokenPath,
+		"userinfo_endpoint":                     s.issuer + UserInfoPath,
+		"jwks_uri":                              s.issuer + JWKSPath,
+		"response_types_supported":              []string{"code"},
+		"response_modes_supported":              []string{"query"},
+		"grant_types_supported":                 []string{"authorization_code"},
+		"subject_types_supported":               []string{"public"},
+		"id_token_signing_alg_values_supported": []string{roster.ES256, roster.RS256},
+		"scopes_supported":                      []string{"openid", "profile", "email"},
+		"token_endpoint_auth_methods_supported": []string{"client_secret_basic", "client_secret_post", "none"},
+		"code_challenge_methods_supported":      []string{"S256"},
+		"claims_supported": []string{"sub", "iss", "aud", "exp", "iat", "auth_time", "nonce", "amr", "sid",
+			"tenant", "tenant_name", "organization", "userName", "externalId", "name", "email", "entitlements",
+			"login_method", "idp_issuer", "idp_subject"},
+	})
+}
+
+// handleJWKS serves the published signing keys: the current one and those
+// still within their overlap (RFC 7517).
+func (s *Server) handleJWKS(w http.ResponseWriter, r *http.Request) {
+	ring, err := loadKeys(r.Context(), s.store, s.opts.Sealer, s.now())
+	if err != nil {
+		s.opts.Logger.ErrorContext(r.Context(), "sign-in: signing keys", "err", err)
+		writeJSON(w, http.StatusInternalServerError, oauthError{Code: "server_error"})
+		return
+	}
+	w.Header().Set("Cache-Control", "public, max-age=300")
+	writeJSON(w, http.StatusOK, ring.jwks())
+}
+
+// oauthError is an OAuth 2.0 error (RFC 6749 §5.2, §4.1.2.1).
+type oauthError struct {
+	Code        string `json:"error"`
+	Description string `json:"error_description,omitempty"`
+	// Reason is the catalog code logged for a refused sign-in; never sent.
+	Reason string `json:"-"`
+}
+
+func (e *oauthError) Error() string {
+	return e.Code + ": " + e.Description
+}
+
+func errorf(code, reason, description string) *oauthError {
+	return &oauthError{Code: code, Reason: reason, Description: description}
+}
+
+func writeJSON(w http.ResponseWriter, status int, v any) {
+	w.Header().Set("Content-Type", "application/json")
+	w.Header().Set("Cache-Control", "no-store")
+	w.WriteHeader(status)
+	json.NewEncoder(w).Encode(v)
+}
+
+var errorPage = template.Must(template.New("error").Parse(`<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><title>Sign-in failed</title></head>
+<body><h1>Sign-in failed</h1><p>{{.Description}}</p><p><code>{{.Code}}</code></p></body></html>
+`))
+
+// writeErrorPage answers a request whose redirect URI cannot be trusted (RFC
+// 6749 §4.1.2.1): the error is shown, never redirected.
+func writeErrorPage(w http.ResponseWriter, status int, e *oauthError) {
+	w.Header().Set("Content-Type", "text/html; charset=utf-8")
+	w.Header().Set("Cache-Control", "no-store")
+	w.WriteHeader(status)
+	errorPage.Execute(w, e)
+}
+
+// logSignIn records a sign-in or its refusal: the admin reads why in the log.
+func (s *Server) logSignIn(ctx context.Context, tenant *roster.Tenant, u *roster.User, e *oauthError) {
+	attrs := []any{"request_id", httpx.RequestID(ctx)}
+	if tenant != nil {
+		attrs = append(attrs, "tenant_id", tenant.ID, "tenant", tenant.Name)
+	}
+	if u != nil {
+		attrs = append(attrs, "user_id", u.ID, "user_name", u.UserName)
+	}
+	if e == nil {
+		s.opts.Logger.InfoContext(ctx, "sign-in", append(attrs, "outcome", "ok")...)
+		return
+	}
+	s.opts.Logger.WarnContext(ctx, "sign-in refused", append(attrs, "outcome", "refused", "reason", e.Reason, "detail", e.Description)...)
+}

@@ -1,0 +1,388 @@
+package postgres
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/rosterhq/roster"
+)
+
+// CreateOAuthClient stores c, filling ID (when empty) and Created.
+func (db *DB) CreateOAuthClient(ctx context.Context, c *roster.OAuthClient) error {
+	if len(c.RedirectURIs) == 0 {
+		return roster.Errorf(roster.EINVALID, "an OAuth client needs a redirect URI")
+	}
+	if !c.Public && len(c.Hash) == 0 {
+		return roster.Errorf(roster.EINVALID, "a confidential OAuth client needs a secret")
+	}
+	if c.ID == "" {
+		c.ID = newID()
+	}
+	c.Created = db.stamp()
+	_, err := db.pool.Exec(ctx, `
+		INSERT INTO oauth_clients (id, name, redirect_uris, public, hash, created) VALUES ($1, $2, $3, $4, $5, $6)`,
+		c.ID, c.Name, c.RedirectURIs, c.Public, c.Hash, c.Created)
+	switch code, _ := sqlState(err); {
+	case code == uniqueViolation:
+		return roster.Errorf(roster.ECONFLICT, "OAuth client id %q is already taken", c.ID)
+	case err != nil:
+		return fmt.Errorf("postgres: create OAuth client: %w", err)
+	}
+	return nil
+}
+
+const oauthClientColumns = `id, name, redirect_uris, public, hash, created, revoked`
+
+// OAuthClient returns the client, live or revoked. ENOTFOUND.
+func (db *DB) OAuthClient(ctx context.Context, id string) (*roster.OAuthClient, error) {
+	rows, _ := db.pool.Query(ctx, `SELECT `+oauthClientColumns+` FROM oauth_clients WHERE id = $1`, id)
+	c, err := pgx.CollectExactlyOneRow(rows, scanOAuthClient)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return nil, roster.Errorf(roster.ENOTFOUND, "OAuth client %q does not exist", id)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("postgres: OAuth client: %w", err)
+	}
+	return c, nil
+}
+
+// OAuthClients lists every client, newest first.
+func (db *DB) OAuthClients(ctx context.Context) ([]*roster.OAuthClient, error) {
+	rows, _ := db.pool.Query(ctx, `SELECT `+oauthClientColumns+` FROM oauth_clients ORDER BY created DESC, id`)
+	cs, err := pgx.CollectRows(rows, scanOAuthClient)
+	if err != nil {
+		return nil, fmt.Errorf("postgres: OAuth clients: %w", err)
+	}
+	return cs, nil
+}
+
+func scanOAuthClient(cr pgx.CollectableRow) (*roster.OAuthClient, error) {
+	var (
+		c       roster.OAuthClient
+		revoked *time.Time
+	)
+	if err := cr.Scan(&c.ID, &c.Name, &c.RedirectURIs, &c.Public, &c.Hash, &c.Created, &revoked); err != nil {
+		return nil, err
+	}
+	c.Created, c.Revoked = c.Created.UTC(), fromNull(revoked)
+	return &c, nil
+}
+
+// RevokeOAuthClient marks the client revoked (keeping the first revocation time). ENOTFOUND.
+func (db *DB) RevokeOAuthClient(ctx context.Context, id string) error {
+	tag, err := db.pool.Exec(ctx, `UPDATE oauth_clients SET revoked = coalesce(revoked, $1) WHERE id = $2`, db.stamp(), id)
+	if err != nil {
+		return fmt.Errorf("postgres: revoke OAuth client: %w", err)
+	}
+	if tag.RowsAffected() == 0 {
+		return roster.Errorf(roster.ENOTFOUND, "OAuth client %q does not exist", id)
+	}
+	return nil
+}
+
+// SetSSOConnection creates or replaces the tenant's connection, filling Updated. ENOTFOUND.
+func (db *DB) SetSSOConnection(ctx context.Context, c *roster.SSOConnection) error {
+	c.Updated = db.stamp()
+	_, err := db.pool.Exec(ctx, `
+		INSERT INTO sso_connections (tenant_id, type, issuer, client_id, secret, updated) VALUES ($1, $2, $3, $4, $5, $6)
+		ON CONFLICT (tenant_id) DO UPDATE SET type = excluded.type, issuer = excluded.issuer,
+			client_id = excluded.client_id, secret = excluded.secret, updated = excluded.updated`,
+		c.TenantID, c.Type, c.Issuer, c.ClientID, c.SealedSecret, c.Updated)
+	switch code, _ := sqlState(err); {
+	case code == foreignKeyViolation:
+		return roster.Errorf(roster.ENOTFOUND, "tenant %q does not exist", c.TenantID)
+	case err != nil:
+		return fmt.Errorf("postgres: set SSO connection: %w", err)
+	}
+	return nil
+}
+
+// SSOConnection returns the tenant's connection. ENOTFOUND when it has none.
+func (db *DB) SSOConnection(ctx context.Context, tenantID string) (*roster.SSOConnection, error) {
+	c := roster.SSOConnection{TenantID: tenantID}
+	err := db.pool.QueryRow(ctx, `
+		SELECT type, issuer, client_id, secret, updated FROM sso_connections WHERE tenant_id = $1`, tenantID).
+		Scan(&c.Type, &c.Issuer, &c.ClientID, &c.SealedSecret, &c.Updated)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return nil, roster.Errorf(roster.ENOTFOUND, "tenant %q has no sign-in connection", tenantID)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("postgres: SSO connection: %w", err)
+	}
+	c.Updated = c.Updated.UTC()
+	return &c, nil
+}
+
+// SetTenantOrganization sets the tenant's organization ("" clears it). ECONFLICT, ENOTFOUND.
+func (db *DB) SetTenantOrganization(ctx context.Context, tenantID, organization string) error {
+	tag, err := db.pool.Exec(ctx, `UPDATE tenants SET organization = $1 WHERE id = $2`, nullString(organization), tenantID)
+	switch code, _ := sqlState(err); {
+	case code == uniqueViolation:
+		return roster.Errorf(roster.ECONFLICT, "organization %q belongs to another tenant", organization)
+	case err != nil:
+		return fmt.Errorf("postgres: set tenant organization: %w", err)
+	case tag.RowsAffected() == 0:
+		return roster.Errorf(roster.ENOTFOUND, "tenant %q does not exist", tenantID)
+	}
+	return nil
+}
+
+// TenantByOrganization finds the tenant with that organization. ENOTFOUND.
+func (db *DB) TenantByOrganization(ctx context.Context, organization string) (*roster.Tenant, error) {
+	rows, _ := db.pool.Query(ctx, `SELECT `+tenantColumns+` FROM tenants WHERE organization = $1`, organization)
+	t, err := pgx.CollectExactlyOneRow(rows, scanTenant)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return nil, roster.Errorf(roster.ENOTFOUND, "no tenant has organization %q", organization)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("postgres: tenant by organization: %w", err)
+	}
+	return t, nil
+}
+
+// SetTenantDomains replaces the tenant's verified domains. ECONFLICT, ENOTFOUND.
+func (db *DB) SetTenantDomains(ctx context.Context, tenantID string, domains []string) error {
+	ds := roster.NormalizeDomains(domains)
+	err := db.write(ctx, tenantID, func(t *tx) error {
+		// The tenant's row lock orders concurrent replacements of its domains.
+		var one int
+		err := t.QueryRow(ctx, `SELECT 1 FROM tenants WHERE id = $1 FOR NO KEY UPDATE`, tenantID).Scan(&one)
+		if errors.Is(err, pgx.ErrNoRows) {
+			return roster.Errorf(roster.ENOTFOUND, "tenant %q does not exist", tenantID)
+		}
+		if err != nil {
+			return err
+		}
+		if _, err := t.Exec(ctx, `DELETE FROM tenant_domains WHERE tenant_id = $1`, tenantID); err != nil {
+			return err
+		}
+		_, err = t.Exec(ctx, `
+			INSERT INTO tenant_domains (domain, tenant_id, ord)
+			SELECT d, $1, n FROM unnest($2::text[]) WITH ORDINALITY AS x(d, n)`, tenantID, ds)
+		return err
+	})
+	if code, _ := sqlState(err); code == uniqueViolation {
+		return &roster.Error{Code: roster.ECONFLICT, Attr: "domain",
+			Detail: fmt.Sprintf("a domain of %q belongs to another tenant", ds)}
+	}
+	return wrap("set tenant domains", err)
+}
+
+// TenantDomains lists the tenant's domains in order.
+func (db *DB) TenantDomains(ctx context.Context, tenantID string) ([]string, error) {
+	rows, _ := db.pool.Query(ctx, `SELECT domain FROM tenant_domains WHERE tenant_id = $1 ORDER BY ord`, tenantID)
+	ds, err := pgx.CollectRows(rows, pgx.RowTo[string])
+	if err != nil {
+		return nil, fmt.Errorf("postgres: tenant domains: %w", err)
+	}
+	return ds, nil
+}
+
+// TenantByDomain finds the tenant that holds an email domain. ENOTFOUND.
+func (db *DB) TenantByDomain(ctx context.Context, domain string) (*roster.Tenant, error) {
+	rows, _ := db.pool.Query(ctx, `
+		SELECT `+tenantColumns+` FROM tenants WHERE id = (SELECT tenant_id FROM tenant_domains WHERE domain = $1)`,
+		roster.NormalizeDomain(domain))
+	t, err := pgx.CollectExactlyOneRow(rows, scanTenant)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return nil, roster.Errorf(roster.ENOTFOUND, "no tenant has domain %q", domain)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("postgres: tenant by domain: %w", err)
+	}
+	return t, nil
+}
+
+// LinkIdentity stores l, filling Created. ECONFLICT when the subject or the
+// user's issuer is linked already; ENOTFOUND when the user does not exist.
+func (db *DB) LinkIdentity(ctx context.Context, l *roster.IdentityLink) error {
+	l.Created = db.stamp()
+	_, err := db.pool.Exec(ctx, `
+		INSERT INTO identity_links (tenant_id, issuer, subject, user_id, created) VALUES ($1, $2, $3, $4, $5)`,
+		l.TenantID, l.Issuer, l.Subject, l.UserID, l.Created)
+	switch code, _ := sqlState(err); {
+	case code == uniqueViolation:
+		return roster.Errorf(roster.ECONFLICT, "the account %q of %s or the user %q is linked already", l.Subject, l.Issuer, l.UserID)
+	case code == foreignKeyViolation:
+		return userMissing(l.UserID)
+	case err != nil:
+		return fmt.Errorf("postgres: link identity: %w", err)
+	}
+	return nil
+}
+
+// IdentityLinkBySubject finds the link of an IdP account. ENOTFOUND.
+func (db *DB) IdentityLinkBySubject(ctx context.Context, tenantID, issuer, subject string) (*roster.IdentityLink, error) {
+	return db.identityLink(ctx, `tenant_id = $1 AND issuer = $2 AND subject = $3`, tenantID, issuer, subject)
+}
+
+// IdentityLinkOfUser finds the user's link for an issuer. ENOTFOUND.
+func (db *DB) IdentityLinkOfUser(ctx context.Context, tenantID, userID, issuer string) (*roster.IdentityLink, error) {
+	return db.identityLink(ctx, `tenant_id = $1 AND user_id = $2 AND issuer = $3`, tenantID, userID, issuer)
+}
+
+func (db *DB) identityLink(ctx context.Context, where string, args ...any) (*roster.IdentityLink, error) {
+	var l roster.IdentityLink
+	err := db.pool.QueryRow(ctx, `SELECT tenant_id, issuer, subject, user_id, created FROM identity_links WHERE `+where, args...).
+		Scan(&l.TenantID, &l.Issuer, &l.Subject, &l.UserID, &l.Created)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return nil, roster.Errorf(roster.ENOTFOUND, "no identity link")
+	}
+	if err != nil {
+		return nil, fmt.Errorf("postgres: identity link: %w", err)
+	}
+	l.Created = l.Created.UTC()
+	return &l, nil
+}
+
+// CreateSigningKey stores k, filling Created. ECONFLICT when the id is taken.
+func (db *DB) CreateSigningKey(ctx context.Context, k *roster.SigningKey) error {
+	k.Created = db.stamp()
+	_, err := db.pool.Exec(ctx, `
+		INSERT INTO signing_keys (id, algorithm, private, created, activates, retires) VALUES ($1, $2, $3, $4, $5, $6)`,
+		k.ID, k.Algorithm, k.SealedPrivate, k.Created, k.Activates.UTC(), nullTime(k.Retires))
+	switch code, _ := sqlState(err); {
+	case code == uniqueViolation:
+		return roster.Errorf(roster.ECONFLICT, "signing key %q exists", k.ID)
+	case err != nil:
+		return fmt.Errorf("postgres: create signing key: %w", err)
+	}
+	return nil
+}
+
+// SigningKeys lists every key, by Activates then id.
+func (db *DB) SigningKeys(ctx context.Context) ([]*roster.SigningKey, error) {
+	rows, _ := db.pool.Query(ctx, `
+		SELECT id, algorithm, private, created, activates, retires FROM signing_keys ORDER BY activates, id`)
+	ks, err := pgx.CollectRows(rows, func(cr pgx.CollectableRow) (*roster.SigningKey, error) {
+		var (
+			k       roster.SigningKey
+			retires *time.Time
+		)
+		if err := cr.Scan(&k.ID, &k.Algorithm, &k.SealedPrivate, &k.Created, &k.Activates, &retires); err != nil {
+			return nil, err
+		}
+		k.Created, k.Activates, k.Retires = k.Created.UTC(), k.Activates.UTC(), fromNull(retires)
+		return &k, nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("postgres: signing keys: %w", err)
+	}
+	return ks, nil
+}
+
+// RetireSigningKey sets when the key leaves the JWKS. ENOTFOUND.
+func (db *DB) RetireSigningKey(ctx context.Context, id string, at time.Time) error {
+	tag, err := db.pool.Exec(ctx, `UPDATE signing_keys SET retires = $1 WHERE id = $2`, at.UTC(), id)
+	if err != nil {
+		return fmt.Errorf("postgres: retire signing key: %w", err)
+	}
+	if tag.RowsAffected() == 0 {
+		return roster.Errorf(roster.ENOTFOUND, "signing key %q does not exist", id)
+	}
+	return nil
+}
+
+// CreateAuthCode stores c, filling Created.
+func (db *DB) CreateAuthCode(ctx context.Context, c *roster.AuthCode) error {
+	c.Created = db.stamp()
+	_, err := db.pool.Exec(ctx, `
+		INSERT INTO auth_codes (hash, tenant_id, client_id, redirect_uri, challenge, nonce, user_id, session_id, sign_in, created, expires)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)`,
+		c.Hash, c.TenantID, c.ClientID, c.RedirectURI, c.Challenge, c.Nonce, c.UserID, c.SessionID, c.SignIn,
+		c.Created, c.Expires.UTC())
+	switch code, _ := sqlState(err); {
+	case code == foreignKeyViolation:
+		return roster.Errorf(roster.ENOTFOUND, "tenant %q does not exist", c.TenantID)
+	case err != nil:
+		return fmt.Errorf("postgres: create auth code: %w", err)
+	}
+	return nil
+}
+
+// RedeemAuthCode deletes the code and returns it. ENOTFOUND when it is
+// unknown, redeemed or expired. Of concurrent redemptions, the DELETE of one
+// finds the row; the others find none.
+func (db *DB) RedeemAuthCode(ctx context.Context, hash []byte) (*roster.AuthCode, error) {
+	now := db.stamp()
+	var c roster.AuthCode
+	err := db.pool.QueryRow(ctx, `
+		DELETE FROM auth_codes WHERE hash = $1
+		RETURNING hash, tenant_id, client_id, redirect_uri, challenge, nonce, user_id, session_id, sign_in, created, expires`, hash).
+		Scan(&c.Hash, &c.TenantID, &c.ClientID, &c.RedirectURI, &c.Challenge, &c.Nonce, &c.UserID, &c.SessionID,
+			&c.SignIn, &c.Created, &c.Expires)
+	if errors.Is(err, pgx.ErrNoRows) || (err == nil && !now.Before(c.Expires)) {
+		return nil, roster.Errorf(roster.ENOTFOUND, "the code is unknown, used or expired")
+	}
+	if err != nil {
+		return nil, fmt.Errorf("postgres: redeem auth code: %w", err)
+	}
+	c.Created, c.Expires = c.Created.UTC(), c.Expires.UTC()
+	c.SignIn.AuthTime = c.SignIn.AuthTime.UTC()
+	return &c, nil
+}
+
+// CreateSession stores s, filling ID (when empty) and Created. ENOTFOUND when the tenant does not exist.
+func (db *DB) CreateSession(ctx context.Context, s *roster.Session) error {
+	if s.ID == "" {
+		s.ID = newID()
+	}
+	s.Created = db.stamp()
+	_, err := db.pool.Exec(ctx, `
+		INSERT INTO sessions (tenant_id, id, user_id, sign_in, created, expires) VALUES ($1, $2, $3, $4, $5, $6)`,
+		s.TenantID, s.ID, s.UserID, s.SignIn, s.Created, s.Expires.UTC())
+	switch code, _ := sqlState(err); {
+	case code == foreignKeyViolation:
+		return roster.Errorf(roster.ENOTFOUND, "tenant %q does not exist", s.TenantID)
+	case code == uniqueViolation:
+		return roster.Errorf(roster.ECONFLICT, "session id %q is already taken", s.ID)
+	case err != nil:
+		return fmt.Errorf("postgres: create session: %w", err)
+	}
+	return nil
+}
+
+// Session returns the tenant's session, ended or not. ENOTFOUND.
+func (db *DB) Session(ctx context.Context, tenantID, id string) (*roster.Session, error) {
+	var (
+		s     = roster.Session{TenantID: tenantID, ID: id}
+		ended *time.Time
+	)
+	err := db.pool.QueryRow(ctx, `
+		SELECT user_id, sign_in, created, expires, ended FROM sessions WHERE tenant_id = $1 AND id = $2`, tenantID, id).
+		Scan(&s.UserID, &s.SignIn, &s.Created, &s.Expires, &ended)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return nil, roster.Errorf(roster.ENOTFOUND, "session %q does not exist", id)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("postgres: session: %w", err)
+	}
+	s.Created, s.Expires, s.Ended = s.Created.UTC(), s.Expires.UTC(), fromNull(ended)
+	s.SignIn.AuthTime = s.SignIn.AuthTime.UTC()
+	return &s, nil
+}
+
+// EndSession ends a session, keeping the first end time. ENOTFOUND.
+func (db *DB) EndSession(ctx context.Context, tenantID, id string) error {
+	tag, err := db.pool.Exec(ctx, `UPDATE sessions SET ended = coalesce(ended, $1) WHERE tenant_id = $2 AND id = $3`,
+		db.stamp(), tenantID, id)
+	if err != nil {
+		return fmt.Errorf("postgres: end session: %w", err)
+	}
+	if tag.RowsAffected() == 0 {
+		return roster.Errorf(roster.ENOTFOUND, "session %q does not exist", id)
+	}
+	return nil
+}
+
+// endUserSessions ends the user's live sessions, in the transaction of the
+// write that deactivates, deletes or retires the user.
+func endUserSessions(ctx context.Context, t *tx, userID string) error {
+	_, err := t.Exec(ctx, `UPDATE sessions SET ended = $1 WHERE tenant_id = $2 AND user_id = $3 AND ended IS NULL`,
+		t.now, t.tenantID, userID)
+	return err
+}

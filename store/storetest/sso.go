@@ -1,0 +1,354 @@
+package storetest
+
+import (
+	"bytes"
+	"context"
+	"crypto/sha256"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
+
+	"github.com/rosterhq/roster"
+)
+
+func testOAuthClients(t *testing.T, s roster.Store) {
+	ctx := context.Background()
+	secret, hash := roster.NewClientSecret()
+	c := &roster.OAuthClient{Name: "web", RedirectURIs: []string{"https://app.example.com/cb", "http://127.0.0.1:9/cb"}, Hash: hash}
+	if err := s.CreateOAuthClient(ctx, c); err != nil {
+		t.Fatalf("CreateOAuthClient = %v", err)
+	}
+	pub := &roster.OAuthClient{Name: "mobile", RedirectURIs: []string{"com.example.app:/cb"}, Public: true}
+	if err := s.CreateOAuthClient(ctx, pub); err != nil {
+		t.Fatalf("CreateOAuthClient(public) = %v", err)
+	}
+	wantCode(t, "CreateOAuthClient(confidential without a secret)",
+		s.CreateOAuthClient(ctx, &roster.OAuthClient{RedirectURIs: []string{"https://x"}}), roster.EINVALID)
+	got, err := s.OAuthClient(ctx, c.ID)
+	if err != nil {
+		t.Fatalf("OAuthClient = %v", err)
+	}
+	if diff := cmp.Diff(c, got); diff != "" {
+		t.Errorf("OAuthClient mismatch (-want +got):\n%s", diff)
+	}
+	if !got.Matches(secret) || got.Matches(secret+"x") || !got.AllowsRedirect("http://127.0.0.1:9/cb") || got.AllowsRedirect("http://127.0.0.1:9/cb/") {
+		t.Errorf("client %+v: Matches or AllowsRedirect wrong", got)
+	}
+	if p, err := s.OAuthClient(ctx, pub.ID); err != nil || !p.Public || p.Matches("") {
+		t.Errorf("OAuthClient(public) = %+v, %v; want public, matching no secret", p, err)
+	}
+	all, err := s.OAuthClients(ctx)
+	if err != nil || len(all) != 2 {
+		t.Fatalf("OAuthClients = %d, %v; want 2", len(all), err)
+	}
+	if err := s.RevokeOAuthClient(ctx, c.ID); err != nil {
+		t.Fatal(err)
+	}
+	if got, err := s.OAuthClient(ctx, c.ID); err != nil || got.Revoked.IsZero() {
+		t.Errorf("after revoke: %+v, %v; want revoked", got, err)
+	}
+	wantCode(t, "RevokeOAuthClient(unknown)", s.RevokeOAuthClient(ctx, "nope"), roster.ENOTFOUND)
+	_, err = s.OAuthClient(ctx, "nope")
+	wantCode(t, "OAuthClient(unknown)", err, roster.ENOTFOUND)
+}
+
+func testSSOConnections(t *testing.T, s roster.Store) {
+	ctx := context.Background()
+	a := mustTenant(t, s, "acme")
+	b := mustTenant(t, s, "beta")
+	_, err := s.SSOConnection(ctx, a.ID)
+	wantCode(t, "SSOConnection(none)", err, roster.ENOTFOUND)
+	c := &roster.SSOConnection{TenantID: a.ID, Type: roster.ConnectionOIDC, Issuer: "https://idp/v2.0", ClientID: "cid", SealedSecret: []byte{1, 2, 3}}
+	if err := s.SetSSOConnection(ctx, c); err != nil {
+		t.Fatal(err)
+	}
+	c.ClientID, c.SealedSecret = "cid2", []byte{4}
+	if err := s.SetSSOConnection(ctx, c); err != nil {
+		t.Fatal(err)
+	}
+	got, err := s.SSOConnection(ctx, a.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if diff := cmp.Diff(c, got); diff != "" {
+		t.Errorf("SSOConnection mismatch (-want +got):\n%s", diff)
+	}
+	_, err = s.SSOConnection(ctx, b.ID)
+	wantCode(t, "SSOConnection(other tenant)", err, roster.ENOTFOUND)
+	wantCode(t, "SetSSOConnection(no tenant)",
+		s.SetSSOConnection(ctx, &roster.SSOConnection{TenantID: "nope", Type: "oidc", SealedSecret: []byte{1}}), roster.ENOTFOUND)
+}
+
+func testTenantSelectors(t *testing.T, s roster.Store) {
+	ctx := context.Background()
+	a := mustTenant(t, s, "acme")
+	b := mustTenant(t, s, "beta")
+	if err := s.SetTenantOrganization(ctx, a.ID, "org-1"); err != nil {
+		t.Fatal(err)
+	}
+	wantCode(t, "SetTenantOrganization(taken)", s.SetTenantOrganization(ctx, b.ID, "org-1"), roster.ECONFLICT)
+	wantCode(t, "SetTenantOrganization(no tenant)", s.SetTenantOrganization(ctx, "nope", "org-2"), roster.ENOTFOUND)
+	if got, err := s.TenantByOrganization(ctx, "org-1"); err != nil || got.ID != a.ID || got.Organization != "org-1" {
+		t.Errorf("TenantByOrganization = %+v, %v; want acme", got, err)
+	}
+	if got, err := s.Tenant(ctx, "acme"); err != nil || got.Organization != "org-1" {
+		t.Errorf("Tenant(acme).Organization = %+v, %v; want org-1", got, err)
+	}
+	_, err := s.TenantByOrganization(ctx, "org-2")
+	wantCode(t, "TenantByOrganization(unknown)", err, roster.ENOTFOUND)
+
+	if err := s.SetTenantDomains(ctx, a.ID, []string{"Contoso.com", "contoso.com", "fabrikam.com."}); err != nil {
+		t.Fatal(err)
+	}
+	if got, err := s.TenantDomains(ctx, a.ID); err != nil || !cmp.Equal(got, []string{"contoso.com", "fabrikam.com"}) {
+		t.Errorf("TenantDomains = %q, %v; want contoso.com, fabrikam.com", got, err)
+	}
+	err = s.SetTenantDomains(ctx, b.ID, []string{"beta.example", "CONTOSO.com"})
+	wantCode(t, "SetTenantDomains(another tenant's)", err, roster.ECONFLICT)
+	if got, err := s.TenantDomains(ctx, b.ID); err != nil || len(got) != 0 {
+		t.Errorf("TenantDomains(beta) after a refused set = %q, %v; want none", got, err)
+	}
+	if got, err := s.TenantByDomain(ctx, "FABRIKAM.com"); err != nil || got.ID != a.ID {
+		t.Errorf("TenantByDomain = %+v, %v; want acme", got, err)
+	}
+	// Replacing frees the domains left out.
+	if err := s.SetTenantDomains(ctx, a.ID, []string{"fabrikam.com"}); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.SetTenantDomains(ctx, b.ID, []string{"contoso.com"}); err != nil {
+		t.Errorf("SetTenantDomains(a freed domain) = %v", err)
+	}
+	if got, err := s.TenantByDomain(ctx, "contoso.com"); err != nil || got.ID != b.ID {
+		t.Errorf("TenantByDomain(contoso.com) = %+v, %v; want beta", got, err)
+	}
+	_, err = s.TenantByDomain(ctx, "example.org")
+	wantCode(t, "TenantByDomain(unknown)", err, roster.ENOTFOUND)
+	wantCode(t, "SetTenantDomains(no tenant)", s.SetTenantDomains(ctx, "nope", []string{"x.example"}), roster.ENOTFOUND)
+}
+
+func testIdentityLinks(t *testing.T, s roster.Store) {
+	ctx := context.Background()
+	a := mustTenant(t, s, "acme")
+	b := mustTenant(t, s, "beta")
+	ada := mustUser(t, s, a.ID, userSpec{userName: "ada"})
+	bob := mustUser(t, s, a.ID, userSpec{userName: "bob"})
+	zed := mustUser(t, s, b.ID, userSpec{userName: "zed"})
+	const iss = "https://login.microsoftonline.com/t/v2.0"
+	l := &roster.IdentityLink{TenantID: a.ID, UserID: ada.ID, Issuer: iss, Subject: "sub-ada"}
+	if err := s.LinkIdentity(ctx, l); err != nil {
+		t.Fatal(err)
+	}
+	// One account links to one user, and a user to one account per issuer.
+	wantCode(t, "LinkIdentity(subject of another user)",
+		s.LinkIdentity(ctx, &roster.IdentityLink{TenantID: a.ID, UserID: bob.ID, Issuer: iss, Subject: "sub-ada"}), roster.ECONFLICT)
+	wantCode(t, "LinkIdentity(second subject of a user)",
+		s.LinkIdentity(ctx, &roster.IdentityLink{TenantID: a.ID, UserID: ada.ID, Issuer: iss, Subject: "sub-other"}), roster.ECONFLICT)
+	if err := s.LinkIdentity(ctx, &roster.IdentityLink{TenantID: a.ID, UserID: ada.ID, Issuer: "https://other", Subject: "sub-ada"}); err != nil {
+		t.Errorf("LinkIdentity(another issuer) = %v", err)
+	}
+	// The same subject in another tenant is another account.
+	if err := s.LinkIdentity(ctx, &roster.IdentityLink{TenantID: b.ID, UserID: zed.ID, Issuer: iss, Subject: "sub-ada"}); err != nil {
+		t.Errorf("LinkIdentity(same subject, other tenant) = %v", err)
+	}
+	wantCode(t, "LinkIdentity(user of another tenant)",
+		s.LinkIdentity(ctx, &roster.IdentityLink{TenantID: b.ID, UserID: bob.ID, Issuer: iss, Subject: "sub-bob"}), roster.ENOTFOUND)
+	got, err := s.IdentityLinkBySubject(ctx, a.ID, iss, "sub-ada")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if diff := cmp.Diff(l, got); diff != "" {
+		t.Errorf("IdentityLinkBySubject mismatch (-want +got):\n%s", diff)
+	}
+	if got, err := s.IdentityLinkOfUser(ctx, a.ID, ada.ID, iss); err != nil || got.Subject != "sub-ada" {
+		t.Errorf("IdentityLinkOfUser = %+v, %v", got, err)
+	}
+	if got, err := s.IdentityLinkBySubject(ctx, b.ID, iss, "sub-ada"); err != nil || got.UserID != zed.ID {
+		t.Errorf("IdentityLinkBySubject(beta) = %+v, %v; want zed", got, err)
+	}
+	_, err = s.IdentityLinkOfUser(ctx, a.ID, bob.ID, iss)
+	wantCode(t, "IdentityLinkOfUser(unlinked)", err, roster.ENOTFOUND)
+	// A deleted user's links go with it.
+	if err := s.DeleteUser(ctx, a.ID, ada.ID, 0); err != nil {
+		t.Fatal(err)
+	}
+	_, err = s.IdentityLinkBySubject(ctx, a.ID, iss, "sub-ada")
+	wantCode(t, "IdentityLinkBySubject(deleted user)", err, roster.ENOTFOUND)
+}
+
+func testSigningKeys(t *testing.T, s roster.Store) {
+	ctx := context.Background()
+	t0 := time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)
+	k1 := &roster.SigningKey{ID: "k1", Algorithm: roster.ES256, SealedPrivate: []byte("one"), Activates: t0}
+	k2 := &roster.SigningKey{ID: "k2", Algorithm: roster.RS256, SealedPrivate: []byte("two"), Activates: t0.Add(time.Hour)}
+	for _, k := range []*roster.SigningKey{k2, k1} {
+		if err := s.CreateSigningKey(ctx, k); err != nil {
+			t.Fatal(err)
+		}
+	}
+	wantCode(t, "CreateSigningKey(k1 again)", s.CreateSigningKey(ctx, &roster.SigningKey{ID: "k1", Algorithm: roster.ES256, SealedPrivate: []byte("x"), Activates: t0}), roster.ECONFLICT)
+	if err := s.RetireSigningKey(ctx, "k1", t0.Add(2*time.Hour)); err != nil {
+		t.Fatal(err)
+	}
+	k1.Retires = t0.Add(2 * time.Hour)
+	got, err := s.SigningKeys(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if diff := cmp.Diff([]*roster.SigningKey{k1, k2}, got); diff != "" {
+		t.Errorf("SigningKeys mismatch (-want +got):\n%s", diff)
+	}
+	wantCode(t, "RetireSigningKey(unknown)", s.RetireSigningKey(ctx, "nope", t0), roster.ENOTFOUND)
+}
+
+func testAuthCodes(t *testing.T, s roster.Store) {
+	ctx := context.Background()
+	a := mustTenant(t, s, "acme")
+	code := func(name string, expires time.Time) *roster.AuthCode {
+		h := sha256.Sum256([]byte(name))
+		return &roster.AuthCode{Hash: h[:], TenantID: a.ID, ClientID: "c", RedirectURI: "https://app/cb",
+			Challenge: "ch", Nonce: "n", UserID: "u", SessionID: "s", Expires: expires.UTC().Truncate(time.Microsecond),
+			SignIn: roster.SignIn{Method: roster.LoginMethodIdP, Issuer: "iss", Subject: "sub", AMR: []string{"pwd"},
+				AuthTime: time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)}}
+	}
+	// The store's clock is its own: expiry is measured from the tenant's creation.
+	now := a.Created
+	c := code("one", now.Add(time.Minute))
+	if err := s.CreateAuthCode(ctx, c); err != nil {
+		t.Fatal(err)
+	}
+	// Of concurrent redemptions, exactly one gets the code.
+	const n = 16
+	got := make([]*roster.AuthCode, n)
+	errs := make([]error, n)
+	var wg sync.WaitGroup
+	for i := range n {
+		wg.Go(func() { got[i], errs[i] = s.RedeemAuthCode(ctx, c.Hash) })
+	}
+	wg.Wait()
+	ok := 0
+	for i, err := range errs {
+		switch roster.ErrorCode(err) {
+		case "":
+			ok++
+			if diff := cmp.Diff(c, got[i]); diff != "" {
+				t.Errorf("RedeemAuthCode mismatch (-want +got):\n%s", diff)
+			}
+		case roster.ENOTFOUND:
+		default:
+			t.Errorf("redemption %d = %v, want success or %s", i, err, roster.ENOTFOUND)
+		}
+	}
+	if ok != 1 {
+		t.Errorf("%d of %d concurrent redemptions succeeded, want 1", ok, n)
+	}
+	_, err := s.RedeemAuthCode(ctx, c.Hash)
+	wantCode(t, "RedeemAuthCode(again)", err, roster.ENOTFOUND)
+	old := code("expired", now.Add(-time.Second))
+	if err := s.CreateAuthCode(ctx, old); err != nil {
+		t.Fatal(err)
+	}
+	_, err = s.RedeemAuthCode(ctx, old.Hash)
+	wantCode(t, "RedeemAuthCode(expired)", err, roster.ENOTFOUND)
+	_, err = s.RedeemAuthCode(ctx, bytes.Repeat([]byte{7}, 32))
+	wantCode(t, "RedeemAuthCode(unknown)", err, roster.ENOTFOUND)
+}
+
+func testSessions(t *testing.T, s roster.Store) {
+	ctx := context.Background()
+	a := mustTenant(t, s, "acme")
+	b := mustTenant(t, s, "beta")
+	later := time.Now().Add(time.Hour).UTC().Truncate(time.Microsecond)
+	session := func(tenantID, userID string) *roster.Session {
+		t.Helper()
+		ss := &roster.Session{TenantID: tenantID, UserID: userID, Expires: later,
+			SignIn: roster.SignIn{Method: roster.LoginMethodIdP, Issuer: "iss", Subject: "sub", AuthTime: time.Date(2026, 1, 2, 0, 0, 0, 0, time.UTC)}}
+		if err := s.CreateSession(ctx, ss); err != nil {
+			t.Fatal(err)
+		}
+		return ss
+	}
+	live := func(ss *roster.Session) bool {
+		t.Helper()
+		got, err := s.Session(ctx, ss.TenantID, ss.ID)
+		if err != nil {
+			t.Fatalf("Session(%s) = %v", ss.ID, err)
+		}
+		return got.Live(time.Now())
+	}
+	ada := mustUser(t, s, a.ID, userSpec{userName: "ada"})
+	s1 := session(a.ID, ada.ID)
+	got, err := s.Session(ctx, a.ID, s1.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if diff := cmp.Diff(s1, got); diff != "" {
+		t.Errorf("Session mismatch (-want +got):\n%s", diff)
+	}
+	_, err = s.Session(ctx, b.ID, s1.ID)
+	wantCode(t, "Session(other tenant)", err, roster.ENOTFOUND)
+	wantCode(t, "EndSession(other tenant)", s.EndSession(ctx, b.ID, s1.ID), roster.ENOTFOUND)
+	if err := s.EndSession(ctx, a.ID, s1.ID); err != nil {
+		t.Fatal(err)
+	}
+	if live(s1) {
+		t.Error("session live after EndSession")
+	}
+
+	// A write that leaves the user active keeps its sessions; one that
+	// deactivates it (SCIM or entitlements) ends them in its transaction.
+	s2 := session(a.ID, ada.ID)
+	ada.Doc["displayName"] = "Ada"
+	ada.Entitlements.Active = true
+	if err := s.ReplaceUser(ctx, a.ID, ada, 0); err != nil {
+		t.Fatal(err)
+	}
+	if !live(s2) {
+		t.Fatal("session ended by a write that left the user active")
+	}
+	ada.Entitlements.Active = false
+	if err := s.ReplaceUser(ctx, a.ID, ada, 0); err != nil {
+		t.Fatal(err)
+	}
+	if live(s2) {
+		t.Error("session live after the entitlements deactivated the user")
+	}
+	ada.Entitlements.Active = true
+	if err := s.ReplaceUser(ctx, a.ID, ada, 0); err != nil {
+		t.Fatal(err)
+	}
+	s3 := session(a.ID, ada.ID)
+	ada.Active, ada.Doc["active"] = false, false
+	if err := s.ReplaceUser(ctx, a.ID, ada, 0); err != nil {
+		t.Fatal(err)
+	}
+	if live(s3) {
+		t.Error("session live after SCIM deactivated the user")
+	}
+
+	// Deleting or retiring ends them too, and another user's or tenant's stay.
+	bob := mustUser(t, s, a.ID, userSpec{userName: "bob"})
+	cat := mustUser(t, s, a.ID, userSpec{userName: "cat"})
+	zed := mustUser(t, s, b.ID, userSpec{userName: "zed"})
+	sb, sc, sz := session(a.ID, bob.ID), session(a.ID, cat.ID), session(b.ID, zed.ID)
+	if err := s.DeleteUser(ctx, a.ID, bob.ID, 0); err != nil {
+		t.Fatal(err)
+	}
+	if live(sb) {
+		t.Error("session live after its user was deleted")
+	}
+	if !live(sc) || !live(sz) {
+		t.Error("deleting bob ended another user's session")
+	}
+	if err := s.RetireUser(ctx, a.ID, cat.ID, 0); err != nil {
+		t.Fatal(err)
+	}
+	if live(sc) {
+		t.Error("session live after its user was retired")
+	}
+	if !live(sz) {
+		t.Error("retiring cat ended another tenant's session")
+	}
+	wantCode(t, "CreateSession(no tenant)", s.CreateSession(ctx, &roster.Session{TenantID: "nope", UserID: "u", Expires: later}), roster.ENOTFOUND)
+}
