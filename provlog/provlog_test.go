@@ -80,3 +80,21 @@ func TestRedact(t *testing.T) {
 		t.Errorf("Redact(long) has %d bytes", len(got))
 	}
 }
+
+func TestContainsFold(t *testing.T) {
+	for _, tc := range []struct {
+		s, sub string
+		want   bool
+	}{
+		{`{"PassWord":"x"}`, "password", true},
+		{`{"client_SECRET":1}`, "secret", true},
+		{`{"pass word":1}`, "password", false},
+		{`passwor`, "password", false},
+		{`xxTOKEN`, "token", true},
+		{``, "token", false},
+	} {
+		if got := containsFold([]byte(tc.s), tc.sub); got != tc.want {
+			t.Errorf("containsFold(%q, %q) = %v", tc.s, tc.sub, got)
+		}
+	}
+}

@@ -1,7 +1,6 @@
 package provlog
 
 import (
-	"bytes"
 	"encoding/json"
 	"strings"
 )
@@ -89,11 +88,37 @@ func lastName(path string) string {
 // mayHoldSecret reports whether body mentions a secret key at all, so that
 // the bodies that do not (nearly all) are never parsed.
 func mayHoldSecret(body []byte) bool {
-	lower := bytes.ToLower(body)
 	for _, k := range secretKeys {
-		if bytes.Contains(lower, []byte(k)) {
+		if containsFold(body, k) {
 			return true
 		}
 	}
 	return false
+}
+
+// containsFold reports whether s contains the lower-case ASCII word sub in any
+// case, without the copy bytes.ToLower makes: most bodies hold no secret, and
+// every logged request's bodies are checked.
+func containsFold(s []byte, sub string) bool {
+	first := sub[0]
+	for i := 0; i+len(sub) <= len(s); i++ {
+		if s[i]|0x20 != first {
+			continue
+		}
+		j := 1
+		for j < len(sub) && lowerASCII(s[i+j]) == sub[j] {
+			j++
+		}
+		if j == len(sub) {
+			return true
+		}
+	}
+	return false
+}
+
+func lowerASCII(c byte) byte {
+	if 'A' <= c && c <= 'Z' {
+		return c + 'a' - 'A'
+	}
+	return c
 }

@@ -13,6 +13,7 @@ import (
 	"github.com/rosterhq/roster"
 	"github.com/rosterhq/roster/internal/httpx"
 	"github.com/rosterhq/roster/internal/limit"
+	"github.com/rosterhq/roster/scim/filter"
 )
 
 // Limits are the limits a request passes before its handler runs. Nil fields
@@ -70,6 +71,7 @@ type operation struct {
 	err     error            // the error it failed with
 	entry   *roster.LogEntry // its provisioning log row
 	reqBody []byte           // the request body as it arrived
+	filter  filter.Expr      // a list's filter, as the handler parsed it
 }
 
 const opKey ctxKey = 1

@@ -183,6 +183,9 @@ func (s *Server) query(r *http.Request, resourceType string, p listParams) (rost
 			return q, roster.Errorf(roster.EINVALIDFILTER, "%s is derived by the tenant's policy, not stored as sent: it cannot be filtered on", a)
 		}
 		q.Filter = f
+		if op := opOf(r.Context()); op != nil {
+			op.filter = f
+		}
 	}
 	if p.SortBy != "" {
 		a, err := filter.ParseAttrPath(p.SortBy)

@@ -67,7 +67,7 @@ func (s *Server) record(r *http.Request, op *operation, w *logWriter) {
 		e.ResourceID = r.PathValue("id")
 	}
 	if e.Action == "list" || e.Action == "search" {
-		lookup(e, r.URL.Query().Get("filter"), w.body.Bytes())
+		lookup(e, op.filter, w.body.Bytes())
 	}
 	// The response buffer is the writer's own; the request body is not reused.
 	s.logs.Record(e, op.reqBody, w.body.Bytes())
@@ -90,11 +90,8 @@ var uuidText = regexp.MustCompile(`^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}
 // lookup refines a list's action from its filter: a lookup by userName,
 // externalId or id, or Entra ID's Test Connection (a random GUID as userName,
 // found nowhere).
-func lookup(e *roster.LogEntry, text string, res []byte) {
-	if text == "" {
-		return
-	}
-	c, ok := filterTerm(text)
+func lookup(e *roster.LogEntry, f filter.Expr, res []byte) {
+	c, ok := filterTerm(f)
 	if !ok {
 		return
 	}
@@ -114,11 +111,7 @@ func lookup(e *roster.LogEntry, text string, res []byte) {
 
 // filterTerm returns the equality term of a filter that is just "attr eq value",
 // or the first term of Entra's membership check `id eq "G" and members[…]`.
-func filterTerm(text string) (*filter.Compare, bool) {
-	x, err := filter.Parse(text)
-	if err != nil {
-		return nil, false
-	}
+func filterTerm(x filter.Expr) (*filter.Compare, bool) {
 	if l, ok := x.(*filter.Logical); ok {
 		x = l.Left
 	}
