@@ -81,20 +81,26 @@ func TestRedact(t *testing.T) {
 	}
 }
 
-func TestContainsFold(t *testing.T) {
+func TestMayHoldSecret(t *testing.T) {
 	for _, tc := range []struct {
-		s, sub string
-		want   bool
+		s    string
+		want bool
 	}{
-		{`{"PassWord":"x"}`, "password", true},
-		{`{"client_SECRET":1}`, "secret", true},
-		{`{"pass word":1}`, "password", false},
-		{`passwor`, "password", false},
-		{`xxTOKEN`, "token", true},
-		{``, "token", false},
+		{`{"PassWord":"x"}`, true},
+		{`{"client_SECRET":1}`, true},
+		{`{"privateKey":1}`, true},
+		{`{"pass word":1}`, false},
+		{`{"userName":"passwor"}`, false},
+		{`xxTOKEN`, true},
+		{``, false},
 	} {
-		if got := containsFold([]byte(tc.s), tc.sub); got != tc.want {
-			t.Errorf("containsFold(%q, %q) = %v", tc.s, tc.sub, got)
+		if got := mayHoldSecret([]byte(tc.s)); got != tc.want {
+			t.Errorf("mayHoldSecret(%q) = %v", tc.s, got)
+		}
+	}
+	for _, k := range secretKeys {
+		if !mayHoldSecret([]byte(`{"` + k + `":1}`)) {
+			t.Errorf("secretWords miss %q", k)
 		}
 	}
 }

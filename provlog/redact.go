@@ -88,32 +88,35 @@ func lastName(path string) string {
 // mayHoldSecret reports whether body mentions a secret key at all, so that
 // the bodies that do not (nearly all) are never parsed.
 func mayHoldSecret(body []byte) bool {
-	for _, k := range secretKeys {
-		if containsFold(body, k) {
-			return true
+	for i, c := range body {
+		switch c | 0x20 {
+		case 'p', 's', 't':
+			for _, w := range secretWords {
+				if hasPrefixFold(body[i:], w) {
+					return true
+				}
+			}
 		}
 	}
 	return false
 }
 
-// containsFold reports whether s contains the lower-case ASCII word sub in any
-// case, without the copy bytes.ToLower makes: most bodies hold no secret, and
-// every logged request's bodies are checked.
-func containsFold(s []byte, sub string) bool {
-	first := sub[0]
-	for i := 0; i+len(sub) <= len(s); i++ {
-		if s[i]|0x20 != first {
-			continue
-		}
-		j := 1
-		for j < len(sub) && lowerASCII(s[i+j]) == sub[j] {
-			j++
-		}
-		if j == len(sub) {
-			return true
+// secretWords are what every secret key contains ("client_secret" holds
+// "secret", "private_key" holds "private"): a body without them holds no secret.
+var secretWords = []string{"password", "secret", "token", "private"}
+
+// hasPrefixFold reports whether s begins with the lower-case ASCII word w in
+// any case.
+func hasPrefixFold(s []byte, w string) bool {
+	if len(s) < len(w) {
+		return false
+	}
+	for j := range len(w) {
+		if lowerASCII(s[j]) != w[j] {
+			return false
 		}
 	}
-	return false
+	return true
 }
 
 func lowerASCII(c byte) byte {
