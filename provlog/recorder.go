@@ -8,6 +8,8 @@ import (
 	"context"
 	"encoding/json"
 	"log/slog"
+	"slices"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -27,11 +29,15 @@ type Options struct {
 	Logger   *slog.Logger
 }
 
-// Recorder writes log entries to a store in the background.
+// Recorder writes log entries to a store in the background. Requests only
+// append to a slice under a mutex: the writer wakes on its interval (or when a
+// batch is full), not once per request.
 type Recorder struct {
 	store   roster.LogStore
 	opts    Options
-	queue   chan pending
+	mu      sync.Mutex
+	queue   []pending
+	full    chan struct{}
 	dropped atomic.Int64
 	written atomic.Int64
 }
@@ -50,7 +56,7 @@ func New(store roster.LogStore, opts Options) *Recorder {
 	if opts.Logger == nil {
 		opts.Logger = slog.New(slog.DiscardHandler)
 	}
-	return &Recorder{store: store, opts: opts, queue: make(chan pending, opts.Buffer)}
+	return &Recorder{store: store, opts: opts, full: make(chan struct{}, 1)}
 }
 
 // pending is an entry with the raw bodies Finish turns into its columns.
@@ -62,11 +68,21 @@ type pending struct {
 // Record queues e with the raw request and response bodies, without waiting;
 // a full queue drops it (Dropped counts them). The bodies must not change after.
 func (r *Recorder) Record(e *roster.LogEntry, request, response []byte) {
-	select {
-	case r.queue <- pending{e, request, response}:
-	default:
+	r.mu.Lock()
+	n := len(r.queue)
+	if n < r.opts.Buffer {
+		r.queue = append(r.queue, pending{e, request, response})
+	}
+	r.mu.Unlock()
+	switch {
+	case n >= r.opts.Buffer:
 		if r.dropped.Add(1)%1000 == 1 {
 			r.opts.Logger.Warn("provisioning log: queue full, entries dropped", "dropped", r.dropped.Load())
+		}
+	case n+1 == r.opts.Batch:
+		select {
+		case r.full <- struct{}{}:
+		default:
 		}
 	}
 }
@@ -81,41 +97,34 @@ func (r *Recorder) Written() int64 { return r.written.Load() }
 func (r *Recorder) Run(ctx context.Context) {
 	tick := time.NewTicker(r.opts.Interval)
 	defer tick.Stop()
-	batch := make([]*roster.LogEntry, 0, r.opts.Batch)
-	flush := func() {
-		if len(batch) == 0 {
-			return
-		}
-		if err := r.store.AppendLog(context.WithoutCancel(ctx), batch); err != nil {
-			r.opts.Logger.Error("provisioning log: write", "entries", len(batch), "err", err)
-		} else {
-			r.written.Add(int64(len(batch)))
-		}
-		batch = batch[:0]
-	}
 	for {
 		select {
-		case p := <-r.queue:
-			batch = append(batch, Finish(p.e, p.request, p.response))
-			if len(batch) >= r.opts.Batch {
-				flush()
-			}
+		case <-r.full:
 		case <-tick.C:
-			flush()
 		case <-ctx.Done():
-			for {
-				select {
-				case p := <-r.queue:
-					batch = append(batch, Finish(p.e, p.request, p.response))
-					if len(batch) >= r.opts.Batch {
-						flush()
-					}
-				default:
-					flush()
-					return
-				}
-			}
+			r.flush(context.WithoutCancel(ctx))
+			return
 		}
+		r.flush(ctx)
+	}
+}
+
+// flush writes what is queued, in transactions of at most Batch entries.
+func (r *Recorder) flush(ctx context.Context) {
+	r.mu.Lock()
+	queued := r.queue
+	r.queue = nil
+	r.mu.Unlock()
+	for batch := range slices.Chunk(queued, r.opts.Batch) {
+		entries := make([]*roster.LogEntry, len(batch))
+		for i, p := range batch {
+			entries[i] = Finish(p.e, p.request, p.response)
+		}
+		if err := r.store.AppendLog(context.WithoutCancel(ctx), entries); err != nil {
+			r.opts.Logger.Error("provisioning log: write", "entries", len(entries), "err", err)
+			continue
+		}
+		r.written.Add(int64(len(entries)))
 	}
 }
 

@@ -13,6 +13,7 @@ import (
 	"github.com/rosterhq/roster"
 	"github.com/rosterhq/roster/internal/httpx"
 	"github.com/rosterhq/roster/internal/limit"
+	"github.com/rosterhq/roster/provlog"
 	"github.com/rosterhq/roster/scim/filter"
 )
 
@@ -107,7 +108,10 @@ func (s *Server) api(resource, action string, h http.HandlerFunc) http.Handler {
 			}()
 		}
 		if s.logs != nil {
-			lw := &logWriter{ResponseWriter: w}
+			lw := &logWriter{ResponseWriter: w, keep: provlog.MaxBody + 1}
+			if r.Method == http.MethodGet {
+				lw.keep = max(provlog.MaxReadBody, 4<<10) + 1 // a failed read's error fits; a good one is cut to MaxReadBody
+			}
 			w = lw
 			defer s.record(r, op, lw)
 		}

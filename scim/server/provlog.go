@@ -24,6 +24,7 @@ type logWriter struct {
 	http.ResponseWriter
 	status int
 	body   bytes.Buffer
+	keep   int // how much of the body to keep: what provlog.Finish may store, and a byte to tell it was cut
 }
 
 func (w *logWriter) WriteHeader(code int) {
@@ -37,7 +38,7 @@ func (w *logWriter) Write(b []byte) (int, error) {
 	if w.status == 0 {
 		w.status = http.StatusOK
 	}
-	if room := provlog.MaxBody + 1 - w.body.Len(); room > 0 {
+	if room := w.keep - w.body.Len(); room > 0 {
 		w.body.Write(b[:min(len(b), room)])
 	}
 	return w.ResponseWriter.Write(b)
