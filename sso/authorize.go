@@ -49,26 +49,26 @@ func (s *Server) handleAuthorize(w http.ResponseWriter, r *http.Request) {
 	q := r.URL.Query()
 	client, err := s.store.OAuthClient(r.Context(), q.Get("client_id"))
 	if err != nil || !client.Revoked.IsZero() {
-		writeErrorPage(w, http.StatusBadRequest, errorf("invalid_client", "", "The application that sent you here is not registered with Roster."))
+		s.refusePage(w, r, outcome{err: errorf("invalid_client", "", "The application that sent you here is not registered with Roster.")})
 		return
 	}
 	redirect := q.Get("redirect_uri")
 	if !client.AllowsRedirect(redirect) {
-		writeErrorPage(w, http.StatusBadRequest, errorf("invalid_request", "", "The application's redirect URI is not registered with Roster."))
+		s.refusePage(w, r, outcome{err: errorf("invalid_request", "", "The application's redirect URI is not registered with Roster.")})
 		return
 	}
 	p := &pending{ClientID: client.ID, RedirectURI: redirect, State: q.Get("state"), Nonce: q.Get("nonce")}
 	tenant, conn, oerr := s.authorizeRequest(r.Context(), client, q, p)
 	if oerr != nil {
-		s.logSignIn(r.Context(), tenant, nil, oerr)
+		s.logSignIn(r, outcome{tenant: tenant, err: oerr})
 		redirectError(w, r, p, oerr)
 		return
 	}
 	provider, err := s.provider(r.Context(), conn.Issuer)
 	if err != nil {
 		s.opts.Logger.WarnContext(r.Context(), "sign-in: discovery", "tenant_id", tenant.ID, "issuer", conn.Issuer, "err", err)
-		oerr := errorf("temporarily_unavailable", "idp_unreachable", "The identity provider "+conn.Issuer+" could not be reached.")
-		s.logSignIn(r.Context(), tenant, nil, oerr)
+		oerr := errorf("temporarily_unavailable", "signin_idp_unreachable", "The identity provider "+conn.Issuer+" could not be reached.")
+		s.logSignIn(r, outcome{tenant: tenant, err: oerr})
 		redirectError(w, r, p, oerr)
 		return
 	}
@@ -108,7 +108,7 @@ func (s *Server) authorizeRequest(ctx context.Context, client *roster.OAuthClien
 			s.opts.Logger.ErrorContext(ctx, "sign-in: connection", "tenant_id", tenant.ID, "err", cerr)
 			return tenant, nil, errorf("server_error", "internal", "sign-in failed")
 		}
-		return tenant, nil, errorf("access_denied", "no_connection",
+		return tenant, nil, errorf("access_denied", "signin_no_connection",
 			"tenant "+tenant.Name+" has no sign-in connection; set one with roster sso set")
 	}
 	return tenant, conn, nil
@@ -145,7 +145,7 @@ func (s *Server) selectTenant(ctx context.Context, q url.Values) (*roster.Tenant
 		t, err = s.store.TenantByDomain(ctx, hint[at+1:])
 	}
 	if roster.ErrorCode(err) == roster.ENOTFOUND {
-		return nil, errorf("invalid_request", "unknown_tenant", roster.ErrorDetail(err))
+		return nil, errorf("invalid_request", "signin_tenant_unknown", roster.ErrorDetail(err))
 	}
 	if err != nil {
 		s.opts.Logger.ErrorContext(ctx, "sign-in: tenant", "err", err)
