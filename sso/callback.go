@@ -41,7 +41,7 @@ func (s *Server) handleCallback(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	q := r.URL.Query()
-	if subtle.ConstantTimeCompare([]byte(q.Get("state")), []byte(p.UpState)) != 1 {
+	if p.Mode != "" || subtle.ConstantTimeCompare([]byte(q.Get("state")), []byte(p.UpState)) != 1 {
 		s.refusePage(w, r, outcome{err: errorf("invalid_request", "", "The sign-in's state does not match. Start again from the application.")})
 		return
 	}
@@ -193,6 +193,9 @@ func (s *Server) gate(ctx context.Context, tenant *roster.Tenant, u *roster.User
 	if e := refusal(u); e != nil {
 		return e
 	}
+	if e := methodRefusal(u, in.Method); e != nil {
+		return e
+	}
 	link, err := s.store.IdentityLinkOfUser(ctx, tenant.ID, u.ID, in.Issuer)
 	switch roster.ErrorCode(err) {
 	case "":
@@ -230,6 +233,20 @@ func refusal(u *roster.User) *oauthError {
 			"user %s is not active in the app under the tenant's policy (it lacks the role the policy maps to active)", u.UserName))
 	}
 	return nil
+}
+
+// methodRefusal says why u's login method does not allow a sign-in by way,
+// or nil when it does.
+func methodRefusal(u *roster.User, way string) *oauthError {
+	if roster.AllowsLogin(u.LoginMethod, way) {
+		return nil
+	}
+	if way == roster.LoginMethodPassword {
+		return errorf("access_denied", "signin_login_method", fmt.Sprintf(
+			"user %s signs in through the organization's identity provider only (login method idp), not with a password", u.UserName))
+	}
+	return errorf("access_denied", "signin_login_method", fmt.Sprintf(
+		"user %s signs in with a password only (login method password), not through the identity provider", u.UserName))
 }
 
 func (s *Server) internal(ctx context.Context, tenant *roster.Tenant, err error) *oauthError {

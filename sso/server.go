@@ -14,6 +14,7 @@ import (
 
 	"github.com/rosterhq/roster"
 	"github.com/rosterhq/roster/internal/httpx"
+	"github.com/rosterhq/roster/internal/limit"
 )
 
 // Store is what sign-in needs of Roster's store.
@@ -39,6 +40,9 @@ type Options struct {
 	// and ID token (default 1 hour).
 	SessionTTL     time.Duration
 	AccessTokenTTL time.Duration
+	// TrustProxy takes the client address, which failed passwords are
+	// limited by, from X-Forwarded-For (httpx.ClientAddr).
+	TrustProxy bool
 	// Log, when set, takes a provisioning log row for every sign-in and refusal.
 	Log    LogRecorder
 	Logger *slog.Logger
@@ -56,6 +60,10 @@ type Server struct {
 	// provider refreshes its keys itself.
 	mu        sync.Mutex
 	providers map[string]*oidc.Provider
+
+	// Failed passwords are limited per user (tenant and userName) and per
+	// client address.
+	pwUsers, pwAddrs *limit.Failures
 }
 
 // Routes of the OpenID Provider, under the public URL.
@@ -66,6 +74,11 @@ const (
 	TokenPath     = "/oauth2/token"
 	UserInfoPath  = "/oauth2/userinfo"
 )
+
+// PasswordURL returns the address of a tenant's password sign-in page.
+func PasswordURL(publicURL, tenantName string) string {
+	return strings.TrimSuffix(publicURL, "/") + "/sso/" + tenantName + "/password"
+}
 
 // CallbackURL returns the redirect URI to register at a tenant's IdP.
 func CallbackURL(publicURL, tenantName string) string {
@@ -90,7 +103,9 @@ func New(store Store, opts Options) *Server {
 		opts.Clock = time.Now
 	}
 	s := &Server{store: store, opts: opts, issuer: strings.TrimSuffix(opts.PublicURL, "/"),
-		mux: http.NewServeMux(), providers: map[string]*oidc.Provider{}}
+		mux: http.NewServeMux(), providers: map[string]*oidc.Provider{},
+		pwUsers: limit.NewFailures(limit.FailureOptions{Burst: 5, Every: 12 * time.Second, Clock: opts.Clock}),
+		pwAddrs: limit.NewFailures(limit.FailureOptions{Burst: 20, Every: 3 * time.Second, Clock: opts.Clock})}
 	s.mux.HandleFunc("GET "+DiscoveryPath, s.handleDiscovery)
 	s.mux.HandleFunc("GET "+JWKSPath, s.handleJWKS)
 	s.mux.HandleFunc("GET "+AuthorizePath, s.handleAuthorize)
@@ -98,6 +113,8 @@ func New(store Store, opts Options) *Server {
 	s.mux.HandleFunc("GET "+UserInfoPath, s.handleUserInfo)
 	s.mux.HandleFunc("POST "+UserInfoPath, s.handleUserInfo)
 	s.mux.HandleFunc("GET /sso/{tenant}/oidc/callback", s.handleCallback)
+	s.mux.HandleFunc("GET /sso/{tenant}/password", s.handlePasswordForm)
+	s.mux.HandleFunc("POST /sso/{tenant}/password", s.handlePasswordSubmit)
 	return s
 }
 

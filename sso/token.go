@@ -212,6 +212,9 @@ func (s *Server) signedIn(ctx context.Context, tenantID, sessionID string) (*ros
 	if e := refusal(u); e != nil {
 		return tenant, u, nil, errorf("invalid_token", e.Reason, e.Description)
 	}
+	if e := methodRefusal(u, sess.SignIn.Method); e != nil {
+		return tenant, u, nil, errorf("invalid_token", e.Reason, e.Description)
+	}
 	if !sess.Live(s.now()) {
 		return tenant, u, nil, errorf("invalid_token", "signin_session_ended", "the session has ended")
 	}

@@ -359,7 +359,7 @@ func mountSignIn(mux *http.ServeMux, c Config, store roster.Store, public string
 		}
 		return err
 	}
-	sso.New(store, sso.Options{PublicURL: public, Sealer: sealer, Log: logs, Logger: log}).Register(mux)
+	sso.New(store, sso.Options{PublicURL: public, Sealer: sealer, TrustProxy: c.TrustProxy, Log: logs, Logger: log}).Register(mux)
 	return nil
 }
 
