@@ -1,7 +1,9 @@
 package roster
 
 import (
+	"cmp"
 	"context"
+	"fmt"
 	"slices"
 	"strings"
 	"time"
@@ -71,8 +73,30 @@ type SSOConnection struct {
 	Updated      time.Time
 }
 
-// LoginMethodIdP is the login method of a sign-in through the tenant's IdP.
-const LoginMethodIdP = "idp"
+// Login methods: how a user may sign in (User.LoginMethod), and how a
+// sign-in happened (SignIn.Method, never LoginMethodEither).
+const (
+	LoginMethodIdP      = "idp"      // through the tenant's IdP (OIDC or SAML)
+	LoginMethodPassword = "password" // with a password kept by Roster
+	LoginMethodEither   = "either"   // either way
+)
+
+// ParseLoginMethod returns the login method s names, ignoring case. EINVALID
+// for anything but idp, password and either.
+func ParseLoginMethod(s string) (string, error) {
+	for _, m := range []string{LoginMethodIdP, LoginMethodPassword, LoginMethodEither} {
+		if strings.EqualFold(s, m) {
+			return m, nil
+		}
+	}
+	return "", &Error{Code: EINVALID, Attr: "loginMethod", Detail: fmt.Sprintf("login method %q: want idp, password or either", s)}
+}
+
+// AllowsLogin reports whether a user whose login method is method may sign
+// in by way (LoginMethodIdP or LoginMethodPassword). "" is LoginMethodIdP.
+func AllowsLogin(method, way string) bool {
+	return method == LoginMethodEither || cmp.Or(method, LoginMethodIdP) == way
+}
 
 // IdentityLink ties a user to the IdP account that signed in as it first: the
 // account's issuer and subject. Later sign-ins of that user must come from the
@@ -244,4 +268,14 @@ type SignInStore interface {
 	Session(ctx context.Context, tenantID, id string) (*Session, error)
 	// EndSession ends a session, keeping the first end time. ENOTFOUND.
 	EndSession(ctx context.Context, tenantID, id string) error
+
+	// SetLoginMethod sets a live user's login method (ParseLoginMethod's
+	// form), bumping its version and modified time. ENOTFOUND.
+	SetLoginMethod(ctx context.Context, tenantID, userID, method string) error
+	// SetPassword stores the hash of a live user's password (an encoded
+	// argon2id hash, package sso), replacing any. ENOTFOUND.
+	SetPassword(ctx context.Context, tenantID, userID string, hash string) error
+	// PasswordHash returns the user's password hash. ENOTFOUND when the user
+	// has none (or does not exist).
+	PasswordHash(ctx context.Context, tenantID, userID string) (string, error)
 }

@@ -37,6 +37,10 @@ type User struct {
 	// gone for SCIM: User answers ENOTFOUND, Users skips it unless
 	// Query.Retired, and its userName and Unique values are free again.
 	Retired time.Time
+	// LoginMethod says how the user may sign in: LoginMethodIdP (the default),
+	// LoginMethodPassword or LoginMethodEither. Reads fill it; CreateUser
+	// stores "" as LoginMethodIdP, and ReplaceUser keeps the stored one when "".
+	LoginMethod string
 }
 
 // Email is one of a user's email addresses, kept beside the document so that

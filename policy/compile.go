@@ -28,8 +28,8 @@ func compile(d Doc) (*Policy, error) {
 	return p, nil
 }
 
-// compileSchemas builds the registry: the defaults, the Roster extension,
-// then the tenant's extensions.
+// compileSchemas builds the registry: the defaults, the Roster extension and
+// the sign-in extension, then the tenant's extensions.
 func (p *Policy) compileSchemas() error {
 	d := p.doc
 	if err := oneOf("unknownAttributes", d.UnknownAttributes, "reject", "store", "ignore"); err != nil {
@@ -37,8 +37,11 @@ func (p *Policy) compileSchemas() error {
 	}
 	p.unknown = map[string]schema.Unknown{"": schema.Reject, "reject": schema.Reject, "store": schema.Keep, "ignore": schema.Drop}[d.UnknownAttributes]
 	reg, err := schema.New().WithExtension(userType, rosterSchema(), false)
+	if err == nil {
+		reg, err = reg.WithExtension(userType, signInSchema(), false)
+	}
 	if err != nil {
-		panic("policy: roster extension: " + err.Error())
+		panic("policy: roster extensions: " + err.Error())
 	}
 	for i, x := range d.Extensions {
 		field := fmt.Sprintf("extensions[%d]", i)

@@ -19,7 +19,8 @@ func TestCatalogDocument(t *testing.T) {
 
 Every failed SCIM request has a row in the provisioning log (` + "`roster log`" + `) with one of these
 codes, an explanation an IdP admin can act on, and the request id that ends the ` + "`detail`" + ` of
-the SCIM error Entra ID shows in its own provisioning log. This page is generated from
+the SCIM error Entra ID shows in its own provisioning log. Every sign-in and every refusal has a
+row too (action ` + "`sign-in`" + `, codes ` + "`signin_…`" + `), its response holding the detail. This page is generated from
 ` + "`provlog/reason.go`" + ` (` + "`go test ./provlog -update`" + `).
 
 | code | status | what happened | what to do |

@@ -30,57 +30,70 @@ const purposeState = "roster sign-in state"
 // app's request, and Roster's own state, nonce and PKCE verifier upstream. It
 // travels sealed in a cookie, so that no instance needs to remember it.
 type pending struct {
-	TenantID    string    `json:"tenant"`
-	ClientID    string    `json:"client"`
-	RedirectURI string    `json:"redirect_uri"`
-	State       string    `json:"state,omitempty"`
-	Nonce       string    `json:"nonce,omitempty"`
-	Challenge   string    `json:"challenge,omitempty"`
-	UpState     string    `json:"up_state"`
-	UpNonce     string    `json:"up_nonce"`
-	Verifier    string    `json:"verifier"`
-	Expires     time.Time `json:"expires"`
+	TenantID    string `json:"tenant"`
+	ClientID    string `json:"client"`
+	RedirectURI string `json:"redirect_uri"`
+	State       string `json:"state,omitempty"`
+	Nonce       string `json:"nonce,omitempty"`
+	Challenge   string `json:"challenge,omitempty"`
+	// Mode is how the person signs in: through the IdP ("") or with a password
+	// on Roster's page (LoginMethodPassword), whose form carries CSRF.
+	Mode     string    `json:"mode,omitempty"`
+	CSRF     string    `json:"csrf,omitempty"`
+	UpState  string    `json:"up_state,omitempty"`
+	UpNonce  string    `json:"up_nonce,omitempty"`
+	Verifier string    `json:"verifier,omitempty"`
+	Expires  time.Time `json:"expires"`
 }
 
 // handleAuthorize serves GET /oauth2/authorize (OpenID Connect Core 1.0
 // §3.1.2): it checks the client and its redirect URI, chooses the tenant by
-// its one selector, and sends the browser to the tenant's IdP.
+// its one selector, and sends the browser to the tenant's IdP, or to Roster's
+// password page when the app asks for it (login_method=password) or the
+// tenant has no IdP connection.
 func (s *Server) handleAuthorize(w http.ResponseWriter, r *http.Request) {
 	q := r.URL.Query()
 	client, err := s.store.OAuthClient(r.Context(), q.Get("client_id"))
 	if err != nil || !client.Revoked.IsZero() {
-		writeErrorPage(w, http.StatusBadRequest, errorf("invalid_client", "", "The application that sent you here is not registered with Roster."))
+		s.refusePage(w, r, outcome{err: errorf("invalid_client", "", "The application that sent you here is not registered with Roster.")})
 		return
 	}
 	redirect := q.Get("redirect_uri")
 	if !client.AllowsRedirect(redirect) {
-		writeErrorPage(w, http.StatusBadRequest, errorf("invalid_request", "", "The application's redirect URI is not registered with Roster."))
+		s.refusePage(w, r, outcome{err: errorf("invalid_request", "", "The application's redirect URI is not registered with Roster.")})
 		return
 	}
 	p := &pending{ClientID: client.ID, RedirectURI: redirect, State: q.Get("state"), Nonce: q.Get("nonce")}
 	tenant, conn, oerr := s.authorizeRequest(r.Context(), client, q, p)
 	if oerr != nil {
-		s.logSignIn(r.Context(), tenant, nil, oerr)
+		s.logSignIn(r, outcome{tenant: tenant, err: oerr})
 		redirectError(w, r, p, oerr)
+		return
+	}
+	p.TenantID, p.Expires = tenant.ID, s.now().Add(pendingTTL)
+	if conn == nil || q.Get("login_method") == roster.LoginMethodPassword {
+		p.Mode, p.CSRF = roster.LoginMethodPassword, random()
+		s.setPending(w, p)
+		http.Redirect(w, r, PasswordURL(s.issuer, tenant.Name), http.StatusFound)
 		return
 	}
 	provider, err := s.provider(r.Context(), conn.Issuer)
 	if err != nil {
 		s.opts.Logger.WarnContext(r.Context(), "sign-in: discovery", "tenant_id", tenant.ID, "issuer", conn.Issuer, "err", err)
-		oerr := errorf("temporarily_unavailable", "idp_unreachable", "The identity provider "+conn.Issuer+" could not be reached.")
-		s.logSignIn(r.Context(), tenant, nil, oerr)
+		oerr := errorf("temporarily_unavailable", "signin_idp_unreachable", "The identity provider "+conn.Issuer+" could not be reached.")
+		s.logSignIn(r, outcome{tenant: tenant, err: oerr})
 		redirectError(w, r, p, oerr)
 		return
 	}
-	p.TenantID, p.UpState, p.UpNonce, p.Verifier = tenant.ID, random(), random(), oauth2.GenerateVerifier()
-	p.Expires = s.now().Add(pendingTTL)
+	p.UpState, p.UpNonce, p.Verifier = random(), random(), oauth2.GenerateVerifier()
 	s.setPending(w, p)
 	conf := s.upstreamConfig(tenant, conn, provider, nil)
 	http.Redirect(w, r, conf.AuthCodeURL(p.UpState, oidc.Nonce(p.UpNonce), oauth2.S256ChallengeOption(p.Verifier)), http.StatusFound)
 }
 
 // authorizeRequest validates the request's parameters and finds its tenant
-// and the tenant's connection. Its errors go back to the redirect URI.
+// and the tenant's connection (nil when it has none). Its errors go back to
+// the redirect URI.
 func (s *Server) authorizeRequest(ctx context.Context, client *roster.OAuthClient, q url.Values, p *pending) (*roster.Tenant, *roster.SSOConnection, *oauthError) {
 	if q.Get("response_type") != "code" {
 		return nil, nil, errorf("unsupported_response_type", "", "response_type must be code")
@@ -108,8 +121,7 @@ func (s *Server) authorizeRequest(ctx context.Context, client *roster.OAuthClien
 			s.opts.Logger.ErrorContext(ctx, "sign-in: connection", "tenant_id", tenant.ID, "err", cerr)
 			return tenant, nil, errorf("server_error", "internal", "sign-in failed")
 		}
-		return tenant, nil, errorf("access_denied", "no_connection",
-			"tenant "+tenant.Name+" has no sign-in connection; set one with roster sso set")
+		return tenant, nil, nil
 	}
 	return tenant, conn, nil
 }
@@ -145,7 +157,7 @@ func (s *Server) selectTenant(ctx context.Context, q url.Values) (*roster.Tenant
 		t, err = s.store.TenantByDomain(ctx, hint[at+1:])
 	}
 	if roster.ErrorCode(err) == roster.ENOTFOUND {
-		return nil, errorf("invalid_request", "unknown_tenant", roster.ErrorDetail(err))
+		return nil, errorf("invalid_request", "signin_tenant_unknown", roster.ErrorDetail(err))
 	}
 	if err != nil {
 		s.opts.Logger.ErrorContext(ctx, "sign-in: tenant", "err", err)
@@ -233,8 +245,18 @@ func (s *Server) setPending(w http.ResponseWriter, p *pending) {
 // takePending reads and clears the state cookie. It fails when there is none,
 // it does not open, or it expired.
 func (s *Server) takePending(w http.ResponseWriter, r *http.Request) (*pending, error) {
+	s.clearPending(w)
+	return s.readPending(r)
+}
+
+// clearPending clears the state cookie.
+func (s *Server) clearPending(w http.ResponseWriter) {
 	http.SetCookie(w, &http.Cookie{Name: stateCookie, Path: "/sso/", MaxAge: -1, HttpOnly: true,
 		Secure: strings.HasPrefix(s.issuer, "https://"), SameSite: http.SameSiteLaxMode})
+}
+
+// readPending reads the state cookie, leaving it set.
+func (s *Server) readPending(r *http.Request) (*pending, error) {
 	c, err := r.Cookie(stateCookie)
 	if err != nil {
 		return nil, err

@@ -36,30 +36,38 @@ func (s *Server) handleCallback(w http.ResponseWriter, r *http.Request) {
 	ctx := r.Context()
 	p, err := s.takePending(w, r)
 	if err != nil {
-		writeErrorPage(w, http.StatusBadRequest, errorf("invalid_request", "",
-			"This sign-in is unknown or has expired. Start again from the application."))
+		s.refusePage(w, r, outcome{err: errorf("invalid_request", "",
+			"This sign-in is unknown or has expired. Start again from the application.")})
 		return
 	}
 	q := r.URL.Query()
-	if subtle.ConstantTimeCompare([]byte(q.Get("state")), []byte(p.UpState)) != 1 {
-		writeErrorPage(w, http.StatusBadRequest, errorf("invalid_request", "", "The sign-in's state does not match. Start again from the application."))
+	if p.Mode != "" || subtle.ConstantTimeCompare([]byte(q.Get("state")), []byte(p.UpState)) != 1 {
+		s.refusePage(w, r, outcome{err: errorf("invalid_request", "", "The sign-in's state does not match. Start again from the application.")})
 		return
 	}
 	tenant, err := s.store.Tenant(ctx, p.TenantID)
 	if err != nil || tenant.Name != r.PathValue("tenant") {
-		writeErrorPage(w, http.StatusBadRequest, errorf("invalid_request", "", "The sign-in came back for another tenant."))
+		s.refusePage(w, r, outcome{err: errorf("invalid_request", "", "The sign-in came back for another tenant.")})
 		return
 	}
 	u, signIn, oerr := s.upstreamSignIn(ctx, tenant, p, q)
 	if oerr == nil {
 		oerr = s.gate(ctx, tenant, u, signIn)
 	}
-	s.logSignIn(ctx, tenant, u, oerr)
-	if oerr != nil {
-		redirectError(w, r, p, oerr)
+	s.finish(w, r, p, outcome{tenant: tenant, user: u, signIn: signIn, err: oerr})
+}
+
+// finish ends a sign-in: it logs the outcome and sends the browser back to
+// the host app with a fresh code, or with the refusal.
+func (s *Server) finish(w http.ResponseWriter, r *http.Request, p *pending, o outcome) {
+	ctx := r.Context()
+	s.logSignIn(r, o)
+	if o.err != nil {
+		redirectError(w, r, p, o.err)
 		return
 	}
-	code, err := s.issueCode(ctx, tenant, u, p, signIn)
+	tenant := o.tenant
+	code, err := s.issueCode(ctx, tenant, o.user, p, o.signIn)
 	if err != nil {
 		s.opts.Logger.ErrorContext(ctx, "sign-in: issue code", "tenant_id", tenant.ID, "err", err)
 		redirectError(w, r, p, errorf("server_error", "internal", "sign-in failed"))
@@ -76,38 +84,38 @@ func (s *Server) handleCallback(w http.ResponseWriter, r *http.Request) {
 // the user the account belongs to.
 func (s *Server) upstreamSignIn(ctx context.Context, tenant *roster.Tenant, p *pending, q url.Values) (*roster.User, *roster.SignIn, *oauthError) {
 	if e := q.Get("error"); e != "" {
-		return nil, nil, errorf("access_denied", "idp_error", "the identity provider answered "+e+": "+q.Get("error_description"))
+		return nil, nil, errorf("access_denied", "signin_idp_error", "the identity provider answered "+e+": "+q.Get("error_description"))
 	}
 	conn, err := s.store.SSOConnection(ctx, tenant.ID)
 	if err != nil {
-		return nil, nil, errorf("access_denied", "no_connection", "tenant "+tenant.Name+" has no sign-in connection")
+		return nil, nil, errorf("access_denied", "signin_no_connection", "tenant "+tenant.Name+" has no sign-in connection")
 	}
 	secret, err := s.opts.Sealer.Open(purposeConnection, conn.SealedSecret)
 	if err != nil {
 		s.opts.Logger.ErrorContext(ctx, "sign-in: client secret", "tenant_id", tenant.ID, "err", err)
-		return nil, nil, errorf("server_error", "secret_key", "the connection's client secret does not open with Roster's secret key (ROSTER_SECRET_KEY)")
+		return nil, nil, errorf("server_error", "signin_secret_key", "the connection's client secret does not open with Roster's secret key (ROSTER_SECRET_KEY)")
 	}
 	provider, err := s.provider(ctx, conn.Issuer)
 	if err != nil {
-		return nil, nil, errorf("temporarily_unavailable", "idp_unreachable", "the identity provider "+conn.Issuer+" could not be reached")
+		return nil, nil, errorf("temporarily_unavailable", "signin_idp_unreachable", "the identity provider "+conn.Issuer+" could not be reached")
 	}
 	conf := s.upstreamConfig(tenant, conn, provider, secret)
 	hctx := context.WithValue(oidc.ClientContext(ctx, s.opts.HTTPClient), oauth2.HTTPClient, s.opts.HTTPClient)
 	tok, err := conf.Exchange(hctx, q.Get("code"), oauth2.VerifierOption(p.Verifier))
 	if err != nil {
-		return nil, nil, errorf("access_denied", "idp_token", fmt.Sprintf("the identity provider refused the code: %v", err))
+		return nil, nil, errorf("access_denied", "signin_idp_token", fmt.Sprintf("the identity provider refused the code: %v", err))
 	}
 	raw, _ := tok.Extra("id_token").(string)
 	idt, err := provider.VerifierContext(hctx, &oidc.Config{ClientID: conn.ClientID, Now: s.opts.Clock}).Verify(hctx, raw)
 	if err != nil {
-		return nil, nil, errorf("access_denied", "idp_token_invalid", fmt.Sprintf("the identity provider's ID token is not valid: %v", err))
+		return nil, nil, errorf("access_denied", "signin_idp_token_invalid", fmt.Sprintf("the identity provider's ID token is not valid: %v", err))
 	}
 	var c upstreamClaims
 	if err := idt.Claims(&c); err != nil {
-		return nil, nil, errorf("access_denied", "idp_token_invalid", fmt.Sprintf("the identity provider's ID token is not valid: %v", err))
+		return nil, nil, errorf("access_denied", "signin_idp_token_invalid", fmt.Sprintf("the identity provider's ID token is not valid: %v", err))
 	}
 	if subtle.ConstantTimeCompare([]byte(c.Nonce), []byte(p.UpNonce)) != 1 {
-		return nil, nil, errorf("access_denied", "idp_token_invalid", "the identity provider's ID token carries another nonce")
+		return nil, nil, errorf("access_denied", "signin_idp_token_invalid", "the identity provider's ID token carries another nonce")
 	}
 	signIn := &roster.SignIn{Method: roster.LoginMethodIdP, Issuer: idt.Issuer, Subject: idt.Subject, AMR: c.AMR, AuthTime: s.now()}
 	u, oerr := s.match(ctx, tenant, signIn, &c)
@@ -141,7 +149,7 @@ func (s *Server) match(ctx context.Context, tenant *roster.Tenant, in *roster.Si
 			return u, err
 		}
 	}
-	return nil, errorf("access_denied", "user_unknown", fmt.Sprintf(
+	return nil, errorf("access_denied", "signin_no_user", fmt.Sprintf(
 		"no user of tenant %s has externalId %q (Entra object id) or userName %q; check that the person is assigned to the app and provisioned",
 		tenant.Name, c.OID, c.PreferredUsername))
 }
@@ -185,11 +193,14 @@ func (s *Server) gate(ctx context.Context, tenant *roster.Tenant, u *roster.User
 	if e := refusal(u); e != nil {
 		return e
 	}
+	if e := methodRefusal(u, in.Method); e != nil {
+		return e
+	}
 	link, err := s.store.IdentityLinkOfUser(ctx, tenant.ID, u.ID, in.Issuer)
 	switch roster.ErrorCode(err) {
 	case "":
 		if subtle.ConstantTimeCompare([]byte(link.Subject), []byte(in.Subject)) != 1 {
-			return errorf("access_denied", "subject_mismatch", fmt.Sprintf(
+			return errorf("access_denied", "signin_subject_mismatch", fmt.Sprintf(
 				"the account signing in (subject %s) is not the one linked to user %s (subject %s, linked %s); if the person's account was recreated in the IdP, delete and provision the user again",
 				in.Subject, u.UserName, link.Subject, link.Created.Format("2006-01-02 15:04")))
 		}
@@ -214,14 +225,28 @@ func refusal(u *roster.User) *oauthError {
 	const at = "2006-01-02 15:04 UTC"
 	switch {
 	case !u.Retired.IsZero():
-		return errorf("access_denied", "user_deleted", fmt.Sprintf("user %s was deleted by the IdP at %s", u.UserName, u.Retired.Format(at)))
+		return errorf("access_denied", "signin_user_deleted", fmt.Sprintf("user %s was deleted by the IdP at %s", u.UserName, u.Retired.Format(at)))
 	case !u.Active:
-		return errorf("access_denied", "user_deactivated", fmt.Sprintf("user %s was deactivated by the IdP at %s", u.UserName, u.Modified.Format(at)))
+		return errorf("access_denied", "signin_user_deactivated", fmt.Sprintf("user %s was deactivated by the IdP at %s", u.UserName, u.Modified.Format(at)))
 	case !u.Entitlements.Active:
-		return errorf("access_denied", "user_not_entitled", fmt.Sprintf(
+		return errorf("access_denied", "signin_user_not_entitled", fmt.Sprintf(
 			"user %s is not active in the app under the tenant's policy (it lacks the role the policy maps to active)", u.UserName))
 	}
 	return nil
+}
+
+// methodRefusal says why u's login method does not allow a sign-in by way,
+// or nil when it does.
+func methodRefusal(u *roster.User, way string) *oauthError {
+	if roster.AllowsLogin(u.LoginMethod, way) {
+		return nil
+	}
+	if way == roster.LoginMethodPassword {
+		return errorf("access_denied", "signin_login_method", fmt.Sprintf(
+			"user %s signs in through the organization's identity provider only (login method idp), not with a password", u.UserName))
+	}
+	return errorf("access_denied", "signin_login_method", fmt.Sprintf(
+		"user %s signs in with a password only (login method password), not through the identity provider", u.UserName))
 }
 
 func (s *Server) internal(ctx context.Context, tenant *roster.Tenant, err error) *oauthError {

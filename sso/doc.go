@@ -19,5 +19,11 @@
 // from another subject is refused. A code is issued only for a user who
 // exists, is active for SCIM and for the tenant's policy, and is not retired;
 // nobody is created at sign-in. Every sign-in and refusal is logged with the
-// tenant, the user and a reason an admin can act on.
+// tenant, the user and a reason an admin can act on, as a row of the
+// provisioning log.
+//
+// A user's login method (idp, password or either) says which ways in it
+// has. A password sign-in runs on Roster's own page (/sso/{tenant}/password)
+// instead of the IdP, and ends in the same code flow; passwords are argon2id
+// hashes, and failures are limited per user and per client address.
 package sso

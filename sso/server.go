@@ -1,7 +1,7 @@
 package sso
 
 import (
-	"context"
+	"cmp"
 	"encoding/json"
 	"html/template"
 	"log/slog"
@@ -14,6 +14,7 @@ import (
 
 	"github.com/rosterhq/roster"
 	"github.com/rosterhq/roster/internal/httpx"
+	"github.com/rosterhq/roster/internal/limit"
 )
 
 // Store is what sign-in needs of Roster's store.
@@ -39,8 +40,13 @@ type Options struct {
 	// and ID token (default 1 hour).
 	SessionTTL     time.Duration
 	AccessTokenTTL time.Duration
-	Logger         *slog.Logger
-	Clock          roster.Clock
+	// TrustProxy takes the client address, which failed passwords are
+	// limited by, from X-Forwarded-For (httpx.ClientAddr).
+	TrustProxy bool
+	// Log, when set, takes a provisioning log row for every sign-in and refusal.
+	Log    LogRecorder
+	Logger *slog.Logger
+	Clock  roster.Clock
 }
 
 // Server serves the OpenID Provider's endpoints and the upstream callbacks.
@@ -54,6 +60,10 @@ type Server struct {
 	// provider refreshes its keys itself.
 	mu        sync.Mutex
 	providers map[string]*oidc.Provider
+
+	// Failed passwords are limited per user (tenant and userName) and per
+	// client address.
+	pwUsers, pwAddrs *limit.Failures
 }
 
 // Routes of the OpenID Provider, under the public URL.
@@ -64,6 +74,11 @@ const (
 	TokenPath     = "/oauth2/token"
 	UserInfoPath  = "/oauth2/userinfo"
 )
+
+// PasswordURL returns the address of a tenant's password sign-in page.
+func PasswordURL(publicURL, tenantName string) string {
+	return strings.TrimSuffix(publicURL, "/") + "/sso/" + tenantName + "/password"
+}
 
 // CallbackURL returns the redirect URI to register at a tenant's IdP.
 func CallbackURL(publicURL, tenantName string) string {
@@ -88,7 +103,9 @@ func New(store Store, opts Options) *Server {
 		opts.Clock = time.Now
 	}
 	s := &Server{store: store, opts: opts, issuer: strings.TrimSuffix(opts.PublicURL, "/"),
-		mux: http.NewServeMux(), providers: map[string]*oidc.Provider{}}
+		mux: http.NewServeMux(), providers: map[string]*oidc.Provider{},
+		pwUsers: limit.NewFailures(limit.FailureOptions{Burst: 5, Every: 12 * time.Second, Clock: opts.Clock}),
+		pwAddrs: limit.NewFailures(limit.FailureOptions{Burst: 20, Every: 3 * time.Second, Clock: opts.Clock})}
 	s.mux.HandleFunc("GET "+DiscoveryPath, s.handleDiscovery)
 	s.mux.HandleFunc("GET "+JWKSPath, s.handleJWKS)
 	s.mux.HandleFunc("GET "+AuthorizePath, s.handleAuthorize)
@@ -96,6 +113,8 @@ func New(store Store, opts Options) *Server {
 	s.mux.HandleFunc("GET "+UserInfoPath, s.handleUserInfo)
 	s.mux.HandleFunc("POST "+UserInfoPath, s.handleUserInfo)
 	s.mux.HandleFunc("GET /sso/{tenant}/oidc/callback", s.handleCallback)
+	s.mux.HandleFunc("GET /sso/{tenant}/password", s.handlePasswordForm)
+	s.mux.HandleFunc("POST /sso/{tenant}/password", s.handlePasswordSubmit)
 	return s
 }
 
@@ -152,6 +171,25 @@ type oauthError struct {
 	Description string `json:"error_description,omitempty"`
 	// Reason is the catalog code logged for a refused sign-in; never sent.
 	Reason string `json:"-"`
+	// Status is the log row's status when the code alone does not say it.
+	Status int `json:"-"`
+}
+
+// status is the HTTP status a log row gives the refusal.
+func (e *oauthError) status() int {
+	switch {
+	case e.Status != 0:
+		return e.Status
+	case e.Code == "access_denied":
+		return http.StatusForbidden
+	case e.Code == "invalid_token" || e.Code == "invalid_client":
+		return http.StatusUnauthorized
+	case e.Code == "server_error":
+		return http.StatusInternalServerError
+	case e.Code == "temporarily_unavailable":
+		return http.StatusServiceUnavailable
+	}
+	return http.StatusBadRequest
 }
 
 func (e *oauthError) Error() string {
@@ -183,18 +221,59 @@ func writeErrorPage(w http.ResponseWriter, status int, e *oauthError) {
 	errorPage.Execute(w, e)
 }
 
-// logSignIn records a sign-in or its refusal: the admin reads why in the log.
-func (s *Server) logSignIn(ctx context.Context, tenant *roster.Tenant, u *roster.User, e *oauthError) {
-	attrs := []any{"request_id", httpx.RequestID(ctx)}
-	if tenant != nil {
-		attrs = append(attrs, "tenant_id", tenant.ID, "tenant", tenant.Name)
+// LogRecorder takes provisioning log rows with the raw request and response
+// bodies; provlog.Recorder is one.
+type LogRecorder interface {
+	Record(e *roster.LogEntry, request, response []byte)
+}
+
+// Actions of the rows sign-in writes to the provisioning log.
+const (
+	ActionSignIn   = "sign-in"
+	ActionUserInfo = "userinfo"
+)
+
+// outcome is how a sign-in (or a userinfo call) ended, for the logs.
+type outcome struct {
+	action string // ActionSignIn when empty
+	tenant *roster.Tenant
+	user   *roster.User
+	signIn *roster.SignIn // how the user signed in, when it did
+	err    *oauthError    // nil: signed in
+}
+
+// refusePage logs a refusal whose redirect URI cannot be trusted and shows it.
+func (s *Server) refusePage(w http.ResponseWriter, r *http.Request, o outcome) {
+	o.err.Status = http.StatusBadRequest
+	s.logSignIn(r, o)
+	writeErrorPage(w, o.err.Status, o.err)
+}
+
+// logSignIn records a sign-in or its refusal, in the server log and as a row
+// of the provisioning log: the admin reads there why, by tenant and user.
+func (s *Server) logSignIn(r *http.Request, o outcome) {
+	ctx := r.Context()
+	e := &roster.LogEntry{Time: s.now(), RequestID: httpx.RequestID(ctx), Method: r.Method, Route: r.Pattern,
+		Action: cmp.Or(o.action, ActionSignIn), ResourceType: "User", Status: http.StatusOK, Reason: "signin_ok"}
+	attrs := []any{"request_id", e.RequestID}
+	if o.tenant != nil {
+		e.TenantID = o.tenant.ID
+		attrs = append(attrs, "tenant_id", o.tenant.ID, "tenant", o.tenant.Name)
 	}
-	if u != nil {
-		attrs = append(attrs, "user_id", u.ID, "user_name", u.UserName)
+	if o.user != nil {
+		e.ResourceID, e.ExternalID, e.Name = o.user.ID, o.user.ExternalID, o.user.UserName
+		attrs = append(attrs, "user_id", o.user.ID, "user_name", o.user.UserName)
 	}
-	if e == nil {
-		s.opts.Logger.InfoContext(ctx, "sign-in", append(attrs, "outcome", "ok")...)
-		return
+	var body []byte
+	if o.err == nil {
+		body, _ = json.Marshal(o.signIn)
+		s.opts.Logger.InfoContext(ctx, e.Action, append(attrs, "outcome", "ok")...)
+	} else {
+		e.Status, e.Reason = o.err.status(), cmp.Or(o.err.Reason, "signin_request_invalid")
+		body, _ = json.Marshal(o.err)
+		s.opts.Logger.WarnContext(ctx, e.Action+" refused", append(attrs, "outcome", "refused", "reason", e.Reason, "detail", o.err.Description)...)
 	}
-	s.opts.Logger.WarnContext(ctx, "sign-in refused", append(attrs, "outcome", "refused", "reason", e.Reason, "detail", e.Description)...)
+	if s.opts.Log != nil {
+		s.opts.Log.Record(e, nil, body)
+	}
 }

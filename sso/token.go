@@ -196,15 +196,15 @@ func pkceMatches(challenge, verifier string) bool {
 func (s *Server) signedIn(ctx context.Context, tenantID, sessionID string) (*roster.Tenant, *roster.User, *roster.Session, *oauthError) {
 	tenant, err := s.store.Tenant(ctx, tenantID)
 	if err != nil {
-		return nil, nil, nil, errorf("invalid_token", "unknown_tenant", "the tenant no longer exists")
+		return nil, nil, nil, errorf("invalid_token", "signin_tenant_unknown", "the tenant no longer exists")
 	}
 	sess, err := s.store.Session(ctx, tenantID, sessionID)
 	if err != nil {
-		return tenant, nil, nil, errorf("invalid_token", "session_ended", "the session does not exist")
+		return tenant, nil, nil, errorf("invalid_token", "signin_session_ended", "the session does not exist")
 	}
 	u, err := s.store.User(ctx, tenantID, sess.UserID)
 	if roster.ErrorCode(err) == roster.ENOTFOUND {
-		return tenant, nil, nil, errorf("invalid_token", "user_deleted", "the user was deleted")
+		return tenant, nil, nil, errorf("invalid_token", "signin_user_deleted", "the user was deleted")
 	}
 	if err != nil {
 		return tenant, nil, nil, s.internal(ctx, tenant, err)
@@ -212,8 +212,11 @@ func (s *Server) signedIn(ctx context.Context, tenantID, sessionID string) (*ros
 	if e := refusal(u); e != nil {
 		return tenant, u, nil, errorf("invalid_token", e.Reason, e.Description)
 	}
+	if e := methodRefusal(u, sess.SignIn.Method); e != nil {
+		return tenant, u, nil, errorf("invalid_token", e.Reason, e.Description)
+	}
 	if !sess.Live(s.now()) {
-		return tenant, u, nil, errorf("invalid_token", "session_ended", "the session has ended")
+		return tenant, u, nil, errorf("invalid_token", "signin_session_ended", "the session has ended")
 	}
 	return tenant, u, sess, nil
 }
@@ -248,7 +251,7 @@ func (s *Server) handleUserInfo(w http.ResponseWriter, r *http.Request) {
 			writeJSON(w, http.StatusInternalServerError, oerr)
 			return
 		}
-		s.logSignIn(ctx, tenant, u, oerr)
+		s.logSignIn(r, outcome{action: ActionUserInfo, tenant: tenant, user: u, err: oerr})
 		s.unauthorized(w, oerr)
 		return
 	}

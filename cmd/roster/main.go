@@ -86,6 +86,10 @@ Usage:
   roster sso get --tenant NAME              print the redirect URI to register at the IdP, and the connection
   roster sso rotate-key [--alg ES256|RS256] [--overlap 24h]
                                             sign with a new key; the previous ones stay in the JWKS for the overlap
+  roster user login-method --tenant NAME USER idp|password|either
+                                            how the user (id or userName) may sign in: through the IdP, with a password, or either
+  roster user set-password --tenant NAME USER
+                                            set the user's built-in password, read from stdin (never from the command line)
   roster bench --base URL --token T [-c 8] [--users 1000] [--members 1000] [--ceiling]
                                             replay Entra's provisioning load against a running server
                                             (--ceiling: and the same client against a trivial handler)
@@ -125,6 +129,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		return runClient(ctx, rest, getenv, stdout, stderr)
 	case "sso":
 		return runSSO(ctx, rest, getenv, stdout, stderr)
+	case "user":
+		return runUser(ctx, rest, getenv, stdout, stderr)
 	case "bench":
 		return runBench(ctx, rest, getenv, stdout, stderr)
 	case "help", "-h", "--help":

@@ -141,7 +141,7 @@ func serve(ctx context.Context, c Config, stdout, stderr io.Writer) error {
 	mux.Handle(server.Prefix+"/", scim.Handler())
 	mux.Handle("/api/v1/", http.StripPrefix("/api/v1", app.Handler()))
 	probes.Register(mux)
-	if err := mountSignIn(mux, c, store, public, log); err != nil {
+	if err := mountSignIn(mux, c, store, public, logSink, log); err != nil {
 		return err
 	}
 	srv := newHTTPServer(httpx.Wrap(mux, log, m), log)
@@ -350,7 +350,7 @@ func hourly(ctx context.Context, store roster.LogStore, name string, log *slog.L
 // mountSignIn serves sign-in (Roster's OpenID Provider and the tenants'
 // callbacks) at public. Without ROSTER_SECRET_KEY on PostgreSQL, sign-in is
 // off and the log says why; everything else is served.
-func mountSignIn(mux *http.ServeMux, c Config, store roster.Store, public string, log *slog.Logger) error {
+func mountSignIn(mux *http.ServeMux, c Config, store roster.Store, public string, logs server.LogRecorder, log *slog.Logger) error {
 	sealer, err := c.sealer()
 	if err != nil {
 		if kind, _, _ := storeKind(c.DB); kind == "postgres" && c.SecretKey == "" {
@@ -359,7 +359,7 @@ func mountSignIn(mux *http.ServeMux, c Config, store roster.Store, public string
 		}
 		return err
 	}
-	sso.New(store, sso.Options{PublicURL: public, Sealer: sealer, Logger: log}).Register(mux)
+	sso.New(store, sso.Options{PublicURL: public, Sealer: sealer, TrustProxy: c.TrustProxy, Log: logs, Logger: log}).Register(mux)
 	return nil
 }
 

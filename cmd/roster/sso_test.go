@@ -8,6 +8,7 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"net/http"
 	"net/http/cookiejar"
 	"net/http/httptest"
@@ -399,8 +400,36 @@ func testSignInWithEntra(t *testing.T, db string) {
 	if q.Get("error") != "access_denied" || !strings.Contains(q.Get("error_description"), "deactivated") || q.Get("code") != "" {
 		t.Errorf("sign-in after deactivation: %v; want access_denied saying deactivated", q)
 	}
-	if logs := s.stdout.String(); !strings.Contains(logs, "reason=user_deactivated") || !strings.Contains(logs, "reason=subject_mismatch") {
+	if logs := s.stdout.String(); !strings.Contains(logs, "reason=signin_user_deactivated") || !strings.Contains(logs, "reason=signin_subject_mismatch") {
 		t.Errorf("the log does not record the refusals with their reasons:\n%s", logs)
+	}
+
+	// The provisioning log has a row for every sign-in and refusal: under the
+	// tenant, three sign-ins and two refusals; the requests refused before a
+	// tenant was known have rows without one.
+	rows := s.logRows(t, 5, "--tenant", "default", "--action", "sign-in")
+	var reasons []string
+	for _, row := range rows {
+		reasons = append(reasons, fmt.Sprint(row["reason"], " ", row["status"]))
+	}
+	if got, want := strings.Join(reasons, ", "), "signin_user_deactivated 403, signin_subject_mismatch 403, "+
+		"signin_ok 200, signin_ok 200, signin_ok 200"; got != want {
+		t.Errorf("sign-in rows of the tenant, newest first: %s; want %s", got, want)
+	}
+	if rows := s.logRows(t, 2, "--action", "sign-in", "--status", "400"); len(rows) != 2 || rows[0]["reason"] != "signin_request_invalid" {
+		t.Errorf("refusals before the tenant was known: %v", rows)
+	}
+	last := rows[0]
+	if last["resource_id"] != adaID || last["name"] != "ada@contoso.com" || last["external_id"] != "ext-ada@contoso.com" ||
+		last["resource_type"] != "User" || !strings.Contains(fmt.Sprint(last["response"]), "deactivated by the IdP at") {
+		t.Errorf("the refusal's row: %v", last)
+	}
+	if ok := rows[2]; !strings.Contains(fmt.Sprint(ok["response"]), ada.sub) || ok["resource_id"] != adaID {
+		t.Errorf("the sign-in's row: %v", ok)
+	}
+	table := s.cli(t, "log", "--tenant", "default", "--action", "sign-in")
+	if !strings.Contains(table, "signin_user_deactivated") || !strings.Contains(table, "what to do: The person is disabled") {
+		t.Errorf("roster log --action sign-in:\n%s", table)
 	}
 }
 

@@ -116,7 +116,12 @@ func (s *Server) normalize(r *http.Request, resourceType string, doc, prior map[
 // what the tenant's policy makes of it; a refusal of the policy is an error.
 func (s *Server) userFromDoc(r *http.Request, id string, doc map[string]any) (*roster.User, error) {
 	cfg := configOf(r.Context())
+	method, err := policy.TakeLoginMethod(doc)
+	if err != nil {
+		return nil, err
+	}
 	u := userFrom(id, doc)
+	u.LoginMethod = method
 	o, err := cfg.policy.User(doc, cfg.folders)
 	if err != nil {
 		return nil, err
@@ -126,14 +131,26 @@ func (s *Server) userFromDoc(r *http.Request, id string, doc map[string]any) (*r
 	return u, nil
 }
 
-// userDoc renders a stored user with the Roster extension: its state in the app.
+// userDoc renders a stored user with the Roster extension (its state in the
+// app) and the sign-in extension (its login method).
 func (s *Server) userDoc(r *http.Request, u *roster.User, base string) map[string]any {
 	cfg := configOf(r.Context())
 	doc := userDoc(u, base)
 	doc[policy.URN] = cfg.policy.Extension(u, cfg.folders)
+	doc[policy.SignInURN] = policy.SignInExtension(u)
 	schemas, _ := doc["schemas"].([]any)
-	doc["schemas"] = append(slices.Clip(schemas), policy.URN)
+	schemas = append(slices.Clip(schemas), policy.URN)
+	if !slices.Contains(schemas, any(policy.SignInURN)) {
+		schemas = append(schemas, policy.SignInURN)
+	}
+	doc["schemas"] = schemas
 	return doc
+}
+
+// isDerived reports whether urn is one of Roster's extensions, which the
+// store does not keep in the document.
+func isDerived(urn string) bool {
+	return strings.EqualFold(urn, policy.URN) || strings.EqualFold(urn, policy.SignInURN)
 }
 
 // derived returns the first attribute of f in the Roster extension, whose
@@ -141,9 +158,9 @@ func (s *Server) userDoc(r *http.Request, u *roster.User, base string) map[strin
 func derived(f filter.Expr) (filter.AttrPath, bool) {
 	switch f := f.(type) {
 	case *filter.Compare:
-		return f.Attr, strings.EqualFold(f.Attr.URN, policy.URN)
+		return f.Attr, isDerived(f.Attr.URN)
 	case *filter.ValuePath:
-		return f.Attr, strings.EqualFold(f.Attr.URN, policy.URN)
+		return f.Attr, isDerived(f.Attr.URN)
 	case *filter.Not:
 		return derived(f.X)
 	case *filter.Logical:

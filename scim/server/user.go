@@ -7,6 +7,7 @@ import (
 	"net/http"
 
 	"github.com/rosterhq/roster"
+	"github.com/rosterhq/roster/policy"
 	"github.com/rosterhq/roster/scim/filter"
 	"github.com/rosterhq/roster/scim/patch"
 	"github.com/rosterhq/roster/scim/schema"
@@ -146,7 +147,7 @@ func (s *Server) patchUser(r *http.Request, tenantID, id string, ops []patch.Ope
 		if version == 0 {
 			version = old.Version
 		}
-		doc, err := patch.Apply(old.Doc, ops, s.patchOptions(r, userType))
+		doc, err := patch.Apply(withSignIn(old), ops, s.patchOptions(r, userType))
 		if err != nil {
 			return nil, err
 		}
@@ -158,6 +159,9 @@ func (s *Server) patchUser(r *http.Request, tenantID, id string, ops []patch.Ope
 		if err != nil {
 			return nil, err
 		}
+		if u.LoginMethod == "" {
+			u.LoginMethod = roster.LoginMethodIdP // the PATCH removed it: back to the default
+		}
 		noteChange(r, old.Doc, doc, &old.Active, &u.Active)
 		err = s.store.ReplaceUser(r.Context(), tenantID, u, version)
 		if want == 0 && try < patchRetries && roster.ErrorCode(err) == roster.EPRECONDITION {
@@ -165,6 +169,17 @@ func (s *Server) patchUser(r *http.Request, tenantID, id string, ops []patch.Ope
 		}
 		return u, err
 	}
+}
+
+// withSignIn returns a copy of the user's document with its sign-in
+// extension, which PATCH operations may target.
+func withSignIn(u *roster.User) map[string]any {
+	doc := make(map[string]any, len(u.Doc)+1)
+	for k, v := range u.Doc {
+		doc[k] = v
+	}
+	doc[policy.SignInURN] = policy.SignInExtension(u)
+	return doc
 }
 
 func (s *Server) handleUserDelete(w http.ResponseWriter, r *http.Request) {

@@ -386,3 +386,47 @@ func endUserSessions(ctx context.Context, t *tx, userID string) error {
 		t.now, t.tenantID, userID)
 	return err
 }
+
+// SetLoginMethod sets a live user's login method, bumping its version. ENOTFOUND.
+func (db *DB) SetLoginMethod(ctx context.Context, tenantID, userID, method string) error {
+	tag, err := db.pool.Exec(ctx, `UPDATE users SET login_method = $1, version = version + 1, modified = $2
+		WHERE tenant_id = $3 AND id = $4 AND retired IS NULL`, method, db.stamp(), tenantID, userID)
+	if err != nil {
+		return fmt.Errorf("postgres: set login method: %w", err)
+	}
+	if tag.RowsAffected() == 0 {
+		return userMissing(userID)
+	}
+	return nil
+}
+
+// SetPassword stores the hash of a live user's password. ENOTFOUND.
+func (db *DB) SetPassword(ctx context.Context, tenantID, userID, hash string) error {
+	tag, err := db.pool.Exec(ctx, `
+		INSERT INTO user_passwords (tenant_id, user_id, hash, updated)
+		SELECT tenant_id, id, $1, $2 FROM users WHERE tenant_id = $3 AND id = $4 AND retired IS NULL
+		ON CONFLICT (tenant_id, user_id) DO UPDATE SET hash = excluded.hash, updated = excluded.updated`,
+		hash, db.stamp(), tenantID, userID)
+	if err != nil {
+		return fmt.Errorf("postgres: set password: %w", err)
+	}
+	if tag.RowsAffected() == 0 {
+		return userMissing(userID)
+	}
+	return nil
+}
+
+// PasswordHash returns a live user's password hash. ENOTFOUND when it has none.
+func (db *DB) PasswordHash(ctx context.Context, tenantID, userID string) (string, error) {
+	var hash string
+	err := db.pool.QueryRow(ctx, `
+		SELECT p.hash FROM user_passwords p JOIN users u ON u.tenant_id = p.tenant_id AND u.id = p.user_id
+		WHERE p.tenant_id = $1 AND p.user_id = $2 AND u.retired IS NULL`, tenantID, userID).Scan(&hash)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return "", roster.Errorf(roster.ENOTFOUND, "user %q has no password", userID)
+	}
+	if err != nil {
+		return "", fmt.Errorf("postgres: password: %w", err)
+	}
+	return hash, nil
+}

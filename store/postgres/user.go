@@ -1,6 +1,7 @@
 package postgres
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
@@ -17,7 +18,7 @@ import (
 // userColumns reads a user row r with its emails and its direct groups, each
 // gathered by a correlated subquery, so that a page of users is one statement.
 const userColumns = `r.id, r.user_name, r.external_id, r.display_name, r.active, r.doc, r.version, r.created, r.modified,
-	r.entitlements, r.retired,
+	r.entitlements, r.retired, r.login_method,
 	(SELECT coalesce(jsonb_agg(jsonb_build_array(e.value, e.type, e.is_primary) ORDER BY e.ord), '[]')
 		FROM user_emails e WHERE e.tenant_id = r.tenant_id AND e.user_id = r.id),
 	(SELECT coalesce(jsonb_agg(jsonb_build_array(g.id, g.display_name) ORDER BY lower(g.display_name), g.id), '[]')
@@ -45,6 +46,7 @@ func (db *DB) CreateUser(ctx context.Context, tenantID string, u *roster.User) e
 		return userWriteError("create user", id, u, err)
 	}
 	u.ID, u.Version, u.Created, u.Modified = id, 1, now, now
+	u.LoginMethod = cmp.Or(u.LoginMethod, roster.LoginMethodIdP)
 	return nil
 }
 
@@ -59,10 +61,10 @@ func createUser(ctx context.Context, t *tx, id string, u *roster.User) error {
 	}
 	_, err = t.Exec(ctx, `
 		INSERT INTO users (tenant_id, id, user_name, external_id, display_name, active, doc, version, created, modified,
-			app_active, access_role, entitlements)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, 1, $8, $8, $9, $10, $11)`,
+			app_active, access_role, entitlements, login_method)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, 1, $8, $8, $9, $10, $11, $12)`,
 		t.tenantID, id, u.UserName, nullString(u.ExternalID), nullString(u.DisplayName), u.Active, doc, t.now,
-		u.Entitlements.Active, u.Entitlements.AccessRole, ent)
+		u.Entitlements.Active, u.Entitlements.AccessRole, ent, cmp.Or(u.LoginMethod, roster.LoginMethodIdP))
 	if err != nil {
 		return err
 	}
@@ -162,7 +164,7 @@ func scanUser(cr pgx.CollectableRow) (*roster.User, error) {
 		retired                  *time.Time
 	)
 	err := cr.Scan(&u.ID, &u.UserName, &externalID, &displayName, &u.Active, &doc, &u.Version, &u.Created, &u.Modified,
-		&ent, &retired, &emails, &groups)
+		&ent, &retired, &u.LoginMethod, &emails, &groups)
 	if err != nil {
 		return nil, err
 	}
@@ -277,12 +279,13 @@ func replaceUser(ctx context.Context, t *tx, u *roster.User, version int64) (*st
 	if err != nil {
 		return nil, err
 	}
-	_, err = t.Exec(ctx, `
+	err = t.QueryRow(ctx, `
 		UPDATE users SET user_name = $1, external_id = $2, display_name = $3, active = $4, doc = $5,
-			app_active = $6, access_role = $7, entitlements = $8, version = version + 1, modified = $9
-		WHERE tenant_id = $10 AND id = $11`,
+			app_active = $6, access_role = $7, entitlements = $8, login_method = coalesce(nullif($9, ''), login_method),
+			version = version + 1, modified = $10
+		WHERE tenant_id = $11 AND id = $12 RETURNING login_method`,
 		u.UserName, nullString(u.ExternalID), nullString(u.DisplayName), u.Active, doc,
-		u.Entitlements.Active, u.Entitlements.AccessRole, ent, t.now, t.tenantID, u.ID)
+		u.Entitlements.Active, u.Entitlements.AccessRole, ent, u.LoginMethod, t.now, t.tenantID, u.ID).Scan(&u.LoginMethod)
 	if err != nil {
 		return nil, err
 	}

@@ -461,3 +461,47 @@ func wrapError(step string, err error) error {
 	}
 	return fmt.Errorf("sqlite: %s: %w", step, err)
 }
+
+// SetLoginMethod sets a live user's login method, bumping its version. ENOTFOUND.
+func (db *DB) SetLoginMethod(ctx context.Context, tenantID, userID, method string) error {
+	n, err := db.exec(ctx, `UPDATE users SET login_method = ?, version = version + 1, modified = ?
+		WHERE tenant_id = ? AND id = ? AND retired IS NULL`, method, formatTime(db.stamp()), tenantID, userID)
+	if err != nil {
+		return fmt.Errorf("sqlite: set login method: %w", err)
+	}
+	if n == 0 {
+		return userMissing(userID)
+	}
+	return nil
+}
+
+// SetPassword stores the hash of a live user's password. ENOTFOUND.
+func (db *DB) SetPassword(ctx context.Context, tenantID, userID, hash string) error {
+	n, err := db.exec(ctx, `
+		INSERT INTO user_passwords (tenant_id, user_id, hash, updated)
+		SELECT tenant_id, id, ?, ? FROM users WHERE tenant_id = ? AND id = ? AND retired IS NULL
+		ON CONFLICT (tenant_id, user_id) DO UPDATE SET hash = excluded.hash, updated = excluded.updated`,
+		hash, formatTime(db.stamp()), tenantID, userID)
+	if err != nil {
+		return fmt.Errorf("sqlite: set password: %w", err)
+	}
+	if n == 0 {
+		return userMissing(userID)
+	}
+	return nil
+}
+
+// PasswordHash returns a live user's password hash. ENOTFOUND when it has none.
+func (db *DB) PasswordHash(ctx context.Context, tenantID, userID string) (string, error) {
+	var hash string
+	err := db.read.QueryRowContext(ctx, `
+		SELECT p.hash FROM user_passwords p JOIN users u ON u.tenant_id = p.tenant_id AND u.id = p.user_id
+		WHERE p.tenant_id = ? AND p.user_id = ? AND u.retired IS NULL`, tenantID, userID).Scan(&hash)
+	if errors.Is(err, sql.ErrNoRows) {
+		return "", roster.Errorf(roster.ENOTFOUND, "user %q has no password", userID)
+	}
+	if err != nil {
+		return "", fmt.Errorf("sqlite: password: %w", err)
+	}
+	return hash, nil
+}

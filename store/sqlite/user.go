@@ -1,6 +1,7 @@
 package sqlite
 
 import (
+	"cmp"
 	"context"
 	"database/sql"
 	"encoding/json"
@@ -16,7 +17,7 @@ import (
 // userColumns reads a user row r with its emails and its direct groups, each
 // gathered by a correlated subquery, so that a page of users is one statement.
 const userColumns = `r.id, r.user_name, r.external_id, r.display_name, r.active, r.doc, r.version, r.created, r.modified,
-	r.entitlements, r.retired,
+	r.entitlements, r.retired, r.login_method,
 	(SELECT json_group_array(json_array(e.value, e.type, e.is_primary))
 		FROM user_emails e WHERE e.tenant_id = r.tenant_id AND e.user_id = r.id),
 	(SELECT json_group_array(json_array(x.id, x.display_name)) FROM (
@@ -48,6 +49,7 @@ func (db *DB) CreateUser(ctx context.Context, tenantID string, u *roster.User) e
 		return userWriteError("create user", id, u, err)
 	}
 	u.ID, u.Version, u.Created, u.Modified = id, 1, now, now
+	u.LoginMethod = cmp.Or(u.LoginMethod, roster.LoginMethodIdP)
 	return nil
 }
 
@@ -62,10 +64,10 @@ func createUser(ctx context.Context, tx *sql.Tx, tenantID, id string, u *roster.
 	}
 	_, err = tx.ExecContext(ctx, `
 		INSERT INTO users (tenant_id, id, user_name, external_id, display_name, active, doc, version, created, modified,
-			app_active, access_role, entitlements)
-		VALUES (?, ?, ?, ?, ?, ?, ?, 1, ?, ?, ?, ?, ?)`,
+			app_active, access_role, entitlements, login_method)
+		VALUES (?, ?, ?, ?, ?, ?, ?, 1, ?, ?, ?, ?, ?, ?)`,
 		tenantID, id, u.UserName, nullString(u.ExternalID), nullString(u.DisplayName), u.Active, doc,
-		formatTime(now), formatTime(now), u.Entitlements.Active, u.Entitlements.AccessRole, ent)
+		formatTime(now), formatTime(now), u.Entitlements.Active, u.Entitlements.AccessRole, ent, cmp.Or(u.LoginMethod, roster.LoginMethodIdP))
 	if err != nil {
 		return err
 	}
@@ -175,7 +177,7 @@ func scanUser(s scanner) (*roster.User, error) {
 		created, modified, retired sql.NullString
 	)
 	err := s.Scan(&u.ID, &u.UserName, &externalID, &displayName, &u.Active, &doc, &u.Version, &created, &modified,
-		&ent, &retired, &emails, &groups)
+		&ent, &retired, &u.LoginMethod, &emails, &groups)
 	if err != nil {
 		return nil, err
 	}
@@ -295,12 +297,13 @@ func replaceUser(ctx context.Context, tx *sql.Tx, tenantID string, u *roster.Use
 	if err != nil {
 		return nil, err
 	}
-	_, err = tx.ExecContext(ctx, `
+	err = tx.QueryRowContext(ctx, `
 		UPDATE users SET user_name = ?, external_id = ?, display_name = ?, active = ?, doc = ?,
-			app_active = ?, access_role = ?, entitlements = ?, version = version + 1, modified = ?
-		WHERE tenant_id = ? AND id = ?`,
+			app_active = ?, access_role = ?, entitlements = ?, login_method = coalesce(nullif(?, ''), login_method),
+			version = version + 1, modified = ?
+		WHERE tenant_id = ? AND id = ? RETURNING login_method`,
 		u.UserName, nullString(u.ExternalID), nullString(u.DisplayName), u.Active, doc,
-		u.Entitlements.Active, u.Entitlements.AccessRole, ent, formatTime(now), tenantID, u.ID)
+		u.Entitlements.Active, u.Entitlements.AccessRole, ent, u.LoginMethod, formatTime(now), tenantID, u.ID).Scan(&u.LoginMethod)
 	if err != nil {
 		return nil, err
 	}

@@ -352,3 +352,62 @@ func testSessions(t *testing.T, s roster.Store) {
 	}
 	wantCode(t, "CreateSession(no tenant)", s.CreateSession(ctx, &roster.Session{TenantID: "nope", UserID: "u", Expires: later}), roster.ENOTFOUND)
 }
+
+func testLoginMethods(t *testing.T, s roster.Store) {
+	ctx := context.Background()
+	a := mustTenant(t, s, "acme")
+	b := mustTenant(t, s, "beta")
+	ada := mustUser(t, s, a.ID, userSpec{userName: "ada"})
+	if ada.LoginMethod != roster.LoginMethodIdP {
+		t.Errorf("CreateUser: LoginMethod = %q, want idp", ada.LoginMethod)
+	}
+	pat := newUser(userSpec{userName: "pat"})
+	pat.LoginMethod = roster.LoginMethodPassword
+	if err := s.CreateUser(ctx, a.ID, pat); err != nil {
+		t.Fatal(err)
+	}
+	if got, err := s.User(ctx, a.ID, pat.ID); err != nil || got.LoginMethod != roster.LoginMethodPassword {
+		t.Errorf("User(pat) = %+v, %v; want login method password", got, err)
+	}
+
+	// SetLoginMethod bumps the version; a replace without a method keeps it.
+	if err := s.SetLoginMethod(ctx, a.ID, ada.ID, roster.LoginMethodEither); err != nil {
+		t.Fatal(err)
+	}
+	got, err := s.User(ctx, a.ID, ada.ID)
+	if err != nil || got.LoginMethod != roster.LoginMethodEither || got.Version != ada.Version+1 {
+		t.Fatalf("User after SetLoginMethod = %+v, %v; want either, version %d", got, err, ada.Version+1)
+	}
+	got.LoginMethod = ""
+	if err := s.ReplaceUser(ctx, a.ID, got, 0); err != nil || got.LoginMethod != roster.LoginMethodEither {
+		t.Errorf("ReplaceUser without a method = %v, LoginMethod %q; want either kept", err, got.LoginMethod)
+	}
+	got.LoginMethod = roster.LoginMethodIdP
+	if err := s.ReplaceUser(ctx, a.ID, got, 0); err != nil {
+		t.Fatal(err)
+	}
+	if got, _ := s.User(ctx, a.ID, ada.ID); got.LoginMethod != roster.LoginMethodIdP {
+		t.Errorf("ReplaceUser with idp: LoginMethod = %q", got.LoginMethod)
+	}
+	wantCode(t, "SetLoginMethod(another tenant's user)", s.SetLoginMethod(ctx, b.ID, ada.ID, roster.LoginMethodIdP), roster.ENOTFOUND)
+
+	// Passwords: none, set, replaced; per tenant; gone with the user.
+	_, err = s.PasswordHash(ctx, a.ID, ada.ID)
+	wantCode(t, "PasswordHash(none)", err, roster.ENOTFOUND)
+	for _, h := range []string{"hash-1", "hash-2"} {
+		if err := s.SetPassword(ctx, a.ID, ada.ID, h); err != nil {
+			t.Fatal(err)
+		}
+		if got, err := s.PasswordHash(ctx, a.ID, ada.ID); err != nil || got != h {
+			t.Errorf("PasswordHash = %q, %v; want %q", got, err, h)
+		}
+	}
+	wantCode(t, "SetPassword(another tenant's user)", s.SetPassword(ctx, b.ID, ada.ID, "x"), roster.ENOTFOUND)
+	_, err = s.PasswordHash(ctx, b.ID, ada.ID)
+	wantCode(t, "PasswordHash(another tenant)", err, roster.ENOTFOUND)
+	if err := s.DeleteUser(ctx, a.ID, ada.ID, 0); err != nil {
+		t.Fatal(err)
+	}
+	_, err = s.PasswordHash(ctx, a.ID, ada.ID)
+	wantCode(t, "PasswordHash(deleted user)", err, roster.ENOTFOUND)
+}

@@ -1,0 +1,211 @@
+package main
+
+import (
+	"context"
+	"io"
+	"net/http"
+	"net/url"
+	"os"
+	"regexp"
+	"strings"
+	"testing"
+
+	"golang.org/x/oauth2"
+
+	"github.com/rosterhq/roster/policy"
+	"github.com/rosterhq/roster/sso"
+)
+
+// withStdin runs f with os.Stdin reading s, as a person typing it would.
+func withStdin(t *testing.T, s string, f func()) {
+	t.Helper()
+	r, w, err := os.Pipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	go func() {
+		io.WriteString(w, s)
+		w.Close()
+	}()
+	old := os.Stdin
+	os.Stdin = r
+	defer func() { os.Stdin = old; r.Close() }()
+	f()
+}
+
+// passwordPage is the password sign-in form as a browser shows it.
+type passwordPage struct {
+	action, csrf string
+}
+
+var csrfField = regexp.MustCompile(`name="csrf" value="([^"]+)"`)
+
+// openPasswordPage starts a password sign-in at Roster and loads the form.
+func openPasswordPage(t *testing.T, b *browser, app *hostApp, issuer, pkce, nonce string) *passwordPage {
+	t.Helper()
+	start := app.conf.AuthCodeURL("app-state", oauth2.S256ChallengeOption(pkce), oauth2.SetAuthURLParam("nonce", nonce),
+		oauth2.SetAuthURLParam("tenant", "default"), oauth2.SetAuthURLParam("login_method", "password"))
+	page := b.hop(t, start, issuer+"/sso/default/password")
+	resp, err := b.client.Get(page.String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	m := csrfField.FindSubmatch(body)
+	if resp.StatusCode != http.StatusOK || m == nil || !strings.Contains(string(body), `type="password"`) {
+		t.Fatalf("GET %s = %d:\n%s", page, resp.StatusCode, body)
+	}
+	return &passwordPage{action: page.String(), csrf: string(m[1])}
+}
+
+// submit posts the form from Roster's own origin and returns the response.
+func (p *passwordPage) submit(t *testing.T, b *browser, origin, user, password string) *http.Response {
+	t.Helper()
+	form := url.Values{"csrf": {p.csrf}, "username": {user}, "password": {password}}
+	req, _ := http.NewRequest("POST", p.action, strings.NewReader(form.Encode()))
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	req.Header.Set("Origin", origin)
+	resp, err := b.client.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	return resp
+}
+
+// TestSignInWithPassword signs a SCIM-provisioned user in with a password
+// kept by Roster, and checks the login methods both ways: a password-only
+// user cannot come through Entra, an IdP-only user cannot use a password.
+// Wrong passwords are refused, then rate limited; a form without its CSRF
+// token is refused; and each outcome is a row of the provisioning log.
+func TestSignInWithPassword(t *testing.T) { forEachStore(t, testSignInWithPassword) }
+
+func testSignInWithPassword(t *testing.T, db string) {
+	ctx := context.Background()
+	setup := startSignIn(t, db)
+	s, env, issuer, entra := setup.s, setup.env, setup.issuer, setup.entra
+	out := cliEnv(t, s, env, "client", "create", "--name", "app", "--redirect-uri", "http://127.0.0.1:1/cb")
+	app := newHostApp(t, issuer, lastValue(t, out, "client_id"), lastValue(t, out, "client_secret"), "http://127.0.0.1:1/cb")
+
+	// Pat is a contractor: provisioned by SCIM, signing in with a password,
+	// set through the SignIn extension. Ada keeps the default (idp).
+	r := s.do(t, "POST", "/Users", vendorUser(t, "pat@contoso.com", "pat@contoso.com", "f-x")).want(t, 201)
+	patID := str(r.body, "id")
+	if got := get(r.body, policy.SignInURN, "loginMethod"); got != "idp" {
+		t.Errorf("a new user's loginMethod = %v, want idp", got)
+	}
+	r = s.do(t, "PATCH", "/Users/"+patID, `{"schemas":["urn:ietf:params:scim:api:messages:2.0:PatchOp"],
+		"Operations":[{"op":"Replace","path":"`+policy.SignInURN+`:loginMethod","value":"Password"}]}`).want(t, 200)
+	if got := get(r.body, policy.SignInURN, "loginMethod"); got != "password" {
+		t.Errorf("loginMethod after PATCH = %v, want password", got)
+	}
+	s.do(t, "PATCH", "/Users/"+patID, `{"schemas":["urn:ietf:params:scim:api:messages:2.0:PatchOp"],
+		"Operations":[{"op":"Replace","path":"`+policy.SignInURN+`:loginMethod","value":"sometimes"}]}`).wantError(t, 400, "invalidValue")
+	r = s.do(t, "POST", "/Users", vendorUser(t, "ada@contoso.com", "ada@contoso.com", "f-x")).want(t, 201)
+	adaID := str(r.body, "id")
+	withStdin(t, "correct horse battery\n", func() {
+		cliEnv(t, s, env, "user", "set-password", "--tenant", "default", "PAT@contoso.com")
+	})
+	withStdin(t, "ada's own password\n", func() {
+		cliEnv(t, s, env, "user", "set-password", "--tenant", "default", adaID)
+	})
+
+	// Pat signs in with the password: a wrong one first.
+	b := newBrowser(t)
+	pkce := oauth2.GenerateVerifier()
+	page := openPasswordPage(t, b, app, issuer, pkce, "n-1")
+	if resp := page.submit(t, b, issuer, "pat@contoso.com", "wrong horse battery"); resp.StatusCode != http.StatusUnauthorized {
+		t.Fatalf("wrong password = %d, want 401 and the form again", resp.StatusCode)
+	}
+	resp := page.submit(t, b, issuer, "pat@contoso.com", "correct horse battery")
+	loc, _ := url.Parse(resp.Header.Get("Location"))
+	if resp.StatusCode != http.StatusFound || !strings.HasPrefix(loc.String(), app.conf.RedirectURL) || loc.Query().Get("code") == "" ||
+		loc.Query().Get("state") != "app-state" {
+		t.Fatalf("right password = %d to %q, want 302 to the app with a code", resp.StatusCode, loc)
+	}
+	tok, err := app.conf.Exchange(ctx, loc.Query().Get("code"), oauth2.VerifierOption(pkce))
+	if err != nil {
+		t.Fatalf("token exchange: %v", err)
+	}
+	idt, err := app.verifier.Verify(ctx, tok.Extra("id_token").(string))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var c sso.UserClaims
+	var std struct {
+		Nonce string `json:"nonce"`
+	}
+	idt.Claims(&c)
+	idt.Claims(&std)
+	e := c.Entitlements
+	if idt.Subject != patID || std.Nonce != "n-1" || c.LoginMethod != "password" || strings.Join(c.AMR, ",") != "pwd" ||
+		c.IdPIssuer != "" || c.UserName != "pat@contoso.com" ||
+		!e.Active || strings.Join(e.Licenses, ",") != "standard" || e.AccessRole != "Admin" {
+		t.Errorf("ID token of a password sign-in: sub %s nonce %q claims %+v", idt.Subject, std.Nonce, c)
+	}
+	if status := userinfo(t, issuer, tok.AccessToken); status != http.StatusOK {
+		t.Errorf("userinfo = %d, want 200", status)
+	}
+
+	// Pat cannot come through Entra; Ada cannot use a password.
+	entra.setAccount(entraAccount{sub: "pat-subject", oid: "ext-pat@contoso.com", upn: "pat@contoso.com"})
+	q := app.signIn(t, newBrowser(t), entra, issuer, pkce, "n-2", "tenant", "default")
+	if q.Get("error") != "access_denied" || !strings.Contains(q.Get("error_description"), "password only") {
+		t.Errorf("password-only user through Entra: %v; want access_denied saying password only", q)
+	}
+	b = newBrowser(t)
+	page = openPasswordPage(t, b, app, issuer, pkce, "n-3")
+	resp = page.submit(t, b, issuer, "ada@contoso.com", "ada's own password")
+	loc, _ = url.Parse(resp.Header.Get("Location"))
+	if resp.StatusCode != http.StatusFound || loc.Query().Get("error") != "access_denied" ||
+		!strings.Contains(loc.Query().Get("error_description"), "identity provider only") {
+		t.Errorf("IdP-only user with a password = %d to %q; want access_denied saying identity provider only", resp.StatusCode, loc)
+	}
+
+	// A form posted without the page's CSRF token, or from another origin, is refused.
+	b = newBrowser(t)
+	page = openPasswordPage(t, b, app, issuer, pkce, "n-4")
+	forged := *page
+	forged.csrf = "guessed"
+	if resp := forged.submit(t, b, issuer, "pat@contoso.com", "correct horse battery"); resp.StatusCode != http.StatusBadRequest {
+		t.Errorf("wrong CSRF token = %d, want 400", resp.StatusCode)
+	}
+	if resp := page.submit(t, b, "http://evil.example", "pat@contoso.com", "correct horse battery"); resp.StatusCode != http.StatusBadRequest {
+		t.Errorf("post from another origin = %d, want 400", resp.StatusCode)
+	}
+
+	// Wrong passwords are limited per user: after a few, even the right one
+	// is refused for a while.
+	b = newBrowser(t)
+	page = openPasswordPage(t, b, app, issuer, pkce, "n-5")
+	var statuses []int
+	for range 6 {
+		statuses = append(statuses, page.submit(t, b, issuer, "pat@contoso.com", "guess").StatusCode)
+	}
+	if statuses[0] != http.StatusUnauthorized || statuses[5] != http.StatusTooManyRequests {
+		t.Errorf("six wrong passwords answered %v; want 401 first and 429 at last", statuses)
+	}
+	if resp := page.submit(t, b, issuer, "pat@contoso.com", "correct horse battery"); resp.StatusCode != http.StatusTooManyRequests {
+		t.Errorf("the right password while limited = %d, want 429", resp.StatusCode)
+	}
+
+	// The CLI changes the method; the SCIM extension reads it back.
+	cliEnv(t, s, env, "user", "login-method", "--tenant", "default", "pat@contoso.com", "either")
+	if got := get(s.do(t, "GET", "/Users/"+patID, "").want(t, 200).body, policy.SignInURN, "loginMethod"); got != "either" {
+		t.Errorf("loginMethod after roster user login-method = %v, want either", got)
+	}
+
+	// Every outcome is in the provisioning log with its reason.
+	want := map[string]bool{"signin_ok": false, "signin_password_wrong": false, "signin_login_method": false, "signin_password_throttled": false}
+	for _, row := range s.logRows(t, 12, "--tenant", "default", "--action", "sign-in") {
+		if _, ok := want[row["reason"].(string)]; ok {
+			want[row["reason"].(string)] = true
+		}
+	}
+	for reason, seen := range want {
+		if !seen {
+			t.Errorf("no sign-in row with reason %s", reason)
+		}
+	}
+}
