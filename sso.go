@@ -268,6 +268,9 @@ type SignInStore interface {
 	Session(ctx context.Context, tenantID, id string) (*Session, error)
 	// EndSession ends a session, keeping the first end time. ENOTFOUND.
 	EndSession(ctx context.Context, tenantID, id string) error
+	// PruneSignIn deletes the authorization codes past their expiry, and the
+	// sessions that ended or expired before before; it returns how many of each.
+	PruneSignIn(ctx context.Context, before time.Time) (codes, sessions int64, err error)
 
 	// SetLoginMethod sets a live user's login method (ParseLoginMethod's
 	// form), bumping its version and modified time. ENOTFOUND.

@@ -164,6 +164,12 @@ func serve(ctx context.Context, c Config, stdout, stderr io.Writer) error {
 			return fmt.Sprintf("deleted %d rows older than %s", n, c.LogRetention), err
 		})
 	})
+	background.Go(func() {
+		hourly(flushCtx, store, "sign-in-pruner", log, func(ctx context.Context) (string, error) {
+			codes, sessions, err := store.PruneSignIn(ctx, time.Now().Add(-signInRetention))
+			return fmt.Sprintf("deleted %d expired codes and %d sessions ended more than %s ago", codes, sessions, signInRetention), err
+		})
+	})
 	if logs != nil {
 		background.Go(func() { logs.Run(flushCtx) })
 	}
@@ -322,6 +328,10 @@ func watchBackground(m *metrics.Metrics, store roster.Store, logs *provlog.Recor
 
 // hourly runs a maintenance task at start and then every hour until ctx ends,
 // recording each run (when, and what it did or why it failed) under name.
+// signInRetention is how long ended and expired sessions are kept, for the
+// record of who was signed in when.
+const signInRetention = 7 * 24 * time.Hour
+
 func hourly(ctx context.Context, store roster.LogStore, name string, log *slog.Logger, task func(context.Context) (string, error)) {
 	tick := time.NewTicker(time.Hour)
 	defer tick.Stop()

@@ -379,6 +379,19 @@ func (db *DB) EndSession(ctx context.Context, tenantID, id string) error {
 	return nil
 }
 
+// PruneSignIn deletes expired codes and the sessions that ended or expired before before.
+func (db *DB) PruneSignIn(ctx context.Context, before time.Time) (codes, sessions int64, err error) {
+	tag, err := db.pool.Exec(ctx, `DELETE FROM auth_codes WHERE expires <= $1`, db.stamp())
+	if err != nil {
+		return 0, 0, fmt.Errorf("postgres: prune sign-in: %w", err)
+	}
+	codes = tag.RowsAffected()
+	if tag, err = db.pool.Exec(ctx, `DELETE FROM sessions WHERE ended < $1 OR expires < $1`, before); err != nil {
+		return codes, 0, fmt.Errorf("postgres: prune sign-in: %w", err)
+	}
+	return codes, tag.RowsAffected(), nil
+}
+
 // endUserSessions ends the user's live sessions, in the transaction of the
 // write that deactivates, deletes or retires the user.
 func endUserSessions(ctx context.Context, t *tx, userID string) error {

@@ -445,6 +445,29 @@ func (db *DB) EndSession(ctx context.Context, tenantID, id string) error {
 	return nil
 }
 
+// PruneSignIn deletes expired codes and the sessions that ended or expired before before.
+func (db *DB) PruneSignIn(ctx context.Context, before time.Time) (codes, sessions int64, err error) {
+	err = db.write(ctx, func(ctx context.Context, tx *sql.Tx) error {
+		res, err := tx.ExecContext(ctx, `DELETE FROM auth_codes WHERE expires <= ?`, formatTime(db.stamp()))
+		if err != nil {
+			return err
+		}
+		if codes, err = res.RowsAffected(); err != nil {
+			return err
+		}
+		b := formatTime(before)
+		if res, err = tx.ExecContext(ctx, `DELETE FROM sessions WHERE ended < ? OR expires < ?`, b, b); err != nil {
+			return err
+		}
+		sessions, err = res.RowsAffected()
+		return err
+	})
+	if err != nil {
+		return 0, 0, fmt.Errorf("sqlite: prune sign-in: %w", err)
+	}
+	return codes, sessions, nil
+}
+
 // endUserSessions ends the user's live sessions, in the transaction of the
 // write that deactivates, deletes or retires the user.
 func endUserSessions(ctx context.Context, tx *sql.Tx, tenantID, userID string, now time.Time) error {

@@ -411,3 +411,67 @@ func testLoginMethods(t *testing.T, s roster.Store) {
 	_, err = s.PasswordHash(ctx, a.ID, ada.ID)
 	wantCode(t, "PasswordHash(deleted user)", err, roster.ENOTFOUND)
 }
+
+// testPruneSignIn: expired codes go, live ones stay; sessions that ended or
+// expired before the cut-off go, the others stay.
+func testPruneSignIn(t *testing.T, s roster.Store) {
+	ctx := context.Background()
+	a := mustTenant(t, s, "acme")
+	now := a.Created // the store's own clock
+	code := func(name string, expires time.Time) []byte {
+		t.Helper()
+		h := sha256.Sum256([]byte(name))
+		c := &roster.AuthCode{Hash: h[:], TenantID: a.ID, ClientID: "c", RedirectURI: "https://app/cb", UserID: "u", SessionID: "s",
+			Expires: expires.UTC().Truncate(time.Microsecond), SignIn: roster.SignIn{Method: roster.LoginMethodIdP}}
+		if err := s.CreateAuthCode(ctx, c); err != nil {
+			t.Fatal(err)
+		}
+		return h[:]
+	}
+	expired, live := code("expired", now.Add(-time.Minute)), code("live", now.Add(time.Hour))
+	ada := mustUser(t, s, a.ID, userSpec{userName: "ada"})
+	session := func(expires time.Time, end bool) *roster.Session {
+		t.Helper()
+		ss := &roster.Session{TenantID: a.ID, UserID: ada.ID, Expires: expires.UTC().Truncate(time.Microsecond), SignIn: roster.SignIn{Method: roster.LoginMethodIdP}}
+		if err := s.CreateSession(ctx, ss); err != nil {
+			t.Fatal(err)
+		}
+		if end {
+			if err := s.EndSession(ctx, a.ID, ss.ID); err != nil {
+				t.Fatal(err)
+			}
+		}
+		return ss
+	}
+	old := session(now.Add(-48*time.Hour), false)
+	ended := session(now.Add(time.Hour), true)
+	current := session(now.Add(time.Hour), false)
+
+	codes, sessions, err := s.PruneSignIn(ctx, now.Add(-24*time.Hour))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if codes != 1 || sessions != 1 {
+		t.Errorf("PruneSignIn(a day ago) = %d codes, %d sessions; want 1 and 1 (the expired code, the session that expired two days ago)", codes, sessions)
+	}
+	_, err = s.RedeemAuthCode(ctx, expired)
+	wantCode(t, "RedeemAuthCode(pruned)", err, roster.ENOTFOUND)
+	if _, err := s.RedeemAuthCode(ctx, live); err != nil {
+		t.Errorf("the live code went: %v", err)
+	}
+	_, err = s.Session(ctx, a.ID, old.ID)
+	wantCode(t, "Session(pruned)", err, roster.ENOTFOUND)
+	for _, ss := range []*roster.Session{ended, current} {
+		if _, err := s.Session(ctx, a.ID, ss.ID); err != nil {
+			t.Errorf("session %s went too early: %v", ss.ID, err)
+		}
+	}
+	// Once the cut-off passes their end and expiry, both go.
+	if _, sessions, err = s.PruneSignIn(ctx, now.Add(24*time.Hour)); err != nil || sessions != 2 {
+		t.Errorf("PruneSignIn(tomorrow) = %d sessions, %v; want the ended one and the one expiring in an hour", sessions, err)
+	}
+	for _, ss := range []*roster.Session{ended, current} {
+		_, err = s.Session(ctx, a.ID, ss.ID)
+		wantCode(t, "Session(pruned tomorrow)", err, roster.ENOTFOUND)
+	}
+}
