@@ -56,20 +56,31 @@ func (c *OAuthClient) AllowsRedirect(uri string) bool {
 // Connection types.
 const (
 	ConnectionOIDC = "oidc" // OpenID Connect, authorization code flow with PKCE
+	ConnectionSAML = "saml" // SAML 2.0 Web Browser SSO, SP-initiated, signed assertions
 )
 
 // SSOConnection is a tenant's upstream IdP: where its people sign in. A tenant
 // has at most one.
 type SSOConnection struct {
 	TenantID string
-	Type     string // ConnectionOIDC
+	Type     string // ConnectionOIDC or ConnectionSAML
 	// Issuer is the IdP's issuer, exactly as its ID tokens carry it (for Entra
-	// ID, https://login.microsoftonline.com/{directory-id}/v2.0).
+	// ID, https://login.microsoftonline.com/{directory-id}/v2.0); for SAML,
+	// the IdP's entity id.
 	Issuer   string
-	ClientID string
-	// SealedSecret is the client secret sealed with Roster's secret key (package
-	// sso): a store never sees the secret itself.
+	ClientID string // OIDC only
+	// SealedSecret is the client secret (OIDC) or Roster's private key as the
+	// tenant's SAML service provider (PKCS #8), sealed with Roster's secret key
+	// (package sso): a store never sees the secret itself.
 	SealedSecret []byte
+	// Metadata is the IdP's SAML metadata document, as given (SAML only).
+	Metadata string
+	// Certificate is the DER certificate of the SAML service provider's key
+	// (SAML only).
+	Certificate []byte
+	// IdPInitiated accepts SAML responses the IdP sent unasked (no
+	// InResponseTo); off by default.
+	IdPInitiated bool
 	Updated      time.Time
 }
 

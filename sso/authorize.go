@@ -38,12 +38,15 @@ type pending struct {
 	Challenge   string `json:"challenge,omitempty"`
 	// Mode is how the person signs in: through the IdP ("") or with a password
 	// on Roster's page (LoginMethodPassword), whose form carries CSRF.
-	Mode     string    `json:"mode,omitempty"`
-	CSRF     string    `json:"csrf,omitempty"`
-	UpState  string    `json:"up_state,omitempty"`
-	UpNonce  string    `json:"up_nonce,omitempty"`
-	Verifier string    `json:"verifier,omitempty"`
-	Expires  time.Time `json:"expires"`
+	Mode    string `json:"mode,omitempty"`
+	CSRF    string `json:"csrf,omitempty"`
+	UpState string `json:"up_state,omitempty"`
+	// RequestID is the id of the SAML AuthnRequest sent to the IdP, which its
+	// Response must answer (InResponseTo).
+	RequestID string    `json:"saml_request,omitempty"`
+	UpNonce   string    `json:"up_nonce,omitempty"`
+	Verifier  string    `json:"verifier,omitempty"`
+	Expires   time.Time `json:"expires"`
 }
 
 // handleAuthorize serves GET /oauth2/authorize (OpenID Connect Core 1.0
@@ -75,6 +78,10 @@ func (s *Server) handleAuthorize(w http.ResponseWriter, r *http.Request) {
 		p.Mode, p.CSRF = roster.LoginMethodPassword, random()
 		s.setPending(w, p)
 		http.Redirect(w, r, PasswordURL(s.issuer, tenant.Name), http.StatusFound)
+		return
+	}
+	if conn.Type == roster.ConnectionSAML {
+		s.startSAML(w, r, tenant, conn, p)
 		return
 	}
 	provider, err := s.provider(r.Context(), conn.Issuer)
@@ -230,15 +237,27 @@ func (s *Server) upstreamConfig(t *roster.Tenant, conn *roster.SSOConnection, p 
 // setPending sets the sealed state cookie.
 func (s *Server) setPending(w http.ResponseWriter, p *pending) {
 	b, _ := json.Marshal(p) // a pending always marshals
+	secure := strings.HasPrefix(s.issuer, "https://")
+	// Lax: the IdP's redirect back is a top-level GET, which carries it. A
+	// SAML IdP posts its Response from its own site instead, which only a
+	// SameSite=None cookie goes with (and None requires Secure); over plain
+	// http the attribute is left out, as browsers then send the cookie with
+	// a top-level POST made soon after it was set.
+	sameSite := http.SameSiteLaxMode
+	if p.RequestID != "" {
+		sameSite = http.SameSiteDefaultMode
+		if secure {
+			sameSite = http.SameSiteNoneMode
+		}
+	}
 	http.SetCookie(w, &http.Cookie{
 		Name:     stateCookie,
 		Value:    base64.RawURLEncoding.EncodeToString(s.opts.Sealer.Seal(purposeState, b)),
 		Path:     "/sso/",
 		MaxAge:   int(pendingTTL / time.Second),
 		HttpOnly: true,
-		Secure:   strings.HasPrefix(s.issuer, "https://"),
-		// Lax: the IdP's redirect back is a top-level GET, which carries it.
-		SameSite: http.SameSiteLaxMode,
+		Secure:   secure,
+		SameSite: sameSite,
 	})
 }
 

@@ -1,7 +1,9 @@
 // Package sso signs people in. Roster is the OpenID Provider of the host app
 // (OpenID Connect Core 1.0, authorization code flow with PKCE, RFC 7636) and,
 // upstream, a relying party of each tenant's IdP (OpenID Connect through
-// coreos/go-oidc and x/oauth2).
+// coreos/go-oidc and x/oauth2) or its service provider (SAML 2.0 through
+// crewjam/saml: an SP-initiated AuthnRequest, the Response posted to
+// /sso/{tenant}/saml/acs, signed assertions required).
 //
 // A sign-in runs:
 //

@@ -113,6 +113,8 @@ func New(store Store, opts Options) *Server {
 	s.mux.HandleFunc("GET "+UserInfoPath, s.handleUserInfo)
 	s.mux.HandleFunc("POST "+UserInfoPath, s.handleUserInfo)
 	s.mux.HandleFunc("GET /sso/{tenant}/oidc/callback", s.handleCallback)
+	s.mux.HandleFunc("GET /sso/{tenant}/saml/metadata", s.handleSAMLMetadata)
+	s.mux.HandleFunc("POST /sso/{tenant}/saml/acs", s.handleSAMLACS)
 	s.mux.HandleFunc("GET /sso/{tenant}/password", s.handlePasswordForm)
 	s.mux.HandleFunc("POST /sso/{tenant}/password", s.handlePasswordSubmit)
 	return s

@@ -6,6 +6,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"net/http"
 	"os"
 	"strings"
 	"text/tabwriter"
@@ -117,21 +118,33 @@ func runSSO(ctx context.Context, args []string, getenv func(string) string, stdo
 	return fmt.Errorf("sso: unknown subcommand %q: want set, get or rotate-key", args[0])
 }
 
-// setConnection stores a tenant's upstream connection, its client secret sealed.
+// setConnection stores a tenant's upstream connection: OIDC, its client
+// secret sealed; or SAML, the IdP's metadata and the service provider's key
+// pair (generated on the first set, the private key sealed).
 func setConnection(ctx context.Context, cmd *command, args []string, stderr io.Writer) error {
-	var tenant, kind, issuer, clientID, secret string
+	var tenant, kind, issuer, clientID, secret, metadata string
+	var idpInitiated bool
 	cmd.fs.StringVar(&tenant, "tenant", "", "tenant name or id")
-	cmd.fs.StringVar(&kind, "type", roster.ConnectionOIDC, "connection type: oidc")
-	cmd.fs.StringVar(&issuer, "issuer", "", "the IdP's issuer; Entra ID: https://login.microsoftonline.com/{directory-id}/v2.0")
-	cmd.fs.StringVar(&clientID, "client-id", "", "the application (client) id registered at the IdP")
-	cmd.fs.StringVar(&secret, "client-secret", "", "the client secret; - reads it from stdin")
+	cmd.fs.StringVar(&kind, "type", roster.ConnectionOIDC, "connection type: oidc or saml")
+	cmd.fs.StringVar(&issuer, "issuer", "", "oidc: the IdP's issuer; Entra ID: https://login.microsoftonline.com/{directory-id}/v2.0")
+	cmd.fs.StringVar(&clientID, "client-id", "", "oidc: the application (client) id registered at the IdP")
+	cmd.fs.StringVar(&secret, "client-secret", "", "oidc: the client secret; - reads it from stdin")
+	cmd.fs.StringVar(&metadata, "metadata", "", "saml: the IdP's metadata XML, a file or an https URL (Entra: the Federation Metadata XML)")
+	cmd.fs.BoolVar(&idpInitiated, "idp-initiated", false, "saml: accept responses the IdP sends without a request of Roster's (within a sign-in the app started)")
 	if err := cmd.open(ctx, args, stderr); err != nil {
 		return err
 	}
 	defer cmd.store.Close()
-	if kind != roster.ConnectionOIDC {
-		return fmt.Errorf("sso set: --type %q: want oidc", kind)
+	switch kind {
+	case roster.ConnectionOIDC:
+		return setOIDCConnection(ctx, cmd, tenant, issuer, clientID, secret, stderr)
+	case roster.ConnectionSAML:
+		return setSAMLConnection(ctx, cmd, tenant, metadata, idpInitiated, stderr)
 	}
+	return fmt.Errorf("sso set: --type %q: want oidc or saml", kind)
+}
+
+func setOIDCConnection(ctx context.Context, cmd *command, tenant, issuer, clientID, secret string, stderr io.Writer) error {
 	if tenant == "" || issuer == "" || clientID == "" || secret == "" {
 		return fmt.Errorf("sso set: want --tenant, --issuer, --client-id and --client-secret")
 	}
@@ -156,13 +169,65 @@ func setConnection(ctx context.Context, cmd *command, args []string, stderr io.W
 	if err != nil {
 		return err
 	}
-	c := &roster.SSOConnection{TenantID: t.ID, Type: kind, Issuer: iss, ClientID: clientID,
+	c := &roster.SSOConnection{TenantID: t.ID, Type: roster.ConnectionOIDC, Issuer: iss, ClientID: clientID,
 		SealedSecret: sso.SealClientSecret(sealer, secret)}
 	if err := cmd.store.SetSSOConnection(ctx, c); err != nil {
 		return err
 	}
 	fmt.Fprintf(stderr, "roster: tenant %q signs in through %s\n", t.Name, iss)
 	return nil
+}
+
+func setSAMLConnection(ctx context.Context, cmd *command, tenant, metadata string, idpInitiated bool, stderr io.Writer) error {
+	if tenant == "" || metadata == "" {
+		return fmt.Errorf("sso set: want --tenant and --metadata")
+	}
+	doc, err := readMetadata(ctx, metadata)
+	if err != nil {
+		return fmt.Errorf("sso set: --metadata: %w", err)
+	}
+	sealer, err := cmd.cfg.sealer()
+	if err != nil {
+		return fmt.Errorf("sso set: %w", err)
+	}
+	t, err := cmd.store.Tenant(ctx, tenant)
+	if err != nil {
+		return err
+	}
+	prev, err := cmd.store.SSOConnection(ctx, t.ID)
+	if err != nil && roster.ErrorCode(err) != roster.ENOTFOUND {
+		return err
+	}
+	c, m, err := sso.NewSAMLConnection(sealer, t.ID, doc, prev, time.Now())
+	if err != nil {
+		return err
+	}
+	c.IdPInitiated = idpInitiated
+	if err := cmd.store.SetSSOConnection(ctx, c); err != nil {
+		return err
+	}
+	fmt.Fprintf(stderr, "roster: tenant %q signs in through SAML IdP %s (%d signing certificates)\n", t.Name, m.EntityID, len(m.Certificates))
+	return nil
+}
+
+// readMetadata reads a SAML metadata document from a file or an http(s) URL.
+func readMetadata(ctx context.Context, from string) ([]byte, error) {
+	if !strings.HasPrefix(from, "https://") && !strings.HasPrefix(from, "http://") {
+		return os.ReadFile(from)
+	}
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, from, nil)
+	if err != nil {
+		return nil, err
+	}
+	resp, err := (&http.Client{Timeout: 30 * time.Second}).Do(req)
+	if err != nil {
+		return nil, err
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		return nil, fmt.Errorf("GET %s: %s", from, resp.Status)
+	}
+	return io.ReadAll(io.LimitReader(resp.Body, 4<<20))
 }
 
 // getConnection prints what to paste into the IdP, and the connection.
@@ -178,14 +243,21 @@ func getConnection(ctx context.Context, cmd *command, args []string, stdout, std
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(stdout, "redirect_uri=%s\n", sso.CallbackURL(cmd.cfg.publicURL(), t.Name))
+	base := cmd.cfg.publicURL()
+	fmt.Fprintf(stdout, "redirect_uri=%s\n", sso.CallbackURL(base, t.Name))
+	fmt.Fprintf(stdout, "saml_entity_id=%s\nsaml_acs_url=%s\nsaml_metadata_url=%s\n",
+		sso.SAMLEntityID(base, t.Name), sso.SAMLACSURL(base, t.Name), sso.SAMLMetadataURL(base, t.Name))
 	c, err := cmd.store.SSOConnection(ctx, t.ID)
 	if roster.ErrorCode(err) == roster.ENOTFOUND {
-		fmt.Fprintf(stderr, "roster: tenant %q has no connection yet: roster sso set --tenant %s --issuer … --client-id … --client-secret -\n", t.Name, t.Name)
+		fmt.Fprintf(stderr, "roster: tenant %q has no connection yet: roster sso set --tenant %s --type oidc|saml …\n", t.Name, t.Name)
 		return nil
 	}
 	if err != nil {
 		return err
+	}
+	if c.Type == roster.ConnectionSAML {
+		fmt.Fprintf(stdout, "type=%s\nidp_entity_id=%s\nidp_initiated=%t\nupdated=%s\n", c.Type, c.Issuer, c.IdPInitiated, stamp(c.Updated))
+		return nil
 	}
 	fmt.Fprintf(stdout, "type=%s\nissuer=%s\nclient_id=%s\nupdated=%s\n", c.Type, c.Issuer, c.ClientID, stamp(c.Updated))
 	return nil

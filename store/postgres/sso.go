@@ -88,10 +88,12 @@ func (db *DB) RevokeOAuthClient(ctx context.Context, id string) error {
 func (db *DB) SetSSOConnection(ctx context.Context, c *roster.SSOConnection) error {
 	c.Updated = db.stamp()
 	_, err := db.pool.Exec(ctx, `
-		INSERT INTO sso_connections (tenant_id, type, issuer, client_id, secret, updated) VALUES ($1, $2, $3, $4, $5, $6)
+		INSERT INTO sso_connections (tenant_id, type, issuer, client_id, secret, metadata, certificate, idp_initiated, updated)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
 		ON CONFLICT (tenant_id) DO UPDATE SET type = excluded.type, issuer = excluded.issuer,
-			client_id = excluded.client_id, secret = excluded.secret, updated = excluded.updated`,
-		c.TenantID, c.Type, c.Issuer, c.ClientID, c.SealedSecret, c.Updated)
+			client_id = excluded.client_id, secret = excluded.secret, metadata = excluded.metadata,
+			certificate = excluded.certificate, idp_initiated = excluded.idp_initiated, updated = excluded.updated`,
+		c.TenantID, c.Type, c.Issuer, c.ClientID, c.SealedSecret, c.Metadata, c.Certificate, c.IdPInitiated, c.Updated)
 	switch code, _ := sqlState(err); {
 	case code == foreignKeyViolation:
 		return roster.Errorf(roster.ENOTFOUND, "tenant %q does not exist", c.TenantID)
@@ -105,8 +107,9 @@ func (db *DB) SetSSOConnection(ctx context.Context, c *roster.SSOConnection) err
 func (db *DB) SSOConnection(ctx context.Context, tenantID string) (*roster.SSOConnection, error) {
 	c := roster.SSOConnection{TenantID: tenantID}
 	err := db.pool.QueryRow(ctx, `
-		SELECT type, issuer, client_id, secret, updated FROM sso_connections WHERE tenant_id = $1`, tenantID).
-		Scan(&c.Type, &c.Issuer, &c.ClientID, &c.SealedSecret, &c.Updated)
+		SELECT type, issuer, client_id, secret, metadata, certificate, idp_initiated, updated
+		FROM sso_connections WHERE tenant_id = $1`, tenantID).
+		Scan(&c.Type, &c.Issuer, &c.ClientID, &c.SealedSecret, &c.Metadata, &c.Certificate, &c.IdPInitiated, &c.Updated)
 	if errors.Is(err, pgx.ErrNoRows) {
 		return nil, roster.Errorf(roster.ENOTFOUND, "tenant %q has no sign-in connection", tenantID)
 	}

@@ -106,10 +106,12 @@ func (db *DB) RevokeOAuthClient(ctx context.Context, id string) error {
 func (db *DB) SetSSOConnection(ctx context.Context, c *roster.SSOConnection) error {
 	c.Updated = db.stamp()
 	_, err := db.exec(ctx, `
-		INSERT INTO sso_connections (tenant_id, type, issuer, client_id, secret, updated) VALUES (?, ?, ?, ?, ?, ?)
+		INSERT INTO sso_connections (tenant_id, type, issuer, client_id, secret, metadata, certificate, idp_initiated, updated)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
 		ON CONFLICT (tenant_id) DO UPDATE SET type = excluded.type, issuer = excluded.issuer,
-			client_id = excluded.client_id, secret = excluded.secret, updated = excluded.updated`,
-		c.TenantID, c.Type, c.Issuer, c.ClientID, c.SealedSecret, formatTime(c.Updated))
+			client_id = excluded.client_id, secret = excluded.secret, metadata = excluded.metadata,
+			certificate = excluded.certificate, idp_initiated = excluded.idp_initiated, updated = excluded.updated`,
+		c.TenantID, c.Type, c.Issuer, c.ClientID, c.SealedSecret, c.Metadata, c.Certificate, c.IdPInitiated, formatTime(c.Updated))
 	switch {
 	case isForeignKey(err):
 		return tenantMissing(c.TenantID)
@@ -126,8 +128,9 @@ func (db *DB) SSOConnection(ctx context.Context, tenantID string) (*roster.SSOCo
 		updated sql.NullString
 	)
 	err := db.read.QueryRowContext(ctx, `
-		SELECT type, issuer, client_id, secret, updated FROM sso_connections WHERE tenant_id = ?`, tenantID).
-		Scan(&c.Type, &c.Issuer, &c.ClientID, &c.SealedSecret, &updated)
+		SELECT type, issuer, client_id, secret, metadata, certificate, idp_initiated, updated
+		FROM sso_connections WHERE tenant_id = ?`, tenantID).
+		Scan(&c.Type, &c.Issuer, &c.ClientID, &c.SealedSecret, &c.Metadata, &c.Certificate, &c.IdPInitiated, &updated)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, roster.Errorf(roster.ENOTFOUND, "tenant %q has no sign-in connection", tenantID)
 	}

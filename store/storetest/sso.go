@@ -75,6 +75,19 @@ func testSSOConnections(t *testing.T, s roster.Store) {
 	if diff := cmp.Diff(c, got); diff != "" {
 		t.Errorf("SSOConnection mismatch (-want +got):\n%s", diff)
 	}
+	// A SAML connection replaces it, with its metadata, certificate and flag.
+	c = &roster.SSOConnection{TenantID: a.ID, Type: roster.ConnectionSAML, Issuer: "https://sts.windows.net/dir/",
+		SealedSecret: []byte{5, 6}, Metadata: "<EntityDescriptor/>", Certificate: []byte{7, 8, 9}, IdPInitiated: true}
+	if err := s.SetSSOConnection(ctx, c); err != nil {
+		t.Fatal(err)
+	}
+	got, err = s.SSOConnection(ctx, a.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if diff := cmp.Diff(c, got); diff != "" {
+		t.Errorf("SAML SSOConnection mismatch (-want +got):\n%s", diff)
+	}
 	_, err = s.SSOConnection(ctx, b.ID)
 	wantCode(t, "SSOConnection(other tenant)", err, roster.ENOTFOUND)
 	wantCode(t, "SetSSOConnection(no tenant)",
