@@ -4,6 +4,7 @@ import (
 	"cmp"
 	"context"
 	"fmt"
+	"net/url"
 	"slices"
 	"strings"
 	"time"
@@ -48,9 +49,66 @@ func (c *OAuthClient) Matches(secret string) bool {
 }
 
 // AllowsRedirect reports whether uri is one of the client's redirect URIs,
-// compared as exact strings (RFC 9700 §4.1.3: no pattern, no prefix).
+// compared as exact strings (RFC 9700 §4.1.3: no pattern, no prefix). The
+// one exception is RFC 8252 §7.3: a native app listening on a loopback IP
+// address picks its port when it starts, so for a public client a loopback
+// redirect URI matches whatever its port.
 func (c *OAuthClient) AllowsRedirect(uri string) bool {
-	return slices.Contains(c.RedirectURIs, uri)
+	if slices.Contains(c.RedirectURIs, uri) {
+		return true
+	}
+	if !c.Public {
+		return false
+	}
+	want, ok := loopbackWithoutPort(uri)
+	return ok && slices.ContainsFunc(c.RedirectURIs, func(r string) bool {
+		got, ok := loopbackWithoutPort(r)
+		return ok && got == want
+	})
+}
+
+// loopbackWithoutPort returns an http URI on 127.0.0.1 or [::1] without its
+// port, and whether uri is one (RFC 8252 §7.3; "localhost" is not, §8.3).
+func loopbackWithoutPort(uri string) (string, bool) {
+	u, err := url.Parse(uri)
+	if err != nil || u.Scheme != "http" || u.User != nil || u.Fragment != "" {
+		return "", false
+	}
+	host := u.Hostname()
+	if host != "127.0.0.1" && host != "::1" {
+		return "", false
+	}
+	u.Host = host
+	return u.String(), true
+}
+
+// CheckRedirectURI says why uri cannot be a redirect URI of a client, or nil:
+// it must be absolute, without a fragment (RFC 6749 §3.1.2), and https, or
+// http on a loopback address (RFC 8252 §7.3), or, for a public client, a
+// private-use scheme in reverse domain form such as com.example.app:/cb
+// (RFC 8252 §7.1).
+func CheckRedirectURI(uri string, public bool) error {
+	u, err := url.Parse(uri)
+	if err != nil || u.Scheme == "" {
+		return Errorf(EINVALID, "redirect URI %q: not an absolute URI", uri)
+	}
+	if u.Fragment != "" || strings.Contains(uri, "#") {
+		return Errorf(EINVALID, "redirect URI %q: a redirect URI has no fragment", uri)
+	}
+	switch {
+	case u.Scheme == "https" && u.Host != "":
+		return nil
+	case u.Scheme == "http":
+		if _, ok := loopbackWithoutPort(uri); ok || u.Hostname() == "localhost" {
+			return nil
+		}
+		return Errorf(EINVALID, "redirect URI %q: plain http only on 127.0.0.1, [::1] or localhost; use https", uri)
+	case public && strings.Contains(u.Scheme, "."):
+		return nil
+	case public:
+		return Errorf(EINVALID, "redirect URI %q: a native app's own scheme is in reverse domain form, such as com.example.app:/callback", uri)
+	}
+	return Errorf(EINVALID, "redirect URI %q: use https (or, for a native app registered --public, its own scheme)", uri)
 }
 
 // Connection types.

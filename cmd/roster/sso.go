@@ -39,7 +39,7 @@ func runClient(ctx context.Context, args []string, getenv func(string) string, s
 	switch args[0] {
 	case "create":
 		cmd.fs.StringVar(&name, "name", "", "a label to tell clients apart")
-		cmd.fs.Var(&redirect, "redirect-uri", "a redirect URI of the app (repeat for several); compared exactly")
+		cmd.fs.Var(&redirect, "redirect-uri", "a redirect URI of the app (repeat for several); compared exactly, but for the port of a --public app's loopback URI")
 		cmd.fs.BoolVar(&public, "public", false, "a native or mobile app: no secret, PKCE required")
 	case "list", "revoke":
 	default:
@@ -54,6 +54,11 @@ func runClient(ctx context.Context, args []string, getenv func(string) string, s
 	case "create":
 		if len(redirect) == 0 {
 			return fmt.Errorf("client create: want at least one --redirect-uri")
+		}
+		for _, u := range redirect {
+			if err := roster.CheckRedirectURI(u, public); err != nil {
+				return fmt.Errorf("client create: %w", err)
+			}
 		}
 		c := &roster.OAuthClient{Name: name, RedirectURIs: redirect, Public: public}
 		var secret string

@@ -443,11 +443,21 @@ func testSignInPublicClientAndKeys(t *testing.T, db string) {
 	ctx := context.Background()
 	setup := startSignIn(t, db)
 	s, env, issuer, entra := setup.s, setup.env, setup.issuer, setup.entra
-	out := cliEnv(t, s, env, "client", "create", "--name", "native", "--public", "--redirect-uri", "http://127.0.0.1:1/native")
+	// A native app registers its loopback redirect URI without a port and
+	// listens on whatever port it gets (RFC 8252 §7.3).
+	out := cliEnv(t, s, env, "client", "create", "--name", "native", "--public", "--redirect-uri", "http://127.0.0.1/native",
+		"--redirect-uri", "com.contoso.app:/callback")
 	if strings.Contains(out, "client_secret") {
 		t.Errorf("client create --public printed a secret:\n%s", out)
 	}
-	app := newHostApp(t, issuer, lastValue(t, out, "client_id"), "", "http://127.0.0.1:1/native")
+	app := newHostApp(t, issuer, lastValue(t, out, "client_id"), "", "http://127.0.0.1:53123/native")
+	for _, bad := range []string{"http://app.example.com/cb", "myapp:/cb", "https://app.example.com/cb#frag"} {
+		var stdout, stderr strings.Builder
+		err := run(ctx, []string{"client", "create", "--name", "bad", "--public", "--redirect-uri", bad, "--db", s.db}, func(k string) string { return env[k] }, &stdout, &stderr)
+		if err == nil || !strings.Contains(err.Error(), "redirect URI") {
+			t.Errorf("client create --redirect-uri %s = %v, want it refused", bad, err)
+		}
+	}
 	if list := cliEnv(t, s, env, "client", "list"); !strings.Contains(list, "native") || !strings.Contains(list, "public") {
 		t.Errorf("client list:\n%s", list)
 	}
