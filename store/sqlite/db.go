@@ -104,6 +104,16 @@ func Open(ctx context.Context, path string, opts Options) (*DB, error) {
 		db.conn.Close()
 		return nil, fmt.Errorf("sqlite: open: optimize: %w", err)
 	}
+	// Keep the statistics the planner needs (sqlite_stat1) but not the samples
+	// of sqlite_stat4: with samples, SQLite re-prepares a statement each time a
+	// bound value changes (a new userName, a new id), which made every lookup
+	// re-parse its SQL: 268 µs against 60 µs per userName filter on 100,000
+	// users. Roster's queries are equality lookups on selective indexes, which
+	// stat1 plans as well.
+	if err := dropStat4(ctx, db.conn); err != nil {
+		db.conn.Close()
+		return nil, fmt.Errorf("sqlite: open: %w", err)
+	}
 	// The read pool is opened after the writer has switched the file to WAL (a
 	// persistent setting), so readers never need a write lock.
 	db.read, err = sql.Open("sqlite", path+"?"+pragmas+"&_pragma=query_only(1)")
@@ -321,4 +331,15 @@ func jsonArray(ids []string) string {
 // transaction is of no interest.
 func rollback(tx *sql.Tx) {
 	_ = tx.Rollback()
+}
+
+// dropStat4 empties sqlite_stat4, when ANALYZE made one.
+func dropStat4(ctx context.Context, conn *sql.DB) error {
+	var n int
+	err := conn.QueryRowContext(ctx, `SELECT count(*) FROM sqlite_schema WHERE name = 'sqlite_stat4'`).Scan(&n)
+	if err != nil || n == 0 {
+		return err
+	}
+	_, err = conn.ExecContext(ctx, `DELETE FROM sqlite_stat4`)
+	return err
 }
