@@ -12,7 +12,7 @@ import (
 )
 
 // BenchmarkPageDepth reads a page of 100 users near the start and near the end
-// of a tenant of 20,000: by offset (startIndex) and by cursor (the keyset the
+// of a tenant of 100,000: by offset (startIndex) and by cursor (the keyset the
 // SCIM server sends for RFC 9865 cursors).
 func BenchmarkPageDepth(b *testing.B) {
 	db := openInternal(b)
@@ -21,7 +21,7 @@ func BenchmarkPageDepth(b *testing.B) {
 	if err := db.CreateTenant(ctx, tn); err != nil {
 		b.Fatal(err)
 	}
-	const n = 20000
+	const n = 100000
 	base := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
 	_, err := db.conn.ExecContext(ctx, `
 		WITH RECURSIVE i(k) AS (SELECT 1 UNION ALL SELECT k + 1 FROM i WHERE k < ?)
