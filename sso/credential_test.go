@@ -51,6 +51,12 @@ func TestClientAssertion(t *testing.T) {
 		h.ExtraHeaders["x5t"] != base64.RawURLEncoding.EncodeToString(s1[:]) {
 		t.Errorf("header = %+v; want PS256, typ JWT, x5t#S256 and x5t of the certificate", h)
 	}
+	var payload struct {
+		Aud any `json:"aud"`
+	}
+	if err := tok.UnsafeClaimsWithoutVerification(&payload); err != nil || payload.Aud != tokenURL {
+		t.Errorf("aud = %#v (%v), want the token endpoint as one string", payload.Aud, err)
+	}
 	var claims jwt.Claims
 	if err := tok.Claims(c.PublicKey, &claims); err != nil {
 		t.Fatalf("the signature does not verify with the certificate's key: %v", err)
