@@ -127,19 +127,28 @@ type SSOConnection struct {
 	// the IdP's entity id.
 	Issuer   string
 	ClientID string // OIDC only
-	// SealedSecret is the client secret (OIDC) or Roster's private key as the
-	// tenant's SAML service provider (PKCS #8), sealed with Roster's secret key
-	// (package sso): a store never sees the secret itself.
+	// SealedSecret is, sealed with Roster's secret key (package sso), the
+	// client secret (OIDC); or the private key (PKCS #8) of Certificate: an
+	// OIDC connection's certificate credential, or Roster's key as the
+	// tenant's SAML service provider. A store never sees the secret itself.
 	SealedSecret []byte
 	// Metadata is the IdP's SAML metadata document, as given (SAML only).
 	Metadata string
-	// Certificate is the DER certificate of the SAML service provider's key
-	// (SAML only).
+	// Certificate is a DER certificate: for OIDC, the one registered at the
+	// IdP, whose key signs the client assertions that replace the client
+	// secret (nil when the connection has a secret); for SAML, the service
+	// provider's.
 	Certificate []byte
 	// IdPInitiated accepts SAML responses the IdP sent unasked (no
 	// InResponseTo); off by default.
 	IdPInitiated bool
 	Updated      time.Time
+}
+
+// UsesCertificate reports whether an OIDC connection authenticates to the
+// IdP with a certificate credential rather than a client secret.
+func (c *SSOConnection) UsesCertificate() bool {
+	return c.Type == ConnectionOIDC && len(c.Certificate) > 0
 }
 
 // Login methods: how a user may sign in (User.LoginMethod), and how a

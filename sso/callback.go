@@ -90,18 +90,17 @@ func (s *Server) upstreamSignIn(ctx context.Context, tenant *roster.Tenant, p *p
 	if err != nil {
 		return nil, nil, errorf("access_denied", "signin_no_connection", "tenant "+tenant.Name+" has no sign-in connection")
 	}
-	secret, err := s.opts.Sealer.Open(purposeConnection, conn.SealedSecret)
-	if err != nil {
-		s.opts.Logger.ErrorContext(ctx, "sign-in: client secret", "tenant_id", tenant.ID, "err", err)
-		return nil, nil, errorf("server_error", "signin_secret_key", "the connection's client secret does not open with Roster's secret key (ROSTER_SECRET_KEY)")
-	}
 	provider, err := s.provider(ctx, conn.Issuer)
 	if err != nil {
 		return nil, nil, errorf("temporarily_unavailable", "signin_idp_unreachable", "the identity provider "+conn.Issuer+" could not be reached")
 	}
-	conf := s.upstreamConfig(tenant, conn, provider, secret)
+	conf, opts, err := s.clientAuth(tenant, conn, provider)
+	if err != nil {
+		s.opts.Logger.ErrorContext(ctx, "sign-in: client credential", "tenant_id", tenant.ID, "err", err)
+		return nil, nil, errorf("server_error", "signin_secret_key", "the connection's client credential cannot be used: "+err.Error())
+	}
 	hctx := context.WithValue(oidc.ClientContext(ctx, s.opts.HTTPClient), oauth2.HTTPClient, s.opts.HTTPClient)
-	tok, err := conf.Exchange(hctx, q.Get("code"), oauth2.VerifierOption(p.Verifier))
+	tok, err := conf.Exchange(hctx, q.Get("code"), append(opts, oauth2.VerifierOption(p.Verifier))...)
 	if err != nil {
 		return nil, nil, errorf("access_denied", "signin_idp_token", fmt.Sprintf("the identity provider refused the code: %v", err))
 	}
@@ -120,6 +119,34 @@ func (s *Server) upstreamSignIn(ctx context.Context, tenant *roster.Tenant, p *p
 	signIn := &roster.SignIn{Method: roster.LoginMethodIdP, Issuer: idt.Issuer, Subject: idt.Subject, AMR: c.AMR, AuthTime: s.now()}
 	u, oerr := s.match(ctx, tenant, signIn, &c)
 	return u, signIn, oerr
+}
+
+// clientAuth returns the OAuth 2.0 configuration with which Roster redeems
+// the IdP's code, and the options that authenticate it: the client secret; or,
+// for a connection with a certificate, a fresh client assertion in the
+// request's parameters (RFC 7523 §2.2) and no secret.
+func (s *Server) clientAuth(tenant *roster.Tenant, conn *roster.SSOConnection, provider *oidc.Provider) (*oauth2.Config, []oauth2.AuthCodeOption, error) {
+	if !conn.UsesCertificate() {
+		secret, err := s.opts.Sealer.Open(purposeConnection, conn.SealedSecret)
+		if err != nil {
+			return nil, nil, fmt.Errorf("the client secret does not open with Roster's secret key (ROSTER_SECRET_KEY): %w", err)
+		}
+		return s.upstreamConfig(tenant, conn, provider, secret), nil, nil
+	}
+	key, err := s.openClientKey(conn)
+	if err != nil {
+		return nil, nil, fmt.Errorf("the private key does not open with Roster's secret key (ROSTER_SECRET_KEY): %w", err)
+	}
+	conf := s.upstreamConfig(tenant, conn, provider, nil)
+	conf.Endpoint.AuthStyle = oauth2.AuthStyleInParams
+	assertion, err := ClientAssertion(key, conn.Certificate, conn.ClientID, conf.Endpoint.TokenURL, s.now())
+	if err != nil {
+		return nil, nil, err
+	}
+	return conf, []oauth2.AuthCodeOption{
+		oauth2.SetAuthURLParam("client_assertion_type", ClientAssertionType),
+		oauth2.SetAuthURLParam("client_assertion", assertion),
+	}, nil
 }
 
 // match finds the user an IdP account signs in as: the user linked to the

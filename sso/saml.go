@@ -4,15 +4,12 @@ import (
 	"bytes"
 	"cmp"
 	"context"
-	"crypto/rand"
 	"crypto/rsa"
 	"crypto/x509"
-	"crypto/x509/pkix"
 	"encoding/base64"
 	"encoding/xml"
 	"errors"
 	"fmt"
-	"math/big"
 	"net/http"
 	"net/url"
 	"strings"
@@ -154,18 +151,11 @@ func NewSAMLConnection(sealer *Sealer, tenantID string, metadata []byte, prev *r
 		c.SealedSecret, c.Certificate = prev.SealedSecret, prev.Certificate
 		return c, m, nil
 	}
-	key, err := rsa.GenerateKey(rand.Reader, 2048)
+	key, cert, err := selfSigned("Roster SAML service provider "+tenantID, now, now.AddDate(10, 0, 0))
 	if err != nil {
 		return nil, nil, fmt.Errorf("SAML key: %w", err)
 	}
-	serial, _ := rand.Int(rand.Reader, new(big.Int).Lsh(big.NewInt(1), 127))
-	tmpl := &x509.Certificate{SerialNumber: serial, Subject: pkix.Name{CommonName: "Roster SAML service provider " + tenantID},
-		NotBefore: now.Add(-time.Hour), NotAfter: now.AddDate(10, 0, 0),
-		KeyUsage: x509.KeyUsageDigitalSignature | x509.KeyUsageKeyEncipherment}
-	c.Certificate, err = x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key.PublicKey, key)
-	if err != nil {
-		return nil, nil, fmt.Errorf("SAML certificate: %w", err)
-	}
+	c.Certificate = cert
 	der, err := x509.MarshalPKCS8PrivateKey(key)
 	if err != nil {
 		return nil, nil, fmt.Errorf("SAML key: %w", err)

@@ -3,6 +3,7 @@ package main
 import (
 	"bufio"
 	"context"
+	"crypto/x509"
 	"flag"
 	"fmt"
 	"io"
@@ -127,13 +128,16 @@ func runSSO(ctx context.Context, args []string, getenv func(string) string, stdo
 // secret sealed; or SAML, the IdP's metadata and the service provider's key
 // pair (generated on the first set, the private key sealed).
 func setConnection(ctx context.Context, cmd *command, args []string, stderr io.Writer) error {
-	var tenant, kind, issuer, clientID, secret, metadata string
+	var tenant, kind, metadata string
+	var o oidcFlags
 	var idpInitiated bool
 	cmd.fs.StringVar(&tenant, "tenant", "", "tenant name or id")
 	cmd.fs.StringVar(&kind, "type", roster.ConnectionOIDC, "connection type: oidc or saml")
-	cmd.fs.StringVar(&issuer, "issuer", "", "oidc: the IdP's issuer; Entra ID: https://login.microsoftonline.com/{directory-id}/v2.0")
-	cmd.fs.StringVar(&clientID, "client-id", "", "oidc: the application (client) id registered at the IdP")
-	cmd.fs.StringVar(&secret, "client-secret", "", "oidc: the client secret; - reads it from stdin")
+	cmd.fs.StringVar(&o.issuer, "issuer", "", "oidc: the IdP's issuer; Entra ID: https://login.microsoftonline.com/{directory-id}/v2.0")
+	cmd.fs.StringVar(&o.clientID, "client-id", "", "oidc: the application (client) id registered at the IdP")
+	cmd.fs.StringVar(&o.secret, "client-secret", "", "oidc: the client secret; - reads it from stdin")
+	cmd.fs.StringVar(&o.cert, "client-certificate", "", "oidc, instead of a secret: generate (a key pair made by Roster, kept by later sets) or a PEM certificate file, with --client-key")
+	cmd.fs.StringVar(&o.key, "client-key", "", "oidc: the PEM private key (RSA) of the --client-certificate file")
 	cmd.fs.StringVar(&metadata, "metadata", "", "saml: the IdP's metadata XML, a file or an https URL (Entra: the Federation Metadata XML)")
 	cmd.fs.BoolVar(&idpInitiated, "idp-initiated", false, "saml: accept responses the IdP sends without a request of Roster's (within a sign-in the app started)")
 	if err := cmd.open(ctx, args, stderr); err != nil {
@@ -142,27 +146,32 @@ func setConnection(ctx context.Context, cmd *command, args []string, stderr io.W
 	defer cmd.store.Close()
 	switch kind {
 	case roster.ConnectionOIDC:
-		return setOIDCConnection(ctx, cmd, tenant, issuer, clientID, secret, stderr)
+		return setOIDCConnection(ctx, cmd, tenant, o, stderr)
 	case roster.ConnectionSAML:
 		return setSAMLConnection(ctx, cmd, tenant, metadata, idpInitiated, stderr)
 	}
 	return fmt.Errorf("sso set: --type %q: want oidc or saml", kind)
 }
 
-func setOIDCConnection(ctx context.Context, cmd *command, tenant, issuer, clientID, secret string, stderr io.Writer) error {
-	if tenant == "" || issuer == "" || clientID == "" || secret == "" {
-		return fmt.Errorf("sso set: want --tenant, --issuer, --client-id and --client-secret")
+// oidcFlags are the flags of sso set for an OIDC connection.
+type oidcFlags struct {
+	issuer, clientID string
+	secret           string // or "-": from stdin
+	cert, key        string // cert: "generate" or a PEM file, key: a PEM file
+}
+
+// generateCertificate is the --client-certificate value that has Roster make
+// the key pair.
+const generateCertificate = "generate"
+
+func setOIDCConnection(ctx context.Context, cmd *command, tenant string, o oidcFlags, stderr io.Writer) error {
+	if tenant == "" || o.issuer == "" || o.clientID == "" || (o.secret == "") == (o.cert == "") {
+		return fmt.Errorf("sso set: want --tenant, --issuer, --client-id and one of --client-secret and --client-certificate")
 	}
-	if secret == "-" {
-		line, err := bufio.NewReader(os.Stdin).ReadString('\n')
-		if err != nil && err != io.EOF {
-			return fmt.Errorf("sso set: reading the client secret: %w", err)
-		}
-		if secret = strings.TrimSpace(line); secret == "" {
-			return fmt.Errorf("sso set: no client secret on stdin")
-		}
+	if (o.key != "") != (o.cert != "" && o.cert != generateCertificate) {
+		return fmt.Errorf("sso set: --client-key goes with --client-certificate FILE (not with generate)")
 	}
-	iss, err := sso.NormalizeIssuer(issuer)
+	iss, err := sso.NormalizeIssuer(o.issuer)
 	if err != nil {
 		return err
 	}
@@ -174,13 +183,60 @@ func setOIDCConnection(ctx context.Context, cmd *command, tenant, issuer, client
 	if err != nil {
 		return err
 	}
-	c := &roster.SSOConnection{TenantID: t.ID, Type: roster.ConnectionOIDC, Issuer: iss, ClientID: clientID,
-		SealedSecret: sso.SealClientSecret(sealer, secret)}
+	c := &roster.SSOConnection{TenantID: t.ID, Type: roster.ConnectionOIDC, Issuer: iss, ClientID: o.clientID}
+	if err := oidcCredential(ctx, cmd, sealer, c, o); err != nil {
+		return err
+	}
 	if err := cmd.store.SetSSOConnection(ctx, c); err != nil {
 		return err
 	}
 	fmt.Fprintf(stderr, "roster: tenant %q signs in through %s\n", t.Name, iss)
+	if c.UsesCertificate() {
+		fmt.Fprintf(stderr, "roster: register its certificate at the IdP (roster sso get --tenant %s prints it)\n", t.Name)
+	}
 	return nil
+}
+
+// oidcCredential fills c's credential from the flags: the client secret; a
+// certificate and key read from files; or, for generate, the connection's
+// certificate when it has one, else a fresh key pair.
+func oidcCredential(ctx context.Context, cmd *command, sealer *sso.Sealer, c *roster.SSOConnection, o oidcFlags) error {
+	switch o.cert {
+	case "":
+		secret := o.secret
+		if secret == "-" {
+			line, err := bufio.NewReader(os.Stdin).ReadString('\n')
+			if err != nil && err != io.EOF {
+				return fmt.Errorf("sso set: reading the client secret: %w", err)
+			}
+			if secret = strings.TrimSpace(line); secret == "" {
+				return fmt.Errorf("sso set: no client secret on stdin")
+			}
+		}
+		c.SealedSecret = sso.SealClientSecret(sealer, secret)
+		return nil
+	case generateCertificate:
+		prev, err := cmd.store.SSOConnection(ctx, c.TenantID)
+		switch {
+		case err == nil && prev.UsesCertificate():
+			c.Certificate, c.SealedSecret = prev.Certificate, prev.SealedSecret
+			return nil
+		case err != nil && roster.ErrorCode(err) != roster.ENOTFOUND:
+			return err
+		}
+		c.Certificate, c.SealedSecret, err = sso.NewClientCertificate(sealer, c.TenantID, time.Now())
+		return err
+	}
+	certPEM, err := os.ReadFile(o.cert)
+	if err != nil {
+		return fmt.Errorf("sso set: --client-certificate: %w", err)
+	}
+	keyPEM, err := os.ReadFile(o.key)
+	if err != nil {
+		return fmt.Errorf("sso set: --client-key: %w", err)
+	}
+	c.Certificate, c.SealedSecret, err = sso.ImportClientCertificate(sealer, certPEM, keyPEM, time.Now())
+	return err
 }
 
 func setSAMLConnection(ctx context.Context, cmd *command, tenant, metadata string, idpInitiated bool, stderr io.Writer) error {
@@ -264,7 +320,18 @@ func getConnection(ctx context.Context, cmd *command, args []string, stdout, std
 		fmt.Fprintf(stdout, "type=%s\nidp_entity_id=%s\nidp_initiated=%t\nupdated=%s\n", c.Type, c.Issuer, c.IdPInitiated, stamp(c.Updated))
 		return nil
 	}
-	fmt.Fprintf(stdout, "type=%s\nissuer=%s\nclient_id=%s\nupdated=%s\n", c.Type, c.Issuer, c.ClientID, stamp(c.Updated))
+	fmt.Fprintf(stdout, "type=%s\nissuer=%s\nclient_id=%s\n", c.Type, c.Issuer, c.ClientID)
+	if !c.UsesCertificate() {
+		fmt.Fprintf(stdout, "client_credential=secret\nupdated=%s\n", stamp(c.Updated))
+		return nil
+	}
+	cert, err := x509.ParseCertificate(c.Certificate)
+	if err != nil {
+		return fmt.Errorf("sso get: the connection's certificate: %w", err)
+	}
+	s256, s1 := sso.Thumbprints(c.Certificate)
+	fmt.Fprintf(stdout, "client_credential=certificate\nclient_certificate_sha256=%s\nclient_certificate_sha1=%s\nclient_certificate_expires=%s\nupdated=%s\n%s",
+		s256, s1, stamp(cert.NotAfter), stamp(c.Updated), sso.CertificatePEM(c.Certificate))
 	return nil
 }
 

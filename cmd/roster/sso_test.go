@@ -4,9 +4,12 @@ import (
 	"context"
 	"crypto/rand"
 	"crypto/rsa"
+	"crypto/sha1"
 	"crypto/sha256"
+	"crypto/x509"
 	"encoding/base64"
 	"encoding/json"
+	"encoding/pem"
 	"errors"
 	"fmt"
 	"net/http"
@@ -43,6 +46,12 @@ type fakeEntra struct {
 	redirect string // the one redirect URI registered for the app
 	account  entraAccount
 	codes    map[string]entraCode
+	certs    []*x509.Certificate // the app's certificate credentials
+	jtis     map[string]bool     // the client assertions' ids seen
+	// lastAssertion is the last client assertion accepted, and auths how
+	// each accepted token request authenticated ("secret" or "certificate").
+	lastAssertion string
+	auths         []string
 }
 
 // entraAccount is the person the fake signs in.
@@ -62,7 +71,7 @@ func newFakeEntra(t *testing.T) *fakeEntra {
 		t.Fatal(err)
 	}
 	f := &fakeEntra{tid: "72f988bf-86f1-41af-91ab-2d7cd011db47", clientID: "6731de76-14a6-49ae-97bc-6eba6914391e",
-		secret: "entra~secret", key: key, codes: map[string]entraCode{}}
+		secret: "entra~secret", key: key, codes: map[string]entraCode{}, jtis: map[string]bool{}}
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /{tid}/v2.0/.well-known/openid-configuration", f.discovery)
 	mux.HandleFunc("GET /{tid}/discovery/v2.0/keys", f.keys)
@@ -118,12 +127,9 @@ func (f *fakeEntra) token(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, err.Error(), http.StatusBadRequest)
 		return
 	}
-	id, secret, ok := r.BasicAuth()
-	if !ok {
-		id, secret = r.PostForm.Get("client_id"), r.PostForm.Get("client_secret")
-	}
-	if id != f.clientID || secret != f.secret {
-		writeTestJSON(w, http.StatusUnauthorized, map[string]string{"error": "invalid_client"})
+	if code, why := f.authenticate(r); code != 0 {
+		writeTestJSON(w, http.StatusUnauthorized, map[string]any{"error": "invalid_client",
+			"error_description": fmt.Sprintf("AADSTS%d: %s Trace ID: 0b1c2d3e", code, why), "error_codes": []int{code}})
 		return
 	}
 	f.mu.Lock()
@@ -154,6 +160,90 @@ func (f *fakeEntra) token(w http.ResponseWriter, r *http.Request) {
 	}
 	writeTestJSON(w, http.StatusOK, map[string]any{"token_type": "Bearer", "scope": "openid profile email",
 		"expires_in": 3599, "access_token": "entra-access-token", "id_token": idt})
+}
+
+// registerCertificate adds a certificate credential to the app, as "Upload
+// certificate" does, from its PEM; replace drops the others first.
+func (f *fakeEntra) registerCertificate(t *testing.T, certPEM string, replace bool) {
+	t.Helper()
+	b, _ := pem.Decode([]byte(certPEM))
+	if b == nil || b.Type != "CERTIFICATE" {
+		t.Fatalf("not a PEM certificate: %q", certPEM)
+	}
+	c, err := x509.ParseCertificate(b.Bytes)
+	if err != nil {
+		t.Fatal(err)
+	}
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if replace {
+		f.certs = nil
+	}
+	f.certs = append(f.certs, c)
+}
+
+// authenticate checks the token request's client credential as Entra does:
+// its client secret, or a client assertion signed with the key of a
+// registered certificate, named by x5t#S256 or x5t, for the token endpoint,
+// issued by the client itself, unexpired and not seen before. It returns 0,
+// or Entra's error code and message.
+func (f *fakeEntra) authenticate(r *http.Request) (int, string) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if r.PostForm.Has("client_assertion") || r.PostForm.Has("client_assertion_type") {
+		return f.checkAssertion(r.PostForm)
+	}
+	id, secret, ok := r.BasicAuth()
+	if !ok {
+		id, secret = r.PostForm.Get("client_id"), r.PostForm.Get("client_secret")
+	}
+	if id != f.clientID || secret == "" || secret != f.secret {
+		return 7000215, "Invalid client secret provided. Ensure the secret being sent in the request is the client secret value, not the client secret ID, for a secret added to app '" + f.clientID + "'."
+	}
+	f.auths = append(f.auths, "secret")
+	return 0, ""
+}
+
+func (f *fakeEntra) checkAssertion(form url.Values) (int, string) {
+	const bad = 700027
+	if form.Get("client_assertion_type") != sso.ClientAssertionType {
+		return bad, "Client assertion type is not jwt-bearer."
+	}
+	if id := form.Get("client_id"); id != "" && id != f.clientID {
+		return bad, "The client_id does not match the client assertion."
+	}
+	raw := form.Get("client_assertion")
+	tok, err := jwt.ParseSigned(raw, []jose.SignatureAlgorithm{jose.RS256, jose.PS256})
+	if err != nil {
+		return bad, "Client assertion failed signature validation: " + err.Error()
+	}
+	h := tok.Headers[0]
+	var cert *x509.Certificate
+	for _, c := range f.certs {
+		s256, s1 := sha256.Sum256(c.Raw), sha1.Sum(c.Raw)
+		if h.ExtraHeaders["x5t#S256"] == base64.RawURLEncoding.EncodeToString(s256[:]) || h.ExtraHeaders["x5t"] == base64.RawURLEncoding.EncodeToString(s1[:]) {
+			cert = c
+		}
+	}
+	if cert == nil {
+		return bad, "The certificate with identifier used to sign the client assertion is not registered on application."
+	}
+	var claims jwt.Claims
+	if err := tok.Claims(cert.PublicKey, &claims); err != nil {
+		return bad, "Client assertion failed signature validation."
+	}
+	err = claims.ValidateWithLeeway(jwt.Expected{Issuer: f.clientID, Subject: f.clientID,
+		AnyAudience: jwt.Audience{f.srv.URL + "/" + f.tid + "/oauth2/v2.0/token"}, Time: time.Now()}, time.Minute)
+	if err != nil || claims.Expiry == nil || claims.ID == "" {
+		return bad, fmt.Sprintf("Client assertion is not valid for this application and token endpoint (%v).", err)
+	}
+	if f.jtis[claims.ID] {
+		return bad, "Client assertion has been used before (jti " + claims.ID + ")."
+	}
+	f.jtis[claims.ID] = true
+	f.lastAssertion = raw
+	f.auths = append(f.auths, "certificate")
+	return 0, ""
 }
 
 func writeTestJSON(w http.ResponseWriter, status int, v any) {
