@@ -12,7 +12,8 @@
 //	roster policy example | get --tenant NAME | set --tenant NAME FILE | test --tenant NAME USER.json
 //	roster folder create --tenant NAME --name N [--external-id X] | list | update | delete
 //	roster client create --name N --redirect-uri URI [--public] | client list | client revoke ID
-//	roster sso set --tenant NAME --issuer URL --client-id ID --client-secret SECRET | sso get --tenant NAME
+//	roster sso set --tenant NAME --type oidc|saml … | sso get --tenant NAME | sso rotate-key
+//	roster client create|list|revoke | user login-method|set-password
 //	roster bench --base URL --token T [-c 8] [--users 1000] [--members 1000] [--ceiling]
 //
 // The commands that open the database take --db (env ROSTER_DB); they work
@@ -83,7 +84,12 @@ Usage:
   roster client list | revoke ID            list or revoke OAuth clients
   roster sso set --tenant NAME --type oidc --issuer URL --client-id ID --client-secret SECRET|-
                                             connect the tenant's IdP for sign-in (the secret is stored encrypted)
-  roster sso get --tenant NAME              print the redirect URI to register at the IdP, and the connection
+  roster sso set --tenant NAME --type oidc --issuer URL --client-id ID --client-certificate generate|FILE [--client-key FILE]
+                                            the same with a certificate instead of a secret (sso get prints it for the IdP)
+  roster sso set --tenant NAME --type saml --metadata FILE|URL [--idp-initiated]
+                                            connect the tenant's IdP through SAML (signed assertions, NameID = userName)
+  roster sso get --tenant NAME              print the values to register at the IdP (redirect URI, SAML entity id,
+                                            ACS and metadata URLs, the client certificate), and the connection
   roster sso rotate-key [--alg ES256|RS256] [--overlap 24h]
                                             sign with a new key; the previous ones stay in the JWKS for the overlap
   roster user login-method --tenant NAME USER idp|password|either
