@@ -65,6 +65,8 @@ type DB struct {
 	// text whatever its values, and preparing the page query costs more than running it.
 	stmtMu sync.Mutex
 	stmts  map[string]*sql.Stmt
+	// wstmts caches the writer connection's statements (stmt.go).
+	wstmts *writeStmts
 	// schema reads the applied migrations through the read pool, for Migrated.
 	schema *goose.Provider
 	now    roster.Clock
@@ -136,6 +138,7 @@ func Open(ctx context.Context, path string, opts Options) (*DB, error) {
 		return nil, err
 	}
 	db.writes, db.closing, db.writerDone = make(chan *writeRequest), make(chan struct{}), make(chan struct{})
+	db.wstmts = &writeStmts{prepared: map[string]*sql.Stmt{}, seen: map[string]bool{}}
 	go db.writer()
 	return db, nil
 }
@@ -205,7 +208,7 @@ const maxStmts = 256
 func (db *DB) query(ctx context.Context, tx *sql.Tx, query string, args ...any) (*sql.Rows, error) {
 	st := db.cachedStmt(ctx, query)
 	if st == nil {
-		return tx.QueryContext(ctx, query, args...)
+		return txQuery(ctx, tx, query, args...)
 	}
 	return tx.StmtContext(ctx, st).QueryContext(ctx, args...)
 }

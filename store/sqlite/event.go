@@ -17,7 +17,7 @@ func appendEvent(ctx context.Context, tx *sql.Tx, tenantID string, now time.Time
 	if err != nil {
 		return err
 	}
-	_, err = tx.ExecContext(ctx, `
+	_, err = txExec(ctx, tx, `
 		INSERT INTO events (id, tenant_id, type, resource_type, resource_id, payload, created)
 		VALUES (?, ?, ?, ?, ?, ?, ?)`,
 		newID(), tenantID, e.Type, e.ResourceType, e.ResourceID, string(b), formatTime(now))
@@ -99,19 +99,19 @@ func (db *DB) pruneBatch(ctx context.Context, before string, limit int) (int64, 
 	var n int64
 	err := db.write(ctx, func(ctx context.Context, tx *sql.Tx) error {
 		var last sql.NullInt64
-		err := tx.QueryRowContext(ctx, `SELECT max(seq) FROM (SELECT seq FROM events WHERE created < ? ORDER BY seq LIMIT ?)`,
+		err := txQueryRow(ctx, tx, `SELECT max(seq) FROM (SELECT seq FROM events WHERE created < ? ORDER BY seq LIMIT ?)`,
 			before, limit).Scan(&last)
 		if err != nil || !last.Valid {
 			return err
 		}
-		res, err := tx.ExecContext(ctx, `DELETE FROM events WHERE seq <= ?`, last.Int64)
+		res, err := txExec(ctx, tx, `DELETE FROM events WHERE seq <= ?`, last.Int64)
 		if err != nil {
 			return err
 		}
 		if n, err = res.RowsAffected(); err != nil {
 			return err
 		}
-		_, err = tx.ExecContext(ctx, `UPDATE outbox_state SET pruned_through = max(pruned_through, ?)`, last.Int64)
+		_, err = txExec(ctx, tx, `UPDATE outbox_state SET pruned_through = max(pruned_through, ?)`, last.Int64)
 		return err
 	})
 	return n, err

@@ -26,7 +26,7 @@ func (db *DB) CreateFolder(ctx context.Context, tenantID string, f *roster.Folde
 		if err := bumpConfig(ctx, tx, tenantID); err != nil {
 			return err
 		}
-		_, err := tx.ExecContext(ctx, `INSERT INTO folders (tenant_id, id, external_id, name, created) VALUES (?, ?, ?, ?, ?)`,
+		_, err := txExec(ctx, tx, `INSERT INTO folders (tenant_id, id, external_id, name, created) VALUES (?, ?, ?, ?, ?)`,
 			tenantID, id, nullString(f.ExternalID), f.Name, formatTime(now))
 		return err
 	})
@@ -49,7 +49,7 @@ func (db *DB) UpdateFolder(ctx context.Context, tenantID string, f *roster.Folde
 		if err := bumpConfig(ctx, tx, tenantID); err != nil {
 			return err
 		}
-		err := tx.QueryRowContext(ctx, `UPDATE folders SET external_id = ?, name = ? WHERE tenant_id = ? AND id = ? RETURNING created`,
+		err := txQueryRow(ctx, tx, `UPDATE folders SET external_id = ?, name = ? WHERE tenant_id = ? AND id = ? RETURNING created`,
 			nullString(f.ExternalID), f.Name, tenantID, f.ID).Scan(&created)
 		if errors.Is(err, sql.ErrNoRows) {
 			return folderMissing(f.ID)
@@ -71,7 +71,7 @@ func (db *DB) DeleteFolder(ctx context.Context, tenantID, id string) error {
 		if err := bumpConfig(ctx, tx, tenantID); err != nil {
 			return err
 		}
-		res, err := tx.ExecContext(ctx, `DELETE FROM folders WHERE tenant_id = ? AND id = ?`, tenantID, id)
+		res, err := txExec(ctx, tx, `DELETE FROM folders WHERE tenant_id = ? AND id = ?`, tenantID, id)
 		if err != nil {
 			return err
 		}

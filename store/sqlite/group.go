@@ -52,7 +52,7 @@ func createGroup(ctx context.Context, tx *sql.Tx, tenantID, id string, g *roster
 	if err != nil {
 		return nil, err
 	}
-	_, err = tx.ExecContext(ctx, `
+	_, err = txExec(ctx, tx, `
 		INSERT INTO groups (tenant_id, id, display_name, external_id, doc, version, created, modified)
 		VALUES (?, ?, ?, ?, ?, 1, ?, ?)`,
 		tenantID, id, g.DisplayName, nullString(g.ExternalID), doc, formatTime(now), formatTime(now))
@@ -105,7 +105,7 @@ func resolveMembers(ctx context.Context, tx *sql.Tx, tenantID, groupID string, i
 			return nil, roster.Errorf(roster.EINVALID, "group %q cannot be a member of itself", groupID)
 		}
 	}
-	rows, err := tx.QueryContext(ctx, `
+	rows, err := txQuery(ctx, tx, `
 		SELECT j.value,
 			CASE WHEN u.id IS NOT NULL THEN 'User' WHEN g.id IS NOT NULL THEN 'Group' END,
 			coalesce(nullif(u.display_name, ''), u.user_name, g.display_name, '')
@@ -156,7 +156,7 @@ func addMembers(ctx context.Context, tx *sql.Tx, tenantID, groupID string, membe
 		return nil, err
 	}
 	// "WHERE true" tells the parser that ON CONFLICT is not a join constraint.
-	rows, err := tx.QueryContext(ctx, `
+	rows, err := txQuery(ctx, tx, `
 		INSERT INTO group_members (tenant_id, group_id, member_id, member_type)
 		SELECT ?, ?, json_extract(value, '$[0]'), json_extract(value, '$[1]') FROM json_each(?) WHERE true
 		ON CONFLICT DO NOTHING
@@ -173,7 +173,7 @@ func removeMembers(ctx context.Context, tx *sql.Tx, tenantID, groupID string, id
 	if len(ids) == 0 {
 		return nil, nil
 	}
-	rows, err := tx.QueryContext(ctx, `
+	rows, err := txQuery(ctx, tx, `
 		DELETE FROM group_members
 		WHERE tenant_id = ? AND group_id = ? AND member_id IN (SELECT value FROM json_each(?))
 		RETURNING member_id`, tenantID, groupID, jsonArray(ids))
@@ -185,7 +185,7 @@ func removeMembers(ctx context.Context, tx *sql.Tx, tenantID, groupID string, id
 
 // removeOtherMembers deletes every member not in keep and returns the removed ids, sorted.
 func removeOtherMembers(ctx context.Context, tx *sql.Tx, tenantID, groupID string, keep []string) ([]string, error) {
-	rows, err := tx.QueryContext(ctx, `
+	rows, err := txQuery(ctx, tx, `
 		DELETE FROM group_members
 		WHERE tenant_id = ? AND group_id = ? AND member_id NOT IN (SELECT value FROM json_each(?))
 		RETURNING member_id`, tenantID, groupID, jsonArray(keep))
@@ -226,7 +226,7 @@ func scanStrings(rows *sql.Rows) ([]string, error) {
 // leaveGroups removes a deleted user or group from every group it belongs to and
 // bumps those groups' versions, since their member lists changed.
 func leaveGroups(ctx context.Context, tx *sql.Tx, tenantID, memberID, memberType string, now time.Time) error {
-	rows, err := tx.QueryContext(ctx, `
+	rows, err := txQuery(ctx, tx, `
 		DELETE FROM group_members WHERE tenant_id = ? AND member_id = ? AND member_type = ?
 		RETURNING group_id`, tenantID, memberID, memberType)
 	if err != nil {
@@ -236,7 +236,7 @@ func leaveGroups(ctx context.Context, tx *sql.Tx, tenantID, memberID, memberType
 	if err != nil || len(groups) == 0 {
 		return err
 	}
-	_, err = tx.ExecContext(ctx, `
+	_, err = txExec(ctx, tx, `
 		UPDATE groups SET version = version + 1, modified = ?
 		WHERE tenant_id = ? AND id IN (SELECT value FROM json_each(?))`,
 		formatTime(now), tenantID, jsonArray(groups))
@@ -251,7 +251,7 @@ func (db *DB) Group(ctx context.Context, tenantID, id string, withoutMembers boo
 		return nil, fmt.Errorf("sqlite: group: %w", err)
 	}
 	defer rollback(tx)
-	row := tx.QueryRowContext(ctx, `SELECT `+groupColumns+` FROM groups r WHERE r.tenant_id = ? AND r.id = ?`, tenantID, id)
+	row := txQueryRow(ctx, tx, `SELECT `+groupColumns+` FROM groups r WHERE r.tenant_id = ? AND r.id = ?`, tenantID, id)
 	g, err := scanGroup(row)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, groupMissing(id)
@@ -341,7 +341,7 @@ func lockGroup(ctx context.Context, tx *sql.Tx, tenantID, id string) (*storedRes
 		doc     string
 		created sql.NullString
 	)
-	err := tx.QueryRowContext(ctx, `SELECT version, doc, created FROM groups WHERE tenant_id = ? AND id = ?`,
+	err := txQueryRow(ctx, tx, `SELECT version, doc, created FROM groups WHERE tenant_id = ? AND id = ?`,
 		tenantID, id).Scan(&s.version, &doc, &created)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, groupMissing(id)
@@ -367,14 +367,14 @@ func writeGroupDoc(ctx context.Context, tx *sql.Tx, tenantID string, g *roster.G
 	if err != nil {
 		return err
 	}
-	_, err = tx.ExecContext(ctx, `UPDATE groups SET display_name = ?, external_id = ?, doc = ? WHERE tenant_id = ? AND id = ?`,
+	_, err = txExec(ctx, tx, `UPDATE groups SET display_name = ?, external_id = ?, doc = ? WHERE tenant_id = ? AND id = ?`,
 		g.DisplayName, nullString(g.ExternalID), doc, tenantID, g.ID)
 	return err
 }
 
 // bumpGroup increments the group's version and sets its modification time.
 func bumpGroup(ctx context.Context, tx *sql.Tx, tenantID, id string, now time.Time) error {
-	_, err := tx.ExecContext(ctx, `UPDATE groups SET version = version + 1, modified = ? WHERE tenant_id = ? AND id = ?`,
+	_, err := txExec(ctx, tx, `UPDATE groups SET version = version + 1, modified = ? WHERE tenant_id = ? AND id = ?`,
 		formatTime(now), tenantID, id)
 	return err
 }
@@ -564,7 +564,7 @@ func deleteGroup(ctx context.Context, tx *sql.Tx, tenantID, id string, version i
 		return err
 	}
 	// The group's own member rows go with it (ON DELETE CASCADE).
-	if _, err := tx.ExecContext(ctx, `DELETE FROM groups WHERE tenant_id = ? AND id = ?`, tenantID, id); err != nil {
+	if _, err := txExec(ctx, tx, `DELETE FROM groups WHERE tenant_id = ? AND id = ?`, tenantID, id); err != nil {
 		return err
 	}
 	return appendEvent(ctx, tx, tenantID, now, outbox.Created(roster.GroupDeleted, "Group", id, old.doc, nil))

@@ -67,7 +67,7 @@ func setPolicy(ctx context.Context, tx *sql.Tx, tenantID string, doc json.RawMes
 		return 0, err
 	}
 	var current int64
-	err := tx.QueryRowContext(ctx, `SELECT coalesce(max(version), 0) FROM tenant_policies WHERE tenant_id = ?`,
+	err := txQueryRow(ctx, tx, `SELECT coalesce(max(version), 0) FROM tenant_policies WHERE tenant_id = ?`,
 		tenantID).Scan(&current)
 	if err != nil {
 		return 0, err
@@ -75,7 +75,7 @@ func setPolicy(ctx context.Context, tx *sql.Tx, tenantID string, doc json.RawMes
 	if ifVersion != 0 && current != ifVersion {
 		return 0, roster.Errorf(roster.EPRECONDITION, "the policy is at version %d, not %d", current, ifVersion)
 	}
-	_, err = tx.ExecContext(ctx, `INSERT INTO tenant_policies (tenant_id, version, doc, updated) VALUES (?, ?, ?, ?)`,
+	_, err = txExec(ctx, tx, `INSERT INTO tenant_policies (tenant_id, version, doc, updated) VALUES (?, ?, ?, ?)`,
 		tenantID, current+1, string(doc), formatTime(now))
 	return current + 1, err
 }
@@ -97,7 +97,7 @@ func (db *DB) ConfigVersion(ctx context.Context, tenantID string) (int64, error)
 // bumpConfig moves the tenant's config version in the transaction of a change
 // of its policy or folders. ENOTFOUND when there is no such tenant.
 func bumpConfig(ctx context.Context, tx *sql.Tx, tenantID string) error {
-	res, err := tx.ExecContext(ctx, `UPDATE tenants SET config_version = config_version + 1 WHERE id = ?`, tenantID)
+	res, err := txExec(ctx, tx, `UPDATE tenants SET config_version = config_version + 1 WHERE id = ?`, tenantID)
 	if err != nil {
 		return err
 	}

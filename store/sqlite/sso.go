@@ -174,19 +174,19 @@ func (db *DB) SetTenantDomains(ctx context.Context, tenantID string, domains []s
 	var taken string
 	err := db.write(ctx, func(ctx context.Context, tx *sql.Tx) error {
 		var one int
-		err := tx.QueryRowContext(ctx, `SELECT 1 FROM tenants WHERE id = ?`, tenantID).Scan(&one)
+		err := txQueryRow(ctx, tx, `SELECT 1 FROM tenants WHERE id = ?`, tenantID).Scan(&one)
 		if errors.Is(err, sql.ErrNoRows) {
 			return tenantMissing(tenantID)
 		}
 		if err != nil {
 			return err
 		}
-		if _, err := tx.ExecContext(ctx, `DELETE FROM tenant_domains WHERE tenant_id = ?`, tenantID); err != nil {
+		if _, err := txExec(ctx, tx, `DELETE FROM tenant_domains WHERE tenant_id = ?`, tenantID); err != nil {
 			return err
 		}
 		for i, d := range roster.NormalizeDomains(domains) {
 			taken = d
-			_, err := tx.ExecContext(ctx, `INSERT INTO tenant_domains (domain, tenant_id, ord) VALUES (?, ?, ?)`, taken, tenantID, i)
+			_, err := txExec(ctx, tx, `INSERT INTO tenant_domains (domain, tenant_id, ord) VALUES (?, ?, ?)`, taken, tenantID, i)
 			if err != nil {
 				return err
 			}
@@ -362,10 +362,10 @@ func (db *DB) RedeemAuthCode(ctx context.Context, hash []byte) (*roster.AuthCode
 		created, expires sql.NullString
 	)
 	err := db.write(ctx, func(ctx context.Context, tx *sql.Tx) error {
-		if _, err := tx.ExecContext(ctx, `DELETE FROM auth_codes WHERE expires <= ?`, formatTime(now)); err != nil {
+		if _, err := txExec(ctx, tx, `DELETE FROM auth_codes WHERE expires <= ?`, formatTime(now)); err != nil {
 			return err
 		}
-		return tx.QueryRowContext(ctx, `
+		return txQueryRow(ctx, tx, `
 			DELETE FROM auth_codes WHERE hash = ?
 			RETURNING hash, tenant_id, client_id, redirect_uri, challenge, nonce, user_id, session_id, sign_in, created, expires`, hash).
 			Scan(&c.Hash, &c.TenantID, &c.ClientID, &c.RedirectURI, &c.Challenge, &c.Nonce, &c.UserID, &c.SessionID,
@@ -451,7 +451,7 @@ func (db *DB) EndSession(ctx context.Context, tenantID, id string) error {
 // PruneSignIn deletes expired codes and the sessions that ended or expired before before.
 func (db *DB) PruneSignIn(ctx context.Context, before time.Time) (codes, sessions int64, err error) {
 	err = db.write(ctx, func(ctx context.Context, tx *sql.Tx) error {
-		res, err := tx.ExecContext(ctx, `DELETE FROM auth_codes WHERE expires <= ?`, formatTime(db.stamp()))
+		res, err := txExec(ctx, tx, `DELETE FROM auth_codes WHERE expires <= ?`, formatTime(db.stamp()))
 		if err != nil {
 			return err
 		}
@@ -459,7 +459,7 @@ func (db *DB) PruneSignIn(ctx context.Context, before time.Time) (codes, session
 			return err
 		}
 		b := formatTime(before)
-		if res, err = tx.ExecContext(ctx, `DELETE FROM sessions WHERE ended < ? OR expires < ?`, b, b); err != nil {
+		if res, err = txExec(ctx, tx, `DELETE FROM sessions WHERE ended < ? OR expires < ?`, b, b); err != nil {
 			return err
 		}
 		sessions, err = res.RowsAffected()
@@ -474,7 +474,7 @@ func (db *DB) PruneSignIn(ctx context.Context, before time.Time) (codes, session
 // endUserSessions ends the user's live sessions, in the transaction of the
 // write that deactivates, deletes or retires the user.
 func endUserSessions(ctx context.Context, tx *sql.Tx, tenantID, userID string, now time.Time) error {
-	_, err := tx.ExecContext(ctx, `UPDATE sessions SET ended = ? WHERE tenant_id = ? AND user_id = ? AND ended IS NULL`,
+	_, err := txExec(ctx, tx, `UPDATE sessions SET ended = ? WHERE tenant_id = ? AND user_id = ? AND ended IS NULL`,
 		formatTime(now), tenantID, userID)
 	return err
 }

@@ -62,7 +62,7 @@ func createUser(ctx context.Context, tx *sql.Tx, tenantID, id string, u *roster.
 	if err != nil {
 		return err
 	}
-	_, err = tx.ExecContext(ctx, `
+	_, err = txExec(ctx, tx, `
 		INSERT INTO users (tenant_id, id, user_name, external_id, display_name, active, doc, version, created, modified,
 			app_active, access_role, entitlements, login_method)
 		VALUES (?, ?, ?, ?, ?, ?, ?, 1, ?, ?, ?, ?, ?, ?)`,
@@ -114,7 +114,7 @@ func insertEmails(ctx context.Context, tx *sql.Tx, tenantID, userID string, emai
 	if err != nil {
 		return err
 	}
-	_, err = tx.ExecContext(ctx, `
+	_, err = txExec(ctx, tx, `
 		INSERT INTO user_emails (tenant_id, user_id, value, type, is_primary)
 		SELECT ?, ?, json_extract(value, '$[0]'), json_extract(value, '$[1]'), json_extract(value, '$[2]')
 		FROM json_each(?)`, tenantID, userID, string(b))
@@ -137,7 +137,7 @@ func insertUnique(ctx context.Context, tx *sql.Tx, tenantID, userID string, uniq
 		return err
 	}
 	// "WHERE true" tells the parser that ON CONFLICT is not a join constraint.
-	rows, err := tx.QueryContext(ctx, `
+	rows, err := txQuery(ctx, tx, `
 		INSERT INTO user_unique (tenant_id, attr, value, user_id)
 		SELECT ?, json_extract(value, '$[0]'), json_extract(value, '$[1]'), ? FROM json_each(?) WHERE true
 		ON CONFLICT DO NOTHING
@@ -241,7 +241,7 @@ func lockUser(ctx context.Context, tx *sql.Tx, tenantID, id string) (*storedReso
 		doc     string
 		created sql.NullString
 	)
-	err := tx.QueryRowContext(ctx, `SELECT version, active, doc, created FROM users WHERE tenant_id = ? AND id = ? AND retired IS NULL`,
+	err := txQueryRow(ctx, tx, `SELECT version, active, doc, created FROM users WHERE tenant_id = ? AND id = ? AND retired IS NULL`,
 		tenantID, id).Scan(&s.version, &s.active, &doc, &created)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, userMissing(id)
@@ -297,7 +297,7 @@ func replaceUser(ctx context.Context, tx *sql.Tx, tenantID string, u *roster.Use
 	if err != nil {
 		return nil, err
 	}
-	err = tx.QueryRowContext(ctx, `
+	err = txQueryRow(ctx, tx, `
 		UPDATE users SET user_name = ?, external_id = ?, display_name = ?, active = ?, doc = ?,
 			app_active = ?, access_role = ?, entitlements = ?, login_method = coalesce(nullif(?, ''), login_method),
 			version = version + 1, modified = ?
@@ -307,14 +307,14 @@ func replaceUser(ctx context.Context, tx *sql.Tx, tenantID string, u *roster.Use
 	if err != nil {
 		return nil, err
 	}
-	if _, err := tx.ExecContext(ctx, `DELETE FROM user_emails WHERE tenant_id = ? AND user_id = ?`, tenantID, u.ID); err != nil {
+	if _, err := txExec(ctx, tx, `DELETE FROM user_emails WHERE tenant_id = ? AND user_id = ?`, tenantID, u.ID); err != nil {
 		return nil, err
 	}
 	if err := insertEmails(ctx, tx, tenantID, u.ID, u.Emails); err != nil {
 		return nil, err
 	}
 	// The user's own values are freed first, so that it keeps those it still holds.
-	if _, err := tx.ExecContext(ctx, `DELETE FROM user_unique WHERE tenant_id = ? AND user_id = ?`, tenantID, u.ID); err != nil {
+	if _, err := txExec(ctx, tx, `DELETE FROM user_unique WHERE tenant_id = ? AND user_id = ?`, tenantID, u.ID); err != nil {
 		return nil, err
 	}
 	if err := insertUnique(ctx, tx, tenantID, u.ID, u.Unique); err != nil {
@@ -355,7 +355,7 @@ func deleteUser(ctx context.Context, tx *sql.Tx, tenantID, id string, version in
 		return err
 	}
 	// Its emails and unique values go with it (ON DELETE CASCADE).
-	if _, err := tx.ExecContext(ctx, `DELETE FROM users WHERE tenant_id = ? AND id = ?`, tenantID, id); err != nil {
+	if _, err := txExec(ctx, tx, `DELETE FROM users WHERE tenant_id = ? AND id = ?`, tenantID, id); err != nil {
 		return err
 	}
 	if err := endUserSessions(ctx, tx, tenantID, id, now); err != nil {
@@ -391,13 +391,13 @@ func retireUser(ctx context.Context, tx *sql.Tx, tenantID, id string, version in
 	if err := leaveGroups(ctx, tx, tenantID, id, roster.MemberUser, now); err != nil {
 		return err
 	}
-	if _, err := tx.ExecContext(ctx, `DELETE FROM user_unique WHERE tenant_id = ? AND user_id = ?`, tenantID, id); err != nil {
+	if _, err := txExec(ctx, tx, `DELETE FROM user_unique WHERE tenant_id = ? AND user_id = ?`, tenantID, id); err != nil {
 		return err
 	}
 	if err := endUserSessions(ctx, tx, tenantID, id, now); err != nil {
 		return err
 	}
-	_, err = tx.ExecContext(ctx, `
+	_, err = txExec(ctx, tx, `
 		UPDATE users SET retired = ?1, app_active = 0, entitlements = json_set(entitlements, '$.active', json('false')),
 			version = version + 1, modified = ?1
 		WHERE tenant_id = ?2 AND id = ?3`, formatTime(now), tenantID, id)

@@ -136,7 +136,7 @@ func (db *DB) LeaseWebhook(ctx context.Context, id, owner string, now, until tim
 	var w *roster.Webhook
 	err := db.write(ctx, func(ctx context.Context, tx *sql.Tx) error {
 		var err error
-		w, err = scanWebhook(tx.QueryRowContext(ctx, `
+		w, err = scanWebhook(txQueryRow(ctx, tx, `
 			UPDATE webhooks SET lease_owner = ?, lease_until = ?
 			WHERE id = ? AND failed IS NULL AND (next_attempt IS NULL OR next_attempt <= ?)
 				AND (lease_owner IS NULL OR lease_owner = ? OR lease_until < ?)
@@ -166,7 +166,7 @@ func (db *DB) RecordDeliveries(ctx context.Context, owner string, w *roster.Webh
 }
 
 func recordDeliveries(ctx context.Context, tx *sql.Tx, owner string, w *roster.Webhook, ds []*roster.Delivery, until time.Time) error {
-	res, err := tx.ExecContext(ctx, `
+	res, err := txExec(ctx, tx, `
 		UPDATE webhooks SET cursor = ?, attempts = ?, next_attempt = ?, failing_since = ?, failed = ?, last_error = ?,
 			lease_until = ?
 		WHERE id = ? AND lease_owner = ?`,
@@ -181,7 +181,7 @@ func recordDeliveries(ctx context.Context, tx *sql.Tx, owner string, w *roster.W
 		return roster.Errorf(roster.EPRECONDITION, "webhook %q is not leased by %s", w.ID, owner)
 	}
 	for _, d := range ds {
-		err = tx.QueryRowContext(ctx, `
+		err = txQueryRow(ctx, tx, `
 			INSERT INTO webhook_deliveries (webhook_id, seq, event_id, event_type, attempt, at, status, error, duration_us)
 			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
 			w.ID, d.Seq, d.EventID, d.EventType, d.Attempt, formatTime(d.Time), d.Status, d.Error, d.Duration.Microseconds()).Scan(&d.ID)
@@ -195,7 +195,7 @@ func recordDeliveries(ctx context.Context, tx *sql.Tx, owner string, w *roster.W
 	}
 	// Keep the last 1,000 attempts of each webhook.
 	last := ds[len(ds)-1].ID
-	_, err = tx.ExecContext(ctx, `DELETE FROM webhook_deliveries WHERE webhook_id = ? AND id <= ? - 1000`, w.ID, last)
+	_, err = txExec(ctx, tx, `DELETE FROM webhook_deliveries WHERE webhook_id = ? AND id <= ? - 1000`, w.ID, last)
 	return err
 }
 

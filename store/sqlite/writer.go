@@ -19,6 +19,8 @@ type writeRequest struct {
 	ctx  context.Context
 	fn   func(ctx context.Context, tx *sql.Tx) error
 	done chan error // receives the write's outcome once its group committed or failed
+	// stmts is the writer's statement cache, set by the writer as it takes the write.
+	stmts *writeStmts
 }
 
 // write runs fn in the writer's transaction and returns fn's error, or the
@@ -46,7 +48,7 @@ func (db *DB) write(ctx context.Context, fn func(ctx context.Context, tx *sql.Tx
 func (db *DB) exec(ctx context.Context, query string, args ...any) (int64, error) {
 	var n int64
 	err := db.write(ctx, func(ctx context.Context, tx *sql.Tx) error {
-		res, err := tx.ExecContext(ctx, query, args...)
+		res, err := txExec(ctx, tx, query, args...)
 		if err != nil {
 			return err
 		}
@@ -60,10 +62,12 @@ func (db *DB) exec(ctx context.Context, query string, args ...any) (int64, error
 // and commits them as one transaction; it returns when the store closes.
 func (db *DB) writer() {
 	defer close(db.writerDone)
+	defer db.closeWriteStmts()
 	group := make([]*writeRequest, 0, maxGroup)
 	for {
 		select {
 		case r := <-db.writes:
+			r.stmts = db.wstmts
 			group = append(group[:0], r)
 		case <-db.closing:
 			return
@@ -72,12 +76,14 @@ func (db *DB) writer() {
 		for len(group) < maxGroup {
 			select {
 			case r := <-db.writes:
+				r.stmts = db.wstmts
 				group = append(group, r)
 			default:
 				break queued
 			}
 		}
 		db.commit(group)
+		db.prepareSeen()
 	}
 }
 
@@ -122,21 +128,21 @@ func run(tx *sql.Tx, r *writeRequest) error {
 	if err := r.ctx.Err(); err != nil {
 		return err
 	}
-	return r.fn(context.WithoutCancel(r.ctx), tx)
+	return r.fn(withWriteStmts(context.WithoutCancel(r.ctx), r.stmts), tx)
 }
 
 // runSavepoint runs r in a savepoint of tx and returns r's error. The second
 // error is a failure of the savepoint itself, after which tx cannot be trusted.
 func runSavepoint(tx *sql.Tx, r *writeRequest) (fnErr, err error) {
-	ctx := context.WithoutCancel(r.ctx)
-	if _, err := tx.ExecContext(ctx, `SAVEPOINT request`); err != nil {
+	ctx := withWriteStmts(context.WithoutCancel(r.ctx), r.stmts)
+	if _, err := txExec(ctx, tx, `SAVEPOINT request`); err != nil {
 		return nil, err
 	}
 	if fnErr = run(tx, r); fnErr != nil {
-		if _, err := tx.ExecContext(ctx, `ROLLBACK TO request`); err != nil {
+		if _, err := txExec(ctx, tx, `ROLLBACK TO request`); err != nil {
 			return fnErr, err
 		}
 	}
-	_, err = tx.ExecContext(ctx, `RELEASE request`)
+	_, err = txExec(ctx, tx, `RELEASE request`)
 	return fnErr, err
 }
