@@ -146,30 +146,13 @@ func serve(ctx context.Context, c Config, stdout, stderr io.Writer) error {
 	}
 	srv := newHTTPServer(httpx.Wrap(mux, log, m), log)
 
-	// Background work: token use, webhook delivery and event pruning. It
+	// Background work: token use, webhook delivery, the pruners. It
 	// stops after the listeners, so that in-flight requests are served.
 	flushCtx, stopFlush := context.WithCancel(context.WithoutCancel(ctx))
 	var background sync.WaitGroup
 	background.Go(func() { scim.Run(flushCtx, 10*time.Second) })
 	background.Go(func() { relay.Run(flushCtx) })
-	background.Go(func() {
-		hourly(flushCtx, store, "event-pruner", log, func(ctx context.Context) (string, error) {
-			n, err := store.PruneEvents(ctx, time.Now().Add(-c.EventRetention))
-			return fmt.Sprintf("deleted %d events older than %s", n, c.EventRetention), err
-		})
-	})
-	background.Go(func() {
-		hourly(flushCtx, store, provlog.PrunerName, log, func(ctx context.Context) (string, error) {
-			n, err := store.PruneLog(ctx, time.Now().Add(-c.LogRetention))
-			return fmt.Sprintf("deleted %d rows older than %s", n, c.LogRetention), err
-		})
-	})
-	background.Go(func() {
-		hourly(flushCtx, store, "sign-in-pruner", log, func(ctx context.Context) (string, error) {
-			codes, sessions, err := store.PruneSignIn(ctx, time.Now().Add(-signInRetention))
-			return fmt.Sprintf("deleted %d expired codes and %d sessions ended more than %s ago", codes, sessions, signInRetention), err
-		})
-	})
+	maintain(flushCtx, &background, c, store, log)
 	if logs != nil {
 		background.Go(func() { logs.Run(flushCtx) })
 	}
@@ -331,6 +314,29 @@ func watchBackground(m *metrics.Metrics, store roster.Store, logs *provlog.Recor
 // signInRetention is how long ended and expired sessions are kept, for the
 // record of who was signed in when.
 const signInRetention = 7 * 24 * time.Hour
+
+// maintain starts the hourly pruners: events, provisioning log rows, and
+// sign-in codes and sessions, each past its retention.
+func maintain(ctx context.Context, wg *sync.WaitGroup, c Config, store roster.Store, log *slog.Logger) {
+	wg.Go(func() {
+		hourly(ctx, store, "event-pruner", log, func(ctx context.Context) (string, error) {
+			n, err := store.PruneEvents(ctx, time.Now().Add(-c.EventRetention))
+			return fmt.Sprintf("deleted %d events older than %s", n, c.EventRetention), err
+		})
+	})
+	wg.Go(func() {
+		hourly(ctx, store, provlog.PrunerName, log, func(ctx context.Context) (string, error) {
+			n, err := store.PruneLog(ctx, time.Now().Add(-c.LogRetention))
+			return fmt.Sprintf("deleted %d rows older than %s", n, c.LogRetention), err
+		})
+	})
+	wg.Go(func() {
+		hourly(ctx, store, "sign-in-pruner", log, func(ctx context.Context) (string, error) {
+			codes, sessions, err := store.PruneSignIn(ctx, time.Now().Add(-signInRetention))
+			return fmt.Sprintf("deleted %d expired codes and %d sessions ended more than %s ago", codes, sessions, signInRetention), err
+		})
+	})
+}
 
 func hourly(ctx context.Context, store roster.LogStore, name string, log *slog.Logger, task func(context.Context) (string, error)) {
 	tick := time.NewTicker(time.Hour)
