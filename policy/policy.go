@@ -138,6 +138,15 @@ func Parse(b []byte) (*Policy, error) {
 	return compile(d)
 }
 
+// Load returns the policy a tenant's stored policy holds: the default when
+// none was ever set (Version 0).
+func Load(sp *roster.Policy) (*Policy, error) {
+	if sp.Version == 0 {
+		return Default(), nil
+	}
+	return Parse(sp.Doc)
+}
+
 // jsonProblem words a decoding error for a person editing the file.
 func jsonProblem(err error) string {
 	var te *json.UnmarshalTypeError

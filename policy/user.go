@@ -1,6 +1,7 @@
 package policy
 
 import (
+	"cmp"
 	"encoding/json"
 	"fmt"
 	"slices"
@@ -154,7 +155,7 @@ func (p *Policy) entitlements(doc map[string]any) roster.Entitlements {
 	held := roleValues(doc["roles"])
 	for i, r := range p.doc.Roles {
 		has := slices.ContainsFunc(held, func(h string) bool { return strings.EqualFold(h, r.Value) })
-		grant := cmpOr(r.Grant, r.Value)
+		grant := cmp.Or(r.Grant, r.Value)
 		switch r.Effect {
 		case EffectActive:
 			needActive = true
@@ -176,13 +177,6 @@ func (p *Policy) entitlements(doc map[string]any) roster.Entitlements {
 	}
 	e.Active = active && (!needActive || hasActive)
 	return e
-}
-
-func cmpOr(a, b string) string {
-	if a != "" {
-		return a
-	}
-	return b
 }
 
 // roleValues returns the role values of a user's roles attribute in every
@@ -235,5 +229,5 @@ func innerRole(s string) string {
 	if r.Value != nil {
 		return fmt.Sprint(r.Value)
 	}
-	return cmpOr(r.DisplayName, s)
+	return cmp.Or(r.DisplayName, s)
 }

@@ -117,11 +117,9 @@ func testPolicy(ctx context.Context, st roster.Store, t *roster.Tenant, file str
 	if err != nil {
 		return err
 	}
-	p := policy.Default()
-	if sp.Version > 0 {
-		if p, err = policy.Parse(sp.Doc); err != nil {
-			return fmt.Errorf("policy test: the stored policy: %w", err)
-		}
+	p, err := policy.Load(sp)
+	if err != nil {
+		return fmt.Errorf("policy test: the stored policy: %w", err)
 	}
 	folders, err := st.Folders(ctx, t.ID)
 	if err != nil {

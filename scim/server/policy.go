@@ -89,15 +89,13 @@ func (s *Server) loadConfig(ctx context.Context, tenantID string, version int64)
 	if err != nil {
 		return nil, err
 	}
-	p := policy.Default()
-	if sp.Version > 0 {
-		if p, err = policy.Parse(sp.Doc); err != nil {
-			// Policies are validated when set; one that no longer parses was
-			// written by another Roster version. Serving it half-applied would
-			// store wrong entitlements, so the tenant's requests fail loudly.
-			s.log.Error("tenant policy does not parse", "tenant", tenantID, "version", sp.Version, "err", err)
-			return nil, roster.Errorf(roster.EINTERNAL, "tenant %s: policy version %d: %v", tenantID, sp.Version, err)
-		}
+	p, err := policy.Load(sp)
+	if err != nil {
+		// Policies are validated when set; one that no longer parses was
+		// written by another Roster version. Serving it half-applied would
+		// store wrong entitlements, so the tenant's requests fail loudly.
+		s.log.Error("tenant policy does not parse", "tenant", tenantID, "version", sp.Version, "err", err)
+		return nil, roster.Errorf(roster.EINTERNAL, "tenant %s: policy version %d: %v", tenantID, sp.Version, err)
 	}
 	folders, err := s.store.Folders(ctx, tenantID)
 	if err != nil {

@@ -316,28 +316,7 @@ func replaceUser(ctx context.Context, t *tx, u *roster.User, version int64) (*st
 // and appends user.deleted. ENOTFOUND (also
 // for a retired user), EPRECONDITION.
 func (db *DB) DeleteUser(ctx context.Context, tenantID, id string, version int64) error {
-	err := db.write(ctx, tenantID, func(t *tx) error {
-		old, err := lockUser(ctx, t, id)
-		if err != nil {
-			return err
-		}
-		if err := row.CheckVersion("user", id, old.version, version); err != nil {
-			return err
-		}
-		if err := leaveGroups(ctx, t, id, roster.MemberUser); err != nil {
-			return err
-		}
-		// Its emails and unique values go with it (ON DELETE CASCADE).
-		if _, err := t.Exec(ctx, `DELETE FROM users WHERE tenant_id = $1 AND id = $2`, t.tenantID, id); err != nil {
-			return err
-		}
-		if err := endUserSessions(ctx, t, id); err != nil {
-			return err
-		}
-		t.event(outbox.Created(roster.UserDeleted, "User", id, old.doc, nil))
-		return nil
-	})
-	return userWriteError("delete user", id, &roster.User{}, err)
+	return db.removeUser(ctx, "delete user", tenantID, id, version, false)
 }
 
 // RetireUser keeps the user as deactivated instead of removing it: it sets
@@ -346,6 +325,11 @@ func (db *DB) DeleteUser(ctx context.Context, tenantID, id string, version int64
 // its version and appends user.deleted with "retired": true. Its document and emails stay.
 // ENOTFOUND (also for a retired user), EPRECONDITION.
 func (db *DB) RetireUser(ctx context.Context, tenantID, id string, version int64) error {
+	return db.removeUser(ctx, "retire user", tenantID, id, version, true)
+}
+
+// removeUser takes the user out of SCIM: deleted, or retired when retire.
+func (db *DB) removeUser(ctx context.Context, step, tenantID, id string, version int64, retire bool) error {
 	err := db.write(ctx, tenantID, func(t *tx) error {
 		old, err := lockUser(ctx, t, id)
 		if err != nil {
@@ -357,10 +341,18 @@ func (db *DB) RetireUser(ctx context.Context, tenantID, id string, version int64
 		if err := leaveGroups(ctx, t, id, roster.MemberUser); err != nil {
 			return err
 		}
-		if _, err := t.Exec(ctx, `DELETE FROM user_unique WHERE tenant_id = $1 AND user_id = $2`, t.tenantID, id); err != nil {
+		if err := endUserSessions(ctx, t, id); err != nil {
 			return err
 		}
-		if err := endUserSessions(ctx, t, id); err != nil {
+		if !retire {
+			// Its emails and unique values go with it (ON DELETE CASCADE).
+			if _, err := t.Exec(ctx, `DELETE FROM users WHERE tenant_id = $1 AND id = $2`, t.tenantID, id); err != nil {
+				return err
+			}
+			t.event(outbox.Created(roster.UserDeleted, "User", id, old.doc, nil))
+			return nil
+		}
+		if _, err := t.Exec(ctx, `DELETE FROM user_unique WHERE tenant_id = $1 AND user_id = $2`, t.tenantID, id); err != nil {
 			return err
 		}
 		_, err = t.Exec(ctx, `
@@ -373,7 +365,7 @@ func (db *DB) RetireUser(ctx context.Context, tenantID, id string, version int64
 		t.event(outbox.UserRetired(id, old.doc))
 		return nil
 	})
-	return userWriteError("retire user", id, &roster.User{}, err)
+	return userWriteError(step, id, &roster.User{}, err)
 }
 
 // Users returns one page of users and the total number that match q; retired

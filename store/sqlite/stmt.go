@@ -27,7 +27,7 @@ func withWriteStmts(ctx context.Context, ws *writeStmts) context.Context {
 	return context.WithValue(ctx, writeStmtsKey{}, ws)
 }
 
-// stmt returns the prepared statement for query in tx, or nil when there is
+// writeStmt returns the prepared statement for query in tx, or nil when there is
 // none yet (the query is then noted, to be prepared after the transaction).
 func writeStmt(ctx context.Context, tx *sql.Tx, query string) *sql.Stmt {
 	ws, _ := ctx.Value(writeStmtsKey{}).(*writeStmts)

@@ -333,35 +333,7 @@ func replaceUser(ctx context.Context, tx *sql.Tx, tenantID string, u *roster.Use
 // and appends user.deleted. ENOTFOUND (also
 // for a retired user), EPRECONDITION.
 func (db *DB) DeleteUser(ctx context.Context, tenantID, id string, version int64) error {
-	now := db.stamp()
-	err := db.write(ctx, func(ctx context.Context, tx *sql.Tx) error {
-		return deleteUser(ctx, tx, tenantID, id, version, now)
-	})
-	if err != nil {
-		return userWriteError("delete user", id, &roster.User{}, err)
-	}
-	return nil
-}
-
-func deleteUser(ctx context.Context, tx *sql.Tx, tenantID, id string, version int64, now time.Time) error {
-	old, err := lockUser(ctx, tx, tenantID, id)
-	if err != nil {
-		return err
-	}
-	if err := row.CheckVersion("user", id, old.version, version); err != nil {
-		return err
-	}
-	if err := leaveGroups(ctx, tx, tenantID, id, roster.MemberUser, now); err != nil {
-		return err
-	}
-	// Its emails and unique values go with it (ON DELETE CASCADE).
-	if _, err := txExec(ctx, tx, `DELETE FROM users WHERE tenant_id = ? AND id = ?`, tenantID, id); err != nil {
-		return err
-	}
-	if err := endUserSessions(ctx, tx, tenantID, id, now); err != nil {
-		return err
-	}
-	return appendEvent(ctx, tx, tenantID, now, outbox.Created(roster.UserDeleted, "User", id, old.doc, nil))
+	return db.removeUser(ctx, "delete user", tenantID, id, version, false)
 }
 
 // RetireUser keeps the user as deactivated instead of removing it: it sets
@@ -370,17 +342,22 @@ func deleteUser(ctx context.Context, tx *sql.Tx, tenantID, id string, version in
 // its version and appends user.deleted with "retired": true. Its document and emails stay.
 // ENOTFOUND (also for a retired user), EPRECONDITION.
 func (db *DB) RetireUser(ctx context.Context, tenantID, id string, version int64) error {
+	return db.removeUser(ctx, "retire user", tenantID, id, version, true)
+}
+
+// removeUser takes the user out of SCIM: deleted, or retired when retire.
+func (db *DB) removeUser(ctx context.Context, step, tenantID, id string, version int64, retire bool) error {
 	now := db.stamp()
 	err := db.write(ctx, func(ctx context.Context, tx *sql.Tx) error {
-		return retireUser(ctx, tx, tenantID, id, version, now)
+		return removeUser(ctx, tx, tenantID, id, version, now, retire)
 	})
 	if err != nil {
-		return userWriteError("retire user", id, &roster.User{}, err)
+		return userWriteError(step, id, &roster.User{}, err)
 	}
 	return nil
 }
 
-func retireUser(ctx context.Context, tx *sql.Tx, tenantID, id string, version int64, now time.Time) error {
+func removeUser(ctx context.Context, tx *sql.Tx, tenantID, id string, version int64, now time.Time, retire bool) error {
 	old, err := lockUser(ctx, tx, tenantID, id)
 	if err != nil {
 		return err
@@ -391,10 +368,17 @@ func retireUser(ctx context.Context, tx *sql.Tx, tenantID, id string, version in
 	if err := leaveGroups(ctx, tx, tenantID, id, roster.MemberUser, now); err != nil {
 		return err
 	}
-	if _, err := txExec(ctx, tx, `DELETE FROM user_unique WHERE tenant_id = ? AND user_id = ?`, tenantID, id); err != nil {
+	if err := endUserSessions(ctx, tx, tenantID, id, now); err != nil {
 		return err
 	}
-	if err := endUserSessions(ctx, tx, tenantID, id, now); err != nil {
+	if !retire {
+		// Its emails and unique values go with it (ON DELETE CASCADE).
+		if _, err := txExec(ctx, tx, `DELETE FROM users WHERE tenant_id = ? AND id = ?`, tenantID, id); err != nil {
+			return err
+		}
+		return appendEvent(ctx, tx, tenantID, now, outbox.Created(roster.UserDeleted, "User", id, old.doc, nil))
+	}
+	if _, err := txExec(ctx, tx, `DELETE FROM user_unique WHERE tenant_id = ? AND user_id = ?`, tenantID, id); err != nil {
 		return err
 	}
 	_, err = txExec(ctx, tx, `
