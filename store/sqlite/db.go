@@ -204,10 +204,16 @@ func (db *DB) Close() error {
 // maxStmts bounds the statement cache; past it, queries are prepared per call.
 const maxStmts = 256
 
-// query runs a read query in tx, with a cached prepared statement when there is room.
+// query runs a read query in tx (nil: on the read pool, as a snapshot of its
+// own), with a cached prepared statement when there is room.
 func (db *DB) query(ctx context.Context, tx *sql.Tx, query string, args ...any) (*sql.Rows, error) {
 	st := db.cachedStmt(ctx, query)
-	if st == nil {
+	switch {
+	case tx == nil && st == nil:
+		return db.read.QueryContext(ctx, query, args...)
+	case tx == nil:
+		return st.QueryContext(ctx, args...)
+	case st == nil:
 		return txQuery(ctx, tx, query, args...)
 	}
 	return tx.StmtContext(ctx, st).QueryContext(ctx, args...)

@@ -6,6 +6,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/rosterhq/roster"
@@ -100,41 +101,82 @@ var groupMapping = mapping{
 	},
 }
 
-// list runs the page query of q over table (aliased r) and calls scan for each
-// row; it returns the number of resources that match. Count 0 reads only the total.
-func (db *DB) list(ctx context.Context, tx *sql.Tx, table, columns string, m *mapping, tenantID string, q roster.Query, scan func(*sql.Rows) error) (int, error) {
+// list reads the page of q over table (aliased r), each row through scan, and
+// returns it with the number of resources that match (-1 for a cursor page).
+// Count 0 reads only the total.
+//
+// The page and its total come from one snapshot: tx's, or, when tx is nil, one
+// list takes for itself. A cursor page, and a first filtered page that comes
+// back short (Entra's lookups: 0 or 1 result, whose length is the total), are
+// a single statement, which needs no transaction and no count.
+func list[T any](ctx context.Context, db *DB, tx *sql.Tx, table, columns string, m *mapping, tenantID string, q roster.Query, scan func(scanner) (T, error)) ([]T, int, error) {
 	where, args, err := m.where(q)
 	if err != nil {
-		return 0, err
+		return nil, 0, err
 	}
 	args = append([]any{tenantID}, args...)
-	total := -1
-	if !q.Cursor {
-		if total, err = db.count(ctx, tx, `SELECT count(*) FROM `+table+` r WHERE r.tenant_id = ? AND (`+where+`)`, args); err != nil {
-			return 0, err
-		}
-	}
-	if q.Count <= 0 || total == 0 {
-		return total, nil
-	}
+	countSQL := `SELECT count(*) FROM ` + table + ` r WHERE r.tenant_id = ? AND (` + where + `)`
 	order, orderArgs := m.orderBy(q)
 	offset := max(q.StartIndex, 1) - 1
-	if total >= 0 && offset >= total {
-		return total, nil
+	pageSQL := `SELECT ` + columns + ` FROM ` + table + ` r WHERE r.tenant_id = ? AND (` + where + `)
+		ORDER BY ` + order + ` LIMIT ? OFFSET ?`
+	pageArgs := append(append(slices.Clip(args), orderArgs...), q.Count, offset)
+	if tx == nil && q.Count > 0 && (q.Cursor || offset == 0 && q.Filter != nil) {
+		items, err := page(ctx, db, nil, pageSQL, pageArgs, scan)
+		if err != nil || q.Cursor {
+			return items, -1, err
+		}
+		if len(items) < q.Count {
+			return items, len(items), nil
+		}
+		// A full page: read it again with its count, in one snapshot.
 	}
-	args = append(append(args, orderArgs...), q.Count, offset)
-	rows, err := db.query(ctx, tx, `SELECT `+columns+` FROM `+table+` r WHERE r.tenant_id = ? AND (`+where+`)
-		ORDER BY `+order+` LIMIT ? OFFSET ?`, args...)
-	if err != nil {
-		return 0, err
+	if tx == nil {
+		if tx, err = db.beginRead(ctx); err != nil {
+			return nil, 0, err
+		}
+		defer rollback(tx)
 	}
-	defer rows.Close()
-	for rows.Next() {
-		if err := scan(rows); err != nil {
-			return 0, err
+	total := -1
+	// Other pages count first, so that a page past the end is not read.
+	countFirst := !q.Cursor && (offset > 0 || q.Count <= 0)
+	if countFirst {
+		if total, err = db.count(ctx, tx, countSQL, args); err != nil {
+			return nil, 0, err
+		}
+		if q.Count <= 0 || offset >= total {
+			return nil, total, nil
 		}
 	}
-	return total, rows.Err()
+	items, err := page(ctx, db, tx, pageSQL, pageArgs, scan)
+	switch {
+	case err != nil:
+		return nil, 0, err
+	case q.Cursor || countFirst:
+		return items, total, nil
+	case len(items) < q.Count:
+		return items, len(items), nil
+	}
+	total, err = db.count(ctx, tx, countSQL, args)
+	return items, total, err
+}
+
+// page runs a page query in tx (nil: on the read pool) and scans its rows.
+func page[T any](ctx context.Context, db *DB, tx *sql.Tx, query string, args []any, scan func(scanner) (T, error)) ([]T, error) {
+	rows, err := db.query(ctx, tx, query, args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var items []T
+	for rows.Next() {
+		item, err := scan(rows)
+		if err != nil {
+			return nil, err
+		}
+		items = append(items, item)
+	}
+	return items, rows.Err()
 }
 
 // count runs a count(*) query.

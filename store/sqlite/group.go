@@ -573,20 +573,15 @@ func deleteGroup(ctx context.Context, tx *sql.Tx, tenantID, id string, version i
 // Groups returns one page of groups and the total number that match q; members
 // are loaded with one statement for the page unless q.WithoutMembers.
 func (db *DB) Groups(ctx context.Context, tenantID string, q roster.Query) ([]*roster.Group, int, error) {
-	tx, err := db.beginRead(ctx)
-	if err != nil {
-		return nil, 0, fmt.Errorf("sqlite: groups: %w", err)
-	}
-	defer rollback(tx)
-	var groups []*roster.Group
-	total, err := db.list(ctx, tx, "groups", groupColumns, &groupMapping, tenantID, q, func(rows *sql.Rows) error {
-		g, err := scanGroup(rows)
-		if err != nil {
-			return err
+	var tx *sql.Tx // members are read in the page's snapshot
+	if !q.WithoutMembers {
+		var err error
+		if tx, err = db.beginRead(ctx); err != nil {
+			return nil, 0, fmt.Errorf("sqlite: groups: %w", err)
 		}
-		groups = append(groups, g)
-		return nil
-	})
+		defer rollback(tx)
+	}
+	groups, total, err := list(ctx, db, tx, "groups", groupColumns, &groupMapping, tenantID, q, scanGroup)
 	if err == nil && !q.WithoutMembers {
 		err = loadMembers(ctx, tx, tenantID, groups)
 	}

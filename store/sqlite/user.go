@@ -394,20 +394,7 @@ func removeUser(ctx context.Context, tx *sql.Tx, tenantID, id string, version in
 // Users returns one page of users and the total number that match q; retired
 // users are left out unless q.Retired.
 func (db *DB) Users(ctx context.Context, tenantID string, q roster.Query) ([]*roster.User, int, error) {
-	tx, err := db.beginRead(ctx)
-	if err != nil {
-		return nil, 0, fmt.Errorf("sqlite: users: %w", err)
-	}
-	defer rollback(tx)
-	var users []*roster.User
-	total, err := db.list(ctx, tx, "users", userColumns, &userMapping, tenantID, q, func(rows *sql.Rows) error {
-		u, err := scanUser(rows)
-		if err != nil {
-			return err
-		}
-		users = append(users, u)
-		return nil
-	})
+	users, total, err := list(ctx, db, nil, "users", userColumns, &userMapping, tenantID, q, scanUser)
 	if err != nil {
 		var re *roster.Error
 		if errors.As(err, &re) {

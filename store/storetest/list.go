@@ -46,6 +46,20 @@ func testPagination(t *testing.T, s roster.Store) {
 	if want := []string{"user17", "user16", "user15", "user14", "user13"}; err != nil || total != 10 || !slices.Equal(userNames(page), want) {
 		t.Errorf("Users(filtered, startIndex 3, count 5) = %v, total %d, %v; want %v, total 10", userNames(page), total, err, want)
 	}
+	// A first page's total is right whether the page comes back short, exactly
+	// full or full with more behind it.
+	for _, tc := range []struct {
+		filter       string
+		count, total int
+	}{
+		{`userName sw "user1"`, 20, 10}, {`userName sw "user1"`, 10, 10}, {`userName sw "user1"`, 9, 10},
+		{`userName eq "user07"`, 100, 1}, {`userName eq "nobody"`, 100, 0},
+	} {
+		page, total, err := s.Users(ctx, tn.ID, roster.Query{Filter: mustParse(t, tc.filter), Resolve: resolve, StartIndex: 1, Count: tc.count})
+		if err != nil || total != tc.total || len(page) != min(tc.count, tc.total) {
+			t.Errorf("Users(%s, count %d) = %d users, total %d, %v; want %d, total %d", tc.filter, tc.count, len(page), total, err, min(tc.count, tc.total), tc.total)
+		}
+	}
 	// Equal sort keys fall back to creation order, so pages never overlap.
 	seen = nil
 	for start := 1; start <= 25; start += 7 {
