@@ -55,6 +55,10 @@ type Config struct {
 	// before asking the database whether they changed (ROSTER_POLICY_REFRESH,
 	// default 1s; 0: on every request).
 	PolicyRefresh time.Duration
+	// TokenCache is how long a server trusts a token it has checked before
+	// reading it again: a revoked token stops working within it
+	// (ROSTER_TOKEN_CACHE, default 1s; 0: read on every request).
+	TokenCache time.Duration
 }
 
 // defaultConfig returns the defaults overridden by the environment.
@@ -65,6 +69,7 @@ func defaultConfig(getenv func(string) string) (Config, error) {
 		DrainDelay: 5 * time.Second, RateLimit: 100, RateBurst: 500, MaxInflight: 64,
 		EventRetention: 30 * 24 * time.Hour, WebhookMinBackoff: 5 * time.Second, WebhookLease: 30 * time.Second,
 		ProvisioningLog: true, LogRetention: 30 * 24 * time.Hour, PolicyRefresh: time.Second,
+		TokenCache: time.Second,
 	}
 	str := func(name string, dst *string) {
 		if v := getenv(name); v != "" {
@@ -98,6 +103,12 @@ func defaultConfig(getenv func(string) string) (Config, error) {
 	num("ROSTER_PROVISIONING_LOG", func(v string) (err error) { c.ProvisioningLog, err = strconv.ParseBool(v); return })
 	num("ROSTER_POLICY_REFRESH", func(v string) (err error) {
 		if c.PolicyRefresh, err = time.ParseDuration(v); err == nil && c.PolicyRefresh < 0 {
+			err = errors.New("must not be negative")
+		}
+		return
+	})
+	num("ROSTER_TOKEN_CACHE", func(v string) (err error) {
+		if c.TokenCache, err = time.ParseDuration(v); err == nil && c.TokenCache < 0 {
 			err = errors.New("must not be negative")
 		}
 		return

@@ -134,6 +134,7 @@ func serve(ctx context.Context, c Config, stdout, stderr io.Writer) error {
 		Metrics:       m,
 		Logger:        log,
 		ConfigRefresh: cmp.Or(c.PolicyRefresh, -1),
+		TokenCache:    cmp.Or(c.TokenCache, -1),
 	})
 	app := api.New(store, api.Options{Retention: c.EventRetention, Notify: changed, Logger: log})
 	relay := webhook.New(store, webhook.Options{MinBackoff: c.WebhookMinBackoff, Lease: c.WebhookLease, Notify: changed, Logger: log})

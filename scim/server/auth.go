@@ -2,8 +2,11 @@ package server
 
 import (
 	"context"
+	"crypto/sha256"
 	"net/http"
 	"strings"
+	"sync"
+	"time"
 
 	"github.com/rosterhq/roster"
 )
@@ -74,29 +77,99 @@ func credential(r *http.Request) (secret, user string, err error) {
 	return rest, "", nil
 }
 
-// token finds the live token whose secret is secret.
+// token finds the live token whose secret is secret: in the cache when it was
+// read from the store less than Options.TokenCache ago, else in the store.
 func (s *Server) token(ctx context.Context, secret string) (*roster.Token, error) {
 	prefix := roster.TokenPrefix(secret)
 	if prefix == "" {
 		return nil, authError("token_malformed", "unknown token: it is not a Roster secret token (they start with \"rst_\"); copy the token again")
 	}
-	toks, err := s.store.TokensByPrefix(ctx, prefix)
-	if err != nil {
-		return nil, err
+	key := sha256.Sum256([]byte(secret))
+	now := s.clock()
+	t := s.tokens.get(key, now)
+	if t == nil {
+		toks, err := s.store.TokensByPrefix(ctx, prefix)
+		if err != nil {
+			return nil, err
+		}
+		for _, c := range toks {
+			if c.Matches(secret) {
+				t = c
+				break
+			}
+		}
+		if t == nil {
+			return nil, authError("token_unknown", "unknown token: no tenant has this secret token; copy it again or create a new one")
+		}
+		s.tokens.put(key, t, now)
 	}
-	for _, t := range toks {
-		if !t.Matches(secret) {
-			continue
-		}
-		if !t.Revoked.IsZero() {
-			return nil, authError("token_revoked", "the token %s… was revoked: create a new token and paste it into the IdP", t.Prefix)
-		}
-		if !t.Expires.IsZero() && !s.clock().Before(t.Expires) {
-			return nil, authError("token_expired", "the token %s… expired at %s: create a new token", t.Prefix, t.Expires.UTC().Format("2006-01-02 15:04 MST"))
-		}
-		return t, nil
+	if !t.Revoked.IsZero() {
+		return nil, authError("token_revoked", "the token %s… was revoked: create a new token and paste it into the IdP", t.Prefix)
 	}
-	return nil, authError("token_unknown", "unknown token: no tenant has this secret token; copy it again or create a new one")
+	if !t.Expires.IsZero() && !now.Before(t.Expires) {
+		return nil, authError("token_expired", "the token %s… expired at %s: create a new token", t.Prefix, t.Expires.UTC().Format("2006-01-02 15:04 MST"))
+	}
+	return t, nil
+}
+
+// tokenCache keeps the tokens a server has found, by the SHA-256 of their
+// secret (never the secret itself), so that a busy tenant's requests do not
+// each read the store. Only found tokens are kept: a new token works at once,
+// and a revocation takes effect once the entry is older than the cache's age.
+type tokenCache struct {
+	age time.Duration // how long an entry is trusted; <= 0: none is
+	mu  sync.Mutex
+	m   map[[sha256.Size]byte]cachedToken
+}
+
+type cachedToken struct {
+	tok  *roster.Token
+	read time.Time
+}
+
+// maxCachedTokens bounds the cache; past it, stale entries are dropped, and
+// all of them when none is stale.
+const maxCachedTokens = 10000
+
+// get returns the token read for key less than the cache's age ago, or nil.
+func (c *tokenCache) get(key [sha256.Size]byte, now time.Time) *roster.Token {
+	if c.age <= 0 {
+		return nil
+	}
+	c.mu.Lock()
+	e, ok := c.m[key]
+	c.mu.Unlock()
+	if !ok || !c.fresh(e, now) {
+		return nil
+	}
+	return e.tok
+}
+
+func (c *tokenCache) fresh(e cachedToken, now time.Time) bool {
+	return !now.Before(e.read) && now.Sub(e.read) < c.age
+}
+
+// put keeps t, read at now.
+func (c *tokenCache) put(key [sha256.Size]byte, t *roster.Token, now time.Time) {
+	if c.age <= 0 {
+		return
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.m == nil {
+		c.m = map[[sha256.Size]byte]cachedToken{}
+	}
+	if len(c.m) >= maxCachedTokens {
+		for k, e := range c.m {
+			if !c.fresh(e, now) {
+				delete(c.m, k)
+			}
+		}
+		if len(c.m) >= maxCachedTokens {
+			clear(c.m)
+		}
+	}
+	c.m[key] = cachedToken{tok: t, read: now}
 }
 
 // authError is a 401 with the provisioning log's reason.

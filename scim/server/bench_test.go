@@ -127,7 +127,7 @@ func BenchmarkGroupGet(b *testing.B) {
 }
 
 // benchStore opens a SQLite store with tenant "acme" and a token, whose secret it returns.
-func benchStore(b *testing.B) (*sqlite.DB, *roster.Tenant, string) {
+func benchStore(b testing.TB) (*sqlite.DB, *roster.Tenant, string) {
 	b.Helper()
 	ctx := context.Background()
 	db, err := sqlite.Open(ctx, testdb.SQLitePath(b), sqlite.Options{})

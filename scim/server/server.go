@@ -43,6 +43,10 @@ type Options struct {
 	// the store is asked whether they changed (default 1s); negative: ask on
 	// every request.
 	ConfigRefresh time.Duration
+	// TokenCache is how long a token found in the store is trusted before it
+	// is read again (default 1s): a revoked token stops working within it.
+	// Negative: read the store on every request.
+	TokenCache time.Duration
 	// Log receives a provisioning log row for every request; nil records none.
 	Log    LogRecorder
 	Logger *slog.Logger
@@ -59,6 +63,7 @@ type Server struct {
 	logs    LogRecorder
 	opts    Options
 	configs configs
+	tokens  tokenCache
 
 	// used collects when tokens were last used; Flush writes it in one batch.
 	mu   sync.Mutex
@@ -94,10 +99,14 @@ func New(store roster.Store, opts Options) *Server {
 	if opts.ConfigRefresh == 0 {
 		opts.ConfigRefresh = time.Second
 	}
+	if opts.TokenCache == 0 {
+		opts.TokenCache = time.Second
+	}
 	if opts.Metrics == nil {
 		opts.Metrics = noMetrics{}
 	}
 	return &Server{
+		tokens:  tokenCache{age: opts.TokenCache},
 		store:   store,
 		log:     opts.Logger,
 		clock:   opts.Clock,

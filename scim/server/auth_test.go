@@ -1,0 +1,63 @@
+package server
+
+import (
+	"context"
+	"net/http/httptest"
+	"testing"
+	"time"
+
+	"github.com/rosterhq/roster"
+)
+
+// TestTokenCache checks what the token cache trusts, on a real SQLite store
+// and a clock the test moves: a checked token is not read again within the
+// cache's age, a revocation takes effect once that age has passed (at once
+// when the cache is off), and a new token works at once.
+func TestTokenCache(t *testing.T) {
+	ctx := context.Background()
+	for _, tc := range []struct {
+		name      string
+		age       time.Duration
+		stillGood bool // the revoked token is accepted within the age
+	}{{"cached", time.Second, true}, {"off", -1, false}} {
+		t.Run(tc.name, func(t *testing.T) {
+			db, tn, secret := benchStore(t)
+			now := time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)
+			s := New(db, Options{TokenCache: tc.age, Clock: func() time.Time { return now }})
+			auth := func(secret string) error {
+				r := httptest.NewRequest("GET", Prefix+"/Users", nil)
+				r.Header.Set("Authorization", "Bearer "+secret)
+				_, err := s.tenantFor(r)
+				return err
+			}
+			if err := auth(secret); err != nil {
+				t.Fatalf("live token: %v", err)
+			}
+			toks, err := db.Tokens(ctx, tn.ID)
+			if err != nil || len(toks) != 1 {
+				t.Fatalf("Tokens = %v, %v", toks, err)
+			}
+			if err := db.RevokeToken(ctx, toks[0].ID); err != nil {
+				t.Fatal(err)
+			}
+			now = now.Add(500 * time.Millisecond)
+			if err := auth(secret); (err == nil) != tc.stillGood {
+				t.Errorf("revoked token 0.5 s later: %v, want accepted %v", err, tc.stillGood)
+			}
+			now = now.Add(500 * time.Millisecond)
+			if err := auth(secret); roster.ErrorCode(err) != roster.EUNAUTHORIZED {
+				t.Errorf("revoked token 1 s later: %v, want a 401", err)
+			}
+			fresh, prefix, hash := roster.NewTokenSecret()
+			if err := db.CreateToken(ctx, &roster.Token{TenantID: tn.ID, Prefix: prefix, Hash: hash}); err != nil {
+				t.Fatal(err)
+			}
+			if err := auth(fresh); err != nil {
+				t.Errorf("new token: %v", err)
+			}
+			if err := auth(fresh + "x"); roster.ErrorCode(err) != roster.EUNAUTHORIZED {
+				t.Errorf("a wrong secret with a cached token's prefix: %v, want a 401", err)
+			}
+		})
+	}
+}
