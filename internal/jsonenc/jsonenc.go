@@ -5,8 +5,9 @@ package jsonenc
 import "unicode/utf8"
 
 // AppendString appends s as encoding/json writes a string by default:
-// quotes, backslashes and control characters escaped, <, >, &, U+2028 and
-// U+2029 as \u escapes, and invalid UTF-8 as U+FFFD.
+// quotes, backslashes and control characters escaped (\b, \f, \n, \r and
+// \t in short form), <, >, &, U+2028 and U+2029 as \u escapes, and invalid
+// UTF-8 as U+FFFD.
 func AppendString(b []byte, s string) []byte {
 	const hex = "0123456789abcdef"
 	b = append(b, '"')
@@ -16,6 +17,10 @@ func AppendString(b []byte, s string) []byte {
 			switch {
 			case c == '"' || c == '\\':
 				b = append(b, '\\', c)
+			case c == '\b':
+				b = append(b, '\\', 'b')
+			case c == '\f':
+				b = append(b, '\\', 'f')
 			case c == '\n':
 				b = append(b, '\\', 'n')
 			case c == '\r':
