@@ -9,6 +9,7 @@ import (
 	"strings"
 
 	"github.com/rosterhq/roster"
+	"github.com/rosterhq/roster/internal/jsonenc"
 	"github.com/rosterhq/roster/scim/filter"
 	"github.com/rosterhq/roster/scim/patch"
 	"github.com/rosterhq/roster/scim/schema"
@@ -45,12 +46,42 @@ type searchRequest struct {
 
 // listResponse is the RFC 7644 §3.4.2 ListResponse.
 type listResponse struct {
-	Schemas      []string `json:"schemas"`
-	TotalResults *int     `json:"totalResults,omitempty"` // not counted for cursor pages
-	StartIndex   int      `json:"startIndex,omitempty"`   // index pages only
-	ItemsPerPage int      `json:"itemsPerPage"`
-	NextCursor   string   `json:"nextCursor,omitempty"` // RFC 9865: absent on the last page
-	Resources    []any    `json:"Resources"`
+	TotalResults int // not written for cursor pages
+	StartIndex   int // index pages only
+	Cursor       bool
+	NextCursor   string // RFC 9865: absent on the last page
+	Resources    []map[string]any
+}
+
+// appendJSON appends the response: schemas, totalResults and startIndex (index
+// pages), itemsPerPage, nextCursor (when another page follows), Resources.
+func (res *listResponse) appendJSON(b []byte) ([]byte, error) {
+	b = append(b, `{"schemas":["`+schema.ListResponseURN+`"]`...)
+	if !res.Cursor {
+		b = append(b, `,"totalResults":`...)
+		b = strconv.AppendInt(b, int64(res.TotalResults), 10)
+		if res.StartIndex != 0 {
+			b = append(b, `,"startIndex":`...)
+			b = strconv.AppendInt(b, int64(res.StartIndex), 10)
+		}
+	}
+	b = append(b, `,"itemsPerPage":`...)
+	b = strconv.AppendInt(b, int64(len(res.Resources)), 10)
+	if res.NextCursor != "" {
+		b = append(b, `,"nextCursor":`...)
+		b = jsonenc.AppendString(b, res.NextCursor)
+	}
+	b = append(b, `,"Resources":[`...)
+	for i, d := range res.Resources {
+		if i > 0 {
+			b = append(b, ',')
+		}
+		var err error
+		if b, err = jsonenc.AppendValue(b, d); err != nil {
+			return b, err
+		}
+	}
+	return append(b, "]}"...), nil
 }
 
 // listing returns the handler of a list (GET, parameters in the query) or a
@@ -250,7 +281,7 @@ func isMembers(a string) bool {
 // (q.Cursor) has read one resource more than it shows when another page
 // follows; cursor(i) is then the nextCursor after resource i.
 func (s *Server) writeList(w http.ResponseWriter, q roster.Query, total int, docs []map[string]any, cursor func(i int) string) {
-	res := listResponse{Schemas: []string{schema.ListResponseURN}}
+	res := &listResponse{Cursor: q.Cursor, TotalResults: total, StartIndex: q.StartIndex}
 	if q.Cursor {
 		if page := max(q.Count-1, 0); len(docs) > page {
 			docs = docs[:page]
@@ -258,14 +289,8 @@ func (s *Server) writeList(w http.ResponseWriter, q roster.Query, total int, doc
 				res.NextCursor = cursor(page - 1)
 			}
 		}
-	} else {
-		res.TotalResults, res.StartIndex = &total, q.StartIndex
 	}
-	res.ItemsPerPage = len(docs)
-	res.Resources = make([]any, len(docs))
-	for i, d := range docs {
-		res.Resources[i] = d
-	}
+	res.Resources = docs
 	s.writeJSON(w, http.StatusOK, res)
 }
 

@@ -10,7 +10,6 @@ package server
 
 import (
 	"context"
-	"encoding/json"
 	"log/slog"
 	"net/http"
 	"strconv"
@@ -19,6 +18,7 @@ import (
 	"time"
 
 	"github.com/rosterhq/roster"
+	"github.com/rosterhq/roster/internal/jsonenc"
 	"github.com/rosterhq/roster/scim/schema"
 )
 
@@ -194,19 +194,37 @@ func (s *Server) handleNotFound(w http.ResponseWriter, r *http.Request) {
 // contentType is the media type of every SCIM response (RFC 7644 §3.1).
 const contentType = "application/scim+json"
 
-// writeJSON writes v as the response body with status.
+// bodies holds response buffers for reuse; larger ones are let go.
+var bodies = sync.Pool{New: func() any { return new([]byte) }}
+
+const maxPooledBody = 64 << 10
+
+// writeJSON writes v as the response body with status: documents (maps,
+// slices, strings, numbers) through jsonenc, a ListResponse by its own
+// appendJSON, anything else as encoding/json writes it.
 func (s *Server) writeJSON(w http.ResponseWriter, status int, v any) {
-	b, err := json.Marshal(v)
+	buf := bodies.Get().(*[]byte)
+	var b []byte
+	var err error
+	if a, ok := v.(interface{ appendJSON([]byte) ([]byte, error) }); ok {
+		b, err = a.appendJSON((*buf)[:0])
+	} else {
+		b, err = jsonenc.AppendValue((*buf)[:0], v)
+	}
 	if err != nil {
 		s.log.Error("encode response", "err", err)
 		status = http.StatusInternalServerError
-		b = []byte(`{"schemas":["` + schema.ErrorURN + `"],"status":"500","detail":"internal error"}`)
+		b = append(b[:0], `{"schemas":["`+schema.ErrorURN+`"],"status":"500","detail":"internal error"}`...)
 	}
 	h := w.Header()
 	h.Set("Content-Type", contentType)
 	h.Set("Content-Length", strconv.Itoa(len(b)))
 	w.WriteHeader(status)
 	w.Write(b)
+	if cap(b) <= maxPooledBody {
+		*buf = b
+		bodies.Put(buf)
+	}
 }
 
 // writeResource writes a resource document with its ETag (and Location on 201).
