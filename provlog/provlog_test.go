@@ -101,7 +101,7 @@ func TestMayHoldSecret(t *testing.T) {
 	}
 	for _, k := range secretKeys {
 		if !mayHoldSecret([]byte(`{"` + k + `":1}`)) {
-			t.Errorf("secretWords miss %q", k)
+			t.Errorf("mayHoldSecret misses %q", k)
 		}
 	}
 }

@@ -86,24 +86,29 @@ func lastName(path string) string {
 }
 
 // mayHoldSecret reports whether body mentions a secret key at all, so that
-// the bodies that do not (nearly all) are never parsed.
+// the bodies that do not (nearly all) are never parsed. Every secret key
+// contains one of "password", "private" ("private_key"), "secret"
+// ("client_secret") or "token": only those words are looked for, each where
+// its first letter is.
 func mayHoldSecret(body []byte) bool {
 	for i, c := range body {
 		switch c | 0x20 {
-		case 'p', 's', 't':
-			for _, w := range secretWords {
-				if hasPrefixFold(body[i:], w) {
-					return true
-				}
+		case 'p':
+			if hasPrefixFold(body[i:], "password") || hasPrefixFold(body[i:], "private") {
+				return true
+			}
+		case 's':
+			if hasPrefixFold(body[i:], "secret") {
+				return true
+			}
+		case 't':
+			if hasPrefixFold(body[i:], "token") {
+				return true
 			}
 		}
 	}
 	return false
 }
-
-// secretWords are what every secret key contains ("client_secret" holds
-// "secret", "private_key" holds "private"): a body without them holds no secret.
-var secretWords = []string{"password", "secret", "token", "private"}
 
 // hasPrefixFold reports whether s begins with the lower-case ASCII word w in
 // any case.
