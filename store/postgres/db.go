@@ -46,6 +46,9 @@ type DB struct {
 	conns  *sql.DB
 	now    roster.Clock
 	log    *slog.Logger
+	// stop ends the background work started by Open; done is closed when it has.
+	stop context.CancelFunc
+	done chan struct{}
 }
 
 var _ roster.Store = (*DB)(nil)
@@ -75,6 +78,12 @@ func Open(ctx context.Context, url string, opts Options) (*DB, error) {
 		db.Close()
 		return nil, err
 	}
+	bg, stop := context.WithCancel(context.Background())
+	db.stop, db.done = stop, make(chan struct{})
+	go func() {
+		defer close(db.done)
+		db.analyzeLoop(bg)
+	}()
 	return db, nil
 }
 
@@ -106,8 +115,12 @@ func (db *DB) migrate(ctx context.Context) error {
 	return nil
 }
 
-// Close closes the connection pool.
+// Close stops the store's background work and closes the connection pool.
 func (db *DB) Close() error {
+	if db.stop != nil {
+		db.stop()
+		<-db.done
+	}
 	if db.conns != nil {
 		db.conns.Close() // only forgets the pool, which closes next
 	}
