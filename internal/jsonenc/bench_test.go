@@ -1,6 +1,7 @@
 package jsonenc_test
 
 import (
+	"bytes"
 	"encoding/json"
 	"testing"
 
@@ -61,6 +62,46 @@ func BenchmarkAppendValue(b *testing.B) {
 		b.ReportAllocs()
 		for b.Loop() {
 			if _, err := json.Marshal(doc); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+}
+
+// storedUser is a user document as the stores keep it: as json.Marshal
+// writes it, without id, meta and groups.
+const storedUser = `{"active":true,"displayName":"Barbara Jensen","emails":[` +
+	`{"primary":true,"type":"work","value":"barbara.jensen@contoso.example.com"},` +
+	`{"primary":false,"type":"home","value":"babs.jensen@example.org"},` +
+	`{"primary":false,"type":"other","value":"b.jensen@tours.example.net"}],` +
+	`"externalId":"8f2a6c1e-4b7d-4e0a-9c3f-2d5b8e7a1c04",` +
+	`"name":{"familyName":"Jensen","formatted":"Ms. Barbara J Jensen, III","givenName":"Barbara"},` +
+	`"schemas":["urn:ietf:params:scim:schemas:core:2.0:User","urn:ietf:params:scim:schemas:extension:enterprise:2.0:User"],` +
+	`"urn:ietf:params:scim:schemas:extension:enterprise:2.0:User":` +
+	`{"costCenter":"4130","department":"Tour Operations","employeeNumber":"701984","organization":"Universal Studios"},` +
+	`"userName":"barbara.jensen@contoso.example.com"}`
+
+// BenchmarkDecode decodes a stored user with Decode and, for comparison, as
+// the stores did before: encoding/json's Decoder with UseNumber.
+func BenchmarkDecode(b *testing.B) {
+	data := []byte(storedUser)
+	b.Run("jsonenc", func(b *testing.B) {
+		b.ReportAllocs()
+		b.SetBytes(int64(len(data)))
+		for b.Loop() {
+			if _, err := jsonenc.Decode(data); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+	b.Run("encoding-json", func(b *testing.B) {
+		b.ReportAllocs()
+		b.SetBytes(int64(len(data)))
+		for b.Loop() {
+			d := json.NewDecoder(bytes.NewReader(data))
+			d.UseNumber()
+			var doc map[string]any
+			if err := d.Decode(&doc); err != nil {
 				b.Fatal(err)
 			}
 		}

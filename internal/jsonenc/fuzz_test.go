@@ -3,6 +3,7 @@ package jsonenc_test
 import (
 	"bytes"
 	"encoding/json"
+	"strings"
 	"testing"
 
 	"github.com/rosterhq/roster/internal/jsonenc"
@@ -36,5 +37,21 @@ func FuzzAppendValue(f *testing.F) {
 				t.Fatalf("AppendValue(%#v) = %s, want %s", v, got, want)
 			}
 		}
+	})
+}
+
+// FuzzDecode checks that Decode accepts what encoding/json accepts, rejects
+// what it rejects, and decodes to the same value.
+func FuzzDecode(f *testing.F) {
+	f.Add([]byte(scimUser))
+	f.Add([]byte(storedUser))
+	f.Add([]byte(` {"a":[1,-0,1e400,0.5E-3,{}],"a":"\u00e9\ud83d\ude00\ud800\"","":[null,true,false,[]]} `))
+	f.Add([]byte("\"\xff\xed\xa0\x80\\udc00\\ud800\\u0041\""))
+	f.Add([]byte(`[[[{"a":[[{"b":{}}]]}]]]`))
+	f.Add([]byte(`123456789012345678901234567890`))
+	f.Add([]byte(`{"a":1,}`))
+	f.Add([]byte(strings.Repeat(`[{"":`, 5001)))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		checkDecode(t, data)
 	})
 }

@@ -5,13 +5,13 @@
 package row
 
 import (
-	"bytes"
 	"encoding/json"
 	"fmt"
 	"maps"
 	"slices"
 
 	"github.com/rosterhq/roster"
+	"github.com/rosterhq/roster/internal/jsonenc"
 )
 
 // EncodeDoc renders a resource document for a JSON column.
@@ -26,12 +26,13 @@ func EncodeDoc(doc map[string]any) (string, error) {
 	return string(b), nil
 }
 
-// DecodeDoc reads a JSON column, keeping numbers exact as json.Number.
+// DecodeDoc reads a JSON column holding an object, or null for an empty
+// document, keeping numbers exact as json.Number. The values are those of
+// encoding/json with UseNumber, decoded by hand (jsonenc.DecodeObject):
+// encoding/json took 25 µs for a user, a large share of a GET.
 func DecodeDoc(b []byte) (map[string]any, error) {
-	d := json.NewDecoder(bytes.NewReader(b))
-	d.UseNumber()
-	var doc map[string]any
-	if err := d.Decode(&doc); err != nil {
+	doc, err := jsonenc.DecodeObject(b)
+	if err != nil {
 		return nil, fmt.Errorf("bad stored document: %w", err)
 	}
 	if doc == nil {

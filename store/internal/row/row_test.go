@@ -3,6 +3,7 @@ package row
 import (
 	"encoding/json"
 	"errors"
+	"strings"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
@@ -31,6 +32,39 @@ func TestDocRoundTrip(t *testing.T) {
 	}
 	if _, err := DecodeDoc([]byte("[1]")); err == nil {
 		t.Errorf("DecodeDoc([1]) succeeded")
+	}
+}
+
+func TestDecodeDoc(t *testing.T) {
+	tests := []struct {
+		name    string
+		in      string
+		want    map[string]any
+		wantErr bool
+	}{
+		{"object", `{"a":[1.50,{"b":null}],"c":"\u00e9"}`, map[string]any{"a": []any{json.Number("1.50"), map[string]any{"b": nil}}, "c": "é"}, false},
+		{"jsonb spacing", `{"a": 1, "b": [true, false]}`, map[string]any{"a": json.Number("1"), "b": []any{true, false}}, false},
+		{"empty object", `{}`, map[string]any{}, false},
+		{"null", `null`, map[string]any{}, false},
+		{"empty", ``, nil, true},
+		{"array", `[1]`, nil, true},
+		{"string", `"a"`, nil, true},
+		{"truncated", `{"a":1`, nil, true},
+		{"trailing data", `{"a":1}x`, nil, true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got, err := DecodeDoc([]byte(tt.in))
+			if (err != nil) != tt.wantErr {
+				t.Fatalf("DecodeDoc(%q) error %v, want error %v", tt.in, err, tt.wantErr)
+			}
+			if err != nil && !strings.HasPrefix(err.Error(), "bad stored document: ") {
+				t.Errorf("DecodeDoc(%q) error %q, want it to start with \"bad stored document: \"", tt.in, err)
+			}
+			if diff := cmp.Diff(tt.want, got); diff != "" {
+				t.Errorf("DecodeDoc(%q) (-want +got):\n%s", tt.in, diff)
+			}
+		})
 	}
 }
 
