@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 	"time"
 
 	"github.com/rosterhq/roster"
@@ -119,6 +120,53 @@ func insertEmails(ctx context.Context, tx *sql.Tx, tenantID, userID string, emai
 		SELECT ?, ?, json_extract(value, '$[0]'), json_extract(value, '$[1]'), json_extract(value, '$[2]')
 		FROM json_each(?)`, tenantID, userID, string(b))
 	return err
+}
+
+// sameEmails reports whether the user's stored emails are those of emails
+// that insertEmails would write, in the same order.
+func sameEmails(ctx context.Context, tx *sql.Tx, tenantID, userID string, emails []roster.Email) (bool, error) {
+	rows, err := txQuery(ctx, tx, `SELECT value, coalesce(type, ''), is_primary FROM user_emails
+		WHERE tenant_id = ? AND user_id = ? ORDER BY rowid`, tenantID, userID)
+	if err != nil {
+		return false, err
+	}
+	defer rows.Close()
+	want := slices.DeleteFunc(slices.Clone(emails), func(e roster.Email) bool { return e.Value == "" })
+	n := 0
+	for rows.Next() {
+		var e roster.Email
+		if err := rows.Scan(&e.Value, &e.Type, &e.Primary); err != nil {
+			return false, err
+		}
+		if n >= len(want) || want[n] != e {
+			return false, nil
+		}
+		n++
+	}
+	return n == len(want), rows.Err()
+}
+
+// sameUnique reports whether the user's stored unique values are unique's.
+func sameUnique(ctx context.Context, tx *sql.Tx, tenantID, userID string, unique map[string]string) (bool, error) {
+	attrs, values := row.UniqueValues(unique)
+	rows, err := txQuery(ctx, tx, `SELECT attr, value FROM user_unique WHERE tenant_id = ? AND user_id = ?`, tenantID, userID)
+	if err != nil {
+		return false, err
+	}
+	defer rows.Close()
+	n := 0
+	for rows.Next() {
+		var attr, value string
+		if err := rows.Scan(&attr, &value); err != nil {
+			return false, err
+		}
+		i := slices.Index(attrs, attr)
+		if i < 0 || values[i] != value {
+			return false, nil
+		}
+		n++
+	}
+	return n == len(attrs), rows.Err()
 }
 
 // insertUnique writes a user's unique values in one statement. A value another
@@ -307,18 +355,31 @@ func replaceUser(ctx context.Context, tx *sql.Tx, tenantID string, u *roster.Use
 	if err != nil {
 		return nil, err
 	}
-	if _, err := txExec(ctx, tx, `DELETE FROM user_emails WHERE tenant_id = ? AND user_id = ?`, tenantID, u.ID); err != nil {
+	// Emails and unique values are rewritten only when they changed: most
+	// updates leave them alone, and rows left alone add no page to the commit.
+	same, err := sameEmails(ctx, tx, tenantID, u.ID, u.Emails)
+	if err != nil {
 		return nil, err
 	}
-	if err := insertEmails(ctx, tx, tenantID, u.ID, u.Emails); err != nil {
+	if !same {
+		if _, err := txExec(ctx, tx, `DELETE FROM user_emails WHERE tenant_id = ? AND user_id = ?`, tenantID, u.ID); err != nil {
+			return nil, err
+		}
+		if err := insertEmails(ctx, tx, tenantID, u.ID, u.Emails); err != nil {
+			return nil, err
+		}
+	}
+	if same, err = sameUnique(ctx, tx, tenantID, u.ID, u.Unique); err != nil {
 		return nil, err
 	}
-	// The user's own values are freed first, so that it keeps those it still holds.
-	if _, err := txExec(ctx, tx, `DELETE FROM user_unique WHERE tenant_id = ? AND user_id = ?`, tenantID, u.ID); err != nil {
-		return nil, err
-	}
-	if err := insertUnique(ctx, tx, tenantID, u.ID, u.Unique); err != nil {
-		return nil, err
+	if !same {
+		// The user's own values are freed first, so that it keeps those it still holds.
+		if _, err := txExec(ctx, tx, `DELETE FROM user_unique WHERE tenant_id = ? AND user_id = ?`, tenantID, u.ID); err != nil {
+			return nil, err
+		}
+		if err := insertUnique(ctx, tx, tenantID, u.ID, u.Unique); err != nil {
+			return nil, err
+		}
 	}
 	if !u.Active || !u.Entitlements.Active {
 		if err := endUserSessions(ctx, tx, tenantID, u.ID, now); err != nil {
