@@ -143,9 +143,19 @@ func (db *DB) list(ctx context.Context, table, columns string, m *mapping, tenan
 		// LIMIT and OFFSET are written as numbers, not parameters: with parameters
 		// the planner cannot cost the page, keeps choosing a custom plan and plans
 		// every query again (0.4 ms, more than running it).
-		batch.Queue(`SELECT `+columns+` FROM `+table+` r WHERE r.tenant_id = $1 AND (`+where+`)
-			ORDER BY `+order+` LIMIT `+strconv.Itoa(q.Count)+` OFFSET `+strconv.Itoa(offset), pageArgs...).
-			Query(scan)
+		page := `SELECT ` + columns + ` FROM ` + table + ` r WHERE r.tenant_id = $1 AND (` + where + `)
+			ORDER BY ` + order + ` LIMIT ` + strconv.Itoa(q.Count) + ` OFFSET ` + strconv.Itoa(offset)
+		if offset > 0 {
+			// The rows skipped are found by id alone; only the page's rows
+			// compute their columns (the emails and groups subqueries among
+			// them). Computed for every skipped row, the page at startIndex
+			// 99,901 of 100,000 users took 4.7 s.
+			page = `SELECT ` + columns + ` FROM ` + table + ` r WHERE r.tenant_id = $1 AND r.id IN (
+				SELECT r.id FROM ` + table + ` r WHERE r.tenant_id = $1 AND (` + where + `)
+				ORDER BY ` + order + ` LIMIT ` + strconv.Itoa(q.Count) + ` OFFSET ` + strconv.Itoa(offset) + `)
+			ORDER BY ` + order
+		}
+		batch.Queue(page, pageArgs...).Query(scan)
 	}
 	if err := t.SendBatch(ctx, batch).Close(); err != nil {
 		return 0, err
