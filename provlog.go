@@ -2,6 +2,9 @@ package roster
 
 import (
 	"context"
+	"crypto/rand"
+	"encoding/binary"
+	"encoding/hex"
 	"encoding/json"
 	"strings"
 	"time"
@@ -38,6 +41,34 @@ type LogEntry struct {
 	Changes  json.RawMessage
 	Request  string // the request body, secrets redacted, size capped
 	Response string // the response body, likewise
+}
+
+// NewRequestID returns an id for a request: 24 hex digits, the first 8 the
+// Unix time in seconds of now, the other 16 random. Carrying its time, an id
+// can be found in the provisioning log by the time of its request, so the log
+// need not index it (see RequestIDTime).
+func NewRequestID(now time.Time) string {
+	var b [12]byte
+	binary.BigEndian.PutUint32(b[:4], uint32(now.Unix()))
+	rand.Read(b[4:]) // never fails (crypto/rand documents it)
+	return hex.EncodeToString(b[:])
+}
+
+// RequestIDTime returns the time an id made by NewRequestID carries, to the
+// second; false when id does not have its form. A client may send an id of
+// that form too: whoever relies on the time checks it against the request's.
+func RequestIDTime(id string) (time.Time, bool) {
+	if len(id) != 24 {
+		return time.Time{}, false
+	}
+	for i := range len(id) {
+		if c := id[i]; (c < '0' || c > '9') && (c < 'a' || c > 'f') {
+			return time.Time{}, false
+		}
+	}
+	var b [4]byte
+	hex.Decode(b[:], []byte(id[:8])) // checked above
+	return time.Unix(int64(binary.BigEndian.Uint32(b[:])), 0), true
 }
 
 // LogQuery selects rows of the provisioning log.

@@ -5,13 +5,13 @@ package httpx
 
 import (
 	"context"
-	"crypto/rand"
-	"encoding/hex"
 	"log/slog"
 	"net"
 	"net/http"
 	"strings"
 	"time"
+
+	"github.com/rosterhq/roster"
 )
 
 // RequestIDHeader carries the request id on requests and responses.
@@ -61,12 +61,6 @@ func saneID(id string) bool {
 	return true
 }
 
-func newID() string {
-	b := make([]byte, 12)
-	rand.Read(b)
-	return hex.EncodeToString(b)
-}
-
 // statusWriter remembers the status and size of a response.
 type statusWriter struct {
 	http.ResponseWriter
@@ -111,7 +105,7 @@ func Wrap(h http.Handler, log *slog.Logger, obs Observer) http.Handler {
 		start := time.Now()
 		id := r.Header.Get(RequestIDHeader)
 		if !saneID(id) {
-			id = newID()
+			id = roster.NewRequestID(time.Now())
 		}
 		w.Header().Set(RequestIDHeader, id)
 		in := &info{}

@@ -7,6 +7,9 @@ import (
 	"net/http/httptest"
 	"strings"
 	"testing"
+	"time"
+
+	"github.com/rosterhq/roster"
 )
 
 func TestWrap(t *testing.T) {
@@ -51,6 +54,10 @@ func TestWrap(t *testing.T) {
 			}
 			if got := id == tt.sent; got != tt.reused {
 				t.Errorf("id %q reused = %v, want %v", id, got, tt.reused)
+			}
+			// A generated id carries the time of its request.
+			if at, ok := roster.RequestIDTime(id); !tt.reused && (!ok || time.Since(at) > time.Minute || time.Until(at) > time.Second) {
+				t.Errorf("generated id %q carries time %v, %v; want about now", id, at, ok)
 			}
 			if tt.status == 200 && string(body) != id {
 				t.Errorf("handler saw id %q, response carries %q", body, id)

@@ -43,13 +43,14 @@ func BenchmarkProvisioningLogWriter(b *testing.B) {
 	syscall.Getrusage(syscall.RUSAGE_SELF, &before)
 	b.ResetTimer()
 	go func() { rec.Run(ctx); close(done) }()
-	// Request ids and resource ids are random, as in service: keys in
-	// increasing order would all land on the key index's last page, random
-	// ones each on a page of their own.
+	// Resource ids are random, as in service (keys in increasing order would
+	// all land on the key index's last page, random ones each on a page of
+	// their own), and request ids are made as the server makes them.
 	rnd := rand.New(rand.NewPCG(1, 2))
 	for i := range b.N {
 		id := fmt.Sprintf("%08x-8d1b-4f7a-9c3e-%012x", rnd.Uint32(), rnd.Uint64()&(1<<48-1))
-		e := &roster.LogEntry{TenantID: "t1", Time: time.Now(), Latency: 400 * time.Microsecond, RequestID: fmt.Sprintf("%024x", rnd.Uint64()),
+		now := time.Now()
+		e := &roster.LogEntry{TenantID: "t1", Time: now, Latency: 400 * time.Microsecond, RequestID: roster.NewRequestID(now),
 			ResourceType: "User", TokenPrefix: "rst_abcd", TokenName: "entra", Status: 200}
 		var req, res []byte
 		switch i % 3 {

@@ -49,9 +49,27 @@ type logLine struct {
 	Bodies []int `json:"b,omitempty"`
 }
 
+// requestWindow bounds how far a request's log time (its start) is from the
+// time its id carries, and from the last entry of the chunk that holds it: a
+// chunk is written within a second of its entries' responses, and requests
+// are cut off long before this.
+const requestWindow = 10 * time.Minute
+
+// timedRequestID reports whether id carries a time (roster.NewRequestID)
+// within requestWindow of at, the time of its request: such an id is found by
+// that time and needs no key. An id a client sent in that form with another
+// time is indexed like any other.
+func timedRequestID(id string, at time.Time) bool {
+	t, ok := roster.RequestIDTime(id)
+	return ok && at.Sub(t) < requestWindow && t.Sub(at) < requestWindow
+}
+
 // logKeys returns the keys an entry is found by.
 func logKeys(e *roster.LogEntry) []string {
-	keys := []string{"q:" + e.RequestID}
+	var keys []string
+	if !timedRequestID(e.RequestID, e.Time) {
+		keys = append(keys, "q:"+e.RequestID)
+	}
 	if e.ResourceID != "" {
 		keys = append(keys, "r:"+e.ResourceID)
 	}
@@ -221,6 +239,14 @@ func (db *DB) Log(ctx context.Context, q roster.LogQuery) ([]*roster.LogEntry, e
 	switch {
 	case q.RequestID != "":
 		keys = []string{"q:" + q.RequestID}
+		if t, ok := roster.RequestIDTime(q.RequestID); ok {
+			// Not in log_keys when it carries its request's time: its chunk
+			// is among those that ended within requestWindow of that time.
+			where = append(where, `id IN (SELECT chunk_id FROM log_keys WHERE key = ?
+				UNION SELECT id FROM log_chunks WHERE last_at BETWEEN ? AND ?)`)
+			args = append(args, keys[0], formatTime(t.Add(-requestWindow)), formatTime(t.Add(requestWindow)))
+			keys = nil
+		}
 	case q.User != "":
 		keys = []string{"r:" + q.User, "x:" + q.User, "n:" + strings.ToLower(q.User)}
 	}
@@ -253,6 +279,9 @@ func (db *DB) Log(ctx context.Context, q roster.LogQuery) ([]*roster.LogEntry, e
 		}
 		if data, err = inflate(data, encoding); err != nil {
 			return nil, fmt.Errorf("sqlite: log: %w", err)
+		}
+		if q.RequestID != "" && !bytes.Contains(data, []byte(q.RequestID)) {
+			continue // a chunk of the request's time, without the request
 		}
 		es, err := decodeChunk(data)
 		if err != nil {

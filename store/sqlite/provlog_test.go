@@ -2,6 +2,8 @@ package sqlite
 
 import (
 	"encoding/json"
+	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -41,5 +43,31 @@ func TestLogChunk(t *testing.T) {
 	}
 	if _, err := decodeChunk(data[:len(data)-len(old)-10]); err == nil {
 		t.Errorf("a truncated chunk decodes without error")
+	}
+}
+
+// TestLogKeysRequestID checks which request ids get a key: not those that
+// carry their request's time (found by that time instead), but those a client
+// chose and those whose time is far from the request's.
+func TestLogKeysRequestID(t *testing.T) {
+	at := time.Date(2026, 11, 28, 20, 1, 2, 0, time.UTC)
+	for _, tc := range []struct {
+		id    string
+		keyed bool
+	}{
+		{roster.NewRequestID(at), false},
+		{roster.NewRequestID(at.Add(-time.Second)), false},
+		{roster.NewRequestID(at.Add(-time.Hour)), true},
+		{roster.NewRequestID(at.Add(time.Hour)), true},
+		{"client-chosen-id.42", true},
+		{strings.ToUpper(roster.NewRequestID(at)), true},
+	} {
+		keys := logKeys(&roster.LogEntry{Time: at, RequestID: tc.id, ResourceID: "u1"})
+		if got := slices.Contains(keys, "q:"+tc.id); got != tc.keyed {
+			t.Errorf("logKeys(request %s) = %v; want the request key %v", tc.id, keys, tc.keyed)
+		}
+		if !slices.Contains(keys, "r:u1") {
+			t.Errorf("logKeys(request %s) = %v; want r:u1", tc.id, keys)
+		}
 	}
 }

@@ -91,3 +91,53 @@ func testProvisioningLog(t *testing.T, s roster.Store) {
 		t.Errorf("LastRun = %v, %q, %v", at, detail, err)
 	}
 }
+
+// testLogRequestIDs finds rows by request id: ids Roster makes (they carry
+// their request's time), among many rows of the same minutes and of other
+// tenants; one of that form whose time is far from its request's; and one a
+// client chose.
+func testLogRequestIDs(t *testing.T, s roster.Store) {
+	ctx := context.Background()
+	tn := mustTenant(t, s, "acme")
+	other := mustTenant(t, s, "globex")
+	base := time.Now().UTC().Truncate(time.Second)
+	far := roster.NewRequestID(base.Add(-48 * time.Hour))
+	var want []string
+	for batch := range 20 {
+		var es []*roster.LogEntry
+		for i := range 25 {
+			at := base.Add(time.Duration(batch*25+i) * 100 * time.Millisecond)
+			tenant := tn.ID
+			if i%5 == 0 {
+				tenant = other.ID
+			}
+			id := roster.NewRequestID(at)
+			switch {
+			case batch == 3 && i == 7:
+				id = far
+			case batch == 9 && i == 1:
+				id = "client-chosen-id.42"
+			}
+			if i == 7 || i == 1 {
+				want = append(want, id)
+			}
+			es = append(es, &roster.LogEntry{TenantID: tenant, Time: at, RequestID: id, Method: "GET",
+				Route: "GET /scim/v2/Users/{id}", Action: "get", Status: 200})
+		}
+		if err := s.AppendLog(ctx, es); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for _, id := range want {
+		r, err := s.Log(ctx, roster.LogQuery{RequestID: id})
+		if err != nil || len(r) != 1 || r[0].RequestID != id {
+			t.Errorf("Log(request %s) = %v, %v; want its one row", id, r, err)
+		}
+		if r, err := s.Log(ctx, roster.LogQuery{TenantID: other.ID, RequestID: id}); err != nil || len(r) != 0 {
+			t.Errorf("Log(request %s in the other tenant) = %v, %v; want none", id, r, err)
+		}
+	}
+	if r, err := s.Log(ctx, roster.LogQuery{RequestID: roster.NewRequestID(base)}); err != nil || len(r) != 0 {
+		t.Errorf("Log(an id never used) = %v, %v; want none", r, err)
+	}
+}
