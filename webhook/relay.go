@@ -141,13 +141,27 @@ func (r *Relay) Run(ctx context.Context) {
 			})
 		}
 		timer := time.NewTimer(wake)
-		select {
-		case <-ctx.Done():
-			timer.Stop()
-			return
-		case <-woken:
-		case <-r.kick:
-		case <-timer.C:
+	wait:
+		for {
+			select {
+			case <-ctx.Done():
+				timer.Stop()
+				return
+			case <-woken:
+				if len(ws) == 0 {
+					// No endpoint to deliver to: a write needs no new list,
+					// and an endpoint added meanwhile is found at the next
+					// poll. (Listing on every write cost the server 6-7% of
+					// its CPU under roster bench with no webhook at all.)
+					woken = r.opts.Notify.C()
+					continue
+				}
+				break wait
+			case <-r.kick:
+				break wait
+			case <-timer.C:
+				break wait
+			}
 		}
 		timer.Stop()
 	}

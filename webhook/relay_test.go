@@ -151,3 +151,39 @@ func TestBackoff(t *testing.T) {
 		}
 	}
 }
+
+// countingStore counts the relay's lists of endpoints.
+type countingStore struct {
+	roster.Store
+	lists atomic.Int64
+}
+
+func (s *countingStore) Webhooks(ctx context.Context) ([]*roster.Webhook, error) {
+	s.lists.Add(1)
+	return s.Store.Webhooks(ctx)
+}
+
+// TestNoEndpointsNoLists checks that with no endpoint, writes do not make the
+// relay list endpoints again: only its polls do.
+func TestNoEndpointsNoLists(t *testing.T) {
+	db, err := sqlite.Open(context.Background(), testdb.SQLitePath(t), sqlite.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	b := &notify.Broadcaster{}
+	cs := &countingStore{Store: db}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() { New(cs, Options{Notify: b, Poll: time.Hour}).Run(ctx); close(done) }()
+	t.Cleanup(func() { cancel(); <-done })
+	eventually(t, "the first list", func() bool { return cs.lists.Load() == 1 })
+	for range 50 {
+		b.Notify()
+		time.Sleep(time.Millisecond)
+	}
+	time.Sleep(50 * time.Millisecond)
+	if n := cs.lists.Load(); n != 1 {
+		t.Errorf("%d lists after 50 writes with no endpoint, want 1", n)
+	}
+}

@@ -39,7 +39,7 @@ const webhookColumns = `id, tenant_id, url, secret, types, created, cursor, atte
 
 // Webhooks lists every webhook, oldest first.
 func (db *DB) Webhooks(ctx context.Context) ([]*roster.Webhook, error) {
-	rows, err := db.read.QueryContext(ctx, `SELECT `+webhookColumns+` FROM webhooks ORDER BY created, id`)
+	rows, err := db.query(ctx, nil, `SELECT `+webhookColumns+` FROM webhooks ORDER BY created, id`)
 	if err != nil {
 		return nil, fmt.Errorf("sqlite: webhooks: %w", err)
 	}
