@@ -92,6 +92,17 @@ func userWriteError(step, id string, u *roster.User, err error) error {
 	return wrap(step, err)
 }
 
+// emailRows reads [value, type, is_primary] arrays as emails.
+func emailRows(rows [][3]any) []roster.Email {
+	es := make([]roster.Email, len(rows))
+	for i, r := range rows {
+		es[i].Value, _ = r[0].(string)
+		es[i].Type, _ = r[1].(string)
+		es[i].Primary, _ = r[2].(bool)
+	}
+	return es
+}
+
 // insertEmails writes a user's email rows in one statement.
 func insertEmails(ctx context.Context, t *tx, userID string, emails []roster.Email) error {
 	var (
@@ -289,18 +300,33 @@ func replaceUser(ctx context.Context, t *tx, u *roster.User, version int64) (*st
 	if err != nil {
 		return nil, err
 	}
-	if _, err := t.Exec(ctx, `DELETE FROM user_emails WHERE tenant_id = $1 AND user_id = $2`, t.tenantID, u.ID); err != nil {
+	// Emails and unique values are rewritten only when they changed: most
+	// updates leave them alone. One round trip reads both.
+	var storedEmails [][3]any
+	var storedUnique map[string]string
+	if err := t.QueryRow(ctx, `SELECT
+		coalesce((SELECT json_agg(json_build_array(value, coalesce(type, ''), is_primary) ORDER BY ord)
+			FROM user_emails WHERE tenant_id = $1 AND user_id = $2), '[]'),
+		coalesce((SELECT json_object_agg(attr, value) FROM user_unique WHERE tenant_id = $1 AND user_id = $2), '{}')`,
+		t.tenantID, u.ID).Scan(&storedEmails, &storedUnique); err != nil {
 		return nil, err
 	}
-	if err := insertEmails(ctx, t, u.ID, u.Emails); err != nil {
-		return nil, err
+	if !row.SameEmails(emailRows(storedEmails), u.Emails) {
+		if _, err := t.Exec(ctx, `DELETE FROM user_emails WHERE tenant_id = $1 AND user_id = $2`, t.tenantID, u.ID); err != nil {
+			return nil, err
+		}
+		if err := insertEmails(ctx, t, u.ID, u.Emails); err != nil {
+			return nil, err
+		}
 	}
-	// The user's own values are freed first, so that it keeps those it still holds.
-	if _, err := t.Exec(ctx, `DELETE FROM user_unique WHERE tenant_id = $1 AND user_id = $2`, t.tenantID, u.ID); err != nil {
-		return nil, err
-	}
-	if err := insertUnique(ctx, t, u.ID, u.Unique); err != nil {
-		return nil, err
+	if !row.SameUnique(storedUnique, u.Unique) {
+		// The user's own values are freed first, so that it keeps those it still holds.
+		if _, err := t.Exec(ctx, `DELETE FROM user_unique WHERE tenant_id = $1 AND user_id = $2`, t.tenantID, u.ID); err != nil {
+			return nil, err
+		}
+		if err := insertUnique(ctx, t, u.ID, u.Unique); err != nil {
+			return nil, err
+		}
 	}
 	if !u.Active || !u.Entitlements.Active {
 		if err := endUserSessions(ctx, t, u.ID); err != nil {

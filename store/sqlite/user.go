@@ -7,7 +7,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"slices"
 	"time"
 
 	"github.com/rosterhq/roster"
@@ -122,8 +121,8 @@ func insertEmails(ctx context.Context, tx *sql.Tx, tenantID, userID string, emai
 	return err
 }
 
-// sameEmails reports whether the user's stored emails are those of emails
-// that insertEmails would write, in the same order.
+// sameEmails reports whether the user's stored emails are those insertEmails
+// would write for emails, in the same order.
 func sameEmails(ctx context.Context, tx *sql.Tx, tenantID, userID string, emails []roster.Email) (bool, error) {
 	rows, err := txQuery(ctx, tx, `SELECT value, coalesce(type, ''), is_primary FROM user_emails
 		WHERE tenant_id = ? AND user_id = ? ORDER BY rowid`, tenantID, userID)
@@ -131,42 +130,33 @@ func sameEmails(ctx context.Context, tx *sql.Tx, tenantID, userID string, emails
 		return false, err
 	}
 	defer rows.Close()
-	want := slices.DeleteFunc(slices.Clone(emails), func(e roster.Email) bool { return e.Value == "" })
-	n := 0
+	var stored []roster.Email
 	for rows.Next() {
 		var e roster.Email
 		if err := rows.Scan(&e.Value, &e.Type, &e.Primary); err != nil {
 			return false, err
 		}
-		if n >= len(want) || want[n] != e {
-			return false, nil
-		}
-		n++
+		stored = append(stored, e)
 	}
-	return n == len(want), rows.Err()
+	return row.SameEmails(stored, emails), rows.Err()
 }
 
 // sameUnique reports whether the user's stored unique values are unique's.
 func sameUnique(ctx context.Context, tx *sql.Tx, tenantID, userID string, unique map[string]string) (bool, error) {
-	attrs, values := row.UniqueValues(unique)
 	rows, err := txQuery(ctx, tx, `SELECT attr, value FROM user_unique WHERE tenant_id = ? AND user_id = ?`, tenantID, userID)
 	if err != nil {
 		return false, err
 	}
 	defer rows.Close()
-	n := 0
+	stored := map[string]string{}
 	for rows.Next() {
 		var attr, value string
 		if err := rows.Scan(&attr, &value); err != nil {
 			return false, err
 		}
-		i := slices.Index(attrs, attr)
-		if i < 0 || values[i] != value {
-			return false, nil
-		}
-		n++
+		stored[attr] = value
 	}
-	return n == len(attrs), rows.Err()
+	return row.SameUnique(stored, unique), rows.Err()
 }
 
 // insertUnique writes a user's unique values in one statement. A value another

@@ -131,3 +131,34 @@ func UniqueTaken(attrs, values, inserted []string) error {
 	}
 	return nil
 }
+
+// SameEmails reports whether stored, a user's email rows in their order, are
+// the rows emails would be written as (those with a value, in order).
+func SameEmails(stored, emails []roster.Email) bool {
+	i := 0
+	for _, e := range emails {
+		if e.Value == "" {
+			continue
+		}
+		if i >= len(stored) || stored[i] != e {
+			return false
+		}
+		i++
+	}
+	return i == len(stored)
+}
+
+// SameUnique reports whether stored, a user's unique values by attribute, are
+// the values unique would be written as (see UniqueValues).
+func SameUnique(stored, unique map[string]string) bool {
+	attrs, values := UniqueValues(unique)
+	if len(attrs) != len(stored) {
+		return false
+	}
+	for i, a := range attrs {
+		if v, ok := stored[a]; !ok || v != values[i] {
+			return false
+		}
+	}
+	return true
+}

@@ -138,3 +138,45 @@ func TestUniqueValues(t *testing.T) {
 		t.Errorf("UniqueTaken(a inserted) = %#v, want ECONFLICT about b", err)
 	}
 }
+
+func TestSameEmails(t *testing.T) {
+	work := roster.Email{Value: "a@x.com", Type: "work", Primary: true}
+	home := roster.Email{Value: "b@x.com", Type: "home"}
+	for _, tc := range []struct {
+		stored, emails []roster.Email
+		same           bool
+	}{
+		{nil, nil, true},
+		{nil, []roster.Email{{Value: ""}}, true},
+		{[]roster.Email{work}, []roster.Email{work}, true},
+		{[]roster.Email{work}, []roster.Email{{Value: ""}, work}, true},
+		{[]roster.Email{work, home}, []roster.Email{home, work}, false},
+		{[]roster.Email{work}, []roster.Email{work, home}, false},
+		{[]roster.Email{work, home}, []roster.Email{work}, false},
+		{[]roster.Email{work}, []roster.Email{{Value: "A@x.com", Type: "work", Primary: true}}, false},
+		{[]roster.Email{work}, []roster.Email{{Value: "a@x.com", Type: "work"}}, false},
+	} {
+		if got := SameEmails(tc.stored, tc.emails); got != tc.same {
+			t.Errorf("SameEmails(%v, %v) = %v", tc.stored, tc.emails, got)
+		}
+	}
+}
+
+func TestSameUnique(t *testing.T) {
+	for _, tc := range []struct {
+		stored, unique map[string]string
+		same           bool
+	}{
+		{map[string]string{}, nil, true},
+		{map[string]string{}, map[string]string{"workEmail": ""}, true},
+		{map[string]string{"workEmail": "a@x.com"}, map[string]string{"workEmail": "a@x.com"}, true},
+		{map[string]string{"workEmail": "a@x.com"}, map[string]string{"workEmail": "b@x.com"}, false},
+		{map[string]string{"workEmail": "a@x.com"}, nil, false},
+		{map[string]string{}, map[string]string{"workEmail": "a@x.com"}, false},
+		{map[string]string{"a": "1"}, map[string]string{"b": "1"}, false},
+	} {
+		if got := SameUnique(tc.stored, tc.unique); got != tc.same {
+			t.Errorf("SameUnique(%v, %v) = %v", tc.stored, tc.unique, got)
+		}
+	}
+}
