@@ -45,14 +45,25 @@ func (s *Server) handleCallback(w http.ResponseWriter, r *http.Request) {
 		s.refusePage(w, r, outcome{err: errorf("invalid_request", "", "The sign-in's state does not match. Start again from the application.")})
 		return
 	}
-	tenant, err := s.store.Tenant(ctx, p.TenantID)
+	s.conclude(w, r, p, func(tenant *roster.Tenant) (*roster.User, *roster.SignIn, *oauthError) {
+		return s.upstreamSignIn(ctx, tenant, p, q)
+	})
+}
+
+// conclude ends a sign-in the IdP returned for (OIDC callback, SAML ACS):
+// the return must be to the pending sign-in's own tenant, then the protocol
+// verifies the IdP's answer and finds the user, the gate checks the user may
+// sign in, and finish sends the browser back.
+func (s *Server) conclude(w http.ResponseWriter, r *http.Request, p *pending,
+	verify func(*roster.Tenant) (*roster.User, *roster.SignIn, *oauthError)) {
+	tenant, err := s.store.Tenant(r.Context(), p.TenantID)
 	if err != nil || tenant.Name != r.PathValue("tenant") {
 		s.refusePage(w, r, outcome{err: errorf("invalid_request", "", "The sign-in came back for another tenant.")})
 		return
 	}
-	u, signIn, oerr := s.upstreamSignIn(ctx, tenant, p, q)
+	u, signIn, oerr := verify(tenant)
 	if oerr == nil {
-		oerr = s.gate(ctx, tenant, u, signIn)
+		oerr = s.gate(r.Context(), tenant, u, signIn)
 	}
 	s.finish(w, r, p, outcome{tenant: tenant, user: u, signIn: signIn, err: oerr})
 }

@@ -265,16 +265,9 @@ func (s *Server) handleSAMLACS(w http.ResponseWriter, r *http.Request) {
 		s.refusePage(w, r, outcome{err: errorf("invalid_request", "", "The sign-in's state does not match. Start again from the application.")})
 		return
 	}
-	tenant, err := s.store.Tenant(ctx, p.TenantID)
-	if err != nil || tenant.Name != r.PathValue("tenant") {
-		s.refusePage(w, r, outcome{err: errorf("invalid_request", "", "The sign-in came back for another tenant.")})
-		return
-	}
-	u, signIn, oerr := s.samlSignIn(ctx, r, tenant, p)
-	if oerr == nil {
-		oerr = s.gate(ctx, tenant, u, signIn)
-	}
-	s.finish(w, r, p, outcome{tenant: tenant, user: u, signIn: signIn, err: oerr})
+	s.conclude(w, r, p, func(tenant *roster.Tenant) (*roster.User, *roster.SignIn, *oauthError) {
+		return s.samlSignIn(ctx, r, tenant, p)
+	})
 }
 
 // samlSignIn verifies the IdP's Response and finds the user its assertion

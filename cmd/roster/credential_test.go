@@ -91,18 +91,7 @@ func testSignInWithCertificate(t *testing.T, db string) {
 			}
 			return q
 		}
-		tok, err := app.conf.Exchange(ctx, q.Get("code"), oauth2.VerifierOption(pkce))
-		if err != nil {
-			t.Fatalf("token exchange: %v", err)
-		}
-		idt, err := app.verifier.Verify(ctx, tok.Extra("id_token").(string))
-		if err != nil {
-			t.Fatalf("ID token: %v", err)
-		}
-		var c sso.UserClaims
-		if err := idt.Claims(&c); err != nil {
-			t.Fatal(err)
-		}
+		_, idt, c := app.redeem(ctx, t, q.Get("code"), pkce)
 		if idt.Subject != str(r.body, "id") || !c.Entitlements.Active || c.Entitlements.AccessRole != "Admin" ||
 			strings.Join(c.Entitlements.Licenses, ",") != "standard" {
 			t.Errorf("ID token: sub %s entitlements %+v; want Ada's, active, Admin, standard", idt.Subject, c.Entitlements)

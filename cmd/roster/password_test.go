@@ -13,7 +13,6 @@ import (
 	"golang.org/x/oauth2"
 
 	"github.com/rosterhq/roster/policy"
-	"github.com/rosterhq/roster/sso"
 )
 
 // withStdin runs f with os.Stdin reading s, as a person typing it would.
@@ -124,19 +123,10 @@ func testSignInWithPassword(t *testing.T, db string) {
 		loc.Query().Get("state") != "app-state" {
 		t.Fatalf("right password = %d to %q, want 302 to the app with a code", resp.StatusCode, loc)
 	}
-	tok, err := app.conf.Exchange(ctx, loc.Query().Get("code"), oauth2.VerifierOption(pkce))
-	if err != nil {
-		t.Fatalf("token exchange: %v", err)
-	}
-	idt, err := app.verifier.Verify(ctx, tok.Extra("id_token").(string))
-	if err != nil {
-		t.Fatal(err)
-	}
-	var c sso.UserClaims
+	tok, idt, c := app.redeem(ctx, t, loc.Query().Get("code"), pkce)
 	var std struct {
 		Nonce string `json:"nonce"`
 	}
-	idt.Claims(&c)
 	idt.Claims(&std)
 	e := c.Entitlements
 	if idt.Subject != patID || std.Nonce != "n-1" || c.LoginMethod != "password" || strings.Join(c.AMR, ",") != "pwd" ||

@@ -265,18 +265,7 @@ func testSignInWithSAML(t *testing.T, db string) {
 	if q.Get("state") != "app-state" || q.Get("code") == "" {
 		t.Fatalf("back at the app: %v", q)
 	}
-	tok, err := app.conf.Exchange(ctx, q.Get("code"), oauth2.VerifierOption(pkce))
-	if err != nil {
-		t.Fatalf("token exchange: %v", err)
-	}
-	idt, err := app.verifier.Verify(ctx, tok.Extra("id_token").(string))
-	if err != nil {
-		t.Fatalf("ID token: %v", err)
-	}
-	var c sso.UserClaims
-	if err := idt.Claims(&c); err != nil {
-		t.Fatal(err)
-	}
+	_, idt, c := app.redeem(ctx, t, q.Get("code"), pkce)
 	if idt.Subject != adaID || c.UserName != "ada@contoso.com" || c.LoginMethod != "idp" || strings.Join(c.AMR, ",") != "saml" ||
 		c.IdPIssuer != idp.srv.URL+"/metadata" || c.IdPSubject != "ext-ada@contoso.com" {
 		t.Errorf("ID token: sub %s claims %+v", idt.Subject, c)

@@ -294,6 +294,25 @@ type hostApp struct {
 	verifier *oidc.IDTokenVerifier
 }
 
+// redeem exchanges a code with its PKCE verifier as the host app does and
+// verifies the ID token, failing the test on either error.
+func (h *hostApp) redeem(ctx context.Context, t *testing.T, code, pkce string) (*oauth2.Token, *oidc.IDToken, sso.UserClaims) {
+	t.Helper()
+	tok, err := h.conf.Exchange(ctx, code, oauth2.VerifierOption(pkce))
+	if err != nil {
+		t.Fatalf("token exchange: %v", err)
+	}
+	idt, err := h.verifier.Verify(ctx, tok.Extra("id_token").(string))
+	if err != nil {
+		t.Fatalf("ID token: %v", err)
+	}
+	var c sso.UserClaims
+	if err := idt.Claims(&c); err != nil {
+		t.Fatal(err)
+	}
+	return tok, idt, c
+}
+
 // signIn starts a sign-in at Roster with the given tenant selector, follows it
 // through the fake Entra and back, and returns the host app's callback query.
 func (h *hostApp) signIn(t *testing.T, b *browser, entra *fakeEntra, roster string, pkce, nonce string, selector ...string) url.Values {
@@ -408,20 +427,9 @@ func testSignInWithEntra(t *testing.T, db string) {
 	// Sign-in: tenant by name, PKCE, nonce.
 	pkce := oauth2.GenerateVerifier()
 	q := app.signIn(t, newBrowser(t), entra, issuer, pkce, "n-1", "tenant", "default")
-	tok, err := app.conf.Exchange(ctx, q.Get("code"), oauth2.VerifierOption(pkce))
-	if err != nil {
-		t.Fatalf("token exchange: %v", err)
-	}
-	idt, err := app.verifier.Verify(ctx, tok.Extra("id_token").(string))
-	if err != nil {
-		t.Fatalf("ID token: %v", err)
-	}
-	var c sso.UserClaims
+	tok, idt, c := app.redeem(ctx, t, q.Get("code"), pkce)
 	var std struct {
 		Nonce string `json:"nonce"`
-	}
-	if err := idt.Claims(&c); err != nil {
-		t.Fatal(err)
 	}
 	idt.Claims(&std)
 	if idt.Subject != adaID || std.Nonce != "n-1" || c.UserName != "ada@contoso.com" || c.ExternalID != "ext-ada@contoso.com" ||
