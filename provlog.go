@@ -6,6 +6,7 @@ import (
 	"encoding/binary"
 	"encoding/hex"
 	"encoding/json"
+	"strconv"
 	"strings"
 	"time"
 )
@@ -66,9 +67,8 @@ func RequestIDTime(id string) (time.Time, bool) {
 			return time.Time{}, false
 		}
 	}
-	var b [4]byte
-	hex.Decode(b[:], []byte(id[:8])) // checked above
-	return time.Unix(int64(binary.BigEndian.Uint32(b[:])), 0), true
+	secs, _ := strconv.ParseUint(id[:8], 16, 32) // hex digits, checked above
+	return time.Unix(int64(secs), 0), true
 }
 
 // LogQuery selects rows of the provisioning log.
