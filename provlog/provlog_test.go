@@ -3,6 +3,7 @@ package provlog
 import (
 	"flag"
 	"fmt"
+	"math/rand/v2"
 	"os"
 	"strings"
 	"testing"
@@ -82,6 +83,26 @@ func TestRedact(t *testing.T) {
 	}
 }
 
+// TestRedactCut checks what is looked at when a body is cut: a request's
+// whole body (a PATCH operation may name its secret path after the value,
+// past the cut), a read's kept part (its secrets follow their own names).
+func TestRedactCut(t *testing.T) {
+	pad := strings.Repeat(`"x",`, MaxBody/4)
+	op := `{"Operations":[{"op":"replace","value":"s3cret","junk":[` + pad + `"x"],"path":"password"}]}`
+	if got := Redact([]byte(op)); strings.Contains(got, "s3cret") {
+		t.Errorf("Redact(PATCH naming its path after the cut) kept the value: %.80s…", got)
+	}
+	read := `{"id":"u1","ext":{"token":"tok-1"},"pad":"` + strings.Repeat("y", 2*MaxReadBody) + `","password":"hunter2"}`
+	got := redactRead([]byte(read))
+	if strings.Contains(got, "tok-1") || !strings.Contains(got, `"token":"REDACTED"`) || len(got) > MaxReadBody+20 {
+		t.Errorf("redactRead(a secret before the cut) = %.80s… (%d bytes)", got, len(got))
+	}
+	clean := `{"id":"u1","pad":"` + strings.Repeat("y", 2*MaxReadBody) + `","password":"hunter2"}`
+	if got := redactRead([]byte(clean)); got != clean[:MaxReadBody]+"…(truncated)" {
+		t.Errorf("redactRead(a secret past the cut) = %.80s…; want the first %d bytes as they are", got, MaxReadBody)
+	}
+}
+
 func TestMayHoldSecret(t *testing.T) {
 	for _, tc := range []struct {
 		s    string
@@ -103,5 +124,47 @@ func TestMayHoldSecret(t *testing.T) {
 		if !mayHoldSecret([]byte(`{"` + k + `":1}`)) {
 			t.Errorf("mayHoldSecret misses %q", k)
 		}
+	}
+	// Against the plain definition, on random bodies made of the words'
+	// letters in both cases and a few others, the words cut anywhere.
+	lower := func(b []byte) string {
+		out := make([]byte, len(b))
+		for i, c := range b {
+			out[i] = lowerASCII(c)
+		}
+		return string(out)
+	}
+	letters := []byte("passwordPASSWORDprivateSECRETtokenTOKEN\"_:.@`{[")
+	rnd := rand.New(rand.NewPCG(7, 9))
+	for range 20000 {
+		b := make([]byte, rnd.IntN(24))
+		for i := range b {
+			b[i] = letters[rnd.IntN(len(letters))]
+		}
+		if rnd.IntN(4) == 0 {
+			w := []string{"password", "private", "secret", "token", "PassWord", "tOkEn"}[rnd.IntN(6)]
+			at := rnd.IntN(len(b) + 1)
+			b = append(b[:at:at], append([]byte(w), b[at:]...)...)
+		}
+		l := lower(b)
+		want := strings.Contains(l, "password") || strings.Contains(l, "private") || strings.Contains(l, "secret") || strings.Contains(l, "token")
+		if got := mayHoldSecret(b); got != want {
+			t.Fatalf("mayHoldSecret(%q) = %v; want %v", b, got, want)
+		}
+	}
+}
+
+// BenchmarkRedactRead redacts the response to a read of a user (no secret).
+func BenchmarkRedactRead(b *testing.B) {
+	body := []byte(`{"schemas":["urn:ietf:params:scim:schemas:core:2.0:User","urn:ietf:params:scim:schemas:extension:enterprise:2.0:User"],` +
+		`"id":"0f0a5c2e-8d1b-4f7a-9c3e-2b6d8e1f4a7c","externalId":"4ad2c1f3-5b6e-4c7d-8e9f-0a1b2c3d4e5f","userName":"ada@contoso.com","active":true,` +
+		`"displayName":"Ada Lovelace","emails":[{"primary":true,"type":"work","value":"ada@contoso.com"}],"name":{"formatted":"Ada Lovelace",` +
+		`"familyName":"Lovelace","givenName":"Ada"},"urn:ietf:params:scim:schemas:extension:enterprise:2.0:User":{"employeeNumber":"1815",` +
+		`"department":"Analytics","costCenter":"CC-42","organization":"Contoso"},"meta":{"resourceType":"User","created":"2026-11-28T20:00:00.000Z",` +
+		`"lastModified":"2026-11-28T20:00:00.000Z","location":"https://roster.example/scim/v2/Users/0f0a5c2e-8d1b-4f7a-9c3e-2b6d8e1f4a7c","version":"W/\"1\""}}`)
+	b.SetBytes(int64(len(body)))
+	b.ReportAllocs()
+	for b.Loop() {
+		redactRead(body)
 	}
 }

@@ -137,7 +137,7 @@ const PrunerName = "log-pruner"
 func Finish(e *roster.LogEntry, request, response []byte) *roster.LogEntry {
 	e.Request = Redact(request)
 	if e.Method == "GET" && e.Status < 300 {
-		e.Response = redactCapped(response, MaxReadBody)
+		e.Response = redactRead(response)
 		return e // a read: the path and the query name what was read
 	}
 	e.Response = Redact(response)

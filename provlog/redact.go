@@ -1,6 +1,7 @@
 package provlog
 
 import (
+	"encoding/binary"
 	"encoding/json"
 	"strings"
 )
@@ -19,16 +20,27 @@ var secretKeys = []string{"password", "secret", "token", "client_secret", "priva
 // Redact returns body with the values of secret-looking attributes replaced
 // and cut to MaxBody bytes; a body that is not JSON is kept only up to MaxBody.
 func Redact(body []byte) string {
-	return redactCapped(body, MaxBody)
+	// All of it is looked at: a PATCH operation may name a secret path
+	// after the value, which may be before the cut.
+	return redactCapped(body, MaxBody, len(body))
 }
 
-// redactCapped is Redact with a size cap.
-func redactCapped(body []byte, limit int) string {
+// redactRead is Redact for the response to a successful read, cut to
+// MaxReadBody. Only the part kept is looked at for secret names: a read's
+// response holds no PATCH operations, so each secret value in it follows its
+// own secret name, and one whose name is past the cut is past the cut too.
+func redactRead(body []byte) string {
+	return redactCapped(body, MaxReadBody, MaxReadBody)
+}
+
+// redactCapped returns body redacted and cut to limit bytes, when its first
+// scan bytes name a secret.
+func redactCapped(body []byte, limit, scan int) string {
 	if len(body) == 0 {
 		return ""
 	}
 	var v any
-	if mayHoldSecret(body) && json.Unmarshal(body, &v) == nil {
+	if mayHoldSecret(body[:min(len(body), scan)]) && json.Unmarshal(body, &v) == nil {
 		if redactValue(v) {
 			if b, err := json.Marshal(v); err == nil {
 				body = b
@@ -88,20 +100,24 @@ func lastName(path string) string {
 // mayHoldSecret reports whether body mentions a secret key at all, so that
 // the bodies that do not (nearly all) are never parsed. Every secret key
 // contains one of "password", "private" ("private_key"), "secret"
-// ("client_secret") or "token": only those words are looked for, each where
-// its first letter is.
+// ("client_secret") or "token": only those words are looked for, by their
+// first four letters in any case, four bytes compared at once.
 func mayHoldSecret(body []byte) bool {
-	for i, c := range body {
-		switch c | 0x20 {
-		case 'p':
-			if hasPrefixFold(body[i:], "password") || hasPrefixFold(body[i:], "private") {
+	for i := 0; i+4 < len(body); i++ {
+		switch binary.LittleEndian.Uint32(body[i:]) | fold4 {
+		case pass:
+			if hasPrefixFold(body[i:], "password") {
 				return true
 			}
-		case 's':
+		case priv:
+			if hasPrefixFold(body[i:], "private") {
+				return true
+			}
+		case secr:
 			if hasPrefixFold(body[i:], "secret") {
 				return true
 			}
-		case 't':
+		case toke:
 			if hasPrefixFold(body[i:], "token") {
 				return true
 			}
@@ -109,6 +125,18 @@ func mayHoldSecret(body []byte) bool {
 	}
 	return false
 }
+
+// The first four letters of the words mayHoldSecret looks for, as
+// little-endian words; fold4 lower-cases four ASCII letters at once (and
+// changes nothing that could then equal a lower-case letter but the letter's
+// upper case).
+const (
+	fold4 = 0x20202020
+	pass  = 'p' | 'a'<<8 | 's'<<16 | 's'<<24
+	priv  = 'p' | 'r'<<8 | 'i'<<16 | 'v'<<24
+	secr  = 's' | 'e'<<8 | 'c'<<16 | 'r'<<24
+	toke  = 't' | 'o'<<8 | 'k'<<16 | 'e'<<24
+)
 
 // hasPrefixFold reports whether s begins with the lower-case ASCII word w in
 // any case.
