@@ -11,6 +11,7 @@ import (
 	"log/slog"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/google/uuid"
@@ -58,6 +59,13 @@ type DB struct {
 	read *sql.DB
 	// logw and logr are the writer and readers of the provisioning log's own file.
 	logw, logr *sql.DB
+	// logIndexDue is when the log's keys are next merged into its index, in
+	// Unix nanoseconds; 0 (on open) is at the next write.
+	logIndexDue atomic.Int64
+	// logUnindexed counts the entries written since the last merge.
+	logUnindexed atomic.Int64
+	// logBufs holds the log writer's buffers (AppendLog).
+	logBufs chunkBuffers
 	// userByID is the most frequent read (every GET and PATCH of a user), prepared
 	// once per read connection instead of on every call.
 	userByID *sql.Stmt

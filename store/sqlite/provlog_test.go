@@ -71,3 +71,89 @@ func TestLogKeysRequestID(t *testing.T) {
 		}
 	}
 }
+
+// TestLogIndex checks the merge of chunk keys into log_keys: entries are
+// found by user and by request id before their chunk's keys are merged (by
+// the chunk's keys column) and after (by log_keys), once each; the merge
+// moves log_index.through to the newest chunk; pruning takes merged keys
+// with their chunks.
+func TestLogIndex(t *testing.T) {
+	ctx := t.Context()
+	db := openInternal(t)
+	old := time.Now().Add(-48 * time.Hour).UTC()
+	entry := func(at time.Time, req, id, ext, name string) *roster.LogEntry {
+		return &roster.LogEntry{TenantID: "t1", Time: at, RequestID: req, Method: "POST", Route: "POST /scim/v2/Users",
+			Action: "create", ResourceType: "User", ResourceID: id, ExternalID: ext, Name: name, Status: 201}
+	}
+	// The first write after opening merges at once, later ones wait.
+	if err := db.AppendLog(ctx, []*roster.LogEntry{entry(old, "client-req-1", "u1", "x1", "Ada@contoso.com")}); err != nil {
+		t.Fatal(err)
+	}
+	now := time.Now().UTC()
+	timed := roster.NewRequestID(now) // no key: found by its time
+	if err := db.AppendLog(ctx, []*roster.LogEntry{
+		entry(now, "client-req-2", "u2", "x2", "grace@contoso.com"),
+		entry(now, timed, "u1", "", ""),
+	}); err != nil {
+		t.Fatal(err)
+	}
+	state := func() (through, newest, keys int64) {
+		t.Helper()
+		err := db.logw.QueryRowContext(ctx, `SELECT (SELECT through FROM log_index), (SELECT max(id) FROM log_chunks),
+			(SELECT count(*) FROM log_keys)`).Scan(&through, &newest, &keys)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return through, newest, keys
+	}
+	check := func(stage string) {
+		t.Helper()
+		for _, tc := range []struct {
+			q    roster.LogQuery
+			want []string // request ids, newest first
+		}{
+			{roster.LogQuery{TenantID: "t1", User: "u1"}, []string{timed, "client-req-1"}},
+			{roster.LogQuery{TenantID: "t1", RequestID: timed}, []string{timed}},
+			{roster.LogQuery{TenantID: "t1", User: "ada@CONTOSO.com"}, []string{"client-req-1"}},
+			{roster.LogQuery{TenantID: "t1", User: "x2"}, []string{"client-req-2"}},
+			{roster.LogQuery{TenantID: "t1", RequestID: "client-req-2"}, []string{"client-req-2"}},
+			{roster.LogQuery{RequestID: "client-req-1"}, []string{"client-req-1"}},
+		} {
+			got, err := db.Log(ctx, tc.q)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var ids []string
+			for _, e := range got {
+				ids = append(ids, e.RequestID)
+			}
+			if !slices.Equal(ids, tc.want) {
+				t.Errorf("%s: %+v: got %v; want %v", stage, tc.q, ids, tc.want)
+			}
+		}
+	}
+	through, newest, keys := state()
+	if through >= newest {
+		t.Fatalf("before the merge: through %d, newest chunk %d; want the second chunk unmerged", through, newest)
+	}
+	check("unmerged")
+	if err := db.IndexLog(ctx); err != nil {
+		t.Fatal(err)
+	}
+	through, newest, merged := state()
+	if through != newest || merged <= keys {
+		t.Fatalf("after the merge: through %d, newest %d, keys %d then %d; want through the newest and more keys", through, newest, keys, merged)
+	}
+	check("merged")
+	n, err := db.PruneLog(ctx, time.Now().Add(-24*time.Hour))
+	if err != nil || n != 1 {
+		t.Fatalf("PruneLog = %d, %v; want the old entry", n, err)
+	}
+	var left int
+	if err := db.logw.QueryRowContext(ctx, `SELECT count(*) FROM log_keys WHERE key IN ('q:client-req-1', 'x:x1', 'n:ada@contoso.com')`).Scan(&left); err != nil || left != 0 {
+		t.Errorf("keys of the pruned chunk left: %d (%v)", left, err)
+	}
+	if got, err := db.Log(ctx, roster.LogQuery{TenantID: "t1", User: "u1"}); err != nil || len(got) != 1 {
+		t.Errorf("user u1 after pruning: %d entries (%v); want 1", len(got), err)
+	}
+}
