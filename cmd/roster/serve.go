@@ -11,6 +11,7 @@ import (
 	"net"
 	"net/http"
 	"net/http/pprof"
+	"runtime/debug"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -51,6 +52,7 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 	fs.Float64Var(&c.RateLimit, "rate-limit", c.RateLimit, "a tenant's default requests per second; 0: unlimited (env ROSTER_RATE_LIMIT)")
 	fs.IntVar(&c.RateBurst, "rate-burst", c.RateBurst, "a tenant's default burst of requests (env ROSTER_RATE_BURST)")
 	fs.IntVar(&c.MaxInflight, "max-inflight", c.MaxInflight, "requests doing store work at once; 0: no cap (env ROSTER_MAX_INFLIGHT)")
+	fs.IntVar(&c.GCPercent, "gc-percent", c.GCPercent, "the garbage collector's GOGC; 0: the runtime's own (GOGC or 100) (env ROSTER_GC_PERCENT)")
 	fs.BoolVar(&c.TrustProxy, "trust-proxy", c.TrustProxy, "take client addresses from X-Forwarded-For, for the limits (env ROSTER_TRUST_PROXY)")
 	fs.BoolVar(&c.ProvisioningLog, "provisioning-log", c.ProvisioningLog, "record every SCIM request in the provisioning log (env ROSTER_PROVISIONING_LOG)")
 	fs.Func("log-retention", "how long provisioning log rows are kept, e.g. 30d (env ROSTER_LOG_RETENTION)", func(v string) (err error) {
@@ -77,6 +79,9 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 func serve(ctx context.Context, c Config, stdout, stderr io.Writer) error {
 	log := c.logger(stdout)
 	log.Info("starting", "config", c.String())
+	if c.GCPercent > 0 {
+		defer debug.SetGCPercent(debug.SetGCPercent(c.GCPercent))
+	}
 
 	db, err := openStore(ctx, c, log)
 	if err != nil {
