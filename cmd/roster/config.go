@@ -198,13 +198,18 @@ func redactURL(s string) string {
 
 // logger returns a logger writing to w at the configured level and format.
 func (c Config) logger(w io.Writer) *slog.Logger {
+	return slog.New(c.handler(w))
+}
+
+// handler returns the slog handler of the configured level and format over w.
+func (c Config) handler(w io.Writer) slog.Handler {
 	var l slog.Level
 	l.UnmarshalText([]byte(c.LogLevel))
 	opts := &slog.HandlerOptions{Level: l}
 	if c.LogFormat == "json" {
-		return slog.New(slog.NewJSONHandler(w, opts))
+		return slog.NewJSONHandler(w, opts)
 	}
-	return slog.New(slog.NewTextHandler(w, opts))
+	return slog.NewTextHandler(w, opts)
 }
 
 // storeKind splits a --db value into its kind and location.

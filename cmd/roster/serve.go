@@ -77,7 +77,10 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 // readiness fails, the drain delay passes, the listeners close once their
 // in-flight requests are answered, background work stops, the store closes.
 func serve(ctx context.Context, c Config, stdout, stderr io.Writer) error {
-	log := c.logger(stdout)
+	// The server logs a line per request: they are written out in batches.
+	lines := newLogBuffer(stdout)
+	defer lines.Flush()
+	log := slog.New(urgentHandler{c.handler(lines), lines})
 	log.Info("starting", "config", c.String())
 	if c.GCPercent > 0 {
 		defer debug.SetGCPercent(debug.SetGCPercent(c.GCPercent))
@@ -108,6 +111,7 @@ func serve(ctx context.Context, c Config, stdout, stderr io.Writer) error {
 	if public == "" {
 		public = "http://" + ln.Addr().String()
 	}
+	lines.Flush() // what was logged so far comes before what firstStart prints
 	if err := firstStart(ctx, store, public+server.Prefix, stdout); err != nil {
 		return err
 	}
