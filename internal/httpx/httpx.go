@@ -133,8 +133,12 @@ func Wrap(h http.Handler, log *slog.Logger, obs Observer) http.Handler {
 			if obs != nil {
 				obs.ObserveRequest(r.Method, route, status, d)
 			}
-			log.Info("request", "request_id", id, "tenant_id", in.tenant, "method", r.Method, "route", route,
-				"path", r.URL.Path, "status", status, "bytes", sw.size, "latency_ms", float64(d.Microseconds())/1000)
+			if log.Enabled(r.Context(), slog.LevelInfo) {
+				// Typed attributes: no value boxed per request.
+				log.LogAttrs(r.Context(), slog.LevelInfo, "request", slog.String("request_id", id), slog.String("tenant_id", in.tenant),
+					slog.String("method", r.Method), slog.String("route", route), slog.String("path", r.URL.Path),
+					slog.Int("status", status), slog.Int("bytes", sw.size), slog.Float64("latency_ms", float64(d.Microseconds())/1000))
+			}
 		}()
 		h.ServeHTTP(sw, r)
 	})
