@@ -64,6 +64,13 @@ type Config struct {
 	// is a few MB (SQLite's pages live outside it), so Go's default ran the
 	// collector 30 to 40 times a second under load.
 	GCPercent int
+	// MemoryLimitMB is the garbage collector's soft limit on the memory the Go
+	// runtime holds, in MiB (ROSTER_MEMORY_LIMIT_MB, default 64; 0: none, or
+	// GOMEMLIMIT). With GCPercent at 400 the heap may grow to five times what
+	// is live; the limit makes the collector run sooner when that would pass
+	// it, so that a burst of large responses does not raise the process's
+	// memory by as much. SQLite's page caches are outside it.
+	MemoryLimitMB int
 }
 
 // defaultConfig returns the defaults overridden by the environment.
@@ -78,6 +85,10 @@ func defaultConfig(getenv func(string) string) (Config, error) {
 	}
 	if getenv("GOGC") != "" {
 		c.GCPercent = 0 // the runtime already follows it
+	}
+	c.MemoryLimitMB = 64
+	if getenv("GOMEMLIMIT") != "" {
+		c.MemoryLimitMB = 0
 	}
 	str := func(name string, dst *string) {
 		if v := getenv(name); v != "" {
@@ -122,6 +133,7 @@ func defaultConfig(getenv func(string) string) (Config, error) {
 		return
 	})
 	num("ROSTER_GC_PERCENT", func(v string) (err error) { c.GCPercent, err = strconv.Atoi(v); return })
+	num("ROSTER_MEMORY_LIMIT_MB", func(v string) (err error) { c.MemoryLimitMB, err = strconv.Atoi(v); return })
 	num("ROSTER_LOG_RETENTION", func(v string) (err error) { c.LogRetention, err = parseDuration(v); return })
 	return c, errors.Join(errs...)
 }
@@ -156,6 +168,9 @@ func (c Config) validate() error {
 	if c.GCPercent < 0 {
 		return fmt.Errorf("gc percent must not be negative (0: the runtime's own)")
 	}
+	if c.MemoryLimitMB < 0 {
+		return fmt.Errorf("memory limit must not be negative (0: none)")
+	}
 	return nil
 }
 
@@ -171,9 +186,9 @@ func (c Config) adminAddr() string {
 // carry a password).
 func (c Config) String() string {
 	return fmt.Sprintf("addr=%s admin_addr=%s db=%s log_level=%s log_format=%s max_body_bytes=%d public_url=%s "+
-		"drain_delay=%s rate_limit=%g rate_burst=%d max_inflight=%d trust_proxy=%t gc_percent=%d",
+		"drain_delay=%s rate_limit=%g rate_burst=%d max_inflight=%d trust_proxy=%t gc_percent=%d memory_limit_mb=%d",
 		c.Addr, c.adminAddr(), redactURL(c.DB), c.LogLevel, c.LogFormat, c.MaxBodyBytes, c.PublicURL,
-		c.DrainDelay, c.RateLimit, c.RateBurst, c.MaxInflight, c.TrustProxy, c.GCPercent)
+		c.DrainDelay, c.RateLimit, c.RateBurst, c.MaxInflight, c.TrustProxy, c.GCPercent, c.MemoryLimitMB)
 }
 
 // redactURL hides the password of a database URL, in its user info or in a

@@ -31,8 +31,31 @@ func TestGCPercent(t *testing.T) {
 		if err == nil && c.GCPercent != tc.want {
 			t.Errorf("env %v: GCPercent %d; want %d", tc.env, c.GCPercent, tc.want)
 		}
-		if err == nil && !strings.Contains(c.String(), "gc_percent=") {
+		if err == nil && (!strings.Contains(c.String(), "gc_percent=") || !strings.Contains(c.String(), "memory_limit_mb=")) {
 			t.Errorf("env %v: the printed configuration has no gc_percent: %s", tc.env, c)
+		}
+	}
+}
+
+// TestMemoryLimit checks the collector's soft memory limit: 64 MiB by
+// default, none when GOMEMLIMIT is set, ROSTER_MEMORY_LIMIT_MB over both.
+func TestMemoryLimit(t *testing.T) {
+	for _, tc := range []struct {
+		env     map[string]string
+		want    int
+		wantErr bool
+	}{
+		{env: nil, want: 64},
+		{env: map[string]string{"GOMEMLIMIT": "1GiB"}, want: 0},
+		{env: map[string]string{"GOMEMLIMIT": "1GiB", "ROSTER_MEMORY_LIMIT_MB": "512"}, want: 512},
+		{env: map[string]string{"ROSTER_MEMORY_LIMIT_MB": "-5"}, wantErr: true},
+	} {
+		c, err := defaultConfig(func(k string) string { return tc.env[k] })
+		if err == nil {
+			err = c.validate()
+		}
+		if (err != nil) != tc.wantErr || (err == nil && c.MemoryLimitMB != tc.want) {
+			t.Errorf("env %v: MemoryLimitMB %d, err %v; want %d, an error %v", tc.env, c.MemoryLimitMB, err, tc.want, tc.wantErr)
 		}
 	}
 }

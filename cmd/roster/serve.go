@@ -52,6 +52,7 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 	fs.Float64Var(&c.RateLimit, "rate-limit", c.RateLimit, "a tenant's default requests per second; 0: unlimited (env ROSTER_RATE_LIMIT)")
 	fs.IntVar(&c.RateBurst, "rate-burst", c.RateBurst, "a tenant's default burst of requests (env ROSTER_RATE_BURST)")
 	fs.IntVar(&c.MaxInflight, "max-inflight", c.MaxInflight, "requests doing store work at once; 0: no cap (env ROSTER_MAX_INFLIGHT)")
+	fs.IntVar(&c.MemoryLimitMB, "memory-limit-mb", c.MemoryLimitMB, "the garbage collector's soft limit on the Go runtime's memory, in MiB; 0: none (or GOMEMLIMIT) (env ROSTER_MEMORY_LIMIT_MB)")
 	fs.IntVar(&c.GCPercent, "gc-percent", c.GCPercent, "the garbage collector's GOGC; 0: the runtime's own (GOGC or 100) (env ROSTER_GC_PERCENT)")
 	fs.BoolVar(&c.TrustProxy, "trust-proxy", c.TrustProxy, "take client addresses from X-Forwarded-For, for the limits (env ROSTER_TRUST_PROXY)")
 	fs.BoolVar(&c.ProvisioningLog, "provisioning-log", c.ProvisioningLog, "record every SCIM request in the provisioning log (env ROSTER_PROVISIONING_LOG)")
@@ -84,6 +85,9 @@ func serve(ctx context.Context, c Config, stdout, stderr io.Writer) error {
 	log.Info("starting", "config", c.String())
 	if c.GCPercent > 0 {
 		defer debug.SetGCPercent(debug.SetGCPercent(c.GCPercent))
+	}
+	if c.MemoryLimitMB > 0 {
+		defer debug.SetMemoryLimit(debug.SetMemoryLimit(int64(c.MemoryLimitMB) << 20))
 	}
 
 	db, err := openStore(ctx, c, log)
