@@ -6,6 +6,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/rosterhq/roster/internal/testdb"
 )
 
 // cli runs one roster command against the server's database, as an operator
@@ -93,5 +95,20 @@ func testConcurrentCreate(t *testing.T, db string) {
 	}
 	if count[201] != 1 || count[409] != n-1 {
 		t.Fatalf("statuses = %v, want one 201 and %d 409", count, n-1)
+	}
+}
+
+// TestCommandsLeaveAnalysis checks that a one-off command on PostgreSQL does
+// not start the store's stand-in for autovacuum (a server's work): where
+// autovacuum is off, as on the test machine, it would warn on every command
+// and keep a goroutine writing to the command's stderr meanwhile.
+func TestCommandsLeaveAnalysis(t *testing.T) {
+	db := testdb.Postgres(t)
+	var stdout, stderr strings.Builder
+	if err := run(context.Background(), []string{"tenant", "list", "--db", db}, func(string) string { return "" }, &stdout, &stderr); err != nil {
+		t.Fatalf("roster tenant list: %v\n%s", err, stderr.String())
+	}
+	if strings.Contains(stderr.String(), "autovacuum") {
+		t.Errorf("a one-off command started the analysis:\n%s", stderr.String())
 	}
 }

@@ -245,14 +245,16 @@ func storeKind(db string) (kind, loc string, err error) {
 	return "", "", fmt.Errorf("--db %q: want sqlite:PATH or postgres://USER@HOST:PORT/DATABASE", redactURL(db))
 }
 
-// openStore opens (and migrates) the store c.DB names.
-func openStore(ctx context.Context, c Config, log *slog.Logger) (roster.Store, error) {
+// openStore opens (and migrates) the store c.DB names; for a server it also
+// runs the store's background maintenance (on PostgreSQL without autovacuum,
+// analysing its tables), which a one-off command leaves to the servers.
+func openStore(ctx context.Context, c Config, log *slog.Logger, server bool) (roster.Store, error) {
 	kind, loc, err := storeKind(c.DB)
 	if err != nil {
 		return nil, err
 	}
 	if kind == "postgres" {
-		return postgres.Open(ctx, loc, postgres.Options{Clock: time.Now, Logger: log})
+		return postgres.Open(ctx, loc, postgres.Options{Clock: time.Now, Logger: log, Analyze: server})
 	}
 	return sqlite.Open(ctx, loc, sqlite.Options{Clock: time.Now, Logger: log})
 }

@@ -84,7 +84,7 @@ func dropDatabase(t *testing.T, dbURL string) {
 // that is then closed, and over a server that is shutting down.
 func TestReadinessClosedStore(t *testing.T) {
 	forEachStore(t, func(t *testing.T, db string) {
-		store, err := openStore(context.Background(), Config{DB: db}, slog.New(slog.DiscardHandler))
+		store, err := openStore(context.Background(), Config{DB: db}, slog.New(slog.DiscardHandler), true)
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -269,7 +269,7 @@ func q(s string) string {
 // openStore opens the server's database beside it, as the CLI does.
 func (s *testServer) openStore(t testing.TB) roster.Store {
 	t.Helper()
-	st, err := openStore(context.Background(), Config{DB: s.db}, slog.New(slog.DiscardHandler))
+	st, err := openStore(context.Background(), Config{DB: s.db}, slog.New(slog.DiscardHandler), false)
 	if err != nil {
 		t.Fatal(err)
 	}

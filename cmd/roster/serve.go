@@ -90,7 +90,7 @@ func serve(ctx context.Context, c Config, stdout, stderr io.Writer) error {
 		defer debug.SetMemoryLimit(debug.SetMemoryLimit(int64(c.MemoryLimitMB) << 20))
 	}
 
-	db, err := openStore(ctx, c, log)
+	db, err := openStore(ctx, c, log, true)
 	if err != nil {
 		return err
 	}

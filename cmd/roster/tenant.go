@@ -40,7 +40,7 @@ func (c *command) open(ctx context.Context, args []string, stderr io.Writer) err
 	if err := c.cfg.validate(); err != nil {
 		return err
 	}
-	c.store, err = openStore(ctx, c.cfg, c.cfg.logger(stderr))
+	c.store, err = openStore(ctx, c.cfg, c.cfg.logger(stderr), false)
 	return err
 }
 

@@ -44,7 +44,7 @@ func run(ctx context.Context, dbURL, tenant string, n int) error {
 	if path, ok := strings.CutPrefix(dbURL, "sqlite:"); ok {
 		db, err = sqlite.Open(ctx, path, sqlite.Options{})
 	} else {
-		db, err = postgres.Open(ctx, dbURL, postgres.Options{})
+		db, err = postgres.Open(ctx, dbURL, postgres.Options{Analyze: true})
 	}
 	if err != nil {
 		return err

@@ -20,14 +20,9 @@ import (
 // PostgreSQL's table statistics; a table is analysed only past the threshold).
 const analyzeEvery = 10 * time.Second
 
-// analyzeLoop runs Analyze every analyzeEvery until ctx ends, when autovacuum
-// is off; it returns at once when autovacuum is on.
+// analyzeLoop runs Analyze every analyzeEvery until ctx ends. Open starts it
+// when asked to (Options.Analyze) and autovacuum is off.
 func (db *DB) analyzeLoop(ctx context.Context) {
-	var on string
-	if err := db.pool.QueryRow(ctx, `SELECT current_setting('autovacuum')`).Scan(&on); err != nil || on == "on" {
-		return
-	}
-	db.log.Warn("postgres: autovacuum is off; Roster analyses its own tables as they grow (turn autovacuum on to leave it to PostgreSQL)")
 	tick := time.NewTicker(analyzeEvery)
 	defer tick.Stop()
 	for {

@@ -34,6 +34,10 @@ type Options struct {
 	// MaxConns bounds the connection pool; 0 means pgxpool's default (the
 	// larger of 4 and the number of CPUs), or pool_max_conns in the URL.
 	MaxConns int32
+	// Analyze runs the stand-in for autovacuum's analysis (analyzeLoop) while
+	// the store is open, where autovacuum is off: for a server, not for a
+	// one-off command.
+	Analyze bool
 }
 
 // DB is Roster's store on a PostgreSQL database. It is safe for concurrent use,
@@ -78,12 +82,22 @@ func Open(ctx context.Context, url string, opts Options) (*DB, error) {
 		db.Close()
 		return nil, err
 	}
-	bg, stop := context.WithCancel(context.Background())
-	db.stop, db.done = stop, make(chan struct{})
-	go func() {
-		defer close(db.done)
-		db.analyzeLoop(bg)
-	}()
+	if opts.Analyze {
+		var autovacuum string
+		if err := db.pool.QueryRow(ctx, `SELECT current_setting('autovacuum')`).Scan(&autovacuum); err != nil {
+			db.Close()
+			return nil, fmt.Errorf("postgres: open: %w", err)
+		}
+		if autovacuum != "on" {
+			db.log.Warn("postgres: autovacuum is off; Roster analyses its own tables as they grow (turn autovacuum on to leave it to PostgreSQL)")
+			bg, stop := context.WithCancel(context.Background())
+			db.stop, db.done = stop, make(chan struct{})
+			go func() {
+				defer close(db.done)
+				db.analyzeLoop(bg)
+			}()
+		}
+	}
 	return db, nil
 }
 
