@@ -18,7 +18,10 @@ import (
 // analyzeEvery is how often the stand-in checks the tables: often, so that a
 // new tenant filling up is analysed within seconds (the check is one read of
 // PostgreSQL's table statistics; a table is analysed only past the threshold).
-const analyzeEvery = 10 * time.Second
+// Until then its lookups run on plans made for the table it was: right after
+// 1,000 creates, Entra's userName lookup ran at 433/s for 8 s with a check
+// every 10 s, and averaged 1,871/s over 24 s.
+const analyzeEvery = 2 * time.Second
 
 // analyzeLoop runs Analyze every analyzeEvery until ctx ends. Open starts it
 // when asked to (Options.Analyze) and autovacuum is off.
