@@ -5,20 +5,25 @@ import (
 	"testing"
 )
 
-// TestGCPercent checks the collector setting: 400 by default, the runtime's
-// own when GOGC is set, ROSTER_GC_PERCENT over both, and refused below 0.
-func TestGCPercent(t *testing.T) {
+// TestCollectorSettings checks the garbage collector's settings: a target of
+// 400% and a soft limit of 64 MiB by default; the runtime's own when GOGC or
+// GOMEMLIMIT is set; ROSTER_GC_PERCENT and ROSTER_MEMORY_LIMIT_MB over both;
+// refused below 0. Both are printed with the configuration.
+func TestCollectorSettings(t *testing.T) {
 	for _, tc := range []struct {
-		env     map[string]string
-		want    int
-		wantErr bool
+		env           map[string]string
+		gc, memoryMiB int
+		wantErr       bool
 	}{
-		{env: nil, want: 400},
-		{env: map[string]string{"GOGC": "200"}, want: 0},
-		{env: map[string]string{"GOGC": "200", "ROSTER_GC_PERCENT": "250"}, want: 250},
-		{env: map[string]string{"ROSTER_GC_PERCENT": "0"}, want: 0},
+		{env: nil, gc: 400, memoryMiB: 64},
+		{env: map[string]string{"GOGC": "200"}, gc: 0, memoryMiB: 64},
+		{env: map[string]string{"GOGC": "200", "ROSTER_GC_PERCENT": "250"}, gc: 250, memoryMiB: 64},
+		{env: map[string]string{"ROSTER_GC_PERCENT": "0"}, gc: 0, memoryMiB: 64},
+		{env: map[string]string{"GOMEMLIMIT": "1GiB"}, gc: 400, memoryMiB: 0},
+		{env: map[string]string{"GOMEMLIMIT": "1GiB", "ROSTER_MEMORY_LIMIT_MB": "512"}, gc: 400, memoryMiB: 512},
 		{env: map[string]string{"ROSTER_GC_PERCENT": "-1"}, wantErr: true},
 		{env: map[string]string{"ROSTER_GC_PERCENT": "many"}, wantErr: true},
+		{env: map[string]string{"ROSTER_MEMORY_LIMIT_MB": "-5"}, wantErr: true},
 	} {
 		c, err := defaultConfig(func(k string) string { return tc.env[k] })
 		if err == nil {
@@ -28,34 +33,14 @@ func TestGCPercent(t *testing.T) {
 			t.Errorf("env %v: err %v; want an error %v", tc.env, err, tc.wantErr)
 			continue
 		}
-		if err == nil && c.GCPercent != tc.want {
-			t.Errorf("env %v: GCPercent %d; want %d", tc.env, c.GCPercent, tc.want)
+		if err != nil {
+			continue
 		}
-		if err == nil && (!strings.Contains(c.String(), "gc_percent=") || !strings.Contains(c.String(), "memory_limit_mb=")) {
-			t.Errorf("env %v: the printed configuration has no gc_percent: %s", tc.env, c)
+		if c.GCPercent != tc.gc || c.MemoryLimitMB != tc.memoryMiB {
+			t.Errorf("env %v: GCPercent %d, MemoryLimitMB %d; want %d, %d", tc.env, c.GCPercent, c.MemoryLimitMB, tc.gc, tc.memoryMiB)
 		}
-	}
-}
-
-// TestMemoryLimit checks the collector's soft memory limit: 64 MiB by
-// default, none when GOMEMLIMIT is set, ROSTER_MEMORY_LIMIT_MB over both.
-func TestMemoryLimit(t *testing.T) {
-	for _, tc := range []struct {
-		env     map[string]string
-		want    int
-		wantErr bool
-	}{
-		{env: nil, want: 64},
-		{env: map[string]string{"GOMEMLIMIT": "1GiB"}, want: 0},
-		{env: map[string]string{"GOMEMLIMIT": "1GiB", "ROSTER_MEMORY_LIMIT_MB": "512"}, want: 512},
-		{env: map[string]string{"ROSTER_MEMORY_LIMIT_MB": "-5"}, wantErr: true},
-	} {
-		c, err := defaultConfig(func(k string) string { return tc.env[k] })
-		if err == nil {
-			err = c.validate()
-		}
-		if (err != nil) != tc.wantErr || (err == nil && c.MemoryLimitMB != tc.want) {
-			t.Errorf("env %v: MemoryLimitMB %d, err %v; want %d, an error %v", tc.env, c.MemoryLimitMB, err, tc.want, tc.wantErr)
+		if s := c.String(); !strings.Contains(s, "gc_percent=") || !strings.Contains(s, "memory_limit_mb=") {
+			t.Errorf("env %v: the printed configuration lacks the collector's settings: %s", tc.env, s)
 		}
 	}
 }
