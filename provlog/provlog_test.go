@@ -86,8 +86,8 @@ func TestRedact(t *testing.T) {
 // TestRedactCut checks redaction when a body is cut: a request's whole body
 // is looked at (a PATCH operation may name its secret path after the value,
 // past the cut); a read's secret before the cut is redacted, and one past it
-// is cut away with the rest. (That a read is looked at only up to the cut is
-// a saving, not visible in the output: BenchmarkRedactRead shows it.)
+// is cut away with the rest. (That a read is looked at only up to the cut
+// saves CPU on reads longer than the cut; the output does not show it.)
 func TestRedactCut(t *testing.T) {
 	pad := strings.Repeat(`"x",`, MaxBody/4)
 	op := `{"Operations":[{"op":"replace","value":"s3cret","junk":[` + pad + `"x"],"path":"password"}]}`
