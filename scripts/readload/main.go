@@ -1,8 +1,10 @@
 // Command readload creates users on a running Roster, then reads them as
-// Entra ID does, from a number of clients at once for a while, and prints the
-// reads per second. It sends only to the given base URL.
+// Entra ID does (or, with --mode patch, updates them with Entra's PATCH; with
+// --mode create, creates more), from
+// a number of clients at once for a while, and prints the requests per second.
+// It sends only to the given base URL.
 //
-//	go run ./scripts/readload --base http://127.0.0.1:8080/scim/v2 --token T [--mode get|filter] [-c 8] [-d 12s]
+//	go run ./scripts/readload --base http://127.0.0.1:8080/scim/v2 --token T [--mode get|filter|patch|create] [-c 8] [-d 12s]
 //
 // With --start (Unix nanoseconds) the reads begin at that moment, so that
 // loads against two servers run side by side.
@@ -22,16 +24,18 @@ import (
 	"time"
 )
 
+const enterprise = "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User"
+
 func main() {
 	base := flag.String("base", "", "SCIM base URL")
 	token := flag.String("token", "", "secret token")
 	clients := flag.Int("c", 8, "concurrent clients")
 	users := flag.Int("users", 300, "users to create and read")
 	d := flag.Duration("d", 12*time.Second, "how long to read")
-	mode := flag.String("mode", "get", "get: GET /Users/{id}; filter: userName eq lookups")
+	mode := flag.String("mode", "get", "get: GET /Users/{id}; filter: userName eq lookups; patch: Entra's user PATCH; create: Entra's user POST")
 	start := flag.Int64("start", 0, "Unix nanoseconds to begin reading at (0: at once)")
 	flag.Parse()
-	if *base == "" || *token == "" || (*mode != "get" && *mode != "filter") {
+	if *base == "" || *token == "" || (*mode != "get" && *mode != "filter" && *mode != "patch" && *mode != "create") {
 		flag.Usage()
 		os.Exit(2)
 	}
@@ -59,15 +63,23 @@ func main() {
 		os.Exit(1)
 	}
 	run := time.Now().UnixNano()
+	userBody := func(name, externalID string, i int) []byte {
+		body, _ := json.Marshal(map[string]any{
+			"schemas":  []string{"urn:ietf:params:scim:schemas:core:2.0:User", enterprise},
+			"userName": name, "externalId": externalID, "active": true, "displayName": fmt.Sprintf("Reader %d", i),
+			"emails":   []map[string]any{{"primary": true, "type": "work", "value": name}},
+			"name":     map[string]any{"givenName": "Reader", "familyName": fmt.Sprint(i)},
+			enterprise: map[string]any{"department": "Sales", "employeeNumber": fmt.Sprint(i)},
+		})
+		return body
+	}
 	paths := make([]string, *users)
+	if *mode == "create" {
+		paths = nil
+	}
 	for i := range paths {
 		name := fmt.Sprintf("read%d-%d@contoso.com", i, run)
-		body, _ := json.Marshal(map[string]any{
-			"schemas":  []string{"urn:ietf:params:scim:schemas:core:2.0:User"},
-			"userName": name, "externalId": fmt.Sprintf("read-%d-%d", run, i), "active": true, "displayName": fmt.Sprintf("Reader %d", i),
-			"emails": []map[string]any{{"primary": true, "type": "work", "value": name}},
-		})
-		b, err := do("POST", "/Users", body)
+		b, err := do("POST", "/Users", userBody(name, fmt.Sprintf("read-%d-%d", run, i), i))
 		if err != nil {
 			fail(err)
 		}
@@ -89,7 +101,26 @@ func main() {
 	for c := range *clients {
 		wg.Go(func() {
 			for i := c; time.Now().Before(stop); i++ {
-				if _, err := do("GET", paths[i%len(paths)], nil); err != nil {
+				var method, path string
+				var body []byte
+				switch *mode {
+				case "create":
+					n := i*(*clients) + c
+					method, path, body = "POST", "/Users", userBody(fmt.Sprintf("new%d-%d@contoso.com", n, run), fmt.Sprintf("new-%d-%d", run, n), n)
+				case "patch":
+					// The value changes with every request, so that each PATCH writes.
+					method, body = "PATCH", fmt.Appendf(nil, `{"schemas":["urn:ietf:params:scim:api:messages:2.0:PatchOp"],"Operations":[`+
+						`{"op":"Replace","path":"emails[type eq \"work\"].value","value":"updated%d-%d@contoso.com"},`+
+						`{"op":"Replace","path":"name.familyName","value":"Family%d"},`+
+						`{"op":"Replace","path":"active","value":"True"}]}`, c, i, i)
+					fallthrough
+				default:
+					path = paths[i%len(paths)]
+					if method == "" {
+						method = "GET"
+					}
+				}
+				if _, err := do(method, path, body); err != nil {
 					fail(err)
 				}
 				reads.Add(1)

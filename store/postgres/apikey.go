@@ -8,6 +8,7 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"github.com/rosterhq/roster"
+	"github.com/rosterhq/roster/store/internal/row"
 )
 
 // CreateAPIKey stores k, filling ID (when empty) and Created. ENOTFOUND when its tenant does not exist.
@@ -16,7 +17,7 @@ func (db *DB) CreateAPIKey(ctx context.Context, k *roster.APIKey) error {
 		return roster.Errorf(roster.EINVALID, "an API key needs a prefix and a hash")
 	}
 	if k.ID == "" {
-		k.ID = newID()
+		k.ID = row.NewID()
 	}
 	k.Created = db.stamp()
 	_, err := db.pool.Exec(ctx, `

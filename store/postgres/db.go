@@ -10,7 +10,6 @@ import (
 	"log/slog"
 	"time"
 
-	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/jackc/pgx/v5/pgxpool"
@@ -20,6 +19,7 @@ import (
 
 	"github.com/rosterhq/roster"
 	"github.com/rosterhq/roster/store/internal/outbox"
+	"github.com/rosterhq/roster/store/internal/row"
 )
 
 //go:embed migrations/*.sql
@@ -213,7 +213,7 @@ func appendEvents(ctx context.Context, t *tx) error {
 		if err != nil {
 			return err
 		}
-		ids[i], types[i], rtypes[i], rids[i], bodies[i] = newID(), e.Type, e.ResourceType, e.ResourceID, string(b)
+		ids[i], types[i], rtypes[i], rids[i], bodies[i] = row.NewID(), e.Type, e.ResourceType, e.ResourceID, string(b)
 	}
 	b := &pgx.Batch{}
 	b.Queue(`SELECT pg_advisory_xact_lock($1)`, int64(eventLock))
@@ -255,11 +255,6 @@ const (
 // transaction is of no interest.
 func rollback(ctx context.Context, t pgx.Tx) {
 	_ = t.Rollback(context.WithoutCancel(ctx))
-}
-
-// newID returns a fresh resource id.
-func newID() string {
-	return uuid.NewString()
 }
 
 // nullString stores "" as NULL, so that absent optional attributes are absent to filters too.

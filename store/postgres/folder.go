@@ -9,6 +9,7 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"github.com/rosterhq/roster"
+	"github.com/rosterhq/roster/store/internal/row"
 )
 
 // CreateFolder stores f, filling ID (when empty) and Created, and moves the
@@ -21,7 +22,7 @@ func (db *DB) CreateFolder(ctx context.Context, tenantID string, f *roster.Folde
 	}
 	id := f.ID
 	if id == "" {
-		id = newID()
+		id = row.NewID()
 	}
 	var now time.Time
 	err := db.write(ctx, tenantID, func(t *tx) error {

@@ -26,7 +26,7 @@ func (db *DB) CreateGroup(ctx context.Context, tenantID string, g *roster.Group)
 	}
 	id := g.ID
 	if id == "" {
-		id = newID()
+		id = row.NewID()
 	}
 	var (
 		members []roster.Member

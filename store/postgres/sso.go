@@ -9,6 +9,7 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"github.com/rosterhq/roster"
+	"github.com/rosterhq/roster/store/internal/row"
 )
 
 // CreateOAuthClient stores c, filling ID (when empty) and Created.
@@ -20,7 +21,7 @@ func (db *DB) CreateOAuthClient(ctx context.Context, c *roster.OAuthClient) erro
 		return roster.Errorf(roster.EINVALID, "a confidential OAuth client needs a secret")
 	}
 	if c.ID == "" {
-		c.ID = newID()
+		c.ID = row.NewID()
 	}
 	c.Created = db.stamp()
 	_, err := db.pool.Exec(ctx, `
@@ -332,7 +333,7 @@ func (db *DB) RedeemAuthCode(ctx context.Context, hash []byte) (*roster.AuthCode
 // CreateSession stores s, filling ID (when empty) and Created. ENOTFOUND when the tenant does not exist.
 func (db *DB) CreateSession(ctx context.Context, s *roster.Session) error {
 	if s.ID == "" {
-		s.ID = newID()
+		s.ID = row.NewID()
 	}
 	s.Created = db.stamp()
 	_, err := db.pool.Exec(ctx, `

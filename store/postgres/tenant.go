@@ -9,6 +9,7 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"github.com/rosterhq/roster"
+	"github.com/rosterhq/roster/store/internal/row"
 )
 
 // CreateTenant stores t, filling ID (when empty) and Created. ECONFLICT if the name is taken.
@@ -17,7 +18,7 @@ func (db *DB) CreateTenant(ctx context.Context, t *roster.Tenant) error {
 		return roster.Errorf(roster.EINVALID, "a tenant needs a name")
 	}
 	if t.ID == "" {
-		t.ID = newID()
+		t.ID = row.NewID()
 	}
 	t.Created = db.stamp()
 	_, err := db.pool.Exec(ctx, `INSERT INTO tenants (id, name, created) VALUES ($1, $2, $3)`, t.ID, t.Name, t.Created)

@@ -8,6 +8,7 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"github.com/rosterhq/roster"
+	"github.com/rosterhq/roster/store/internal/row"
 )
 
 // CreateToken stores t, filling ID (when empty) and Created. ENOTFOUND when the tenant does not exist.
@@ -16,7 +17,7 @@ func (db *DB) CreateToken(ctx context.Context, t *roster.Token) error {
 		return roster.Errorf(roster.EINVALID, "a token needs a prefix and a hash")
 	}
 	if t.ID == "" {
-		t.ID = newID()
+		t.ID = row.NewID()
 	}
 	t.Created = db.stamp()
 	_, err := db.pool.Exec(ctx, `

@@ -35,7 +35,7 @@ func (db *DB) CreateUser(ctx context.Context, tenantID string, u *roster.User) e
 	}
 	id := u.ID
 	if id == "" {
-		id = newID()
+		id = row.NewID()
 	}
 	var now time.Time
 	err := db.write(ctx, tenantID, func(t *tx) error {

@@ -9,6 +9,7 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"github.com/rosterhq/roster"
+	"github.com/rosterhq/roster/store/internal/row"
 )
 
 // CreateWebhook stores w, filling ID (when empty) and Created. ENOTFOUND when its tenant does not exist.
@@ -17,7 +18,7 @@ func (db *DB) CreateWebhook(ctx context.Context, w *roster.Webhook) error {
 		return roster.Errorf(roster.EINVALID, "a webhook needs a URL and a secret")
 	}
 	if w.ID == "" {
-		w.ID = newID()
+		w.ID = row.NewID()
 	}
 	w.Created = db.stamp()
 	types := w.Types

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/rosterhq/roster"
+	"github.com/rosterhq/roster/store/internal/row"
 )
 
 // CreateAPIKey stores k, filling ID (when empty) and Created. ENOTFOUND when its tenant does not exist.
@@ -15,7 +16,7 @@ func (db *DB) CreateAPIKey(ctx context.Context, k *roster.APIKey) error {
 		return roster.Errorf(roster.EINVALID, "an API key needs a prefix and a hash")
 	}
 	if k.ID == "" {
-		k.ID = newID()
+		k.ID = row.NewID()
 	}
 	k.Created = db.stamp()
 	_, err := db.exec(ctx, `

@@ -14,7 +14,6 @@ import (
 	"sync/atomic"
 	"time"
 
-	"github.com/google/uuid"
 	"github.com/pressly/goose/v3"
 	"modernc.org/sqlite"
 	sqlite3 "modernc.org/sqlite/lib"
@@ -54,6 +53,11 @@ type DB struct {
 	closing    chan struct{}
 	closeOnce  sync.Once
 	writerDone chan struct{}
+	// ckpt is the checkpointer's connection (checkpoint.go); commits counts the
+	// writer's commits, and checkpointDone is closed when the checkpointer stops.
+	ckpt           *sql.DB
+	commits        atomic.Int64
+	checkpointDone chan struct{}
 	// read is a pool of query_only connections; in WAL mode they read a snapshot
 	// and never wait for the writer.
 	read *sql.DB
@@ -98,7 +102,10 @@ func Open(ctx context.Context, path string, opts Options) (*DB, error) {
 	}
 	pragmas := fmt.Sprintf("_pragma=busy_timeout(%d)&_pragma=foreign_keys(1)&_pragma=synchronous(FULL)", busyTimeout.Milliseconds())
 	var err error
-	db.conn, err = sql.Open("sqlite", path+"?"+pragmas+"&_pragma=journal_mode(WAL)&_pragma=temp_store(MEMORY)&_txlock=immediate")
+	// The writer's connection leaves most of the checkpointing to the
+	// checkpointer (checkpoint.go).
+	db.conn, err = sql.Open("sqlite", path+"?"+pragmas+"&_pragma=journal_mode(WAL)&_pragma=temp_store(MEMORY)"+
+		fmt.Sprintf("&_pragma=wal_autocheckpoint(%d)", writerCheckpointPages)+"&_txlock=immediate")
 	if err != nil {
 		return nil, fmt.Errorf("sqlite: open: %w", err)
 	}
@@ -150,9 +157,16 @@ func Open(ctx context.Context, path string, opts Options) (*DB, error) {
 		db.Close()
 		return nil, err
 	}
+	if db.ckpt, err = sql.Open("sqlite", path+"?"+pragmas); err != nil {
+		db.Close()
+		return nil, fmt.Errorf("sqlite: open: %w", err)
+	}
+	db.ckpt.SetMaxOpenConns(1)
 	db.writes, db.closing, db.writerDone = make(chan *writeRequest), make(chan struct{}), make(chan struct{})
+	db.checkpointDone = make(chan struct{})
 	db.wstmts = &writeStmts{prepared: map[string]*sql.Stmt{}, seen: map[string]bool{}}
 	go db.writer()
+	go db.checkpointer(db.ckpt, checkpointEvery)
 	return db, nil
 }
 
@@ -186,6 +200,7 @@ func (db *DB) Close() error {
 	if db.closing != nil {
 		db.closeOnce.Do(func() { close(db.closing) })
 		<-db.writerDone
+		<-db.checkpointDone
 	}
 	var errs []error
 	if db.userByID != nil {
@@ -200,7 +215,7 @@ func (db *DB) Close() error {
 	if db.read != nil {
 		errs = append(errs, db.read.Close())
 	}
-	for _, c := range []*sql.DB{db.logr, db.logw} {
+	for _, c := range []*sql.DB{db.logr, db.logw, db.ckpt} {
 		if c != nil {
 			errs = append(errs, c.Close())
 		}
@@ -268,11 +283,6 @@ func (db *DB) beginRead(ctx context.Context) (*sql.Tx, error) {
 // reading, so that it equals the time read back.
 func (db *DB) stamp() time.Time {
 	return db.now().UTC()
-}
-
-// newID returns a fresh resource id.
-func newID() string {
-	return uuid.NewString()
 }
 
 // formatTime renders t in the stored form.

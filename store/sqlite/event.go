@@ -9,6 +9,7 @@ import (
 
 	"github.com/rosterhq/roster"
 	"github.com/rosterhq/roster/store/internal/outbox"
+	"github.com/rosterhq/roster/store/internal/row"
 )
 
 // appendEvent writes e to the outbox in tx, at time now.
@@ -20,7 +21,7 @@ func appendEvent(ctx context.Context, tx *sql.Tx, tenantID string, now time.Time
 	_, err = txExec(ctx, tx, `
 		INSERT INTO events (id, tenant_id, type, resource_type, resource_id, payload, created)
 		VALUES (?, ?, ?, ?, ?, ?, ?)`,
-		newID(), tenantID, e.Type, e.ResourceType, e.ResourceID, string(b), formatTime(now))
+		row.NewID(), tenantID, e.Type, e.ResourceType, e.ResourceID, string(b), formatTime(now))
 	if err != nil {
 		return fmt.Errorf("event %s: %w", e.Type, err)
 	}

@@ -7,6 +7,7 @@ import (
 	"fmt"
 
 	"github.com/rosterhq/roster"
+	"github.com/rosterhq/roster/store/internal/row"
 )
 
 // CreateFolder stores f, filling ID (when empty) and Created, and moves the
@@ -19,7 +20,7 @@ func (db *DB) CreateFolder(ctx context.Context, tenantID string, f *roster.Folde
 	}
 	id := f.ID
 	if id == "" {
-		id = newID()
+		id = row.NewID()
 	}
 	now := db.stamp()
 	err := db.write(ctx, func(ctx context.Context, tx *sql.Tx) error {

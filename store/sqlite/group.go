@@ -31,7 +31,7 @@ func (db *DB) CreateGroup(ctx context.Context, tenantID string, g *roster.Group)
 	}
 	id := g.ID
 	if id == "" {
-		id = newID()
+		id = row.NewID()
 	}
 	now := db.stamp()
 	var members []roster.Member

@@ -8,6 +8,7 @@ import (
 	"fmt"
 
 	"github.com/rosterhq/roster"
+	"github.com/rosterhq/roster/store/internal/row"
 )
 
 // CreateTenant stores t, filling ID (when empty) and Created. ECONFLICT if the name is taken.
@@ -16,7 +17,7 @@ func (db *DB) CreateTenant(ctx context.Context, t *roster.Tenant) error {
 		return roster.Errorf(roster.EINVALID, "a tenant needs a name")
 	}
 	if t.ID == "" {
-		t.ID = newID()
+		t.ID = row.NewID()
 	}
 	t.Created = db.stamp()
 	_, err := db.exec(ctx, `INSERT INTO tenants (id, name, created) VALUES (?, ?, ?)`,

@@ -39,7 +39,7 @@ func (db *DB) CreateUser(ctx context.Context, tenantID string, u *roster.User) e
 	}
 	id := u.ID
 	if id == "" {
-		id = newID()
+		id = row.NewID()
 	}
 	now := db.stamp()
 	err := db.write(ctx, func(ctx context.Context, tx *sql.Tx) error {

@@ -116,6 +116,7 @@ func (db *DB) commit(group []*writeRequest) {
 		if err := tx.Commit(); err != nil {
 			return fmt.Errorf("commit: %w", err)
 		}
+		db.commits.Add(1)
 		return nil
 	}()
 	for i, r := range group {

@@ -4,7 +4,12 @@ import (
 	"context"
 	"database/sql"
 	"errors"
+	"fmt"
+	"os"
 	"testing"
+	"time"
+
+	"github.com/rosterhq/roster/internal/testdb"
 )
 
 // TestCommitGroup commits one group by hand: a write that fails after writing
@@ -66,5 +71,46 @@ func TestWriteAfterClose(t *testing.T) {
 	err := db.write(context.Background(), func(context.Context, *sql.Tx) error { return nil })
 	if !errors.Is(err, errClosed) {
 		t.Errorf("write after Close = %v, want %v", err, errClosed)
+	}
+}
+
+// TestCheckpointer checks that the writer leaves checkpoints to the
+// checkpointer, and that the checkpointer copies committed writes from the WAL
+// into the database file while the store is open.
+func TestCheckpointer(t *testing.T) {
+	path := testdb.SQLitePath(t)
+	db, err := Open(context.Background(), path, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	ctx := context.Background()
+	var auto int
+	if err := db.conn.QueryRowContext(ctx, `PRAGMA wal_autocheckpoint`).Scan(&auto); err != nil || auto != writerCheckpointPages {
+		t.Fatalf("writer's wal_autocheckpoint = %d, %v; want %d", auto, err, writerCheckpointPages)
+	}
+	size := func() int64 {
+		fi, err := os.Stat(path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return fi.Size()
+	}
+	before := size()
+	// Far fewer pages than an automatic checkpoint would wait for.
+	for i := range 50 {
+		name := fmt.Sprintf("t%d", i)
+		if _, err := db.exec(ctx, `INSERT INTO tenants (id, name, created) VALUES (?, ?, '')`, name, name); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for deadline := time.Now().Add(10 * time.Second); size() == before; time.Sleep(20 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatalf("the database file stayed at %d bytes for 10 s after 50 commits: nothing was checkpointed", before)
+		}
+	}
+	var n int
+	if err := db.read.QueryRowContext(ctx, `SELECT count(*) FROM tenants WHERE name LIKE 't%'`).Scan(&n); err != nil || n != 50 {
+		t.Fatalf("tenants after the checkpoint = %d, %v; want 50", n, err)
 	}
 }

@@ -1,5 +1,5 @@
 // Package row holds what both stores do alike with the rows they read and
-// write: resource documents and entitlements as JSON, version preconditions,
+// write: new ids, resource documents and entitlements as JSON, version preconditions,
 // the group references of a user, a user's unique values and their
 // conflicts, and the order of ids a RETURNING clause produced.
 package row
@@ -10,9 +10,21 @@ import (
 	"maps"
 	"slices"
 
+	"github.com/google/uuid"
+
 	"github.com/rosterhq/roster"
 	"github.com/rosterhq/roster/internal/jsonenc"
 )
+
+// NewID returns a fresh id: a UUID of version 7 (RFC 9562), whose leading
+// 48 bits are the time in milliseconds and the other 74 random. Ids made
+// later sort later, so an index keyed by id gains its new entries at its end,
+// on a page the writes just before dirtied too, rather than on a random page
+// of its own: with version 4 ids a create wrote three such pages more (the
+// user's, its email's and its event's id indexes).
+func NewID() string {
+	return uuid.Must(uuid.NewV7()).String()
+}
 
 // EncodeDoc renders a resource document for a JSON column.
 func EncodeDoc(doc map[string]any) (string, error) {

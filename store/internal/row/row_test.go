@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
+	"github.com/google/uuid"
 
 	"github.com/rosterhq/roster"
 )
@@ -178,5 +179,22 @@ func TestSameUnique(t *testing.T) {
 		if got := SameUnique(tc.stored, tc.unique); got != tc.same {
 			t.Errorf("SameUnique(%v, %v) = %v", tc.stored, tc.unique, got)
 		}
+	}
+}
+
+// TestNewID checks that ids are version 7 UUIDs that sort in the order they
+// were made, which keeps the id indexes' inserts at their end.
+func TestNewID(t *testing.T) {
+	prev := ""
+	for i := range 1000 {
+		id := NewID()
+		u, err := uuid.Parse(id)
+		if err != nil || u.Version() != 7 {
+			t.Fatalf("NewID() = %q (version %d, %v); want a version 7 UUID", id, u.Version(), err)
+		}
+		if id <= prev {
+			t.Fatalf("id %d %q does not sort after the one before, %q", i, id, prev)
+		}
+		prev = id
 	}
 }
