@@ -9,21 +9,25 @@ import (
 
 	"github.com/rosterhq/roster"
 	"github.com/rosterhq/roster/store/internal/outbox"
-	"github.com/rosterhq/roster/store/internal/row"
 )
 
 // appendEvent writes e to the outbox in tx, at time now.
 func appendEvent(ctx context.Context, tx *sql.Tx, tenantID string, now time.Time, e outbox.Event) error {
-	b, err := e.Body()
+	r, err := e.Row()
 	if err != nil {
 		return err
 	}
-	_, err = txExec(ctx, tx, `
+	return appendEventRow(ctx, tx, tenantID, now, r)
+}
+
+// appendEventRow appends an event rendered before the transaction.
+func appendEventRow(ctx context.Context, tx *sql.Tx, tenantID string, now time.Time, r outbox.Row) error {
+	_, err := txExec(ctx, tx, `
 		INSERT INTO events (id, tenant_id, type, resource_type, resource_id, payload, created)
 		VALUES (?, ?, ?, ?, ?, ?, ?)`,
-		row.NewID(), tenantID, e.Type, e.ResourceType, e.ResourceID, string(b), formatTime(now))
+		r.ID, tenantID, r.Type, r.ResourceType, r.ResourceID, r.Payload, formatTime(now))
 	if err != nil {
-		return fmt.Errorf("event %s: %w", e.Type, err)
+		return fmt.Errorf("event %s: %w", r.Type, err)
 	}
 	return nil
 }

@@ -42,8 +42,16 @@ func (db *DB) CreateUser(ctx context.Context, tenantID string, u *roster.User) e
 		id = row.NewID()
 	}
 	now := db.stamp()
-	err := db.write(ctx, func(ctx context.Context, tx *sql.Tx) error {
-		return createUser(ctx, tx, tenantID, id, u, now)
+	enc, err := encodeUser(u)
+	if err != nil {
+		return err
+	}
+	event, err := outbox.UserCreated(id, u).Row()
+	if err != nil {
+		return err
+	}
+	err = db.write(ctx, func(ctx context.Context, tx *sql.Tx) error {
+		return createUser(ctx, tx, tenantID, id, u, enc, event, now)
 	})
 	if err != nil {
 		return userWriteError("create user", id, u, err)
@@ -53,31 +61,51 @@ func (db *DB) CreateUser(ctx context.Context, tenantID string, u *roster.User) e
 	return nil
 }
 
-func createUser(ctx context.Context, tx *sql.Tx, tenantID, id string, u *roster.User, now time.Time) error {
-	doc, err := row.EncodeDoc(u.Doc)
-	if err != nil {
-		return err
+// encodedUser is a user's JSON columns and rows, encoded before its write
+// reaches the writer: the writer's transaction is serial, JSON work is not.
+type encodedUser struct {
+	doc, ent string
+	// emails is the [[value, type, primary], ...] insertEmails reads; "" for none.
+	emails string
+	unique encodedUnique
+}
+
+// encodeUser encodes u's columns and rows for a write.
+func encodeUser(u *roster.User) (*encodedUser, error) {
+	var e encodedUser
+	var err error
+	if e.doc, err = row.EncodeDoc(u.Doc); err != nil {
+		return nil, err
 	}
-	ent, err := row.EncodeEntitlements(u.Entitlements)
-	if err != nil {
-		return err
+	if e.ent, err = row.EncodeEntitlements(u.Entitlements); err != nil {
+		return nil, err
 	}
-	_, err = txExec(ctx, tx, `
+	if e.emails, err = encodeEmails(u.Emails); err != nil {
+		return nil, err
+	}
+	if e.unique, err = encodeUnique(u.Unique); err != nil {
+		return nil, err
+	}
+	return &e, nil
+}
+
+func createUser(ctx context.Context, tx *sql.Tx, tenantID, id string, u *roster.User, enc *encodedUser, event outbox.Row, now time.Time) error {
+	_, err := txExec(ctx, tx, `
 		INSERT INTO users (tenant_id, id, user_name, external_id, display_name, active, doc, version, created, modified,
 			app_active, access_role, entitlements, login_method)
 		VALUES (?, ?, ?, ?, ?, ?, ?, 1, ?, ?, ?, ?, ?, ?)`,
-		tenantID, id, u.UserName, nullString(u.ExternalID), nullString(u.DisplayName), u.Active, doc,
-		formatTime(now), formatTime(now), u.Entitlements.Active, u.Entitlements.AccessRole, ent, cmp.Or(u.LoginMethod, roster.LoginMethodIdP))
+		tenantID, id, u.UserName, nullString(u.ExternalID), nullString(u.DisplayName), u.Active, enc.doc,
+		formatTime(now), formatTime(now), u.Entitlements.Active, u.Entitlements.AccessRole, enc.ent, cmp.Or(u.LoginMethod, roster.LoginMethodIdP))
 	if err != nil {
 		return err
 	}
-	if err := insertEmails(ctx, tx, tenantID, id, u.Emails); err != nil {
+	if err := insertEmails(ctx, tx, tenantID, id, enc.emails); err != nil {
 		return err
 	}
-	if err := insertUnique(ctx, tx, tenantID, id, u.Unique); err != nil {
+	if err := insertUnique(ctx, tx, tenantID, id, enc.unique); err != nil {
 		return err
 	}
-	return appendEvent(ctx, tx, tenantID, now, outbox.UserCreated(id, u))
+	return appendEventRow(ctx, tx, tenantID, now, event)
 }
 
 // userWriteError maps a failed user write to Roster's codes.
@@ -98,8 +126,9 @@ func userWriteError(step, id string, u *roster.User, err error) error {
 	return fmt.Errorf("sqlite: %s: %w", step, err)
 }
 
-// insertEmails writes a user's email rows in one statement.
-func insertEmails(ctx context.Context, tx *sql.Tx, tenantID, userID string, emails []roster.Email) error {
+// encodeEmails renders a user's emails as the rows insertEmails writes;
+// "" when there are none.
+func encodeEmails(emails []roster.Email) (string, error) {
 	rows := make([][3]any, 0, len(emails))
 	for _, e := range emails {
 		if e.Value == "" {
@@ -108,16 +137,21 @@ func insertEmails(ctx context.Context, tx *sql.Tx, tenantID, userID string, emai
 		rows = append(rows, [3]any{e.Value, nullString(e.Type), e.Primary})
 	}
 	if len(rows) == 0 {
-		return nil
+		return "", nil
 	}
 	b, err := json.Marshal(rows)
-	if err != nil {
-		return err
+	return string(b), err
+}
+
+// insertEmails writes a user's email rows, encoded by encodeEmails, in one statement.
+func insertEmails(ctx context.Context, tx *sql.Tx, tenantID, userID, emails string) error {
+	if emails == "" {
+		return nil
 	}
-	_, err = txExec(ctx, tx, `
+	_, err := txExec(ctx, tx, `
 		INSERT INTO user_emails (tenant_id, user_id, value, type, is_primary)
 		SELECT ?, ?, json_extract(value, '$[0]'), json_extract(value, '$[1]'), json_extract(value, '$[2]')
-		FROM json_each(?)`, tenantID, userID, string(b))
+		FROM json_each(?)`, tenantID, userID, emails)
 	return err
 }
 
@@ -159,27 +193,38 @@ func sameUnique(ctx context.Context, tx *sql.Tx, tenantID, userID string, unique
 	return row.SameUnique(stored, unique), rows.Err()
 }
 
-// insertUnique writes a user's unique values in one statement. A value another
-// user holds is not written, and fails the write with ECONFLICT naming its key.
-func insertUnique(ctx context.Context, tx *sql.Tx, tenantID, userID string, unique map[string]string) error {
+// encodedUnique is a user's unique values as insertUnique writes them.
+type encodedUnique struct {
+	attrs, values []string
+	pairs         string // [[attr, value], ...]
+}
+
+// encodeUnique renders a user's unique values for insertUnique.
+func encodeUnique(unique map[string]string) (encodedUnique, error) {
 	attrs, values := row.UniqueValues(unique)
 	if len(attrs) == 0 {
-		return nil
+		return encodedUnique{}, nil
 	}
 	pairs := make([][2]string, len(attrs))
 	for i := range attrs {
 		pairs[i] = [2]string{attrs[i], values[i]}
 	}
 	b, err := json.Marshal(pairs)
-	if err != nil {
-		return err
+	return encodedUnique{attrs: attrs, values: values, pairs: string(b)}, err
+}
+
+// insertUnique writes a user's unique values in one statement. A value another
+// user holds is not written, and fails the write with ECONFLICT naming its key.
+func insertUnique(ctx context.Context, tx *sql.Tx, tenantID, userID string, u encodedUnique) error {
+	if len(u.attrs) == 0 {
+		return nil
 	}
 	// "WHERE true" tells the parser that ON CONFLICT is not a join constraint.
 	rows, err := txQuery(ctx, tx, `
 		INSERT INTO user_unique (tenant_id, attr, value, user_id)
 		SELECT ?, json_extract(value, '$[0]'), json_extract(value, '$[1]'), ? FROM json_each(?) WHERE true
 		ON CONFLICT DO NOTHING
-		RETURNING attr`, tenantID, userID, string(b))
+		RETURNING attr`, tenantID, userID, u.pairs)
 	if err != nil {
 		return err
 	}
@@ -187,7 +232,7 @@ func insertUnique(ctx context.Context, tx *sql.Tx, tenantID, userID string, uniq
 	if err != nil {
 		return err
 	}
-	return row.UniqueTaken(attrs, values, inserted)
+	return row.UniqueTaken(u.attrs, u.values, inserted)
 }
 
 // User returns the live user with the given id, with its emails and direct
@@ -306,10 +351,14 @@ func (db *DB) ReplaceUser(ctx context.Context, tenantID string, u *roster.User, 
 		return roster.Errorf(roster.EINVALID, "a user needs a userName")
 	}
 	now := db.stamp()
+	enc, err := encodeUser(u)
+	if err != nil {
+		return err
+	}
 	var old *storedResource
-	err := db.write(ctx, func(ctx context.Context, tx *sql.Tx) error {
+	err = db.write(ctx, func(ctx context.Context, tx *sql.Tx) error {
 		var err error
-		old, err = replaceUser(ctx, tx, tenantID, u, version, now)
+		old, err = replaceUser(ctx, tx, tenantID, u, enc, version, now)
 		return err
 	})
 	if err != nil {
@@ -319,7 +368,7 @@ func (db *DB) ReplaceUser(ctx context.Context, tenantID string, u *roster.User, 
 	return nil
 }
 
-func replaceUser(ctx context.Context, tx *sql.Tx, tenantID string, u *roster.User, version int64, now time.Time) (*storedResource, error) {
+func replaceUser(ctx context.Context, tx *sql.Tx, tenantID string, u *roster.User, enc *encodedUser, version int64, now time.Time) (*storedResource, error) {
 	old, err := lockUser(ctx, tx, tenantID, u.ID)
 	if err != nil {
 		return nil, err
@@ -327,21 +376,13 @@ func replaceUser(ctx context.Context, tx *sql.Tx, tenantID string, u *roster.Use
 	if err := row.CheckVersion("user", u.ID, old.version, version); err != nil {
 		return nil, err
 	}
-	doc, err := row.EncodeDoc(u.Doc)
-	if err != nil {
-		return nil, err
-	}
-	ent, err := row.EncodeEntitlements(u.Entitlements)
-	if err != nil {
-		return nil, err
-	}
 	err = txQueryRow(ctx, tx, `
 		UPDATE users SET user_name = ?, external_id = ?, display_name = ?, active = ?, doc = ?,
 			app_active = ?, access_role = ?, entitlements = ?, login_method = coalesce(nullif(?, ''), login_method),
 			version = version + 1, modified = ?
 		WHERE tenant_id = ? AND id = ? RETURNING login_method`,
-		u.UserName, nullString(u.ExternalID), nullString(u.DisplayName), u.Active, doc,
-		u.Entitlements.Active, u.Entitlements.AccessRole, ent, u.LoginMethod, formatTime(now), tenantID, u.ID).Scan(&u.LoginMethod)
+		u.UserName, nullString(u.ExternalID), nullString(u.DisplayName), u.Active, enc.doc,
+		u.Entitlements.Active, u.Entitlements.AccessRole, enc.ent, u.LoginMethod, formatTime(now), tenantID, u.ID).Scan(&u.LoginMethod)
 	if err != nil {
 		return nil, err
 	}
@@ -355,7 +396,7 @@ func replaceUser(ctx context.Context, tx *sql.Tx, tenantID string, u *roster.Use
 		if _, err := txExec(ctx, tx, `DELETE FROM user_emails WHERE tenant_id = ? AND user_id = ?`, tenantID, u.ID); err != nil {
 			return nil, err
 		}
-		if err := insertEmails(ctx, tx, tenantID, u.ID, u.Emails); err != nil {
+		if err := insertEmails(ctx, tx, tenantID, u.ID, enc.emails); err != nil {
 			return nil, err
 		}
 	}
@@ -367,7 +408,7 @@ func replaceUser(ctx context.Context, tx *sql.Tx, tenantID string, u *roster.Use
 		if _, err := txExec(ctx, tx, `DELETE FROM user_unique WHERE tenant_id = ? AND user_id = ?`, tenantID, u.ID); err != nil {
 			return nil, err
 		}
-		if err := insertUnique(ctx, tx, tenantID, u.ID, u.Unique); err != nil {
+		if err := insertUnique(ctx, tx, tenantID, u.ID, enc.unique); err != nil {
 			return nil, err
 		}
 	}

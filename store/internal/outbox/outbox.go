@@ -9,6 +9,8 @@ import (
 	"maps"
 
 	"github.com/rosterhq/roster"
+	"github.com/rosterhq/roster/internal/jsonenc"
+	"github.com/rosterhq/roster/store/internal/row"
 )
 
 // Payload is the JSON body of an event (see roster.Event.Payload).
@@ -34,13 +36,69 @@ type Event struct {
 	Payload                        Payload
 }
 
-// Body renders e's payload.
+// Row is an event rendered for its row: a new id and the payload's JSON.
+type Row struct {
+	ID, Type, ResourceType, ResourceID string
+	Payload                            string
+}
+
+// Row renders e for its row, with a new id.
+func (e Event) Row() (Row, error) {
+	b, err := e.Body()
+	if err != nil {
+		return Row{}, err
+	}
+	return Row{ID: row.NewID(), Type: e.Type, ResourceType: e.ResourceType, ResourceID: e.ResourceID, Payload: string(b)}, nil
+}
+
+// Body renders e's payload: what json.Marshal makes of it, without reflection
+// over the documents (it is built inside the write transaction).
 func (e Event) Body() ([]byte, error) {
-	b, err := json.Marshal(e.Payload)
+	b, err := e.Payload.append(make([]byte, 0, 1024))
 	if err != nil {
 		return nil, fmt.Errorf("event %s: %w", e.Type, err)
 	}
 	return b, nil
+}
+
+// append appends p's JSON, its fields in their declared order.
+func (p *Payload) append(b []byte) ([]byte, error) {
+	b = append(b, '{')
+	field := func(name string) {
+		if len(b) > 1 {
+			b = append(b, ',')
+		}
+		b = append(b, name...)
+	}
+	var err error
+	if len(p.Resource) > 0 {
+		field(`"resource":`)
+		if b, err = jsonenc.AppendValue(b, p.Resource); err != nil {
+			return nil, err
+		}
+	}
+	if len(p.Previous) > 0 {
+		field(`"previous":`)
+		if b, err = jsonenc.AppendValue(b, p.Previous); err != nil {
+			return nil, err
+		}
+	}
+	if len(p.Members) > 0 {
+		field(`"members":`)
+		b, _ = jsonenc.AppendValue(b, p.Members) // a []string always encodes
+	}
+	if p.App != nil {
+		field(`"app":`)
+		app, err := json.Marshal(p.App)
+		if err != nil {
+			return nil, err
+		}
+		b = append(b, app...)
+	}
+	if p.Retired {
+		field(`"retired":true`)
+	}
+	return append(b, '}'), nil
 }
 
 // Resource returns a copy of doc with "id" set, the resource of an event payload.

@@ -31,7 +31,7 @@ func EncodeDoc(doc map[string]any) (string, error) {
 	if doc == nil {
 		return "{}", nil
 	}
-	b, err := json.Marshal(doc)
+	b, err := jsonenc.AppendValue(make([]byte, 0, 512), doc)
 	if err != nil {
 		return "", roster.Errorf(roster.EINVALID, "the resource cannot be stored as JSON: %v", err)
 	}
