@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/rosterhq/roster"
@@ -153,44 +154,6 @@ func insertEmails(ctx context.Context, tx *sql.Tx, tenantID, userID, emails stri
 		SELECT ?, ?, json_extract(value, '$[0]'), json_extract(value, '$[1]'), json_extract(value, '$[2]')
 		FROM json_each(?)`, tenantID, userID, emails)
 	return err
-}
-
-// sameEmails reports whether the user's stored emails are those insertEmails
-// would write for emails, in the same order.
-func sameEmails(ctx context.Context, tx *sql.Tx, tenantID, userID string, emails []roster.Email) (bool, error) {
-	rows, err := txQuery(ctx, tx, `SELECT value, coalesce(type, ''), is_primary FROM user_emails
-		WHERE tenant_id = ? AND user_id = ? ORDER BY rowid`, tenantID, userID)
-	if err != nil {
-		return false, err
-	}
-	defer rows.Close()
-	var stored []roster.Email
-	for rows.Next() {
-		var e roster.Email
-		if err := rows.Scan(&e.Value, &e.Type, &e.Primary); err != nil {
-			return false, err
-		}
-		stored = append(stored, e)
-	}
-	return row.SameEmails(stored, emails), rows.Err()
-}
-
-// sameUnique reports whether the user's stored unique values are unique's.
-func sameUnique(ctx context.Context, tx *sql.Tx, tenantID, userID string, unique map[string]string) (bool, error) {
-	rows, err := txQuery(ctx, tx, `SELECT attr, value FROM user_unique WHERE tenant_id = ? AND user_id = ?`, tenantID, userID)
-	if err != nil {
-		return false, err
-	}
-	defer rows.Close()
-	stored := map[string]string{}
-	for rows.Next() {
-		var attr, value string
-		if err := rows.Scan(&attr, &value); err != nil {
-			return false, err
-		}
-		stored[attr] = value
-	}
-	return row.SameUnique(stored, unique), rows.Err()
 }
 
 // encodedUnique is a user's unique values as insertUnique writes them.
@@ -368,31 +331,117 @@ func (db *DB) ReplaceUser(ctx context.Context, tenantID string, u *roster.User, 
 	return nil
 }
 
+// storedUser is what an update compares its user with: the stored row's
+// columns, emails and unique values.
+type storedUser struct {
+	storedResource
+	userName, externalID, displayName string
+	appActive                         bool
+	accessRole, ent, loginMethod      string
+	docText                           string // the doc column as stored
+	emails                            []roster.Email
+	unique                            map[string]string
+}
+
+// lockUserRows reads the stored live user, its emails and unique values inside
+// the write transaction, in one statement. ENOTFOUND, also for a retired user.
+func lockUserRows(ctx context.Context, tx *sql.Tx, tenantID, id string) (*storedUser, error) {
+	var (
+		s                       storedUser
+		doc, emails, uniqueJS   string
+		created                 sql.NullString
+		externalID, displayName sql.NullString
+	)
+	err := txQueryRow(ctx, tx, `SELECT version, active, doc, created,
+			user_name, external_id, display_name, app_active, access_role, entitlements, login_method,
+			(SELECT json_group_array(json_array(e.value, coalesce(e.type, ''), e.is_primary)) FROM
+				(SELECT value, type, is_primary FROM user_emails WHERE tenant_id = ?1 AND user_id = ?2 ORDER BY rowid) e),
+			(SELECT json_group_object(attr, value) FROM user_unique WHERE tenant_id = ?1 AND user_id = ?2)
+		FROM users WHERE tenant_id = ?1 AND id = ?2 AND retired IS NULL`,
+		tenantID, id).Scan(&s.version, &s.active, &doc, &created,
+		&s.userName, &externalID, &displayName, &s.appActive, &s.accessRole, &s.ent, &s.loginMethod, &emails, &uniqueJS)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, userMissing(id)
+	}
+	if err != nil {
+		return nil, err
+	}
+	s.externalID, s.displayName, s.docText = externalID.String, displayName.String, doc
+	if s.doc, err = row.DecodeDoc([]byte(doc)); err != nil {
+		return nil, err
+	}
+	if s.created, err = parseTime(created); err != nil {
+		return nil, err
+	}
+	if s.emails, err = decodeEmails(emails); err != nil {
+		return nil, err
+	}
+	if err := json.Unmarshal([]byte(uniqueJS), &s.unique); err != nil {
+		return nil, fmt.Errorf("bad unique values %q: %w", uniqueJS, err)
+	}
+	return &s, nil
+}
+
+// userUpdate returns the UPDATE of u's row from old and its arguments. It sets
+// only the columns whose value changes (and version and modified): SQLite
+// rewrites the entries of every index on a column the statement sets, changed
+// or not.
+func userUpdate(old *storedUser, u *roster.User, enc *encodedUser, now time.Time) (string, []any) {
+	var q strings.Builder
+	q.WriteString(`UPDATE users SET `)
+	args := make([]any, 0, 12)
+	set := func(column string, v any) {
+		q.WriteString(column)
+		q.WriteString(` = ?, `)
+		args = append(args, v)
+	}
+	if u.UserName != old.userName {
+		set("user_name", u.UserName)
+	}
+	if u.ExternalID != old.externalID {
+		set("external_id", nullString(u.ExternalID))
+	}
+	if u.DisplayName != old.displayName {
+		set("display_name", nullString(u.DisplayName))
+	}
+	if u.Active != old.active {
+		set("active", u.Active)
+	}
+	if doc := enc.doc; doc != old.docText {
+		set("doc", doc)
+	}
+	if u.Entitlements.Active != old.appActive {
+		set("app_active", u.Entitlements.Active)
+	}
+	if u.Entitlements.AccessRole != old.accessRole {
+		set("access_role", u.Entitlements.AccessRole)
+	}
+	if enc.ent != old.ent {
+		set("entitlements", enc.ent)
+	}
+	if u.LoginMethod != "" && u.LoginMethod != old.loginMethod {
+		set("login_method", u.LoginMethod)
+	}
+	q.WriteString(`version = version + 1, modified = ? WHERE tenant_id = ? AND id = ?`)
+	return q.String(), append(args, formatTime(now))
+}
+
 func replaceUser(ctx context.Context, tx *sql.Tx, tenantID string, u *roster.User, enc *encodedUser, version int64, now time.Time) (*storedResource, error) {
-	old, err := lockUser(ctx, tx, tenantID, u.ID)
+	old, err := lockUserRows(ctx, tx, tenantID, u.ID)
 	if err != nil {
 		return nil, err
 	}
 	if err := row.CheckVersion("user", u.ID, old.version, version); err != nil {
 		return nil, err
 	}
-	err = txQueryRow(ctx, tx, `
-		UPDATE users SET user_name = ?, external_id = ?, display_name = ?, active = ?, doc = ?,
-			app_active = ?, access_role = ?, entitlements = ?, login_method = coalesce(nullif(?, ''), login_method),
-			version = version + 1, modified = ?
-		WHERE tenant_id = ? AND id = ? RETURNING login_method`,
-		u.UserName, nullString(u.ExternalID), nullString(u.DisplayName), u.Active, enc.doc,
-		u.Entitlements.Active, u.Entitlements.AccessRole, enc.ent, u.LoginMethod, formatTime(now), tenantID, u.ID).Scan(&u.LoginMethod)
-	if err != nil {
+	update, args := userUpdate(old, u, enc, now)
+	if _, err := txExec(ctx, tx, update, append(args, tenantID, u.ID)...); err != nil {
 		return nil, err
 	}
+	u.LoginMethod = cmp.Or(u.LoginMethod, old.loginMethod)
 	// Emails and unique values are rewritten only when they changed: most
 	// updates leave them alone, and rows left alone add no page to the commit.
-	same, err := sameEmails(ctx, tx, tenantID, u.ID, u.Emails)
-	if err != nil {
-		return nil, err
-	}
-	if !same {
+	if !row.SameEmails(old.emails, u.Emails) {
 		if _, err := txExec(ctx, tx, `DELETE FROM user_emails WHERE tenant_id = ? AND user_id = ?`, tenantID, u.ID); err != nil {
 			return nil, err
 		}
@@ -400,10 +449,7 @@ func replaceUser(ctx context.Context, tx *sql.Tx, tenantID string, u *roster.Use
 			return nil, err
 		}
 	}
-	if same, err = sameUnique(ctx, tx, tenantID, u.ID, u.Unique); err != nil {
-		return nil, err
-	}
-	if !same {
+	if !row.SameUnique(old.unique, u.Unique) {
 		// The user's own values are freed first, so that it keeps those it still holds.
 		if _, err := txExec(ctx, tx, `DELETE FROM user_unique WHERE tenant_id = ? AND user_id = ?`, tenantID, u.ID); err != nil {
 			return nil, err
@@ -417,7 +463,7 @@ func replaceUser(ctx context.Context, tx *sql.Tx, tenantID string, u *roster.Use
 			return nil, err
 		}
 	}
-	return old, appendEvent(ctx, tx, tenantID, now, outbox.UserWritten(u.ID, old.active, old.doc, u))
+	return &old.storedResource, appendEvent(ctx, tx, tenantID, now, outbox.UserWritten(u.ID, old.active, old.doc, u))
 }
 
 // DeleteUser removes the user, its emails, unique values, identity links and

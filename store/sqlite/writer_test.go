@@ -6,9 +6,11 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"strings"
 	"testing"
 	"time"
 
+	"github.com/rosterhq/roster"
 	"github.com/rosterhq/roster/internal/testdb"
 )
 
@@ -112,5 +114,43 @@ func TestCheckpointer(t *testing.T) {
 	var n int
 	if err := db.read.QueryRowContext(ctx, `SELECT count(*) FROM tenants WHERE name LIKE 't%'`).Scan(&n); err != nil || n != 50 {
 		t.Fatalf("tenants after the checkpoint = %d, %v; want 50", n, err)
+	}
+}
+
+// TestUserUpdate checks that an update sets only the columns that change,
+// so that SQLite leaves the other columns' index entries alone.
+func TestUserUpdate(t *testing.T) {
+	old := &storedUser{userName: "ada", externalID: "x1", displayName: "Ada", appActive: true, accessRole: "viewer",
+		ent: `{"active":true}`, loginMethod: "idp", docText: `{"userName":"ada"}`}
+	old.active = true
+	enc := &encodedUser{doc: `{"userName":"ada"}`, ent: `{"active":true}`}
+	same := &roster.User{UserName: "ada", ExternalID: "x1", DisplayName: "Ada", Active: true,
+		Entitlements: roster.Entitlements{Active: true, AccessRole: "viewer"}}
+	now := time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)
+	for _, tt := range []struct {
+		name string
+		edit func(u *roster.User, e *encodedUser)
+		want string
+	}{
+		{"nothing", func(*roster.User, *encodedUser) {}, ""},
+		{"doc", func(_ *roster.User, e *encodedUser) { e.doc = `{"userName":"ada","title":"x"}` }, "doc = ?, "},
+		{"userName case", func(u *roster.User, _ *encodedUser) { u.UserName = "Ada" }, "user_name = ?, "},
+		{"externalId removed", func(u *roster.User, _ *encodedUser) { u.ExternalID = "" }, "external_id = ?, "},
+		{"deactivated", func(u *roster.User, e *encodedUser) {
+			u.Active, u.Entitlements.Active, e.ent = false, false, `{"active":false}`
+		}, "active = ?, app_active = ?, entitlements = ?, "},
+		{"login method kept", func(u *roster.User, _ *encodedUser) { u.LoginMethod = "" }, ""},
+		{"login method", func(u *roster.User, _ *encodedUser) { u.LoginMethod = "password" }, "login_method = ?, "},
+	} {
+		u, e := *same, *enc
+		tt.edit(&u, &e)
+		q, args := userUpdate(old, &u, &e, now)
+		want := "UPDATE users SET " + tt.want + "version = version + 1, modified = ? WHERE tenant_id = ? AND id = ?"
+		if q != want {
+			t.Errorf("%s: userUpdate = %q\nwant %q", tt.name, q, want)
+		}
+		if n := strings.Count(q, "?") - 2; len(args) != n {
+			t.Errorf("%s: %d arguments for %d placeholders before the key", tt.name, len(args), n)
+		}
 	}
 }
