@@ -6,10 +6,20 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"time"
 )
 
 // maxGroup bounds how many writes share one transaction.
 const maxGroup = 64
+
+// groupWait is how long the writer waits for a group to grow as large as the
+// one before it. Each commit writes the pages its writes share (the tails of
+// the tables and of the time-ordered indexes) once more, so fewer, larger
+// groups write less. Under 8 clients (readload, alternating runs), 200 µs
+// took creates from 5,246-5,322 to 5,492-5,522 req/s and PATCHes from
+// 4,044-4,369 to 4,184-4,710, and 48 to 45 KB written per create; 400 and
+// 800 µs did no better.
+const groupWait = 200 * time.Microsecond
 
 // errClosed answers writes made after Close.
 var errClosed = errors.New("store closed")
@@ -64,6 +74,9 @@ func (db *DB) writer() {
 	defer close(db.writerDone)
 	defer db.closeWriteStmts()
 	group := make([]*writeRequest, 0, maxGroup)
+	last := 0 // the size of the group before
+	wait := time.NewTimer(0)
+	<-wait.C
 	for {
 		select {
 		case r := <-db.writes:
@@ -82,6 +95,28 @@ func (db *DB) writer() {
 				break queued
 			}
 		}
+		// The writers answered with the last group are likely sending their
+		// next writes: wait a moment for as many as it had.
+		if len(group) < last {
+			wait.Reset(groupWait)
+		gather:
+			for len(group) < last {
+				select {
+				case r := <-db.writes:
+					r.stmts = db.wstmts
+					group = append(group, r)
+				case <-wait.C:
+					break gather
+				}
+			}
+			if !wait.Stop() {
+				select {
+				case <-wait.C:
+				default:
+				}
+			}
+		}
+		last = len(group)
 		db.commit(group)
 		db.prepareSeen()
 	}
