@@ -33,7 +33,10 @@ type benchConfig struct {
 	Cap      time.Duration // longest time one phase may run
 	JSONPath string        // where to write the results as JSON, if set
 	Ceiling  bool          // also measure each phase against a trivial handler
-	Tokens   []string      // one token per tenant for the mixed phase (--tokens)
+	// CeilingRequests is the fewest requests a ceiling phase sends: at 40,000
+	// req/s, the 1,000 of a phase would take 25 ms, too short to measure.
+	CeilingRequests int
+	Tokens          []string // one token per tenant for the mixed phase (--tokens)
 }
 
 const benchUsage = `Usage: roster bench --base URL (--token T | --basic USER:PASS) [--ceiling] [flags]
@@ -59,7 +62,7 @@ requests and responses.
 
 // parseBenchFlags reads the bench command line.
 func parseBenchFlags(args []string, getenv func(string) string, stderr io.Writer) (benchConfig, error) {
-	c := benchConfig{Workers: 8, Users: 1000, Members: 1000, Batch: 100, Cap: 2 * time.Minute}
+	c := benchConfig{Workers: 8, Users: 1000, Members: 1000, Batch: 100, Cap: 2 * time.Minute, CeilingRequests: 20000}
 	var token, basic string
 	fs := flag.NewFlagSet("bench", flag.ContinueOnError)
 	fs.SetOutput(stderr)
@@ -74,6 +77,7 @@ func parseBenchFlags(args []string, getenv func(string) string, stderr io.Writer
 	fs.DurationVar(&c.Cap, "duration-cap", c.Cap, "stop a phase early after this long")
 	fs.StringVar(&c.JSONPath, "json", "", "also write the results as JSON to this file")
 	fs.BoolVar(&c.Ceiling, "ceiling", false, "also measure each phase against a trivial in-process handler (alone: without --base)")
+	fs.IntVar(&c.CeilingRequests, "ceiling-requests", c.CeilingRequests, "the fewest requests each phase of the ceiling sends")
 	tokens := fs.String("tokens", "", "file of secret tokens, one per line, each of a different tenant: adds the mixed phase")
 	pos, err := parse(fs, args)
 	if err != nil {
@@ -82,8 +86,8 @@ func parseBenchFlags(args []string, getenv func(string) string, stderr io.Writer
 	if len(pos) > 0 {
 		return c, usageFail(fs, "unexpected argument %q", pos[0])
 	}
-	if c.Workers < 1 || c.Users < 1 || c.Members < 0 || c.Batch < 1 || c.Cap <= 0 {
-		return c, usageFail(fs, "-c, --users and --batch must be positive, --members not negative, --duration-cap positive")
+	if c.Workers < 1 || c.Users < 1 || c.Members < 0 || c.Batch < 1 || c.Cap <= 0 || c.CeilingRequests < 1 {
+		return c, usageFail(fs, "-c, --users, --batch and --ceiling-requests must be positive, --members not negative, --duration-cap positive")
 	}
 	if *tokens != "" {
 		if c.Tokens, err = readTokens(*tokens); err != nil {

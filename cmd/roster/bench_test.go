@@ -30,7 +30,7 @@ func TestBench(t *testing.T) {
 		auth []string
 	}{
 		{"bearer", []string{"--token", s.token}},
-		{"basic", []string{"--basic", "default:" + s.token, "--ceiling"}},
+		{"basic", []string{"--basic", "default:" + s.token, "--ceiling", "--ceiling-requests", "30"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -73,7 +73,7 @@ func TestBenchMixed(t *testing.T) {
 		t.Fatal(err)
 	}
 	args := []string{"bench", "--base", s.base, "--token", s.token, "-c", "3", "--users", "20", "--members", "40",
-		"--batch", "10", "--tokens", file, "--ceiling", "--json", out}
+		"--batch", "10", "--tokens", file, "--ceiling", "--ceiling-requests", "30", "--json", out}
 	var stdout, stderr strings.Builder
 	if err := run(context.Background(), args, func(string) string { return "" }, &stdout, &stderr); err != nil {
 		t.Fatalf("roster %s: %v\n%s\n%s", strings.Join(args, " "), err, stdout.String(), stderr.String())
@@ -105,7 +105,7 @@ func TestBenchMixed(t *testing.T) {
 // row per phase, no credential needed.
 func TestBenchCeilingAlone(t *testing.T) {
 	out := filepath.Join(t.TempDir(), "bench.json")
-	args := []string{"bench", "--ceiling", "-c", "2", "--users", "20", "--json", out}
+	args := []string{"bench", "--ceiling", "-c", "2", "--users", "20", "--ceiling-requests", "30", "--json", out}
 	var stdout, stderr strings.Builder
 	if err := run(context.Background(), args, func(string) string { return "" }, &stdout, &stderr); err != nil {
 		t.Fatalf("roster %s: %v\n%s\n%s", strings.Join(args, " "), err, stdout.String(), stderr.String())
@@ -135,8 +135,8 @@ func checkCeiling(t *testing.T, table string, rep benchReport, phases []string) 
 	var names []string
 	for _, c := range rep.Ceiling {
 		names = append(names, c.Name)
-		if c.Requests < 20 || len(c.Errors) > 0 || c.PerSecond <= 0 {
-			t.Errorf("ceiling of %s: %d requests, %.1f/s, errors %v (%s); want at least 20 requests, no errors",
+		if c.Requests < 30 || len(c.Errors) > 0 || c.PerSecond <= 0 {
+			t.Errorf("ceiling of %s: %d requests, %.1f/s, errors %v (%s); want at least --ceiling-requests (30), no errors",
 				c.Name, c.Requests, c.PerSecond, c.Errors, c.FirstError)
 		}
 	}

@@ -21,7 +21,7 @@ var ceilingAuth = "Bearer rst_" + strings.Repeat("x", 43)
 // to a trivial handler in this process and returns what it measured per phase.
 // After a run against a server, each phase is imitated with that run's mean
 // body sizes and at least as many requests; alone, with the phase's typical
-// sizes and --users requests.
+// sizes and --users requests; in both cases, with at least --ceiling-requests.
 func (b *bencher) runCeiling(ctx context.Context) ([]phaseResult, error) {
 	srv, err := startCeiling()
 	if err != nil {
@@ -52,7 +52,7 @@ func (b *bencher) runCeiling(ctx context.Context) ([]phaseResult, error) {
 			}
 			sh.reqBytes, sh.resBytes, n = ran.RequestBytes, ran.ResponseBytes, max(n, ran.Requests)
 		}
-		r := cb.ceiling(ctx, srv, sh, n)
+		r := cb.ceiling(ctx, srv, sh, max(n, b.c.CeilingRequests))
 		r.Name = p.name
 		out = append(out, r)
 		if ctx.Err() != nil {
