@@ -50,6 +50,9 @@ type DB struct {
 	conns  *sql.DB
 	now    roster.Clock
 	log    *slog.Logger
+	// grown drives the analysis stand-in from the users created (analyze.go);
+	// nil when the stand-in does not run.
+	grown *grownUsers
 	// stop ends the background work started by Open; done is closed when it has.
 	stop context.CancelFunc
 	done chan struct{}
@@ -92,6 +95,7 @@ func Open(ctx context.Context, url string, opts Options) (*DB, error) {
 			db.log.Warn("postgres: autovacuum is off; Roster analyses its own tables as they grow (turn autovacuum on to leave it to PostgreSQL)")
 			bg, stop := context.WithCancel(context.Background())
 			db.stop, db.done = stop, make(chan struct{})
+			db.grown = &grownUsers{kick: make(chan struct{}, 1)}
 			go func() {
 				defer close(db.done)
 				db.analyzeLoop(bg)

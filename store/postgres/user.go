@@ -47,6 +47,7 @@ func (db *DB) CreateUser(ctx context.Context, tenantID string, u *roster.User) e
 	}
 	u.ID, u.Version, u.Created, u.Modified = id, 1, now, now
 	u.LoginMethod = cmp.Or(u.LoginMethod, roster.LoginMethodIdP)
+	db.noteCreated()
 	return nil
 }
 
