@@ -68,8 +68,9 @@ func (db *DB) exec(ctx context.Context, query string, args ...any) (int64, error
 	return n, err
 }
 
-// writer takes the writes queued, up to maxGroup, without waiting for more,
-// and commits them as one transaction; it returns when the store closes.
+// writer takes the writes queued, up to maxGroup, waiting up to groupWait
+// for as many as its last group held, and commits them as one transaction; it
+// returns when the store closes.
 func (db *DB) writer() {
 	defer close(db.writerDone)
 	defer db.closeWriteStmts()
