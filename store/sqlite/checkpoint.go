@@ -37,6 +37,7 @@ func (db *DB) checkpointer(conn *sql.DB, every time.Duration) {
 	t := time.NewTicker(every)
 	defer t.Stop()
 	var done int64
+	var warned time.Time // a failing checkpoint is logged once a minute, not four times a second
 	for {
 		select {
 		case <-db.closing:
@@ -48,8 +49,9 @@ func (db *DB) checkpointer(conn *sql.DB, every time.Duration) {
 			continue
 		}
 		done = n
-		if err := checkpoint(conn); err != nil {
-			db.log.Warn("sqlite checkpoint failed", "err", err)
+		if err := checkpoint(conn); err != nil && time.Since(warned) >= time.Minute {
+			warned = time.Now()
+			db.log.Warn("sqlite: checkpoint failed; the writer's own checkpoints still bound the WAL", "err", err)
 		}
 	}
 }
