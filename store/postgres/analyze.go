@@ -3,6 +3,7 @@ package postgres
 import (
 	"context"
 	"fmt"
+	"slices"
 	"sync/atomic"
 	"time"
 
@@ -80,24 +81,31 @@ func (db *DB) noteUsersRows(ctx context.Context) error {
 func (db *DB) analyzeLoop(ctx context.Context) {
 	tick := time.NewTicker(analyzeEvery)
 	defer tick.Stop()
-	if err := db.noteUsersRows(ctx); err != nil && ctx.Err() == nil {
-		db.log.Error("postgres: analyze", "err", err)
+	report := func(err error) {
+		if err != nil && ctx.Err() == nil {
+			db.log.Error("postgres: analyze", "err", err)
+		}
 	}
-	if _, err := db.Analyze(ctx); err != nil && ctx.Err() == nil {
-		db.log.Error("postgres: analyze", "err", err)
+	// analyze runs Analyze; when it analysed users, the count of users
+	// created starts over from there, as after analyzeUsers.
+	analyze := func() {
+		tables, err := db.Analyze(ctx)
+		report(err)
+		if slices.Contains(tables, "users") {
+			db.grown.created.Store(0)
+			report(db.noteUsersRows(ctx))
+		}
 	}
+	report(db.noteUsersRows(ctx))
+	analyze()
 	for {
 		select {
 		case <-ctx.Done():
 			return
 		case <-db.grown.kick:
-			if err := db.analyzeUsers(ctx); err != nil && ctx.Err() == nil {
-				db.log.Error("postgres: analyze", "err", err)
-			}
+			report(db.analyzeUsers(ctx))
 		case <-tick.C:
-			if _, err := db.Analyze(ctx); err != nil && ctx.Err() == nil {
-				db.log.Error("postgres: analyze", "err", err)
-			}
+			analyze()
 		}
 	}
 }

@@ -30,16 +30,25 @@ func TestGrownUsers(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	for i := range 49 {
-		create(i)
+	// crossing creates n users and checks that only the last of them
+	// signals an analysis: n is the threshold.
+	next := 0
+	crossing := func(n int, after string) {
+		t.Helper()
+		for range n - 1 {
+			create(next)
+			next++
+		}
+		if len(db.grown.kick) != 0 {
+			t.Fatalf("%d creates %s signalled an analysis; the threshold is %d", n-1, after, n)
+		}
+		create(next)
+		next++
+		if len(db.grown.kick) != 1 {
+			t.Fatalf("%d creates %s did not signal an analysis", n, after)
+		}
 	}
-	if len(db.grown.kick) != 0 {
-		t.Fatalf("49 creates signalled an analysis; the threshold is 50")
-	}
-	create(49)
-	if len(db.grown.kick) != 1 {
-		t.Fatalf("50 creates did not signal an analysis")
-	}
+	crossing(50, "on a new table")
 	reltuples := func() float64 {
 		var n float64
 		if err := db.pool.QueryRow(ctx, `SELECT reltuples FROM pg_class WHERE oid = 'users'::regclass`).Scan(&n); err != nil {
@@ -57,14 +66,5 @@ func TestGrownUsers(t *testing.T) {
 		t.Fatalf("after the analysis: reltuples %v, rows %d, created %d; want 50, 50, 0", n, db.grown.rows.Load(), db.grown.created.Load())
 	}
 	<-db.grown.kick
-	for i := 50; i < 104; i++ { // 50 + 10% of 50 = 55 more
-		create(i)
-	}
-	if len(db.grown.kick) != 0 {
-		t.Fatalf("54 creates after the analysis of 50 rows signalled another; the threshold is 55")
-	}
-	create(104)
-	if len(db.grown.kick) != 1 {
-		t.Fatalf("55 creates after the analysis of 50 rows did not signal another")
-	}
+	crossing(55, "after the analysis of 50 rows") // 50 + 10% of 50
 }

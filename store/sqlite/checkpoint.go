@@ -2,7 +2,6 @@ package sqlite
 
 import (
 	"context"
-	"database/sql"
 	"time"
 )
 
@@ -32,9 +31,9 @@ const writerCheckpointPages = 4000
 // over: under a steady stream of writes the checkpointer never does, and the
 // WAL grew by 180 MB a second. The writer's checkpoint then copies only the
 // pages committed since the checkpointer's last one.
-func (db *DB) checkpointer(conn *sql.DB, every time.Duration) {
+func (db *DB) checkpointer() {
 	defer close(db.checkpointDone)
-	t := time.NewTicker(every)
+	t := time.NewTicker(checkpointEvery)
 	defer t.Stop()
 	var done int64
 	var warned time.Time // a failing checkpoint is logged once a minute, not four times a second
@@ -49,7 +48,7 @@ func (db *DB) checkpointer(conn *sql.DB, every time.Duration) {
 			continue
 		}
 		done = n
-		if err := checkpoint(conn); err != nil && time.Since(warned) >= time.Minute {
+		if err := db.checkpoint(); err != nil && time.Since(warned) >= time.Minute {
 			warned = time.Now()
 			db.log.Warn("sqlite: checkpoint failed; the writer's own checkpoints still bound the WAL", "err", err)
 		}
@@ -58,7 +57,7 @@ func (db *DB) checkpointer(conn *sql.DB, every time.Duration) {
 
 // checkpoint runs one PASSIVE checkpoint: it copies the WAL's frames that no
 // reader still needs, and never waits.
-func checkpoint(conn *sql.DB) error {
+func (db *DB) checkpoint() error {
 	var busy, frames, copied int
-	return conn.QueryRowContext(context.Background(), `PRAGMA wal_checkpoint(PASSIVE)`).Scan(&busy, &frames, &copied)
+	return db.ckpt.QueryRowContext(context.Background(), `PRAGMA wal_checkpoint(PASSIVE)`).Scan(&busy, &frames, &copied)
 }

@@ -166,7 +166,7 @@ func Open(ctx context.Context, path string, opts Options) (*DB, error) {
 	db.checkpointDone = make(chan struct{})
 	db.wstmts = &writeStmts{prepared: map[string]*sql.Stmt{}, seen: map[string]bool{}}
 	go db.writer()
-	go db.checkpointer(db.ckpt, checkpointEvery)
+	go db.checkpointer()
 	return db, nil
 }
 

@@ -407,8 +407,8 @@ func userUpdate(old *storedUser, u *roster.User, enc *encodedUser, now time.Time
 	if u.Active != old.active {
 		set("active", u.Active)
 	}
-	if doc := enc.doc; doc != old.docText {
-		set("doc", doc)
+	if enc.doc != old.docText {
+		set("doc", enc.doc)
 	}
 	if u.Entitlements.Active != old.appActive {
 		set("app_active", u.Entitlements.Active)

@@ -75,52 +75,49 @@ func (db *DB) writer() {
 	defer close(db.writerDone)
 	defer db.closeWriteStmts()
 	group := make([]*writeRequest, 0, maxGroup)
-	last := 0 // the size of the group before
-	wait := time.NewTimer(0)
-	<-wait.C
 	for {
+		last := len(group)
 		select {
 		case r := <-db.writes:
-			r.stmts = db.wstmts
-			group = append(group[:0], r)
+			group = db.gather(append(group[:0], r), last)
 		case <-db.closing:
 			return
 		}
-	queued:
-		for len(group) < maxGroup {
-			select {
-			case r := <-db.writes:
-				r.stmts = db.wstmts
-				group = append(group, r)
-			default:
-				break queued
-			}
-		}
-		// The writers answered with the last group are likely sending their
-		// next writes: wait a moment for as many as it had.
-		if len(group) < last {
-			wait.Reset(groupWait)
-		gather:
-			for len(group) < last {
-				select {
-				case r := <-db.writes:
-					r.stmts = db.wstmts
-					group = append(group, r)
-				case <-wait.C:
-					break gather
-				}
-			}
-			if !wait.Stop() {
-				select {
-				case <-wait.C:
-				default:
-				}
-			}
-		}
-		last = len(group)
 		db.commit(group)
 		db.prepareSeen()
 	}
+}
+
+// gather adds the writes queued to group, up to maxGroup. While group holds
+// fewer than want (the size of the group before: the writers it answered are
+// likely sending their next writes), it waits for more, up to groupWait in all.
+func (db *DB) gather(group []*writeRequest, want int) []*writeRequest {
+	var timeout <-chan time.Time
+collect:
+	for len(group) < maxGroup {
+		select {
+		case r := <-db.writes:
+			group = append(group, r)
+			continue
+		default:
+		}
+		if len(group) >= want {
+			break
+		}
+		if timeout == nil {
+			timeout = time.After(groupWait)
+		}
+		select {
+		case r := <-db.writes:
+			group = append(group, r)
+		case <-timeout:
+			break collect
+		}
+	}
+	for _, r := range group {
+		r.stmts = db.wstmts
+	}
+	return group
 }
 
 // commit runs the group's writes in one IMMEDIATE transaction, each in a
