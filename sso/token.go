@@ -246,6 +246,9 @@ func (s *Server) handleUserInfo(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	tenant, u, sess, oerr := s.signedIn(ctx, at.Tenant, at.SID)
+	if oerr == nil {
+		oerr = s.liveClient(ctx, at.ClientID)
+	}
 	if oerr != nil {
 		if oerr.Code == "server_error" {
 			writeJSON(w, http.StatusInternalServerError, oerr)
@@ -259,6 +262,21 @@ func (s *Server) handleUserInfo(w http.ResponseWriter, r *http.Request) {
 		Subject string `json:"sub"`
 		UserClaims
 	}{u.ID, claims(tenant, u, sess)})
+}
+
+// liveClient checks that the client an access token was issued to still
+// exists and is not revoked: revoking a client ends its tokens at once.
+func (s *Server) liveClient(ctx context.Context, id string) *oauthError {
+	c, err := s.store.OAuthClient(ctx, id)
+	switch {
+	case roster.ErrorCode(err) == roster.ENOTFOUND:
+		return errorf("invalid_token", "signin_client_revoked", "the client the token was issued to does not exist")
+	case err != nil:
+		return s.internal(ctx, nil, err)
+	case !c.Revoked.IsZero():
+		return errorf("invalid_token", "signin_client_revoked", "the client the token was issued to is revoked")
+	}
+	return nil
 }
 
 // unauthorized answers 401 with the Bearer challenge (RFC 6750 §3).
