@@ -140,10 +140,17 @@ func (s *Server) exchange(ctx context.Context, client *roster.OAuthClient, form 
 	}
 	h := sha256.Sum256([]byte(form.Get("code")))
 	code, err := s.store.RedeemAuthCode(ctx, h[:])
-	if roster.ErrorCode(err) == roster.ENOTFOUND {
+	switch roster.ErrorCode(err) {
+	case "":
+	case roster.ENOTFOUND:
 		return nil, errorf("invalid_grant", "", "the code is unknown, used or expired")
-	}
-	if err != nil {
+	case roster.ECONFLICT:
+		// RFC 6749 §4.1.2: the store ended the session the code started,
+		// and with it the tokens issued from it.
+		s.opts.Logger.WarnContext(ctx, "sign-in: an authorization code was redeemed again; the tokens issued from it are revoked",
+			"client_id", client.ID)
+		return nil, errorf("invalid_grant", "", "the code was used before; the tokens issued from it are revoked")
+	default:
 		return nil, s.internal(ctx, nil, err)
 	}
 	switch {
