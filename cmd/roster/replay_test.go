@@ -200,3 +200,34 @@ func testClientRevokeEndsTokens(t *testing.T, db string) {
 		t.Errorf("userinfo rows of the tenant: %v; want the refusal, reason signin_client_revoked", rows)
 	}
 }
+
+// TestPasswordStateUsedOnce posts the password form a second time with the
+// pending sign-in's captured cookie: the first post gets a code, the replay
+// is refused.
+func TestPasswordStateUsedOnce(t *testing.T) { forEachStore(t, testPasswordStateUsedOnce) }
+
+func testPasswordStateUsedOnce(t *testing.T, db string) {
+	st := startReplaySetup(t, db)
+	s, app, issuer := st.s, st.app, st.issuer
+	cliEnv(t, s, st.env, "user", "login-method", "--tenant", "default", "ada@contoso.com", "either")
+	withStdin(t, "ada's own password\n", func() {
+		cliEnv(t, s, st.env, "user", "set-password", "--tenant", "default", "ada@contoso.com")
+	})
+	b := newBrowser(t)
+	page := openPasswordPage(t, b, app, issuer, oauth2.GenerateVerifier(), "n-1")
+	state := saveState(t, b, issuer)
+	back := func() url.Values {
+		t.Helper()
+		resp := page.submit(t, b, issuer, "ada@contoso.com", "ada's own password")
+		loc, _ := url.Parse(resp.Header.Get("Location"))
+		if resp.StatusCode != http.StatusFound || !strings.HasPrefix(loc.String(), app.conf.RedirectURL) {
+			t.Fatalf("password form = %d to %q, want 302 to the app", resp.StatusCode, loc)
+		}
+		return loc.Query()
+	}
+	if q := back(); q.Get("code") == "" {
+		t.Fatalf("the sign-in: %v; want a code", q)
+	}
+	state.restore(b)
+	wantRefused(t, "the password form again with the captured cookie", back(), "completed already")
+}
