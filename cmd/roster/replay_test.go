@@ -143,8 +143,9 @@ func testOIDCStateUsedOnce(t *testing.T, db string) {
 	toCallback = b.hop(t, toEntra.String(), issuer+"/sso/default/oidc/callback")
 	q := b.hop(t, toCallback.String(), app.conf.RedirectURL).Query()
 	wantRefused(t, "the captured cookie with a fresh code of the IdP", q, "completed already")
-	if rows := st.s.logRows(t, 1, "--tenant", "default", "--action", "sign-in"); len(rows) == 0 || rows[0]["reason"] != "signin_replayed" {
-		t.Errorf("sign-in rows of the tenant: %v; want the refusal first, reason signin_replayed", rows)
+	// The log is written in the background: wait for both rows.
+	if rows := st.s.logRows(t, 2, "--tenant", "default", "--action", "sign-in"); len(rows) != 2 || rows[0]["reason"] != "signin_replayed" {
+		t.Errorf("sign-in rows of the tenant: %v; want the refusal, reason signin_replayed, then the sign-in", rows)
 	}
 }
 
