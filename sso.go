@@ -337,7 +337,8 @@ type SSOStore interface {
 	RetireSigningKey(ctx context.Context, id string, at time.Time) error
 }
 
-// SignInStore keeps authorization codes and sessions.
+// SignInStore keeps authorization codes, the one-time ids sign-in has
+// accepted (SAML assertions, pending sign-ins) and sessions.
 type SignInStore interface {
 	// CreateAuthCode stores c, filling Created.
 	CreateAuthCode(ctx context.Context, c *AuthCode) error
