@@ -224,7 +224,9 @@ type SignIn struct {
 
 // AuthCode is an authorization code (RFC 6749 §4.1.2), bound to the client,
 // the redirect URI, the PKCE challenge (RFC 7636) and the nonce of the request
-// that obtained it. Only its SHA-256 is stored; it is redeemed at most once.
+// that obtained it. Only its SHA-256 is stored; it is redeemed at most once,
+// and a redeemed code is remembered until Forget, so that a second
+// redemption is recognised and ends the session the first one started.
 type AuthCode struct {
 	Hash        []byte
 	TenantID    string
@@ -237,6 +239,10 @@ type AuthCode struct {
 	SignIn      SignIn
 	Created     time.Time
 	Expires     time.Time
+	// Forget is when a redeemed code is forgotten: its expiry plus the
+	// lifetime of the tokens issued for it, which its replay must still
+	// end. Zero (or before Expires) is Expires.
+	Forget time.Time
 }
 
 // AuthCodeTTL is how long an authorization code may be redeemed.
@@ -331,14 +337,23 @@ type SSOStore interface {
 	RetireSigningKey(ctx context.Context, id string, at time.Time) error
 }
 
-// SignInStore keeps authorization codes and sessions.
+// SignInStore keeps authorization codes, the one-time ids sign-in has
+// accepted (SAML assertions, pending sign-ins) and sessions.
 type SignInStore interface {
 	// CreateAuthCode stores c, filling Created.
 	CreateAuthCode(ctx context.Context, c *AuthCode) error
-	// RedeemAuthCode removes the code with that hash and returns it: of
-	// concurrent redemptions one succeeds. ENOTFOUND when the code is unknown,
-	// already redeemed or expired.
+	// RedeemAuthCode marks the code with that hash redeemed and returns it:
+	// of concurrent redemptions one succeeds. ENOTFOUND when the code is
+	// unknown or expired. ECONFLICT when it was redeemed before (until its
+	// Forget): the session it started is then ended, and with it the tokens
+	// issued from the code (RFC 6749 §4.1.2, §10.5).
 	RedeemAuthCode(ctx context.Context, hash []byte) (*AuthCode, error)
+	// UseOnce records that the one-time id of issuer (a SAML assertion's ID,
+	// a pending sign-in's own id) is used, until expires. ECONFLICT when it
+	// was recorded already: of concurrent uses, in this process or another
+	// on the same database, one succeeds. ENOTFOUND when the tenant does not
+	// exist.
+	UseOnce(ctx context.Context, tenantID, issuer, id string, expires time.Time) error
 	// CreateSession stores s, filling ID (when empty) and Created.
 	// ENOTFOUND when the tenant does not exist.
 	CreateSession(ctx context.Context, s *Session) error
@@ -346,8 +361,10 @@ type SignInStore interface {
 	Session(ctx context.Context, tenantID, id string) (*Session, error)
 	// EndSession ends a session, keeping the first end time. ENOTFOUND.
 	EndSession(ctx context.Context, tenantID, id string) error
-	// PruneSignIn deletes the authorization codes past their expiry, and the
-	// sessions that ended or expired before before; it returns how many of each.
+	// PruneSignIn deletes the authorization codes past their expiry (a
+	// redeemed one past its Forget) and the one-time ids past theirs (codes
+	// counts both), and the sessions that ended or expired before before; it
+	// returns how many of each.
 	PruneSignIn(ctx context.Context, before time.Time) (codes, sessions int64, err error)
 
 	// SetLoginMethod sets a live user's login method (ParseLoginMethod's

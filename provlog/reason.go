@@ -119,6 +119,10 @@ var Reasons = []Reason{
 		"Wait a minute; if it persists, someone may be guessing: look at the rows' request ids and addresses in the server log."},
 	{"signin_session_ended", 401, "The host app used a session that ended: it expired, or SCIM deactivated or deleted the user.",
 		"Nothing: the person signs in again, if they still may."},
+	{"signin_replayed", 403, "A sign-in came back a second time: a SAML assertion already accepted, or a pending sign-in (its cookie) already completed. The first use stands; the replay is refused.",
+		"Nothing for a person who reloaded the page; several from one address mean a captured response or cookie is being replayed: look at the rows' request ids in the server log."},
+	{"signin_client_revoked", 401, "The host app used an access token of an OAuth client that was revoked (roster client revoke) or no longer exists.",
+		"Register the app again (roster client create) and give it the new client id and secret."},
 	{"internal", 500, "An unexpected error; the server logged its cause with the request id.",
 		"Give the operator the request id; the server log line with it has the cause."},
 }

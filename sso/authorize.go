@@ -30,6 +30,9 @@ const purposeState = "roster sign-in state"
 // app's request, and Roster's own state, nonce and PKCE verifier upstream. It
 // travels sealed in a cookie, so that no instance needs to remember it.
 type pending struct {
+	// ID names the pending sign-in on the server: its end records it
+	// (UseOnce), so that the cookie, replayed, is refused.
+	ID          string `json:"id"`
 	TenantID    string `json:"tenant"`
 	ClientID    string `json:"client"`
 	RedirectURI string `json:"redirect_uri"`
@@ -66,7 +69,7 @@ func (s *Server) handleAuthorize(w http.ResponseWriter, r *http.Request) {
 		s.refusePage(w, r, outcome{err: errorf("invalid_request", "", "The application's redirect URI is not registered with Roster.")})
 		return
 	}
-	p := &pending{ClientID: client.ID, RedirectURI: redirect, State: q.Get("state"), Nonce: q.Get("nonce")}
+	p := &pending{ID: random(), ClientID: client.ID, RedirectURI: redirect, State: q.Get("state"), Nonce: q.Get("nonce")}
 	tenant, conn, oerr := s.authorizeRequest(r.Context(), client, q, p)
 	if oerr != nil {
 		s.logSignIn(r, outcome{tenant: tenant, err: oerr})
@@ -296,6 +299,23 @@ func (s *Server) readPending(r *http.Request) (*pending, error) {
 		return nil, roster.Errorf(roster.EINVALID, "the sign-in took longer than %s", pendingTTL)
 	}
 	return &p, nil
+}
+
+// usePending ends the pending sign-in on the server: its id is recorded,
+// under Roster's own issuer, until the pending sign-in expires, so that its
+// cookie is accepted once, on every instance over the same database.
+func (s *Server) usePending(ctx context.Context, tenant *roster.Tenant, p *pending) *oauthError {
+	if p.ID == "" {
+		return errorf("invalid_request", "", "This sign-in is unknown or has expired. Start again from the application.")
+	}
+	err := s.store.UseOnce(ctx, tenant.ID, s.issuer, p.ID, p.Expires)
+	switch roster.ErrorCode(err) {
+	case "":
+		return nil
+	case roster.ECONFLICT:
+		return errorf("access_denied", "signin_replayed", "this sign-in was completed already: start again from the application")
+	}
+	return s.internal(ctx, tenant, err)
 }
 
 // random returns 256 random bits, base64url-encoded.

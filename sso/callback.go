@@ -51,7 +51,8 @@ func (s *Server) handleCallback(w http.ResponseWriter, r *http.Request) {
 }
 
 // conclude ends a sign-in the IdP returned for (OIDC callback, SAML ACS):
-// the return must be to the pending sign-in's own tenant, then the protocol
+// the return must be to the pending sign-in's own tenant, and the pending
+// sign-in is used up on the server (its cookie works once), then the protocol
 // verifies the IdP's answer and finds the user, the gate checks the user may
 // sign in, and finish sends the browser back.
 func (s *Server) conclude(w http.ResponseWriter, r *http.Request, p *pending,
@@ -59,6 +60,10 @@ func (s *Server) conclude(w http.ResponseWriter, r *http.Request, p *pending,
 	tenant, err := s.store.Tenant(r.Context(), p.TenantID)
 	if err != nil || tenant.Name != r.PathValue("tenant") {
 		s.refusePage(w, r, outcome{err: errorf("invalid_request", "", "The sign-in came back for another tenant.")})
+		return
+	}
+	if oerr := s.usePending(r.Context(), tenant, p); oerr != nil {
+		s.finish(w, r, p, outcome{tenant: tenant, err: oerr})
 		return
 	}
 	u, signIn, oerr := verify(tenant)
@@ -308,6 +313,6 @@ func (s *Server) issueCode(ctx context.Context, tenant *roster.Tenant, u *roster
 	h := sha256.Sum256([]byte(code))
 	err := s.store.CreateAuthCode(ctx, &roster.AuthCode{Hash: h[:], TenantID: tenant.ID, ClientID: p.ClientID,
 		RedirectURI: p.RedirectURI, Challenge: p.Challenge, Nonce: p.Nonce, UserID: u.ID, SessionID: sess.ID,
-		SignIn: *in, Expires: now.Add(roster.AuthCodeTTL)})
+		SignIn: *in, Expires: now.Add(roster.AuthCodeTTL), Forget: now.Add(roster.AuthCodeTTL + s.opts.AccessTokenTTL)})
 	return code, err
 }

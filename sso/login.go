@@ -80,6 +80,9 @@ func (s *Server) handlePasswordSubmit(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	s.clearPending(w)
+	if oerr == nil {
+		oerr = s.usePending(r.Context(), tenant, p)
+	}
 	s.finish(w, r, p, outcome{tenant: tenant, user: u, signIn: in, err: oerr})
 }
 

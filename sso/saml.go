@@ -296,8 +296,16 @@ func (s *Server) samlSignIn(ctx context.Context, r *http.Request, tenant *roster
 	// not the address the proxy in front of Roster was reached at.
 	rr := r.WithContext(ctx)
 	rr.URL, _ = url.Parse(SAMLACSURL(s.issuer, tenant.Name))
+	cache := &replayCache{ctx: ctx, store: s.store, tenantID: tenant.ID, issuer: conn.Issuer}
+	sp.ReplayCache = cache
 	a, err := sp.ParseResponse(rr, []string{p.RequestID})
-	if err != nil {
+	switch {
+	case cache.err != nil:
+		return nil, nil, s.internal(ctx, tenant, cache.err)
+	case errors.Is(err, saml.ErrAssertionReplayed):
+		return nil, nil, errorf("access_denied", "signin_replayed",
+			"the identity provider's SAML assertion was used already: a response is accepted once")
+	case err != nil:
 		why := err.Error()
 		if ire, ok := errors.AsType[*saml.InvalidResponseError](err); ok && ire.PrivateErr != nil {
 			why = ire.PrivateErr.Error()
@@ -325,4 +333,38 @@ func (s *Server) samlSignIn(ctx context.Context, r *http.Request, tenant *roster
 		AMR: []string{"saml"}, AuthTime: s.now()}
 	u, oerr := s.match(ctx, tenant, signIn, &upstreamClaims{OID: oid, PreferredUsername: nameID})
 	return u, signIn, oerr
+}
+
+// maxAssertionID bounds the assertion IDs kept in the replay cache; an IdP's
+// are short (Entra ID's: "_" and a GUID).
+const maxAssertionID = 256
+
+// replayCache is crewjam/saml's AssertionReplayCache over the store, for one
+// ACS request (the interface takes no context, so it carries the
+// request's): an assertion of the tenant's IdP is accepted once, on every
+// instance over the same database, until it expires (SAML 2.0 Profiles
+// §4.1.4.5).
+type replayCache struct {
+	ctx      context.Context
+	store    Store
+	tenantID string
+	issuer   string
+	err      error // the store's failure, which is not the IdP's
+}
+
+// Consume records the assertion's ID until expires, the last moment the
+// service provider would accept the assertion.
+func (c *replayCache) Consume(id string, expires time.Time) error {
+	if len(id) > maxAssertionID {
+		return fmt.Errorf("the assertion's ID is longer than %d bytes", maxAssertionID)
+	}
+	err := c.store.UseOnce(c.ctx, c.tenantID, c.issuer, id, expires)
+	switch roster.ErrorCode(err) {
+	case "":
+		return nil
+	case roster.ECONFLICT:
+		return saml.ErrAssertionReplayed
+	}
+	c.err = err
+	return err
 }

@@ -140,10 +140,17 @@ func (s *Server) exchange(ctx context.Context, client *roster.OAuthClient, form 
 	}
 	h := sha256.Sum256([]byte(form.Get("code")))
 	code, err := s.store.RedeemAuthCode(ctx, h[:])
-	if roster.ErrorCode(err) == roster.ENOTFOUND {
+	switch roster.ErrorCode(err) {
+	case "":
+	case roster.ENOTFOUND:
 		return nil, errorf("invalid_grant", "", "the code is unknown, used or expired")
-	}
-	if err != nil {
+	case roster.ECONFLICT:
+		// RFC 6749 §4.1.2: the store ended the session the code started,
+		// and with it the tokens issued from it.
+		s.opts.Logger.WarnContext(ctx, "sign-in: an authorization code was redeemed again; the tokens issued from it are revoked",
+			"client_id", client.ID)
+		return nil, errorf("invalid_grant", "", "the code was used before; the tokens issued from it are revoked")
+	default:
 		return nil, s.internal(ctx, nil, err)
 	}
 	switch {
@@ -246,6 +253,9 @@ func (s *Server) handleUserInfo(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	tenant, u, sess, oerr := s.signedIn(ctx, at.Tenant, at.SID)
+	if oerr == nil {
+		oerr = s.liveClient(ctx, at.ClientID)
+	}
 	if oerr != nil {
 		if oerr.Code == "server_error" {
 			writeJSON(w, http.StatusInternalServerError, oerr)
@@ -259,6 +269,21 @@ func (s *Server) handleUserInfo(w http.ResponseWriter, r *http.Request) {
 		Subject string `json:"sub"`
 		UserClaims
 	}{u.ID, claims(tenant, u, sess)})
+}
+
+// liveClient checks that the client an access token was issued to still
+// exists and is not revoked: revoking a client ends its tokens at once.
+func (s *Server) liveClient(ctx context.Context, id string) *oauthError {
+	c, err := s.store.OAuthClient(ctx, id)
+	switch {
+	case roster.ErrorCode(err) == roster.ENOTFOUND:
+		return errorf("invalid_token", "signin_client_revoked", "the client the token was issued to does not exist")
+	case err != nil:
+		return s.internal(ctx, nil, err)
+	case !c.Revoked.IsZero():
+		return errorf("invalid_token", "signin_client_revoked", "the client the token was issued to is revoked")
+	}
+	return nil
 }
 
 // unauthorized answers 401 with the Bearer challenge (RFC 6750 §3).

@@ -347,7 +347,7 @@ func maintain(ctx context.Context, wg *sync.WaitGroup, c Config, store roster.St
 	wg.Go(func() {
 		hourly(ctx, store, "sign-in-pruner", log, func(ctx context.Context) (string, error) {
 			codes, sessions, err := store.PruneSignIn(ctx, time.Now().Add(-signInRetention))
-			return fmt.Sprintf("deleted %d expired codes and %d sessions ended more than %s ago", codes, sessions, signInRetention), err
+			return fmt.Sprintf("deleted %d expired codes and one-time ids and %d sessions ended more than %s ago", codes, sessions, signInRetention), err
 		})
 	})
 }

@@ -291,14 +291,17 @@ func (db *DB) RetireSigningKey(ctx context.Context, id string, at time.Time) err
 	return nil
 }
 
-// CreateAuthCode stores c, filling Created.
+// CreateAuthCode stores c, filling Created (and Forget, when before Expires).
 func (db *DB) CreateAuthCode(ctx context.Context, c *roster.AuthCode) error {
 	c.Created = db.stamp()
+	if c.Forget.Before(c.Expires) {
+		c.Forget = c.Expires
+	}
 	_, err := db.pool.Exec(ctx, `
-		INSERT INTO auth_codes (hash, tenant_id, client_id, redirect_uri, challenge, nonce, user_id, session_id, sign_in, created, expires)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)`,
+		INSERT INTO auth_codes (hash, tenant_id, client_id, redirect_uri, challenge, nonce, user_id, session_id, sign_in, created, expires, forget)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)`,
 		c.Hash, c.TenantID, c.ClientID, c.RedirectURI, c.Challenge, c.Nonce, c.UserID, c.SessionID, c.SignIn,
-		c.Created, c.Expires.UTC())
+		c.Created, c.Expires.UTC(), c.Forget.UTC())
 	switch code, _ := sqlState(err); {
 	case code == foreignKeyViolation:
 		return roster.Errorf(roster.ENOTFOUND, "tenant %q does not exist", c.TenantID)
@@ -308,26 +311,66 @@ func (db *DB) CreateAuthCode(ctx context.Context, c *roster.AuthCode) error {
 	return nil
 }
 
-// RedeemAuthCode deletes the code and returns it. ENOTFOUND when it is
-// unknown, redeemed or expired. Of concurrent redemptions, the DELETE of one
-// finds the row; the others find none.
+// RedeemAuthCode marks the code redeemed and returns it. ENOTFOUND when it
+// is unknown or expired; ECONFLICT, ending the session it started, when it
+// was redeemed before. Of concurrent redemptions, the UPDATE of one finds
+// the row unredeemed; the others wait for its row lock and find it redeemed.
 func (db *DB) RedeemAuthCode(ctx context.Context, hash []byte) (*roster.AuthCode, error) {
 	now := db.stamp()
-	var c roster.AuthCode
-	err := db.pool.QueryRow(ctx, `
-		DELETE FROM auth_codes WHERE hash = $1
-		RETURNING hash, tenant_id, client_id, redirect_uri, challenge, nonce, user_id, session_id, sign_in, created, expires`, hash).
-		Scan(&c.Hash, &c.TenantID, &c.ClientID, &c.RedirectURI, &c.Challenge, &c.Nonce, &c.UserID, &c.SessionID,
-			&c.SignIn, &c.Created, &c.Expires)
-	if errors.Is(err, pgx.ErrNoRows) || (err == nil && !now.Before(c.Expires)) {
+	var (
+		c        roster.AuthCode
+		replayed bool
+	)
+	err := pgx.BeginFunc(ctx, db.pool, func(t pgx.Tx) error {
+		err := t.QueryRow(ctx, `
+			UPDATE auth_codes SET redeemed = $2 WHERE hash = $1 AND redeemed IS NULL AND expires > $2
+			RETURNING hash, tenant_id, client_id, redirect_uri, challenge, nonce, user_id, session_id, sign_in, created, expires, forget`,
+			hash, now).
+			Scan(&c.Hash, &c.TenantID, &c.ClientID, &c.RedirectURI, &c.Challenge, &c.Nonce, &c.UserID, &c.SessionID,
+				&c.SignIn, &c.Created, &c.Expires, &c.Forget)
+		if !errors.Is(err, pgx.ErrNoRows) {
+			return err
+		}
+		var tenantID, sessionID string
+		err = t.QueryRow(ctx, `
+			SELECT tenant_id, session_id FROM auth_codes WHERE hash = $1 AND redeemed IS NOT NULL AND forget > $2`, hash, now).
+			Scan(&tenantID, &sessionID)
+		if err != nil {
+			return err
+		}
+		replayed = true
+		_, err = t.Exec(ctx, `UPDATE sessions SET ended = coalesce(ended, $1) WHERE tenant_id = $2 AND id = $3`,
+			now, tenantID, sessionID)
+		return err
+	})
+	switch {
+	case errors.Is(err, pgx.ErrNoRows):
 		return nil, roster.Errorf(roster.ENOTFOUND, "the code is unknown, used or expired")
-	}
-	if err != nil {
+	case err != nil:
 		return nil, fmt.Errorf("postgres: redeem auth code: %w", err)
+	case replayed:
+		return nil, roster.Errorf(roster.ECONFLICT, "the code was redeemed before; the session it started is ended")
 	}
-	c.Created, c.Expires = c.Created.UTC(), c.Expires.UTC()
+	c.Created, c.Expires, c.Forget = c.Created.UTC(), c.Expires.UTC(), c.Forget.UTC()
 	c.SignIn.AuthTime = c.SignIn.AuthTime.UTC()
 	return &c, nil
+}
+
+// UseOnce records that issuer's one-time id is used, until expires. The
+// primary key decides between concurrent uses, across instances.
+// ECONFLICT when it was recorded already; ENOTFOUND when the tenant does not exist.
+func (db *DB) UseOnce(ctx context.Context, tenantID, issuer, id string, expires time.Time) error {
+	_, err := db.pool.Exec(ctx, `INSERT INTO used_once (tenant_id, issuer, id, expires) VALUES ($1, $2, $3, $4)`,
+		tenantID, issuer, id, expires.UTC())
+	switch code, _ := sqlState(err); {
+	case code == uniqueViolation:
+		return roster.Errorf(roster.ECONFLICT, "%s's one-time id %q was used already", issuer, id)
+	case code == foreignKeyViolation:
+		return roster.Errorf(roster.ENOTFOUND, "tenant %q does not exist", tenantID)
+	case err != nil:
+		return fmt.Errorf("postgres: use once: %w", err)
+	}
+	return nil
 }
 
 // CreateSession stores s, filling ID (when empty) and Created. ENOTFOUND when the tenant does not exist.
@@ -383,13 +426,20 @@ func (db *DB) EndSession(ctx context.Context, tenantID, id string) error {
 	return nil
 }
 
-// PruneSignIn deletes expired codes and the sessions that ended or expired before before.
+// PruneSignIn deletes the codes past their expiry (a redeemed one past its
+// Forget) and the one-time ids past theirs, both counted as codes, and the
+// sessions that ended or expired before before.
 func (db *DB) PruneSignIn(ctx context.Context, before time.Time) (codes, sessions int64, err error) {
-	tag, err := db.pool.Exec(ctx, `DELETE FROM auth_codes WHERE expires <= $1`, db.stamp())
+	now := db.stamp()
+	tag, err := db.pool.Exec(ctx, `DELETE FROM auth_codes WHERE (redeemed IS NULL AND expires <= $1) OR forget <= $1`, now)
 	if err != nil {
 		return 0, 0, fmt.Errorf("postgres: prune sign-in: %w", err)
 	}
 	codes = tag.RowsAffected()
+	if tag, err = db.pool.Exec(ctx, `DELETE FROM used_once WHERE expires <= $1`, now); err != nil {
+		return codes, 0, fmt.Errorf("postgres: prune sign-in: %w", err)
+	}
+	codes += tag.RowsAffected()
 	if tag, err = db.pool.Exec(ctx, `DELETE FROM sessions WHERE ended < $1 OR expires < $1`, before); err != nil {
 		return codes, 0, fmt.Errorf("postgres: prune sign-in: %w", err)
 	}

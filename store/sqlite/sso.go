@@ -332,18 +332,21 @@ func (db *DB) RetireSigningKey(ctx context.Context, id string, at time.Time) err
 	return nil
 }
 
-// CreateAuthCode stores c, filling Created.
+// CreateAuthCode stores c, filling Created (and Forget, when before Expires).
 func (db *DB) CreateAuthCode(ctx context.Context, c *roster.AuthCode) error {
 	c.Created = db.stamp()
+	if c.Forget.Before(c.Expires) {
+		c.Forget = c.Expires
+	}
 	signIn, err := json.Marshal(c.SignIn)
 	if err != nil {
 		return fmt.Errorf("sqlite: create auth code: %w", err)
 	}
 	_, err = db.exec(ctx, `
-		INSERT INTO auth_codes (hash, tenant_id, client_id, redirect_uri, challenge, nonce, user_id, session_id, sign_in, created, expires)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		INSERT INTO auth_codes (hash, tenant_id, client_id, redirect_uri, challenge, nonce, user_id, session_id, sign_in, created, expires, forget)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 		c.Hash, c.TenantID, c.ClientID, c.RedirectURI, c.Challenge, c.Nonce, c.UserID, c.SessionID, string(signIn),
-		formatTime(c.Created), formatTime(c.Expires))
+		formatTime(c.Created), formatTime(c.Expires), formatTime(c.Forget))
 	switch {
 	case isForeignKey(err):
 		return tenantMissing(c.TenantID)
@@ -353,38 +356,72 @@ func (db *DB) CreateAuthCode(ctx context.Context, c *roster.AuthCode) error {
 	return nil
 }
 
-// RedeemAuthCode deletes the code and returns it. ENOTFOUND when it is
-// unknown, redeemed or expired. Expired codes are deleted on the way.
+// RedeemAuthCode marks the code redeemed and returns it. ENOTFOUND when it
+// is unknown or expired; ECONFLICT, ending the session it started, when it
+// was redeemed before.
 func (db *DB) RedeemAuthCode(ctx context.Context, hash []byte) (*roster.AuthCode, error) {
-	now := db.stamp()
+	now := formatTime(db.stamp())
 	var (
-		c                roster.AuthCode
-		signIn           string
-		created, expires sql.NullString
+		c                        roster.AuthCode
+		signIn                   string
+		created, expires, forget sql.NullString
+		replayed                 bool
 	)
 	err := db.write(ctx, func(ctx context.Context, tx *sql.Tx) error {
-		if _, err := txExec(ctx, tx, `DELETE FROM auth_codes WHERE expires <= ?`, formatTime(now)); err != nil {
+		err := txQueryRow(ctx, tx, `
+			UPDATE auth_codes SET redeemed = ? WHERE hash = ? AND redeemed IS NULL AND expires > ?
+			RETURNING hash, tenant_id, client_id, redirect_uri, challenge, nonce, user_id, session_id, sign_in, created, expires, forget`,
+			now, hash, now).
+			Scan(&c.Hash, &c.TenantID, &c.ClientID, &c.RedirectURI, &c.Challenge, &c.Nonce, &c.UserID, &c.SessionID,
+				&signIn, &created, &expires, &forget)
+		if !errors.Is(err, sql.ErrNoRows) {
 			return err
 		}
-		return txQueryRow(ctx, tx, `
-			DELETE FROM auth_codes WHERE hash = ?
-			RETURNING hash, tenant_id, client_id, redirect_uri, challenge, nonce, user_id, session_id, sign_in, created, expires`, hash).
-			Scan(&c.Hash, &c.TenantID, &c.ClientID, &c.RedirectURI, &c.Challenge, &c.Nonce, &c.UserID, &c.SessionID,
-				&signIn, &created, &expires)
+		// Not redeemable: a replay of a redeemed code ends its session, in
+		// this transaction (so the error is not returned from here).
+		var tenantID, sessionID string
+		err = txQueryRow(ctx, tx, `
+			SELECT tenant_id, session_id FROM auth_codes WHERE hash = ? AND redeemed IS NOT NULL AND forget > ?`, hash, now).
+			Scan(&tenantID, &sessionID)
+		if err != nil {
+			return err
+		}
+		replayed = true
+		_, err = txExec(ctx, tx, `UPDATE sessions SET ended = coalesce(ended, ?) WHERE tenant_id = ? AND id = ?`,
+			now, tenantID, sessionID)
+		return err
 	})
-	if errors.Is(err, sql.ErrNoRows) {
+	switch {
+	case errors.Is(err, sql.ErrNoRows):
 		return nil, roster.Errorf(roster.ENOTFOUND, "the code is unknown, used or expired")
-	}
-	if err != nil {
+	case err != nil:
 		return nil, fmt.Errorf("sqlite: redeem auth code: %w", err)
+	case replayed:
+		return nil, roster.Errorf(roster.ECONFLICT, "the code was redeemed before; the session it started is ended")
 	}
 	if err := json.Unmarshal([]byte(signIn), &c.SignIn); err != nil {
 		return nil, fmt.Errorf("sqlite: redeem auth code: %w", err)
 	}
-	if err := parseTimes([]*time.Time{&c.Created, &c.Expires}, created, expires); err != nil {
+	if err := parseTimes([]*time.Time{&c.Created, &c.Expires, &c.Forget}, created, expires, forget); err != nil {
 		return nil, fmt.Errorf("sqlite: redeem auth code: %w", err)
 	}
 	return &c, nil
+}
+
+// UseOnce records that issuer's one-time id is used, until expires.
+// ECONFLICT when it was recorded already; ENOTFOUND when the tenant does not exist.
+func (db *DB) UseOnce(ctx context.Context, tenantID, issuer, id string, expires time.Time) error {
+	_, err := db.exec(ctx, `INSERT INTO used_once (tenant_id, issuer, id, expires) VALUES (?, ?, ?, ?)`,
+		tenantID, issuer, id, formatTime(expires))
+	switch {
+	case isUnique(err):
+		return roster.Errorf(roster.ECONFLICT, "%s's one-time id %q was used already", issuer, id)
+	case isForeignKey(err):
+		return tenantMissing(tenantID)
+	case err != nil:
+		return fmt.Errorf("sqlite: use once: %w", err)
+	}
+	return nil
 }
 
 // CreateSession stores s, filling ID (when empty) and Created. ENOTFOUND when the tenant does not exist.
@@ -449,16 +486,27 @@ func (db *DB) EndSession(ctx context.Context, tenantID, id string) error {
 	return nil
 }
 
-// PruneSignIn deletes expired codes and the sessions that ended or expired before before.
+// PruneSignIn deletes the codes past their expiry (a redeemed one past its
+// Forget) and the one-time ids past theirs, both counted as codes, and the
+// sessions that ended or expired before before.
 func (db *DB) PruneSignIn(ctx context.Context, before time.Time) (codes, sessions int64, err error) {
 	err = db.write(ctx, func(ctx context.Context, tx *sql.Tx) error {
-		res, err := txExec(ctx, tx, `DELETE FROM auth_codes WHERE expires <= ?`, formatTime(db.stamp()))
+		now := formatTime(db.stamp())
+		res, err := txExec(ctx, tx, `DELETE FROM auth_codes WHERE (redeemed IS NULL AND expires <= ?) OR forget <= ?`, now, now)
 		if err != nil {
 			return err
 		}
 		if codes, err = res.RowsAffected(); err != nil {
 			return err
 		}
+		if res, err = txExec(ctx, tx, `DELETE FROM used_once WHERE expires <= ?`, now); err != nil {
+			return err
+		}
+		used, err := res.RowsAffected()
+		if err != nil {
+			return err
+		}
+		codes += used
 		b := formatTime(before)
 		if res, err = txExec(ctx, tx, `DELETE FROM sessions WHERE ended < ? OR expires < ?`, b, b); err != nil {
 			return err

@@ -215,23 +215,47 @@ func testSigningKeys(t *testing.T, s roster.Store) {
 	wantCode(t, "RetireSigningKey(unknown)", s.RetireSigningKey(ctx, "nope", t0), roster.ENOTFOUND)
 }
 
+// testAuthCodes: a code is redeemed once; a second redemption, concurrent or
+// later, fails with ECONFLICT and ends the session the code started; an
+// expired or unknown code is not found.
 func testAuthCodes(t *testing.T, s roster.Store) {
 	ctx := context.Background()
 	a := mustTenant(t, s, "acme")
-	code := func(name string, expires time.Time) *roster.AuthCode {
+	ada := mustUser(t, s, a.ID, userSpec{userName: "ada"})
+	// The store's clock is its own: expiry is measured from the tenant's creation.
+	now := a.Created
+	session := func() *roster.Session {
+		t.Helper()
+		ss := &roster.Session{TenantID: a.ID, UserID: ada.ID, Expires: now.Add(time.Hour).UTC().Truncate(time.Microsecond),
+			SignIn: roster.SignIn{Method: roster.LoginMethodIdP}}
+		if err := s.CreateSession(ctx, ss); err != nil {
+			t.Fatal(err)
+		}
+		return ss
+	}
+	live := func(ss *roster.Session) bool {
+		t.Helper()
+		got, err := s.Session(ctx, a.ID, ss.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return got.Ended.IsZero()
+	}
+	code := func(name, sessionID string, expires time.Time) *roster.AuthCode {
 		h := sha256.Sum256([]byte(name))
 		return &roster.AuthCode{Hash: h[:], TenantID: a.ID, ClientID: "c", RedirectURI: "https://app/cb",
-			Challenge: "ch", Nonce: "n", UserID: "u", SessionID: "s", Expires: expires.UTC().Truncate(time.Microsecond),
+			Challenge: "ch", Nonce: "n", UserID: ada.ID, SessionID: sessionID, Expires: expires.UTC().Truncate(time.Microsecond),
+			Forget: expires.Add(time.Hour).UTC().Truncate(time.Microsecond),
 			SignIn: roster.SignIn{Method: roster.LoginMethodIdP, Issuer: "iss", Subject: "sub", AMR: []string{"pwd"},
 				AuthTime: time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)}}
 	}
-	// The store's clock is its own: expiry is measured from the tenant's creation.
-	now := a.Created
-	c := code("one", now.Add(time.Minute))
+	s1 := session()
+	c := code("one", s1.ID, now.Add(time.Minute))
 	if err := s.CreateAuthCode(ctx, c); err != nil {
 		t.Fatal(err)
 	}
-	// Of concurrent redemptions, exactly one gets the code.
+	// Of concurrent redemptions, exactly one gets the code; the others are
+	// replays.
 	const n = 16
 	got := make([]*roster.AuthCode, n)
 	errs := make([]error, n)
@@ -248,24 +272,90 @@ func testAuthCodes(t *testing.T, s roster.Store) {
 			if diff := cmp.Diff(c, got[i]); diff != "" {
 				t.Errorf("RedeemAuthCode mismatch (-want +got):\n%s", diff)
 			}
-		case roster.ENOTFOUND:
+		case roster.ECONFLICT:
 		default:
-			t.Errorf("redemption %d = %v, want success or %s", i, err, roster.ENOTFOUND)
+			t.Errorf("redemption %d = %v, want success or %s", i, err, roster.ECONFLICT)
 		}
 	}
 	if ok != 1 {
 		t.Errorf("%d of %d concurrent redemptions succeeded, want 1", ok, n)
 	}
-	_, err := s.RedeemAuthCode(ctx, c.Hash)
-	wantCode(t, "RedeemAuthCode(again)", err, roster.ENOTFOUND)
-	old := code("expired", now.Add(-time.Second))
+
+	// A code redeemed once: the second redemption is a replay, which ends
+	// the session the first started, and another session stays live.
+	s2, s3 := session(), session()
+	c2 := code("two", s2.ID, now.Add(time.Minute))
+	if err := s.CreateAuthCode(ctx, c2); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.RedeemAuthCode(ctx, c2.Hash); err != nil {
+		t.Fatal(err)
+	}
+	if !live(s2) {
+		t.Fatal("redeeming the code ended its session")
+	}
+	_, err := s.RedeemAuthCode(ctx, c2.Hash)
+	wantCode(t, "RedeemAuthCode(again)", err, roster.ECONFLICT)
+	if live(s2) {
+		t.Error("the session of a replayed code is live")
+	}
+	if !live(s3) {
+		t.Error("replaying a code ended another session")
+	}
+	_, err = s.RedeemAuthCode(ctx, c2.Hash)
+	wantCode(t, "RedeemAuthCode(a third time)", err, roster.ECONFLICT)
+
+	old := code("expired", s3.ID, now.Add(-time.Second))
 	if err := s.CreateAuthCode(ctx, old); err != nil {
 		t.Fatal(err)
 	}
 	_, err = s.RedeemAuthCode(ctx, old.Hash)
 	wantCode(t, "RedeemAuthCode(expired)", err, roster.ENOTFOUND)
+	if !live(s3) {
+		t.Error("an expired code's refusal ended its session")
+	}
 	_, err = s.RedeemAuthCode(ctx, bytes.Repeat([]byte{7}, 32))
 	wantCode(t, "RedeemAuthCode(unknown)", err, roster.ENOTFOUND)
+}
+
+// testUseOnce: an id is used once per tenant and issuer; of concurrent uses
+// one succeeds; another tenant or issuer has its own.
+func testUseOnce(t *testing.T, s roster.Store) {
+	ctx := context.Background()
+	a := mustTenant(t, s, "acme")
+	b := mustTenant(t, s, "beta")
+	later := a.Created.Add(time.Hour)
+	const n = 16
+	errs := make([]error, n)
+	var wg sync.WaitGroup
+	for i := range n {
+		wg.Go(func() { errs[i] = s.UseOnce(ctx, a.ID, "https://idp.example/", "_assertion-1", later) })
+	}
+	wg.Wait()
+	ok := 0
+	for i, err := range errs {
+		switch roster.ErrorCode(err) {
+		case "":
+			ok++
+		case roster.ECONFLICT:
+		default:
+			t.Errorf("use %d = %v, want success or %s", i, err, roster.ECONFLICT)
+		}
+	}
+	if ok != 1 {
+		t.Errorf("%d of %d concurrent uses succeeded, want 1", ok, n)
+	}
+	wantCode(t, "UseOnce(again)", s.UseOnce(ctx, a.ID, "https://idp.example/", "_assertion-1", later), roster.ECONFLICT)
+	for _, use := range []struct{ tenant, issuer, id string }{
+		{b.ID, "https://idp.example/", "_assertion-1"},
+		{a.ID, "https://other.example/", "_assertion-1"},
+		{a.ID, "https://idp.example/", "_assertion-2"},
+	} {
+		if err := s.UseOnce(ctx, use.tenant, use.issuer, use.id, later); err != nil {
+			t.Errorf("UseOnce(%s, %s, %s) = %v, want it used for the first time", use.tenant, use.issuer, use.id, err)
+		}
+	}
+	wantCode(t, "UseOnce(no tenant)", s.UseOnce(ctx, "nope", "i", "x", later), roster.ENOTFOUND)
 }
 
 func testSessions(t *testing.T, s roster.Store) {
@@ -425,23 +515,39 @@ func testLoginMethods(t *testing.T, s roster.Store) {
 	wantCode(t, "PasswordHash(deleted user)", err, roster.ENOTFOUND)
 }
 
-// testPruneSignIn: expired codes go, live ones stay; sessions that ended or
+// testPruneSignIn: expired codes go, live ones stay, and a redeemed one stays
+// until its Forget; one-time ids go once expired; sessions that ended or
 // expired before the cut-off go, the others stay.
 func testPruneSignIn(t *testing.T, s roster.Store) {
 	ctx := context.Background()
 	a := mustTenant(t, s, "acme")
 	now := a.Created // the store's own clock
-	code := func(name string, expires time.Time) []byte {
+	code := func(name string, expires, forget time.Time) []byte {
 		t.Helper()
 		h := sha256.Sum256([]byte(name))
 		c := &roster.AuthCode{Hash: h[:], TenantID: a.ID, ClientID: "c", RedirectURI: "https://app/cb", UserID: "u", SessionID: "s",
-			Expires: expires.UTC().Truncate(time.Microsecond), SignIn: roster.SignIn{Method: roster.LoginMethodIdP}}
+			Expires: expires.UTC().Truncate(time.Microsecond), Forget: forget.UTC().Truncate(time.Microsecond),
+			SignIn: roster.SignIn{Method: roster.LoginMethodIdP}}
 		if err := s.CreateAuthCode(ctx, c); err != nil {
 			t.Fatal(err)
 		}
 		return h[:]
 	}
-	expired, live := code("expired", now.Add(-time.Minute)), code("live", now.Add(time.Hour))
+	expired, live := code("expired", now.Add(-time.Minute), time.Time{}), code("live", now.Add(time.Hour), time.Time{})
+	// Redeemed, and still remembered after its expiry.
+	redeemed := code("redeemed", now.Add(2*time.Second), now.Add(time.Hour))
+	if _, err := s.RedeemAuthCode(ctx, redeemed); err != nil {
+		t.Fatal(err)
+	}
+	for _, id := range []string{"gone", "kept"} {
+		expires := now.Add(-time.Minute)
+		if id == "kept" {
+			expires = now.Add(time.Hour)
+		}
+		if err := s.UseOnce(ctx, a.ID, "https://idp.example/", id, expires); err != nil {
+			t.Fatal(err)
+		}
+	}
 	ada := mustUser(t, s, a.ID, userSpec{userName: "ada"})
 	session := func(expires time.Time, end bool) *roster.Session {
 		t.Helper()
@@ -464,9 +570,15 @@ func testPruneSignIn(t *testing.T, s roster.Store) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if codes != 1 || sessions != 1 {
-		t.Errorf("PruneSignIn(a day ago) = %d codes, %d sessions; want 1 and 1 (the expired code, the session that expired two days ago)", codes, sessions)
+	if codes != 2 || sessions != 1 {
+		t.Errorf("PruneSignIn(a day ago) = %d codes, %d sessions; want 2 and 1 (the expired code and one-time id, the session that expired two days ago)", codes, sessions)
 	}
+	_, err = s.RedeemAuthCode(ctx, redeemed)
+	wantCode(t, "RedeemAuthCode(redeemed, kept)", err, roster.ECONFLICT)
+	if err := s.UseOnce(ctx, a.ID, "https://idp.example/", "gone", now.Add(time.Hour)); err != nil {
+		t.Errorf("UseOnce(a pruned id) = %v, want it used anew", err)
+	}
+	wantCode(t, "UseOnce(a kept id)", s.UseOnce(ctx, a.ID, "https://idp.example/", "kept", now.Add(time.Hour)), roster.ECONFLICT)
 	_, err = s.RedeemAuthCode(ctx, expired)
 	wantCode(t, "RedeemAuthCode(pruned)", err, roster.ENOTFOUND)
 	if _, err := s.RedeemAuthCode(ctx, live); err != nil {

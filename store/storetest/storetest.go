@@ -53,6 +53,7 @@ func Run(t *testing.T, open func(t *testing.T) roster.Store) {
 	t.Run("IdentityLinks", func(t *testing.T) { testIdentityLinks(t, open(t)) })
 	t.Run("SigningKeys", func(t *testing.T) { testSigningKeys(t, open(t)) })
 	t.Run("AuthCodes", func(t *testing.T) { testAuthCodes(t, open(t)) })
+	t.Run("UseOnce", func(t *testing.T) { testUseOnce(t, open(t)) })
 	t.Run("Sessions", func(t *testing.T) { testSessions(t, open(t)) })
 	t.Run("PruneSignIn", func(t *testing.T) { testPruneSignIn(t, open(t)) })
 	t.Run("LoginMethods", func(t *testing.T) { testLoginMethods(t, open(t)) })
