@@ -12,6 +12,7 @@ import (
 
 	"github.com/rosterhq/roster"
 	"github.com/rosterhq/roster/internal/testdb"
+	"github.com/rosterhq/roster/sso"
 )
 
 // load creates users from a few writers until stopped, counting every status
@@ -108,7 +109,8 @@ func TestPostgresRestart(t *testing.T) {
 	cluster := testdb.NewCluster(t)
 	rc := &receiver{t: t, ackedIDs: map[string]int{}}
 	recv := httptestServer(t, rc)
-	s := startServerEnv(t, cluster.URL(), map[string]string{"ROSTER_WEBHOOK_MIN_BACKOFF": "100ms"})
+	s := startServerEnv(t, cluster.URL(), map[string]string{"ROSTER_WEBHOOK_MIN_BACKOFF": "100ms", "ROSTER_SECRET_KEY": sso.NewKey()})
+	key := strings.TrimSpace(s.cli(t, "apikey", "create", "--name", "app"))
 	lines := strings.Split(strings.TrimSpace(s.cli(t, "webhook", "add", "--url", recv, "--from", "start")), "\n")
 	rc.mu.Lock()
 	rc.secret = lines[len(lines)-1]
@@ -129,11 +131,22 @@ func TestPostgresRestart(t *testing.T) {
 	if r.header.Get("Retry-After") == "" {
 		t.Errorf("503 while PostgreSQL is down has no Retry-After")
 	}
+	// The app API and sign-in say the same.
+	for _, u := range []string{s.root() + "/api/v1/events", s.root() + sso.JWKSPath} {
+		if status, retry := statusOf(t, u, key); status != 503 || retry == "" {
+			t.Errorf("GET %s while PostgreSQL is down: %d with Retry-After %q, want 503 with one", u, status, retry)
+		}
+	}
 	cluster.Start(t)
 	waitUntil(t, "/readyz passes after PostgreSQL is back", func() bool {
 		status, _ := plainGet(t, s.admin+"/readyz")
 		return status == 200
 	})
+	for _, u := range []string{s.root() + "/api/v1/events", s.root() + sso.JWKSPath} {
+		if status, _ := statusOf(t, u, key); status != 200 {
+			t.Errorf("GET %s after PostgreSQL is back: %d, want 200", u, status)
+		}
+	}
 	l.waitMore("creates after PostgreSQL is back", 50)
 	l.end()
 
@@ -205,4 +218,21 @@ func checkDelivered(t *testing.T, s *testServer, rc *receiver, created []string)
 		}
 	}
 	t.Logf("%d creates acknowledged, %d users stored, %d events delivered", len(created), len(users), len(events))
+}
+
+// statusOf sends a GET with a bearer credential and returns the status and
+// the Retry-After header.
+func statusOf(t *testing.T, url, bearer string) (status int, retryAfter string) {
+	t.Helper()
+	req, err := http.NewRequest("GET", url, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	req.Header.Set("Authorization", "Bearer "+bearer)
+	res, err := crashClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	res.Body.Close()
+	return res.StatusCode, res.Header.Get("Retry-After")
 }
