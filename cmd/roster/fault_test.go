@@ -2,12 +2,19 @@ package main
 
 import (
 	"context"
+	"database/sql"
+	"errors"
 	"fmt"
+	"io"
 	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
+	"syscall"
 	"testing"
 
 	"github.com/rosterhq/roster"
@@ -28,6 +35,7 @@ type load struct {
 	statuses map[int]int
 	created  []string
 	errs     []string
+	refused  string // the body of the first 503
 }
 
 func startLoad(t *testing.T, s *testServer, writers int) *load {
@@ -61,6 +69,7 @@ func (l *load) create(name string) {
 		l.fail(fmt.Sprintf("POST /Users %s: %v (Roster must answer through the outage)", name, err))
 		return
 	}
+	body, _ := io.ReadAll(res.Body)
 	res.Body.Close()
 	l.mu.Lock()
 	defer l.mu.Unlock()
@@ -72,6 +81,9 @@ func (l *load) create(name string) {
 	case http.StatusServiceUnavailable:
 		if s, err := strconv.Atoi(res.Header.Get("Retry-After")); err != nil || s < 1 {
 			l.errs = append(l.errs, fmt.Sprintf("503 with Retry-After %q", res.Header.Get("Retry-After")))
+		}
+		if l.refused == "" {
+			l.refused = string(body)
 		}
 	}
 }
@@ -235,4 +247,140 @@ func statusOf(t *testing.T, url, bearer string) (status int, retryAfter string) 
 	}
 	res.Body.Close()
 	return res.StatusCode, res.Header.Get("Retry-After")
+}
+
+// TestSQLiteDiskFull fills the disk under the SQLite database while users are
+// created: writes are answered 503 with Retry-After and the reason
+// storage_full, never 500; reads keep working; once space is freed, writes
+// resume without a restart; and the file passes PRAGMA integrity_check.
+// The disk is a tmpfs of 8 MB, mounted by the test (which needs root).
+func TestSQLiteDiskFull(t *testing.T) {
+	dir := smallDisk(t, "8m")
+	// The provisioning log's file is kept off the full disk, so that its rows
+	// of the refused writes can be read: SQLite follows the link to the
+	// database, and keeps its WAL beside the file it leads to.
+	logDir := t.TempDir()
+	if err := os.Symlink(filepath.Join(dir, "roster.db"), filepath.Join(logDir, "roster.db")); err != nil {
+		t.Fatal(err)
+	}
+	s := startServer(t, "sqlite:"+filepath.Join(logDir, "roster.db"))
+	u := s.do(t, "POST", "/Users", `{"schemas":["urn:ietf:params:scim:schemas:core:2.0:User"],"userName":"before@example.com"}`).want(t, 201)
+	id := str(u.body, "id")
+
+	l := startLoad(t, s, 2)
+	l.waitMore("creates before the disk fills", 20)
+	filler := fill(t, dir)
+	waitUntil(t, "a create fails for lack of space", func() bool {
+		l.mu.Lock()
+		defer l.mu.Unlock()
+		return l.statuses[http.StatusServiceUnavailable]+l.statuses[http.StatusInternalServerError] > 0
+	})
+	l.mu.Lock()
+	refused := l.refused
+	l.mu.Unlock()
+	if !strings.Contains(refused, `"status":"503"`) || !strings.Contains(refused, "disk is full") {
+		t.Errorf("a create refused on a full disk answered %s, want a SCIM error saying the disk is full", refused)
+	}
+	// Reads still work.
+	s.do(t, "GET", "/Users/"+id, "").want(t, 200)
+	s.do(t, "GET", "/Users?filter="+q(`userName eq "before@example.com"`), "").want(t, 200)
+
+	if err := os.Remove(filler); err != nil {
+		t.Fatal(err)
+	}
+	l.waitMore("creates after space is freed", 20)
+	l.end()
+	s.do(t, "POST", "/Users", `{"schemas":["urn:ietf:params:scim:schemas:core:2.0:User"],"userName":"after@example.com"}`).want(t, 201)
+
+	l.mu.Lock()
+	t.Logf("statuses under load: %v", l.statuses)
+	for _, e := range l.errs {
+		t.Error(e)
+	}
+	for status, n := range l.statuses {
+		if status != 201 && status != 503 {
+			t.Errorf("%d creates answered %d", n, status)
+		}
+	}
+	created := l.created
+	l.mu.Unlock()
+
+	// The refused writes are in the provisioning log with their reason.
+	waitUntil(t, "the refused create is in the provisioning log", func() bool {
+		return strings.Contains(s.cli(t, "log", "--status", "503"), "storage_full")
+	})
+	s.stop()
+	st := s.openStore(t)
+	users, _, err := st.Users(context.Background(), mustTenantID(t, st), roster.Query{Count: 100000, StartIndex: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	stored := map[string]bool{}
+	for _, u := range users {
+		stored[u.UserName] = true
+	}
+	for _, name := range created {
+		if !stored[name] {
+			t.Errorf("user %s was acknowledged (201) but is not stored", name)
+		}
+	}
+	st.Close()
+	checkIntegrity(t, filepath.Join(dir, "roster.db"))
+}
+
+// smallDisk mounts a tmpfs of size in a temporary directory until t ends.
+// Without root, t is skipped (saying why), or fails when CI is "true".
+func smallDisk(t *testing.T, size string) string {
+	t.Helper()
+	dir := filepath.Join(t.TempDir(), "disk")
+	if err := os.Mkdir(dir, 0o700); err != nil {
+		t.Fatal(err)
+	}
+	if out, err := exec.Command("mount", "-t", "tmpfs", "-o", "size="+size, "tmpfs", dir).CombinedOutput(); err != nil {
+		msg := fmt.Sprintf("a small disk cannot be mounted (mount -t tmpfs needs root): %v %s", err, out)
+		if os.Getenv("CI") == "true" {
+			t.Fatal(msg)
+		}
+		t.Skip(msg)
+	}
+	t.Cleanup(func() {
+		if out, err := exec.Command("umount", dir).CombinedOutput(); err != nil {
+			t.Errorf("umount %s: %v %s", dir, err, out)
+		}
+	})
+	return dir
+}
+
+// fill writes a file into dir until its disk is full and returns its name.
+func fill(t *testing.T, dir string) string {
+	t.Helper()
+	name := filepath.Join(dir, "filler")
+	f, err := os.Create(name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	chunk := make([]byte, 64<<10)
+	for {
+		if _, err := f.Write(chunk); err != nil {
+			if errors.Is(err, syscall.ENOSPC) {
+				return name
+			}
+			t.Fatal(err)
+		}
+	}
+}
+
+// checkIntegrity runs PRAGMA integrity_check on the SQLite file at path.
+func checkIntegrity(t *testing.T, path string) {
+	t.Helper()
+	db, err := sql.Open("sqlite", path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	var verdict string
+	if err := db.QueryRow(`PRAGMA integrity_check`).Scan(&verdict); err != nil || verdict != "ok" {
+		t.Errorf("PRAGMA integrity_check: %q, %v", verdict, err)
+	}
 }
