@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"database/sql"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -16,6 +17,7 @@ import (
 	"sync/atomic"
 	"syscall"
 	"testing"
+	"time"
 
 	"github.com/rosterhq/roster"
 	"github.com/rosterhq/roster/internal/testdb"
@@ -111,6 +113,86 @@ func (l *load) end() {
 	l.wg.Wait()
 }
 
+// eventsReader follows the app API's events feed, as a host app does, through
+// any outage: a 503 must say when to retry, and is retried.
+type eventsReader struct {
+	mu       sync.Mutex
+	ids      []string // the events read, in order
+	statuses map[int]int
+	errs     []string
+	stop     chan struct{}
+	done     chan struct{}
+}
+
+func startEventsReader(t *testing.T, s *testServer, key string) *eventsReader {
+	er := &eventsReader{statuses: map[int]int{}, stop: make(chan struct{}), done: make(chan struct{})}
+	go func() {
+		defer close(er.done)
+		cursor := ""
+		for {
+			select {
+			case <-er.stop:
+				return
+			default:
+			}
+			next, ok := er.read(s.root(), key, cursor)
+			if !ok {
+				time.Sleep(50 * time.Millisecond) // as Retry-After asks, but sooner
+			}
+			cursor = next
+		}
+	}()
+	t.Cleanup(er.end)
+	return er
+}
+
+// read reads one page after cursor, waiting up to a second for one, and
+// returns the next cursor; ok is false when the read failed.
+func (er *eventsReader) read(root, key, cursor string) (next string, ok bool) {
+	url := root + "/api/v1/events?limit=500&wait=1"
+	if cursor != "" {
+		url += "&after=" + cursor
+	}
+	req, _ := http.NewRequest("GET", url, nil)
+	req.Header.Set("Authorization", "Bearer "+key)
+	res, err := crashClient.Do(req)
+	er.mu.Lock()
+	defer er.mu.Unlock()
+	if err != nil {
+		er.errs = append(er.errs, "GET /api/v1/events: "+err.Error())
+		return cursor, false
+	}
+	defer res.Body.Close()
+	er.statuses[res.StatusCode]++
+	if res.StatusCode == http.StatusServiceUnavailable && res.Header.Get("Retry-After") == "" {
+		er.errs = append(er.errs, "GET /api/v1/events: 503 without Retry-After")
+	}
+	if res.StatusCode != http.StatusOK {
+		return cursor, false
+	}
+	var page struct {
+		Data       []struct{ ID string }
+		NextCursor string `json:"next_cursor"`
+	}
+	if err := json.NewDecoder(res.Body).Decode(&page); err != nil {
+		er.errs = append(er.errs, "GET /api/v1/events: "+err.Error())
+		return cursor, false
+	}
+	for _, e := range page.Data {
+		er.ids = append(er.ids, e.ID)
+	}
+	return page.NextCursor, true
+}
+
+func (er *eventsReader) end() {
+	select {
+	case <-er.stop:
+	default:
+		close(er.stop)
+	}
+	<-er.done
+}
+
 // TestPostgresRestart restarts the PostgreSQL server under a burst of writes,
 // twice: at once (pg_ctl restart -m immediate), then held down for a while.
 // Throughout, Roster answers 503 with Retry-After and never 500; /readyz fails
@@ -128,6 +210,7 @@ func TestPostgresRestart(t *testing.T) {
 	rc.secret = lines[len(lines)-1]
 	rc.mu.Unlock()
 
+	er := startEventsReader(t, s, key)
 	l := startLoad(t, s, 4)
 	l.waitMore("creates before the restart", 50)
 	cluster.Restart(t)
@@ -177,13 +260,33 @@ func TestPostgresRestart(t *testing.T) {
 	}
 	created := l.created
 	l.mu.Unlock()
-	checkDelivered(t, s, rc, created)
+	events := checkDelivered(t, s, rc, created)
+
+	// The app API's feed, read through the outage, has every event in order.
+	waitUntil(t, "the events API caught up", func() bool {
+		er.mu.Lock()
+		defer er.mu.Unlock()
+		return len(er.ids) >= len(events)
+	})
+	er.end()
+	t.Logf("events API statuses: %v", er.statuses)
+	for _, e := range er.errs {
+		t.Error(e)
+	}
+	if er.statuses[http.StatusInternalServerError] > 0 {
+		t.Errorf("the events API answered 500 %d times", er.statuses[http.StatusInternalServerError])
+	}
+	for i, e := range events {
+		if i >= len(er.ids) || er.ids[i] != e.ID {
+			t.Fatalf("the events API's event %d is not the feed's %s", i, e.ID)
+		}
+	}
 }
 
 // checkDelivered checks that every acknowledged create is stored, and that
 // its user.created event is in the feed, which is in seq order, and reached
 // the webhook receiver.
-func checkDelivered(t *testing.T, s *testServer, rc *receiver, created []string) {
+func checkDelivered(t *testing.T, s *testServer, rc *receiver, created []string) []*roster.Event {
 	t.Helper()
 	st := s.openStore(t)
 	ctx := context.Background()
@@ -230,6 +333,7 @@ func checkDelivered(t *testing.T, s *testServer, rc *receiver, created []string)
 		}
 	}
 	t.Logf("%d creates acknowledged, %d users stored, %d events delivered", len(created), len(users), len(events))
+	return events
 }
 
 // statusOf sends a GET with a bearer credential and returns the status and
@@ -281,7 +385,11 @@ func TestSQLiteDiskFull(t *testing.T) {
 	if !strings.Contains(refused, `"status":"503"`) || !strings.Contains(refused, "disk is full") {
 		t.Errorf("a create refused on a full disk answered %s, want a SCIM error saying the disk is full", refused)
 	}
-	// Reads still work.
+	// Reads still work, so the instance stays ready: taking it out of the
+	// load balancer would refuse the reads too.
+	if status, body := plainGet(t, s.admin+"/readyz?verbose"); status != 200 {
+		t.Errorf("GET /readyz on a full disk: %d, want 200 (reads work)\n%s", status, body)
+	}
 	s.do(t, "GET", "/Users/"+id, "").want(t, 200)
 	s.do(t, "GET", "/Users?filter="+q(`userName eq "before@example.com"`), "").want(t, 200)
 
