@@ -210,6 +210,8 @@ func TestPostgresRestart(t *testing.T) {
 	rc.secret = lines[len(lines)-1]
 	rc.mu.Unlock()
 
+	uid := str(s.do(t, "POST", "/Users", `{"schemas":["urn:ietf:params:scim:schemas:core:2.0:User"],"userName":"kept@example.com"}`).want(t, 201).body, "id")
+	gid := str(s.do(t, "POST", "/Groups", `{"schemas":["urn:ietf:params:scim:schemas:core:2.0:Group"],"displayName":"Kept"}`).want(t, 201).body, "id")
 	er := startEventsReader(t, s, key)
 	l := startLoad(t, s, 4)
 	l.waitMore("creates before the restart", 50)
@@ -225,6 +227,26 @@ func TestPostgresRestart(t *testing.T) {
 	r.wantError(t, 503, "")
 	if r.header.Get("Retry-After") == "" {
 		t.Errorf("503 while PostgreSQL is down has no Retry-After")
+	}
+	// So does every SCIM route that needs the store.
+	user := `{"schemas":["urn:ietf:params:scim:schemas:core:2.0:User"],"userName":"kept@example.com","active":false}`
+	group := `{"schemas":["urn:ietf:params:scim:schemas:core:2.0:Group"],"displayName":"Kept"}`
+	patch := `{"schemas":["urn:ietf:params:scim:api:messages:2.0:PatchOp"],"Operations":[{"op":"add","path":"members","value":[{"value":"` + uid + `"}]}]}`
+	search := `{"schemas":["urn:ietf:params:scim:api:messages:2.0:SearchRequest"],"filter":"userName sw \"kept\""}`
+	for _, c := range []struct{ method, path, body string }{
+		{"GET", "/Users/" + uid, ""}, {"GET", "/Users?filter=" + q(`userName eq "kept@example.com"`), ""},
+		{"POST", "/Users/.search", search}, {"PUT", "/Users/" + uid, user},
+		{"PATCH", "/Users/" + uid, `{"schemas":["urn:ietf:params:scim:api:messages:2.0:PatchOp"],"Operations":[{"op":"replace","path":"active","value":false}]}`},
+		{"POST", "/Groups", `{"schemas":["urn:ietf:params:scim:schemas:core:2.0:Group"],"displayName":"New"}`},
+		{"GET", "/Groups", ""}, {"GET", "/Groups/" + gid, ""}, {"PUT", "/Groups/" + gid, group},
+		{"PATCH", "/Groups/" + gid, patch}, {"POST", "/.search", search},
+		{"DELETE", "/Groups/" + gid, ""}, {"DELETE", "/Users/" + uid, ""},
+	} {
+		r := s.do(t, c.method, c.path, c.body)
+		if r.status != 503 || r.header.Get("Retry-After") == "" {
+			t.Errorf("%s %s while PostgreSQL is down: %d with Retry-After %q, want 503 with one\n%s",
+				c.method, c.path, r.status, r.header.Get("Retry-After"), r.raw)
+		}
 	}
 	// The app API and sign-in say the same.
 	for _, u := range []string{s.root() + "/api/v1/events", s.root() + sso.JWKSPath} {
