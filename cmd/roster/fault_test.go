@@ -393,7 +393,7 @@ func TestSQLiteDiskFull(t *testing.T) {
 	u := s.do(t, "POST", "/Users", `{"schemas":["urn:ietf:params:scim:schemas:core:2.0:User"],"userName":"before@example.com"}`).want(t, 201)
 	id := str(u.body, "id")
 
-	l := startLoad(t, s, 2)
+	l := startLoad(t, s, 4) // several writes per group commit
 	l.waitMore("creates before the disk fills", 20)
 	filler := fill(t, dir)
 	waitUntil(t, "a create fails for lack of space", func() bool {
