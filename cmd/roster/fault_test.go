@@ -247,6 +247,9 @@ func TestPostgresRestart(t *testing.T) {
 			t.Errorf("%s %s while PostgreSQL is down: %d with Retry-After %q, want 503 with one\n%s",
 				c.method, c.path, r.status, r.header.Get("Retry-After"), r.raw)
 		}
+		if strings.Contains(r.raw, "127.0.0.1") || strings.Contains(r.raw, "postgres") {
+			t.Errorf("%s %s while PostgreSQL is down tells the client the cause: %s", c.method, c.path, r.raw)
+		}
 	}
 	// The app API and sign-in say the same.
 	for _, u := range []string{s.root() + "/api/v1/events", s.root() + sso.JWKSPath} {
@@ -406,6 +409,9 @@ func TestSQLiteDiskFull(t *testing.T) {
 	l.mu.Unlock()
 	if !strings.Contains(refused, `"status":"503"`) || !strings.Contains(refused, "disk is full") {
 		t.Errorf("a create refused on a full disk answered %s, want a SCIM error saying the disk is full", refused)
+	}
+	if strings.Contains(refused, dir) || strings.Contains(refused, "(13)") {
+		t.Errorf("a create refused on a full disk tells the client the cause: %s", refused)
 	}
 	// Reads still work, so the instance stays ready: taking it out of the
 	// load balancer would refuse the reads too.
