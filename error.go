@@ -22,7 +22,7 @@ const (
 	EUNAUTHORIZED  = "unauthorized"   // no valid credential (401)
 	ETOOLARGE      = "too_large"      // the request body exceeds the limit (413)
 	ERATELIMIT     = "rate_limit"     // too many requests (429)
-	EUNAVAILABLE   = "unavailable"    // the server is too busy or shutting down; retry later (503)
+	EUNAVAILABLE   = "unavailable"    // the server is too busy, shutting down, or its store cannot be reached or is full; retry later (503 with Retry-After)
 	EINTERNAL      = "internal"       // anything else (500); the detail is never shown to clients
 )
 

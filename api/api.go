@@ -172,6 +172,7 @@ var statusOf = map[string]int{
 	roster.EPRECONDITION:  http.StatusPreconditionFailed,
 	roster.ETOOLARGE:      http.StatusRequestEntityTooLarge,
 	roster.ERATELIMIT:     http.StatusTooManyRequests,
+	roster.EUNAVAILABLE:   http.StatusServiceUnavailable,
 	errGone:               http.StatusGone,
 }
 
@@ -189,8 +190,13 @@ func (s *Server) writeError(w http.ResponseWriter, r *http.Request, err error) {
 	var b errorBody
 	b.Error.Code = strings.ToLower(code)
 	b.Error.Message = fmt.Sprintf("%s (request %s)", msg, httpx.RequestID(r.Context()))
-	if status == http.StatusUnauthorized {
+	switch status {
+	case http.StatusUnauthorized:
 		w.Header().Set("WWW-Authenticate", `Bearer realm="roster-api"`)
+	case http.StatusServiceUnavailable:
+		// The store cannot be reached or is full: a restart or a failover takes seconds.
+		w.Header().Set("Retry-After", "5")
+		s.opts.Logger.WarnContext(r.Context(), "app API: store unavailable", "err", err, "request_id", httpx.RequestID(r.Context()))
 	}
 	writeJSON(w, status, b)
 }

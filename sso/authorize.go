@@ -129,7 +129,7 @@ func (s *Server) authorizeRequest(ctx context.Context, client *roster.OAuthClien
 	if cerr != nil {
 		if roster.ErrorCode(cerr) != roster.ENOTFOUND {
 			s.opts.Logger.ErrorContext(ctx, "sign-in: connection", "tenant_id", tenant.ID, "err", cerr)
-			return tenant, nil, errorf("server_error", "internal", "sign-in failed")
+			return tenant, nil, storeFailed(cerr)
 		}
 		return tenant, nil, nil
 	}
@@ -171,7 +171,7 @@ func (s *Server) selectTenant(ctx context.Context, q url.Values) (*roster.Tenant
 	}
 	if err != nil {
 		s.opts.Logger.ErrorContext(ctx, "sign-in: tenant", "err", err)
-		return nil, errorf("server_error", "internal", "sign-in failed")
+		return nil, storeFailed(err)
 	}
 	return t, nil
 }

@@ -86,7 +86,7 @@ func (s *Server) finish(w http.ResponseWriter, r *http.Request, p *pending, o ou
 	code, err := s.issueCode(ctx, tenant, o.user, p, o.signIn)
 	if err != nil {
 		s.opts.Logger.ErrorContext(ctx, "sign-in: issue code", "tenant_id", tenant.ID, "err", err)
-		redirectError(w, r, p, errorf("server_error", "internal", "sign-in failed"))
+		redirectError(w, r, p, storeFailed(err))
 		return
 	}
 	v := url.Values{"code": {code}}
@@ -298,6 +298,17 @@ func (s *Server) internal(ctx context.Context, tenant *roster.Tenant, err error)
 		attrs = append(attrs, "tenant_id", tenant.ID)
 	}
 	s.opts.Logger.ErrorContext(ctx, "sign-in: store", attrs...)
+	return storeFailed(err)
+}
+
+// storeFailed is the refusal of a sign-in whose store failed: while the store
+// cannot be reached or is full, temporarily_unavailable (RFC 6749 §4.1.2.1),
+// answered 503 with Retry-After where the answer is not a redirect; else
+// server_error. The cause is logged by the caller, never sent.
+func storeFailed(err error) *oauthError {
+	if roster.ErrorCode(err) == roster.EUNAVAILABLE {
+		return errorf("temporarily_unavailable", "store_unavailable", "sign-in is unavailable for a moment: try again")
+	}
 	return errorf("server_error", "internal", "sign-in failed")
 }
 

@@ -160,7 +160,7 @@ func (s *Server) handleJWKS(w http.ResponseWriter, r *http.Request) {
 	ring, err := loadKeys(r.Context(), s.store, s.opts.Sealer, s.now())
 	if err != nil {
 		s.opts.Logger.ErrorContext(r.Context(), "sign-in: signing keys", "err", err)
-		writeJSON(w, http.StatusInternalServerError, oauthError{Code: "server_error"})
+		writeFailure(w, storeFailed(err))
 		return
 	}
 	w.Header().Set("Cache-Control", "public, max-age=300")
@@ -192,6 +192,22 @@ func (e *oauthError) status() int {
 		return http.StatusServiceUnavailable
 	}
 	return http.StatusBadRequest
+}
+
+// failed reports whether e is Roster's failure rather than a refusal of the request.
+func (e *oauthError) failed() bool {
+	return e.Code == "server_error" || e.Code == "temporarily_unavailable"
+}
+
+// writeFailure answers a failure as JSON: 503 with Retry-After while the store
+// cannot be reached (a restart or a failover takes seconds), 500 otherwise.
+func writeFailure(w http.ResponseWriter, e *oauthError) {
+	status := http.StatusInternalServerError
+	if e.Code == "temporarily_unavailable" {
+		status = http.StatusServiceUnavailable
+		w.Header().Set("Retry-After", "5")
+	}
+	writeJSON(w, status, e)
 }
 
 func (e *oauthError) Error() string {

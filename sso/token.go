@@ -89,11 +89,11 @@ func (s *Server) handleToken(w http.ResponseWriter, r *http.Request) {
 	}
 	resp, oerr := s.exchange(r.Context(), client, r.PostForm)
 	if oerr != nil {
-		status := http.StatusBadRequest
-		if oerr.Code == "server_error" {
-			status = http.StatusInternalServerError
+		if oerr.failed() {
+			writeFailure(w, oerr)
+			return
 		}
-		writeJSON(w, status, oerr)
+		writeJSON(w, http.StatusBadRequest, oerr)
 		return
 	}
 	w.Header().Set("Pragma", "no-cache")
@@ -240,7 +240,7 @@ func (s *Server) handleUserInfo(w http.ResponseWriter, r *http.Request) {
 	}
 	ring, err := loadKeys(ctx, s.store, s.opts.Sealer, s.now())
 	if err != nil {
-		writeJSON(w, http.StatusInternalServerError, s.internal(ctx, nil, err))
+		writeFailure(w, s.internal(ctx, nil, err))
 		return
 	}
 	var at accessToken
@@ -257,8 +257,8 @@ func (s *Server) handleUserInfo(w http.ResponseWriter, r *http.Request) {
 		oerr = s.liveClient(ctx, at.ClientID)
 	}
 	if oerr != nil {
-		if oerr.Code == "server_error" {
-			writeJSON(w, http.StatusInternalServerError, oerr)
+		if oerr.failed() {
+			writeFailure(w, oerr)
 			return
 		}
 		s.logSignIn(r, outcome{action: ActionUserInfo, tenant: tenant, user: u, err: oerr})

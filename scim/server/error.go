@@ -5,6 +5,7 @@ import (
 	"log/slog"
 	"net/http"
 	"strconv"
+	"time"
 
 	"github.com/rosterhq/roster"
 	"github.com/rosterhq/roster/internal/httpx"
@@ -36,6 +37,11 @@ var errorStatus = map[string]struct {
 	roster.EUNAVAILABLE:   {http.StatusServiceUnavailable, ""},
 	roster.EINTERNAL:      {http.StatusInternalServerError, ""},
 }
+
+// unavailableRetry is the Retry-After of a request that failed because the
+// store could not be reached or was full: a PostgreSQL restart or failover
+// takes a few seconds.
+const unavailableRetry = 5 * time.Second
 
 // scimTypeCode maps the scimType reported by the scim/* packages to a roster code.
 var scimTypeCode = map[string]string{
@@ -109,7 +115,12 @@ func (s *Server) writeError(w http.ResponseWriter, r *http.Request, err error) {
 		s.refused(w, r, ref)
 	}
 	id := httpx.RequestID(r.Context())
-	if m.status >= 500 && ref == nil {
+	switch {
+	case code == roster.EUNAVAILABLE && ref == nil:
+		// The store cannot be reached or is full: the client retries later.
+		w.Header().Set("Retry-After", strconv.Itoa(retryAfterSeconds(unavailableRetry)))
+		s.log.Warn("store unavailable", "request_id", id, "method", r.Method, "path", r.URL.Path, "err", err)
+	case m.status >= 500 && ref == nil:
 		s.log.Error("internal error", "request_id", id, "method", r.Method, "path", r.URL.Path, "err", err)
 	}
 	detail := roster.ErrorDetail(err)

@@ -60,7 +60,7 @@ func (db *DB) noteCreated() {
 func (db *DB) analyzeUsers(ctx context.Context) error {
 	db.grown.created.Store(0)
 	if _, err := db.pool.Exec(ctx, `ANALYZE users, user_emails`); err != nil {
-		return fmt.Errorf("postgres: analyze users: %w", err)
+		return wrap("analyze users", err)
 	}
 	return db.noteUsersRows(ctx)
 }
@@ -69,7 +69,7 @@ func (db *DB) analyzeUsers(ctx context.Context) error {
 func (db *DB) noteUsersRows(ctx context.Context) error {
 	var rows float64
 	if err := db.pool.QueryRow(ctx, `SELECT reltuples FROM pg_class WHERE oid = 'users'::regclass`).Scan(&rows); err != nil {
-		return fmt.Errorf("postgres: users rows: %w", err)
+		return wrap("users rows", err)
 	}
 	db.grown.rows.Store(int64(max(rows, 0)))
 	return nil
@@ -121,11 +121,11 @@ func (db *DB) Analyze(ctx context.Context) ([]string, error) {
 		  AND n_mod_since_analyze > 50 + 0.1 * greatest(n_live_tup, 0)
 		ORDER BY relname`)
 	if err != nil {
-		return nil, fmt.Errorf("postgres: analyze: %w", err)
+		return nil, wrap("analyze", err)
 	}
 	tables, err := pgx.CollectRows(rows, pgx.RowTo[string])
 	if err != nil {
-		return nil, fmt.Errorf("postgres: analyze: %w", err)
+		return nil, wrap("analyze", err)
 	}
 	for _, t := range tables {
 		if _, err := db.pool.Exec(ctx, `ANALYZE `+pgx.Identifier{t}.Sanitize()); err != nil {

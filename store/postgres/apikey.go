@@ -2,7 +2,6 @@ package postgres
 
 import (
 	"context"
-	"fmt"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -29,7 +28,7 @@ func (db *DB) CreateAPIKey(ctx context.Context, k *roster.APIKey) error {
 	case code == uniqueViolation:
 		return roster.Errorf(roster.ECONFLICT, "API key id %q is already taken", k.ID)
 	case err != nil:
-		return fmt.Errorf("postgres: create API key: %w", err)
+		return wrap("create API key", err)
 	}
 	return nil
 }
@@ -41,7 +40,7 @@ func (db *DB) APIKeysByPrefix(ctx context.Context, prefix string) ([]*roster.API
 	rows, _ := db.pool.Query(ctx, `SELECT `+apiKeyColumns+` FROM api_keys WHERE prefix = $1 ORDER BY created DESC, id`, prefix)
 	ks, err := pgx.CollectRows(rows, scanAPIKey)
 	if err != nil {
-		return nil, fmt.Errorf("postgres: API keys by prefix: %w", err)
+		return nil, wrap("API keys by prefix", err)
 	}
 	return ks, nil
 }
@@ -51,7 +50,7 @@ func (db *DB) APIKeys(ctx context.Context) ([]*roster.APIKey, error) {
 	rows, _ := db.pool.Query(ctx, `SELECT `+apiKeyColumns+` FROM api_keys ORDER BY created DESC, id`)
 	ks, err := pgx.CollectRows(rows, scanAPIKey)
 	if err != nil {
-		return nil, fmt.Errorf("postgres: API keys: %w", err)
+		return nil, wrap("API keys", err)
 	}
 	return ks, nil
 }
@@ -76,7 +75,7 @@ func scanAPIKey(cr pgx.CollectableRow) (*roster.APIKey, error) {
 func (db *DB) RevokeAPIKey(ctx context.Context, id string) error {
 	tag, err := db.pool.Exec(ctx, `UPDATE api_keys SET revoked = coalesce(revoked, $1) WHERE id = $2`, db.stamp(), id)
 	if err != nil {
-		return fmt.Errorf("postgres: revoke API key: %w", err)
+		return wrap("revoke API key", err)
 	}
 	if tag.RowsAffected() == 0 {
 		return roster.Errorf(roster.ENOTFOUND, "API key %q does not exist", id)

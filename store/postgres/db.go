@@ -6,8 +6,12 @@ import (
 	"embed"
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
 	"log/slog"
+	"net"
+	"strings"
+	"syscall"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -79,7 +83,7 @@ func Open(ctx context.Context, url string, opts Options) (*DB, error) {
 	}
 	db.pool, err = pgxpool.NewWithConfig(ctx, cfg)
 	if err != nil {
-		return nil, fmt.Errorf("postgres: open: %w", err)
+		return nil, wrap("open", err)
 	}
 	if err := db.migrate(ctx); err != nil {
 		db.Close()
@@ -89,7 +93,7 @@ func Open(ctx context.Context, url string, opts Options) (*DB, error) {
 		var autovacuum string
 		if err := db.pool.QueryRow(ctx, `SELECT current_setting('autovacuum')`).Scan(&autovacuum); err != nil {
 			db.Close()
-			return nil, fmt.Errorf("postgres: open: %w", err)
+			return nil, wrap("open", err)
 		}
 		if autovacuum != "on" {
 			db.log.Warn("postgres: autovacuum is off; Roster analyses its own tables as they grow (turn autovacuum on to leave it to PostgreSQL)")
@@ -110,22 +114,22 @@ func Open(ctx context.Context, url string, opts Options) (*DB, error) {
 func (db *DB) migrate(ctx context.Context) error {
 	fsys, err := fs.Sub(migrations, "migrations")
 	if err != nil {
-		return fmt.Errorf("postgres: migrate: %w", err)
+		return wrap("migrate", err)
 	}
 	locker, err := lock.NewPostgresSessionLocker()
 	if err != nil {
-		return fmt.Errorf("postgres: migrate: %w", err)
+		return wrap("migrate", err)
 	}
 	db.conns = stdlib.OpenDBFromPool(db.pool)
 	db.schema, err = goose.NewProvider(goose.DialectPostgres, db.conns, fsys,
 		goose.WithDisableGlobalRegistry(true), goose.WithSlog(db.log), goose.WithSessionLocker(locker))
 	if err != nil {
-		return fmt.Errorf("postgres: migrate: %w", err)
+		return wrap("migrate", err)
 	}
 	p := db.schema
 	results, err := p.Up(ctx)
 	if err != nil {
-		return fmt.Errorf("postgres: migrate: %w", err)
+		return wrap("migrate", err)
 	}
 	for _, r := range results {
 		db.log.InfoContext(ctx, "postgres migration applied", "version", r.Source.Version, "duration", r.Duration)
@@ -177,10 +181,10 @@ func (db *DB) write(ctx context.Context, tenantID string, fn func(*tx) error) er
 	for range maxAttempts {
 		err = db.writeOnce(ctx, tenantID, fn)
 		if !retryable(err) {
-			return err
+			break
 		}
 	}
-	return err
+	return unreachable(err)
 }
 
 func (db *DB) writeOnce(ctx context.Context, tenantID string, fn func(*tx) error) error {
@@ -286,11 +290,45 @@ func fromNull(t *time.Time) time.Time {
 	return t.UTC()
 }
 
-// wrap passes Roster errors through and prefixes others with the step.
+// wrap passes Roster errors through and prefixes others with the step; an
+// error of a connection that failed or was refused is EUNAVAILABLE.
 func wrap(step string, err error) error {
 	var re *roster.Error
 	if err == nil || errors.As(err, &re) {
 		return err
 	}
-	return fmt.Errorf("postgres: %s: %w", step, err)
+	return fmt.Errorf("postgres: %s: %w", step, unreachable(err))
+}
+
+// unreachable returns err with EUNAVAILABLE (reason store_unavailable) in its
+// chain when the server could not be reached, closed the connection, or is
+// shutting down or starting up, as during a restart or a failover: the client
+// may retry once it is back. A statement whose connection broke may or may
+// not have committed; a retried create then finds its own row (409). Other
+// errors are returned as they are.
+func unreachable(err error) error {
+	var re *roster.Error
+	if err == nil || errors.As(err, &re) || !connectionLost(err) {
+		return err
+	}
+	return fmt.Errorf("%w: %w", &roster.Error{Code: roster.EUNAVAILABLE, Reason: "store_unavailable",
+		Detail: "the database cannot be reached: retry later"}, err)
+}
+
+// connectionLost reports whether err is the failure of a connection rather
+// than of a statement: a connection refused or cut, SQLSTATE class 08
+// (connection exception), or 57P01-57P03 (the server is shutting down or
+// starting up). The causes are read from their types and codes.
+func connectionLost(err error) bool {
+	var pe *pgconn.PgError
+	if errors.As(err, &pe) {
+		return strings.HasPrefix(pe.Code, "08") || pe.Code == "57P01" || pe.Code == "57P02" || pe.Code == "57P03"
+	}
+	var (
+		ce *pgconn.ConnectError
+		oe *net.OpError
+	)
+	return errors.As(err, &ce) || errors.As(err, &oe) ||
+		errors.Is(err, pgconn.ErrConnClosed) || errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) ||
+		errors.Is(err, syscall.ECONNREFUSED) || errors.Is(err, syscall.ECONNRESET) || errors.Is(err, syscall.EPIPE)
 }

@@ -3,7 +3,6 @@ package postgres
 import (
 	"context"
 	"encoding/json"
-	"fmt"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -37,7 +36,7 @@ func (db *DB) Events(ctx context.Context, q roster.EventQuery) ([]*roster.Event,
 		return &e, nil
 	})
 	if err != nil {
-		return nil, fmt.Errorf("postgres: events: %w", err)
+		return nil, wrap("events", err)
 	}
 	return es, nil
 }
@@ -46,7 +45,7 @@ func (db *DB) Events(ctx context.Context, q roster.EventQuery) ([]*roster.Event,
 func (db *DB) LastEventSeq(ctx context.Context) (int64, error) {
 	var seq int64
 	if err := db.pool.QueryRow(ctx, `SELECT coalesce(max(seq), 0) FROM events`).Scan(&seq); err != nil {
-		return 0, fmt.Errorf("postgres: last event: %w", err)
+		return 0, wrap("last event", err)
 	}
 	return seq, nil
 }
@@ -69,7 +68,7 @@ func (db *DB) PruneEvents(ctx context.Context, before time.Time) (int64, error) 
 				SELECT count(*) FROM doomed`, before).Scan(&n)
 		})
 		if err != nil {
-			return total, fmt.Errorf("postgres: prune events: %w", err)
+			return total, wrap("prune events", err)
 		}
 		total += n
 		if n < 5000 {
@@ -82,7 +81,7 @@ func (db *DB) PruneEvents(ctx context.Context, before time.Time) (int64, error) 
 func (db *DB) PrunedThrough(ctx context.Context) (int64, error) {
 	var seq int64
 	if err := db.pool.QueryRow(ctx, `SELECT pruned_through FROM outbox_state`).Scan(&seq); err != nil {
-		return 0, fmt.Errorf("postgres: pruned through: %w", err)
+		return 0, wrap("pruned through", err)
 	}
 	return seq, nil
 }

@@ -102,7 +102,7 @@ func (db *DB) Folders(ctx context.Context, tenantID string) ([]*roster.Folder, e
 		return &f, nil
 	})
 	if err != nil {
-		return nil, fmt.Errorf("postgres: folders: %w", err)
+		return nil, wrap("folders", err)
 	}
 	return fs, nil
 }

@@ -201,11 +201,11 @@ func (db *DB) Group(ctx context.Context, tenantID, id string, withoutMembers boo
 		return nil, groupMissing(id)
 	}
 	if err != nil {
-		return nil, fmt.Errorf("postgres: group: %w", err)
+		return nil, wrap("group", err)
 	}
 	if !withoutMembers {
 		if err := loadMembers(ctx, db.pool, tenantID, []*roster.Group{g}); err != nil {
-			return nil, fmt.Errorf("postgres: group: %w", err)
+			return nil, wrap("group", err)
 		}
 	}
 	return g, nil
@@ -524,7 +524,7 @@ func (db *DB) EachMember(ctx context.Context, tenantID, groupID string, fn func(
 	_, err := pgx.ForEachRow(rows, []any{&m.ID, &m.Type, &m.Display}, func() error { return fn(m) })
 	var re *roster.Error
 	if err != nil && !errors.As(err, &re) {
-		return fmt.Errorf("postgres: members: %w", err)
+		return wrap("members", err)
 	}
 	return err
 }

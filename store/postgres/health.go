@@ -15,7 +15,7 @@ var (
 // Ping sends an empty statement over a pooled connection.
 func (db *DB) Ping(ctx context.Context) error {
 	if err := db.pool.Ping(ctx); err != nil {
-		return fmt.Errorf("postgres: ping: %w", err)
+		return wrap("ping", err)
 	}
 	return nil
 }
@@ -25,7 +25,7 @@ func (db *DB) Ping(ctx context.Context) error {
 func (db *DB) Migrated(ctx context.Context) error {
 	pending, err := db.schema.HasPending(ctx)
 	if err != nil {
-		return fmt.Errorf("postgres: migrations: %w", err)
+		return wrap("migrations", err)
 	}
 	if pending {
 		return fmt.Errorf("postgres: migrations: the database lacks migrations; run roster migrate")

@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
-	"fmt"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -30,7 +29,7 @@ func (db *DB) Policy(ctx context.Context, tenantID string) (*roster.Policy, erro
 		return nil, tenantMissing(tenantID)
 	}
 	if err != nil {
-		return nil, fmt.Errorf("postgres: policy: %w", err)
+		return nil, wrap("policy", err)
 	}
 	p := &roster.Policy{Doc: doc, Updated: fromNull(updated)}
 	if version != nil {
@@ -84,7 +83,7 @@ func (db *DB) ConfigVersion(ctx context.Context, tenantID string) (int64, error)
 		return 0, tenantMissing(tenantID)
 	}
 	if err != nil {
-		return 0, fmt.Errorf("postgres: config version: %w", err)
+		return 0, wrap("config version", err)
 	}
 	return v, nil
 }

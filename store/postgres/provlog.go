@@ -3,7 +3,6 @@ package postgres
 import (
 	"context"
 	"errors"
-	"fmt"
 	"strconv"
 	"strings"
 	"time"
@@ -34,7 +33,7 @@ func (db *DB) AppendLog(ctx context.Context, entries []*roster.LogEntry) error {
 	}
 	err := pgx.BeginFunc(ctx, db.pool, func(t pgx.Tx) error { return t.SendBatch(ctx, b).Close() })
 	if err != nil {
-		return fmt.Errorf("postgres: append log: %w", err)
+		return wrap("append log", err)
 	}
 	return nil
 }
@@ -103,7 +102,7 @@ func (db *DB) Log(ctx context.Context, q roster.LogQuery) ([]*roster.LogEntry, e
 		return &e, err
 	})
 	if err != nil {
-		return nil, fmt.Errorf("postgres: log: %w", err)
+		return nil, wrap("log", err)
 	}
 	return es, nil
 }
@@ -115,7 +114,7 @@ func (db *DB) PruneLog(ctx context.Context, before time.Time) (int64, error) {
 		tag, err := db.pool.Exec(ctx, `
 			DELETE FROM provisioning_log WHERE id IN (SELECT id FROM provisioning_log WHERE at < $1 LIMIT 5000)`, before)
 		if err != nil {
-			return total, fmt.Errorf("postgres: prune log: %w", err)
+			return total, wrap("prune log", err)
 		}
 		total += tag.RowsAffected()
 		if tag.RowsAffected() < 5000 {
@@ -130,7 +129,7 @@ func (db *DB) RecordRun(ctx context.Context, name string, at time.Time, detail s
 		INSERT INTO maintenance_runs (name, at, detail) VALUES ($1, $2, $3)
 		ON CONFLICT (name) DO UPDATE SET at = excluded.at, detail = excluded.detail`, name, at, detail)
 	if err != nil {
-		return fmt.Errorf("postgres: record run: %w", err)
+		return wrap("record run", err)
 	}
 	return nil
 }
@@ -146,7 +145,7 @@ func (db *DB) LastRun(ctx context.Context, name string) (time.Time, string, erro
 		return time.Time{}, "", nil
 	}
 	if err != nil {
-		return time.Time{}, "", fmt.Errorf("postgres: last run: %w", err)
+		return time.Time{}, "", wrap("last run", err)
 	}
 	return at.UTC(), detail, nil
 }

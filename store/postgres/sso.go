@@ -31,7 +31,7 @@ func (db *DB) CreateOAuthClient(ctx context.Context, c *roster.OAuthClient) erro
 	case code == uniqueViolation:
 		return roster.Errorf(roster.ECONFLICT, "OAuth client id %q is already taken", c.ID)
 	case err != nil:
-		return fmt.Errorf("postgres: create OAuth client: %w", err)
+		return wrap("create OAuth client", err)
 	}
 	return nil
 }
@@ -46,7 +46,7 @@ func (db *DB) OAuthClient(ctx context.Context, id string) (*roster.OAuthClient, 
 		return nil, roster.Errorf(roster.ENOTFOUND, "OAuth client %q does not exist", id)
 	}
 	if err != nil {
-		return nil, fmt.Errorf("postgres: OAuth client: %w", err)
+		return nil, wrap("OAuth client", err)
 	}
 	return c, nil
 }
@@ -56,7 +56,7 @@ func (db *DB) OAuthClients(ctx context.Context) ([]*roster.OAuthClient, error) {
 	rows, _ := db.pool.Query(ctx, `SELECT `+oauthClientColumns+` FROM oauth_clients ORDER BY created DESC, id`)
 	cs, err := pgx.CollectRows(rows, scanOAuthClient)
 	if err != nil {
-		return nil, fmt.Errorf("postgres: OAuth clients: %w", err)
+		return nil, wrap("OAuth clients", err)
 	}
 	return cs, nil
 }
@@ -77,7 +77,7 @@ func scanOAuthClient(cr pgx.CollectableRow) (*roster.OAuthClient, error) {
 func (db *DB) RevokeOAuthClient(ctx context.Context, id string) error {
 	tag, err := db.pool.Exec(ctx, `UPDATE oauth_clients SET revoked = coalesce(revoked, $1) WHERE id = $2`, db.stamp(), id)
 	if err != nil {
-		return fmt.Errorf("postgres: revoke OAuth client: %w", err)
+		return wrap("revoke OAuth client", err)
 	}
 	if tag.RowsAffected() == 0 {
 		return roster.Errorf(roster.ENOTFOUND, "OAuth client %q does not exist", id)
@@ -99,7 +99,7 @@ func (db *DB) SetSSOConnection(ctx context.Context, c *roster.SSOConnection) err
 	case code == foreignKeyViolation:
 		return roster.Errorf(roster.ENOTFOUND, "tenant %q does not exist", c.TenantID)
 	case err != nil:
-		return fmt.Errorf("postgres: set SSO connection: %w", err)
+		return wrap("set SSO connection", err)
 	}
 	return nil
 }
@@ -115,7 +115,7 @@ func (db *DB) SSOConnection(ctx context.Context, tenantID string) (*roster.SSOCo
 		return nil, roster.Errorf(roster.ENOTFOUND, "tenant %q has no sign-in connection", tenantID)
 	}
 	if err != nil {
-		return nil, fmt.Errorf("postgres: SSO connection: %w", err)
+		return nil, wrap("SSO connection", err)
 	}
 	c.Updated = c.Updated.UTC()
 	return &c, nil
@@ -128,7 +128,7 @@ func (db *DB) SetTenantOrganization(ctx context.Context, tenantID, organization 
 	case code == uniqueViolation:
 		return roster.Errorf(roster.ECONFLICT, "organization %q belongs to another tenant", organization)
 	case err != nil:
-		return fmt.Errorf("postgres: set tenant organization: %w", err)
+		return wrap("set tenant organization", err)
 	case tag.RowsAffected() == 0:
 		return roster.Errorf(roster.ENOTFOUND, "tenant %q does not exist", tenantID)
 	}
@@ -143,7 +143,7 @@ func (db *DB) TenantByOrganization(ctx context.Context, organization string) (*r
 		return nil, roster.Errorf(roster.ENOTFOUND, "no tenant has organization %q", organization)
 	}
 	if err != nil {
-		return nil, fmt.Errorf("postgres: tenant by organization: %w", err)
+		return nil, wrap("tenant by organization", err)
 	}
 	return t, nil
 }
@@ -181,7 +181,7 @@ func (db *DB) TenantDomains(ctx context.Context, tenantID string) ([]string, err
 	rows, _ := db.pool.Query(ctx, `SELECT domain FROM tenant_domains WHERE tenant_id = $1 ORDER BY ord`, tenantID)
 	ds, err := pgx.CollectRows(rows, pgx.RowTo[string])
 	if err != nil {
-		return nil, fmt.Errorf("postgres: tenant domains: %w", err)
+		return nil, wrap("tenant domains", err)
 	}
 	return ds, nil
 }
@@ -196,7 +196,7 @@ func (db *DB) TenantByDomain(ctx context.Context, domain string) (*roster.Tenant
 		return nil, roster.Errorf(roster.ENOTFOUND, "no tenant has domain %q", domain)
 	}
 	if err != nil {
-		return nil, fmt.Errorf("postgres: tenant by domain: %w", err)
+		return nil, wrap("tenant by domain", err)
 	}
 	return t, nil
 }
@@ -214,7 +214,7 @@ func (db *DB) LinkIdentity(ctx context.Context, l *roster.IdentityLink) error {
 	case code == foreignKeyViolation:
 		return userMissing(l.UserID)
 	case err != nil:
-		return fmt.Errorf("postgres: link identity: %w", err)
+		return wrap("link identity", err)
 	}
 	return nil
 }
@@ -237,7 +237,7 @@ func (db *DB) identityLink(ctx context.Context, where string, args ...any) (*ros
 		return nil, roster.Errorf(roster.ENOTFOUND, "no identity link")
 	}
 	if err != nil {
-		return nil, fmt.Errorf("postgres: identity link: %w", err)
+		return nil, wrap("identity link", err)
 	}
 	l.Created = l.Created.UTC()
 	return &l, nil
@@ -253,7 +253,7 @@ func (db *DB) CreateSigningKey(ctx context.Context, k *roster.SigningKey) error 
 	case code == uniqueViolation:
 		return roster.Errorf(roster.ECONFLICT, "signing key %q exists", k.ID)
 	case err != nil:
-		return fmt.Errorf("postgres: create signing key: %w", err)
+		return wrap("create signing key", err)
 	}
 	return nil
 }
@@ -274,7 +274,7 @@ func (db *DB) SigningKeys(ctx context.Context) ([]*roster.SigningKey, error) {
 		return &k, nil
 	})
 	if err != nil {
-		return nil, fmt.Errorf("postgres: signing keys: %w", err)
+		return nil, wrap("signing keys", err)
 	}
 	return ks, nil
 }
@@ -283,7 +283,7 @@ func (db *DB) SigningKeys(ctx context.Context) ([]*roster.SigningKey, error) {
 func (db *DB) RetireSigningKey(ctx context.Context, id string, at time.Time) error {
 	tag, err := db.pool.Exec(ctx, `UPDATE signing_keys SET retires = $1 WHERE id = $2`, at.UTC(), id)
 	if err != nil {
-		return fmt.Errorf("postgres: retire signing key: %w", err)
+		return wrap("retire signing key", err)
 	}
 	if tag.RowsAffected() == 0 {
 		return roster.Errorf(roster.ENOTFOUND, "signing key %q does not exist", id)
@@ -306,7 +306,7 @@ func (db *DB) CreateAuthCode(ctx context.Context, c *roster.AuthCode) error {
 	case code == foreignKeyViolation:
 		return roster.Errorf(roster.ENOTFOUND, "tenant %q does not exist", c.TenantID)
 	case err != nil:
-		return fmt.Errorf("postgres: create auth code: %w", err)
+		return wrap("create auth code", err)
 	}
 	return nil
 }
@@ -347,7 +347,7 @@ func (db *DB) RedeemAuthCode(ctx context.Context, hash []byte) (*roster.AuthCode
 	case errors.Is(err, pgx.ErrNoRows):
 		return nil, roster.Errorf(roster.ENOTFOUND, "the code is unknown, used or expired")
 	case err != nil:
-		return nil, fmt.Errorf("postgres: redeem auth code: %w", err)
+		return nil, wrap("redeem auth code", err)
 	case replayed:
 		return nil, roster.Errorf(roster.ECONFLICT, "the code was redeemed before; the session it started is ended")
 	}
@@ -368,7 +368,7 @@ func (db *DB) UseOnce(ctx context.Context, tenantID, issuer, id string, expires 
 	case code == foreignKeyViolation:
 		return roster.Errorf(roster.ENOTFOUND, "tenant %q does not exist", tenantID)
 	case err != nil:
-		return fmt.Errorf("postgres: use once: %w", err)
+		return wrap("use once", err)
 	}
 	return nil
 }
@@ -388,7 +388,7 @@ func (db *DB) CreateSession(ctx context.Context, s *roster.Session) error {
 	case code == uniqueViolation:
 		return roster.Errorf(roster.ECONFLICT, "session id %q is already taken", s.ID)
 	case err != nil:
-		return fmt.Errorf("postgres: create session: %w", err)
+		return wrap("create session", err)
 	}
 	return nil
 }
@@ -406,7 +406,7 @@ func (db *DB) Session(ctx context.Context, tenantID, id string) (*roster.Session
 		return nil, roster.Errorf(roster.ENOTFOUND, "session %q does not exist", id)
 	}
 	if err != nil {
-		return nil, fmt.Errorf("postgres: session: %w", err)
+		return nil, wrap("session", err)
 	}
 	s.Created, s.Expires, s.Ended = s.Created.UTC(), s.Expires.UTC(), fromNull(ended)
 	s.SignIn.AuthTime = s.SignIn.AuthTime.UTC()
@@ -418,7 +418,7 @@ func (db *DB) EndSession(ctx context.Context, tenantID, id string) error {
 	tag, err := db.pool.Exec(ctx, `UPDATE sessions SET ended = coalesce(ended, $1) WHERE tenant_id = $2 AND id = $3`,
 		db.stamp(), tenantID, id)
 	if err != nil {
-		return fmt.Errorf("postgres: end session: %w", err)
+		return wrap("end session", err)
 	}
 	if tag.RowsAffected() == 0 {
 		return roster.Errorf(roster.ENOTFOUND, "session %q does not exist", id)
@@ -433,15 +433,15 @@ func (db *DB) PruneSignIn(ctx context.Context, before time.Time) (codes, session
 	now := db.stamp()
 	tag, err := db.pool.Exec(ctx, `DELETE FROM auth_codes WHERE (redeemed IS NULL AND expires <= $1) OR forget <= $1`, now)
 	if err != nil {
-		return 0, 0, fmt.Errorf("postgres: prune sign-in: %w", err)
+		return 0, 0, wrap("prune sign-in", err)
 	}
 	codes = tag.RowsAffected()
 	if tag, err = db.pool.Exec(ctx, `DELETE FROM used_once WHERE expires <= $1`, now); err != nil {
-		return codes, 0, fmt.Errorf("postgres: prune sign-in: %w", err)
+		return codes, 0, wrap("prune sign-in", err)
 	}
 	codes += tag.RowsAffected()
 	if tag, err = db.pool.Exec(ctx, `DELETE FROM sessions WHERE ended < $1 OR expires < $1`, before); err != nil {
-		return codes, 0, fmt.Errorf("postgres: prune sign-in: %w", err)
+		return codes, 0, wrap("prune sign-in", err)
 	}
 	return codes, tag.RowsAffected(), nil
 }
@@ -459,7 +459,7 @@ func (db *DB) SetLoginMethod(ctx context.Context, tenantID, userID, method strin
 	tag, err := db.pool.Exec(ctx, `UPDATE users SET login_method = $1, version = version + 1, modified = $2
 		WHERE tenant_id = $3 AND id = $4 AND retired IS NULL`, method, db.stamp(), tenantID, userID)
 	if err != nil {
-		return fmt.Errorf("postgres: set login method: %w", err)
+		return wrap("set login method", err)
 	}
 	if tag.RowsAffected() == 0 {
 		return userMissing(userID)
@@ -475,7 +475,7 @@ func (db *DB) SetPassword(ctx context.Context, tenantID, userID, hash string) er
 		ON CONFLICT (tenant_id, user_id) DO UPDATE SET hash = excluded.hash, updated = excluded.updated`,
 		hash, db.stamp(), tenantID, userID)
 	if err != nil {
-		return fmt.Errorf("postgres: set password: %w", err)
+		return wrap("set password", err)
 	}
 	if tag.RowsAffected() == 0 {
 		return userMissing(userID)
@@ -493,7 +493,7 @@ func (db *DB) PasswordHash(ctx context.Context, tenantID, userID string) (string
 		return "", roster.Errorf(roster.ENOTFOUND, "user %q has no password", userID)
 	}
 	if err != nil {
-		return "", fmt.Errorf("postgres: password: %w", err)
+		return "", wrap("password", err)
 	}
 	return hash, nil
 }

@@ -28,7 +28,7 @@ func (db *DB) CreateTenant(ctx context.Context, t *roster.Tenant) error {
 	case code == uniqueViolation:
 		return roster.Errorf(roster.ECONFLICT, "tenant name %q is already taken", t.Name)
 	case err != nil:
-		return fmt.Errorf("postgres: create tenant: %w", err)
+		return wrap("create tenant", err)
 	}
 	return nil
 }
@@ -43,7 +43,7 @@ func (db *DB) Tenant(ctx context.Context, idOrName string) (*roster.Tenant, erro
 		return nil, roster.Errorf(roster.ENOTFOUND, "tenant %q does not exist", idOrName)
 	}
 	if err != nil {
-		return nil, fmt.Errorf("postgres: tenant: %w", err)
+		return nil, wrap("tenant", err)
 	}
 	return t, nil
 }
@@ -53,7 +53,7 @@ func (db *DB) Tenants(ctx context.Context) ([]*roster.Tenant, error) {
 	rows, _ := db.pool.Query(ctx, `SELECT `+tenantColumns+` FROM tenants ORDER BY name`)
 	ts, err := pgx.CollectRows(rows, scanTenant)
 	if err != nil {
-		return nil, fmt.Errorf("postgres: tenants: %w", err)
+		return nil, wrap("tenants", err)
 	}
 	return ts, nil
 }
@@ -65,11 +65,11 @@ func (db *DB) UpdateTenantSettings(ctx context.Context, id string, s roster.Tena
 	}
 	b, err := json.Marshal(s)
 	if err != nil {
-		return fmt.Errorf("postgres: update tenant settings: %w", err)
+		return wrap("update tenant settings", err)
 	}
 	tag, err := db.pool.Exec(ctx, `UPDATE tenants SET settings = $2::jsonb WHERE id = $1`, id, string(b))
 	if err != nil {
-		return fmt.Errorf("postgres: update tenant settings: %w", err)
+		return wrap("update tenant settings", err)
 	}
 	if tag.RowsAffected() == 0 {
 		return roster.Errorf(roster.ENOTFOUND, "tenant %q does not exist", id)

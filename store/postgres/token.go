@@ -2,7 +2,6 @@ package postgres
 
 import (
 	"context"
-	"fmt"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -31,7 +30,7 @@ func (db *DB) CreateToken(ctx context.Context, t *roster.Token) error {
 	case code == uniqueViolation:
 		return roster.Errorf(roster.ECONFLICT, "token id %q is already taken", t.ID)
 	case err != nil:
-		return fmt.Errorf("postgres: create token: %w", err)
+		return wrap("create token", err)
 	}
 	return nil
 }
@@ -43,7 +42,7 @@ func (db *DB) TokensByPrefix(ctx context.Context, prefix string) ([]*roster.Toke
 	rows, _ := db.pool.Query(ctx, `SELECT `+tokenColumns+` FROM tokens WHERE prefix = $1 ORDER BY created DESC, id`, prefix)
 	ts, err := pgx.CollectRows(rows, scanToken)
 	if err != nil {
-		return nil, fmt.Errorf("postgres: tokens by prefix: %w", err)
+		return nil, wrap("tokens by prefix", err)
 	}
 	return ts, nil
 }
@@ -53,7 +52,7 @@ func (db *DB) Tokens(ctx context.Context, tenantID string) ([]*roster.Token, err
 	rows, _ := db.pool.Query(ctx, `SELECT `+tokenColumns+` FROM tokens WHERE tenant_id = $1 ORDER BY created DESC, id`, tenantID)
 	ts, err := pgx.CollectRows(rows, scanToken)
 	if err != nil {
-		return nil, fmt.Errorf("postgres: tokens: %w", err)
+		return nil, wrap("tokens", err)
 	}
 	return ts, nil
 }
@@ -75,7 +74,7 @@ func scanToken(cr pgx.CollectableRow) (*roster.Token, error) {
 func (db *DB) RevokeToken(ctx context.Context, id string) error {
 	tag, err := db.pool.Exec(ctx, `UPDATE tokens SET revoked = coalesce(revoked, $1) WHERE id = $2`, db.stamp(), id)
 	if err != nil {
-		return fmt.Errorf("postgres: revoke token: %w", err)
+		return wrap("revoke token", err)
 	}
 	if tag.RowsAffected() == 0 {
 		return roster.Errorf(roster.ENOTFOUND, "token %q does not exist", id)
@@ -100,7 +99,7 @@ func (db *DB) TouchTokens(ctx context.Context, used map[string]time.Time) error 
 		FROM unnest($1::text[], $2::timestamptz[]) AS u(id, at)
 		WHERE t.id = u.id AND (t.last_used IS NULL OR t.last_used < u.at)`, ids, times)
 	if err != nil {
-		return fmt.Errorf("postgres: touch tokens: %w", err)
+		return wrap("touch tokens", err)
 	}
 	return nil
 }

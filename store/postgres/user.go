@@ -159,7 +159,7 @@ func (db *DB) User(ctx context.Context, tenantID, id string) (*roster.User, erro
 		return nil, userMissing(id)
 	}
 	if err != nil {
-		return nil, fmt.Errorf("postgres: user: %w", err)
+		return nil, wrap("user", err)
 	}
 	return u, nil
 }

@@ -3,7 +3,6 @@ package postgres
 import (
 	"context"
 	"errors"
-	"fmt"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -34,7 +33,7 @@ func (db *DB) CreateWebhook(ctx context.Context, w *roster.Webhook) error {
 	case code == uniqueViolation:
 		return roster.Errorf(roster.ECONFLICT, "webhook id %q is already taken", w.ID)
 	case err != nil:
-		return fmt.Errorf("postgres: create webhook: %w", err)
+		return wrap("create webhook", err)
 	}
 	return nil
 }
@@ -46,7 +45,7 @@ func (db *DB) Webhooks(ctx context.Context) ([]*roster.Webhook, error) {
 	rows, _ := db.pool.Query(ctx, `SELECT `+webhookColumns+` FROM webhooks ORDER BY created, id`)
 	ws, err := pgx.CollectRows(rows, scanWebhook)
 	if err != nil {
-		return nil, fmt.Errorf("postgres: webhooks: %w", err)
+		return nil, wrap("webhooks", err)
 	}
 	return ws, nil
 }
@@ -59,7 +58,7 @@ func (db *DB) Webhook(ctx context.Context, id string) (*roster.Webhook, error) {
 		return nil, webhookMissing(id)
 	}
 	if err != nil {
-		return nil, fmt.Errorf("postgres: webhook: %w", err)
+		return nil, wrap("webhook", err)
 	}
 	return w, nil
 }
@@ -105,7 +104,7 @@ func (db *DB) ResetWebhook(ctx context.Context, id string, cursor int64) error {
 func (db *DB) ReleaseWebhook(ctx context.Context, id, owner string) error {
 	_, err := db.pool.Exec(ctx, `UPDATE webhooks SET lease_owner = NULL, lease_until = NULL WHERE id = $1 AND lease_owner = $2`, id, owner)
 	if err != nil {
-		return fmt.Errorf("postgres: release webhook: %w", err)
+		return wrap("release webhook", err)
 	}
 	return nil
 }
@@ -114,7 +113,7 @@ func (db *DB) ReleaseWebhook(ctx context.Context, id, owner string) error {
 func (db *DB) updateWebhook(ctx context.Context, step, id, query string, args ...any) error {
 	tag, err := db.pool.Exec(ctx, query, args...)
 	if err != nil {
-		return fmt.Errorf("postgres: %s: %w", step, err)
+		return wrap(step, err)
 	}
 	if tag.RowsAffected() == 0 {
 		return webhookMissing(id)
@@ -134,7 +133,7 @@ func (db *DB) LeaseWebhook(ctx context.Context, id, owner string, now, until tim
 		return nil, nil
 	}
 	if err != nil {
-		return nil, fmt.Errorf("postgres: lease webhook: %w", err)
+		return nil, wrap("lease webhook", err)
 	}
 	return w, nil
 }
@@ -192,7 +191,7 @@ func (db *DB) Deliveries(ctx context.Context, webhookID string, limit int) ([]*r
 		return &d, nil
 	})
 	if err != nil {
-		return nil, fmt.Errorf("postgres: deliveries: %w", err)
+		return nil, wrap("deliveries", err)
 	}
 	return ds, nil
 }

@@ -318,6 +318,21 @@ func parseTime(s sql.NullString) (time.Time, error) {
 	return t, nil
 }
 
+// storageFull returns err with EUNAVAILABLE (reason storage_full) in its
+// chain when SQLite could not write for lack of space (SQLITE_FULL: the disk,
+// or the file system's quota, is full). The write was not stored, and nothing
+// else was undone: SQLite rolls the transaction back, the writer goes on with
+// the next one, reads still work, and writes resume once space is freed.
+// Other errors are returned as they are.
+func storageFull(err error) error {
+	var e *sqlite.Error
+	if !errors.As(err, &e) || e.Code()&0xff != sqlite3.SQLITE_FULL {
+		return err
+	}
+	return fmt.Errorf("%w: %w", &roster.Error{Code: roster.EUNAVAILABLE, Reason: "storage_full",
+		Detail: "the database's disk is full: nothing was stored; retry later"}, err)
+}
+
 // constraintCode returns the extended SQLite result code of a constraint
 // violation in err's chain, or 0.
 func constraintCode(err error) int {

@@ -34,8 +34,8 @@ type writeRequest struct {
 }
 
 // write runs fn in the writer's transaction and returns fn's error, or the
-// commit's. It returns only after the commit: a write it reports done is on
-// disk. Concurrent writes share a transaction and its sync (group commit), each
+// commit's; either is EUNAVAILABLE when the disk is full (storageFull). It
+// returns only after the commit: a write it reports done is on disk. Concurrent writes share a transaction and its sync (group commit), each
 // in a savepoint of its own, so one write's error undoes only that write.
 //
 // fn gets a context without ctx's cancellation (but with its values): an
@@ -46,7 +46,7 @@ func (db *DB) write(ctx context.Context, fn func(ctx context.Context, tx *sql.Tx
 	r := &writeRequest{ctx: ctx, fn: fn, done: make(chan error, 1)}
 	select {
 	case db.writes <- r:
-		return <-r.done
+		return storageFull(<-r.done)
 	case <-ctx.Done():
 		return ctx.Err()
 	case <-db.closing:
