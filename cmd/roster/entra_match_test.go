@@ -55,3 +55,33 @@ func testEntraManagerAsID(t *testing.T, db string) {
 	// A manager that is neither an id nor an object is still refused.
 	s.do(t, "PUT", "/Users/"+uid, `{"userName":"bjensen@testuser.com","`+entURN+`":{"manager":7}}`).wantError(t, 400, "invalidValue")
 }
+
+// TestEntraWorkEmailLookup sends the lookup Entra ID makes when mail is the
+// matching attribute: emails[type eq "work"].value eq "x". It matches a user
+// whose work address is x, in any case, and not one whose other address is x.
+func TestEntraWorkEmailLookup(t *testing.T) { forEachStore(t, testEntraWorkEmailLookup) }
+
+func testEntraWorkEmailLookup(t *testing.T, db string) {
+	s := startServer(t, db)
+	r := s.do(t, "POST", "/Users", fixture(t, "create-user.json")).want(t, 201)
+	uid := str(r.body, "id")
+	s.do(t, "POST", "/Users", `{"schemas":["urn:ietf:params:scim:schemas:core:2.0:User"],"userName":"home@contoso.com",
+		"emails":[{"type":"home","value":"Test_User_fd0ea19b-0777-472c-9f96-4f70d2226f2e@testuser.com"},{"type":"work","value":"home@contoso.com"}]}`).want(t, 201)
+
+	lookup := "/Users?filter=" + q(`emails[type eq "work"].value eq "TEST_USER_FD0EA19B-0777-472C-9F96-4F70D2226F2E@testuser.com"`)
+	r = s.do(t, "GET", lookup, "").want(t, 200)
+	if get(r.body, "totalResults") != 1.0 || str(r.body, "Resources", 0, "id") != uid {
+		t.Fatalf("lookup by work email: %s", r.raw)
+	}
+	r = s.do(t, "GET", "/Users?filter="+q(`emails[type eq "work"].value eq "nobody@contoso.com"`), "").want(t, 200)
+	if get(r.body, "totalResults") != 0.0 {
+		t.Fatalf("lookup of an unknown work email: %s", r.raw)
+	}
+	r = s.do(t, "POST", "/Users/.search", `{"schemas":["urn:ietf:params:scim:api:messages:2.0:SearchRequest"],
+		"filter":"emails[type eq \"work\"].value eq \"home@contoso.com\" and userName eq \"home@contoso.com\""}`).want(t, 200)
+	if get(r.body, "totalResults") != 1.0 || str(r.body, "Resources", 0, "userName") != "home@contoso.com" {
+		t.Fatalf("search by work email: %s", r.raw)
+	}
+	s.do(t, "GET", "/Users?filter="+q(`emails[type eq "work"].value`), "").wantError(t, 400, "invalidFilter")
+	s.do(t, "GET", "/Users?filter="+q(`emails[type eq "work"].display eq "x"`), "").wantError(t, 400, "invalidFilter")
+}
