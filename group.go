@@ -17,6 +17,12 @@ type Group struct {
 	Modified    time.Time
 	// Members is nil unless loaded (or, on create and replace, the full member list).
 	Members []Member
+	// ReserveName says a create or a rename makes the group hold its
+	// DisplayName in its tenant, in any case: no other group may take it
+	// (ECONFLICT naming the holder). Entra ID matches groups by displayName.
+	// The tenant's policy sets it (groups.uniqueDisplayName, on by default);
+	// it is not read back.
+	ReserveName bool
 }
 
 // Member is a user or a group that belongs to a group.
