@@ -1,6 +1,9 @@
 package main
 
 import (
+	"net/http"
+	"strings"
+	"sync"
 	"testing"
 )
 
@@ -84,4 +87,84 @@ func testEntraWorkEmailLookup(t *testing.T, db string) {
 	}
 	s.do(t, "GET", "/Users?filter="+q(`emails[type eq "work"].value`), "").wantError(t, 400, "invalidFilter")
 	s.do(t, "GET", "/Users?filter="+q(`emails[type eq "work"].display eq "x"`), "").wantError(t, 400, "invalidFilter")
+}
+
+// TestEntraGroupNameUnique checks that a group holds its displayName in its
+// tenant, as Entra ID needs to match groups by it: a second group of that name,
+// in any case, is 409 uniqueness naming the holder on POST, PUT and a PATCH
+// that renames; of concurrent creates one succeeds; a tenant whose policy
+// turns groups.uniqueDisplayName off may have duplicates.
+func TestEntraGroupNameUnique(t *testing.T) { forEachStore(t, testEntraGroupNameUnique) }
+
+func testEntraGroupNameUnique(t *testing.T, db string) {
+	s := startServerEnv(t, db, map[string]string{"ROSTER_POLICY_REFRESH": "0s"})
+	r := s.do(t, "POST", "/Groups", fixture(t, "create-group.json")).want(t, 201)
+	gid := str(r.body, "id")
+	taken := func(r response) {
+		t.Helper()
+		r.wantError(t, 409, "uniqueness")
+		if !strings.Contains(str(r.body, "detail"), gid) {
+			t.Errorf("conflict detail %q does not name the holder %s", str(r.body, "detail"), gid)
+		}
+	}
+	taken(s.do(t, "POST", "/Groups", fixture(t, "create-group.json")))
+	taken(s.do(t, "POST", "/Groups", `{"schemas":["urn:ietf:params:scim:schemas:core:2.0:Group"],"displayName":"DISPLAYNAME"}`))
+
+	r = s.do(t, "POST", "/Groups", `{"schemas":["urn:ietf:params:scim:schemas:core:2.0:Group"],"displayName":"Other"}`).want(t, 201)
+	other := str(r.body, "id")
+	taken(s.do(t, "PUT", "/Groups/"+other, `{"schemas":["urn:ietf:params:scim:schemas:core:2.0:Group"],"displayName":"displayname"}`))
+	taken(s.do(t, "PATCH", "/Groups/"+other, `{"schemas":["urn:ietf:params:scim:api:messages:2.0:PatchOp"],
+		"Operations":[{"op":"Replace","path":"displayName","value":"DisplayName"}]}`))
+	r = s.do(t, "GET", "/Groups/"+other, "").want(t, 200)
+	if str(r.body, "displayName") != "Other" {
+		t.Fatalf("group after refused renames: %s", r.raw)
+	}
+	// The holder may change its name's case, and an update that keeps the name is no conflict.
+	s.do(t, "PATCH", "/Groups/"+gid, `{"schemas":["urn:ietf:params:scim:api:messages:2.0:PatchOp"],
+		"Operations":[{"op":"Replace","path":"displayName","value":"DisplayName"}]}`).want(t, 204)
+	s.do(t, "PUT", "/Groups/"+gid, `{"schemas":["urn:ietf:params:scim:schemas:core:2.0:Group"],"displayName":"DisplayName","externalId":"x"}`).want(t, 200)
+	// Renamed away, the name is free again.
+	s.do(t, "PATCH", "/Groups/"+gid, fixture(t, "patch-group-displayname.json")).want(t, 204)
+	s.do(t, "PUT", "/Groups/"+other, `{"schemas":["urn:ietf:params:scim:schemas:core:2.0:Group"],"displayName":"displayName"}`).want(t, 200)
+
+	// Concurrent creates of one name: one wins.
+	const n = 8
+	codes := make([]int, n)
+	var wg sync.WaitGroup
+	for i := range n {
+		wg.Go(func() {
+			req, err := newSCIMRequest(s, "POST", "/Groups", `{"schemas":["urn:ietf:params:scim:schemas:core:2.0:Group"],"displayName":"Race"}`)
+			if err != nil {
+				return
+			}
+			res, err := http.DefaultClient.Do(req)
+			if err != nil {
+				return
+			}
+			res.Body.Close()
+			codes[i] = res.StatusCode
+		})
+	}
+	wg.Wait()
+	created := 0
+	for _, c := range codes {
+		switch c {
+		case 201:
+			created++
+		case 409:
+		default:
+			t.Errorf("concurrent create answered %d, want 201 or 409", c)
+		}
+	}
+	if created != 1 {
+		t.Errorf("%d of %d concurrent creates of one displayName succeeded, want 1: %v", created, n, codes)
+	}
+
+	// A tenant that needs duplicates turns the rule off.
+	s.setPolicy(t, `{"format":1,"groups":{"uniqueDisplayName":false}}`)
+	s.do(t, "POST", "/Groups", `{"schemas":["urn:ietf:params:scim:schemas:core:2.0:Group"],"displayName":"Race"}`).want(t, 201)
+	r = s.do(t, "GET", "/Groups?excludedAttributes=members&filter="+q(`displayName eq "race"`), "").want(t, 200)
+	if get(r.body, "totalResults") != 2.0 {
+		t.Errorf("groups named Race: %s", r.raw)
+	}
 }

@@ -423,7 +423,8 @@ func bumpGroup(ctx context.Context, tx *sql.Tx, tenantID, id string, now time.Ti
 // ReplaceGroup overwrites the group and sets its member list to g.Members (filling
 // their types and displays). It appends group.updated, then group.members_removed
 // and group.members_added for the members that left and joined, when any did.
-// EPRECONDITION when version is not 0 and stale; ENOTFOUND; EINVALID.
+// EPRECONDITION when version is not 0 and stale; ENOTFOUND; EINVALID; ECONFLICT
+// when g reserves a new name another group holds.
 func (db *DB) ReplaceGroup(ctx context.Context, tenantID string, g *roster.Group, version int64) error {
 	now := db.stamp()
 	var (
@@ -493,7 +494,8 @@ func replaceMembers(ctx context.Context, tx *sql.Tx, tenantID, groupID string, m
 // group.members_added / group.members_removed per batch that changed anything,
 // naming only the ids actually added or removed. The version moves when anything
 // was written. g.ID names the group; on return g.Version, Created and Modified are
-// the stored ones. EPRECONDITION, ENOTFOUND, EINVALID.
+// the stored ones. EPRECONDITION, ENOTFOUND, EINVALID; ECONFLICT when g reserves
+// a new name another group holds.
 func (db *DB) UpdateGroup(ctx context.Context, tenantID string, g *roster.Group, doc bool, changes []roster.MemberChange, version int64) error {
 	now := db.stamp()
 	var (
