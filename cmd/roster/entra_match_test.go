@@ -109,6 +109,11 @@ func testEntraGroupNameUnique(t *testing.T, db string) {
 	}
 	taken(s.do(t, "POST", "/Groups", fixture(t, "create-group.json")))
 	taken(s.do(t, "POST", "/Groups", `{"schemas":["urn:ietf:params:scim:schemas:core:2.0:Group"],"displayName":"DISPLAYNAME"}`))
+	for _, row := range s.logRows(t, 2, "--status", "409") {
+		if row["reason"] != "group_name_taken" {
+			t.Errorf("provisioning log row of a group name taken: %v", row)
+		}
+	}
 
 	r = s.do(t, "POST", "/Groups", `{"schemas":["urn:ietf:params:scim:schemas:core:2.0:Group"],"displayName":"Other"}`).want(t, 201)
 	other := str(r.body, "id")

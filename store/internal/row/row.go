@@ -162,7 +162,7 @@ func GroupNameTaken(name, holder string) error {
 	if holder != "" {
 		detail += " by group " + holder
 	}
-	return &roster.Error{Code: roster.ECONFLICT, Attr: "displayName", Detail: detail}
+	return &roster.Error{Code: roster.ECONFLICT, Attr: "displayName", Detail: detail, Reason: "group_name_taken"}
 }
 
 // SameEmails reports whether stored, a user's email rows in their order, are
