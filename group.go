@@ -17,6 +17,12 @@ type Group struct {
 	Modified    time.Time
 	// Members is nil unless loaded (or, on create and replace, the full member list).
 	Members []Member
+	// ReserveName says a create or a rename makes the group hold its
+	// DisplayName in its tenant, in any case: no other group may take it
+	// (ECONFLICT naming the holder). Entra ID matches groups by displayName.
+	// The tenant's policy sets it (groups.uniqueDisplayName, on by default);
+	// it is not read back.
+	ReserveName bool
 }
 
 // Member is a user or a group that belongs to a group.
@@ -52,16 +58,19 @@ type MemberChange struct {
 // GroupStore keeps groups and memberships, scoped to one tenant like UserStore.
 type GroupStore interface {
 	// CreateGroup stores g with g.Members, filling ID, Version, Created, Modified
-	// and each member's Type. EINVALID if a member is not a user or group of the tenant.
+	// and each member's Type. EINVALID if a member is not a user or group of the tenant;
+	// ECONFLICT (Attr "displayName", naming the holder) if g.ReserveName and another
+	// group holds the name.
 	CreateGroup(ctx context.Context, tenantID string, g *Group) error
 	// Group returns the group; members are loaded unless withoutMembers. ENOTFOUND.
 	Group(ctx context.Context, tenantID, id string, withoutMembers bool) (*Group, error)
 	// ReplaceGroup overwrites the group and sets its member list to g.Members.
-	// EPRECONDITION when version is not 0 and stale; ENOTFOUND; EINVALID as above.
+	// EPRECONDITION when version is not 0 and stale; ENOTFOUND; EINVALID and
+	// ECONFLICT (for a rename) as above.
 	ReplaceGroup(ctx context.Context, tenantID string, g *Group, version int64) error
 	// UpdateGroup writes g's attributes (when doc is true) and applies the member
 	// changes in order, in one transaction whose cost follows the changes, not the
-	// group's size. EPRECONDITION, ENOTFOUND, EINVALID as above.
+	// group's size. EPRECONDITION, ENOTFOUND, EINVALID, ECONFLICT as above.
 	UpdateGroup(ctx context.Context, tenantID string, g *Group, doc bool, changes []MemberChange, version int64) error
 	// DeleteGroup removes the group and its memberships (as group and as member).
 	DeleteGroup(ctx context.Context, tenantID, id string, version int64) error

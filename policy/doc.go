@@ -3,7 +3,8 @@
 // tenant's schema registry (custom extensions, open extensions, the Roster
 // extension), what becomes of unknown attributes, allowed values, required
 // and unique attributes, folder resolution, the deprovisioning choice, and
-// the entitlements (app-active, licenses, access role) the user's roles grant.
+// the entitlements (app-active, licenses, access role) the user's roles grant;
+// for groups, whether a group holds its displayName in the tenant.
 //
 // A Policy is immutable and safe for concurrent use. It never changes the
 // document the IdP wrote: its effects are returned beside it, so that the IdP

@@ -41,6 +41,17 @@ type Doc struct {
 	// Deprovision says what a DELETE does: "delete" (the default) or
 	// "deactivate" (keep the user, deactivated, out of SCIM's sight).
 	Deprovision string `json:"deprovision,omitempty"`
+	// Groups configures the tenant's groups.
+	Groups *Groups `json:"groups,omitempty"`
+}
+
+// Groups configures groups.
+type Groups struct {
+	// UniqueDisplayName says whether a group holds its displayName in the
+	// tenant, in any case, so that a second group of that name is refused
+	// (409 uniqueness naming the holder): true, the default, as Entra ID
+	// matches groups by displayName; false for tenants that need duplicates.
+	UniqueDisplayName *bool `json:"uniqueDisplayName,omitempty"`
 }
 
 // Extension is a schema extension of the tenant.
@@ -182,6 +193,13 @@ func (p *Policy) Unknown() schema.Unknown { return p.unknown }
 
 // Retire reports whether a DELETE keeps the user, deactivated.
 func (p *Policy) Retire() bool { return p.doc.Deprovision == "deactivate" }
+
+// UniqueGroupNames reports whether a group created or renamed holds its
+// displayName in the tenant (groups.uniqueDisplayName, true unless set false).
+func (p *Policy) UniqueGroupNames() bool {
+	g := p.doc.Groups
+	return g == nil || g.UniqueDisplayName == nil || *g.UniqueDisplayName
+}
 
 func invalid(attr, format string, args ...any) *roster.Error {
 	return &roster.Error{Code: roster.EINVALID, Attr: attr, Detail: fmt.Sprintf(format, args...), Reason: "policy_invalid"}

@@ -228,3 +228,32 @@ func TestUnknownAttributes(t *testing.T) {
 		}
 	}
 }
+
+func TestUniqueGroupNames(t *testing.T) {
+	tests := []struct {
+		name, doc string
+		want      bool
+	}{
+		{"default", `{"format":1}`, true},
+		{"groups without the setting", `{"format":1,"groups":{}}`, true},
+		{"on", `{"format":1,"groups":{"uniqueDisplayName":true}}`, true},
+		{"off", `{"format":1,"groups":{"uniqueDisplayName":false}}`, false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			p, err := Parse([]byte(tt.doc))
+			if err != nil {
+				t.Fatalf("Parse(%s) = %v", tt.doc, err)
+			}
+			if got := p.UniqueGroupNames(); got != tt.want {
+				t.Errorf("Parse(%s).UniqueGroupNames() = %v, want %v", tt.doc, got, tt.want)
+			}
+		})
+	}
+	if !Default().UniqueGroupNames() {
+		t.Errorf("Default().UniqueGroupNames() = false, want true")
+	}
+	if _, err := Parse([]byte(`{"format":1,"groups":{"uniqueDisplayName":"no"}}`)); roster.ErrorCode(err) != roster.EINVALID {
+		t.Errorf("Parse(uniqueDisplayName \"no\") = %v, want %s", err, roster.EINVALID)
+	}
+}

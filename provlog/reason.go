@@ -83,6 +83,8 @@ var Reasons = []Reason{
 		"Map the attribute in Entra ID (Attribute mapping) and set the source attribute for this person."},
 	{"value_taken", 409, "The tenant's policy makes this attribute unique (e.g. the work email, compared ignoring case) and another user already has the value. The detail names that user.",
 		"If both are one person, delete the older user or fix the source data in Entra ID; otherwise give each person their own address."},
+	{"group_name_taken", 409, "Another group of the tenant already has this displayName (compared ignoring case); Entra ID matches groups by it. The detail names that group's id.",
+		"If it is the same group, let Entra ID match it; otherwise rename one of them, or set the policy's groups.uniqueDisplayName to false."},
 	{"folder_unknown", 400, "A folder value names no folder of the app, by id or by external id, and the tenant's policy refuses unknown folders.",
 		"Create the folder first (roster folder create), or fix the value Entra ID sends."},
 	{"folder_kept", 200, "The write succeeded, but a folder value names no folder yet: it is kept as sent and resolved once the folder exists.",

@@ -175,9 +175,23 @@ type Not struct {
 
 // ValuePath is a complex attribute filter: attrPath "[" valFilter "]". Attribute paths in
 // Filter name sub-attributes of Attr.
+//
+// With Sub set, it is a value path followed by a sub-attribute, compared, as Entra ID
+// writes a lookup by its matching attribute: emails[type eq "work"].value eq "x". Sub.Attr
+// names the sub-attribute. It holds when one value of Attr satisfies both Filter and Sub,
+// as attrPath "[" valFilter "and" Sub "]" does.
 type ValuePath struct {
 	Attr   AttrPath
 	Filter Expr
+	Sub    *Compare // nil for a plain value path
+}
+
+// Elements returns the filter a value of e.Attr must satisfy: Filter, and Sub when set.
+func (e *ValuePath) Elements() Expr {
+	if e.Sub == nil {
+		return e.Filter
+	}
+	return &Logical{Op: And, Left: e.Filter, Right: e.Sub}
 }
 
 func (*Compare) expr()   {}
@@ -259,6 +273,10 @@ func writeExpr(b *strings.Builder, e Expr, min int) {
 		b.WriteByte('[')
 		writeExpr(b, e.Filter, precOr)
 		b.WriteByte(']')
+		if e.Sub != nil {
+			b.WriteByte('.')
+			writeExpr(b, e.Sub, precAtom)
+		}
 	}
 }
 

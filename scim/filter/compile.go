@@ -133,7 +133,7 @@ func (c *compiler) valuePath(e *ValuePath) {
 	if t, ok := c.m.table(p); ok {
 		open, src := t.subquery()
 		c.w(open, src)
-		c.valFilter(e.Attr, e.Filter, func(sub string, pos int) operand {
+		c.valFilter(e.Attr, e.Elements(), func(sub string, pos int) operand {
 			col, ok := find(t.Cols, sub)
 			if !ok {
 				panic(errorf(pos, "attribute %s.%s at %d cannot be filtered", e.Attr, sub, pos))
@@ -145,7 +145,7 @@ func (c *compiler) valuePath(e *ValuePath) {
 	}
 	o := c.jsonOperand(AttrPath{URN: p.URN, Name: p.Name}, e.Pos())
 	c.w("EXISTS (SELECT 1 FROM ", c.elements(o), " WHERE ")
-	c.valFilter(e.Attr, e.Filter, func(sub string, pos int) operand {
+	c.valFilter(e.Attr, e.Elements(), func(sub string, pos int) operand {
 		canon := c.m.canonical(AttrPath{URN: e.Attr.URN, Name: e.Attr.Name, Sub: sub}).Sub
 		return operand{elem: true, keys: []string{c.key(canon, pos)}, self: strings.EqualFold(sub, "value")}
 	})

@@ -50,6 +50,8 @@ var compileFilters = []string{
 	`members eq "x"`,
 	`emails co "@x"`,
 	`emails[type eq "work" and primary eq true]`,
+	`emails[type eq "work"].value eq "user@contoso.com"`,
+	`emails[type eq "work"].display eq "x"`,
 	`emails.type ne "work"`,
 	`emails pr`,
 	`userName sw "a_b%c\\d"`,
@@ -164,7 +166,7 @@ func TestCompileSemiJoin(t *testing.T) {
 	m := *testMapping
 	m.Tables = map[string]Table{"members": {
 		From: "group_members m", Where: "m.tenant_id = $1", Key: "r.id", Ref: "m.group_id",
-		Cols: map[string]Column{"value": {Name: "m.member_id"}},
+		Cols: map[string]Column{"value": {Name: "m.member_id"}, "type": {Name: "m.type"}},
 	}}
 	tests := []struct {
 		name, filter string
@@ -177,6 +179,8 @@ func TestCompileSemiJoin(t *testing.T) {
 			`r.id IN (SELECT m.group_id FROM group_members m WHERE m.tenant_id = $1 AND m.member_id = ?)`},
 		{"ne", `members ne "u"`, SQLite,
 			`(NOT r.id IN (SELECT m.group_id FROM group_members m WHERE m.tenant_id = $1 AND m.member_id IS NOT NULL) OR r.id IN (SELECT m.group_id FROM group_members m WHERE m.tenant_id = $1 AND m.member_id IS NOT NULL AND NOT COALESCE(m.member_id = ?, FALSE)))`},
+		{"value path compared", `members[type eq "direct"].value eq "u"`, Postgres,
+			`r.id IN (SELECT m.group_id FROM group_members m WHERE m.tenant_id = $1 AND (m.type = $2 AND m.member_id = $3))`},
 		{"presence", `members pr`, SQLite,
 			`r.id IN (SELECT m.group_id FROM group_members m WHERE m.tenant_id = $1 AND TRUE)`},
 	}

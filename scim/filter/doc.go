@@ -5,7 +5,8 @@
 //
 // # Grammar
 //
-//	FILTER    = attrExp / logExp / valuePath / *1"not" "(" FILTER ")"
+//	FILTER    = attrExp / logExp / valueExp / *1"not" "(" FILTER ")"
+//	valueExp  = valuePath [subAttr SP (("pr") / (compareOp SP compValue))]
 //	valuePath = attrPath "[" valFilter "]"
 //	valFilter = attrExp / logExp / *1"not" "(" valFilter ")"
 //	attrExp   = (attrPath SP "pr") / (attrPath SP compareOp SP compValue)
@@ -31,7 +32,10 @@
 // space between tokens may be any run of spaces, tabs and line breaks (and may be absent
 // where a parenthesis, bracket or quote separates tokens); an attribute name may start
 // with '$' (for "$ref"); inside brackets, attribute paths must be bare sub-attribute
-// names and value paths cannot nest.
+// names and value paths cannot nest; a value path may be followed by a sub-attribute,
+// compared (valueExp), as Entra ID looks a user up by its matching attribute:
+// emails[type eq "work"].value eq "x" holds when one value of emails has type "work"
+// and value "x", as emails[type eq "work" and value eq "x"] does.
 //
 // # Limits
 //

@@ -42,15 +42,16 @@ func Match(e Expr, doc map[string]any, r Resolver) bool {
 		return matchCompare(e, v, e.Attr.Sub, attrInfo(r, e.Attr))
 	case *ValuePath:
 		v, _ := attrValue(doc, e.Attr)
+		f := e.Elements()
 		if arr, ok := v.([]any); ok {
 			for _, elem := range arr {
-				if MatchValue(e.Attr, e.Filter, elem, r) {
+				if MatchValue(e.Attr, f, elem, r) {
 					return true
 				}
 			}
 			return false
 		}
-		return v != nil && MatchValue(e.Attr, e.Filter, v, r)
+		return v != nil && MatchValue(e.Attr, f, v, r)
 	}
 	return false
 }

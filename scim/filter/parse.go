@@ -234,11 +234,27 @@ func (p *parser) unary() Expr {
 		path := p.attrPath(p.tok)
 		p.next()
 		if p.tok.kind == tokLBrack {
-			return p.valuePath(path)
+			return p.valueExp(path)
 		}
 		return p.attrExp(path)
 	}
 	panic(unexpected(p.tok, "an attribute path, '(' or 'not'"))
+}
+
+// valueExp parses a value path, and the comparison of a sub-attribute that may follow
+// it; the current token is "[":
+//
+//	valueExp = valuePath [subAttr SP (("pr") / (compareOp SP compValue))]
+//
+// The second form is not in RFC 7644's FILTER rule; Entra ID sends it to look users up
+// by a matching attribute such as emails[type eq "work"].value.
+func (p *parser) valueExp(attr AttrPath) Expr {
+	vp := p.valuePath(attr)
+	at := p.tok.pos + 1
+	if name := p.subAttr(); name != "" {
+		vp.Sub = p.attrExp(AttrPath{Name: name, Pos: at}).(*Compare)
+	}
+	return vp
 }
 
 // group parses a parenthesised filter:

@@ -78,6 +78,9 @@ func dump(e Expr) string {
 	case *Not:
 		return fmt.Sprintf("(not@%d %s)", e.Pos(), dump(e.X))
 	case *ValuePath:
+		if e.Sub != nil {
+			return fmt.Sprintf("(path@%d %s %s .%s)", e.Pos(), dumpPath(e.Attr), dump(e.Filter), dump(e.Sub))
+		}
 		return fmt.Sprintf("(path@%d %s %s)", e.Pos(), dumpPath(e.Attr), dump(e.Filter))
 	}
 	return fmt.Sprintf("%T", e)
@@ -212,6 +215,8 @@ func TestParse(t *testing.T) {
 		{"number exact", `id eq 12345678901234567890`, `id eq 12345678901234567890`},
 		{"escapes", `a eq "\u0041\n\""`, `a eq "A\n\""`},
 		{"value path", `emails[type eq "work" and value co "@x"]`, `emails[type eq "work" and value co "@x"]`},
+		{"value path compared", `EMAILS[TYPE EQ "work"].Value EQ "a@x" AND title pr`, `EMAILS[TYPE eq "work"].Value eq "a@x" and title pr`},
+		{"value path present", `not (emails[type eq "work"].value pr)`, `not (emails[type eq "work"].value pr)`},
 		{"urn", `urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:manager.value eq "m"`,
 			`urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:manager.value eq "m"`},
 	}
@@ -240,6 +245,8 @@ func TestParseError(t *testing.T) {
 		{"too long", strings.Repeat("a", MaxLength+1), "input longer than 8192 bytes", MaxLength},
 		{"too deep", strings.Repeat("(", MaxDepth+1) + "a pr" + strings.Repeat(")", MaxDepth+1), "nesting deeper than 32 at 32", 32},
 		{"bad utf8", "a eq \"\xff\"", "invalid UTF-8 at 6", 6},
+		{"value path sub without operator", `emails[type eq "work"].value`, "unexpected end of input at 28: expected an operator", 28},
+		{"value path sub after a space", `emails[type eq "work"] .value eq "x"`, "unexpected '.value' at 23: expected 'and', 'or' or end of input", 23},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -69,7 +69,10 @@ type Options struct {
 //   - holds booleans as bool (Entra ID's "True" and "False" become true and
 //     false), integers as int64, decimals as given (float64 or json.Number),
 //     dateTimes as the string given, and multi-valued attributes as []any
-//     (a single value where an array is expected is wrapped in one).
+//     (a single value where an array is expected is wrapped in one);
+//   - holds a single-valued complex attribute with a "value" sub-attribute
+//     given as a string as {"value": s}: Entra ID sends the enterprise manager
+//     as its id ("manager": "123456") in POST and PUT bodies as in PATCH.
 //
 // It fails with an *Error: invalidValue for a value of the wrong type, a
 // missing or empty required attribute ("userName is required"), more than one

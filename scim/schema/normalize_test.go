@@ -158,6 +158,20 @@ func TestNormalize(t *testing.T) {
 				"urn:ietf:params:scim:schemas:extension:enterprise:2.0:User":{"manager":{"value":"m"}}}`,
 		},
 		{
+			name: "enterprise manager as a plain id, any case, as Entra sends it",
+			rt:   "User",
+			doc:  `{"userName":"b","urn:ietf:params:scim:schemas:extension:enterprise:2.0:User":{"Manager":"123456"}}`,
+			want: `{"schemas":["urn:ietf:params:scim:schemas:core:2.0:User","urn:ietf:params:scim:schemas:extension:enterprise:2.0:User"],"userName":"b",
+				"urn:ietf:params:scim:schemas:extension:enterprise:2.0:User":{"manager":{"value":"123456"}}}`,
+		},
+		{
+			name: "enterprise manager as a plain id in a full path",
+			rt:   "User",
+			doc:  `{"userName":"b","urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:manager":"m1"}`,
+			want: `{"schemas":["urn:ietf:params:scim:schemas:core:2.0:User","urn:ietf:params:scim:schemas:extension:enterprise:2.0:User"],"userName":"b",
+				"urn:ietf:params:scim:schemas:extension:enterprise:2.0:User":{"manager":{"value":"m1"}}}`,
+		},
+		{
 			name: "readOnly attributes are dropped before their type is checked",
 			rt:   "User",
 			doc:  `{"id":42,"meta":"x","userName":"b"}`,
@@ -283,11 +297,17 @@ func TestNormalize(t *testing.T) {
 			err:  &schema.Error{ScimType: "invalidValue", Attr: schema.EnterpriseUserURN, Detail: schema.EnterpriseUserURN + `: expected an object, got "Sales"`},
 		},
 		{
-			name: "wrong type enterprise manager as a plain id",
+			name: "wrong type name as a string",
 			rt:   "User",
-			doc:  `{"userName":"b","urn:ietf:params:scim:schemas:extension:enterprise:2.0:User":{"manager":"m1"}}`,
+			doc:  `{"userName":"b","name":"Barbara Jensen"}`,
+			err:  &schema.Error{ScimType: "invalidValue", Attr: "name", Detail: `name: expected an object, got "Barbara Jensen"`},
+		},
+		{
+			name: "wrong type enterprise manager as a number",
+			rt:   "User",
+			doc:  `{"userName":"b","urn:ietf:params:scim:schemas:extension:enterprise:2.0:User":{"manager":7}}`,
 			err: &schema.Error{ScimType: "invalidValue", Attr: schema.EnterpriseUserURN + ":manager",
-				Detail: schema.EnterpriseUserURN + `:manager: expected an object, got "m1"`},
+				Detail: schema.EnterpriseUserURN + `:manager: expected an object, got 7`},
 		},
 		{
 			name: "value outside the canonical values of an added extension",

@@ -108,7 +108,9 @@ func (n *normalizer) multi(p path, custom bool, a *Attribute, v any) (any, bool,
 	return out, len(out) > 0, nil
 }
 
-// single normalises one value of attribute a.
+// single normalises one value of attribute a. A string given for a
+// single-valued complex attribute with a "value" sub-attribute is that value:
+// the enterprise manager as a plain id becomes {"value": id}.
 func (n *normalizer) single(p path, custom bool, a *Attribute, v, prior any) (any, bool, error) {
 	switch a.Type {
 	case String, Reference, Binary:
@@ -145,6 +147,11 @@ func (n *normalizer) single(p path, custom bool, a *Attribute, v, prior any) (an
 		return v, true, nil
 	case Complex:
 		m, ok := v.(map[string]any)
+		if id, isString := v.(string); isString && !a.MultiValued && subIndex(a, "value") >= 0 {
+			// Entra ID sends the enterprise manager as its id
+			// ("manager": "123456"), as it does in PATCH.
+			m, ok = map[string]any{"value": id}, true
+		}
 		if !ok {
 			return nil, false, typeError(p, "an object", v)
 		}

@@ -26,7 +26,7 @@ func (s *Server) handleGroupCreate(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, err)
 		return
 	}
-	g := groupFrom("", doc)
+	g := s.groupFromDoc(r, "", doc)
 	if err := s.store.CreateGroup(r.Context(), tenant, g); err != nil {
 		s.writeError(w, r, err)
 		return
@@ -171,7 +171,7 @@ func (s *Server) handleGroupReplace(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, err)
 		return
 	}
-	g := groupFrom(old.ID, doc)
+	g := s.groupFromDoc(r, old.ID, doc)
 	noteChange(r, old.Doc, doc, nil, nil)
 	if err := s.store.ReplaceGroup(r.Context(), tenant, g, version); err != nil {
 		s.writeError(w, r, err)
@@ -238,7 +238,7 @@ func (s *Server) patchGroup(r *http.Request, tenantID, id string, ops []patch.Op
 		if err != nil {
 			return err
 		}
-		g := groupFrom(id, doc)
+		g := s.groupFromDoc(r, id, doc)
 		noteChange(r, old.Doc, doc, nil, nil)
 		err = s.store.UpdateGroup(r.Context(), tenantID, g, true, changes, version)
 		if want == 0 && try < patchRetries && roster.ErrorCode(err) == roster.EPRECONDITION {
@@ -246,6 +246,14 @@ func (s *Server) patchGroup(r *http.Request, tenantID, id string, ops []patch.Op
 		}
 		return err
 	}
+}
+
+// groupFromDoc derives the group to store from its normalised document, with
+// what the tenant's policy makes of it: whether it holds its displayName.
+func (s *Server) groupFromDoc(r *http.Request, id string, doc map[string]any) *roster.Group {
+	g := groupFrom(id, doc)
+	g.ReserveName = configOf(r.Context()).policy.UniqueGroupNames()
+	return g
 }
 
 // memberChanges turns PATCH value changes into store member changes.

@@ -19,7 +19,9 @@ const groupColumns = `r.id, r.display_name, r.external_id, r.doc, r.version, r.c
 // CreateGroup stores g with g.Members, filling ID (when empty), Version, Created,
 // Modified and each member's Type and Display, and appends group.created (whose
 // "members" are the member ids). EINVALID if a member is not a user or group of
-// the tenant; ECONFLICT if the id is taken; ENOTFOUND if the tenant does not exist.
+// the tenant; ECONFLICT if the id is taken, or (Attr "displayName", naming the
+// holder) if g reserves its name and another group holds it; ENOTFOUND if the
+// tenant does not exist.
 func (db *DB) CreateGroup(ctx context.Context, tenantID string, g *roster.Group) error {
 	if g.DisplayName == "" {
 		return roster.Errorf(roster.EINVALID, "a group needs a displayName")
@@ -38,10 +40,12 @@ func (db *DB) CreateGroup(ctx context.Context, tenantID string, g *roster.Group)
 		if err != nil {
 			return err
 		}
+		// The unique index groups_name_key refuses a name another group
+		// holds, also to a concurrent create.
 		_, err = t.Exec(ctx, `
-			INSERT INTO groups (tenant_id, id, display_name, external_id, doc, version, created, modified)
-			VALUES ($1, $2, $3, $4, $5, 1, $6, $6)`,
-			t.tenantID, id, g.DisplayName, nullString(g.ExternalID), doc, t.now)
+			INSERT INTO groups (tenant_id, id, display_name, external_id, doc, version, created, modified, name_key)
+			VALUES ($1, $2, $3, $4, $5, 1, $6, $6, $7)`,
+			t.tenantID, id, g.DisplayName, nullString(g.ExternalID), doc, t.now, nullString(row.GroupNameKey(g)))
 		if err != nil {
 			return err
 		}
@@ -56,10 +60,23 @@ func (db *DB) CreateGroup(ctx context.Context, tenantID string, g *roster.Group)
 		return nil
 	})
 	if err != nil {
-		return groupWriteError("create group", id, err)
+		return db.groupWriteError(ctx, tenantID, "create group", id, g, err)
 	}
 	g.ID, g.Version, g.Created, g.Modified, g.Members = id, 1, now, now, members
 	return nil
+}
+
+// groupWriteError maps a failed write of g to Roster's codes; a name taken
+// becomes ECONFLICT naming the group that holds it.
+func (db *DB) groupWriteError(ctx context.Context, tenantID, step, id string, g *roster.Group, err error) error {
+	if code, constraint := sqlState(err); code != uniqueViolation || constraint != "groups_name_key" {
+		return groupWriteError(step, id, err)
+	}
+	var holder string
+	// The holder may be gone already; the conflict stands without its name.
+	_ = db.pool.QueryRow(ctx, `SELECT id FROM groups WHERE tenant_id = $1 AND name_key = $2`,
+		tenantID, row.GroupNameKey(g)).Scan(&holder)
+	return row.GroupNameTaken(g.DisplayName, holder)
 }
 
 // groupWriteError maps a failed group write to Roster's codes.
@@ -292,6 +309,9 @@ func lockGroup(ctx context.Context, t *tx, id string) (*storedResource, error) {
 }
 
 // writeGroupDoc overwrites the group's attributes (not its members or version).
+// A rename (in more than case) takes the new name's key, or none; a group that
+// keeps its name keeps its key, so that groups that shared a name before names
+// were reserved can still be written.
 func writeGroupDoc(ctx context.Context, t *tx, g *roster.Group) error {
 	if g.DisplayName == "" {
 		return roster.Errorf(roster.EINVALID, "a group needs a displayName")
@@ -300,8 +320,11 @@ func writeGroupDoc(ctx context.Context, t *tx, g *roster.Group) error {
 	if err != nil {
 		return err
 	}
-	_, err = t.Exec(ctx, `UPDATE groups SET display_name = $1, external_id = $2, doc = $3 WHERE tenant_id = $4 AND id = $5`,
-		g.DisplayName, nullString(g.ExternalID), doc, t.tenantID, g.ID)
+	_, err = t.Exec(ctx, `
+		UPDATE groups SET display_name = $1, external_id = $2, doc = $3,
+			name_key = CASE WHEN lower(display_name) = lower($1) THEN name_key ELSE $4 END
+		WHERE tenant_id = $5 AND id = $6`,
+		g.DisplayName, nullString(g.ExternalID), doc, nullString(row.GroupNameKey(g)), t.tenantID, g.ID)
 	return err
 }
 
@@ -315,7 +338,8 @@ func bumpGroup(ctx context.Context, t *tx, id string) error {
 // ReplaceGroup overwrites the group and sets its member list to g.Members (filling
 // their types and displays). It appends group.updated, then group.members_removed
 // and group.members_added for the members that left and joined, when any did.
-// EPRECONDITION when version is not 0 and stale; ENOTFOUND; EINVALID.
+// EPRECONDITION when version is not 0 and stale; ENOTFOUND; EINVALID; ECONFLICT
+// when g reserves a new name another group holds.
 func (db *DB) ReplaceGroup(ctx context.Context, tenantID string, g *roster.Group, version int64) error {
 	var (
 		old     *storedResource
@@ -345,7 +369,7 @@ func (db *DB) ReplaceGroup(ctx context.Context, tenantID string, g *roster.Group
 		return replaceMembers(ctx, t, g.ID, members, e.Payload.Resource)
 	})
 	if err != nil {
-		return groupWriteError("replace group", g.ID, err)
+		return db.groupWriteError(ctx, tenantID, "replace group", g.ID, g, err)
 	}
 	g.Version, g.Created, g.Modified, g.Members = old.version+1, old.created, now, members
 	return nil
@@ -372,7 +396,8 @@ func replaceMembers(ctx context.Context, t *tx, groupID string, members []roster
 // group.members_added / group.members_removed per batch that changed anything,
 // naming only the ids actually added or removed. The version moves when anything
 // was written. g.ID names the group; on return g.Version, Created and Modified are
-// the stored ones. EPRECONDITION, ENOTFOUND, EINVALID.
+// the stored ones. EPRECONDITION, ENOTFOUND, EINVALID; ECONFLICT when g reserves
+// a new name another group holds.
 func (db *DB) UpdateGroup(ctx context.Context, tenantID string, g *roster.Group, doc bool, changes []roster.MemberChange, version int64) error {
 	var (
 		old   *storedResource
@@ -386,7 +411,7 @@ func (db *DB) UpdateGroup(ctx context.Context, tenantID string, g *roster.Group,
 		return err
 	})
 	if err != nil {
-		return groupWriteError("update group", g.ID, err)
+		return db.groupWriteError(ctx, tenantID, "update group", g.ID, g, err)
 	}
 	g.Version, g.Created, g.Modified = old.version, old.created, now
 	if wrote {

@@ -58,6 +58,7 @@ func TestFilterPlans(t *testing.T) {
 		{"emails", `emails eq "1.user17@example.com"`, &userMapping, "users", "user_emails_value"},
 		{"emails.value", `emails.value eq "1.user17@example.com"`, &userMapping, "users", "user_emails_value"},
 		{"emails value path", `emails[type eq "work" and value eq "1.user17@example.com"]`, &userMapping, "users", "user_emails_value"},
+		{"emails value path compared", `emails[type eq "work"].value eq "1.user17@example.com"`, &userMapping, "users", "user_emails_value"},
 		{"group displayName", `displayName eq "group 17"`, &groupMapping, "groups", "groups_display_name"},
 		{"group externalId", `externalId eq "gx17"`, &groupMapping, "groups", "groups_external_id"},
 		{"members value path", `members[value eq "u345"]`, &groupMapping, "groups", "group_members_member"},

@@ -24,7 +24,9 @@ type querier interface {
 // CreateGroup stores g with g.Members, filling ID (when empty), Version, Created,
 // Modified and each member's Type and Display, and appends group.created (whose
 // "members" are the member ids). EINVALID if a member is not a user or group of
-// the tenant; ECONFLICT if the id is taken; ENOTFOUND if the tenant does not exist.
+// the tenant; ECONFLICT if the id is taken, or (Attr "displayName", naming the
+// holder) if g reserves its name and another group holds it; ENOTFOUND if the
+// tenant does not exist.
 func (db *DB) CreateGroup(ctx context.Context, tenantID string, g *roster.Group) error {
 	if g.DisplayName == "" {
 		return roster.Errorf(roster.EINVALID, "a group needs a displayName")
@@ -41,7 +43,7 @@ func (db *DB) CreateGroup(ctx context.Context, tenantID string, g *roster.Group)
 		return err
 	})
 	if err != nil {
-		return groupWriteError("create group", id, err)
+		return db.groupWriteError(ctx, tenantID, "create group", id, err)
 	}
 	g.ID, g.Version, g.Created, g.Modified, g.Members = id, 1, now, now, members
 	return nil
@@ -52,12 +54,23 @@ func createGroup(ctx context.Context, tx *sql.Tx, tenantID, id string, g *roster
 	if err != nil {
 		return nil, err
 	}
-	_, err = txExec(ctx, tx, `
-		INSERT INTO groups (tenant_id, id, display_name, external_id, doc, version, created, modified)
-		VALUES (?, ?, ?, ?, ?, 1, ?, ?)`,
-		tenantID, id, g.DisplayName, nullString(g.ExternalID), doc, formatTime(now), formatTime(now))
+	// A name another group holds inserts nothing; the index decides, so
+	// that of two concurrent creates of one name only one succeeds.
+	key := row.GroupNameKey(g)
+	res, err := txExec(ctx, tx, `
+		INSERT INTO groups (tenant_id, id, display_name, external_id, doc, version, created, modified, name_key)
+		VALUES (?, ?, ?, ?, ?, 1, ?, ?, ?)
+		ON CONFLICT (tenant_id, name_key) DO NOTHING`,
+		tenantID, id, g.DisplayName, nullString(g.ExternalID), doc, formatTime(now), formatTime(now), nullString(key))
 	if err != nil {
 		return nil, err
+	}
+	n, err := res.RowsAffected()
+	if err != nil {
+		return nil, err
+	}
+	if n == 0 {
+		return nil, &nameTaken{name: g.DisplayName, key: key}
 	}
 	members, err := resolveMembers(ctx, tx, tenantID, id, memberIDs(g.Members))
 	if err != nil {
@@ -68,6 +81,24 @@ func createGroup(ctx context.Context, tx *sql.Tx, tenantID, id string, g *roster
 		return nil, err
 	}
 	return members, appendEvent(ctx, tx, tenantID, now, outbox.Created(roster.GroupCreated, "Group", id, g.Doc, added))
+}
+
+// nameTaken is the failure of a group write whose name key another group holds.
+type nameTaken struct{ name, key string }
+
+func (e *nameTaken) Error() string { return fmt.Sprintf("displayName %q is taken", e.name) }
+
+// groupWriteError maps a failed group write to Roster's codes; a name taken
+// becomes ECONFLICT naming the group that holds it.
+func (db *DB) groupWriteError(ctx context.Context, tenantID, step, id string, err error) error {
+	var nt *nameTaken
+	if errors.As(err, &nt) {
+		var holder string
+		// The holder may be gone already; the conflict stands without its name.
+		_ = db.read.QueryRowContext(ctx, `SELECT id FROM groups WHERE tenant_id = ? AND name_key = ?`, tenantID, nt.key).Scan(&holder)
+		return row.GroupNameTaken(nt.name, holder)
+	}
+	return groupWriteError(step, id, err)
 }
 
 // groupWriteError maps a failed group write to Roster's codes.
@@ -359,6 +390,9 @@ func lockGroup(ctx context.Context, tx *sql.Tx, tenantID, id string) (*storedRes
 }
 
 // writeGroupDoc overwrites the group's attributes (not its members or version).
+// A rename (in more than case, as display_name's NOCASE compares) takes the
+// new name's key, or none; a group that keeps its name keeps its key, so that
+// groups that shared a name before names were reserved can still be written.
 func writeGroupDoc(ctx context.Context, tx *sql.Tx, tenantID string, g *roster.Group) error {
 	if g.DisplayName == "" {
 		return roster.Errorf(roster.EINVALID, "a group needs a displayName")
@@ -367,8 +401,15 @@ func writeGroupDoc(ctx context.Context, tx *sql.Tx, tenantID string, g *roster.G
 	if err != nil {
 		return err
 	}
-	_, err = txExec(ctx, tx, `UPDATE groups SET display_name = ?, external_id = ?, doc = ? WHERE tenant_id = ? AND id = ?`,
-		g.DisplayName, nullString(g.ExternalID), doc, tenantID, g.ID)
+	key := row.GroupNameKey(g)
+	_, err = txExec(ctx, tx, `
+		UPDATE groups SET display_name = ?1, external_id = ?2, doc = ?3,
+			name_key = CASE WHEN display_name = ?1 THEN name_key ELSE ?4 END
+		WHERE tenant_id = ?5 AND id = ?6`,
+		g.DisplayName, nullString(g.ExternalID), doc, nullString(key), tenantID, g.ID)
+	if isUnique(err) {
+		return &nameTaken{name: g.DisplayName, key: key}
+	}
 	return err
 }
 
@@ -382,7 +423,8 @@ func bumpGroup(ctx context.Context, tx *sql.Tx, tenantID, id string, now time.Ti
 // ReplaceGroup overwrites the group and sets its member list to g.Members (filling
 // their types and displays). It appends group.updated, then group.members_removed
 // and group.members_added for the members that left and joined, when any did.
-// EPRECONDITION when version is not 0 and stale; ENOTFOUND; EINVALID.
+// EPRECONDITION when version is not 0 and stale; ENOTFOUND; EINVALID; ECONFLICT
+// when g reserves a new name another group holds.
 func (db *DB) ReplaceGroup(ctx context.Context, tenantID string, g *roster.Group, version int64) error {
 	now := db.stamp()
 	var (
@@ -395,7 +437,7 @@ func (db *DB) ReplaceGroup(ctx context.Context, tenantID string, g *roster.Group
 		return err
 	})
 	if err != nil {
-		return groupWriteError("replace group", g.ID, err)
+		return db.groupWriteError(ctx, tenantID, "replace group", g.ID, err)
 	}
 	g.Version, g.Created, g.Modified, g.Members = old.version+1, old.created, now, members
 	return nil
@@ -452,7 +494,8 @@ func replaceMembers(ctx context.Context, tx *sql.Tx, tenantID, groupID string, m
 // group.members_added / group.members_removed per batch that changed anything,
 // naming only the ids actually added or removed. The version moves when anything
 // was written. g.ID names the group; on return g.Version, Created and Modified are
-// the stored ones. EPRECONDITION, ENOTFOUND, EINVALID.
+// the stored ones. EPRECONDITION, ENOTFOUND, EINVALID; ECONFLICT when g reserves
+// a new name another group holds.
 func (db *DB) UpdateGroup(ctx context.Context, tenantID string, g *roster.Group, doc bool, changes []roster.MemberChange, version int64) error {
 	now := db.stamp()
 	var (
@@ -465,7 +508,7 @@ func (db *DB) UpdateGroup(ctx context.Context, tenantID string, g *roster.Group,
 		return err
 	})
 	if err != nil {
-		return groupWriteError("update group", g.ID, err)
+		return db.groupWriteError(ctx, tenantID, "update group", g.ID, err)
 	}
 	g.Version, g.Created, g.Modified = old.version, old.created, now
 	if wrote {

@@ -64,6 +64,7 @@ func TestFilterPlans(t *testing.T) {
 		{"emails", `emails eq "a@example.com"`, &userMapping, "users", "user_emails_value"},
 		{"emails.value", `emails.value eq "a@example.com"`, &userMapping, "users", "user_emails_value"},
 		{"emails value path", `emails[type eq "work" and value eq "a@example.com"]`, &userMapping, "users", "user_emails_value"},
+		{"emails value path compared", `emails[type eq "work"].value eq "a@example.com"`, &userMapping, "users", "user_emails_value"},
 		{"group displayName", `displayName eq "Sales"`, &groupMapping, "groups", "groups_display_name"},
 		{"group externalId", `externalId eq "x"`, &groupMapping, "groups", "groups_external_id"},
 		{"members value path", `members[value eq "u"]`, &groupMapping, "groups", "group_members_member"},

@@ -2,7 +2,9 @@ package storetest
 
 import (
 	"context"
+	"errors"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
@@ -312,5 +314,114 @@ func testEachMember(t *testing.T, s roster.Store) {
 	}
 	if err := s.EachMember(ctx, tn.ID, "nope", func(roster.Member) error { t.Error("a member of no group"); return nil }); err != nil {
 		t.Errorf("EachMember(unknown group) = %v, want none and no error", err)
+	}
+}
+
+// reservedGroup returns a group that holds its displayName (ReserveName).
+func reservedGroup(displayName string) *roster.Group {
+	g := newGroup(displayName)
+	g.ReserveName = true
+	return g
+}
+
+// wantNameTaken checks the conflict of a write of a name the group holder holds.
+func wantNameTaken(t *testing.T, what string, err error, holder string) {
+	t.Helper()
+	wantCode(t, what, err, roster.ECONFLICT)
+	var e *roster.Error
+	if !errors.As(err, &e) || e.Attr != "displayName" || !strings.Contains(e.Detail, holder) {
+		t.Errorf("%s = %#v, want Attr displayName and a detail naming %s", what, err, holder)
+	}
+}
+
+func testGroupNameUnique(t *testing.T, s roster.Store) {
+	ctx := context.Background()
+	tn := mustTenant(t, s, "acme")
+	other := mustTenant(t, s, "globex")
+	sales := reservedGroup("Sales")
+	if err := s.CreateGroup(ctx, tn.ID, sales); err != nil {
+		t.Fatalf("CreateGroup(Sales) = %v", err)
+	}
+	wantNameTaken(t, "CreateGroup(SALES)", s.CreateGroup(ctx, tn.ID, reservedGroup("SALES")), sales.ID)
+	if err := s.CreateGroup(ctx, other.ID, reservedGroup("Sales")); err != nil {
+		t.Fatalf("CreateGroup(Sales) in another tenant = %v", err)
+	}
+	// A group that does not reserve its name may share it, and keeps it when written.
+	dup := newGroup("sales")
+	if err := s.CreateGroup(ctx, tn.ID, dup); err != nil {
+		t.Fatalf("CreateGroup(sales, not reserved) = %v", err)
+	}
+	dup.ReserveName = true
+	dup.Doc["externalId"] = "x"
+	if err := s.ReplaceGroup(ctx, tn.ID, dup, 0); err != nil {
+		t.Fatalf("ReplaceGroup(sales, same name) = %v", err)
+	}
+
+	// Renames: to a held name, refused; in case only, kept; away, released.
+	mkt := reservedGroup("Marketing")
+	if err := s.CreateGroup(ctx, tn.ID, mkt); err != nil {
+		t.Fatalf("CreateGroup(Marketing) = %v", err)
+	}
+	mkt.DisplayName = "sALES"
+	wantNameTaken(t, "ReplaceGroup(Marketing → sALES)", s.ReplaceGroup(ctx, tn.ID, mkt, 0), sales.ID)
+	wantNameTaken(t, "UpdateGroup(Marketing → sALES)", s.UpdateGroup(ctx, tn.ID, mkt, true, nil, 0), sales.ID)
+	if got, err := s.Group(ctx, tn.ID, mkt.ID, true); err != nil || got.DisplayName != "Marketing" || got.Version != 1 {
+		t.Fatalf("Group(Marketing) after refused renames = %+v, %v", got, err)
+	}
+	sales.DisplayName = "SALES"
+	if err := s.UpdateGroup(ctx, tn.ID, sales, true, nil, 0); err != nil {
+		t.Fatalf("UpdateGroup(Sales → SALES) = %v", err)
+	}
+	wantNameTaken(t, "CreateGroup(Sales) after a rename in case", s.CreateGroup(ctx, tn.ID, reservedGroup("Sales")), sales.ID)
+	sales.DisplayName = "Sales EMEA"
+	if err := s.ReplaceGroup(ctx, tn.ID, sales, 0); err != nil {
+		t.Fatalf("ReplaceGroup(SALES → Sales EMEA) = %v", err)
+	}
+	mkt.DisplayName = "Sales"
+	if err := s.UpdateGroup(ctx, tn.ID, mkt, true, nil, 0); err != nil {
+		t.Fatalf("UpdateGroup(Marketing → Sales) after Sales was released = %v", err)
+	}
+
+	// A deleted group releases its name.
+	if err := s.DeleteGroup(ctx, tn.ID, mkt.ID, 0); err != nil {
+		t.Fatalf("DeleteGroup = %v", err)
+	}
+	if err := s.CreateGroup(ctx, tn.ID, reservedGroup("SALES")); err != nil {
+		t.Fatalf("CreateGroup(SALES) after the holder was deleted = %v", err)
+	}
+}
+
+func testGroupNameConcurrent(t *testing.T, s roster.Store) {
+	ctx := context.Background()
+	tn := mustTenant(t, s, "acme")
+	const n = 20
+	errs := make([]error, n)
+	var wg sync.WaitGroup
+	for i := range n {
+		wg.Go(func() {
+			name := "Operations"
+			if i%2 == 1 {
+				name = "OPERATIONS"
+			}
+			errs[i] = s.CreateGroup(ctx, tn.ID, reservedGroup(name))
+		})
+	}
+	wg.Wait()
+	ok := 0
+	for i, err := range errs {
+		switch roster.ErrorCode(err) {
+		case "":
+			ok++
+		case roster.ECONFLICT:
+		default:
+			t.Errorf("create %d = %v, want success or %s", i, err, roster.ECONFLICT)
+		}
+	}
+	if ok != 1 {
+		t.Errorf("%d of %d concurrent creates of one displayName succeeded, want 1", ok, n)
+	}
+	_, total, err := s.Groups(ctx, tn.ID, roster.Query{})
+	if err != nil || total != 1 {
+		t.Errorf("Groups total = %d, %v, want 1", total, err)
 	}
 }

@@ -35,6 +35,8 @@ func Run(t *testing.T, open func(t *testing.T) roster.Store) {
 	t.Run("MemberBatches", func(t *testing.T) { testMemberBatches(t, open(t)) })
 	t.Run("InvalidMembers", func(t *testing.T) { testInvalidMembers(t, open(t)) })
 	t.Run("GroupPreconditions", func(t *testing.T) { testGroupPreconditions(t, open(t)) })
+	t.Run("GroupNameUnique", func(t *testing.T) { testGroupNameUnique(t, open(t)) })
+	t.Run("GroupNameConcurrent", func(t *testing.T) { testGroupNameConcurrent(t, open(t)) })
 	t.Run("DeleteCascades", func(t *testing.T) { testDeleteCascades(t, open(t)) })
 	t.Run("TenantIsolation", func(t *testing.T) { testTenantIsolation(t, open(t)) })
 	t.Run("Events", func(t *testing.T) { testEvents(t, open(t)) })

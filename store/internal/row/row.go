@@ -1,7 +1,7 @@
 // Package row holds what both stores do alike with the rows they read and
 // write: new ids, resource documents and entitlements as JSON, version preconditions,
 // the group references of a user, a user's unique values and their
-// conflicts, and the order of ids a RETURNING clause produced.
+// conflicts, a group's name key, and the order of ids a RETURNING clause produced.
 package row
 
 import (
@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"maps"
 	"slices"
+	"strings"
 
 	"github.com/google/uuid"
 
@@ -142,6 +143,26 @@ func UniqueTaken(attrs, values, inserted []string) error {
 		}
 	}
 	return nil
+}
+
+// GroupNameKey returns the key under which g holds its displayName in its
+// tenant: the name in lower case, so that "Sales" and "SALES" collide; "" when
+// g does not reserve its name (roster.Group.ReserveName).
+func GroupNameKey(g *roster.Group) string {
+	if !g.ReserveName {
+		return ""
+	}
+	return strings.ToLower(g.DisplayName)
+}
+
+// GroupNameTaken returns ECONFLICT on displayName for a group write whose
+// name the group holder holds; holder may be "" when it is gone since.
+func GroupNameTaken(name, holder string) error {
+	detail := fmt.Sprintf("displayName %q is already taken", name)
+	if holder != "" {
+		detail += " by group " + holder
+	}
+	return &roster.Error{Code: roster.ECONFLICT, Attr: "displayName", Detail: detail, Reason: "group_name_taken"}
 }
 
 // SameEmails reports whether stored, a user's email rows in their order, are

@@ -198,3 +198,26 @@ func TestNewID(t *testing.T) {
 		prev = id
 	}
 }
+
+func TestGroupNameKey(t *testing.T) {
+	tests := []struct {
+		name string
+		g    roster.Group
+		want string
+	}{
+		{"reserved", roster.Group{DisplayName: "Sales EMEA", ReserveName: true}, "sales emea"},
+		{"reserved, beyond ASCII", roster.Group{DisplayName: "ÄRGER", ReserveName: true}, "ärger"},
+		{"not reserved", roster.Group{DisplayName: "Sales"}, ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := GroupNameKey(&tt.g); got != tt.want {
+				t.Errorf("GroupNameKey(%+v) = %q, want %q", tt.g, got, tt.want)
+			}
+		})
+	}
+	err := GroupNameTaken("Sales", "g1")
+	if roster.ErrorCode(err) != roster.ECONFLICT || roster.ErrorDetail(err) != `displayName "Sales" is already taken by group g1` {
+		t.Errorf("GroupNameTaken = %v", err)
+	}
+}
