@@ -23,6 +23,7 @@ func testBadInput(t *testing.T, db string) {
 		ops = append(ops, `{"op":"replace","path":"displayName","value":"x"}`)
 	}
 	tooMany := `{"schemas":["urn:ietf:params:scim:api:messages:2.0:PatchOp"],"Operations":[` + strings.Join(ops, ",") + `]}`
+	fresh := `{"schemas":["urn:ietf:params:scim:schemas:core:2.0:User"],"userName":"fresh@example.com"}`
 	big := `{"schemas":["urn:ietf:params:scim:schemas:core:2.0:User"],"userName":"` + strings.Repeat("x", 2<<20) + `"}`
 	tests := []struct {
 		name, method, path, body string
@@ -46,6 +47,28 @@ func testBadInput(t *testing.T, db string) {
 		{"patch readOnly id", "PATCH", "/Users/" + id, `{"schemas":["urn:ietf:params:scim:api:messages:2.0:PatchOp"],"Operations":[{"op":"replace","path":"id","value":"x"}]}`, 400, "mutability"},
 		{"patch atomic", "PATCH", "/Users/" + id, `{"schemas":["urn:ietf:params:scim:api:messages:2.0:PatchOp"],"Operations":[{"op":"replace","path":"displayName","value":"changed"},{"op":"replace","path":"active","value":"perhaps"}]}`, 400, "invalidValue"},
 		{"patch too many operations", "PATCH", "/Users/" + id, tooMany, 400, "tooMany"},
+		{"bytes after the body", "POST", "/Users", fresh + "}", 400, "invalidSyntax"},
+		{"bracket after the body", "POST", "/Users", fresh + "]", 400, "invalidSyntax"},
+		{"value after the body", "POST", "/Users", fresh + ` "x"`, 400, "invalidSyntax"},
+		{"bytes after a put body", "PUT", "/Users/" + id, userBody + "}", 400, "invalidSyntax"},
+		{"bytes after a patch body", "PATCH", "/Users/" + id, `{"schemas":["urn:ietf:params:scim:api:messages:2.0:PatchOp"],"Operations":[{"op":"replace","path":"displayName","value":"x"}]}}`, 400, "invalidSyntax"},
+		{"bytes after a search body", "POST", "/Users/.search", `{"schemas":["urn:ietf:params:scim:api:messages:2.0:SearchRequest"]}}`, 400, "invalidSyntax"},
+		{"NUL in a value", "POST", "/Users", `{"schemas":["urn:ietf:params:scim:schemas:core:2.0:User"],"userName":"grace@example.com\u0000"}`, 400, "invalidValue"},
+		{"NUL in a nested value", "POST", "/Users", `{"schemas":["urn:ietf:params:scim:schemas:core:2.0:User"],"userName":"nul@example.com","emails":[{"value":"a\u0000@example.com"}]}`, 400, "invalidValue"},
+		{"NUL in a key", "POST", "/Users", `{"schemas":["urn:ietf:params:scim:schemas:core:2.0:User"],"userName":"nul@example.com","display\u0000Name":"x"}`, 400, "invalidValue"},
+		{"NUL in a put value", "PUT", "/Users/" + id, `{"schemas":["urn:ietf:params:scim:schemas:core:2.0:User"],"userName":"grace@example.com","displayName":"\u0000"}`, 400, "invalidValue"},
+		{"NUL in a patch value", "PATCH", "/Users/" + id, `{"schemas":["urn:ietf:params:scim:api:messages:2.0:PatchOp"],"Operations":[{"op":"replace","path":"displayName","value":"a\u0000"}]}`, 400, "invalidValue"},
+		{"NUL in a search filter", "POST", "/Users/.search", `{"schemas":["urn:ietf:params:scim:api:messages:2.0:SearchRequest"],"filter":"userName eq \"a\u0000\""}`, 400, "invalidValue"},
+		{"NUL in a path id", "GET", "/Users/" + id + "%00", "", 400, "invalidValue"},
+		{"NUL in a put path id", "PUT", "/Users/" + id + "%00", userBody, 400, "invalidValue"},
+		{"NUL in a filter", "GET", "/Users?filter=" + q(`userName eq "grace@example.com`) + "%00" + q(`"`), "", 400, "invalidFilter"},
+		{"NUL in a filter word", "GET", "/Users?filter=" + q(`userName`) + "%00" + q(` pr`), "", 400, "invalidFilter"},
+		{"escaped NUL in a filter", "GET", "/Users?filter=" + q(`userName eq "grace\u0000"`), "", 400, "invalidFilter"},
+		{"year 0 in a filter", "GET", "/Users?filter=" + q(`meta.lastModified gt "0000-01-01T00:00:00Z"`), "", 400, "invalidFilter"},
+		{"year 0 in UTC in a filter", "GET", "/Users?filter=" + q(`meta.created lt "0001-01-01T00:30:00+01:00"`), "", 400, "invalidFilter"},
+		{"offset out of range in a filter", "GET", "/Users?filter=" + q(`meta.lastModified gt "2020-01-01T00:00:00+99:00"`), "", 400, "invalidFilter"},
+		{"offset past 14:59 in a filter", "GET", "/Users?filter=" + q(`meta.lastModified gt "2020-01-01T00:00:00+15:00"`), "", 400, "invalidFilter"},
+		{"year past 9999 in a filter", "GET", "/Users?filter=" + q(`meta.created lt "9999-12-31T23:30:00-01:00"`), "", 400, "invalidFilter"},
 		{"put stale", "PUT", "/Users/" + id, userBody, 412, ""},
 		{"unknown user", "GET", "/Users/nope", "", 404, ""},
 		{"unknown endpoint", "GET", "/Things", "", 404, ""},

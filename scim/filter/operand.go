@@ -263,9 +263,9 @@ func (c *compiler) time(o operand, op Op, lit string, pos int) {
 		c.str(o, op, lit, false)
 		return
 	}
-	t, err := time.Parse(time.RFC3339Nano, lit)
+	t, err := ParseDateTime(lit)
 	if err != nil {
-		panic(errorf(pos, "invalid dateTime %s at %d: want RFC 3339", quote(lit), pos))
+		panic(errorf(pos, "invalid dateTime %s at %d: %s", quote(lit), pos, err.Error()))
 	}
 	switch {
 	case o.col != nil:
@@ -276,8 +276,8 @@ func (c *compiler) time(o operand, op Op, lit string, pos int) {
 		c.w(o.col.Name, " ", sqlOps[op], " ", c.arg(t.UTC().Format(layout)))
 	case c.d == Postgres:
 		// The literal is bound as an instant, not as text: PostgreSQL cannot read all
-		// that Go reads as RFC 3339 (year 0, offsets past 15:59, a decimal comma). It
-		// keeps microseconds, rounding the document's value; the literal is rounded alike.
+		// that Go reads as RFC 3339 (a decimal comma). It keeps microseconds, rounding
+		// the document's value; the literal is rounded alike.
 		v := c.value(o)
 		c.w("(CASE WHEN ", v, " ~ ", pgDateTime, " THEN (", v, ")::timestamptz END) ", sqlOps[op], " ", c.arg(t.UTC().Round(time.Microsecond)), "::timestamptz")
 	default:

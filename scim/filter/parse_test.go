@@ -240,6 +240,9 @@ func TestParseError(t *testing.T) {
 		{"too long", strings.Repeat("a", MaxLength+1), "input longer than 8192 bytes", MaxLength},
 		{"too deep", strings.Repeat("(", MaxDepth+1) + "a pr" + strings.Repeat(")", MaxDepth+1), "nesting deeper than 32 at 32", 32},
 		{"bad utf8", "a eq \"\xff\"", "invalid UTF-8 at 6", 6},
+		{"escaped NUL", `userName eq "a\u0000"`, `NUL character (\u0000) in string at 14`, 14},
+		{"NUL in a string", "userName eq \"a\x00\"", "control character in string at 14", 14},
+		{"NUL in a word", "user\x00Name pr", "NUL character at 4", 4},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

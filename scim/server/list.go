@@ -1,8 +1,8 @@
 package server
 
 import (
+	"bytes"
 	"encoding/json"
-	"errors"
 	"io"
 	"net/http"
 	"strconv"
@@ -204,7 +204,7 @@ func (s *Server) query(r *http.Request, resourceType string, p listParams) (rost
 	}
 	if p.Filter != "" {
 		if len(p.Filter) > s.opts.MaxFilterLength {
-			return q, roster.Errorf(roster.EINVALIDFILTER, "filter longer than %d bytes", s.opts.MaxFilterLength)
+			return q, roster.Errorf(roster.EINVALIDFILTER, "the filter is %d bytes, longer than the limit of %d bytes", len(p.Filter), s.opts.MaxFilterLength)
 		}
 		f, err := filter.Parse(p.Filter)
 		if err != nil {
@@ -294,20 +294,31 @@ func (s *Server) writeList(w http.ResponseWriter, q roster.Query, total int, doc
 	s.writeJSON(w, http.StatusOK, res)
 }
 
-// decode reads a JSON request body of at most MaxBodyBytes into v.
+// decode reads a JSON request body of at most MaxBodyBytes into v. The body
+// is one JSON value with nothing but white space after it, and no string or
+// key in it holds NUL, which PostgreSQL cannot store and SQLite would keep
+// beside the same text without it.
 func (s *Server) decode(r *http.Request, v any) error {
-	body := http.MaxBytesReader(nil, r.Body, s.opts.MaxBodyBytes)
-	dec := json.NewDecoder(body)
+	body, err := s.readBody(r)
+	if err != nil {
+		return err
+	}
+	dec := json.NewDecoder(bytes.NewReader(body))
 	dec.UseNumber()
 	if err := dec.Decode(v); err != nil {
-		var mbe *http.MaxBytesError
-		if errors.As(err, &mbe) {
-			return err
-		}
 		return roster.Errorf(roster.EINVALIDSYNTAX, "the body is not valid JSON: %s", err.Error())
 	}
-	if dec.More() {
-		return roster.Errorf(roster.EINVALIDSYNTAX, "the body holds more than one JSON value")
+	end := dec.InputOffset()
+	if rest := bytes.TrimLeft(body[end:], " \t\r\n"); len(rest) > 0 {
+		return roster.Errorf(roster.EINVALIDSYNTAX, "the body holds more than one JSON value: %d more bytes follow the first at offset %d", len(rest), len(body)-len(rest))
+	}
+	return noNUL(body)
+}
+
+// noNUL refuses a JSON body with NUL (\u0000) in a string or key.
+func noNUL(body []byte) error {
+	if i := jsonenc.IndexNUL(body); i >= 0 {
+		return roster.Errorf(roster.EINVALID, "the body holds a NUL character (\\u0000) at offset %d: no value or attribute name may hold one", i)
 	}
 	return nil
 }
@@ -328,5 +339,8 @@ func (s *Server) readPatch(r *http.Request) (listParams, []patch.Operation, erro
 		return p, nil, err
 	}
 	ops, err := patch.Decode(body, s.opts.MaxOperations)
-	return p, ops, err
+	if err != nil {
+		return p, nil, err
+	}
+	return p, ops, noNUL(body)
 }
