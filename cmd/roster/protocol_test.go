@@ -69,6 +69,7 @@ func testBadInput(t *testing.T, db string) {
 		{"offset out of range in a filter", "GET", "/Users?filter=" + q(`meta.lastModified gt "2020-01-01T00:00:00+99:00"`), "", 400, "invalidFilter"},
 		{"offset past 14:59 in a filter", "GET", "/Users?filter=" + q(`meta.lastModified gt "2020-01-01T00:00:00+15:00"`), "", 400, "invalidFilter"},
 		{"year past 9999 in a filter", "GET", "/Users?filter=" + q(`meta.created lt "9999-12-31T23:30:00-01:00"`), "", 400, "invalidFilter"},
+		{"over-long filter", "GET", "/Users?filter=" + q(`userName eq "`+strings.Repeat("x", 100<<10)+`"`), "", 400, "invalidFilter"},
 		{"put stale", "PUT", "/Users/" + id, userBody, 412, ""},
 		{"unknown user", "GET", "/Users/nope", "", 404, ""},
 		{"unknown endpoint", "GET", "/Things", "", 404, ""},
