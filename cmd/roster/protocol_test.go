@@ -150,6 +150,31 @@ func testListing(t *testing.T, db string) {
 	if get(r.body, "totalResults") != 5.0 || len(get(r.body, "Resources").([]any)) != 0 {
 		t.Fatalf("count=0: %s", r.raw)
 	}
+	// RFC 7644 §3.4.2.4: a negative count is 0, a startIndex below 1 is 1.
+	s.do(t, "POST", "/Groups", `{"schemas":["urn:ietf:params:scim:schemas:core:2.0:Group"],"displayName":"Staff"}`).want(t, 201)
+	for _, tc := range []struct {
+		path  string
+		total float64
+	}{{"/Users?count=-1", 5}, {"/Users?count=-1000&startIndex=2", 5}, {"/Groups?count=-1", 1}} {
+		r = s.do(t, "GET", tc.path, "").want(t, 200)
+		if get(r.body, "totalResults") != tc.total || len(get(r.body, "Resources").([]any)) != 0 {
+			t.Errorf("GET %s: want totalResults %v and no Resources: %s", tc.path, tc.total, r.raw)
+		}
+	}
+	r = s.do(t, "GET", "/Users?cursor=&count=-1", "").want(t, 200)
+	if len(get(r.body, "Resources").([]any)) != 0 {
+		t.Errorf("cursor page of count -1: want no Resources: %s", r.raw)
+	}
+	r = s.do(t, "POST", "/Users/.search", `{"schemas":["urn:ietf:params:scim:api:messages:2.0:SearchRequest"],"count":-1}`).want(t, 200)
+	if get(r.body, "totalResults") != 5.0 || len(get(r.body, "Resources").([]any)) != 0 {
+		t.Errorf(".search count -1: want totalResults and no Resources: %s", r.raw)
+	}
+	for _, path := range []string{"/Users?sortBy=userName&startIndex=0&count=1", "/Users?sortBy=userName&startIndex=-3&count=1"} {
+		r = s.do(t, "GET", path, "").want(t, 200)
+		if get(r.body, "startIndex") != 1.0 || str(r.body, "Resources", 0, "userName") != "alice" {
+			t.Errorf("GET %s: want the first page from 1: %s", path, r.raw)
+		}
+	}
 }
 
 // TestDiscovery: the discovery endpoints describe what the server does.

@@ -27,8 +27,9 @@ type listParams struct {
 	// Cursor is set when the request pages by cursor (RFC 9865): "" for the
 	// first page, else the nextCursor of the previous one.
 	Cursor *string
-	// indexed is set when the request named startIndex.
-	indexed bool
+	// indexed is set when the request named startIndex, counted when it
+	// named count.
+	indexed, counted bool
 }
 
 // searchRequest is the body of POST .search (RFC 7644 §3.4.3).
@@ -112,7 +113,7 @@ func (s *Server) readResource(r *http.Request) (listParams, map[string]any, erro
 // Entra's aadOptscim062020 feature flag) are ignored. Names are case-insensitive.
 func (s *Server) queryParams(r *http.Request) (listParams, error) {
 	q := r.URL.Query()
-	p := listParams{StartIndex: 1, Count: -1}
+	p := listParams{StartIndex: 1}
 	for k, vs := range q {
 		if len(vs) == 0 {
 			continue
@@ -133,6 +134,7 @@ func (s *Server) queryParams(r *http.Request) (listParams, error) {
 			p.Cursor = &v
 		case "count":
 			p.Count, err = intParam(k, v)
+			p.counted = true
 		case "attributes":
 			p.Attributes = attrList(v)
 		case "excludedattributes":
@@ -154,14 +156,14 @@ func (s *Server) bodyParams(r *http.Request) (listParams, error) {
 	p := listParams{
 		Filter: req.Filter, SortBy: req.SortBy, SortOrder: req.SortOrder,
 		Attributes: req.Attributes, Excluded: req.ExcludedAttributes,
-		StartIndex: 1, Count: -1,
+		StartIndex: 1,
 	}
 	if req.StartIndex != nil {
 		p.StartIndex, p.indexed = *req.StartIndex, true
 	}
 	p.Cursor = req.Cursor
 	if req.Count != nil {
-		p.Count = *req.Count
+		p.Count, p.counted = *req.Count, true
 	}
 	return p, nil
 }
@@ -193,12 +195,13 @@ func (s *Server) query(r *http.Request, resourceType string, p listParams) (rost
 		Resolve:    s.resolver(r, resourceType),
 		Canonical:  s.canonical(r, resourceType),
 	}
-	if q.StartIndex < 1 {
-		q.StartIndex = 1
-	}
+	// RFC 7644 §3.4.2.4: a startIndex below 1 is 1, a negative count is 0.
+	q.StartIndex = max(q.StartIndex, 1)
 	switch {
-	case q.Count < 0:
+	case !p.counted:
 		q.Count = s.opts.DefaultCount
+	case q.Count < 0:
+		q.Count = 0
 	case q.Count > s.opts.MaxCount:
 		q.Count = s.opts.MaxCount
 	}
