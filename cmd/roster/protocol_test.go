@@ -93,6 +93,22 @@ func testBadInput(t *testing.T, db string) {
 	}
 }
 
+// TestControlCharacters: control characters other than NUL, escaped as JSON
+// asks, are stored and found as sent on both stores.
+func TestControlCharacters(t *testing.T) { forEachStore(t, testControlCharacters) }
+
+func testControlCharacters(t *testing.T, db string) {
+	s := startServer(t, db)
+	r := s.do(t, "POST", "/Users", `{"schemas":["urn:ietf:params:scim:schemas:core:2.0:User"],"userName":"ctl\u0001@example.com","displayName":"a\tb\u001f"}`).want(t, 201)
+	if str(r.body, "displayName") != "a\tb\x1f" {
+		t.Fatalf("displayName = %q, want %q", str(r.body, "displayName"), "a\tb\x1f")
+	}
+	r = s.do(t, "GET", "/Users?filter="+q(`userName eq "ctl\u0001@example.com" and displayName eq "a\tb\u001f"`), "").want(t, 200)
+	if get(r.body, "totalResults") != 1.0 {
+		t.Fatalf("filter on control characters: %s", r.raw)
+	}
+}
+
 // TestVersions: meta.version is a weak ETag; If-Match guards writes, If-None-Match saves reads.
 func TestVersions(t *testing.T) { forEachStore(t, testVersions) }
 
