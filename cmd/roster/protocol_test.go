@@ -70,6 +70,9 @@ func testBadInput(t *testing.T, db string) {
 		{"offset past 14:59 in a filter", "GET", "/Users?filter=" + q(`meta.lastModified gt "2020-01-01T00:00:00+15:00"`), "", 400, "invalidFilter"},
 		{"year past 9999 in a filter", "GET", "/Users?filter=" + q(`meta.created lt "9999-12-31T23:30:00-01:00"`), "", 400, "invalidFilter"},
 		{"over-long filter", "GET", "/Users?filter=" + q(`userName eq "`+strings.Repeat("x", 100<<10)+`"`), "", 400, "invalidFilter"},
+		{"NUL in sortBy", "GET", "/Users?sortBy=user%00Name", "", 400, "invalidValue"},
+		{"NUL in a sortBy extension", "GET", "/Users?sortBy=urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:depart%00ment", "", 400, "invalidValue"},
+		{"NUL in a cursor", "GET", "/Users?cursor=ab%00", "", 400, "invalidCursor"},
 		{"put stale", "PUT", "/Users/" + id, userBody, 412, ""},
 		{"unknown user", "GET", "/Users/nope", "", 404, ""},
 		{"unknown endpoint", "GET", "/Things", "", 404, ""},
@@ -82,6 +85,10 @@ func testBadInput(t *testing.T, db string) {
 			}
 			s.do(t, tt.method, tt.path, tt.body, hdr...).wantError(t, tt.status, tt.scimType)
 		})
+	}
+	r = s.do(t, "GET", "/Users?filter="+q(`userName eq "`+strings.Repeat("x", 100<<10)+`"`), "").wantError(t, 400, "invalidFilter")
+	if d := str(r.body, "detail"); !strings.Contains(d, "102414 bytes") || !strings.Contains(d, "limit of 4096 bytes") {
+		t.Errorf("over-long filter: detail %q does not give the length and the limit", d)
 	}
 	r = s.do(t, "GET", "/Users/"+id, "").want(t, 200)
 	if str(r.body, "meta", "version") != version || get(r.body, "displayName") != nil {
