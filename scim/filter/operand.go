@@ -254,8 +254,10 @@ func (c *compiler) number(o operand, op Op, text string, st Type) {
 // pgDateTime is the PostgreSQL pattern of RFC 3339 text with a time zone, the only text
 // cast to timestamptz. PostgreSQL reads much else ("2011-05-13", "now"), and reads a
 // dateTime without a time zone, which the schema allows, in the session's time zone;
-// Match never matches such values.
-const pgDateTime = `'^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}(\.[0-9]+)?(Z|[+-][0-9]{2}:[0-9]{2})$'`
+// Match never matches such values. The year 0000 and offsets past 14:59, which
+// ParseDateTime refuses but documents stored before it may hold, are not cast either:
+// PostgreSQL would fail the whole query on them.
+const pgDateTime = `'^(000[1-9]|00[1-9][0-9]|0[1-9][0-9]{2}|[1-9][0-9]{3})-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}(\.[0-9]+)?(Z|[+-](0[0-9]|1[0-4]):[0-5][0-9])$'`
 
 // time writes a dateTime comparison as instants.
 func (c *compiler) time(o operand, op Op, lit string, pos int) {
