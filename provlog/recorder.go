@@ -9,6 +9,7 @@ import (
 	"encoding/json"
 	"log/slog"
 	"slices"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -134,11 +135,24 @@ const PrunerName = "log-pruner"
 // Finish completes e from the bodies of its request and response: the bodies,
 // redacted and capped, and the id, externalId and userName (or displayName)
 // of the resource, read from the response or, when it failed, the request.
+// A NUL in any of them, which a refused request may carry in its path or
+// body, becomes U+FFFD: PostgreSQL stores no NUL in text, and one row it
+// refuses would lose the whole batch.
 func Finish(e *roster.LogEntry, request, response []byte) *roster.LogEntry {
+	finish(e, request, response)
+	for _, f := range []*string{&e.ResourceID, &e.ExternalID, &e.Name, &e.Query, &e.Request, &e.Response} {
+		if strings.IndexByte(*f, 0) >= 0 {
+			*f = strings.ReplaceAll(*f, "\x00", "\uFFFD")
+		}
+	}
+	return e
+}
+
+func finish(e *roster.LogEntry, request, response []byte) {
 	e.Request = Redact(request)
 	if e.Method == "GET" && e.Status < 300 {
 		e.Response = redactRead(response)
-		return e // a read: the path and the query name what was read
+		return // a read: the path and the query name what was read
 	}
 	e.Response = Redact(response)
 	var f struct {
@@ -148,7 +162,7 @@ func Finish(e *roster.LogEntry, request, response []byte) *roster.LogEntry {
 		DisplayName string `json:"displayName"`
 	}
 	if e.ResourceID != "" && (e.ExternalID != "" || e.Name != "") {
-		return e // the server named the resource: nothing to read from the bodies
+		return // the server named the resource: nothing to read from the bodies
 	}
 	if e.Status >= 300 || json.Unmarshal(response, &f) != nil || f.ID == "" {
 		json.Unmarshal(request, &f) // best effort: the body may be anything
@@ -165,5 +179,4 @@ func Finish(e *roster.LogEntry, request, response []byte) *roster.LogEntry {
 			e.Name = f.DisplayName
 		}
 	}
-	return e
 }

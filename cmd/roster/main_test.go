@@ -263,7 +263,7 @@ func str(v any, path ...any) string {
 }
 
 func q(s string) string {
-	return strings.NewReplacer(" ", "%20", `"`, "%22", "[", "%5B", "]", "%5D").Replace(s)
+	return strings.NewReplacer(" ", "%20", `"`, "%22", "[", "%5B", "]", "%5D", "+", "%2B").Replace(s)
 }
 
 // openStore opens the server's database beside it, as the CLI does.

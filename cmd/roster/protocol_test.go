@@ -23,6 +23,7 @@ func testBadInput(t *testing.T, db string) {
 		ops = append(ops, `{"op":"replace","path":"displayName","value":"x"}`)
 	}
 	tooMany := `{"schemas":["urn:ietf:params:scim:api:messages:2.0:PatchOp"],"Operations":[` + strings.Join(ops, ",") + `]}`
+	fresh := `{"schemas":["urn:ietf:params:scim:schemas:core:2.0:User"],"userName":"fresh@example.com"}`
 	big := `{"schemas":["urn:ietf:params:scim:schemas:core:2.0:User"],"userName":"` + strings.Repeat("x", 2<<20) + `"}`
 	tests := []struct {
 		name, method, path, body string
@@ -46,6 +47,32 @@ func testBadInput(t *testing.T, db string) {
 		{"patch readOnly id", "PATCH", "/Users/" + id, `{"schemas":["urn:ietf:params:scim:api:messages:2.0:PatchOp"],"Operations":[{"op":"replace","path":"id","value":"x"}]}`, 400, "mutability"},
 		{"patch atomic", "PATCH", "/Users/" + id, `{"schemas":["urn:ietf:params:scim:api:messages:2.0:PatchOp"],"Operations":[{"op":"replace","path":"displayName","value":"changed"},{"op":"replace","path":"active","value":"perhaps"}]}`, 400, "invalidValue"},
 		{"patch too many operations", "PATCH", "/Users/" + id, tooMany, 400, "tooMany"},
+		{"bytes after the body", "POST", "/Users", fresh + "}", 400, "invalidSyntax"},
+		{"bracket after the body", "POST", "/Users", fresh + "]", 400, "invalidSyntax"},
+		{"value after the body", "POST", "/Users", fresh + ` "x"`, 400, "invalidSyntax"},
+		{"bytes after a put body", "PUT", "/Users/" + id, userBody + "}", 400, "invalidSyntax"},
+		{"bytes after a patch body", "PATCH", "/Users/" + id, `{"schemas":["urn:ietf:params:scim:api:messages:2.0:PatchOp"],"Operations":[{"op":"replace","path":"displayName","value":"x"}]}}`, 400, "invalidSyntax"},
+		{"bytes after a search body", "POST", "/Users/.search", `{"schemas":["urn:ietf:params:scim:api:messages:2.0:SearchRequest"]}}`, 400, "invalidSyntax"},
+		{"NUL in a value", "POST", "/Users", `{"schemas":["urn:ietf:params:scim:schemas:core:2.0:User"],"userName":"grace@example.com\u0000"}`, 400, "invalidValue"},
+		{"NUL in a nested value", "POST", "/Users", `{"schemas":["urn:ietf:params:scim:schemas:core:2.0:User"],"userName":"nul@example.com","emails":[{"value":"a\u0000@example.com"}]}`, 400, "invalidValue"},
+		{"NUL in a key", "POST", "/Users", `{"schemas":["urn:ietf:params:scim:schemas:core:2.0:User"],"userName":"nul@example.com","display\u0000Name":"x"}`, 400, "invalidValue"},
+		{"NUL in a put value", "PUT", "/Users/" + id, `{"schemas":["urn:ietf:params:scim:schemas:core:2.0:User"],"userName":"grace@example.com","displayName":"\u0000"}`, 400, "invalidValue"},
+		{"NUL in a patch value", "PATCH", "/Users/" + id, `{"schemas":["urn:ietf:params:scim:api:messages:2.0:PatchOp"],"Operations":[{"op":"replace","path":"displayName","value":"a\u0000"}]}`, 400, "invalidValue"},
+		{"NUL in a search filter", "POST", "/Users/.search", `{"schemas":["urn:ietf:params:scim:api:messages:2.0:SearchRequest"],"filter":"userName eq \"a\u0000\""}`, 400, "invalidValue"},
+		{"NUL in a path id", "GET", "/Users/" + id + "%00", "", 400, "invalidValue"},
+		{"NUL in a put path id", "PUT", "/Users/" + id + "%00", userBody, 400, "invalidValue"},
+		{"NUL in a filter", "GET", "/Users?filter=" + q(`userName eq "grace@example.com`) + "%00" + q(`"`), "", 400, "invalidFilter"},
+		{"NUL in a filter word", "GET", "/Users?filter=" + q(`userName`) + "%00" + q(` pr`), "", 400, "invalidFilter"},
+		{"escaped NUL in a filter", "GET", "/Users?filter=" + q(`userName eq "grace\u0000"`), "", 400, "invalidFilter"},
+		{"year 0 in a filter", "GET", "/Users?filter=" + q(`meta.lastModified gt "0000-01-01T00:00:00Z"`), "", 400, "invalidFilter"},
+		{"year 0 in UTC in a filter", "GET", "/Users?filter=" + q(`meta.created lt "0001-01-01T00:30:00+01:00"`), "", 400, "invalidFilter"},
+		{"offset out of range in a filter", "GET", "/Users?filter=" + q(`meta.lastModified gt "2020-01-01T00:00:00+99:00"`), "", 400, "invalidFilter"},
+		{"offset past 14:59 in a filter", "GET", "/Users?filter=" + q(`meta.lastModified gt "2020-01-01T00:00:00+15:00"`), "", 400, "invalidFilter"},
+		{"year past 9999 in a filter", "GET", "/Users?filter=" + q(`meta.created lt "9999-12-31T23:30:00-01:00"`), "", 400, "invalidFilter"},
+		{"over-long filter", "GET", "/Users?filter=" + q(`userName eq "`+strings.Repeat("x", 100<<10)+`"`), "", 400, "invalidFilter"},
+		{"NUL in sortBy", "GET", "/Users?sortBy=user%00Name", "", 400, "invalidValue"},
+		{"NUL in a sortBy extension", "GET", "/Users?sortBy=urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:depart%00ment", "", 400, "invalidValue"},
+		{"NUL in a cursor", "GET", "/Users?cursor=ab%00", "", 400, "invalidCursor"},
 		{"put stale", "PUT", "/Users/" + id, userBody, 412, ""},
 		{"unknown user", "GET", "/Users/nope", "", 404, ""},
 		{"unknown endpoint", "GET", "/Things", "", 404, ""},
@@ -59,6 +86,10 @@ func testBadInput(t *testing.T, db string) {
 			s.do(t, tt.method, tt.path, tt.body, hdr...).wantError(t, tt.status, tt.scimType)
 		})
 	}
+	r = s.do(t, "GET", "/Users?filter="+q(`userName eq "`+strings.Repeat("x", 100<<10)+`"`), "").wantError(t, 400, "invalidFilter")
+	if d := str(r.body, "detail"); !strings.Contains(d, "102414 bytes") || !strings.Contains(d, "limit of 4096 bytes") {
+		t.Errorf("over-long filter: detail %q does not give the length and the limit", d)
+	}
 	r = s.do(t, "GET", "/Users/"+id, "").want(t, 200)
 	if str(r.body, "meta", "version") != version || get(r.body, "displayName") != nil {
 		t.Fatalf("bad input changed the user: %s", r.raw)
@@ -66,6 +97,22 @@ func testBadInput(t *testing.T, db string) {
 	r = s.do(t, "GET", "/Users", "").want(t, 200)
 	if get(r.body, "totalResults") != 1.0 {
 		t.Fatalf("bad input created users: %s", r.raw)
+	}
+}
+
+// TestControlCharacters: control characters other than NUL, escaped as JSON
+// asks, are stored and found as sent on both stores.
+func TestControlCharacters(t *testing.T) { forEachStore(t, testControlCharacters) }
+
+func testControlCharacters(t *testing.T, db string) {
+	s := startServer(t, db)
+	r := s.do(t, "POST", "/Users", `{"schemas":["urn:ietf:params:scim:schemas:core:2.0:User"],"userName":"ctl\u0001@example.com","displayName":"a\tb\u001f"}`).want(t, 201)
+	if str(r.body, "displayName") != "a\tb\x1f" {
+		t.Fatalf("displayName = %q, want %q", str(r.body, "displayName"), "a\tb\x1f")
+	}
+	r = s.do(t, "GET", "/Users?filter="+q(`userName eq "ctl\u0001@example.com" and displayName eq "a\tb\u001f"`), "").want(t, 200)
+	if get(r.body, "totalResults") != 1.0 {
+		t.Fatalf("filter on control characters: %s", r.raw)
 	}
 }
 
@@ -125,6 +172,31 @@ func testListing(t *testing.T, db string) {
 	r = s.do(t, "GET", "/Users?count=0", "").want(t, 200)
 	if get(r.body, "totalResults") != 5.0 || len(get(r.body, "Resources").([]any)) != 0 {
 		t.Fatalf("count=0: %s", r.raw)
+	}
+	// RFC 7644 §3.4.2.4: a negative count is 0, a startIndex below 1 is 1.
+	s.do(t, "POST", "/Groups", `{"schemas":["urn:ietf:params:scim:schemas:core:2.0:Group"],"displayName":"Staff"}`).want(t, 201)
+	for _, tc := range []struct {
+		path  string
+		total float64
+	}{{"/Users?count=-1", 5}, {"/Users?count=-1000&startIndex=2", 5}, {"/Groups?count=-1", 1}} {
+		r = s.do(t, "GET", tc.path, "").want(t, 200)
+		if get(r.body, "totalResults") != tc.total || len(get(r.body, "Resources").([]any)) != 0 {
+			t.Errorf("GET %s: want totalResults %v and no Resources: %s", tc.path, tc.total, r.raw)
+		}
+	}
+	r = s.do(t, "GET", "/Users?cursor=&count=-1", "").want(t, 200)
+	if len(get(r.body, "Resources").([]any)) != 0 {
+		t.Errorf("cursor page of count -1: want no Resources: %s", r.raw)
+	}
+	r = s.do(t, "POST", "/Users/.search", `{"schemas":["urn:ietf:params:scim:api:messages:2.0:SearchRequest"],"count":-1}`).want(t, 200)
+	if get(r.body, "totalResults") != 5.0 || len(get(r.body, "Resources").([]any)) != 0 {
+		t.Errorf(".search count -1: want totalResults and no Resources: %s", r.raw)
+	}
+	for _, path := range []string{"/Users?sortBy=userName&startIndex=0&count=1", "/Users?sortBy=userName&startIndex=-3&count=1"} {
+		r = s.do(t, "GET", path, "").want(t, 200)
+		if get(r.body, "startIndex") != 1.0 || str(r.body, "Resources", 0, "userName") != "alice" {
+			t.Errorf("GET %s: want the first page from 1: %s", path, r.raw)
+		}
 	}
 }
 

@@ -146,3 +146,23 @@ func entraUser(t *testing.T, userName, externalID string) string {
 	b = strings.Replace(b, "Test_User_ab6490ee-1e48-479e-a20b-2d77186b5dd1", userName, 1)
 	return strings.Replace(b, "0a21f0f2-8d2a-4f8e-bf98-7363c4aed4ef", externalID, 1)
 }
+
+// TestProvisioningLogNUL: a request refused for a NUL in its body or path
+// still has its row, on PostgreSQL too, which stores no NUL in text.
+func TestProvisioningLogNUL(t *testing.T) { forEachStore(t, testProvisioningLogNUL) }
+
+func testProvisioningLogNUL(t *testing.T, db string) {
+	s := startServer(t, db)
+	for _, req := range []struct{ method, path, body string }{
+		{"POST", "/Users", `{"schemas":["urn:ietf:params:scim:schemas:core:2.0:User"],"userName":"ada\u0000@contoso.com","externalId":"ext\u0000"}`},
+		{"GET", "/Users/nul%00id", ""},
+		{"DELETE", "/Users/nul%00id", ""},
+	} {
+		r := s.do(t, req.method, req.path, req.body).wantError(t, 400, "invalidValue")
+		id := r.header.Get("X-Request-Id")
+		rows := s.logRows(t, 1, "--request", id)
+		if len(rows) != 1 || rows[0]["status"] != 400.0 {
+			t.Errorf("%s %s: rows of request %s = %v, want one with status 400", req.method, req.path, id, rows)
+		}
+	}
+}

@@ -438,3 +438,22 @@ func quoteByte(c byte) string {
 	}
 	return fmt.Sprintf("byte 0x%02x", c)
 }
+
+// IndexNUL returns the byte offset in data, a JSON text, of the first NUL
+// character (U+0000) its strings or keys decode to, or -1 if there is none.
+// JSON writes NUL inside a string only as the escape \u0000; a raw zero byte,
+// which no valid text holds, is reported too.
+func IndexNUL(data []byte) int {
+	for i := 0; i < len(data); i++ {
+		switch data[i] {
+		case 0:
+			return i
+		case '\\':
+			if i+5 < len(data) && data[i+1] == 'u' && string(data[i+2:i+6]) == "0000" {
+				return i
+			}
+			i++ // the escaped character: \\ or \" is not the start of another escape
+		}
+	}
+	return -1
+}

@@ -385,3 +385,29 @@ func (g *textGen) string() {
 	}
 	g.b = append(g.b, '"')
 }
+
+func TestIndexNUL(t *testing.T) {
+	tests := []struct {
+		name string
+		in   string
+		want int
+	}{
+		{"none", `{"a":"b"}`, -1},
+		{"in a value", `{"a":"b\u0000"}`, 7},
+		{"in a key", `{"a\u0000":1}`, 3},
+		{"escaped backslash", `{"a":"\\u0000"}`, -1},
+		{"escaped backslash then NUL", `{"a":"\\\u0000"}`, 8},
+		{"escaped quote", `["\"\u0000"]`, 4},
+		{"other control", `["\u0001\u001f"]`, -1},
+		{"not NUL", `["\u00000"]`, 2},
+		{"raw zero byte", "[\"\x00\"]", 2},
+		{"cut short", `["\u000`, -1},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := jsonenc.IndexNUL([]byte(tt.in)); got != tt.want {
+				t.Errorf("IndexNUL(%q) = %d, want %d", tt.in, got, tt.want)
+			}
+		})
+	}
+}

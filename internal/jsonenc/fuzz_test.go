@@ -55,3 +55,41 @@ func FuzzDecode(f *testing.F) {
 		checkDecode(t, data)
 	})
 }
+
+// FuzzIndexNUL checks that IndexNUL finds a NUL in exactly the valid JSON
+// texts whose decoded strings or keys hold one.
+func FuzzIndexNUL(f *testing.F) {
+	f.Add([]byte(scimUser))
+	f.Add([]byte(`{"a\u0000":"\\u0000","b":["\\\u0000"]}`))
+	f.Add([]byte(`["\"\u0000\\", "\u00000"]`))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		v, err := jsonenc.Decode(data)
+		if err != nil {
+			return
+		}
+		if got, want := jsonenc.IndexNUL(data) >= 0, holdsNUL(v); got != want {
+			t.Fatalf("IndexNUL(%q) >= 0 is %v, want %v", data, got, want)
+		}
+	})
+}
+
+// holdsNUL reports whether a decoded JSON value has NUL in a string or key.
+func holdsNUL(v any) bool {
+	switch v := v.(type) {
+	case string:
+		return strings.IndexByte(v, 0) >= 0
+	case []any:
+		for _, e := range v {
+			if holdsNUL(e) {
+				return true
+			}
+		}
+	case map[string]any:
+		for k, e := range v {
+			if strings.IndexByte(k, 0) >= 0 || holdsNUL(e) {
+				return true
+			}
+		}
+	}
+	return false
+}

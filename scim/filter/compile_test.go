@@ -112,6 +112,12 @@ func TestCompileError(t *testing.T) {
 		{"unmapped sub-attribute", `members[display eq "x"]`, `attribute members.display at 8 cannot be filtered`},
 		{"unmapped table column", `emails.display eq "x"`, `attribute emails.display at 0 cannot be filtered`},
 		{"bad dateTime", `meta.created gt "yesterday"`, `invalid dateTime "yesterday" at 0: want RFC 3339`},
+		{"year 0", `meta.created gt "0000-01-01T00:00:00Z"`, `invalid dateTime "0000-01-01T00:00:00Z" at 0: year outside 0001 to 9999 in UTC`},
+		{"year 0 in UTC", `meta.created gt "0001-01-01T00:30:00+01:00"`, `invalid dateTime "0001-01-01T00:30:00+01:00" at 0: year outside 0001 to 9999 in UTC`},
+		{"year 10000 in UTC", `meta.created lt "9999-12-31T23:30:00-01:00"`, `invalid dateTime "9999-12-31T23:30:00-01:00" at 0: year outside 0001 to 9999 in UTC`},
+		{"offset past 14:59", `meta.created gt "2020-01-01T00:00:00+15:00"`, `invalid dateTime "2020-01-01T00:00:00+15:00" at 0: time zone offset past ±14:59`},
+		{"negative offset past 14:59", `meta.created gt "2020-01-01T00:00:00-23:59"`, `invalid dateTime "2020-01-01T00:00:00-23:59" at 0: time zone offset past ±14:59`},
+		{"offset hour 99", `meta.created gt "2020-01-01T00:00:00+99:00"`, `invalid dateTime "2020-01-01T00:00:00+99:00" at 0: want RFC 3339`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

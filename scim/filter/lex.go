@@ -41,6 +41,9 @@ func (l *lexer) next() token {
 		return token{kind: tokString, pos: start, text: l.string()}
 	}
 	for l.pos < len(l.src) && !isDelim(l.src[l.pos]) {
+		if l.src[l.pos] == 0 {
+			panic(errorf(l.pos, "NUL character at %d", l.pos))
+		}
 		l.pos++
 	}
 	return token{kind: tokWord, pos: start, text: l.src[start:l.pos]}
@@ -116,7 +119,13 @@ func (l *lexer) string() string {
 		case 't':
 			b.WriteByte('\t')
 		case 'u':
-			b.WriteRune(l.unicodeEscape())
+			r := l.unicodeEscape()
+			if r == 0 {
+				// No store holds NUL in a string: PostgreSQL refuses it, SQLite
+				// would compare it as a different string.
+				panic(errorf(l.pos-6, "NUL character (\\u0000) in string at %d", l.pos-6))
+			}
+			b.WriteRune(r)
 		default:
 			panic(errorf(l.pos-2, "invalid escape '\\%c' in string at %d", esc, l.pos-2))
 		}

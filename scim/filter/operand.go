@@ -254,8 +254,10 @@ func (c *compiler) number(o operand, op Op, text string, st Type) {
 // pgDateTime is the PostgreSQL pattern of RFC 3339 text with a time zone, the only text
 // cast to timestamptz. PostgreSQL reads much else ("2011-05-13", "now"), and reads a
 // dateTime without a time zone, which the schema allows, in the session's time zone;
-// Match never matches such values.
-const pgDateTime = `'^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}(\.[0-9]+)?(Z|[+-][0-9]{2}:[0-9]{2})$'`
+// Match never matches such values. The year 0000 and offsets past 14:59, which
+// ParseDateTime refuses but documents stored before it may hold, are not cast either:
+// PostgreSQL would fail the whole query on them.
+const pgDateTime = `'^(000[1-9]|00[1-9][0-9]|0[1-9][0-9]{2}|[1-9][0-9]{3})-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}(\.[0-9]+)?(Z|[+-](0[0-9]|1[0-4]):[0-5][0-9])$'`
 
 // time writes a dateTime comparison as instants.
 func (c *compiler) time(o operand, op Op, lit string, pos int) {
@@ -263,9 +265,9 @@ func (c *compiler) time(o operand, op Op, lit string, pos int) {
 		c.str(o, op, lit, false)
 		return
 	}
-	t, err := time.Parse(time.RFC3339Nano, lit)
+	t, err := ParseDateTime(lit)
 	if err != nil {
-		panic(errorf(pos, "invalid dateTime %s at %d: want RFC 3339", quote(lit), pos))
+		panic(errorf(pos, "invalid dateTime %s at %d: %s", quote(lit), pos, err.Error()))
 	}
 	switch {
 	case o.col != nil:
@@ -276,8 +278,8 @@ func (c *compiler) time(o operand, op Op, lit string, pos int) {
 		c.w(o.col.Name, " ", sqlOps[op], " ", c.arg(t.UTC().Format(layout)))
 	case c.d == Postgres:
 		// The literal is bound as an instant, not as text: PostgreSQL cannot read all
-		// that Go reads as RFC 3339 (year 0, offsets past 15:59, a decimal comma). It
-		// keeps microseconds, rounding the document's value; the literal is rounded alike.
+		// that Go reads as RFC 3339 (a decimal comma). It keeps microseconds, rounding
+		// the document's value; the literal is rounded alike.
 		v := c.value(o)
 		c.w("(CASE WHEN ", v, " ~ ", pgDateTime, " THEN (", v, ")::timestamptz END) ", sqlOps[op], " ", c.arg(t.UTC().Round(time.Microsecond)), "::timestamptz")
 	default:

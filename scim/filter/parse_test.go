@@ -247,6 +247,9 @@ func TestParseError(t *testing.T) {
 		{"bad utf8", "a eq \"\xff\"", "invalid UTF-8 at 6", 6},
 		{"value path sub without operator", `emails[type eq "work"].value`, "unexpected end of input at 28: expected an operator", 28},
 		{"value path sub after a space", `emails[type eq "work"] .value eq "x"`, "unexpected '.value' at 23: expected 'and', 'or' or end of input", 23},
+		{"escaped NUL", `userName eq "a\u0000"`, `NUL character (\u0000) in string at 14`, 14},
+		{"NUL in a string", "userName eq \"a\x00\"", "control character in string at 14", 14},
+		{"NUL in a word", "user\x00Name pr", "NUL character at 4", 4},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

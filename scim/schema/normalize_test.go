@@ -291,6 +291,27 @@ func TestNormalize(t *testing.T) {
 				Detail: metadataURN + `:hireDate: expected a dateTime such as "2008-01-23T04:56:22Z", got "23/01/2008"`},
 		},
 		{
+			name: "dateTime in year 0",
+			rt:   "User",
+			doc:  `{"userName":"b","urn:ietf:params:scim:schemas:extension:2.0:Metadata":{"costCode":"c","hireDate":"0000-01-23T04:56:22Z"}}`,
+			err: &schema.Error{ScimType: "invalidValue", Attr: metadataURN + ":hireDate",
+				Detail: metadataURN + `:hireDate: expected a dateTime such as "2008-01-23T04:56:22Z", got "0000-01-23T04:56:22Z"`},
+		},
+		{
+			name: "dateTime without a time zone in year 0",
+			rt:   "User",
+			doc:  `{"userName":"b","urn:ietf:params:scim:schemas:extension:2.0:Metadata":{"costCode":"c","hireDate":"0000-01-23T04:56:22"}}`,
+			err: &schema.Error{ScimType: "invalidValue", Attr: metadataURN + ":hireDate",
+				Detail: metadataURN + `:hireDate: expected a dateTime such as "2008-01-23T04:56:22Z", got "0000-01-23T04:56:22"`},
+		},
+		{
+			name: "dateTime offset past 14:59",
+			rt:   "User",
+			doc:  `{"userName":"b","urn:ietf:params:scim:schemas:extension:2.0:Metadata":{"costCode":"c","hireDate":"2008-01-23T04:56:22+16:00"}}`,
+			err: &schema.Error{ScimType: "invalidValue", Attr: metadataURN + ":hireDate",
+				Detail: metadataURN + `:hireDate: expected a dateTime such as "2008-01-23T04:56:22Z", got "2008-01-23T04:56:22+16:00"`},
+		},
+		{
 			name: "wrong type extension object",
 			rt:   "User",
 			doc:  `{"userName":"b","urn:ietf:params:scim:schemas:extension:enterprise:2.0:User":"Sales"}`,

@@ -9,6 +9,8 @@ import (
 	"strings"
 	"time"
 	"unicode/utf8"
+
+	"github.com/rosterhq/roster/scim/filter"
 )
 
 // path is the path of the attribute being normalised, kept as its parts
@@ -333,13 +335,15 @@ func isJSONNumber(s string) bool {
 }
 
 // isDateTime reports whether s is an xsd:dateTime (RFC 7643 §2.3.5): RFC 3339
-// with a time zone, or the same without one.
+// with a time zone, or the same without one, that filters compare alike on
+// both stores (see filter.ParseDateTime): year 0001 to 9999, offset within
+// ±14:59.
 func isDateTime(s string) bool {
-	if _, err := time.Parse(time.RFC3339, s); err == nil {
+	if _, err := filter.ParseDateTime(s); err == nil {
 		return true
 	}
-	_, err := time.Parse("2006-01-02T15:04:05", s)
-	return err == nil
+	t, err := time.Parse("2006-01-02T15:04:05", s)
+	return err == nil && t.Year() >= 1
 }
 
 // describe renders a JSON value for an error message.

@@ -2,6 +2,7 @@ package server
 
 import (
 	"bufio"
+	"cmp"
 	"encoding/json"
 	"io"
 	"net/http"
@@ -157,27 +158,35 @@ func (s *Server) handleGroupReplace(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, err)
 		return
 	}
-	old, err := s.store.Group(r.Context(), tenant, r.PathValue("id"), true)
+	g, err := s.replaceGroup(r, tenant, r.PathValue("id"), in)
 	if err != nil {
-		s.writeError(w, r, err)
-		return
-	}
-	version := ifMatch(r)
-	if version == 0 {
-		version = old.Version
-	}
-	doc, err := s.normalize(r, groupType, in, old.Doc, schema.Replace)
-	if err != nil {
-		s.writeError(w, r, err)
-		return
-	}
-	g := s.groupFromDoc(r, old.ID, doc)
-	noteChange(r, old.Doc, doc, nil, nil)
-	if err := s.store.ReplaceGroup(r.Context(), tenant, g, version); err != nil {
 		s.writeError(w, r, err)
 		return
 	}
 	s.writeResource(w, http.StatusOK, s.project(r, groupType, groupDoc(g, s.baseURL(r), wantsMembers(p)), p), g.Version, "")
+}
+
+// replaceGroup writes in over the stored group, as replaceUser does a user.
+func (s *Server) replaceGroup(r *http.Request, tenantID, id string, in map[string]any) (*roster.Group, error) {
+	want := ifMatch(r)
+	for try := 0; ; try++ {
+		old, err := s.store.Group(r.Context(), tenantID, id, true)
+		if err != nil {
+			return nil, err
+		}
+		version := cmp.Or(want, old.Version)
+		doc, err := s.normalize(r, groupType, in, old.Doc, schema.Replace)
+		if err != nil {
+			return nil, err
+		}
+		g := s.groupFromDoc(r, old.ID, doc)
+		noteChange(r, old.Doc, doc, nil, nil)
+		err = s.store.ReplaceGroup(r.Context(), tenantID, g, version)
+		if want == 0 && try < writeRetries && roster.ErrorCode(err) == roster.EPRECONDITION {
+			continue
+		}
+		return g, err
+	}
 }
 
 // handleGroupPatch applies a PATCH to a group. Member operations never load the
@@ -241,7 +250,7 @@ func (s *Server) patchGroup(r *http.Request, tenantID, id string, ops []patch.Op
 		g := s.groupFromDoc(r, id, doc)
 		noteChange(r, old.Doc, doc, nil, nil)
 		err = s.store.UpdateGroup(r.Context(), tenantID, g, true, changes, version)
-		if want == 0 && try < patchRetries && roster.ErrorCode(err) == roster.EPRECONDITION {
+		if want == 0 && try < writeRetries && roster.ErrorCode(err) == roster.EPRECONDITION {
 			continue
 		}
 		return err

@@ -8,6 +8,7 @@ import (
 	"io"
 	"math"
 	"net/http"
+	"strings"
 	"time"
 
 	"github.com/rosterhq/roster"
@@ -122,6 +123,10 @@ func (s *Server) api(resource, action string, h http.HandlerFunc) http.Handler {
 		}
 		op.entry.TenantID = tenantID
 		defer s.limits.Inflight.Release()
+		if i := strings.IndexByte(r.URL.Path, 0); i >= 0 {
+			s.writeError(w, r, roster.Errorf(roster.EINVALID, "the path holds a NUL character (%%00) at offset %d: no id holds one", i))
+			return
+		}
 		cfg, err := s.config(r.Context(), tenantID)
 		if err != nil {
 			s.writeError(w, r, err)

@@ -1,8 +1,8 @@
 package server
 
 import (
+	"bytes"
 	"encoding/json"
-	"errors"
 	"io"
 	"net/http"
 	"strconv"
@@ -27,8 +27,9 @@ type listParams struct {
 	// Cursor is set when the request pages by cursor (RFC 9865): "" for the
 	// first page, else the nextCursor of the previous one.
 	Cursor *string
-	// indexed is set when the request named startIndex.
-	indexed bool
+	// indexed is set when the request named startIndex, counted when it
+	// named count.
+	indexed, counted bool
 }
 
 // searchRequest is the body of POST .search (RFC 7644 §3.4.3).
@@ -112,7 +113,7 @@ func (s *Server) readResource(r *http.Request) (listParams, map[string]any, erro
 // Entra's aadOptscim062020 feature flag) are ignored. Names are case-insensitive.
 func (s *Server) queryParams(r *http.Request) (listParams, error) {
 	q := r.URL.Query()
-	p := listParams{StartIndex: 1, Count: -1}
+	p := listParams{StartIndex: 1}
 	for k, vs := range q {
 		if len(vs) == 0 {
 			continue
@@ -133,6 +134,7 @@ func (s *Server) queryParams(r *http.Request) (listParams, error) {
 			p.Cursor = &v
 		case "count":
 			p.Count, err = intParam(k, v)
+			p.counted = true
 		case "attributes":
 			p.Attributes = attrList(v)
 		case "excludedattributes":
@@ -154,14 +156,14 @@ func (s *Server) bodyParams(r *http.Request) (listParams, error) {
 	p := listParams{
 		Filter: req.Filter, SortBy: req.SortBy, SortOrder: req.SortOrder,
 		Attributes: req.Attributes, Excluded: req.ExcludedAttributes,
-		StartIndex: 1, Count: -1,
+		StartIndex: 1,
 	}
 	if req.StartIndex != nil {
 		p.StartIndex, p.indexed = *req.StartIndex, true
 	}
 	p.Cursor = req.Cursor
 	if req.Count != nil {
-		p.Count = *req.Count
+		p.Count, p.counted = *req.Count, true
 	}
 	return p, nil
 }
@@ -193,18 +195,19 @@ func (s *Server) query(r *http.Request, resourceType string, p listParams) (rost
 		Resolve:    s.resolver(r, resourceType),
 		Canonical:  s.canonical(r, resourceType),
 	}
-	if q.StartIndex < 1 {
-		q.StartIndex = 1
-	}
+	// RFC 7644 §3.4.2.4: a startIndex below 1 is 1, a negative count is 0.
+	q.StartIndex = max(q.StartIndex, 1)
 	switch {
-	case q.Count < 0:
+	case !p.counted:
 		q.Count = s.opts.DefaultCount
+	case q.Count < 0:
+		q.Count = 0
 	case q.Count > s.opts.MaxCount:
 		q.Count = s.opts.MaxCount
 	}
 	if p.Filter != "" {
 		if len(p.Filter) > s.opts.MaxFilterLength {
-			return q, roster.Errorf(roster.EINVALIDFILTER, "filter longer than %d bytes", s.opts.MaxFilterLength)
+			return q, roster.Errorf(roster.EINVALIDFILTER, "the filter is %d bytes, longer than the limit of %d bytes", len(p.Filter), s.opts.MaxFilterLength)
 		}
 		f, err := filter.Parse(p.Filter)
 		if err != nil {
@@ -294,20 +297,31 @@ func (s *Server) writeList(w http.ResponseWriter, q roster.Query, total int, doc
 	s.writeJSON(w, http.StatusOK, res)
 }
 
-// decode reads a JSON request body of at most MaxBodyBytes into v.
+// decode reads a JSON request body of at most MaxBodyBytes into v. The body
+// is one JSON value with nothing but white space after it, and no string or
+// key in it holds NUL, which PostgreSQL cannot store and SQLite would keep
+// beside the same text without it.
 func (s *Server) decode(r *http.Request, v any) error {
-	body := http.MaxBytesReader(nil, r.Body, s.opts.MaxBodyBytes)
-	dec := json.NewDecoder(body)
+	body, err := s.readBody(r)
+	if err != nil {
+		return err
+	}
+	dec := json.NewDecoder(bytes.NewReader(body))
 	dec.UseNumber()
 	if err := dec.Decode(v); err != nil {
-		var mbe *http.MaxBytesError
-		if errors.As(err, &mbe) {
-			return err
-		}
 		return roster.Errorf(roster.EINVALIDSYNTAX, "the body is not valid JSON: %s", err.Error())
 	}
-	if dec.More() {
-		return roster.Errorf(roster.EINVALIDSYNTAX, "the body holds more than one JSON value")
+	end := dec.InputOffset()
+	if rest := bytes.TrimLeft(body[end:], " \t\r\n"); len(rest) > 0 {
+		return roster.Errorf(roster.EINVALIDSYNTAX, "the body holds more than one JSON value: %d more bytes follow the first at offset %d", len(rest), len(body)-len(rest))
+	}
+	return noNUL(body)
+}
+
+// noNUL refuses a JSON body with NUL (\u0000) in a string or key.
+func noNUL(body []byte) error {
+	if i := jsonenc.IndexNUL(body); i >= 0 {
+		return roster.Errorf(roster.EINVALID, "the body holds a NUL character (\\u0000) at offset %d: no value or attribute name may hold one", i)
 	}
 	return nil
 }
@@ -328,5 +342,8 @@ func (s *Server) readPatch(r *http.Request) (listParams, []patch.Operation, erro
 		return p, nil, err
 	}
 	ops, err := patch.Decode(body, s.opts.MaxOperations)
-	return p, ops, err
+	if err != nil {
+		return p, nil, err
+	}
+	return p, ops, noNUL(body)
 }

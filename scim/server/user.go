@@ -13,9 +13,9 @@ import (
 	"github.com/rosterhq/roster/scim/schema"
 )
 
-// patchRetries bounds how often a PATCH without If-Match is re-applied when a
-// concurrent write changed the resource between read and write.
-const patchRetries = 5
+// writeRetries bounds how often a PATCH or PUT without If-Match is re-applied
+// when a concurrent write changed the resource between read and write.
+const writeRetries = 5
 
 func (s *Server) handleUserCreate(w http.ResponseWriter, r *http.Request) {
 	tenant := tenantOf(r.Context())
@@ -92,31 +92,40 @@ func (s *Server) handleUserReplace(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, err)
 		return
 	}
-	old, err := s.store.User(r.Context(), tenant, r.PathValue("id"))
+	u, err := s.replaceUser(r, tenant, r.PathValue("id"), in)
 	if err != nil {
-		s.writeError(w, r, err)
-		return
-	}
-	version := ifMatch(r)
-	if version == 0 {
-		version = old.Version
-	}
-	doc, err := s.normalize(r, userType, in, old.Doc, schema.Replace)
-	if err != nil {
-		s.writeError(w, r, err)
-		return
-	}
-	u, err := s.userFromDoc(r, old.ID, doc)
-	if err != nil {
-		s.writeError(w, r, err)
-		return
-	}
-	noteChange(r, old.Doc, doc, &old.Active, &u.Active)
-	if err := s.store.ReplaceUser(r.Context(), tenant, u, version); err != nil {
 		s.writeError(w, r, s.explainConflict(r, tenant, u, err))
 		return
 	}
 	s.writeResource(w, http.StatusOK, s.project(r, userType, s.userDoc(r, u, s.baseURL(r)), p), u.Version, "")
+}
+
+// replaceUser writes in over the stored user, re-reading and re-normalising
+// when a concurrent write intervened and the client sent no If-Match: 412 is
+// the answer to a failed If-Match only.
+func (s *Server) replaceUser(r *http.Request, tenantID, id string, in map[string]any) (*roster.User, error) {
+	want := ifMatch(r)
+	for try := 0; ; try++ {
+		old, err := s.store.User(r.Context(), tenantID, id)
+		if err != nil {
+			return nil, err
+		}
+		version := cmp.Or(want, old.Version)
+		doc, err := s.normalize(r, userType, in, old.Doc, schema.Replace)
+		if err != nil {
+			return nil, err
+		}
+		u, err := s.userFromDoc(r, old.ID, doc)
+		if err != nil {
+			return nil, err
+		}
+		noteChange(r, old.Doc, doc, &old.Active, &u.Active)
+		err = s.store.ReplaceUser(r.Context(), tenantID, u, version)
+		if want == 0 && try < writeRetries && roster.ErrorCode(err) == roster.EPRECONDITION {
+			continue
+		}
+		return u, err
+	}
 }
 
 func (s *Server) handleUserPatch(w http.ResponseWriter, r *http.Request) {
@@ -164,7 +173,7 @@ func (s *Server) patchUser(r *http.Request, tenantID, id string, ops []patch.Ope
 		}
 		noteChange(r, old.Doc, doc, &old.Active, &u.Active)
 		err = s.store.ReplaceUser(r.Context(), tenantID, u, version)
-		if want == 0 && try < patchRetries && roster.ErrorCode(err) == roster.EPRECONDITION {
+		if want == 0 && try < writeRetries && roster.ErrorCode(err) == roster.EPRECONDITION {
 			continue
 		}
 		return u, err

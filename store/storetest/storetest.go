@@ -28,6 +28,7 @@ func Run(t *testing.T, open func(t *testing.T) roster.Store) {
 	t.Run("UserPreconditions", func(t *testing.T) { testUserPreconditions(t, open(t)) })
 	t.Run("UserFilters", func(t *testing.T) { testUserFilters(t, open(t)) })
 	t.Run("GroupFilters", func(t *testing.T) { testGroupFilters(t, open(t)) })
+	t.Run("StoredDateTimes", func(t *testing.T) { testStoredDateTimes(t, open(t)) })
 	t.Run("Pagination", func(t *testing.T) { testPagination(t, open(t)) })
 	t.Run("Sort", func(t *testing.T) { testSort(t, open(t)) })
 	t.Run("Groups", func(t *testing.T) { testGroups(t, open(t)) })
@@ -89,7 +90,7 @@ func resolve(p filter.AttrPath) (filter.Attr, bool) {
 		return filter.Attr{Type: filter.String}, true
 	case "active":
 		return filter.Attr{Type: filter.Boolean}, true
-	case "meta.created", "meta.lastmodified":
+	case "meta.created", "meta.lastmodified", "custom:hired":
 		return filter.Attr{Type: filter.DateTime}, true
 	case "emails", "members":
 		return filter.Attr{Type: filter.Complex, MultiValued: true}, true
