@@ -2,9 +2,12 @@ package main
 
 import (
 	"encoding/base64"
+	"encoding/json"
+	"fmt"
 	"io"
 	"net/http"
 	"net/url"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -104,4 +107,81 @@ func testCredentialNeverEchoed(t *testing.T, db string) {
 	wantNoSecret(t, "roster log", s.cli(t, "log", "--json", "--limit", "1000"), tokenTail, keyTail)
 	page := s.app(t, key, "/provisioning-log?status=4xx&limit=1000").want(t, 200)
 	wantNoSecret(t, "/api/v1/provisioning-log", page.raw, tokenTail, keyTail)
+}
+
+// acmeURN is a tenant extension with a sensitive attribute, pin.
+const acmeURN = "urn:example:params:scim:schemas:extension:acme:2.0:User"
+
+// TestPasswordNeverLogged writes passwords and a tenant's sensitive
+// attribute in every form the SCIM API accepts (any case of keys and
+// operation fields, URN-qualified keys and paths, value paths, objects of
+// no-path operations, bodies that are not JSON, values that are not
+// strings): none of them is answered, and none reaches a provisioning log
+// row read back through roster log and the app API.
+func TestPasswordNeverLogged(t *testing.T) { forEachStore(t, testPasswordNeverLogged) }
+
+func testPasswordNeverLogged(t *testing.T, db string) {
+	s := startServerEnv(t, db, map[string]string{"ROSTER_POLICY_REFRESH": "0s"})
+	s.setPolicy(t, `{"format":1,"extensions":[{"schema":"`+acmeURN+`","attributes":[{"name":"pin","sensitive":true},{"name":"badge"}]}]}`)
+	const user = `urn:ietf:params:scim:schemas:core:2.0:User`
+	patchOp := `{"schemas":["urn:ietf:params:scim:api:messages:2.0:PatchOp"],"Operations":[%s]}`
+	var secrets []string
+	secret := func() string {
+		v := "Hunter2-" + strconv.Itoa(len(secrets)) + "-zq"
+		secrets = append(secrets, v)
+		return v
+	}
+	create := func(extra string) string {
+		b := entraUser(t, "u"+strconv.Itoa(len(secrets))+"@contoso.com", "ext-"+strconv.Itoa(len(secrets)))
+		return strings.Replace(b, `"active": true,`, `"active": true, `+extra+`,`, 1)
+	}
+	r := s.do(t, "POST", "/Users", create(`"`+user+`:password": "`+secret()+`"`)).want(t, 201)
+	id := str(r.body, "id")
+	s.do(t, "POST", "/Users", create(`"PassWord": "`+secret()+`", "`+acmeURN+`": {"PIN": "`+secret()+`", "badge": "b1"}`)).want(t, 201)
+	s.do(t, "POST", "/Users", create(`"`+strings.ToUpper(user)+`": {"password": "`+secret()+`"}`))
+	s.do(t, "POST", "/Users", `{"schemas":["`+user+`"],"userName":"x","password":"`+secret()+`"`).wantError(t, 400, "invalidSyntax")
+	numeric := "12345678999"
+	secrets = append(secrets, numeric)
+	s.do(t, "POST", "/Users", create(`"password": `+numeric)).wantError(t, 400, "invalidValue")
+	for _, op := range []string{
+		`{"op":"replace","path":"password","value":"` + secret() + `"}`,
+		`{"Op":"Replace","Path":"password","Value":"` + secret() + `"}`,
+		`{"OP":"REPLACE","PATH":"PASSWORD","VALUE":"` + secret() + `"}`,
+		`{"op":"replace","path":"` + user + `:password","value":"` + secret() + `"}`,
+		`{"op":"add","path":"` + user + `:Password","value":"` + secret() + `"}`,
+		`{"op":"replace","value":{"` + user + `:password":"` + secret() + `"}}`,
+		`{"op":"Replace","value":{"PASSWORD":"` + secret() + `","title":"Countess"}}`,
+		`{"op":"replace","value":{"` + user + `":{"password":"` + secret() + `"}}}`,
+		`{"value":"` + secret() + `","op":"replace","path":"password"}`,
+		`{"op":"replace","path":"` + acmeURN + `:pin","value":"` + secret() + `"}`,
+		`{"op":"replace","path":"` + acmeURN + `:PIN","value":"` + secret() + `"}`,
+		`{"op":"replace","value":{"` + acmeURN + `":{"pin":"` + secret() + `"}}}`,
+		`{"op":"replace","value":{"` + acmeURN + `:pin":"` + secret() + `"}}`,
+		`{"op":"replace","path":"` + acmeURN + `","value":{"pin":"` + secret() + `"}}`,
+		`{"op":"replace","path":"password","value":` + numeric + `}`,
+	} {
+		res := s.do(t, "PATCH", "/Users/"+id, fmt.Sprintf(patchOp, op))
+		if res.status >= 500 {
+			t.Fatalf("PATCH %s: %d %s", op, res.status, res.raw)
+		}
+		wantNoSecret(t, "PATCH response", res.raw, secrets...)
+	}
+	put := s.do(t, "PUT", "/Users/"+id, create(`"password": "`+secret()+`"`))
+	wantNoSecret(t, "PUT response", put.raw, secrets...)
+	if got := s.do(t, "GET", "/Users/"+id, "").want(t, 200); strings.Contains(got.raw, `"pin"`) {
+		t.Errorf("a sensitive attribute is returned: %s", got.raw)
+	}
+
+	rows := s.logRows(t, 22, "--limit", "1000")
+	if len(rows) < 22 {
+		t.Fatalf("roster log: %d rows, want 22", len(rows))
+	}
+	b, _ := json.Marshal(rows)
+	if !strings.Contains(string(b), "REDACTED") || !strings.Contains(string(b), "b1") {
+		t.Errorf("the rows show no redaction, or lost what is not secret: %s", b)
+	}
+	wantNoSecret(t, "roster log", string(b), secrets...)
+	key := strings.TrimSpace(s.cli(t, "apikey", "create", "--tenant", "default"))
+	page := s.app(t, key, "/provisioning-log?limit=1000").want(t, 200)
+	wantNoSecret(t, "/api/v1/provisioning-log", page.raw, secrets...)
 }
