@@ -11,6 +11,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/rosterhq/roster/internal/testdb"
 	"github.com/rosterhq/roster/sso"
 )
 
@@ -184,4 +185,70 @@ func testPasswordNeverLogged(t *testing.T, db string) {
 	key := strings.TrimSpace(s.cli(t, "apikey", "create", "--tenant", "default"))
 	page := s.app(t, key, "/provisioning-log?limit=1000").want(t, 200)
 	wantNoSecret(t, "/api/v1/provisioning-log", page.raw, secrets...)
+}
+
+// TestAdminListenerSecrets checks what the admin listener serves: no pprof
+// unless asked, never the command line (which may hold the database URL with
+// its password), and a configuration printout with the password masked.
+func TestAdminListenerSecrets(t *testing.T) { forEachStore(t, testAdminListenerSecrets) }
+
+func testAdminListenerSecrets(t *testing.T, db string) {
+	const password = "Hunter2-db-zq"
+	withPassword := func(db string) string {
+		u, err := url.Parse(db)
+		if err != nil || u.Scheme != "postgres" {
+			return db
+		}
+		u.User = url.UserPassword(u.User.Username(), password) // trust auth ignores it
+		return u.String()
+	}
+	db = withPassword(db)
+	get := func(url string) (int, string) { return rawRequest(t, "GET", url, "", "", "") }
+	env := map[string]string{"ROSTER_LOG_LEVEL": "info"}
+	s := startServerEnv(t, db, env)
+	for _, path := range []string{"/debug/pprof/", "/debug/pprof/cmdline", "/debug/pprof/heap", "/debug/pprof/profile"} {
+		if status, _ := get(s.admin + path); status != http.StatusNotFound {
+			t.Errorf("GET %s without --pprof: %d, want 404", path, status)
+		}
+	}
+	if status, _ := get(s.admin + "/metrics"); status != http.StatusOK {
+		t.Errorf("GET /metrics: %d", status)
+	}
+	s.stdout.waitFor(t, "starting")
+	if out := s.stdout.String(); !strings.Contains(out, "pprof=false") {
+		t.Errorf("the configuration printout does not say pprof=false:\n%s", out)
+	}
+	s.stop()
+
+	env["ROSTER_PPROF"] = "true"
+	fresh := sqliteDB(t) // a new database, which prints its first token
+	if strings.HasPrefix(db, "postgres") {
+		fresh = withPassword(testdb.Postgres(t))
+	}
+	s = startServerEnv(t, fresh, env)
+	for path, want := range map[string]int{"/debug/pprof/": 200, "/debug/pprof/heap?debug=1": 200, "/debug/pprof/cmdline": 404} {
+		status, body := get(s.admin + path)
+		if status != want {
+			t.Errorf("GET %s with ROSTER_PPROF: %d, want %d", path, status, want)
+		}
+		wantNoSecret(t, path, body, password, "--db")
+	}
+	for name, out := range map[string]string{"stdout": s.stdout.String(), "stderr": s.stderr.String()} {
+		wantNoSecret(t, name, out, password)
+	}
+}
+
+// TestRedactURL checks that every form of database location has its password masked.
+func TestRedactURL(t *testing.T) {
+	for _, tc := range []struct{ in, want string }{
+		{"postgres://roster:pw-1@db:5432/roster", "postgres://roster:REDACTED@db:5432/roster"},
+		{"postgres://db/roster?sslmode=disable&password=pw-1", "postgres://db/roster?password=REDACTED&sslmode=disable"},
+		{"host=db user=roster password=pw-1 dbname=roster", "host=db user=roster password=REDACTED dbname=roster"},
+		{"host=db PASSWORD = 'pw 1\\' x' dbname=roster", "host=db password=REDACTED dbname=roster"},
+		{"sqlite:roster.db", "sqlite:roster.db"},
+	} {
+		if got := redactURL(tc.in); got != tc.want {
+			t.Errorf("redactURL(%q) = %q, want %q", tc.in, got, tc.want)
+		}
+	}
 }
