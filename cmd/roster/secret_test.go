@@ -7,12 +7,16 @@ import (
 	"io"
 	"net/http"
 	"net/url"
+	"os"
+	"path/filepath"
 	"strconv"
 	"strings"
+	"syscall"
 	"testing"
 
 	"github.com/rosterhq/roster/internal/testdb"
 	"github.com/rosterhq/roster/sso"
+	"github.com/rosterhq/roster/store/sqlite"
 )
 
 // rawRequest sends a request with exactly the given Authorization header and
@@ -249,6 +253,30 @@ func TestRedactURL(t *testing.T) {
 	} {
 		if got := redactURL(tc.in); got != tc.want {
 			t.Errorf("redactURL(%q) = %q, want %q", tc.in, got, tc.want)
+		}
+	}
+}
+
+// TestFilesPrivate checks that the files roster serve creates beside a new
+// SQLite database (the database, the log database, their -wal and -shm
+// files, the key file) are readable by their owner only.
+func TestFilesPrivate(t *testing.T) {
+	old := syscall.Umask(0o022) // the usual umask, under which SQLite creates files 0644
+	defer syscall.Umask(old)
+	db := sqliteDB(t)
+	s := startServer(t, db)
+	s.do(t, "POST", "/Users", entraUser(t, "ada@contoso.com", "ext-ada")).want(t, 201)
+	s.logRows(t, 1) // the log database has a row
+	path := strings.TrimPrefix(db, "sqlite:")
+	logPath := sqlite.LogFile(path)
+	for _, f := range []string{path, path + "-wal", path + "-shm", logPath, logPath + "-wal", logPath + "-shm", path + ".key"} {
+		fi, err := os.Stat(f)
+		if err != nil {
+			t.Errorf("%v", err)
+			continue
+		}
+		if fi.Mode().Perm() != 0o600 {
+			t.Errorf("%s: mode %v, want -rw-------", filepath.Base(f), fi.Mode().Perm())
 		}
 	}
 }
