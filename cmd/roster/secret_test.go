@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"encoding/base64"
 	"encoding/json"
 	"fmt"
@@ -14,6 +15,7 @@ import (
 	"syscall"
 	"testing"
 
+	"github.com/rosterhq/roster"
 	"github.com/rosterhq/roster/internal/testdb"
 	"github.com/rosterhq/roster/sso"
 	"github.com/rosterhq/roster/store/sqlite"
@@ -278,5 +280,55 @@ func TestFilesPrivate(t *testing.T) {
 		if fi.Mode().Perm() != 0o600 {
 			t.Errorf("%s: mode %v, want -rw-------", filepath.Base(f), fi.Mode().Perm())
 		}
+	}
+}
+
+// TestWebhookSecretSealed checks that webhook signing secrets are sealed at
+// rest: one added with roster webhook add, and one stored as it is before
+// secrets were sealed, which the server seals without losing the endpoint.
+// Both endpoints receive events signed with their secret, and neither
+// secret is in the database.
+func TestWebhookSecretSealed(t *testing.T) { forEachStore(t, testWebhookSecretSealed) }
+
+func testWebhookSecretSealed(t *testing.T, db string) {
+	ctx := context.Background()
+	env := map[string]string{"ROSTER_WEBHOOK_MIN_BACKOFF": "50ms"}
+	if strings.HasPrefix(db, "postgres") {
+		env["ROSTER_SECRET_KEY"] = sso.NewKey() // SQLite: the key file beside the database
+	}
+	// An endpoint of an older Roster, its secret stored as it is.
+	st := (&testServer{db: db}).openStore(t) // migrates
+	oldSecret := roster.NewWebhookSecret()
+	oldRecv := &receiver{t: t, ackedIDs: map[string]int{}, secret: oldSecret}
+	old := &roster.Webhook{URL: httptestServer(t, oldRecv), Secret: oldSecret}
+	if err := st.CreateWebhook(ctx, old); err != nil {
+		t.Fatal(err)
+	}
+
+	s := startServerEnv(t, db, env)
+	newRecv := &receiver{t: t, ackedIDs: map[string]int{}}
+	out := strings.Split(strings.TrimSpace(cliEnv(t, s, env, "webhook", "add", "--url", httptestServer(t, newRecv))), "\n")
+	newID, newSecret := out[0], out[len(out)-1]
+	newRecv.mu.Lock()
+	newRecv.secret = newSecret
+	newRecv.mu.Unlock()
+
+	s.do(t, "POST", "/Users", entraUser(t, "ada@contoso.com", "ext-ada")).want(t, 201)
+	oldRecv.waitFor(1)
+	newRecv.waitFor(1)
+
+	ws, err := st.Webhooks(ctx)
+	if err != nil || len(ws) != 2 {
+		t.Fatalf("Webhooks = %d, %v; want both", len(ws), err)
+	}
+	for _, w := range ws {
+		if strings.Contains(w.Secret, "whsec_") || strings.Contains(w.Secret, strings.TrimPrefix(oldSecret, "whsec_")) ||
+			strings.Contains(w.Secret, strings.TrimPrefix(newSecret, "whsec_")) {
+			t.Errorf("webhook %s: the secret is stored in clear: %q", w.ID, w.Secret)
+		}
+	}
+	// The test message signs with the sealed secret too.
+	if got := cliEnv(t, s, env, "webhook", "test", newID); !strings.Contains(got, "acknowledged") {
+		t.Errorf("webhook test: %s", got)
 	}
 }

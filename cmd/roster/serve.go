@@ -151,7 +151,8 @@ func serve(ctx context.Context, c Config, stdout, stderr io.Writer) error {
 		TokenCache:    cmp.Or(c.TokenCache, -1),
 	})
 	app := api.New(store, api.Options{Retention: c.EventRetention, Notify: changed, Logger: log})
-	relay := webhook.New(store, webhook.Options{MinBackoff: c.WebhookMinBackoff, Lease: c.WebhookLease, Notify: changed, Logger: log})
+	relay := webhook.New(store, webhook.Options{MinBackoff: c.WebhookMinBackoff, Lease: c.WebhookLease, Notify: changed, Logger: log,
+		Sealer: webhookSealer(c, log)})
 	mux := http.NewServeMux()
 	mux.Handle(server.Prefix+"/", scim.Handler())
 	mux.Handle("/api/v1/", http.StripPrefix("/api/v1", app.Handler()))
@@ -396,6 +397,18 @@ func mountSignIn(mux *http.ServeMux, c Config, store roster.Store, public string
 	}
 	sso.New(store, sso.Options{PublicURL: public, Sealer: sealer, TrustProxy: c.TrustProxy, Log: logs, Logger: log}).Register(mux)
 	return nil
+}
+
+// webhookSealer returns the sealer of webhook signing secrets: the sign-in
+// sealer under Roster's secret key. Without a key (PostgreSQL without
+// ROSTER_SECRET_KEY), it is nil, and the log says the secrets stay as they are.
+func webhookSealer(c Config, log *slog.Logger) webhook.Sealer {
+	sealer, err := c.sealer()
+	if err != nil {
+		log.Warn("webhook signing secrets are stored as they are", "reason", err.Error())
+		return nil
+	}
+	return sealer
 }
 
 func baseURLIf(public string) string {
