@@ -137,6 +137,7 @@ const PrunerName = "log-pruner"
 func Finish(e *roster.LogEntry, request, response []byte) *roster.LogEntry {
 	e.Request = Redact(request, e.Sensitive...)
 	e.Changes = redactJSON(e.Changes, e.Sensitive)
+	e.Query = redactQuery(e.Query, e.Sensitive)
 	if e.Method == "GET" && e.Status < 300 {
 		e.Response = redactRead(response, e.Sensitive)
 		return e // a read: the path and the query name what was read

@@ -3,6 +3,7 @@ package provlog
 import (
 	"encoding/binary"
 	"encoding/json"
+	"net/url"
 	"strings"
 )
 
@@ -69,6 +70,32 @@ func redactCapped(body []byte, limit, scan int, names []string, whole bool) stri
 		return string(body[:limit]) + "…(truncated)"
 	}
 	return string(body)
+}
+
+// redactQuery returns the query string q with the value of every parameter
+// that names a secret replaced: a filter may compare a secret attribute
+// with a value ("password eq …"). A query naming none is returned as it is.
+func redactQuery(q string, names []string) string {
+	if q == "" {
+		return q
+	}
+	plain, err := url.QueryUnescape(q)
+	if err == nil && !mayHoldSecret([]byte(plain), names) {
+		return q
+	}
+	v, err := url.ParseQuery(q)
+	if err != nil {
+		return notKept
+	}
+	for k, vs := range v {
+		for i, x := range vs {
+			if mayHoldSecret([]byte(x), names) {
+				vs[i] = redacted
+			}
+		}
+		v[k] = vs
+	}
+	return v.Encode()
 }
 
 // redactJSON returns the JSON text b with its secret values replaced; b

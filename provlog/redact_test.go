@@ -49,6 +49,19 @@ func TestRedactForms(t *testing.T) {
 	}
 }
 
+// TestRedactQuery checks that a filter comparing a secret attribute is not kept.
+func TestRedactQuery(t *testing.T) {
+	for _, tc := range []struct{ in, want string }{
+		{"filter=userName%20eq%20%22ada%22", "filter=userName%20eq%20%22ada%22"},
+		{"filter=password%20eq%20%22s3cret%22&count=1", "count=1&filter=REDACTED"},
+		{"filter=urn%3Aexample%3Aacme%3APIN%20eq%20%22s3cret%22", "filter=REDACTED"},
+	} {
+		if got := redactQuery(tc.in, []string{"pin"}); got != tc.want {
+			t.Errorf("redactQuery(%q) = %q, want %q", tc.in, got, tc.want)
+		}
+	}
+}
+
 // FuzzRedact spells a password, and a tenant's sensitive attribute, in
 // random ways (case, URN prefixes, path forms, operation field casing,
 // nesting, escapes) through every form a SCIM request accepts, and checks
