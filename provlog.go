@@ -42,6 +42,11 @@ type LogEntry struct {
 	Changes  json.RawMessage
 	Request  string // the request body, secrets redacted, size capped
 	Response string // the response body, likewise
+	// Sensitive names the attributes of the tenant's schemas that are never
+	// returned (RFC 7643 §2.2), whose values the bodies and Changes must not
+	// keep besides the usual secrets. It is the redaction's input; stores do
+	// not keep it.
+	Sensitive []string
 }
 
 // NewRequestID returns an id for a request: 24 hex digits, the first 8 the

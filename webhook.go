@@ -15,7 +15,9 @@ type Webhook struct {
 	TenantID string // "": every tenant
 	URL      string
 	// Secret signs deliveries (Standard Webhooks: "whsec_" + base64 key). It is
-	// needed to sign, so it is stored as it is, unlike tokens.
+	// needed to sign, so it cannot be hashed like a token: stores keep what
+	// they are given, which is the secret sealed under Roster's secret key
+	// (see webhook.SealSecret), or as it is where there is no key.
 	Secret  string
 	Types   []string // event types sent; empty: all
 	Created time.Time
@@ -87,6 +89,10 @@ type WebhookStore interface {
 	RecordDeliveries(ctx context.Context, owner string, w *Webhook, ds []*Delivery, until time.Time) error
 	// ReleaseWebhook ends owner's lease.
 	ReleaseWebhook(ctx context.Context, id, owner string) error
+	// ReplaceWebhookSecret stores secret as the webhook's secret when it is
+	// still old, and reports whether it did (false: it changed meanwhile, or
+	// the webhook is gone). Sealing a secret stored as it is uses it.
+	ReplaceWebhookSecret(ctx context.Context, id, old, secret string) (bool, error)
 	// Deliveries returns the webhook's recent attempts, newest first.
 	Deliveries(ctx context.Context, webhookID string, limit int) ([]*Delivery, error)
 }

@@ -54,6 +54,7 @@ func (p *Policy) compileSchemas() error {
 		}
 	}
 	p.registry = reg
+	p.sensitive = reg.Sensitive()
 	return nil
 }
 
@@ -88,9 +89,18 @@ func (x Extension) schema(field string) (*schema.Schema, error) {
 		s.Attributes = append(s.Attributes, &schema.Attribute{
 			Name: a.Name, Type: schema.Type(t), MultiValued: a.MultiValued, Required: a.Required,
 			CaseExact: a.CaseExact, CanonicalValues: a.CanonicalValues, Description: a.Description,
+			Returned: returned(a.Sensitive),
 		})
 	}
 	return s, nil
+}
+
+// returned is the "returned" characteristic of an attribute, sensitive or not.
+func returned(sensitive bool) string {
+	if sensitive {
+		return "never"
+	}
+	return "default"
 }
 
 // compileRules checks roles, allowed values, required and unique paths,

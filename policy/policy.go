@@ -73,6 +73,10 @@ type Attribute struct {
 	CaseExact       bool     `json:"caseExact,omitempty"`
 	CanonicalValues []string `json:"canonicalValues,omitempty"`
 	Description     string   `json:"description,omitempty"`
+	// Sensitive marks a secret (a PIN, a recovery code): the value is
+	// written, never returned over SCIM ("returned": "never") and never kept
+	// in the provisioning log.
+	Sensitive bool `json:"sensitive,omitempty"`
 }
 
 // Role effects.
@@ -104,12 +108,14 @@ type Folders struct {
 type Policy struct {
 	doc      Doc
 	registry *schema.Registry
-	unknown  schema.Unknown
-	required []target
-	unique   []target
-	allowed  []allowed
-	folders  *target
-	keepFold bool
+	// sensitive names the attributes never returned, for the log's redaction.
+	sensitive []string
+	unknown   schema.Unknown
+	required  []target
+	unique    []target
+	allowed   []allowed
+	folders   *target
+	keepFold  bool
 }
 
 // target is an attribute path of the policy with what the registry says of it.
@@ -187,6 +193,10 @@ func (p *Policy) JSON() []byte {
 
 // Registry returns the tenant's schema registry.
 func (p *Policy) Registry() *schema.Registry { return p.registry }
+
+// Sensitive returns the names of the attributes of the policy's schemas whose
+// values are never returned nor logged (see schema.Registry.Sensitive).
+func (p *Policy) Sensitive() []string { return p.sensitive }
 
 // Unknown returns what Normalize must do with attributes no schema defines.
 func (p *Policy) Unknown() schema.Unknown { return p.unknown }

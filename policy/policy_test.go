@@ -2,6 +2,7 @@ package policy
 
 import (
 	"encoding/json"
+	"slices"
 	"strings"
 	"testing"
 
@@ -255,5 +256,26 @@ func TestUniqueGroupNames(t *testing.T) {
 	}
 	if _, err := Parse([]byte(`{"format":1,"groups":{"uniqueDisplayName":"no"}}`)); roster.ErrorCode(err) != roster.EINVALID {
 		t.Errorf("Parse(uniqueDisplayName \"no\") = %v, want %s", err, roster.EINVALID)
+	}
+}
+
+// TestSensitive checks that an extension attribute marked sensitive is never
+// returned ("returned": "never") and is named with the core password among
+// the attributes the log redacts.
+func TestSensitive(t *testing.T) {
+	p, err := Parse([]byte(`{"format":1,"extensions":[{"schema":"urn:example:params:scim:schemas:extension:acme:2.0:User",` +
+		`"attributes":[{"name":"pin","sensitive":true},{"name":"badge"}]}]}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if diff := cmp.Diff([]string{"password", "pin"}, p.Sensitive()); diff != "" {
+		t.Errorf("Sensitive() (-want +got):\n%s", diff)
+	}
+	sc, ok := p.Registry().Schema("urn:example:params:scim:schemas:extension:acme:2.0:User")
+	if !ok || sc.Attributes[0].Returned != "never" || sc.Attributes[1].Returned != "default" {
+		t.Errorf("the extension's attributes: %+v, %+v", sc.Attributes[0], sc.Attributes[1])
+	}
+	if got := Default().Sensitive(); !slices.Equal(got, []string{"password"}) {
+		t.Errorf("Default().Sensitive() = %v, want [password]", got)
 	}
 }

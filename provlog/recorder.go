@@ -133,7 +133,7 @@ func (r *Recorder) flush(ctx context.Context) {
 const PrunerName = "log-pruner"
 
 // Finish completes e from the bodies of its request and response: the bodies,
-// redacted and capped, and the id, externalId and userName (or displayName)
+// redacted (see Redact; Changes too) and capped, and the id, externalId and userName (or displayName)
 // of the resource, read from the response or, when it failed, the request.
 // A NUL in any of them, which a refused request may carry in its path or
 // body, becomes U+FFFD: PostgreSQL stores no NUL in text, and one row it
@@ -149,12 +149,14 @@ func Finish(e *roster.LogEntry, request, response []byte) *roster.LogEntry {
 }
 
 func finish(e *roster.LogEntry, request, response []byte) {
-	e.Request = Redact(request)
+	e.Request = Redact(request, e.Sensitive...)
+	e.Changes = redactJSON(e.Changes, e.Sensitive)
+	e.Query = redactQuery(e.Query, e.Sensitive)
 	if e.Method == "GET" && e.Status < 300 {
-		e.Response = redactRead(response)
+		e.Response = redactRead(response, e.Sensitive)
 		return // a read: the path and the query name what was read
 	}
-	e.Response = Redact(response)
+	e.Response = redactCapped(response, MaxBody, len(response), e.Sensitive, false)
 	var f struct {
 		ID          string `json:"id"`
 		ExternalID  string `json:"externalId"`

@@ -53,6 +53,10 @@ type Options struct {
 	Notify  *notify.Broadcaster
 	Logger  *slog.Logger
 	Clock   roster.Clock
+	// Sealer opens the signing secrets, stored sealed (see SealSecret), and
+	// seals those found stored as they are. Nil: no secret key is configured,
+	// and only secrets stored as they are can sign.
+	Sealer Sealer
 }
 
 // Relay delivers events to webhooks.
@@ -119,6 +123,7 @@ func (r *Relay) Run(ctx context.Context) {
 		if err != nil && ctx.Err() == nil {
 			r.opts.Logger.ErrorContext(ctx, "webhooks: list", "err", err)
 		}
+		r.sealStored(ctx, ws)
 		now := r.opts.Clock()
 		wake := r.opts.Poll // until the next poll, or the next retry when sooner
 		for _, w := range ws {
@@ -319,7 +324,11 @@ func (r *Relay) release(ctx context.Context, id string) {
 // post sends the signed request and returns the status, or 0 and what went wrong.
 func (r *Relay) post(ctx context.Context, w *roster.Webhook, msgID string, body []byte) (int, string) {
 	ts := r.opts.Clock()
-	sig, err := client.SignWebhook(w.Secret, msgID, ts, body)
+	secret, err := OpenSecret(r.opts.Sealer, w.Secret)
+	if err != nil {
+		return 0, err.Error()
+	}
+	sig, err := client.SignWebhook(secret, msgID, ts, body)
 	if err != nil {
 		return 0, err.Error()
 	}

@@ -23,7 +23,7 @@ import (
 // environment variables, then flags.
 type Config struct {
 	Addr         string        // ROSTER_ADDR
-	AdminAddr    string        // ROSTER_ADMIN_ADDR: metrics, pprof and health; "" or "off": none
+	AdminAddr    string        // ROSTER_ADMIN_ADDR: metrics, health and pprof; "" or "off": none
 	DB           string        // ROSTER_DB: "sqlite:PATH" or "postgres://…"
 	LogLevel     string        // ROSTER_LOG_LEVEL: debug, info, warn, error
 	LogFormat    string        // ROSTER_LOG_FORMAT: text or json
@@ -34,6 +34,7 @@ type Config struct {
 	RateBurst    int           // ROSTER_RATE_BURST: a tenant's default burst
 	MaxInflight  int           // ROSTER_MAX_INFLIGHT: requests doing store work at once; 0: no cap
 	TrustProxy   bool          // ROSTER_TRUST_PROXY: take client addresses from X-Forwarded-For
+	Pprof        bool          // ROSTER_PPROF: serve /debug/pprof on the admin listener (default off)
 	// EventRetention is how long events are kept (ROSTER_EVENT_RETENTION, default 30d).
 	EventRetention time.Duration
 	// WebhookMinBackoff is the first wait before a failed delivery is retried
@@ -116,6 +117,7 @@ func defaultConfig(getenv func(string) string) (Config, error) {
 	num("ROSTER_RATE_BURST", func(v string) (err error) { c.RateBurst, err = strconv.Atoi(v); return })
 	num("ROSTER_MAX_INFLIGHT", func(v string) (err error) { c.MaxInflight, err = strconv.Atoi(v); return })
 	num("ROSTER_TRUST_PROXY", func(v string) (err error) { c.TrustProxy, err = strconv.ParseBool(v); return })
+	num("ROSTER_PPROF", func(v string) (err error) { c.Pprof, err = strconv.ParseBool(v); return })
 	num("ROSTER_EVENT_RETENTION", func(v string) (err error) { c.EventRetention, err = parseDuration(v); return })
 	num("ROSTER_WEBHOOK_MIN_BACKOFF", func(v string) (err error) { c.WebhookMinBackoff, err = parseDuration(v); return })
 	num("ROSTER_WEBHOOK_LEASE", func(v string) (err error) { c.WebhookLease, err = parseDuration(v); return })
@@ -186,16 +188,16 @@ func (c Config) adminAddr() string {
 // carry a password).
 func (c Config) String() string {
 	return fmt.Sprintf("addr=%s admin_addr=%s db=%s log_level=%s log_format=%s max_body_bytes=%d public_url=%s "+
-		"drain_delay=%s rate_limit=%g rate_burst=%d max_inflight=%d trust_proxy=%t gc_percent=%d memory_limit_mb=%d",
+		"drain_delay=%s rate_limit=%g rate_burst=%d max_inflight=%d trust_proxy=%t pprof=%t gc_percent=%d memory_limit_mb=%d",
 		c.Addr, c.adminAddr(), redactURL(c.DB), c.LogLevel, c.LogFormat, c.MaxBodyBytes, c.PublicURL,
-		c.DrainDelay, c.RateLimit, c.RateBurst, c.MaxInflight, c.TrustProxy, c.GCPercent, c.MemoryLimitMB)
+		c.DrainDelay, c.RateLimit, c.RateBurst, c.MaxInflight, c.TrustProxy, c.Pprof, c.GCPercent, c.MemoryLimitMB)
 }
 
 // redactURL hides the password of a database URL, in its user info or in a
-// password parameter.
+// password parameter, or of a key=value DSN.
 func redactURL(s string) string {
 	if !strings.Contains(s, "://") {
-		return s
+		return redactDSN(s)
 	}
 	u, err := url.Parse(s)
 	if err != nil {
@@ -209,6 +211,55 @@ func redactURL(s string) string {
 		u.User = url.UserPassword(u.User.Username(), "REDACTED")
 	}
 	return u.String()
+}
+
+// redactDSN hides the value of every password key of a key=value DSN
+// ("host=db password=…"), quoted or not; text of no such form is returned
+// as it is.
+func redactDSN(s string) string {
+	var b strings.Builder
+	for len(s) > 0 {
+		i := indexFold(s, "password")
+		if i < 0 {
+			b.WriteString(s)
+			break
+		}
+		rest := strings.TrimLeft(s[i+len("password"):], " ")
+		if !strings.HasPrefix(rest, "=") {
+			b.WriteString(s[:i+len("password")])
+			s = s[i+len("password"):]
+			continue
+		}
+		b.WriteString(s[:i] + "password=REDACTED")
+		rest = strings.TrimLeft(rest[1:], " ")
+		if strings.HasPrefix(rest, "'") {
+			end := 1
+			for end < len(rest) && rest[end] != '\'' {
+				if rest[end] == '\\' {
+					end++
+				}
+				end++
+			}
+			s = rest[min(end+1, len(rest)):]
+			continue
+		}
+		end := strings.IndexAny(rest, " \t&;")
+		if end < 0 {
+			end = len(rest)
+		}
+		s = rest[end:]
+	}
+	return b.String()
+}
+
+// indexFold is strings.Index ignoring ASCII case, for a lower-case sub.
+func indexFold(s, sub string) int {
+	for i := 0; i+len(sub) <= len(s); i++ {
+		if strings.EqualFold(s[i:i+len(sub)], sub) {
+			return i
+		}
+	}
+	return -1
 }
 
 // logger returns a logger writing to w at the configured level and format.

@@ -119,8 +119,10 @@ func startServerEnv(t testing.TB, db string, extra map[string]string, flags ...s
 	}()
 	s := &testServer{db: db, term: cancel, stdout: stdout, stderr: stderr}
 	s.base = stderr.waitFor(t, "serving SCIM 2.0 at ")
-	if strings.Contains(stderr.String(), "admin (metrics, pprof, health) at ") {
-		s.admin = stderr.waitFor(t, "admin (metrics, pprof, health) at ")
+	for _, banner := range []string{"admin (metrics, health) at ", "admin (metrics, pprof, health) at "} {
+		if strings.Contains(stderr.String(), banner) {
+			s.admin = stderr.waitFor(t, banner)
+		}
 	}
 	s.token = stdout.waitFor(t, "Secret Token:")
 	var once sync.Once

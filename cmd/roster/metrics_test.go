@@ -88,7 +88,7 @@ func hasLabels(m *dto.Metric, labels ...string) bool {
 func TestMetrics(t *testing.T) { forEachStore(t, testMetrics) }
 
 func testMetrics(t *testing.T, db string) {
-	s := startServer(t, db)
+	s := startServerEnv(t, db, map[string]string{"ROSTER_PPROF": "true"})
 	if s.admin == "" {
 		t.Fatal("no admin listener")
 	}

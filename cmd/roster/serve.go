@@ -45,7 +45,8 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 	fs.SetOutput(stderr)
 	commonFlags(fs, &c)
 	fs.StringVar(&c.Addr, "addr", c.Addr, "listen address (env ROSTER_ADDR)")
-	fs.StringVar(&c.AdminAddr, "admin-addr", c.AdminAddr, `admin listener for /metrics, /debug/pprof and health; "" or off: none (env ROSTER_ADMIN_ADDR)`)
+	fs.StringVar(&c.AdminAddr, "admin-addr", c.AdminAddr, `admin listener for /metrics, health and, with --pprof, /debug/pprof; "" or off: none (env ROSTER_ADMIN_ADDR)`)
+	fs.BoolVar(&c.Pprof, "pprof", c.Pprof, "serve Go's profiles at /debug/pprof on the admin listener (never the command line) (env ROSTER_PPROF)")
 	fs.StringVar(&c.PublicURL, "public-url", c.PublicURL, "URL IdPs reach Roster at, when behind a proxy (env ROSTER_PUBLIC_URL)")
 	fs.Int64Var(&c.MaxBodyBytes, "max-body-bytes", c.MaxBodyBytes, "largest accepted request body (env ROSTER_MAX_BODY_BYTES)")
 	fs.DurationVar(&c.DrainDelay, "drain-delay", c.DrainDelay, "on SIGTERM, how long /readyz fails before the listener closes (env ROSTER_DRAIN_DELAY)")
@@ -74,7 +75,7 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 }
 
 // serve runs the public listener (SCIM and health) and the admin listener
-// (metrics, pprof and health) until ctx ends, then shuts down in order:
+// (metrics, health and, when asked, pprof) until ctx ends, then shuts down in order:
 // readiness fails, the drain delay passes, the listeners close once their
 // in-flight requests are answered, background work stops, the store closes.
 func serve(ctx context.Context, c Config, stdout, stderr io.Writer) error {
@@ -150,7 +151,8 @@ func serve(ctx context.Context, c Config, stdout, stderr io.Writer) error {
 		TokenCache:    cmp.Or(c.TokenCache, -1),
 	})
 	app := api.New(store, api.Options{Retention: c.EventRetention, Notify: changed, Logger: log})
-	relay := webhook.New(store, webhook.Options{MinBackoff: c.WebhookMinBackoff, Lease: c.WebhookLease, Notify: changed, Logger: log})
+	relay := webhook.New(store, webhook.Options{MinBackoff: c.WebhookMinBackoff, Lease: c.WebhookLease, Notify: changed, Logger: log,
+		Sealer: webhookSealer(c, log)})
 	mux := http.NewServeMux()
 	mux.Handle(server.Prefix+"/", scim.Handler())
 	mux.Handle("/api/v1/", http.StripPrefix("/api/v1", app.Handler()))
@@ -180,9 +182,9 @@ func serve(ctx context.Context, c Config, stdout, stderr io.Writer) error {
 	errc := make(chan error, 2)
 	var adminSrv *http.Server
 	if adminLn != nil {
-		adminSrv = newHTTPServer(adminMux(m, probes), log)
+		adminSrv = newHTTPServer(adminMux(m, probes, c.Pprof), log)
 		go func() { errc <- adminSrv.Serve(adminLn) }()
-		fmt.Fprintf(stderr, "roster: admin (metrics, pprof, health) at http://%s\n", adminLn.Addr())
+		fmt.Fprintf(stderr, "roster: admin (%s) at http://%s\n", map[bool]string{false: "metrics, health", true: "metrics, pprof, health"}[c.Pprof], adminLn.Addr())
 	}
 	go func() { errc <- srv.Serve(ln) }()
 	fmt.Fprintf(stderr, "roster: serving SCIM 2.0 at %s%s\n", public, server.Prefix)
@@ -238,15 +240,19 @@ func newHTTPServer(h http.Handler, log *slog.Logger) *http.Server {
 	}
 }
 
-// adminMux routes the admin listener: metrics, pprof and the health checks.
-func adminMux(m *metrics.Metrics, probes *health.Handler) *http.ServeMux {
+// adminMux routes the admin listener: metrics, the health checks and, when
+// profiles is set, pprof. The command line is never served, since it may
+// hold a database URL with its password (--db).
+func adminMux(m *metrics.Metrics, probes *health.Handler, profiles bool) *http.ServeMux {
 	mux := http.NewServeMux()
 	mux.Handle("GET /metrics", m.Handler())
-	mux.HandleFunc("/debug/pprof/", pprof.Index)
-	mux.HandleFunc("/debug/pprof/cmdline", pprof.Cmdline)
-	mux.HandleFunc("/debug/pprof/profile", pprof.Profile)
-	mux.HandleFunc("/debug/pprof/symbol", pprof.Symbol)
-	mux.HandleFunc("/debug/pprof/trace", pprof.Trace)
+	if profiles {
+		mux.HandleFunc("/debug/pprof/", pprof.Index)
+		mux.HandleFunc("/debug/pprof/cmdline", http.NotFound)
+		mux.HandleFunc("/debug/pprof/profile", pprof.Profile)
+		mux.HandleFunc("/debug/pprof/symbol", pprof.Symbol)
+		mux.HandleFunc("/debug/pprof/trace", pprof.Trace)
+	}
 	probes.Register(mux)
 	return mux
 }
@@ -397,6 +403,18 @@ func mountSignIn(mux *http.ServeMux, c Config, store roster.Store, public string
 	}
 	sso.New(store, sso.Options{PublicURL: public, Sealer: sealer, TrustProxy: c.TrustProxy, Log: logs, Logger: log}).Register(mux)
 	return nil
+}
+
+// webhookSealer returns the sealer of webhook signing secrets: the sign-in
+// sealer under Roster's secret key. Without a key (PostgreSQL without
+// ROSTER_SECRET_KEY), it is nil, and the log says the secrets stay as they are.
+func webhookSealer(c Config, log *slog.Logger) webhook.Sealer {
+	sealer, err := c.sealer()
+	if err != nil {
+		log.Warn("webhook signing secrets are stored as they are", "reason", err.Error())
+		return nil
+	}
+	return sealer
 }
 
 func baseURLIf(public string) string {

@@ -49,7 +49,7 @@ func runWebhook(ctx context.Context, args []string, getenv func(string) string, 
 	}
 	defer cmd.store.Close()
 	if args[0] == "add" {
-		return addWebhook(ctx, cmd.store, rawURL, tenant, types, from, stdout, stderr)
+		return addWebhook(ctx, cmd.store, webhookSealer(cmd.cfg, cmd.cfg.logger(stderr)), rawURL, tenant, types, from, stdout, stderr)
 	}
 	if args[0] == "list" {
 		return listWebhooks(ctx, cmd.store, stdout)
@@ -69,7 +69,7 @@ func runWebhook(ctx context.Context, args []string, getenv func(string) string, 
 		if err != nil {
 			return err
 		}
-		status, msg := webhook.New(cmd.store, webhook.Options{}).Test(ctx, w)
+		status, msg := webhook.New(cmd.store, webhook.Options{Sealer: webhookSealer(cmd.cfg, cmd.cfg.logger(stderr))}).Test(ctx, w)
 		if status < 200 || status > 299 {
 			return fmt.Errorf("webhook %s: test message not acknowledged: %s", id, msg)
 		}
@@ -101,12 +101,13 @@ func runWebhook(ctx context.Context, args []string, getenv func(string) string, 
 	return nil
 }
 
-func addWebhook(ctx context.Context, store roster.Store, rawURL, tenant, types, from string, stdout, stderr io.Writer) error {
+func addWebhook(ctx context.Context, store roster.Store, sealer webhook.Sealer, rawURL, tenant, types, from string, stdout, stderr io.Writer) error {
 	u, err := url.Parse(rawURL)
 	if rawURL == "" || err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
 		return fmt.Errorf("webhook add: --url %q: want an absolute http:// or https:// URL", rawURL)
 	}
-	w := &roster.Webhook{URL: u.String(), Secret: roster.NewWebhookSecret()}
+	secret := roster.NewWebhookSecret()
+	w := &roster.Webhook{URL: u.String(), Secret: webhook.SealSecret(sealer, secret)}
 	if tenant != "" {
 		t, err := store.Tenant(ctx, tenant)
 		if err != nil {
@@ -142,7 +143,7 @@ func addWebhook(ctx context.Context, store roster.Store, rawURL, tenant, types, 
 	}
 	fmt.Fprintf(stderr, "roster: webhook %s added, delivering after cursor %d; its signing secret is shown only once\n", w.ID, w.Cursor)
 	fmt.Fprintln(stdout, w.ID)
-	fmt.Fprintln(stdout, w.Secret)
+	fmt.Fprintln(stdout, secret)
 	return nil
 }
 

@@ -184,10 +184,10 @@ func TestNormalize(t *testing.T) {
 			want: `{"schemas":["urn:ietf:params:scim:schemas:core:2.0:User"],"userName":"b"}`,
 		},
 		{
-			name: "writeOnly password still type-checked",
+			name: "writeOnly password still type-checked, its value never quoted",
 			rt:   "User",
 			doc:  `{"userName":"b","password":12}`,
-			err:  &schema.Error{ScimType: "invalidValue", Attr: "password", Detail: "password: expected a string, got 12"},
+			err:  &schema.Error{ScimType: "invalidValue", Attr: "password", Detail: "password: expected a string, got a number"},
 		},
 		{
 			name: "null and empty values are unassigned",

@@ -83,7 +83,7 @@ func openAttributes(out map[string]any, e *entry, o *openKeys, prior map[string]
 		}
 		s, ok := openValue(v)
 		if !ok {
-			return typeError(attrPath(e.s.ID, k), "a JSON value", v)
+			return typeError(attrPath(e.s.ID, k), nil, "a JSON value", v)
 		}
 		out[priorSpelling(prior, k)] = s
 	}

@@ -3,6 +3,7 @@ package schema
 import (
 	"encoding/json"
 	"fmt"
+	"slices"
 )
 
 // Registry holds the schemas and resource types a SCIM service provider
@@ -192,6 +193,27 @@ func (r *Registry) Schemas() []*Schema {
 	out := make([]*Schema, len(r.entries))
 	for i, e := range r.entries {
 		out[i] = e.s
+	}
+	return out
+}
+
+// Sensitive returns the names of the attributes and sub-attributes, in every
+// schema, that are never returned ("returned": "never", RFC 7643 §2.2), such
+// as the core User's password: what a log of requests must not keep. Each
+// name is listed once, as defined.
+func (r *Registry) Sensitive() []string {
+	var out []string
+	var walk func(attrs []*Attribute)
+	walk = func(attrs []*Attribute) {
+		for _, a := range attrs {
+			if a.Returned == returnedNever && !slices.Contains(out, a.Name) {
+				out = append(out, a.Name)
+			}
+			walk(a.SubAttributes)
+		}
+	}
+	for _, e := range r.entries {
+		walk(e.attrs)
 	}
 	return out
 }

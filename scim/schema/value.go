@@ -45,9 +45,38 @@ func (p path) String() string {
 	return s
 }
 
-func typeError(p path, want string, got any) error {
+// typeError says that the value got of attribute a (nil for an attribute of
+// an open extension) at p is not what a takes. It quotes got unless a is
+// never returned: a password's value is never echoed.
+func typeError(p path, a *Attribute, want string, got any) error {
 	s := p.String()
-	return &Error{ScimType: invalidValue, Attr: s, Detail: s + ": expected " + want + ", got " + describe(got)}
+	return &Error{ScimType: invalidValue, Attr: s, Detail: s + ": expected " + want + ", got " + describeOf(a, got)}
+}
+
+// describeOf is describe for a value of attribute a, which names only the
+// kind of value (a number, a string) when a is never returned.
+func describeOf(a *Attribute, v any) string {
+	if a == nil || a.Returned != returnedNever {
+		return describe(v)
+	}
+	return kind(v)
+}
+
+// kind names the kind of a JSON value, never the value itself.
+func kind(v any) string {
+	switch v.(type) {
+	case nil:
+		return "null"
+	case string:
+		return "a string"
+	case bool:
+		return "a boolean"
+	case map[string]any:
+		return "an object"
+	case []any:
+		return "an array"
+	}
+	return "a number"
 }
 
 // attribute normalises value v of attribute a; prior is the prior value, for
@@ -118,7 +147,7 @@ func (n *normalizer) single(p path, custom bool, a *Attribute, v, prior any) (an
 	case String, Reference, Binary:
 		s, ok := v.(string)
 		if !ok {
-			return nil, false, typeError(p, "a string", v)
+			return nil, false, typeError(p, a, "a string", v)
 		}
 		if custom && len(a.CanonicalValues) > 0 {
 			return canonical(p, a, s)
@@ -127,24 +156,24 @@ func (n *normalizer) single(p path, custom bool, a *Attribute, v, prior any) (an
 	case Boolean:
 		b, ok := toBool(v)
 		if !ok {
-			return nil, false, typeError(p, "a boolean", v)
+			return nil, false, typeError(p, a, "a boolean", v)
 		}
 		return b, true, nil
 	case Integer:
 		i, ok := toInt64(v)
 		if !ok {
-			return nil, false, typeError(p, "an integer", v)
+			return nil, false, typeError(p, a, "an integer", v)
 		}
 		return i, true, nil
 	case Decimal:
 		if !isNumber(v) {
-			return nil, false, typeError(p, "a decimal number", v)
+			return nil, false, typeError(p, a, "a decimal number", v)
 		}
 		return v, true, nil
 	case DateTime:
 		s, ok := v.(string)
 		if !ok || !isDateTime(s) {
-			return nil, false, typeError(p, "a dateTime such as \"2008-01-23T04:56:22Z\"", v)
+			return nil, false, typeError(p, a, "a dateTime such as \"2008-01-23T04:56:22Z\"", v)
 		}
 		return v, true, nil
 	case Complex:
@@ -155,7 +184,7 @@ func (n *normalizer) single(p path, custom bool, a *Attribute, v, prior any) (an
 			m, ok = map[string]any{"value": id}, true
 		}
 		if !ok {
-			return nil, false, typeError(p, "an object", v)
+			return nil, false, typeError(p, a, "an object", v)
 		}
 		pm, _ := prior.(map[string]any)
 		out, err := n.complex(p, custom, a, m, pm)
@@ -178,7 +207,7 @@ func canonical(p path, a *Attribute, s string) (any, bool, error) {
 	}
 	ps := p.String()
 	return nil, false, &Error{ScimType: invalidValue, Attr: ps,
-		Detail: ps + ": expected one of " + strings.Join(quoted, ", ") + ", got " + describe(s)}
+		Detail: ps + ": expected one of " + strings.Join(quoted, ", ") + ", got " + describeOf(a, s)}
 }
 
 // complex normalises the object m of complex attribute a; prior is the prior

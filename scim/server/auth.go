@@ -66,7 +66,7 @@ func credential(r *http.Request) (secret, user string, err error) {
 	}
 	scheme, rest, _ := strings.Cut(h, " ")
 	if !strings.EqualFold(scheme, "Bearer") {
-		return "", "", authError("token_scheme", "unsupported authorization scheme %q: use Bearer with the secret token", scheme)
+		return "", "", schemeError(scheme)
 	}
 	if rest != strings.TrimSpace(rest) || strings.ContainsAny(strings.TrimSpace(rest), " \t\r\n") {
 		return "", "", authError("token_whitespace", "the token has surrounding or embedded whitespace: paste the secret token again without spaces or line breaks")
@@ -75,6 +75,25 @@ func credential(r *http.Request) (secret, user string, err error) {
 		return "", "", authError("token_empty", "empty bearer token: paste the secret token into the Secret Token field")
 	}
 	return rest, "", nil
+}
+
+// knownSchemes are the authorization schemes a refusal may name: what else
+// comes before the first space may be a secret pasted without a scheme.
+var knownSchemes = []string{"Basic", "Digest", "Negotiate", "NTLM", "OAuth", "DPoP", "Token", "HOBA", "Mutual"}
+
+// schemeError refuses an Authorization header whose scheme is not Bearer.
+// The header's text is never quoted: a token sent without "Bearer " is named
+// by its prefix (what token lists show), anything else not at all.
+func schemeError(scheme string) *roster.Error {
+	if p := roster.TokenPrefix(scheme); p != "" {
+		return authError("token_scheme", "the token %s… was sent without a scheme: send it as \"Authorization: Bearer <token>\"", p)
+	}
+	for _, k := range knownSchemes {
+		if strings.EqualFold(scheme, k) {
+			return authError("token_scheme", "unsupported authorization scheme %s: use Bearer with the secret token", k)
+		}
+	}
+	return authError("token_scheme", "unsupported authorization scheme: use \"Authorization: Bearer <token>\" with the secret token")
 }
 
 // token finds the live token whose secret is secret: in the cache when it was

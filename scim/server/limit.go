@@ -132,6 +132,7 @@ func (s *Server) api(resource, action string, h http.HandlerFunc) http.Handler {
 			s.writeError(w, r, err)
 			return
 		}
+		op.entry.Sensitive = cfg.policy.Sensitive()
 		ctx := context.WithValue(context.WithValue(r.Context(), tenantKey, tenantID), configKey, cfg)
 		h(w, r.WithContext(ctx))
 	})

@@ -109,6 +109,15 @@ func (db *DB) ReleaseWebhook(ctx context.Context, id, owner string) error {
 	return nil
 }
 
+// ReplaceWebhookSecret stores secret when the webhook's secret is still old.
+func (db *DB) ReplaceWebhookSecret(ctx context.Context, id, old, secret string) (bool, error) {
+	tag, err := db.pool.Exec(ctx, `UPDATE webhooks SET secret = $3 WHERE id = $1 AND secret = $2`, id, old, secret)
+	if err != nil {
+		return false, wrap("replace webhook secret", err)
+	}
+	return tag.RowsAffected() == 1, nil
+}
+
 // updateWebhook runs a statement on one webhook row; ENOTFOUND when it touched none.
 func (db *DB) updateWebhook(ctx context.Context, step, id, query string, args ...any) error {
 	tag, err := db.pool.Exec(ctx, query, args...)

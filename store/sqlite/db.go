@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"io/fs"
 	"log/slog"
+	"os"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -87,6 +88,21 @@ type DB struct {
 
 var _ roster.Store = (*DB)(nil)
 
+// createPrivate creates the file path, empty and readable by its owner only
+// (0600), unless it exists. SQLite gives the -wal and -shm files it creates
+// beside a database the database's own mode, so they are private too; an
+// existing file keeps the mode its owner gave it.
+func createPrivate(path string) error {
+	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
+	if errors.Is(err, fs.ErrExist) {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	return f.Close()
+}
+
 // Open opens (creating if needed) the SQLite database at path, a file name, and
 // brings its schema up to date with the embedded migrations.
 func Open(ctx context.Context, path string, opts Options) (*DB, error) {
@@ -99,6 +115,9 @@ func Open(ctx context.Context, path string, opts Options) (*DB, error) {
 	}
 	if db.log == nil {
 		db.log = slog.New(slog.DiscardHandler)
+	}
+	if err := createPrivate(path); err != nil {
+		return nil, fmt.Errorf("sqlite: open: %w", err)
 	}
 	pragmas := fmt.Sprintf("_pragma=busy_timeout(%d)&_pragma=foreign_keys(1)&_pragma=synchronous(FULL)", busyTimeout.Milliseconds())
 	var err error

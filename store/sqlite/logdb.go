@@ -36,6 +36,9 @@ func (db *DB) openLog(ctx context.Context, path string) error {
 	// changed many times once. Since keys are merged in batches, a 32 MB
 	// cache gained nothing measurable (19 against 20 µs of CPU per entry in
 	// BenchmarkProvisioningLogWriter) and kept 24 MB more in memory.
+	if err := createPrivate(file); err != nil {
+		return fmt.Errorf("sqlite: open log: %w", err)
+	}
 	var err error
 	if db.logw, err = sql.Open("sqlite", file+"?"+pragmas+"&_pragma=journal_mode(WAL)&_pragma=cache_size(-8192)&_pragma=wal_autocheckpoint(10000)&_txlock=immediate"); err != nil {
 		return fmt.Errorf("sqlite: open log: %w", err)

@@ -119,6 +119,15 @@ func (db *DB) ReleaseWebhook(ctx context.Context, id, owner string) error {
 	return nil
 }
 
+// ReplaceWebhookSecret stores secret when the webhook's secret is still old.
+func (db *DB) ReplaceWebhookSecret(ctx context.Context, id, old, secret string) (bool, error) {
+	n, err := db.exec(ctx, `UPDATE webhooks SET secret = ? WHERE id = ? AND secret = ?`, secret, id, old)
+	if err != nil {
+		return false, fmt.Errorf("sqlite: replace webhook secret: %w", err)
+	}
+	return n == 1, nil
+}
+
 // updateWebhook runs a statement on one webhook row; ENOTFOUND when it touched none.
 func (db *DB) updateWebhook(ctx context.Context, step, id, query string, args ...any) error {
 	n, err := db.exec(ctx, query, args...)

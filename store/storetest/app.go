@@ -99,6 +99,19 @@ func testWebhooks(t *testing.T, s roster.Store) {
 	if err != nil || got.URL != w.URL || got.Secret != w.Secret || got.Cursor != 7 || len(got.Types) != 1 || got.TenantID != tn.ID {
 		t.Fatalf("Webhook = %+v, %v", got, err)
 	}
+	// Replacing the secret (sealing it) happens only while it is what was read.
+	if ok, err := s.ReplaceWebhookSecret(ctx, w.ID, "stale", "sealed-1"); err != nil || ok {
+		t.Errorf("ReplaceWebhookSecret(stale) = %v, %v; want false", ok, err)
+	}
+	if ok, err := s.ReplaceWebhookSecret(ctx, w.ID, w.Secret, "sealed-1"); err != nil || !ok {
+		t.Errorf("ReplaceWebhookSecret = %v, %v; want true", ok, err)
+	}
+	if ok, err := s.ReplaceWebhookSecret(ctx, "nope", "sealed-1", "x"); err != nil || ok {
+		t.Errorf("ReplaceWebhookSecret(no webhook) = %v, %v; want false", ok, err)
+	}
+	if got, err := s.Webhook(ctx, w.ID); err != nil || got.Secret != "sealed-1" {
+		t.Errorf("Webhook after ReplaceWebhookSecret = %+v, %v", got, err)
+	}
 
 	now := time.Now().UTC().Truncate(time.Microsecond)
 	a, err := s.LeaseWebhook(ctx, w.ID, "a", now, now.Add(time.Minute))
