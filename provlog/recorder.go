@@ -5,6 +5,7 @@
 package provlog
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"log/slog"
@@ -18,9 +19,11 @@ import (
 
 // Options configures a Recorder.
 type Options struct {
-	// Buffer is how many entries may wait for the writer (default 10,000); past
-	// it, entries are dropped and counted rather than slowing requests.
-	Buffer int
+	// Buffer is how many entries may wait for the writer (default 10,000), and
+	// MaxBytes how many bytes of raw bodies (default 64 MiB); past either,
+	// entries are dropped and counted rather than slowing requests.
+	Buffer   int
+	MaxBytes int
 	// Batch is the most entries written in one transaction (default 500).
 	Batch int
 	// Interval is how long an entry may wait to be written (default 250ms): few
@@ -37,8 +40,10 @@ type Recorder struct {
 	opts    Options
 	mu      sync.Mutex
 	queue   []pending
+	bytes   int // the raw bodies' bytes in queue
 	full    chan struct{}
 	dropped atomic.Int64
+	refused atomic.Int64
 	written atomic.Int64
 }
 
@@ -46,6 +51,9 @@ type Recorder struct {
 func New(store roster.LogStore, opts Options) *Recorder {
 	if opts.Buffer <= 0 {
 		opts.Buffer = 10000
+	}
+	if opts.MaxBytes <= 0 {
+		opts.MaxBytes = 64 << 20
 	}
 	if opts.Batch <= 0 {
 		opts.Batch = 500
@@ -68,14 +76,17 @@ type pending struct {
 // Record queues e with the raw request and response bodies, without waiting;
 // a full queue drops it (Dropped counts them). The bodies must not change after.
 func (r *Recorder) Record(e *roster.LogEntry, request, response []byte) {
+	size := len(request) + len(response)
 	r.mu.Lock()
 	n := len(r.queue)
-	if n < r.opts.Buffer {
+	full := n >= r.opts.Buffer || r.bytes+size > r.opts.MaxBytes
+	if !full {
 		r.queue = append(r.queue, pending{e, request, response})
+		r.bytes += size
 	}
 	r.mu.Unlock()
 	switch {
-	case n >= r.opts.Buffer:
+	case full:
 		if r.dropped.Add(1)%1000 == 1 {
 			r.opts.Logger.Warn("provisioning log: queue full, entries dropped", "dropped", r.dropped.Load())
 		}
@@ -89,6 +100,9 @@ func (r *Recorder) Record(e *roster.LogEntry, request, response []byte) {
 
 // Dropped returns how many entries were dropped because the queue was full.
 func (r *Recorder) Dropped() int64 { return r.dropped.Load() }
+
+// Refused returns how many entries were dropped because the store refused them.
+func (r *Recorder) Refused() int64 { return r.refused.Load() }
 
 // Written returns how many entries were written.
 func (r *Recorder) Written() int64 { return r.written.Load() }
@@ -113,18 +127,43 @@ func (r *Recorder) Run(ctx context.Context) {
 func (r *Recorder) flush(ctx context.Context) {
 	r.mu.Lock()
 	queued := r.queue
-	r.queue = nil
+	r.queue, r.bytes = nil, 0
 	r.mu.Unlock()
 	for batch := range slices.Chunk(queued, r.opts.Batch) {
 		entries := make([]*roster.LogEntry, len(batch))
 		for i, p := range batch {
 			entries[i] = Finish(p.e, p.request, p.response)
 		}
-		if err := r.store.AppendLog(context.WithoutCancel(ctx), entries); err != nil {
-			r.opts.Logger.Error("provisioning log: write", "entries", len(entries), "err", err)
-			continue
-		}
+		r.write(context.WithoutCancel(ctx), entries)
+	}
+}
+
+// write stores entries in one transaction. When the store refuses it, write
+// stores them one by one, so that a row the store cannot take costs only
+// itself; the rows refused alone are dropped, counted (Refused) and logged.
+func (r *Recorder) write(ctx context.Context, entries []*roster.LogEntry) {
+	err := r.store.AppendLog(ctx, entries)
+	if err == nil {
 		r.written.Add(int64(len(entries)))
+		return
+	}
+	refused, first := 0, err
+	if len(entries) > 1 {
+		refused, first = 0, nil
+		for _, e := range entries {
+			if err := r.store.AppendLog(ctx, []*roster.LogEntry{e}); err != nil {
+				refused++
+				first = cmp.Or(first, err)
+				continue
+			}
+			r.written.Add(1)
+		}
+	} else {
+		refused = 1
+	}
+	if refused > 0 {
+		r.refused.Add(int64(refused))
+		r.opts.Logger.Error("provisioning log: rows refused by the store, dropped", "dropped", refused, "of", len(entries), "err", first)
 	}
 }
 

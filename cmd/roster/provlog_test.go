@@ -5,7 +5,9 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"strconv"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 )
@@ -145,4 +147,64 @@ func entraUser(t *testing.T, userName, externalID string) string {
 	b := fixture(t, "create-user.json")
 	b = strings.Replace(b, "Test_User_ab6490ee-1e48-479e-a20b-2d77186b5dd1", userName, 1)
 	return strings.Replace(b, "0a21f0f2-8d2a-4f8e-bf98-7363c4aed4ef", externalID, 1)
+}
+
+// TestProvisioningLogBadRow sends, among a tenant's requests, requests anyone
+// can send whose path holds a NUL byte and invalid UTF-8: every row is kept,
+// none refused by the store.
+func TestProvisioningLogBadRow(t *testing.T) { forEachStore(t, testProvisioningLogBadRow) }
+
+func testProvisioningLogBadRow(t *testing.T, db string) {
+	s := startServer(t, db)
+	const n = 20
+	var wg sync.WaitGroup
+	for i := range n {
+		wg.Go(func() { s.send("GET", "/Users?count=1&startIndex="+strconv.Itoa(i+1), "Bearer "+s.token, "") })
+	}
+	wg.Go(func() { s.send("GET", "/Users/%00", "", "") })
+	wg.Go(func() { s.send("GET", "/Users/a%ffb", "Bearer rst_x", "") })
+	wg.Wait()
+	rows := s.logRows(t, n+2)
+	var lists, refused int
+	for _, row := range rows {
+		switch {
+		case row["action"] == "list" && row["status"] == 200.0:
+			lists++
+		case row["status"] == 401.0:
+			refused++
+		}
+	}
+	t.Logf("rows kept: %d of %d (%d of the tenant's %d)", len(rows), n+2, lists, n)
+	if lists != n || refused != 2 {
+		t.Errorf("the tenant's rows kept: %d of %d, the refused requests' %d of 2: rows %v", lists, n, refused, rows)
+	}
+	fams := s.scrape(t)
+	if v, _ := value(fams, "roster_provisioning_log_refused_total"); v != 0 {
+		t.Errorf("roster_provisioning_log_refused_total = %v, want 0", v)
+	}
+}
+
+// TestLogPrintsNoControls logs requests whose path and token carry terminal
+// escapes (ESC, BEL, the C1 CSI, a lone 0x9b byte): roster log prints none of
+// them, in any format.
+func TestLogPrintsNoControls(t *testing.T) { forEachStore(t, testLogPrintsNoControls) }
+
+func testLogPrintsNoControls(t *testing.T, db string) {
+	s := startServer(t, db)
+	s.send("GET", "/Users/%1b%5b31mred%1b%5d0%3btitle%07%c2%9b2J%9b", "", "")
+	s.send("GET", "/Users/x%0d%0aforged%09row", "", "")
+	if rows := s.logRows(t, 2); len(rows) < 2 {
+		t.Fatalf("%d rows logged, want 2", len(rows))
+	}
+	for _, format := range []string{"table", "csv", "json"} {
+		out := s.cli(t, "log", "--format", format)
+		if i := strings.IndexFunc(out, func(c rune) bool {
+			return c != '\t' && c != '\n' && (c < 0x20 || c == 0x7f || c >= 0x80 && c < 0xa0 || c == 0xfffd)
+		}); i >= 0 {
+			t.Errorf("roster log --format %s printed a control character at %d: %q", format, i, out)
+		}
+		if !strings.Contains(out, "red") || !strings.Contains(out, "forged") {
+			t.Errorf("roster log --format %s lost the printable text: %q", format, out)
+		}
+	}
 }
