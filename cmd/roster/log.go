@@ -26,7 +26,7 @@ func runLog(ctx context.Context, args []string, getenv func(string) string, stdo
 	)
 	cmd.fs.StringVar(&tenant, "tenant", "", "tenant name or id (default: every tenant, and requests no tenant was found for)")
 	cmd.fs.StringVar(&since, "since", "", "only rows this recent, e.g. 1h or 7d")
-	cmd.fs.StringVar(&q.Action, "action", "", "only this action: create, update, replace, deactivate, reactivate, delete, lookup, test-connection, members-add, members-remove, get, list, discovery, sign-in, userinfo")
+	cmd.fs.StringVar(&q.Action, "action", "", "only this action: create, update, replace, deactivate, reactivate, delete, lookup, test-connection, members-add, members-remove, get, list, discovery, sign-in, userinfo, repeated")
 	cmd.fs.StringVar(&status, "status", "", "only this status class (4xx) or status (409)")
 	cmd.fs.StringVar(&q.User, "user", "", "a user's (or group's) id, externalId or userName: everything that happened to it, oldest first")
 	cmd.fs.StringVar(&q.RequestID, "request", "", "the request id a SCIM error's detail ends with")

@@ -192,7 +192,7 @@ func TestLogPrintsNoControls(t *testing.T) { forEachStore(t, testLogPrintsNoCont
 func testLogPrintsNoControls(t *testing.T, db string) {
 	s := startServer(t, db)
 	s.send("GET", "/Users/%1b%5b31mred%1b%5d0%3btitle%07%c2%9b2J%9b", "", "")
-	s.send("GET", "/Users/x%0d%0aforged%09row", "", "")
+	s.send("GET", "/Users/x%0d%0aforged%09row", "Token x", "") // another reason: not aggregated with the first
 	if rows := s.logRows(t, 2); len(rows) < 2 {
 		t.Fatalf("%d rows logged, want 2", len(rows))
 	}
@@ -206,5 +206,52 @@ func testLogPrintsNoControls(t *testing.T, db string) {
 		if !strings.Contains(out, "red") || !strings.Contains(out, "forged") {
 			t.Errorf("roster log --format %s lost the printable text: %q", format, out)
 		}
+	}
+}
+
+// TestLogAggregatesRefusals floods the server with requests without a valid
+// credential from one address (401s, then 429s): each reason makes one row
+// and, once the interval is over (here: at shutdown), one "repeated" row with
+// the count of the others, while another address's refusal and the tenant's
+// requests have rows of their own.
+func TestLogAggregatesRefusals(t *testing.T) { forEachStore(t, testLogAggregatesRefusals) }
+
+func testLogAggregatesRefusals(t *testing.T, db string) {
+	s := startServerWith(t, db, "--trust-proxy")
+	const flood = 200
+	for i := range flood {
+		if r := s.send("GET", "/Users/%00"+strconv.Itoa(i), "", "198.51.100.7"); r.status != 401 && r.status != 429 {
+			t.Fatalf("flood request %d: %d %s", i, r.status, r.raw)
+		}
+	}
+	s.send("GET", "/Users", "", "203.0.113.9")
+	s.send("GET", "/Users", "Bearer "+s.token, "203.0.113.9")
+	s.logRows(t, 3)
+	s.stop() // ends the interval: the flood's counts are written
+	rows := s.logRows(t, 4, "--limit", "1000")
+	var floodRows, counted, others int
+	for _, row := range rows {
+		if row["route"] != "GET /scim/v2/Users/{id}" {
+			others++
+			continue
+		}
+		floodRows++
+		if row["action"] != "repeated" {
+			counted++
+			continue
+		}
+		var n struct {
+			Repeated int    `json:"repeated"`
+			Address  string `json:"address"`
+		}
+		if err := json.Unmarshal([]byte(str(row, "response")), &n); err != nil || n.Address != "198.51.100.7" {
+			t.Errorf("repeated row's response: %v %s", err, str(row, "response"))
+		}
+		counted += n.Repeated
+	}
+	t.Logf("%d refused requests from one address: %d rows standing for %d; %d other rows", flood, floodRows, counted, others)
+	if floodRows > 4 || counted != flood || others != 2 {
+		t.Errorf("%d refused requests from one address: %d rows standing for %d, want at most 4 (two reasons) standing for all; %d other rows, want 2",
+			flood, floodRows, counted, others)
 	}
 }
