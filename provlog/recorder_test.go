@@ -98,3 +98,38 @@ func TestRecorderBadRow(t *testing.T) {
 		})
 	}
 }
+
+// TestRecorderRefusals aggregates refusals per key and interval: the first of
+// an interval is a row, the others one "repeated" row when the interval is over.
+func TestRecorderRefusals(t *testing.T) {
+	for name, store := range stores(t) {
+		t.Run(name, func(t *testing.T) {
+			r := provlog.New(store, provlog.Options{RefusalInterval: time.Minute})
+			refusal := func(sec int, addr string) {
+				e := entry(sec)
+				e.Status, e.Reason, e.Action = 401, "token_unknown", "list"
+				r.RecordRefusal(addr, e, nil, []byte(`{"status":"401"}`))
+			}
+			for sec := range 30 {
+				refusal(sec, "198.51.100.7")
+			}
+			refusal(5, "203.0.113.9")
+			refusal(61, "198.51.100.7") // a new interval: the last one's count is written
+			drain(r)
+			got, err := store.Log(context.Background(), roster.LogQuery{Limit: 1000, Oldest: true})
+			if err != nil {
+				t.Fatal(err)
+			}
+			var actions []string
+			for _, e := range got {
+				actions = append(actions, e.Action)
+				if e.Action == "repeated" && e.Response != `{"address":"198.51.100.7","repeated":29,"since":"2026-05-01T12:00:00Z"}` {
+					t.Errorf("repeated row's response = %s", e.Response)
+				}
+			}
+			if strings.Join(actions, ",") != "list,list,repeated,list" {
+				t.Errorf("rows %v; want the first of each address, the count of the first interval, the next interval's first", actions)
+			}
+		})
+	}
+}
