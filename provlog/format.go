@@ -5,7 +5,9 @@ import (
 	"encoding/json"
 	"io"
 	"strconv"
+	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/rosterhq/roster"
 )
@@ -48,6 +50,38 @@ func NewRow(e *roster.LogEntry) Row {
 		r.Explanation, r.WhatToDo = x.Explanation, x.Action
 	}
 	return r
+}
+
+// ForTerminal returns r with the control characters a terminal acts on (C0
+// but tab and newline, DEL, C1, and bytes that are not UTF-8, which some
+// terminals read as C1) taken out of its text: what a client sent, logged as
+// sent, must not move the cursor, recolour or retitle the terminal of whoever
+// reads the log.
+func (r Row) ForTerminal() Row {
+	for _, p := range []*string{&r.Tenant, &r.RequestID, &r.Method, &r.Route, &r.Query, &r.Action, &r.ResourceType,
+		&r.ResourceID, &r.ExternalID, &r.Name, &r.ScimType, &r.Reason, &r.TokenPrefix, &r.TokenName, &r.Request, &r.Response} {
+		*p = stripControls(*p)
+	}
+	if len(r.Changes) > 0 {
+		r.Changes = json.RawMessage(stripControls(string(r.Changes)))
+	}
+	return r
+}
+
+func stripControls(s string) string {
+	if !strings.ContainsFunc(s, isControl) && utf8.ValidString(s) {
+		return s
+	}
+	return strings.Map(func(c rune) rune {
+		if isControl(c) || c == utf8.RuneError {
+			return -1
+		}
+		return c
+	}, s)
+}
+
+func isControl(c rune) bool {
+	return c != '\t' && c != '\n' && (c < 0x20 || c == 0x7f || c >= 0x80 && c < 0xa0)
 }
 
 // csvHeader names the columns of WriteCSV.

@@ -36,7 +36,7 @@ var Reasons = []Reason{
 	{"basic_user_mismatch", 401, "HTTP Basic was used and the user name is not the tenant of the token.",
 		"Use the tenant's name as the user name and the token as the password."},
 	{"auth_throttled", 429, "Too many failed authentications came from this address or for this token prefix; Roster slows them down and then refuses them.",
-		"Fix the credential first; the limit lifts within a minute without failures."},
+		"Fix the credential first; the limit lifts within a second without failures, and good tokens are never refused by it."},
 	{"rate_limited", 429, "The tenant sent more requests than its rate limit allows, even after Roster waited a second for room. Entra ID retries later by itself.",
 		"Nothing, usually: the sync completes more slowly. To raise the limit: roster tenant update NAME --rate R --burst B."},
 	{"busy", 503, "The server had too many requests doing database work at once, or is shutting down.",

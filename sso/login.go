@@ -5,10 +5,13 @@ import (
 	"crypto/subtle"
 	"fmt"
 	"html/template"
+	"math"
 	"net/http"
 	"net/url"
+	"strconv"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/rosterhq/roster"
 	"github.com/rosterhq/roster/internal/httpx"
@@ -73,7 +76,8 @@ func (s *Server) handlePasswordSubmit(w http.ResponseWriter, r *http.Request) {
 		s.logSignIn(r, outcome{tenant: tenant, user: u, err: oerr})
 		msg := "The user name or password is wrong."
 		if oerr.Status == http.StatusTooManyRequests {
-			msg = "Too many failed attempts. Wait a minute, then try again."
+			msg = "Too many attempts. Wait a minute, then try again."
+			w.Header().Set("Retry-After", strconv.Itoa(int(math.Ceil(oerr.RetryAfter.Seconds()))))
 		}
 		s.writePasswordPage(w, oerr.Status, passwordView{Tenant: tenant.Name, Action: PasswordURL(s.issuer, tenant.Name),
 			CSRF: p.CSRF, UserName: userName, Error: msg})
@@ -115,68 +119,89 @@ func (s *Server) sameOrigin(r *http.Request) bool {
 	return err == nil && got.Scheme == want.Scheme && got.Host == want.Host
 }
 
-// passwordSignIn checks a password sign-in: the user (by userName, ignoring
-// case), the failure limits, the user's login method, the password, and then
-// the gate. Refusals the person may retry (wrong password, too many) carry a
-// Status; the others go back to the host app.
+// passwordSignIn checks a password sign-in: the failure limits, the user (by
+// userName, ignoring case), the password, the user's login method, and then
+// the gate. A failure of the user and of the address is reserved before the
+// hash and given back when the password is right, so that guesses sent at
+// once cannot pass the limit together; hashes run a few at a time. An unknown
+// user, a user who may not use a password and a wrong password get the same
+// answer after the same work. Refusals the person may retry (wrong password,
+// too many) carry a Status; the others go back to the host app.
 func (s *Server) passwordSignIn(r *http.Request, tenant *roster.Tenant, userName, password string) (*roster.User, *roster.SignIn, *oauthError) {
 	ctx := r.Context()
 	addr, userKey := httpx.ClientAddr(r, s.opts.TrustProxy), tenant.ID+"/"+strings.ToLower(userName)
-	_, addrBlocked := s.pwAddrs.Blocked(addr)
-	_, userBlocked := s.pwUsers.Blocked(userKey)
-	if addrBlocked || userBlocked {
-		e := errorf("access_denied", "signin_password_throttled", fmt.Sprintf(
-			"too many failed passwords for user %q or from address %s; refused without checking", userName, addr))
-		e.Status = http.StatusTooManyRequests
-		return nil, nil, e
+	byAddr, d, blocked := s.pwAddrs.Reserve(addr)
+	if blocked {
+		return nil, nil, throttled(fmt.Sprintf("too many failed passwords from address %s; refused without checking", addr), d)
 	}
-	var u *roster.User
-	if userName != "" {
-		var oerr *oauthError
-		if u, oerr = s.findUser(ctx, tenant.ID, "userName", userName); oerr != nil {
-			return nil, nil, oerr
-		}
+	byUser, d, blocked := s.pwUsers.Reserve(userKey)
+	if blocked {
+		byAddr.Refund()
+		return nil, nil, throttled(fmt.Sprintf("too many failed passwords for user %q; refused without checking", userName), d)
 	}
-	if u != nil {
-		if e := methodRefusal(u, roster.LoginMethodPassword); e != nil {
-			return u, nil, e
-		}
+	u, oerr := s.checkPassword(ctx, tenant, userName, password)
+	if oerr == nil || oerr.Status != http.StatusUnauthorized {
+		byAddr.Refund()
+		byUser.Refund()
 	}
-	ok, oerr := s.checkPassword(ctx, tenant, u, password)
 	if oerr != nil {
 		return u, nil, oerr
-	}
-	if !ok {
-		s.pwAddrs.Fail(addr)
-		s.pwUsers.Fail(userKey)
-		reason, detail := "signin_password_wrong", fmt.Sprintf("wrong password for user %q", userName)
-		if u == nil {
-			reason, detail = "signin_no_user", fmt.Sprintf("no user of tenant %s has userName %q (a password sign-in)", tenant.Name, userName)
-		}
-		e := errorf("access_denied", reason, detail)
-		e.Status = http.StatusUnauthorized
-		return u, nil, e
 	}
 	in := &roster.SignIn{Method: roster.LoginMethodPassword, AMR: []string{"pwd"}, AuthTime: s.now()}
 	return u, in, refusal(u)
 }
 
-// checkPassword compares password with the user's hash. An unknown user, or
-// one without a password, costs the same comparison and matches nothing.
-func (s *Server) checkPassword(ctx context.Context, tenant *roster.Tenant, u *roster.User, password string) (bool, *oauthError) {
+// throttled is a refusal of a password sign-in by a limit, with when to retry.
+func throttled(detail string, retryAfter time.Duration) *oauthError {
+	e := errorf("access_denied", "signin_password_throttled", detail)
+	e.Status, e.RetryAfter = http.StatusTooManyRequests, max(retryAfter, time.Second)
+	return e
+}
+
+// checkPassword finds the user named userName and compares password with
+// the user's hash, holding one of the server's hash slots. An unknown user, or
+// one without a password or whose login method is not password, costs the
+// same comparison against a dummy hash and gets the same 401 as a wrong
+// password; only the logged reason tells them apart. With every slot busy it
+// refuses with 429 without hashing.
+func (s *Server) checkPassword(ctx context.Context, tenant *roster.Tenant, userName, password string) (*roster.User, *oauthError) {
+	var u *roster.User
+	if userName != "" {
+		var oerr *oauthError
+		if u, oerr = s.findUser(ctx, tenant.ID, "userName", userName); oerr != nil {
+			return nil, oerr
+		}
+	}
 	hash, err := "", error(nil)
-	if u != nil {
+	wrong := errorf("access_denied", "signin_password_wrong", fmt.Sprintf("wrong password for user %q", userName))
+	switch {
+	case u == nil:
+		wrong = errorf("access_denied", "signin_no_user", fmt.Sprintf("no user of tenant %s has userName %q (a password sign-in)", tenant.Name, userName))
+	case methodRefusal(u, roster.LoginMethodPassword) != nil:
+		wrong = methodRefusal(u, roster.LoginMethodPassword)
+	default:
 		hash, err = s.store.PasswordHash(ctx, tenant.ID, u.ID)
 	}
-	switch {
-	case u == nil || roster.ErrorCode(err) == roster.ENOTFOUND:
-		VerifyPassword(dummyHash(), password)
-		return false, nil
-	case err != nil:
-		return false, s.internal(ctx, tenant, err)
+	if err != nil && roster.ErrorCode(err) != roster.ENOTFOUND {
+		return u, s.internal(ctx, tenant, err)
 	}
-	return VerifyPassword(hash, password), nil
+	if hash == "" {
+		hash = dummyHash()
+	}
+	if !s.hashes.Acquire(ctx, hashWait) {
+		return u, throttled("every password hash slot was busy; refused without checking", time.Second)
+	}
+	ok := VerifyPassword(hash, password) && hash != dummyHash()
+	s.hashes.Release()
+	if !ok {
+		wrong.Status = http.StatusUnauthorized
+		return u, wrong
+	}
+	return u, nil
 }
+
+// hashWait is how long a password sign-in may wait for a hash slot.
+const hashWait = 250 * time.Millisecond
 
 // dummyHash is a hash no password matches in practice, computed once.
 var dummyHash = sync.OnceValue(func() string {

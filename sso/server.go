@@ -6,6 +6,7 @@ import (
 	"html/template"
 	"log/slog"
 	"net/http"
+	"runtime"
 	"strings"
 	"sync"
 	"time"
@@ -62,8 +63,10 @@ type Server struct {
 	providers map[string]*oidc.Provider
 
 	// Failed passwords are limited per user (tenant and userName) and per
-	// client address.
+	// client address; hashes caps the password hashes computed at once
+	// (19 MiB each).
 	pwUsers, pwAddrs *limit.Failures
+	hashes           *limit.Inflight
 }
 
 // Routes of the OpenID Provider, under the public URL.
@@ -105,7 +108,8 @@ func New(store Store, opts Options) *Server {
 	s := &Server{store: store, opts: opts, issuer: strings.TrimSuffix(opts.PublicURL, "/"),
 		mux: http.NewServeMux(), providers: map[string]*oidc.Provider{},
 		pwUsers: limit.NewFailures(limit.FailureOptions{Burst: 5, Every: 12 * time.Second, Clock: opts.Clock}),
-		pwAddrs: limit.NewFailures(limit.FailureOptions{Burst: 20, Every: 3 * time.Second, Clock: opts.Clock})}
+		pwAddrs: limit.NewFailures(limit.FailureOptions{Burst: 20, Every: 3 * time.Second, Clock: opts.Clock}),
+		hashes:  limit.NewInflight(2 * runtime.GOMAXPROCS(0))}
 	s.mux.HandleFunc("GET "+DiscoveryPath, s.handleDiscovery)
 	s.mux.HandleFunc("GET "+JWKSPath, s.handleJWKS)
 	s.mux.HandleFunc("GET "+AuthorizePath, s.handleAuthorize)
@@ -175,6 +179,8 @@ type oauthError struct {
 	Reason string `json:"-"`
 	// Status is the log row's status when the code alone does not say it.
 	Status int `json:"-"`
+	// RetryAfter is when a sign-in refused by a limit may be tried again.
+	RetryAfter time.Duration `json:"-"`
 }
 
 // status is the HTTP status a log row gives the refusal.

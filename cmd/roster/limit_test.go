@@ -161,14 +161,17 @@ func testTenantRateLimit(t *testing.T, db string) {
 }
 
 // TestAuthFailureLimit floods the server with a wrong secret from one source
-// address: the 401s end in 429s, the address is then refused even with a good
-// token, and the tenant's own bucket is untouched.
+// address: the 401s end in 429s, whose Retry-After does not grow however long
+// the flood goes on, while good tokens of this and another tenant from the
+// same address are served, and the tenant's own bucket is untouched.
 func TestAuthFailureLimit(t *testing.T) { forEachStore(t, testAuthFailureLimit) }
 
 func testAuthFailureLimit(t *testing.T, db string) {
 	s := startServerWith(t, db, "--trust-proxy")
 	// So small a refill that a bucket drained by the flood could not serve the burst below.
-	s.cli(t, "tenant", "update", "default", "--rate", "0.1", "--burst", "6")
+	s.cli(t, "tenant", "update", "default", "--rate", "0.1", "--burst", "7")
+	s.cli(t, "tenant", "create", "acme")
+	acme := "Bearer " + strings.TrimSpace(s.cli(t, "token", "create", "--tenant", "acme"))
 	good := "Bearer " + s.token
 	wrong := "Bearer " + s.token[:12] + strings.Repeat("x", len(s.token)-12)
 	const flooder = "198.51.100.7"
@@ -186,16 +189,32 @@ func testAuthFailureLimit(t *testing.T, db string) {
 	if unauthorized < 10 {
 		t.Errorf("%d 401s before the first 429, want the burst of 10 first", unauthorized)
 	}
+	// Refused retries do not push the end of the block back.
+	for i := range 30 {
+		r := s.send("GET", "/Users", wrong, flooder)
+		if r.status == 401 {
+			continue // a second passed: one more failure was earned
+		}
+		wantRefusal(t, r)
+		if r.retryAfter != "1" {
+			t.Fatalf("blocked retry %d: Retry-After %s, want 1: a refused retry must not extend the block", i, r.retryAfter)
+		}
+	}
 
 	// The tenant's bucket is full: a burst of 5 from elsewhere is served at
-	// once, leaving one request for the end of the test.
+	// once, leaving two requests for the rest of the test.
 	for i, r := range s.burst(5, "/Users", good, "203.0.113.9") {
 		if r.status != 200 {
 			t.Errorf("request %d of the tenant after the flood: %d %s", i, r.status, r.raw)
 		}
 	}
-	// The flooding address is refused unexamined, even with the good token.
-	wantRefusal(t, s.send("GET", "/Users", good, flooder))
+	// Good tokens from the flooding address are served: the failure limit
+	// counts and refuses failed credentials only.
+	for name, auth := range map[string]string{"default": good, "acme": acme} {
+		if r := s.send("GET", "/Users", auth, flooder); r.status != 200 {
+			t.Errorf("tenant %s's good token from the flooding address: %d %s", name, r.status, r.raw)
+		}
+	}
 	// The token prefix spends its failures too: wrong secrets from ever new
 	// addresses are refused, the good one is not.
 	var byPrefix result

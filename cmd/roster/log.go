@@ -26,7 +26,7 @@ func runLog(ctx context.Context, args []string, getenv func(string) string, stdo
 	)
 	cmd.fs.StringVar(&tenant, "tenant", "", "tenant name or id (default: every tenant, and requests no tenant was found for)")
 	cmd.fs.StringVar(&since, "since", "", "only rows this recent, e.g. 1h or 7d")
-	cmd.fs.StringVar(&q.Action, "action", "", "only this action: create, update, replace, deactivate, reactivate, delete, lookup, test-connection, members-add, members-remove, get, list, discovery, sign-in, userinfo")
+	cmd.fs.StringVar(&q.Action, "action", "", "only this action: create, update, replace, deactivate, reactivate, delete, lookup, test-connection, members-add, members-remove, get, list, discovery, sign-in, userinfo, repeated")
 	cmd.fs.StringVar(&status, "status", "", "only this status class (4xx) or status (409)")
 	cmd.fs.StringVar(&q.User, "user", "", "a user's (or group's) id, externalId or userName: everything that happened to it, oldest first")
 	cmd.fs.StringVar(&q.RequestID, "request", "", "the request id a SCIM error's detail ends with")
@@ -80,7 +80,7 @@ func runLog(ctx context.Context, args []string, getenv func(string) string, stdo
 	rows := make([]provlog.Row, 0, len(es))
 	for _, e := range es {
 		if exact == 0 || e.Status == exact {
-			rows = append(rows, provlog.NewRow(e))
+			rows = append(rows, provlog.NewRow(e).ForTerminal())
 		}
 	}
 	return printLog(stdout, rows, format)
@@ -99,6 +99,11 @@ func parseStatus(s string) (class, exact int, err error) {
 		return 0, 0, fmt.Errorf("--status %q: want a class such as 4xx or a status such as 409", s)
 	}
 	return n / 100, n, nil
+}
+
+// cell is a table cell: a tab or newline a client sent would break the table.
+func cell(s string) string {
+	return strings.NewReplacer("\t", " ", "\n", " ").Replace(s)
 }
 
 func printLog(w io.Writer, rows []provlog.Row, format string) error {
@@ -121,8 +126,8 @@ func printLog(w io.Writer, rows []provlog.Row, format string) error {
 	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
 	fmt.Fprintln(tw, "TIME\tACTION\tSTATUS\tREASON\tRESOURCE\tNAME\tEXTERNAL ID\tREQUEST\tMS")
 	for _, r := range rows {
-		fmt.Fprintf(tw, "%s\t%s\t%d\t%s\t%s\t%s\t%s\t%s\t%.1f\n", r.Time.Format("2006-01-02 15:04:05"), r.Action, r.Status,
-			dash(r.Reason), dash(r.ResourceID), dash(r.Name), dash(r.ExternalID), r.RequestID, r.LatencyMS)
+		fmt.Fprintf(tw, "%s\t%s\t%d\t%s\t%s\t%s\t%s\t%s\t%.1f\n", r.Time.Format("2006-01-02 15:04:05"), cell(r.Action), r.Status,
+			dash(cell(r.Reason)), dash(cell(r.ResourceID)), dash(cell(r.Name)), dash(cell(r.ExternalID)), cell(r.RequestID), r.LatencyMS)
 	}
 	if err := tw.Flush(); err != nil {
 		return err

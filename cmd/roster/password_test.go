@@ -7,8 +7,11 @@ import (
 	"net/url"
 	"os"
 	"regexp"
+	"strconv"
 	"strings"
+	"sync"
 	"testing"
+	"time"
 
 	"golang.org/x/oauth2"
 
@@ -75,7 +78,8 @@ func (p *passwordPage) submit(t *testing.T, b *browser, origin, user, password s
 
 // TestSignInWithPassword signs a SCIM-provisioned user in with a password
 // kept by Roster, and checks the login methods both ways: a password-only
-// user cannot come through Entra, an IdP-only user cannot use a password.
+// user cannot come through Entra, an IdP-only user cannot use a password
+// (and is told only that the password is wrong).
 // Wrong passwords are refused, then rate limited; a form without its CSRF
 // token is refused; and each outcome is a row of the provisioning log.
 func TestSignInWithPassword(t *testing.T) { forEachStore(t, testSignInWithPassword) }
@@ -146,11 +150,8 @@ func testSignInWithPassword(t *testing.T, db string) {
 	}
 	b = newBrowser(t)
 	page = openPasswordPage(t, b, app, issuer, pkce, "n-3")
-	resp = page.submit(t, b, issuer, "ada@contoso.com", "ada's own password")
-	loc, _ = url.Parse(resp.Header.Get("Location"))
-	if resp.StatusCode != http.StatusFound || loc.Query().Get("error") != "access_denied" ||
-		!strings.Contains(loc.Query().Get("error_description"), "identity provider only") {
-		t.Errorf("IdP-only user with a password = %d to %q; want access_denied saying identity provider only", resp.StatusCode, loc)
+	if resp := page.submit(t, b, issuer, "ada@contoso.com", "ada's own password"); resp.StatusCode != http.StatusUnauthorized {
+		t.Errorf("IdP-only user with her password = %d to %q; want 401 and the form again, as a wrong password", resp.StatusCode, resp.Header.Get("Location"))
 	}
 
 	// A form posted without the page's CSRF token, or from another origin, is refused.
@@ -197,5 +198,90 @@ func testSignInWithPassword(t *testing.T, db string) {
 		if !seen {
 			t.Errorf("no sign-in row with reason %s", reason)
 		}
+	}
+}
+
+// submitRead posts the form as submit does and returns the status, the
+// Retry-After header and the page with the echoed user name and the form's
+// CSRF token taken out.
+func (p *passwordPage) submitRead(b *browser, origin, user, password string) (int, string, string, error) {
+	form := url.Values{"csrf": {p.csrf}, "username": {user}, "password": {password}}
+	req, _ := http.NewRequest("POST", p.action, strings.NewReader(form.Encode()))
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	req.Header.Set("Origin", origin)
+	resp, err := b.client.Do(req)
+	if err != nil {
+		return 0, "", "", err
+	}
+	defer resp.Body.Close()
+	body, err := io.ReadAll(resp.Body)
+	return resp.StatusCode, resp.Header.Get("Retry-After"), strings.NewReplacer(user, "USER", p.csrf, "CSRF").Replace(string(body)), err
+}
+
+// TestPasswordGuesses sends password guesses as an attacker would: an
+// unknown user, an IdP-only user and a wrong password get the same answer,
+// and of 60 guesses for one user sent at once only the limit's 5 are checked;
+// the others are refused with 429 and Retry-After.
+func TestPasswordGuesses(t *testing.T) { forEachStore(t, testPasswordGuesses) }
+
+func testPasswordGuesses(t *testing.T, db string) {
+	setup := startSignIn(t, db)
+	s, env, issuer := setup.s, setup.env, setup.issuer
+	out := cliEnv(t, s, env, "client", "create", "--name", "app", "--redirect-uri", "http://127.0.0.1:1/cb")
+	app := newHostApp(t, issuer, lastValue(t, out, "client_id"), lastValue(t, out, "client_secret"), "http://127.0.0.1:1/cb")
+	s.do(t, "POST", "/Users", vendorUser(t, "pat@contoso.com", "pat@contoso.com", "f-x")).want(t, 201)
+	s.do(t, "POST", "/Users", vendorUser(t, "ada@contoso.com", "ada@contoso.com", "f-x")).want(t, 201)
+	cliEnv(t, s, env, "user", "login-method", "--tenant", "default", "pat@contoso.com", "password")
+	for _, u := range []string{"pat@contoso.com", "ada@contoso.com"} {
+		withStdin(t, "correct horse battery\n", func() {
+			cliEnv(t, s, env, "user", "set-password", "--tenant", "default", u)
+		})
+	}
+	// Ada signs in through the IdP only: her right password is answered as a
+	// wrong one, and so is a user who does not exist.
+	answers := map[string][]string{}
+	for _, try := range [][2]string{{"pat@contoso.com", "wrong horse battery"}, {"ada@contoso.com", "correct horse battery"},
+		{"nobody@contoso.com", "correct horse battery"}} {
+		b := newBrowser(t)
+		page := openPasswordPage(t, b, app, issuer, oauth2.GenerateVerifier(), "n-1")
+		status, _, got, err := page.submitRead(b, issuer, try[0], try[1])
+		if err != nil || status != http.StatusUnauthorized {
+			t.Errorf("%s: %d %v, want 401", try[0], status, err)
+		}
+		answers[got] = append(answers[got], try[0])
+	}
+	if len(answers) != 1 {
+		t.Errorf("a wrong password, an IdP-only user and an unknown user got %d different pages, want one: %v", len(answers), answers)
+	}
+
+	// 60 guesses at once for Pat, who has 4 failures left (with room for a
+	// busy machine).
+	b := newBrowser(t)
+	page := openPasswordPage(t, b, app, issuer, oauth2.GenerateVerifier(), "n-2")
+	b.client.Timeout = 2 * time.Minute
+	var (
+		mu       sync.Mutex
+		statuses = map[int]int{}
+		wg       sync.WaitGroup
+	)
+	for range 60 {
+		wg.Go(func() {
+			status, retry, _, err := page.submitRead(b, issuer, "pat@contoso.com", "a guess")
+			if err != nil {
+				t.Error(err)
+				return
+			}
+			if n, err := strconv.Atoi(retry); status == http.StatusTooManyRequests && (err != nil || n < 1) {
+				t.Errorf("429 with Retry-After %q, want a number of seconds", retry)
+			}
+			mu.Lock()
+			statuses[status]++
+			mu.Unlock()
+		})
+	}
+	wg.Wait()
+	t.Logf("60 guesses at once: statuses %v", statuses)
+	if statuses[http.StatusUnauthorized] > 4 || statuses[http.StatusUnauthorized]+statuses[http.StatusTooManyRequests] != 60 {
+		t.Errorf("60 guesses at once with 4 failures left: statuses %v; want at most 4 checked (401) and the rest 429", statuses)
 	}
 }

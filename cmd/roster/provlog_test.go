@@ -5,7 +5,9 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"strconv"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 )
@@ -164,5 +166,112 @@ func testProvisioningLogNUL(t *testing.T, db string) {
 		if len(rows) != 1 || rows[0]["status"] != 400.0 {
 			t.Errorf("%s %s: rows of request %s = %v, want one with status 400", req.method, req.path, id, rows)
 		}
+	}
+}
+
+// TestProvisioningLogBadRow sends, among a tenant's requests, requests anyone
+// can send whose path holds a NUL byte and invalid UTF-8: every row is kept,
+// none refused by the store.
+func TestProvisioningLogBadRow(t *testing.T) { forEachStore(t, testProvisioningLogBadRow) }
+
+func testProvisioningLogBadRow(t *testing.T, db string) {
+	s := startServer(t, db)
+	const n = 20
+	var wg sync.WaitGroup
+	for i := range n {
+		wg.Go(func() { s.send("GET", "/Users?count=1&startIndex="+strconv.Itoa(i+1), "Bearer "+s.token, "") })
+	}
+	wg.Go(func() { s.send("GET", "/Users/%00", "", "") })
+	wg.Go(func() { s.send("GET", "/Users/a%ffb", "Bearer rst_x", "") })
+	wg.Wait()
+	rows := s.logRows(t, n+2)
+	var lists, refused int
+	for _, row := range rows {
+		switch {
+		case row["action"] == "list" && row["status"] == 200.0:
+			lists++
+		case row["status"] == 401.0:
+			refused++
+		}
+	}
+	t.Logf("rows kept: %d of %d (%d of the tenant's %d)", len(rows), n+2, lists, n)
+	if lists != n || refused != 2 {
+		t.Errorf("the tenant's rows kept: %d of %d, the refused requests' %d of 2: rows %v", lists, n, refused, rows)
+	}
+	fams := s.scrape(t)
+	if v, _ := value(fams, "roster_provisioning_log_refused_total"); v != 0 {
+		t.Errorf("roster_provisioning_log_refused_total = %v, want 0", v)
+	}
+}
+
+// TestLogPrintsNoControls logs requests whose path and token carry terminal
+// escapes (ESC, BEL, the C1 CSI, a lone 0x9b byte): roster log prints none of
+// them, in any format.
+func TestLogPrintsNoControls(t *testing.T) { forEachStore(t, testLogPrintsNoControls) }
+
+func testLogPrintsNoControls(t *testing.T, db string) {
+	s := startServer(t, db)
+	s.send("GET", "/Users/%1b%5b31mred%1b%5d0%3btitle%07%c2%9b2J%9b", "", "")
+	s.send("GET", "/Users/x%0d%0aforged%09row", "Token x", "") // another reason: not aggregated with the first
+	if rows := s.logRows(t, 2); len(rows) < 2 {
+		t.Fatalf("%d rows logged, want 2", len(rows))
+	}
+	for _, format := range []string{"table", "csv", "json"} {
+		out := s.cli(t, "log", "--format", format)
+		if i := strings.IndexFunc(out, func(c rune) bool {
+			return c != '\t' && c != '\n' && (c < 0x20 || c == 0x7f || c >= 0x80 && c < 0xa0 || c == 0xfffd)
+		}); i >= 0 {
+			t.Errorf("roster log --format %s printed a control character at %d: %q", format, i, out)
+		}
+		if !strings.Contains(out, "red") || !strings.Contains(out, "forged") {
+			t.Errorf("roster log --format %s lost the printable text: %q", format, out)
+		}
+	}
+}
+
+// TestLogAggregatesRefusals floods the server with requests without a valid
+// credential from one address (401s, then 429s): each reason makes one row
+// and, once the interval is over (here: at shutdown), one "repeated" row with
+// the count of the others, while another address's refusal and the tenant's
+// requests have rows of their own.
+func TestLogAggregatesRefusals(t *testing.T) { forEachStore(t, testLogAggregatesRefusals) }
+
+func testLogAggregatesRefusals(t *testing.T, db string) {
+	s := startServerWith(t, db, "--trust-proxy")
+	const flood = 200
+	for i := range flood {
+		if r := s.send("GET", "/Users/%00"+strconv.Itoa(i), "", "198.51.100.7"); r.status != 401 && r.status != 429 {
+			t.Fatalf("flood request %d: %d %s", i, r.status, r.raw)
+		}
+	}
+	s.send("GET", "/Users", "", "203.0.113.9")
+	s.send("GET", "/Users", "Bearer "+s.token, "203.0.113.9")
+	s.logRows(t, 3)
+	s.stop() // ends the interval: the flood's counts are written
+	rows := s.logRows(t, 4, "--limit", "1000")
+	var floodRows, counted, others int
+	for _, row := range rows {
+		if row["route"] != "GET /scim/v2/Users/{id}" {
+			others++
+			continue
+		}
+		floodRows++
+		if row["action"] != "repeated" {
+			counted++
+			continue
+		}
+		var n struct {
+			Repeated int    `json:"repeated"`
+			Address  string `json:"address"`
+		}
+		if err := json.Unmarshal([]byte(str(row, "response")), &n); err != nil || n.Address != "198.51.100.7" {
+			t.Errorf("repeated row's response: %v %s", err, str(row, "response"))
+		}
+		counted += n.Repeated
+	}
+	t.Logf("%d refused requests from one address: %d rows standing for %d; %d other rows", flood, floodRows, counted, others)
+	if floodRows > 4 || counted != flood || others != 2 {
+		t.Errorf("%d refused requests from one address: %d rows standing for %d, want at most 4 (two reasons) standing for all; %d other rows, want 2",
+			flood, floodRows, counted, others)
 	}
 }

@@ -303,7 +303,8 @@ func watchBackground(m *metrics.Metrics, store roster.Store, logs *provlog.Recor
 	}
 	if logs != nil {
 		m.CounterFunc("roster_provisioning_log_written_total", "Provisioning log rows written.", func() float64 { return float64(logs.Written()) })
-		m.CounterFunc("roster_provisioning_log_dropped_total", "Provisioning log rows dropped because the queue was full.", func() float64 { return float64(logs.Dropped()) })
+		m.CounterFunc("roster_provisioning_log_dropped_total", "Provisioning log rows dropped because the queue was full (rows or bytes).", func() float64 { return float64(logs.Dropped()) })
+		m.CounterFunc("roster_provisioning_log_refused_total", "Provisioning log rows dropped because the store refused them.", func() float64 { return float64(logs.Refused()) })
 	}
 	m.GaugeFunc("roster_provisioning_log_pruner_last_run_timestamp_seconds", "When the provisioning log pruner last ran (Unix time; 0: never).",
 		scrape(func(ctx context.Context) (float64, error) {

@@ -159,9 +159,6 @@ type FailureOptions struct {
 	// SlowDown delays the answer to each failure once half the burst is spent
 	// (default 500ms).
 	SlowDown time.Duration
-	// MaxPenalty bounds how far a key that keeps trying while blocked pushes
-	// back the time it may try again (default 1 minute).
-	MaxPenalty time.Duration
 	// MaxKeys bounds the keys remembered (default 10,000). Keys whose bucket
 	// has refilled are forgotten first; past the bound, all are.
 	MaxKeys int
@@ -169,13 +166,22 @@ type FailureOptions struct {
 }
 
 // Failures limits failed attempts per key, such as failed authentications per
-// source address. Successes cost nothing; attempts refused while a key is
-// blocked count as failures, so that a key that keeps trying stays blocked.
+// source address. Only failures are counted: a caller checks the attempt
+// first and calls Fail when it failed, or, when checking is dear (a password
+// hash), Reserves the failure before checking and Refunds it on success.
+// Attempts refused while a key is blocked cost nothing, so a key that keeps
+// trying is free again one Every after its last counted failure.
 type Failures struct {
 	opts FailureOptions
 
 	mu   sync.Mutex
-	keys map[string]*rate.Limiter
+	keys map[string]*failBucket
+}
+
+// failBucket holds the failures a key has left, as of at.
+type failBucket struct {
+	left float64
+	at   time.Time
 }
 
 // NewFailures returns an empty failure limiter.
@@ -189,75 +195,114 @@ func NewFailures(opts FailureOptions) *Failures {
 	if opts.SlowDown <= 0 {
 		opts.SlowDown = 500 * time.Millisecond
 	}
-	if opts.MaxPenalty <= 0 {
-		opts.MaxPenalty = time.Minute
-	}
 	if opts.MaxKeys <= 0 {
 		opts.MaxKeys = 10000
 	}
 	if opts.Clock == nil {
 		opts.Clock = time.Now
 	}
-	return &Failures{opts: opts, keys: map[string]*rate.Limiter{}}
+	return &Failures{opts: opts, keys: map[string]*failBucket{}}
 }
 
 // Blocked reports whether key has spent its failures, and if so how long until
-// it may try again. A blocked key's attempt should be refused unexamined; it
-// counts as a failure.
+// it may fail again. It counts nothing.
 func (f *Failures) Blocked(key string) (retryAfter time.Duration, blocked bool) {
 	if f == nil {
 		return 0, false
 	}
-	f.mu.Lock()
-	lim := f.keys[key]
-	f.mu.Unlock()
 	now := f.opts.Clock()
-	if lim == nil || lim.TokensAt(now) >= 1 {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	b := f.keys[key]
+	if b == nil {
 		return 0, false
 	}
-	return f.penalize(lim, now), true
+	f.refill(b, now)
+	if b.left >= 1 {
+		return 0, false
+	}
+	return f.untilOne(b), true
 }
 
 // Fail records a failure of key. It returns how long to delay the answer to
-// it, or, when key had no failure left, blocked and the time until it has.
+// it, or, when key had no failure left, blocked and the time until it has; a
+// blocked failure is not counted.
 func (f *Failures) Fail(key string) (delay, retryAfter time.Duration, blocked bool) {
 	if f == nil {
 		return 0, 0, false
 	}
 	now := f.opts.Clock()
-	lim := f.limiter(key, now)
-	if lim.TokensAt(now) < 1 {
-		return 0, f.penalize(lim, now), true
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	b := f.bucket(key, now)
+	if b.left < 1 {
+		return 0, f.untilOne(b), true
 	}
-	lim.AllowN(now, 1)
-	if lim.TokensAt(now) < float64(f.opts.Burst)/2 {
+	b.left--
+	if b.left < float64(f.opts.Burst)/2 {
 		delay = f.opts.SlowDown
 	}
 	return delay, 0, false
 }
 
-// penalize counts a failure of a blocked key against its future failures, up
-// to MaxPenalty ahead, and returns how long until it may try again.
-func (f *Failures) penalize(lim *rate.Limiter, now time.Time) time.Duration {
-	r := lim.ReserveN(now, 1)
-	d := r.DelayFrom(now)
-	if !r.OK() || d > f.opts.MaxPenalty {
-		r.CancelAt(now)
-		return f.opts.MaxPenalty
-	}
-	return d
+// A Reservation is a failure counted in advance by Reserve.
+type Reservation struct {
+	f   *Failures
+	key string
 }
 
-// limiter returns key's limiter, making room for it when there are too many.
-func (f *Failures) limiter(key string, now time.Time) *rate.Limiter {
+// Reserve counts a failure of key before the attempt is checked, so that
+// attempts made at once cannot all pass a check made before any of them
+// failed: of n concurrent attempts with b failures left, b get a reservation.
+// When key has no failure left it returns blocked and the time until it has,
+// counting nothing. The caller Refunds the reservation when the attempt
+// succeeded or was not checked.
+func (f *Failures) Reserve(key string) (res *Reservation, retryAfter time.Duration, blocked bool) {
+	if f == nil {
+		return nil, 0, false
+	}
+	if _, d, blocked := f.Fail(key); blocked {
+		return nil, d, true
+	}
+	return &Reservation{f: f, key: key}, 0, false
+}
+
+// Refund gives back the failure counted by Reserve. A nil reservation is a no-op.
+func (r *Reservation) Refund() {
+	if r == nil {
+		return
+	}
+	f := r.f
+	now := f.opts.Clock()
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	if lim := f.keys[key]; lim != nil {
-		return lim
+	b := f.bucket(r.key, now)
+	b.left = min(b.left+1, float64(f.opts.Burst))
+}
+
+// refill adds the failures earned since b was last read.
+func (f *Failures) refill(b *failBucket, now time.Time) {
+	if now.After(b.at) {
+		b.left = min(float64(f.opts.Burst), b.left+float64(now.Sub(b.at))/float64(f.opts.Every))
+		b.at = now
+	}
+}
+
+// untilOne returns how long until b, just refilled, holds one failure.
+func (f *Failures) untilOne(b *failBucket) time.Duration {
+	return time.Duration((1 - b.left) * float64(f.opts.Every))
+}
+
+// bucket returns key's bucket refilled to now, making room for it when there
+// are too many. f.mu must be held.
+func (f *Failures) bucket(key string, now time.Time) *failBucket {
+	if b := f.keys[key]; b != nil {
+		f.refill(b, now)
+		return b
 	}
 	if len(f.keys) >= f.opts.MaxKeys {
-		for k, lim := range f.keys {
-			if lim.TokensAt(now) >= float64(f.opts.Burst) {
+		for k, b := range f.keys {
+			if f.refill(b, now); b.left >= float64(f.opts.Burst) {
 				delete(f.keys, k)
 			}
 		}
@@ -265,9 +310,9 @@ func (f *Failures) limiter(key string, now time.Time) *rate.Limiter {
 			clear(f.keys)
 		}
 	}
-	lim := rate.NewLimiter(rate.Every(f.opts.Every), f.opts.Burst)
-	f.keys[key] = lim
-	return lim
+	b := &failBucket{left: float64(f.opts.Burst), at: now}
+	f.keys[key] = b
+	return b
 }
 
 // Inflight caps how many requests do store work at once.

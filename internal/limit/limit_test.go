@@ -3,6 +3,7 @@ package limit
 import (
 	"context"
 	"fmt"
+	"sync"
 	"testing"
 	"time"
 
@@ -19,7 +20,7 @@ func (c *clock) Advance(d time.Duration) { c.now = c.now.Add(d) }
 
 func TestFailures(t *testing.T) {
 	c := &clock{now: time.Date(2026, 3, 1, 9, 0, 0, 0, time.UTC)}
-	f := NewFailures(FailureOptions{Burst: 4, Every: time.Second, SlowDown: 100 * time.Millisecond, MaxPenalty: 5 * time.Second, Clock: c.Now})
+	f := NewFailures(FailureOptions{Burst: 4, Every: time.Second, SlowDown: 100 * time.Millisecond, Clock: c.Now})
 
 	// Half the burst is answered at once, the rest slowed down.
 	for i, want := range []time.Duration{0, 0, 100 * time.Millisecond, 100 * time.Millisecond} {
@@ -31,29 +32,57 @@ func TestFailures(t *testing.T) {
 			t.Fatalf("Fail %d = delay %v, blocked %v; want %v, false", i, delay, blocked, want)
 		}
 	}
-	// Spent: blocked, and each refused attempt pushes the next one back.
-	for i, want := range []time.Duration{time.Second, 2 * time.Second, 3 * time.Second} {
-		d, blocked := f.Blocked("a")
-		if !blocked || d != want {
-			t.Fatalf("Blocked after %d refusals = %v, %v; want %v, true", i, d, blocked, want)
+	// Spent: blocked, and attempts refused meanwhile do not push the end back.
+	for i := range 100 {
+		if _, d, blocked := f.Fail("a"); !blocked || d != time.Second {
+			t.Fatalf("Fail %d while blocked = %v, %v; want 1s, blocked", i, d, blocked)
 		}
-	}
-	// Up to MaxPenalty, no further.
-	for range 10 {
-		f.Blocked("a")
-	}
-	if d, _ := f.Blocked("a"); d != 5*time.Second {
-		t.Errorf("Blocked after many refusals = %v, want the 5s bound", d)
+		if d, blocked := f.Blocked("a"); !blocked || d != time.Second {
+			t.Fatalf("Blocked %d = %v, %v; want 1s, true", i, d, blocked)
+		}
 	}
 	// Other keys are not affected.
 	if _, blocked := f.Blocked("b"); blocked {
 		t.Error("key b is blocked by key a's failures")
 	}
-	// Time refills the bucket.
-	c.Advance(6 * time.Second)
+	// One Every later the key may fail once more.
+	c.Advance(time.Second)
 	if _, blocked := f.Blocked("a"); blocked {
-		t.Error("still blocked after the penalty passed")
+		t.Error("still blocked one Every after the last counted failure")
 	}
+}
+
+// TestFailuresReserve counts failures before the attempts are checked: of many
+// at once, only the burst gets through, and refunds give failures back.
+func TestFailuresReserve(t *testing.T) {
+	c := &clock{now: time.Date(2026, 3, 1, 9, 0, 0, 0, time.UTC)}
+	f := NewFailures(FailureOptions{Burst: 5, Every: 12 * time.Second, Clock: c.Now})
+	var (
+		mu   sync.Mutex
+		held []*Reservation
+		wg   sync.WaitGroup
+	)
+	for range 60 {
+		wg.Go(func() {
+			if res, _, blocked := f.Reserve("u"); !blocked {
+				mu.Lock()
+				held = append(held, res)
+				mu.Unlock()
+			}
+		})
+	}
+	wg.Wait()
+	if len(held) != 5 {
+		t.Fatalf("%d of 60 concurrent attempts reserved, want the burst of 5", len(held))
+	}
+	if _, d, blocked := f.Reserve("u"); !blocked || d != 12*time.Second {
+		t.Fatalf("Reserve after the burst = %v, %v; want blocked for 12s", d, blocked)
+	}
+	held[0].Refund()
+	if _, _, blocked := f.Reserve("u"); blocked {
+		t.Fatal("a refunded failure was not given back")
+	}
+	(*Reservation)(nil).Refund()
 }
 
 func TestFailuresForget(t *testing.T) {

@@ -62,7 +62,8 @@ func BenchmarkUserEncode(b *testing.B) {
 // discard takes log rows and drops them.
 type discard struct{}
 
-func (discard) Record(*roster.LogEntry, []byte, []byte) {}
+func (discard) Record(*roster.LogEntry, []byte, []byte)                {}
+func (discard) RecordRefusal(string, *roster.LogEntry, []byte, []byte) {}
 
 // BenchmarkLookupLogged is Entra's userName lookup through the whole handler
 // (auth, limits, store, encoding) without and with a provisioning log row

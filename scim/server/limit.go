@@ -139,18 +139,15 @@ func (s *Server) api(resource, action string, h http.HandlerFunc) http.Handler {
 }
 
 // admit authenticates r and passes it through the limits, in order: the
-// failed authentications of its source address (refused unexamined when they
-// are spent, so that guessing costs no store work), the credential, the
-// tenant's bucket, then, once the body has arrived, an in-flight slot. On
-// success the caller must release the slot.
+// credential, then, only when it fails, the failed authentications of its
+// source address and token prefix (so that one client's wrong tokens never
+// refuse another's good one from the same address), the tenant's bucket,
+// then, once the body has arrived, an in-flight slot. On success the caller
+// must release the slot.
 func (s *Server) admit(w http.ResponseWriter, r *http.Request) (tenantID string, err error) {
-	addr := httpx.ClientAddr(r, s.limits.TrustProxy)
-	if d, blocked := s.limits.Addresses.Blocked(addr); blocked {
-		return "", authRefusal("auth_address", d)
-	}
 	tenantID, err = s.tenantFor(r)
 	if roster.ErrorCode(err) == roster.EUNAUTHORIZED {
-		return "", s.authFailed(r, addr, err)
+		return "", s.authFailed(r, httpx.ClientAddr(r, s.limits.TrustProxy), err)
 	}
 	if err != nil {
 		return "", err

@@ -3,6 +3,7 @@ package server
 import (
 	"bytes"
 	"encoding/json"
+	"errors"
 	"net/http"
 	"regexp"
 	"strings"
@@ -14,9 +15,12 @@ import (
 )
 
 // LogRecorder takes the provisioning log's rows with the raw request and
-// response bodies; provlog.Recorder is one.
+// response bodies; provlog.Recorder is one. The rows of requests refused
+// before authentication go to RecordRefusal with their source address, which
+// may aggregate them: anyone can send those.
 type LogRecorder interface {
 	Record(e *roster.LogEntry, request, response []byte)
+	RecordRefusal(addr string, e *roster.LogEntry, request, response []byte)
 }
 
 // logWriter keeps the status and the start of the body of a response.
@@ -71,6 +75,11 @@ func (s *Server) record(r *http.Request, op *operation, w *logWriter) {
 		lookup(e, op.filter, w.body.Bytes())
 	}
 	// The response buffer is the writer's own; the request body is not reused.
+	var ref *refusal
+	if e.TenantID == "" && (op.code == roster.EUNAUTHORIZED || errors.As(op.err, &ref)) {
+		s.logs.RecordRefusal(httpx.ClientAddr(r, s.limits.TrustProxy), e, op.reqBody, w.body.Bytes())
+		return
+	}
 	s.logs.Record(e, op.reqBody, w.body.Bytes())
 }
 

@@ -6,6 +6,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/jackc/pgx/v5"
 
@@ -21,21 +22,56 @@ func (db *DB) AppendLog(ctx context.Context, entries []*roster.LogEntry) error {
 	for _, e := range entries {
 		var changes any
 		if len(e.Changes) > 0 {
-			changes = string(e.Changes)
+			changes = jsonText(e.Changes)
 		}
+		t := text
 		b.Queue(`
 			INSERT INTO provisioning_log (tenant_id, at, latency_us, request_id, method, route, query, action, resource_type,
 				resource_id, external_id, name, status, scim_type, reason, token_prefix, token_name, changes, request, response)
 			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18::jsonb, $19, $20) RETURNING id`,
-			e.TenantID, e.Time, e.Latency.Microseconds(), e.RequestID, e.Method, e.Route, e.Query, e.Action, e.ResourceType,
-			e.ResourceID, e.ExternalID, e.Name, e.Status, e.ScimType, e.Reason, e.TokenPrefix, e.TokenName, changes,
-			e.Request, e.Response).QueryRow(func(row pgx.Row) error { return row.Scan(&e.ID) })
+			t(e.TenantID), e.Time, e.Latency.Microseconds(), t(e.RequestID), t(e.Method), t(e.Route), t(e.Query), t(e.Action),
+			t(e.ResourceType), t(e.ResourceID), t(e.ExternalID), t(e.Name), e.Status, t(e.ScimType), t(e.Reason),
+			t(e.TokenPrefix), t(e.TokenName), changes, t(e.Request), t(e.Response)).QueryRow(func(row pgx.Row) error { return row.Scan(&e.ID) })
 	}
 	err := pgx.BeginFunc(ctx, db.pool, func(t pgx.Tx) error { return t.SendBatch(ctx, b).Close() })
 	if err != nil {
 		return wrap("append log", err)
 	}
 	return nil
+}
+
+// text is s as PostgreSQL's text takes it: a NUL byte and invalid UTF-8,
+// which it refuses, become U+FFFD. The log keeps what a client sent, whatever
+// it sent, so its rows never fail on their text.
+func text(s string) string {
+	if strings.IndexByte(s, 0) < 0 && utf8.ValidString(s) {
+		return s
+	}
+	return strings.ReplaceAll(strings.ToValidUTF8(s, "\uFFFD"), "\x00", "\uFFFD")
+}
+
+// jsonText is a JSON document as jsonb takes it: the escape \u0000, which
+// jsonb refuses, becomes \ufffd, and the rest as text does.
+func jsonText(doc []byte) string {
+	s := text(string(doc))
+	if !strings.Contains(s, `\u0000`) {
+		return s
+	}
+	var b strings.Builder
+	for i := 0; i < len(s); i++ {
+		if s[i] != '\\' {
+			b.WriteByte(s[i])
+			continue
+		}
+		if strings.HasPrefix(s[i:], `\u0000`) {
+			b.WriteString(`\ufffd`)
+			i += len(`\u0000`) - 1
+			continue
+		}
+		b.WriteString(s[i : i+min(2, len(s)-i)]) // an escape and the character it escapes
+		i++
+	}
+	return b.String()
 }
 
 const logColumns = `id, tenant_id, at, latency_us, request_id, method, route, query, action, resource_type, resource_id,

@@ -88,6 +88,11 @@ func (db *DB) AppendLog(ctx context.Context, entries []*roster.LogEntry) error {
 	if len(entries) == 0 {
 		return nil
 	}
+	for _, e := range entries {
+		if len(e.Changes) > 0 && !json.Valid(e.Changes) { // as PostgreSQL's jsonb refuses it; a chunk holding it could not be read
+			return fmt.Errorf("sqlite: append log: %w", roster.Errorf(roster.EINVALID, "the changes of request %s are not JSON", e.RequestID))
+		}
+	}
 	db.logBufs.Lock()
 	defer db.logBufs.Unlock()
 	tx, err := db.logw.BeginTx(ctx, nil)

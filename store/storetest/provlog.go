@@ -3,6 +3,7 @@ package storetest
 import (
 	"context"
 	"encoding/json"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -139,5 +140,38 @@ func testLogRequestIDs(t *testing.T, s roster.Store) {
 	}
 	if r, err := s.Log(ctx, roster.LogQuery{RequestID: roster.NewRequestID(base)}); err != nil || len(r) != 0 {
 		t.Errorf("Log(an id never used) = %v, %v; want none", r, err)
+	}
+}
+
+// testLogAnyText appends rows holding what an unauthenticated client may put
+// in a request (a NUL byte, invalid UTF-8, \u0000 in JSON) beside an ordinary
+// row: every row is stored, NUL and invalid bytes kept or replaced by U+FFFD.
+func testLogAnyText(t *testing.T, s roster.Store) {
+	ctx := context.Background()
+	at := time.Date(2026, 5, 1, 12, 0, 0, 0, time.UTC)
+	es := []*roster.LogEntry{
+		{Time: at, RequestID: "req-ok", Method: "GET", Route: "GET /scim/v2/Users/{id}", Action: "get", Status: 401,
+			Reason: "token_missing", ResourceID: "u1"},
+		{Time: at, RequestID: "req-nul", Method: "GET", Route: "GET /scim/v2/Users/{id}", Action: "get", Status: 401,
+			Reason: "token_missing", ResourceID: "a\x00b", Query: "filter=a\x00b", Request: "a\x00b", Response: "a\xffb"},
+		{Time: at, RequestID: "req-json", Method: "PATCH", Route: "PATCH /scim/v2/Users/{id}", Action: "update", Status: 200,
+			Name: "a\xc3b", Changes: json.RawMessage(`{"title":{"old":"\\u0000","new":"a\u0000b"}}`)},
+	}
+	if err := s.AppendLog(ctx, es); err != nil {
+		t.Fatalf("AppendLog of rows with NUL and invalid UTF-8 = %v", err)
+	}
+	got, err := s.Log(ctx, roster.LogQuery{Oldest: true})
+	if err != nil || len(got) != 3 {
+		t.Fatalf("Log = %d rows, %v; want 3", len(got), err)
+	}
+	anyOf := func(got string, want ...string) bool { return slices.Contains(want, got) }
+	if g := got[1]; !anyOf(g.ResourceID, "a\x00b", "a\uFFFDb") || !anyOf(g.Query, "filter=a\x00b", "filter=a\uFFFDb") ||
+		!anyOf(g.Request, "a\x00b", "a\uFFFDb") || !anyOf(g.Response, "a\xffb", "a\uFFFDb") {
+		t.Errorf("row with NUL: id %q query %q request %q response %q", g.ResourceID, g.Query, g.Request, g.Response)
+	}
+	var changes map[string]map[string]string
+	if g := got[2]; !anyOf(g.Name, "a\xc3b", "a\uFFFDb") || json.Unmarshal(g.Changes, &changes) != nil ||
+		changes["title"]["old"] != `\u0000` || !anyOf(changes["title"]["new"], "a\x00b", "a\uFFFDb") {
+		t.Errorf("row with \\u0000 in its changes: name %q changes %s", g.Name, g.Changes)
 	}
 }
