@@ -29,7 +29,7 @@ func (s *Server) handleUserCreate(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, err)
 		return
 	}
-	u, err := s.userFromDoc(r, "", doc)
+	u, err := s.userFromDoc(r, nil, doc)
 	if err != nil {
 		s.writeError(w, r, err)
 		return
@@ -101,22 +101,26 @@ func (s *Server) handleUserReplace(w http.ResponseWriter, r *http.Request) {
 	if version == 0 {
 		version = old.Version
 	}
-	doc, err := s.normalize(r, userType, in, old.Doc, schema.Replace)
-	if err != nil {
-		s.writeError(w, r, err)
-		return
-	}
-	u, err := s.userFromDoc(r, old.ID, doc)
-	if err != nil {
-		s.writeError(w, r, err)
-		return
-	}
-	noteChange(r, old.Doc, doc, &old.Active, &u.Active)
-	if err := s.store.ReplaceUser(r.Context(), tenant, u, version); err != nil {
+	u, err := s.replacedUser(r, old, in)
+	if u, err = s.writeUser(r, tenant, old, u, err, putDeactivates(in), version); err != nil {
 		s.writeError(w, r, s.explainConflict(r, tenant, u, err))
 		return
 	}
 	s.writeResource(w, http.StatusOK, s.project(r, userType, s.userDoc(r, u, s.baseURL(r)), p), u.Version, "")
+}
+
+// replacedUser returns the user a PUT's body makes of old.
+func (s *Server) replacedUser(r *http.Request, old *roster.User, in map[string]any) (*roster.User, error) {
+	doc, err := s.normalize(r, userType, in, old.Doc, schema.Replace)
+	if err != nil {
+		return nil, err
+	}
+	u, err := s.userFromDoc(r, old, doc)
+	if err != nil {
+		return nil, err
+	}
+	noteChange(r, old.Doc, doc, &old.Active, &u.Active)
+	return u, nil
 }
 
 func (s *Server) handleUserPatch(w http.ResponseWriter, r *http.Request) {
@@ -147,28 +151,34 @@ func (s *Server) patchUser(r *http.Request, tenantID, id string, ops []patch.Ope
 		if version == 0 {
 			version = old.Version
 		}
-		doc, err := patch.Apply(withSignIn(old), ops, s.patchOptions(r, userType))
-		if err != nil {
-			return nil, err
-		}
-		doc, err = s.normalize(r, userType, doc, old.Doc, schema.Patched)
-		if err != nil {
-			return nil, err
-		}
-		u, err := s.userFromDoc(r, old.ID, doc)
-		if err != nil {
-			return nil, err
-		}
-		if u.LoginMethod == "" {
-			u.LoginMethod = roster.LoginMethodIdP // the PATCH removed it: back to the default
-		}
-		noteChange(r, old.Doc, doc, &old.Active, &u.Active)
-		err = s.store.ReplaceUser(r.Context(), tenantID, u, version)
+		u, err := s.patchedUser(r, old, ops)
+		u, err = s.writeUser(r, tenantID, old, u, err, patchDeactivates(ops), version)
 		if want == 0 && try < patchRetries && roster.ErrorCode(err) == roster.EPRECONDITION {
 			continue
 		}
 		return u, err
 	}
+}
+
+// patchedUser returns the user ops make of old.
+func (s *Server) patchedUser(r *http.Request, old *roster.User, ops []patch.Operation) (*roster.User, error) {
+	doc, err := patch.Apply(withSignIn(old), ops, s.patchOptions(r, userType))
+	if err != nil {
+		return nil, err
+	}
+	doc, err = s.normalize(r, userType, doc, old.Doc, schema.Patched)
+	if err != nil {
+		return nil, err
+	}
+	u, err := s.userFromDoc(r, old, doc)
+	if err != nil {
+		return nil, err
+	}
+	if u.LoginMethod == "" {
+		u.LoginMethod = roster.LoginMethodIdP // the PATCH removed it: back to the default
+	}
+	noteChange(r, old.Doc, doc, &old.Active, &u.Active)
+	return u, nil
 }
 
 // withSignIn returns a copy of the user's document with its sign-in
