@@ -1,8 +1,12 @@
 package main
 
 import (
+	"context"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/rosterhq/roster/policy"
 )
@@ -80,5 +84,105 @@ func testDeactivationIsNeverRefused(t *testing.T, db string) {
 	a := s.app(t, key, "/events?types=user.deactivated").want(t, 200)
 	if n := len(get(a.body, "data").([]any)); n != 4 {
 		t.Errorf("%d user.deactivated events, want 4: %s", n, a.raw)
+	}
+}
+
+// cliBoth runs one roster command and returns its stdout and stderr.
+func (s *testServer) cliBoth(t *testing.T, args ...string) (string, string) {
+	t.Helper()
+	var stdout, stderr strings.Builder
+	args = append(args, "--db", s.db)
+	if err := run(context.Background(), args, func(string) string { return "" }, &stdout, &stderr); err != nil {
+		t.Fatalf("roster %s: %v\n%s", strings.Join(args, " "), err, stderr.String())
+	}
+	return stdout.String(), stderr.String()
+}
+
+// waitRecomputed waits until roster policy get says the recomputation of
+// version is done, and returns what it said.
+func (s *testServer) waitRecomputed(t *testing.T, version string) string {
+	t.Helper()
+	deadline := time.Now().Add(15 * time.Second)
+	for {
+		_, info := s.cliBoth(t, "policy", "get", "--tenant", "default")
+		if strings.Contains(info, "recompute of policy version "+version+": done at") {
+			return info
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("policy version %s not recomputed:\n%s", version, info)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+}
+
+// TestPolicyReachesExistingUsers sets a policy on a tenant with users: policy
+// set --dry-run says what it would do and stores nothing; policy set stores it,
+// and the server recomputes every user's entitlements, which the SCIM API and
+// the app API then show, with a user.updated event for each user that changed.
+func TestPolicyReachesExistingUsers(t *testing.T) { forEachStore(t, testPolicyReachesExistingUsers) }
+
+func testPolicyReachesExistingUsers(t *testing.T, db string) {
+	s := startServerEnv(t, db, map[string]string{"ROSTER_POLICY_REFRESH": "0s"})
+	withRoles := func(name, roles string) string {
+		return strings.Replace(plainUser(name), `{`, `{"roles":[`+roles+`],`, 1)
+	}
+	ids := map[string]string{}
+	for name, roles := range map[string]string{
+		"ada": `{"value":"Admin"},{"value":"active"}`, "bob": `{"value":"User"}`, "cy": ``,
+	} {
+		ids[name] = str(s.do(t, "POST", "/Users", withRoles(name+"@contoso.com", roles)).want(t, 201).body, "id")
+	}
+	key := strings.TrimSpace(s.cli(t, "apikey", "create", "--tenant", "default"))
+	before := len(get(s.app(t, key, "/events?types=user.updated").want(t, 200).body, "data").([]any))
+
+	f := filepath.Join(t.TempDir(), "policy.json")
+	if err := os.WriteFile(f, []byte(rolesOnly), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	out := s.cli(t, "policy", "set", "--tenant", "default", "--dry-run", f)
+	for _, want := range []string{"dry run, nothing stored", "existing users: 3; entitlements change for 3 (2 lose access to the app); 0 would fail",
+		"changes: bob@contoso.com: active true → false; accessRole \"\" → \"User\"; roles [User] → []"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("policy set --dry-run lacks %q:\n%s", want, out)
+		}
+	}
+	if _, info := s.cliBoth(t, "policy", "get", "--tenant", "default"); !strings.Contains(info, "has no policy") {
+		t.Errorf("policy set --dry-run stored the policy: %s", info)
+	}
+	if a := get(s.do(t, "GET", "/Users/"+ids["bob"], "").want(t, 200).body, policy.URN); get(a, "active") != true {
+		t.Errorf("policy set --dry-run changed bob: %v", a)
+	}
+
+	out = s.cli(t, "policy", "set", "--tenant", "default", f)
+	if !strings.Contains(out, "policy version 1") || !strings.Contains(out, "entitlements change for 3 (2 lose access") {
+		t.Errorf("policy set:\n%s", out)
+	}
+	if info := s.waitRecomputed(t, "1"); !strings.Contains(info, "3 users, 3 changed") {
+		t.Errorf("policy get: %s", info)
+	}
+	for name, want := range map[string]map[string]any{
+		"ada": {"active": true, "accessRole": "Admin"}, "bob": {"active": false, "accessRole": "User"}, "cy": {"active": false},
+	} {
+		a := get(s.do(t, "GET", "/Users/"+ids[name], "").want(t, 200).body, policy.URN).(map[string]any)
+		if a["active"] != want["active"] || a["accessRole"] != want["accessRole"] || a["roles"] != nil {
+			t.Errorf("%s after the recompute: %v, want %v", name, a, want)
+		}
+		app := s.app(t, key, "/users/"+ids[name]).want(t, 200)
+		if get(app.body, "app", "active") != want["active"] {
+			t.Errorf("app API, %s after the recompute: %s", name, app.raw)
+		}
+	}
+	events := get(s.app(t, key, "/events?types=user.updated").want(t, 200).body, "data").([]any)
+	if n := len(events) - before; n != 3 {
+		t.Errorf("%d user.updated events from the recompute, want 3", n)
+	}
+
+	// The same rules again: recomputed, nothing changes, no event.
+	s.setPolicy(t, rolesOnly)
+	if info := s.waitRecomputed(t, "2"); !strings.Contains(info, "3 users, 0 changed") {
+		t.Errorf("policy get after the same rules: %s", info)
+	}
+	if n := len(get(s.app(t, key, "/events?types=user.updated").want(t, 200).body, "data").([]any)); n != len(events) {
+		t.Errorf("a recompute that changed nothing appended %d events", n-len(events))
 	}
 }
