@@ -3,6 +3,9 @@ package storetest
 import (
 	"context"
 	"encoding/json"
+	"fmt"
+	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -51,6 +54,7 @@ func testRecompute(t *testing.T, s roster.Store) {
 	}
 
 	now := time.Now()
+	claimOnce(t, s, now.Add(-time.Hour)) // every lease taken at once, an hour ago, has ended
 	a, err := s.ClaimRecompute(ctx, "a", now, now.Add(time.Minute))
 	if err != nil || a.TenantID != tn.ID || a.Owner != "a" {
 		t.Fatalf("ClaimRecompute(a) = %+v, %v", a, err)
@@ -103,4 +107,28 @@ func testRecompute(t *testing.T, s roster.Store) {
 		t.Fatal(err)
 	}
 	wantCode(t, "RecomputeBatch(replaced by version 3)", s.RecomputeBatch(ctx, c, 10, entitle, later), roster.EPRECONDITION)
+}
+
+// claimOnce has several servers claim the waiting recomputation at once,
+// with leases that end before now: exactly one gets it.
+func claimOnce(t *testing.T, s roster.Store, at time.Time) {
+	t.Helper()
+	var wg sync.WaitGroup
+	var got atomic.Int32
+	for i := range 8 {
+		wg.Go(func() {
+			_, err := s.ClaimRecompute(context.Background(), fmt.Sprintf("racer-%d", i), at, at.Add(time.Minute))
+			switch roster.ErrorCode(err) {
+			case "":
+				got.Add(1)
+			case roster.ENOTFOUND:
+			default:
+				t.Errorf("ClaimRecompute(racer-%d) = %v", i, err)
+			}
+		})
+	}
+	wg.Wait()
+	if n := got.Load(); n != 1 {
+		t.Errorf("%d of 8 concurrent claims got the recomputation, want 1", n)
+	}
 }
