@@ -2,11 +2,15 @@ package main
 
 import (
 	"context"
+	"fmt"
+	"net/http"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 	"time"
+
+	"golang.org/x/oauth2"
 
 	"github.com/rosterhq/roster/policy"
 )
@@ -184,5 +188,59 @@ func testPolicyReachesExistingUsers(t *testing.T, db string) {
 	}
 	if n := len(get(s.app(t, key, "/events?types=user.updated").want(t, 200).body, "data").([]any)); n != len(events) {
 		t.Errorf("a recompute that changed nothing appended %d events", n-len(events))
+	}
+}
+
+// TestAccessEndsWithDeactivationAndPolicy signs two people in through Entra
+// ID, then takes their access away as an IdP and an operator do: a policy
+// that Bob's stored attributes break does not stop Entra's deactivation of
+// him, and a policy whose roles leave Ada inactive in the app ends her
+// session once her entitlements are recomputed.
+func TestAccessEndsWithDeactivationAndPolicy(t *testing.T) {
+	forEachStore(t, testAccessEndsWithDeactivationAndPolicy)
+}
+
+func testAccessEndsWithDeactivationAndPolicy(t *testing.T, db string) {
+	ctx := context.Background()
+	setup := startSignIn(t, db)
+	s, env, issuer, entra := setup.s, setup.env, setup.issuer, setup.entra
+	out := cliEnv(t, s, env, "client", "create", "--name", "app", "--redirect-uri", "http://127.0.0.1:1/cb")
+	app := newHostApp(t, issuer, lastValue(t, out, "client_id"), lastValue(t, out, "client_secret"), "http://127.0.0.1:1/cb")
+	tokens := map[string]string{}
+	ids := map[string]string{}
+	for i, name := range []string{"ada", "bob"} {
+		upn := name + "@contoso.com"
+		ids[name] = str(s.do(t, "POST", "/Users", vendorUser(t, upn, upn, "f-x")).want(t, 201).body, "id")
+		entra.setAccount(entraAccount{sub: fmt.Sprintf("subject-%d", i), oid: "ext-" + upn, upn: upn, email: upn, name: name})
+		pkce := oauth2.GenerateVerifier()
+		q := app.signIn(t, newBrowser(t), entra, issuer, pkce, "n", "tenant", "default")
+		tok, _, _ := app.redeem(ctx, t, q.Get("code"), pkce)
+		if status := userinfo(t, issuer, tok.AccessToken); status != http.StatusOK {
+			t.Fatalf("%s's userinfo = %d, want 200", name, status)
+		}
+		tokens[name] = tok.AccessToken
+	}
+
+	// Both are Premium; the new policy allows Standard only. Entra's
+	// deactivation of Bob still goes through, and his token stops working.
+	example := string(policy.Example())
+	s.setPolicy(t, strings.Replace(example, `["Premium", "Standard"]`, `["Standard"]`, 1))
+	s.waitRecomputed(t, "2")
+	s.do(t, "PATCH", "/Users/"+ids["bob"], patchMsg+`{"op":"Replace","path":"active","value":"False"}]}`).want(t, 200)
+	if status := userinfo(t, issuer, tokens["bob"]); status != http.StatusUnauthorized {
+		t.Errorf("Bob's userinfo after his deactivation = %d, want 401", status)
+	}
+	if status := userinfo(t, issuer, tokens["ada"]); status != http.StatusOK {
+		t.Errorf("Ada's userinfo = %d, want 200", status)
+	}
+
+	// The app's "active" role is renamed: nobody holds it, Ada is out.
+	s.setPolicy(t, strings.Replace(example, `{ "value": "active", "effect": "active" }`, `{ "value": "active_v2", "effect": "active" }`, 1))
+	s.waitRecomputed(t, "3")
+	if status := userinfo(t, issuer, tokens["ada"]); status != http.StatusUnauthorized {
+		t.Errorf("Ada's userinfo after the recompute = %d, want 401", status)
+	}
+	if a := get(s.do(t, "GET", "/Users/"+ids["ada"], "").want(t, 200).body, policy.URN); get(a, "active") != false {
+		t.Errorf("Ada after the recompute: %v", a)
 	}
 }
