@@ -130,25 +130,44 @@ func recomputeUsers(ctx context.Context, t *tx, r *roster.Recompute, n int, enti
 	if err != nil {
 		return 0, 0, err
 	}
-	for _, u := range changed {
-		ent, err := row.EncodeEntitlements(u.Entitlements)
-		if err != nil {
-			return 0, 0, err
-		}
-		_, err = t.Exec(ctx, `UPDATE users SET entitlements = $1, app_active = $2, access_role = $3, version = version + 1, modified = $4
-			WHERE tenant_id = $5 AND id = $6`, ent, u.Entitlements.Active, u.Entitlements.AccessRole, t.now, r.TenantID, u.ID)
-		if err != nil {
-			return 0, 0, err
-		}
-		if !u.Active || !u.Entitlements.Active {
-			if err := endUserSessions(ctx, t, u.ID); err != nil {
-				return 0, 0, err
-			}
-		}
-		t.event(outbox.UserWritten(u.ID, u.Active, u.Doc, u))
+	if err := storeEntitlements(ctx, t, changed); err != nil {
+		return 0, 0, err
 	}
 	if len(batch) > 0 {
 		r.After = batch[len(batch)-1].ID
 	}
 	return len(batch), len(changed), nil
+}
+
+// storeEntitlements writes the users' new entitlements in one statement, ends
+// the sessions of those who are inactive in another, and appends their
+// user.updated events.
+func storeEntitlements(ctx context.Context, t *tx, users []*roster.User) error {
+	if len(users) == 0 {
+		return nil
+	}
+	ids, ents := make([]string, len(users)), make([]string, len(users))
+	actives, roles := make([]bool, len(users)), make([]string, len(users))
+	var inactive []string
+	for i, u := range users {
+		ent, err := row.EncodeEntitlements(u.Entitlements)
+		if err != nil {
+			return err
+		}
+		ids[i], ents[i], actives[i], roles[i] = u.ID, ent, u.Entitlements.Active, u.Entitlements.AccessRole
+		if !u.Active || !u.Entitlements.Active {
+			inactive = append(inactive, u.ID)
+		}
+		t.event(outbox.UserWritten(u.ID, u.Active, u.Doc, u))
+	}
+	_, err := t.Exec(ctx, `UPDATE users SET entitlements = v.ent::jsonb, app_active = v.active, access_role = v.role,
+			version = version + 1, modified = $1
+		FROM unnest($2::text[], $3::text[], $4::bool[], $5::text[]) AS v(id, ent, active, role)
+		WHERE users.tenant_id = $6 AND users.id = v.id`, t.now, ids, ents, actives, roles, t.tenantID)
+	if err != nil || len(inactive) == 0 {
+		return err
+	}
+	_, err = t.Exec(ctx, `UPDATE sessions SET ended = $1 WHERE tenant_id = $2 AND user_id = ANY($3) AND ended IS NULL`,
+		t.now, t.tenantID, inactive)
+	return err
 }
