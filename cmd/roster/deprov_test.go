@@ -164,6 +164,13 @@ func testPolicyReachesExistingUsers(t *testing.T, db string) {
 	if info := s.waitRecomputed(t, "1"); !strings.Contains(info, "3 users, 3 changed") {
 		t.Errorf("policy get: %s", info)
 	}
+	fams := s.scrape(t)
+	users, _ := value(fams, "roster_policy_recompute_users_total")
+	changed, _ := value(fams, "roster_policy_recompute_changed_total")
+	pending, ok := value(fams, "roster_policy_recompute_pending_users")
+	if users != 3 || changed != 3 || pending != 0 || !ok {
+		t.Errorf("metrics: %v users recomputed, %v changed, %v pending; want 3, 3, 0", users, changed, pending)
+	}
 	for name, want := range map[string]map[string]any{
 		"ada": {"active": true, "accessRole": "Admin"}, "bob": {"active": false, "accessRole": "User"}, "cy": {"active": false},
 	} {
