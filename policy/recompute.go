@@ -65,9 +65,11 @@ func NewRecomputer(st RecomputeStore, opts RecomputeOptions) *Recomputer {
 	return &Recomputer{store: st, opts: opts}
 }
 
-// Users returns how many users this server recomputed; Changed how many of
-// them had their entitlements changed.
-func (rc *Recomputer) Users() int64   { return rc.users.Load() }
+// Users returns how many users this server recomputed.
+func (rc *Recomputer) Users() int64 { return rc.users.Load() }
+
+// Changed returns how many of the users this server recomputed had their
+// entitlements changed.
 func (rc *Recomputer) Changed() int64 { return rc.changed.Load() }
 
 // Pending returns how many users the recomputation this server runs has
