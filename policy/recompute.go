@@ -24,8 +24,13 @@ type RecomputeOptions struct {
 	Batch    int           // users per transaction: 500
 	Lease    time.Duration // how long a claim holds without a batch: 30 s
 	Interval time.Duration // how often to look for work: 1 s
-	Clock    func() time.Time
-	Logger   *slog.Logger
+	// Settle is how long after a policy is set its recomputation starts, so
+	// that every server applies the policy to its own writes first (a write
+	// made under the old policy after the recomputation passed its user would
+	// keep the old entitlements): 2 s; negative: none.
+	Settle time.Duration
+	Clock  func() time.Time
+	Logger *slog.Logger
 }
 
 // A Recomputer brings existing users' entitlements in line with their
@@ -55,6 +60,9 @@ func NewRecomputer(st RecomputeStore, opts RecomputeOptions) *Recomputer {
 	}
 	if opts.Interval <= 0 {
 		opts.Interval = time.Second
+	}
+	if opts.Settle == 0 {
+		opts.Settle = 2 * time.Second
 	}
 	if opts.Clock == nil {
 		opts.Clock = time.Now
@@ -122,6 +130,15 @@ func (rc *Recomputer) run(ctx context.Context, job *roster.Recompute) error {
 	p, err := Load(sp)
 	if err != nil {
 		return err
+	}
+	if wait := job.Started.Add(rc.opts.Settle).Sub(rc.opts.Clock()); wait > 0 {
+		t := time.NewTimer(wait)
+		defer t.Stop()
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-t.C:
+		}
 	}
 	for job.Finished.IsZero() {
 		done, changed := job.Done, job.Changed

@@ -167,7 +167,9 @@ func serve(ctx context.Context, c Config, stdout, stderr io.Writer) error {
 	var background sync.WaitGroup
 	background.Go(func() { scim.Run(flushCtx, 10*time.Second) })
 	background.Go(func() { relay.Run(flushCtx) })
-	recompute := policy.NewRecomputer(store, policy.RecomputeOptions{Logger: log})
+	// A recomputation starts once every server has had time to load the new
+	// policy for its own writes.
+	recompute := policy.NewRecomputer(store, policy.RecomputeOptions{Settle: cmp.Or(2*c.PolicyRefresh, -1), Logger: log})
 	background.Go(func() { recompute.Run(flushCtx) })
 	if m != nil {
 		m.CounterFunc("roster_policy_recompute_users_total", "Users whose entitlements this server recomputed after a policy change.",
