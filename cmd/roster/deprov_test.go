@@ -150,6 +150,10 @@ func testPolicyReachesExistingUsers(t *testing.T, db string) {
 			t.Errorf("policy set --dry-run lacks %q:\n%s", want, out)
 		}
 	}
+	out = s.cli(t, "policy", "set", "--tenant", "default", "--dry-run", filepath.Join("..", "..", "policy", "example.json"))
+	if !strings.Contains(out, "3 would fail a check") || !strings.Contains(out, "fails:   ada@contoso.com: name.givenName is required") {
+		t.Errorf("policy set --dry-run of the example policy does not name the users it refuses:\n%s", out)
+	}
 	if _, info := s.cliBoth(t, "policy", "get", "--tenant", "default"); !strings.Contains(info, "has no policy") {
 		t.Errorf("policy set --dry-run stored the policy: %s", info)
 	}
