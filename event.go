@@ -75,6 +75,7 @@ type Store interface {
 	WebhookStore
 	LogStore
 	PolicyStore
+	RecomputeStore
 	OAuthClientStore
 	SSOStore
 	SignInStore

@@ -67,3 +67,39 @@ type PolicyStore interface {
 	// Folders lists the tenant's folders ordered by name, then id.
 	Folders(ctx context.Context, tenantID string) ([]*Folder, error)
 }
+
+// Recompute is the recomputation of a tenant's users' entitlements under a
+// new policy: setting a policy starts one (replacing any earlier one), and a
+// server claims it and walks the tenant's live users in batches, in id order.
+type Recompute struct {
+	TenantID string
+	// Version is the policy version whose entitlements are computed.
+	Version int64
+	// Total is how many live users the tenant had when the policy was set;
+	// Done how many were recomputed; Changed how many had their entitlements changed.
+	Total, Done, Changed int64
+	// After is the id of the last user done: the next batch starts after it.
+	After    string
+	Started  time.Time
+	Finished time.Time // zero while it runs
+	// Owner is the server that holds it, until its lease ends.
+	Owner string
+}
+
+// RecomputeStore keeps each tenant's recomputation (see Recompute).
+type RecomputeStore interface {
+	// Recompute returns the tenant's latest recomputation. ENOTFOUND when no
+	// policy was set since Roster keeps them.
+	Recompute(ctx context.Context, tenantID string) (*Recompute, error)
+	// ClaimRecompute gives owner an unfinished recomputation that nobody
+	// holds (or whose lease ended before now), leased until until.
+	// ENOTFOUND when there is none to take.
+	ClaimRecompute(ctx context.Context, owner string, now, until time.Time) (*Recompute, error)
+	// RecomputeBatch recomputes, in one transaction, the entitlements of the
+	// up to n live users after r.After with entitle, storing those that
+	// changed with a user.updated event (and ending the sessions of a user
+	// they deactivate), advances r (finished when fewer than n users were
+	// left) and renews the lease until until. EPRECONDITION, and nothing
+	// changes, when r's owner no longer holds it or a newer policy replaced it.
+	RecomputeBatch(ctx context.Context, r *Recompute, n int, entitle func(doc map[string]any) Entitlements, until time.Time) error
+}

@@ -279,3 +279,32 @@ func TestSensitive(t *testing.T) {
 		t.Errorf("Default().Sensitive() = %v, want [password]", got)
 	}
 }
+
+// TestChangeChecksWhatChanges checks a write of a stored user on what it
+// sets or changes only.
+func TestChangeChecksWhatChanges(t *testing.T) {
+	p := mustParse(t, string(Example()))
+	prior := normalize(t, p, `{"userName":"a","name":{"familyName":"L"},"userType":"Gold","emails":[{"value":"a@x","type":"work"}]}`)
+	tests := []struct {
+		name, doc, reason string
+	}{
+		{"untouched gaps and values", `{"userName":"a","displayName":"A","name":{"familyName":"L"},"userType":"Gold","emails":[{"value":"a@x","type":"work"}]}`, ""},
+		{"removes a required value", `{"userName":"a","userType":"Gold","emails":[{"value":"a@x","type":"work"}]}`, "policy_required"},
+		{"sets an unallowed value", `{"userName":"a","name":{"familyName":"L"},"userType":"Silver","emails":[{"value":"a@x","type":"work"}]}`, "policy_value_not_allowed"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			_, err := p.Change(prior, normalize(t, p, tt.doc), nil)
+			got := ""
+			if e, ok := err.(*roster.Error); ok {
+				got = e.Reason
+			}
+			if got != tt.reason || (err == nil) != (tt.reason == "") {
+				t.Errorf("Change = %v, want reason %q", err, tt.reason)
+			}
+		})
+	}
+	if _, err := p.User(prior, nil); err == nil {
+		t.Errorf("User(a new user lacking givenName) = nil, want a refusal")
+	}
+}

@@ -21,27 +21,79 @@ type Outcome struct {
 	Warnings []string
 }
 
-// User applies the policy to a normalised user document: it checks allowed
-// values, required attributes and folders (through fs), and derives the
-// entitlements and unique values. A problem is a *roster.Error (EINVALID)
-// naming the attribute, with a reason of the provisioning log's catalog.
+// User applies the policy to the document of a new user: every check applies.
+// See Change.
 func (p *Policy) User(doc map[string]any, fs *FolderIndex) (*Outcome, error) {
-	for _, a := range p.allowed {
-		for _, v := range p.values(doc, a.target) {
-			s := fmt.Sprint(v)
-			if !slices.ContainsFunc(a.values, func(w string) bool { return s == w || !a.caseExact && strings.EqualFold(s, w) }) {
-				return nil, &roster.Error{Code: roster.EINVALID, Attr: a.text, Reason: "policy_value_not_allowed", Detail: fmt.Sprintf(
-					"%s %q is not allowed by this tenant's policy: use one of %s", a.text, s, strings.Join(a.values, ", "))}
-			}
-		}
+	return p.Change(nil, doc, fs)
+}
+
+// Change applies the policy to a normalised user document that replaces
+// prior, the stored one (nil for a new user): it checks allowed values,
+// required attributes and folders (through fs), and derives the entitlements
+// and unique values. The checks apply to what the write sets or changes, not
+// to values it leaves as they were: a user stored before the policy required
+// an attribute may still be written without it, but a write that removes it
+// is refused; an unknown folder value the user already held is a warning.
+// A problem is a *roster.Error (EINVALID) naming the attribute, with a
+// reason of the provisioning log's catalog.
+func (p *Policy) Change(prior, doc map[string]any, fs *FolderIndex) (*Outcome, error) {
+	if err := p.checkAllowed(prior, doc); err != nil {
+		return nil, err
 	}
 	for _, t := range p.required {
-		if !slices.ContainsFunc(p.values(doc, t), func(v any) bool { return v != "" }) {
+		if !p.holds(doc, t) && (prior == nil || p.holds(prior, t)) {
 			return nil, &roster.Error{Code: roster.EINVALID, Attr: t.text, Reason: "policy_required", Detail: fmt.Sprintf(
 				"%s is required by this tenant's policy: map an attribute to it in the IdP", t.text)}
 		}
 	}
-	o := &Outcome{Entitlements: p.entitlements(doc)}
+	o := &Outcome{Entitlements: p.entitlements(doc), Unique: p.uniqueValues(doc)}
+	if p.folders == nil {
+		return o, nil
+	}
+	_, missing := fs.resolve(p.folderValues(doc))
+	held := p.folderValues(prior)
+	for _, m := range missing {
+		if !p.keepFold && !slices.Contains(held, m) {
+			return nil, &roster.Error{Code: roster.EINVALID, Attr: p.folders.text, Reason: "folder_unknown", Detail: fmt.Sprintf(
+				"%s: no folder has the id or external id %q: create the folder in the app first", p.folders.text, m)}
+		}
+	}
+	for _, m := range missing {
+		o.Warnings = append(o.Warnings, fmt.Sprintf("folder %q does not exist yet: kept, and resolved once it does", m))
+	}
+	return o, nil
+}
+
+// checkAllowed refuses a value of doc outside its attribute's allowed values,
+// unless prior (when not nil) already held it.
+func (p *Policy) checkAllowed(prior, doc map[string]any) error {
+	for _, a := range p.allowed {
+		var had []any
+		if prior != nil {
+			had = p.values(prior, a.target)
+		}
+		for _, v := range p.values(doc, a.target) {
+			s := fmt.Sprint(v)
+			if slices.ContainsFunc(a.values, func(w string) bool { return s == w || !a.caseExact && strings.EqualFold(s, w) }) ||
+				slices.ContainsFunc(had, func(h any) bool { return fmt.Sprint(h) == s }) {
+				continue
+			}
+			return &roster.Error{Code: roster.EINVALID, Attr: a.text, Reason: "policy_value_not_allowed", Detail: fmt.Sprintf(
+				"%s %q is not allowed by this tenant's policy: use one of %s", a.text, s, strings.Join(a.values, ", "))}
+		}
+	}
+	return nil
+}
+
+// holds reports whether doc has a non-empty value at t.
+func (p *Policy) holds(doc map[string]any, t target) bool {
+	return slices.ContainsFunc(p.values(doc, t), func(v any) bool { return v != "" })
+}
+
+// uniqueValues returns the values of the policy's unique paths in doc, folded
+// as they are compared; nil when there are none.
+func (p *Policy) uniqueValues(doc map[string]any) map[string]string {
+	var out map[string]string
 	for _, t := range p.unique {
 		vs := p.values(doc, t)
 		if len(vs) == 0 {
@@ -51,22 +103,18 @@ func (p *Policy) User(doc map[string]any, fs *FolderIndex) (*Outcome, error) {
 		if !t.caseExact {
 			s = strings.ToLower(s)
 		}
-		if o.Unique == nil {
-			o.Unique = map[string]string{}
+		if out == nil {
+			out = map[string]string{}
 		}
-		o.Unique[t.text] = s
+		out[t.text] = s
 	}
-	if p.folders != nil {
-		_, missing := fs.resolve(p.folderValues(doc))
-		if len(missing) > 0 && !p.keepFold {
-			return nil, &roster.Error{Code: roster.EINVALID, Attr: p.folders.text, Reason: "folder_unknown", Detail: fmt.Sprintf(
-				"%s: no folder has the id or external id %q: create the folder in the app first", p.folders.text, missing[0])}
-		}
-		for _, m := range missing {
-			o.Warnings = append(o.Warnings, fmt.Sprintf("folder %q does not exist yet: kept, and resolved once it does", m))
-		}
-	}
-	return o, nil
+	return out
+}
+
+// Entitlements returns what the policy grants the user whose document is doc,
+// without checking it.
+func (p *Policy) Entitlements(doc map[string]any) roster.Entitlements {
+	return p.entitlements(doc)
 }
 
 // folderValues returns the user's folder values as strings.

@@ -89,6 +89,8 @@ var Reasons = []Reason{
 		"Create the folder first (roster folder create), or fix the value Entra ID sends."},
 	{"folder_kept", 200, "The write succeeded, but a folder value names no folder yet: it is kept as sent and resolved once the folder exists.",
 		"Create the folder (roster folder create); nothing needs to be sent again."},
+	{"deactivated_only", 200, "The write deactivated the user, but other attributes in it were refused (the tenant's policy, the schema, or a value another user holds): only the deactivation was applied. The row's changes say what was refused, under _notApplied.",
+		"Nothing for the deactivation. Fix the refused attribute's mapping in Entra ID, or the person's source data, before the user is enabled again."},
 	{"signin_ok", 200, "A person signed in: the host app was sent a code for the user. The row's response says how (login_method, the IdP's issuer and subject).",
 		"Nothing."},
 	{"signin_request_invalid", 400, "The host app's authorization request was refused before any sign-in: unknown or revoked client, unregistered redirect URI, no PKCE from a public client, not exactly one tenant selector, or a sign-in that came back unknown or after 10 minutes.",

@@ -9,6 +9,7 @@ import (
 	"io"
 	"os"
 	"text/tabwriter"
+	"time"
 
 	"github.com/rosterhq/roster"
 	"github.com/rosterhq/roster/policy"
@@ -30,11 +31,13 @@ func runPolicy(ctx context.Context, args []string, getenv func(string) string, s
 	}
 	var tenant string
 	var ifVersion int64
+	var dryRun bool
 	cmd.fs.StringVar(&tenant, "tenant", "", "tenant name or id (required)")
 	switch args[0] {
 	case "get", "test":
 	case "set":
 		cmd.fs.Int64Var(&ifVersion, "if-version", 0, "set only if the current policy has this version (0: whatever it is)")
+		cmd.fs.BoolVar(&dryRun, "dry-run", false, "say what the policy does to existing users, and store nothing")
 	default:
 		return fmt.Errorf("policy: unknown subcommand %q: want example, get, set or test", args[0])
 	}
@@ -56,7 +59,7 @@ func runPolicy(ctx context.Context, args []string, getenv func(string) string, s
 		if len(cmd.args) != 1 {
 			return fmt.Errorf("policy set: want one FILE (- for standard input)")
 		}
-		return setPolicy(ctx, cmd.store, t, cmd.args[0], ifVersion, stdout)
+		return setPolicy(ctx, cmd.store, t, cmd.args[0], ifVersion, dryRun, stdout)
 	}
 	if len(cmd.args) != 1 {
 		return fmt.Errorf("policy test: want one USER.json (- for standard input)")
@@ -75,6 +78,9 @@ func getPolicy(ctx context.Context, st roster.Store, t *roster.Tenant, stdout, s
 		return err
 	}
 	fmt.Fprintf(stderr, "roster: tenant %q policy version %d, set %s\n", t.Name, sp.Version, sp.Updated.UTC().Format("2006-01-02 15:04:05 MST"))
+	if err := printRecompute(ctx, st, t, stderr); err != nil {
+		return err
+	}
 	var out bytes.Buffer
 	if err := json.Indent(&out, sp.Doc, "", "  "); err != nil {
 		return fmt.Errorf("policy get: stored policy: %w", err)
@@ -84,25 +90,71 @@ func getPolicy(ctx context.Context, st roster.Store, t *roster.Tenant, stdout, s
 	return err
 }
 
-// setPolicy validates the file and stores it: a policy that does not parse
+// printRecompute says how far the recomputation of the tenant's users under
+// its policy got.
+func printRecompute(ctx context.Context, st roster.Store, t *roster.Tenant, w io.Writer) error {
+	r, err := st.Recompute(ctx, t.ID)
+	if roster.ErrorCode(err) == roster.ENOTFOUND {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	const at = "2006-01-02 15:04:05 MST"
+	if r.Finished.IsZero() {
+		fmt.Fprintf(w, "roster: recompute of policy version %d: %d of %d users, started %s\n", r.Version, r.Done, r.Total, r.Started.UTC().Format(at))
+		return nil
+	}
+	fmt.Fprintf(w, "roster: recompute of policy version %d: done at %s, %d users, %d changed (took %s)\n",
+		r.Version, r.Finished.UTC().Format(at), r.Done, r.Changed, r.Finished.Sub(r.Started).Round(time.Millisecond))
+	return nil
+}
+
+// setPolicy validates the file, works out what it does to the tenant's
+// existing users, and stores it unless dryRun: a policy that does not parse
 // changes nothing.
-func setPolicy(ctx context.Context, st roster.Store, t *roster.Tenant, file string, ifVersion int64, stdout io.Writer) error {
+func setPolicy(ctx context.Context, st roster.Store, t *roster.Tenant, file string, ifVersion int64, dryRun bool, stdout io.Writer) error {
 	b, err := readInput(file)
 	if err != nil {
 		return err
 	}
-	if _, err := policy.Parse(b); err != nil {
+	p, err := policy.Parse(b)
+	if err != nil {
 		return fmt.Errorf("policy set: %s: %w", file, err)
 	}
 	var compact bytes.Buffer
 	if err := json.Compact(&compact, b); err != nil {
 		return fmt.Errorf("policy set: %s: %w", file, err)
 	}
+	im, err := p.Impact(ctx, st, t.ID, impactExamples)
+	if err != nil {
+		return fmt.Errorf("policy set: existing users: %w", err)
+	}
+	if dryRun {
+		fmt.Fprintf(stdout, "tenant %s: dry run, nothing stored\n", t.Name)
+		return printImpact(stdout, im)
+	}
 	v, err := st.SetPolicy(ctx, t.ID, compact.Bytes(), ifVersion)
 	if err != nil {
 		return fmt.Errorf("policy set: %w", err)
 	}
-	fmt.Fprintf(stdout, "tenant %s: policy version %d (running servers apply it within a second)\n", t.Name, v)
+	fmt.Fprintf(stdout, "tenant %s: policy version %d (running servers apply it within a second, and recompute existing users)\n", t.Name, v)
+	return printImpact(stdout, im)
+}
+
+// impactExamples is how many users policy set names of each kind.
+const impactExamples = 5
+
+// printImpact writes what a policy does to existing users.
+func printImpact(w io.Writer, im *policy.Impact) error {
+	fmt.Fprintf(w, "existing users: %d; entitlements change for %d (%d lose access to the app); %d would fail a check if sent again\n",
+		im.Users, im.Changed, im.Deactivated, im.Failing)
+	for _, n := range im.ChangedExamples {
+		fmt.Fprintf(w, "  changes: %s: %s\n", n.UserName, n.Note)
+	}
+	for _, n := range im.FailingExamples {
+		fmt.Fprintf(w, "  fails:   %s: %s\n", n.UserName, n.Note)
+	}
 	return nil
 }
 

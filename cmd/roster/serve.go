@@ -24,6 +24,7 @@ import (
 	"github.com/rosterhq/roster/internal/limit"
 	"github.com/rosterhq/roster/internal/metrics"
 	"github.com/rosterhq/roster/internal/notify"
+	"github.com/rosterhq/roster/policy"
 	"github.com/rosterhq/roster/provlog"
 	"github.com/rosterhq/roster/scim/server"
 	"github.com/rosterhq/roster/sso"
@@ -168,6 +169,18 @@ func serve(ctx context.Context, c Config, stdout, stderr io.Writer) error {
 	var background sync.WaitGroup
 	background.Go(func() { scim.Run(flushCtx, 10*time.Second) })
 	background.Go(func() { relay.Run(flushCtx) })
+	// A recomputation starts once every server has had time to load the new
+	// policy for its own writes.
+	recompute := policy.NewRecomputer(store, policy.RecomputeOptions{Settle: cmp.Or(2*c.PolicyRefresh, -1), Logger: log})
+	background.Go(func() { recompute.Run(flushCtx) })
+	if m != nil {
+		m.CounterFunc("roster_policy_recompute_users_total", "Users whose entitlements this server recomputed after a policy change.",
+			func() float64 { return float64(recompute.Users()) })
+		m.CounterFunc("roster_policy_recompute_changed_total", "Users whose entitlements a recomputation by this server changed.",
+			func() float64 { return float64(recompute.Changed()) })
+		m.GaugeFunc("roster_policy_recompute_pending_users", "Users the recomputation this server runs has left to do.",
+			func() float64 { return float64(recompute.Pending()) })
+	}
 	maintain(flushCtx, &background, c, store, log)
 	if logs != nil {
 		background.Go(func() { logs.Run(flushCtx) })

@@ -6,6 +6,7 @@ package notify
 import (
 	"context"
 	"sync"
+	"time"
 
 	"github.com/rosterhq/roster"
 )
@@ -84,4 +85,8 @@ func (s *store) UpdateGroup(ctx context.Context, tenantID string, g *roster.Grou
 
 func (s *store) DeleteGroup(ctx context.Context, tenantID, id string, version int64) error {
 	return s.done(s.Store.DeleteGroup(ctx, tenantID, id, version))
+}
+
+func (s *store) RecomputeBatch(ctx context.Context, r *roster.Recompute, n int, entitle func(map[string]any) roster.Entitlements, until time.Time) error {
+	return s.done(s.Store.RecomputeBatch(ctx, r, n, entitle, until))
 }

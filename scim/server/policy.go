@@ -112,15 +112,22 @@ func (s *Server) normalize(r *http.Request, resourceType string, doc, prior map[
 
 // userFromDoc derives the user to store from its normalised document, with
 // what the tenant's policy makes of it; a refusal of the policy is an error.
-func (s *Server) userFromDoc(r *http.Request, id string, doc map[string]any) (*roster.User, error) {
+// old is the stored user a write replaces, nil for a create: the policy
+// checks what the write changes (policy.Policy.Change).
+func (s *Server) userFromDoc(r *http.Request, old *roster.User, doc map[string]any) (*roster.User, error) {
 	cfg := configOf(r.Context())
 	method, err := policy.TakeLoginMethod(doc)
 	if err != nil {
 		return nil, err
 	}
+	var id string
+	var prior map[string]any
+	if old != nil {
+		id, prior = old.ID, old.Doc
+	}
 	u := userFrom(id, doc)
 	u.LoginMethod = method
-	o, err := cfg.policy.User(doc, cfg.folders)
+	o, err := cfg.policy.Change(prior, doc, cfg.folders)
 	if err != nil {
 		return nil, err
 	}

@@ -29,7 +29,7 @@ func (s *Server) handleUserCreate(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, err)
 		return
 	}
-	u, err := s.userFromDoc(r, "", doc)
+	u, err := s.userFromDoc(r, nil, doc)
 	if err != nil {
 		s.writeError(w, r, err)
 		return
@@ -111,21 +111,27 @@ func (s *Server) replaceUser(r *http.Request, tenantID, id string, in map[string
 			return nil, err
 		}
 		version := cmp.Or(want, old.Version)
-		doc, err := s.normalize(r, userType, in, old.Doc, schema.Replace)
-		if err != nil {
-			return nil, err
-		}
-		u, err := s.userFromDoc(r, old.ID, doc)
-		if err != nil {
-			return nil, err
-		}
-		noteChange(r, old.Doc, doc, &old.Active, &u.Active)
-		err = s.store.ReplaceUser(r.Context(), tenantID, u, version)
+		u, err := s.replacedUser(r, old, in)
+		u, err = s.writeUser(r, tenantID, old, u, err, putDeactivates(in), version)
 		if want == 0 && try < writeRetries && roster.ErrorCode(err) == roster.EPRECONDITION {
 			continue
 		}
 		return u, err
 	}
+}
+
+// replacedUser returns the user a PUT's body makes of old.
+func (s *Server) replacedUser(r *http.Request, old *roster.User, in map[string]any) (*roster.User, error) {
+	doc, err := s.normalize(r, userType, in, old.Doc, schema.Replace)
+	if err != nil {
+		return nil, err
+	}
+	u, err := s.userFromDoc(r, old, doc)
+	if err != nil {
+		return nil, err
+	}
+	noteChange(r, old.Doc, doc, &old.Active, &u.Active)
+	return u, nil
 }
 
 func (s *Server) handleUserPatch(w http.ResponseWriter, r *http.Request) {
@@ -152,32 +158,35 @@ func (s *Server) patchUser(r *http.Request, tenantID, id string, ops []patch.Ope
 		if err != nil {
 			return nil, err
 		}
-		version := want
-		if version == 0 {
-			version = old.Version
-		}
-		doc, err := patch.Apply(withSignIn(old), ops, s.patchOptions(r, userType))
-		if err != nil {
-			return nil, err
-		}
-		doc, err = s.normalize(r, userType, doc, old.Doc, schema.Patched)
-		if err != nil {
-			return nil, err
-		}
-		u, err := s.userFromDoc(r, old.ID, doc)
-		if err != nil {
-			return nil, err
-		}
-		if u.LoginMethod == "" {
-			u.LoginMethod = roster.LoginMethodIdP // the PATCH removed it: back to the default
-		}
-		noteChange(r, old.Doc, doc, &old.Active, &u.Active)
-		err = s.store.ReplaceUser(r.Context(), tenantID, u, version)
+		version := cmp.Or(want, old.Version)
+		u, err := s.patchedUser(r, old, ops)
+		u, err = s.writeUser(r, tenantID, old, u, err, patchDeactivates(ops), version)
 		if want == 0 && try < writeRetries && roster.ErrorCode(err) == roster.EPRECONDITION {
 			continue
 		}
 		return u, err
 	}
+}
+
+// patchedUser returns the user ops make of old.
+func (s *Server) patchedUser(r *http.Request, old *roster.User, ops []patch.Operation) (*roster.User, error) {
+	doc, err := patch.Apply(withSignIn(old), ops, s.patchOptions(r, userType))
+	if err != nil {
+		return nil, err
+	}
+	doc, err = s.normalize(r, userType, doc, old.Doc, schema.Patched)
+	if err != nil {
+		return nil, err
+	}
+	u, err := s.userFromDoc(r, old, doc)
+	if err != nil {
+		return nil, err
+	}
+	if u.LoginMethod == "" {
+		u.LoginMethod = roster.LoginMethodIdP // the PATCH removed it: back to the default
+	}
+	noteChange(r, old.Doc, doc, &old.Active, &u.Active)
+	return u, nil
 }
 
 // withSignIn returns a copy of the user's document with its sign-in

@@ -66,7 +66,10 @@ func (db *DB) SetPolicy(ctx context.Context, tenantID string, doc json.RawMessag
 		version = current + 1
 		_, err = t.Exec(ctx, `INSERT INTO tenant_policies (tenant_id, version, doc, updated) VALUES ($1, $2, $3::json, $4)`,
 			t.tenantID, version, string(doc), t.now)
-		return err
+		if err != nil {
+			return err
+		}
+		return startRecompute(ctx, t, version)
 	})
 	if err != nil {
 		return 0, wrap("set policy", err)

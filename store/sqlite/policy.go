@@ -77,7 +77,10 @@ func setPolicy(ctx context.Context, tx *sql.Tx, tenantID string, doc json.RawMes
 	}
 	_, err = txExec(ctx, tx, `INSERT INTO tenant_policies (tenant_id, version, doc, updated) VALUES (?, ?, ?, ?)`,
 		tenantID, current+1, string(doc), formatTime(now))
-	return current + 1, err
+	if err != nil {
+		return 0, err
+	}
+	return current + 1, startRecompute(ctx, tx, tenantID, current+1, now)
 }
 
 // ConfigVersion returns the tenant's config version: it grows with every change

@@ -8,6 +8,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"maps"
+	"reflect"
 	"slices"
 	"strings"
 
@@ -194,4 +195,45 @@ func SameUnique(stored, unique map[string]string) bool {
 		}
 	}
 	return true
+}
+
+// Stored is a user's row as a recomputation of its entitlements reads it.
+type Stored struct {
+	ID           string
+	Active       bool
+	Doc          []byte
+	Entitlements []byte
+}
+
+// Recompute returns the users of batch whose entitlements entitle gives
+// differ from the stored ones, with their new entitlements.
+func Recompute(batch []Stored, entitle func(map[string]any) roster.Entitlements) ([]*roster.User, error) {
+	var out []*roster.User
+	for _, s := range batch {
+		doc, err := DecodeDoc(s.Doc)
+		if err != nil {
+			return nil, err
+		}
+		old, err := DecodeEntitlements(s.Entitlements)
+		if err != nil {
+			return nil, err
+		}
+		e := entitle(doc)
+		if reflect.DeepEqual(normal(old), normal(e)) {
+			continue
+		}
+		out = append(out, &roster.User{ID: s.ID, Active: s.Active, Doc: doc, Entitlements: e})
+	}
+	return out, nil
+}
+
+// normal returns e with empty lists as nil, as they are stored.
+func normal(e roster.Entitlements) roster.Entitlements {
+	if len(e.Licenses) == 0 {
+		e.Licenses = nil
+	}
+	if len(e.Roles) == 0 {
+		e.Roles = nil
+	}
+	return e
 }
