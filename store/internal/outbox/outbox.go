@@ -124,6 +124,16 @@ func UserWritten(id string, wasActive bool, oldDoc map[string]any, u *roster.Use
 		Payload: Payload{Resource: Resource(id, u.Doc), Previous: roster.Changed(oldDoc, u.Doc), App: &app}}
 }
 
+// LoginMethodChanged returns the user.updated event of a user whose login
+// method went from old to method: its resource has the sign-in extension
+// (roster.SignInURN) with the new method, its previous the old one.
+func LoginMethodChanged(id string, doc map[string]any, app roster.Entitlements, old, method string) Event {
+	r := Resource(id, doc)
+	r[roster.SignInURN] = map[string]any{"loginMethod": method}
+	return Event{Type: roster.UserUpdated, ResourceType: "User", ResourceID: id, Payload: Payload{
+		Resource: r, Previous: map[string]any{roster.SignInURN: map[string]any{"loginMethod": old}}, App: &app}}
+}
+
 // UserCreated returns the user.created event of u, stored with id.
 func UserCreated(id string, u *roster.User) Event {
 	e := Created(roster.UserCreated, "User", id, u.Doc, nil)
