@@ -11,7 +11,8 @@ import (
 // TestLoginMethodEvent changes a user's login method with roster user
 // login-method: the change bumps the version the app API reads, and the
 // events feed has its user.updated, with the new method and the old one.
-// Setting the method it has already changes nothing and tells nothing.
+// Setting the method it has already changes nothing and tells nothing; a
+// change through SCIM tells it as well.
 func TestLoginMethodEvent(t *testing.T) { forEachStore(t, testLoginMethodEvent) }
 
 func testLoginMethodEvent(t *testing.T, db string) {
@@ -37,7 +38,18 @@ func testLoginMethodEvent(t *testing.T, db string) {
 	}
 
 	s.cli(t, "user", "login-method", "--tenant", "default", "ada@example.com", "password")
-	if r := s.app(t, key, "/events?after="+str(r.body, "next_cursor")).want(t, 200); len(eventTypes(r)) != 0 {
+	r = s.app(t, key, "/events?after="+str(r.body, "next_cursor")).want(t, 200)
+	if len(eventTypes(r)) != 0 {
 		t.Errorf("events after setting the same method: %s", r.raw)
+	}
+
+	// Through SCIM, the update's event says so too.
+	s.do(t, "PATCH", "/Users/"+id, `{"schemas":["urn:ietf:params:scim:api:messages:2.0:PatchOp"],
+		"Operations":[{"op":"replace","path":"`+roster.SignInURN+`:loginMethod","value":"either"}]}`).want(t, 200)
+	r = s.app(t, key, "/events?after="+str(r.body, "next_cursor")).want(t, 200)
+	e = get(r.body, "data", 0)
+	if str(e, "type") != roster.UserUpdated || str(e, "resource", roster.SignInURN, "loginMethod") != "either" ||
+		str(e, "previous", roster.SignInURN, "loginMethod") != "password" {
+		t.Errorf("user.updated of a SCIM change of method = %s", r.raw)
 	}
 }

@@ -412,6 +412,7 @@ func testLoginMethods(t *testing.T, s roster.Store) {
 	if err := s.ReplaceUser(ctx, a.ID, got, 0); err != nil {
 		t.Fatal(err)
 	}
+	wantLoginMethodEvent(t, s, a.ID, ada.ID, roster.LoginMethodEither, roster.LoginMethodIdP)
 	if got, _ := s.User(ctx, a.ID, ada.ID); got.LoginMethod != roster.LoginMethodIdP {
 		t.Errorf("ReplaceUser with idp: LoginMethod = %q", got.LoginMethod)
 	}
