@@ -55,6 +55,9 @@ type MemberChange struct {
 	IDs []string
 }
 
+// MemberPage is how many members GroupStore.EachMember reads at a time.
+const MemberPage = 1000
+
 // GroupStore keeps groups and memberships, scoped to one tenant like UserStore.
 type GroupStore interface {
 	// CreateGroup stores g with g.Members, filling ID, Version, Created, Modified
@@ -77,7 +80,9 @@ type GroupStore interface {
 	// Groups returns one page of groups and the total number that match.
 	Groups(ctx context.Context, tenantID string, q Query) ([]*Group, int, error)
 	// EachMember calls fn with each member of the group, with its display, in
-	// the order of Group's Members, reading them as it goes rather than all at
-	// once; it stops at fn's first error and returns it.
+	// the order of Group's Members, reading them MemberPage at a time rather
+	// than all at once, and holding no read (snapshot, connection) while fn
+	// runs; it stops at fn's first error and returns it. The pages are read
+	// one after another, not in one snapshot.
 	EachMember(ctx context.Context, tenantID, groupID string, fn func(Member) error) error
 }

@@ -151,6 +151,11 @@ func (c *SSOConnection) UsesCertificate() bool {
 	return c.Type == ConnectionOIDC && len(c.Certificate) > 0
 }
 
+// SignInURN is the schema of the User's sign-in extension, which holds its
+// login method ("loginMethod"): in SCIM documents as read, and in the
+// user.updated event of a change of the method.
+const SignInURN = "urn:ietf:params:scim:schemas:extension:roster:2.0:SignIn"
+
 // Login methods: how a user may sign in (User.LoginMethod), and how a
 // sign-in happened (SignIn.Method, never LoginMethodEither).
 const (
@@ -368,7 +373,10 @@ type SignInStore interface {
 	PruneSignIn(ctx context.Context, before time.Time) (codes, sessions int64, err error)
 
 	// SetLoginMethod sets a live user's login method (ParseLoginMethod's
-	// form), bumping its version and modified time. ENOTFOUND.
+	// form). A change bumps its version and modified time and appends
+	// user.updated in the same transaction (see outbox's LoginMethodChanged);
+	// the method it has already changes nothing. Setting a password changes
+	// nothing a reader sees, and appends no event. ENOTFOUND.
 	SetLoginMethod(ctx context.Context, tenantID, userID, method string) error
 	// SetPassword stores the hash of a live user's password (an encoded
 	// argon2id hash, package sso), replacing any. ENOTFOUND.

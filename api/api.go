@@ -9,6 +9,7 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/rosterhq/roster"
@@ -25,10 +26,17 @@ type Options struct {
 	MaxWait time.Duration
 	// Poll is how often a long poll looks for events written by other
 	// processes (default 1s); writes of this process wake it at once.
-	Poll   time.Duration
-	Notify *notify.Broadcaster
-	Logger *slog.Logger
-	Clock  roster.Clock
+	Poll time.Duration
+	// WriteTimeout is how long a response may take to write (default 60s),
+	// the listener's own write timeout: a long poll's write deadline is this
+	// much after its wait, whatever the listener's.
+	WriteTimeout time.Duration
+	// MaxPolls is how many long polls (wait > 0) one API key may hold at once
+	// (default 4); another gets 429 with Retry-After.
+	MaxPolls int
+	Notify   *notify.Broadcaster
+	Logger   *slog.Logger
+	Clock    roster.Clock
 }
 
 // Server serves the app API.
@@ -36,6 +44,9 @@ type Server struct {
 	store roster.Store
 	opts  Options
 	mux   *http.ServeMux
+
+	mu    sync.Mutex
+	polls map[string]int // long polls waiting, by API key id
 }
 
 // New returns the app API over store.
@@ -49,6 +60,12 @@ func New(store roster.Store, opts Options) *Server {
 	if opts.Poll <= 0 {
 		opts.Poll = time.Second
 	}
+	if opts.WriteTimeout <= 0 {
+		opts.WriteTimeout = 60 * time.Second
+	}
+	if opts.MaxPolls <= 0 {
+		opts.MaxPolls = 4
+	}
 	if opts.Notify == nil {
 		opts.Notify = &notify.Broadcaster{}
 	}
@@ -58,7 +75,7 @@ func New(store roster.Store, opts Options) *Server {
 	if opts.Clock == nil {
 		opts.Clock = time.Now
 	}
-	s := &Server{store: store, opts: opts, mux: http.NewServeMux()}
+	s := &Server{store: store, opts: opts, mux: http.NewServeMux(), polls: map[string]int{}}
 	s.mux.Handle("GET /events", s.authenticate(s.events))
 	s.mux.Handle("GET /users", s.authenticate(s.users))
 	s.mux.Handle("GET /users/{id}", s.authenticate(s.user))

@@ -2,6 +2,7 @@ package api
 
 import (
 	"encoding/json"
+	"errors"
 	"net/http"
 	"slices"
 	"strconv"
@@ -84,6 +85,22 @@ func (s *Server) events(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, gone(q.After, through, s.opts.Retention))
 		return
 	}
+	if wait > 0 {
+		done, err := s.admitPoll(keyOf(r.Context()).ID)
+		if err != nil {
+			w.Header().Set("Retry-After", "1")
+			s.writeError(w, r, err)
+			return
+		}
+		defer done()
+		// The answer comes after the wait: its write deadline is the
+		// listener's write timeout after the wait, not after the request.
+		err = http.NewResponseController(w).SetWriteDeadline(time.Now().Add(wait + s.opts.WriteTimeout))
+		if err != nil && !errors.Is(err, http.ErrNotSupported) {
+			s.writeError(w, r, err)
+			return
+		}
+	}
 	deadline := time.NewTimer(wait)
 	defer deadline.Stop()
 	for {
@@ -111,6 +128,25 @@ func (s *Server) events(w http.ResponseWriter, r *http.Request) {
 		}
 		poll.Stop()
 	}
+}
+
+// admitPoll counts a long poll of the API key keyID, and returns the function
+// that ends it. ERATELIMIT when the key holds Options.MaxPolls already: each
+// holds a goroutine and wakes on every write, and a client needs one.
+func (s *Server) admitPoll(keyID string) (done func(), err error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.polls[keyID] >= s.opts.MaxPolls {
+		return nil, roster.Errorf(roster.ERATELIMIT, "this API key is waiting on %d long polls already, the most it may: wait for one to end (a client needs one at a time)", s.opts.MaxPolls)
+	}
+	s.polls[keyID]++
+	return func() {
+		s.mu.Lock()
+		defer s.mu.Unlock()
+		if s.polls[keyID]--; s.polls[keyID] == 0 {
+			delete(s.polls, keyID)
+		}
+	}, nil
 }
 
 func (s *Server) writeEvents(w http.ResponseWriter, r *http.Request, es []*roster.Event, after int64) {

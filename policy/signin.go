@@ -10,7 +10,7 @@ import (
 // SignInURN is the schema of Roster's sign-in extension of the User: how the
 // user may sign in. Unlike the Roster extension (URN), it is written, by the
 // IdP or an admin, and read back as written: Roster derives nothing into it.
-const SignInURN = "urn:ietf:params:scim:schemas:extension:roster:2.0:SignIn"
+const SignInURN = roster.SignInURN
 
 func signInSchema() *schema.Schema {
 	return &schema.Schema{

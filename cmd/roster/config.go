@@ -30,6 +30,7 @@ type Config struct {
 	MaxBodyBytes int64         // ROSTER_MAX_BODY_BYTES
 	PublicURL    string        // ROSTER_PUBLIC_URL: the URL IdPs reach Roster at
 	DrainDelay   time.Duration // ROSTER_DRAIN_DELAY: readiness fails this long before the listener closes
+	WriteTimeout time.Duration // ROSTER_WRITE_TIMEOUT: how long a response may take to write; a long poll's runs from the end of its wait
 	RateLimit    float64       // ROSTER_RATE_LIMIT: a tenant's default requests per second; 0: unlimited
 	RateBurst    int           // ROSTER_RATE_BURST: a tenant's default burst
 	MaxInflight  int           // ROSTER_MAX_INFLIGHT: requests doing store work at once; 0: no cap
@@ -79,7 +80,7 @@ func defaultConfig(getenv func(string) string) (Config, error) {
 	c := Config{
 		Addr: "127.0.0.1:8080", AdminAddr: "127.0.0.1:9090", DB: "sqlite:roster.db",
 		LogLevel: "info", LogFormat: "text", MaxBodyBytes: 1 << 20,
-		DrainDelay: 5 * time.Second, RateLimit: 100, RateBurst: 500, MaxInflight: 64,
+		DrainDelay: 5 * time.Second, WriteTimeout: 60 * time.Second, RateLimit: 100, RateBurst: 500, MaxInflight: 64,
 		EventRetention: 30 * 24 * time.Hour, WebhookMinBackoff: 5 * time.Second, WebhookLease: 30 * time.Second,
 		ProvisioningLog: true, LogRetention: 30 * 24 * time.Hour, PolicyRefresh: time.Second,
 		TokenCache: time.Second, GCPercent: 400,
@@ -113,6 +114,7 @@ func defaultConfig(getenv func(string) string) (Config, error) {
 	}
 	num("ROSTER_MAX_BODY_BYTES", func(v string) (err error) { c.MaxBodyBytes, err = strconv.ParseInt(v, 10, 64); return })
 	num("ROSTER_DRAIN_DELAY", func(v string) (err error) { c.DrainDelay, err = time.ParseDuration(v); return })
+	num("ROSTER_WRITE_TIMEOUT", func(v string) (err error) { c.WriteTimeout, err = time.ParseDuration(v); return })
 	num("ROSTER_RATE_LIMIT", func(v string) (err error) { c.RateLimit, err = strconv.ParseFloat(v, 64); return })
 	num("ROSTER_RATE_BURST", func(v string) (err error) { c.RateBurst, err = strconv.Atoi(v); return })
 	num("ROSTER_MAX_INFLIGHT", func(v string) (err error) { c.MaxInflight, err = strconv.Atoi(v); return })
@@ -158,6 +160,9 @@ func (c Config) validate() error {
 	if c.DrainDelay < 0 {
 		return fmt.Errorf("drain delay must not be negative")
 	}
+	if c.WriteTimeout <= 0 {
+		return fmt.Errorf("write timeout must be positive")
+	}
 	if c.RateLimit < 0 || math.IsNaN(c.RateLimit) || math.IsInf(c.RateLimit, 0) {
 		return fmt.Errorf("rate limit %v: want requests per second, 0 for unlimited", c.RateLimit)
 	}
@@ -188,9 +193,9 @@ func (c Config) adminAddr() string {
 // carry a password).
 func (c Config) String() string {
 	return fmt.Sprintf("addr=%s admin_addr=%s db=%s log_level=%s log_format=%s max_body_bytes=%d public_url=%s "+
-		"drain_delay=%s rate_limit=%g rate_burst=%d max_inflight=%d trust_proxy=%t pprof=%t gc_percent=%d memory_limit_mb=%d",
+		"drain_delay=%s write_timeout=%s rate_limit=%g rate_burst=%d max_inflight=%d trust_proxy=%t pprof=%t gc_percent=%d memory_limit_mb=%d",
 		c.Addr, c.adminAddr(), redactURL(c.DB), c.LogLevel, c.LogFormat, c.MaxBodyBytes, c.PublicURL,
-		c.DrainDelay, c.RateLimit, c.RateBurst, c.MaxInflight, c.TrustProxy, c.Pprof, c.GCPercent, c.MemoryLimitMB)
+		c.DrainDelay, c.WriteTimeout, c.RateLimit, c.RateBurst, c.MaxInflight, c.TrustProxy, c.Pprof, c.GCPercent, c.MemoryLimitMB)
 }
 
 // redactURL hides the password of a database URL, in its user info or in a

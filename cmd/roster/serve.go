@@ -51,6 +51,7 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 	fs.StringVar(&c.PublicURL, "public-url", c.PublicURL, "URL IdPs reach Roster at, when behind a proxy (env ROSTER_PUBLIC_URL)")
 	fs.Int64Var(&c.MaxBodyBytes, "max-body-bytes", c.MaxBodyBytes, "largest accepted request body (env ROSTER_MAX_BODY_BYTES)")
 	fs.DurationVar(&c.DrainDelay, "drain-delay", c.DrainDelay, "on SIGTERM, how long /readyz fails before the listener closes (env ROSTER_DRAIN_DELAY)")
+	fs.DurationVar(&c.WriteTimeout, "write-timeout", c.WriteTimeout, "how long a response may take to write; a long poll's time runs from the end of its wait (env ROSTER_WRITE_TIMEOUT)")
 	fs.Float64Var(&c.RateLimit, "rate-limit", c.RateLimit, "a tenant's default requests per second; 0: unlimited (env ROSTER_RATE_LIMIT)")
 	fs.IntVar(&c.RateBurst, "rate-burst", c.RateBurst, "a tenant's default burst of requests (env ROSTER_RATE_BURST)")
 	fs.IntVar(&c.MaxInflight, "max-inflight", c.MaxInflight, "requests doing store work at once; 0: no cap (env ROSTER_MAX_INFLIGHT)")
@@ -151,7 +152,7 @@ func serve(ctx context.Context, c Config, stdout, stderr io.Writer) error {
 		ConfigRefresh: cmp.Or(c.PolicyRefresh, -1),
 		TokenCache:    cmp.Or(c.TokenCache, -1),
 	})
-	app := api.New(store, api.Options{Retention: c.EventRetention, Notify: changed, Logger: log})
+	app := api.New(store, api.Options{Retention: c.EventRetention, WriteTimeout: c.WriteTimeout, Notify: changed, Logger: log})
 	relay := webhook.New(store, webhook.Options{MinBackoff: c.WebhookMinBackoff, Lease: c.WebhookLease, Notify: changed, Logger: log,
 		Sealer: webhookSealer(c, log)})
 	mux := http.NewServeMux()
@@ -161,7 +162,7 @@ func serve(ctx context.Context, c Config, stdout, stderr io.Writer) error {
 	if err := mountSignIn(mux, c, store, public, logSink, log); err != nil {
 		return err
 	}
-	srv := newHTTPServer(httpx.Wrap(mux, log, m), log)
+	srv := newHTTPServer(httpx.Wrap(mux, log, m), log, c.WriteTimeout)
 
 	// Background work: token use, webhook delivery, the pruners. It
 	// stops after the listeners, so that in-flight requests are served.
@@ -195,7 +196,7 @@ func serve(ctx context.Context, c Config, stdout, stderr io.Writer) error {
 	errc := make(chan error, 2)
 	var adminSrv *http.Server
 	if adminLn != nil {
-		adminSrv = newHTTPServer(adminMux(m, probes, c.Pprof), log)
+		adminSrv = newHTTPServer(adminMux(m, probes, c.Pprof), log, c.WriteTimeout)
 		go func() { errc <- adminSrv.Serve(adminLn) }()
 		fmt.Fprintf(stderr, "roster: admin (%s) at http://%s\n", map[bool]string{false: "metrics, health", true: "metrics, pprof, health"}[c.Pprof], adminLn.Addr())
 	}
@@ -241,12 +242,12 @@ func shutdown(ctx context.Context, c Config, log *slog.Logger, draining *atomic.
 // refused with a SCIM error naming the limit, not Go's plain-text 431.
 const maxHeaderBytes = 256 << 10
 
-func newHTTPServer(h http.Handler, log *slog.Logger) *http.Server {
+func newHTTPServer(h http.Handler, log *slog.Logger, writeTimeout time.Duration) *http.Server {
 	return &http.Server{
 		Handler:           h,
 		ReadHeaderTimeout: 10 * time.Second,
 		ReadTimeout:       60 * time.Second,
-		WriteTimeout:      60 * time.Second,
+		WriteTimeout:      writeTimeout,
 		IdleTimeout:       120 * time.Second,
 		MaxHeaderBytes:    maxHeaderBytes,
 		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),

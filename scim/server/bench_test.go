@@ -2,6 +2,7 @@ package server
 
 import (
 	"context"
+	"net/http"
 	"net/http/httptest"
 	"strconv"
 	"testing"
@@ -148,4 +149,59 @@ func benchStore(b testing.TB) (*sqlite.DB, *roster.Tenant, string) {
 		b.Fatal(err)
 	}
 	return db, tn, secret
+}
+
+// BenchmarkGroupList reads a page of 150 groups of 149 members each, as
+// GET /Groups?count=150 asks, with the bytes each response allocates.
+func BenchmarkGroupList(b *testing.B) {
+	ctx := context.Background()
+	db, tn, secret := benchStore(b)
+	var members []roster.Member
+	for i := range 149 {
+		u := &roster.User{UserName: "u" + strconv.Itoa(i) + "@contoso.com", Active: true, Doc: map[string]any{"userName": "u" + strconv.Itoa(i) + "@contoso.com"}}
+		if err := db.CreateUser(ctx, tn.ID, u); err != nil {
+			b.Fatal(err)
+		}
+		members = append(members, roster.Member{ID: u.ID})
+	}
+	for i := range 150 {
+		name := "Team " + strconv.Itoa(i)
+		g := &roster.Group{DisplayName: name, Doc: map[string]any{"displayName": name}, Members: members}
+		if err := db.CreateGroup(ctx, tn.ID, g); err != nil {
+			b.Fatal(err)
+		}
+	}
+	h := New(db, Options{MaxCount: 200}).Handler()
+	b.ReportAllocs()
+	for b.Loop() {
+		r := httptest.NewRequest("GET", Prefix+"/Groups?count=150", nil)
+		r.Header.Set("Authorization", "Bearer "+secret)
+		w := &countingWriter{header: http.Header{}}
+		h.ServeHTTP(w, r)
+		if w.status != 200 || w.n < 150*149*50 {
+			b.Fatalf("status %d, %d bytes", w.status, w.n)
+		}
+	}
+}
+
+// countingWriter is a ResponseWriter that counts the body and keeps none of
+// it, so that a benchmark's allocations are the server's alone.
+type countingWriter struct {
+	header http.Header
+	status int
+	n      int
+}
+
+func (w *countingWriter) Header() http.Header { return w.header }
+
+func (w *countingWriter) WriteHeader(status int) {
+	if w.status == 0 {
+		w.status = status
+	}
+}
+
+func (w *countingWriter) Write(b []byte) (int, error) {
+	w.WriteHeader(http.StatusOK)
+	w.n += len(b)
+	return len(b), nil
 }

@@ -3,14 +3,15 @@ package server
 import (
 	"bufio"
 	"cmp"
-	"encoding/json"
 	"io"
 	"net/http"
+	"slices"
 	"time"
 
 	"github.com/rosterhq/roster"
 	"github.com/rosterhq/roster/internal/httpx"
 	"github.com/rosterhq/roster/internal/jsonenc"
+	"github.com/rosterhq/roster/scim/filter"
 	"github.com/rosterhq/roster/scim/patch"
 	"github.com/rosterhq/roster/scim/schema"
 )
@@ -66,12 +67,12 @@ func (s *Server) handleGroupGet(w http.ResponseWriter, r *http.Request) {
 
 // streamGroup writes a group with its members as they are read from the store,
 // so that a group of any size costs the same memory to send. The document is
-// the one groupDoc renders: its members come last, and are absent when there
-// are none. The members are read after the group (not in its snapshot): the
-// ETag is the group's as read.
+// the one groupDoc renders, with its members last (absent when there are
+// none). The members are read after the group (not in its snapshot), a page
+// at a time: the ETag is the group's as read.
 func (s *Server) streamGroup(w http.ResponseWriter, r *http.Request, tenantID string, g *roster.Group) {
 	base := s.baseURL(r)
-	head, err := json.Marshal(groupDoc(g, base, false))
+	head, err := jsonenc.AppendValue(nil, groupDoc(g, base, false))
 	if err != nil {
 		s.writeError(w, r, err)
 		return
@@ -81,30 +82,110 @@ func (s *Server) streamGroup(w http.ResponseWriter, r *http.Request, tenantID st
 	h.Set("ETag", etag(g.Version))
 	w.WriteHeader(http.StatusOK)
 	bw := bufio.NewWriterSize(&paced{w: w}, 32<<10)
+	if err := s.writeMembers(bw, r, tenantID, g.ID, head, memberAppender(base)); err != nil {
+		s.abortStream(r, g.ID, err)
+	}
+	bw.Flush()
+}
+
+// streamGroups writes a page of groups as a ListResponse, each group's
+// members read from the store as they are written: the page costs the memory
+// of its groups' documents, not of their members.
+func (s *Server) streamGroups(w http.ResponseWriter, r *http.Request, tenantID string, res *listResponse, groups []*roster.Group, p listParams) {
+	base := s.baseURL(r)
+	appendMember := memberAppender(base)
+	if namesMemberSub(p) {
+		appendMember = s.projectedMember(r, base, p)
+	}
+	w.Header().Set("Content-Type", contentType)
+	w.WriteHeader(http.StatusOK)
+	bw := bufio.NewWriterSize(&paced{w: w}, 32<<10)
+	bw.Write(res.appendHead(nil, len(groups)))
+	var head []byte
+	for i, g := range groups {
+		if i > 0 {
+			bw.WriteByte(',')
+		}
+		var err error
+		head, err = jsonenc.AppendValue(head[:0], s.project(r, groupType, groupDoc(g, base, false), p))
+		if err == nil {
+			err = s.writeMembers(bw, r, tenantID, g.ID, head, appendMember)
+		}
+		if err != nil {
+			s.abortStream(r, g.ID, err)
+		}
+	}
+	bw.WriteString("]}")
+	bw.Flush()
+}
+
+// writeMembers writes head, a group's JSON object without its members, with
+// the group's members added last as appendMember renders them (absent when
+// there are none). appendMember returns b unchanged to leave a member out.
+func (s *Server) writeMembers(bw *bufio.Writer, r *http.Request, tenantID, groupID string, head []byte, appendMember func(b []byte, m roster.Member) ([]byte, error)) error {
 	bw.Write(head[:len(head)-1]) // the object, still open
 	n := 0
 	var buf []byte
-	err = s.store.EachMember(r.Context(), tenantID, g.ID, func(m roster.Member) error {
-		if n == 0 {
-			bw.WriteString(`,"members":[`)
-		} else {
+	err := s.store.EachMember(r.Context(), tenantID, groupID, func(m roster.Member) error {
+		var err error
+		if buf, err = appendMember(buf[:0], m); err != nil || len(buf) == 0 {
+			return err
+		}
+		switch {
+		case n > 0:
 			bw.WriteByte(',')
+		case len(head) > 2:
+			bw.WriteString(`,"members":[`)
+		default:
+			bw.WriteString(`"members":[`)
 		}
 		n++
-		buf = appendMember(buf[:0], m, base)
-		_, err := bw.Write(buf)
+		_, err = bw.Write(buf)
 		return err
 	})
 	if err != nil {
-		// The status is sent: the client sees a body cut short, never a wrong one.
-		s.log.Error("streaming group members", "request_id", httpx.RequestID(r.Context()), "group", g.ID, "err", err)
-		panic(http.ErrAbortHandler)
+		return err
 	}
 	if n > 0 {
 		bw.WriteByte(']')
 	}
-	bw.WriteByte('}')
-	bw.Flush()
+	return bw.WriteByte('}')
+}
+
+// abortStream ends a response whose status is sent: the client sees a body
+// cut short, never a wrong one.
+func (s *Server) abortStream(r *http.Request, groupID string, err error) {
+	s.log.Error("streaming group members", "request_id", httpx.RequestID(r.Context()), "group", groupID, "err", err)
+	panic(http.ErrAbortHandler)
+}
+
+// memberAppender returns appendMember for base.
+func memberAppender(base string) func(b []byte, m roster.Member) ([]byte, error) {
+	return func(b []byte, m roster.Member) ([]byte, error) { return appendMember(b, m, base), nil }
+}
+
+// projectedMember renders a member as a projection naming sub-attributes of
+// members (attributes=members.value) leaves it, one member at a time.
+func (s *Server) projectedMember(r *http.Request, base string, p listParams) func(b []byte, m roster.Member) ([]byte, error) {
+	return func(b []byte, m roster.Member) ([]byte, error) {
+		doc := s.project(r, groupType, map[string]any{"members": []any{memberDoc(m, base)}}, p)
+		ms, _ := doc["members"].([]any)
+		if len(ms) == 0 {
+			return b, nil
+		}
+		return jsonenc.AppendValue(b, ms[0])
+	}
+}
+
+// namesMemberSub reports whether a projection names a sub-attribute of members.
+func namesMemberSub(p listParams) bool {
+	for _, a := range slices.Concat(p.Attributes, p.Excluded) {
+		ap, err := filter.ParseAttrPath(a)
+		if err == nil && ap.Sub != "" && isMembers(a) {
+			return true
+		}
+	}
+	return false
 }
 
 // paced is a writer that pauses briefly between its writes. A large group's
@@ -130,7 +211,8 @@ func (p *paced) Write(b []byte) (int, error) {
 	return p.w.Write(b)
 }
 
-// listGroups answers a list or search of groups.
+// listGroups answers a list or search of groups. A page that shows members
+// streams them (streamGroups).
 func (s *Server) listGroups(w http.ResponseWriter, r *http.Request, p listParams) {
 	tenant := tenantOf(r.Context())
 	q, err := s.query(r, groupType, p)
@@ -138,17 +220,25 @@ func (s *Server) listGroups(w http.ResponseWriter, r *http.Request, p listParams
 		s.writeError(w, r, err)
 		return
 	}
+	members := !q.WithoutMembers
+	q.WithoutMembers = true
 	groups, total, err := s.store.Groups(r.Context(), tenant, q)
 	if err != nil {
 		s.writeError(w, r, err)
 		return
 	}
+	cursor := func(i int) string { return roster.EncodeCursor(groups[i].Created, groups[i].ID) }
+	if members {
+		res, n := pageOf(q, total, len(groups), cursor)
+		s.streamGroups(w, r, tenant, res, groups[:n], p)
+		return
+	}
 	base := s.baseURL(r)
 	docs := make([]map[string]any, len(groups))
 	for i, g := range groups {
-		docs[i] = s.project(r, groupType, groupDoc(g, base, !q.WithoutMembers), p)
+		docs[i] = s.project(r, groupType, groupDoc(g, base, false), p)
 	}
-	s.writeList(w, q, total, docs, func(i int) string { return roster.EncodeCursor(groups[i].Created, groups[i].ID) })
+	s.writeList(w, q, total, docs, cursor)
 }
 
 func (s *Server) handleGroupReplace(w http.ResponseWriter, r *http.Request) {

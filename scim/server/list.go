@@ -57,22 +57,7 @@ type listResponse struct {
 // appendJSON appends the response: schemas, totalResults and startIndex (index
 // pages), itemsPerPage, nextCursor (when another page follows), Resources.
 func (res *listResponse) appendJSON(b []byte) ([]byte, error) {
-	b = append(b, `{"schemas":["`+schema.ListResponseURN+`"]`...)
-	if !res.Cursor {
-		b = append(b, `,"totalResults":`...)
-		b = strconv.AppendInt(b, int64(res.TotalResults), 10)
-		if res.StartIndex != 0 {
-			b = append(b, `,"startIndex":`...)
-			b = strconv.AppendInt(b, int64(res.StartIndex), 10)
-		}
-	}
-	b = append(b, `,"itemsPerPage":`...)
-	b = strconv.AppendInt(b, int64(len(res.Resources)), 10)
-	if res.NextCursor != "" {
-		b = append(b, `,"nextCursor":`...)
-		b = jsonenc.AppendString(b, res.NextCursor)
-	}
-	b = append(b, `,"Resources":[`...)
+	b = res.appendHead(b, len(res.Resources))
 	for i, d := range res.Resources {
 		if i > 0 {
 			b = append(b, ',')
@@ -83,6 +68,27 @@ func (res *listResponse) appendJSON(b []byte) ([]byte, error) {
 		}
 	}
 	return append(b, "]}"...), nil
+}
+
+// appendHead appends the response up to its open Resources array, which is
+// to hold n resources.
+func (res *listResponse) appendHead(b []byte, n int) []byte {
+	b = append(b, `{"schemas":["`+schema.ListResponseURN+`"]`...)
+	if !res.Cursor {
+		b = append(b, `,"totalResults":`...)
+		b = strconv.AppendInt(b, int64(res.TotalResults), 10)
+		if res.StartIndex != 0 {
+			b = append(b, `,"startIndex":`...)
+			b = strconv.AppendInt(b, int64(res.StartIndex), 10)
+		}
+	}
+	b = append(b, `,"itemsPerPage":`...)
+	b = strconv.AppendInt(b, int64(n), 10)
+	if res.NextCursor != "" {
+		b = append(b, `,"nextCursor":`...)
+		b = jsonenc.AppendString(b, res.NextCursor)
+	}
+	return append(b, `,"Resources":[`...)
 }
 
 // listing returns the handler of a list (GET, parameters in the query) or a
@@ -257,8 +263,8 @@ func cursorQuery(q roster.Query, p listParams) (roster.Query, error) {
 // wantsMembers reports whether a projection includes group members.
 func wantsMembers(p listParams) bool {
 	for _, a := range p.Excluded {
-		if isMembers(a) {
-			return false
+		if ap, err := filter.ParseAttrPath(a); err == nil && ap.Sub == "" && isMembers(a) {
+			return false // members excluded whole, not one sub-attribute
 		}
 	}
 	if len(p.Attributes) == 0 {
@@ -284,17 +290,24 @@ func isMembers(a string) bool {
 // (q.Cursor) has read one resource more than it shows when another page
 // follows; cursor(i) is then the nextCursor after resource i.
 func (s *Server) writeList(w http.ResponseWriter, q roster.Query, total int, docs []map[string]any, cursor func(i int) string) {
+	res, n := pageOf(q, total, len(docs), cursor)
+	res.Resources = docs[:n]
+	s.writeJSON(w, http.StatusOK, res)
+}
+
+// pageOf returns the ListResponse of a page of n resources read for q, without
+// its resources, and how many of them it shows (see writeList).
+func pageOf(q roster.Query, total, n int, cursor func(i int) string) (*listResponse, int) {
 	res := &listResponse{Cursor: q.Cursor, TotalResults: total, StartIndex: q.StartIndex}
 	if q.Cursor {
-		if page := max(q.Count-1, 0); len(docs) > page {
-			docs = docs[:page]
+		if page := max(q.Count-1, 0); n > page {
+			n = page
 			if page > 0 {
 				res.NextCursor = cursor(page - 1)
 			}
 		}
 	}
-	res.Resources = docs
-	s.writeJSON(w, http.StatusOK, res)
+	return res, n
 }
 
 // decode reads a JSON request body of at most MaxBodyBytes into v. The body

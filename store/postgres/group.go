@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"strconv"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -536,20 +537,46 @@ func returnedInOrder(rows pgx.Rows, want []string) ([]string, error) {
 	return row.InOrder(got, want), nil
 }
 
-// EachMember calls fn with each member of the group, reading them as it goes.
+// EachMember calls fn with each member of the group, reading them a page of
+// roster.MemberPage at a time, by keyset on the member id: no connection is
+// held while fn runs, so a slow fn (a slow client) keeps none from the pool.
+// The keyset is in the database's collation, so that it is a range of the
+// primary key; Roster's member ids are UUIDs, which every collation orders as
+// "C" does, the order of Group's Members.
 func (db *DB) EachMember(ctx context.Context, tenantID, groupID string, fn func(roster.Member) error) error {
+	var page []roster.Member
+	after := ""
+	for {
+		var err error
+		if page, err = db.memberPage(ctx, tenantID, groupID, after, page[:0]); err != nil {
+			return wrap("members", err)
+		}
+		for _, m := range page {
+			if err := fn(m); err != nil {
+				return err
+			}
+		}
+		if len(page) < roster.MemberPage {
+			return nil
+		}
+		after = page[len(page)-1].ID
+	}
+}
+
+// memberPage appends to page the group's members after the member id after.
+func (db *DB) memberPage(ctx context.Context, tenantID, groupID, after string, page []roster.Member) ([]roster.Member, error) {
 	rows, _ := db.pool.Query(ctx, `
 		SELECT m.member_id, m.member_type, coalesce(nullif(u.display_name, ''), u.user_name, g.display_name, '')
 		FROM group_members m
 		LEFT JOIN users u ON m.member_type = 'User' AND u.tenant_id = m.tenant_id AND u.id = m.member_id
 		LEFT JOIN groups g ON m.member_type = 'Group' AND g.tenant_id = m.tenant_id AND g.id = m.member_id
-		WHERE m.tenant_id = $1 AND m.group_id = $2
-		ORDER BY m.member_id COLLATE "C"`, tenantID, groupID)
+		WHERE m.tenant_id = $1 AND m.group_id = $2 AND m.member_id > $3
+		ORDER BY m.member_id
+		LIMIT `+strconv.Itoa(roster.MemberPage), tenantID, groupID, after)
 	var m roster.Member
-	_, err := pgx.ForEachRow(rows, []any{&m.ID, &m.Type, &m.Display}, func() error { return fn(m) })
-	var re *roster.Error
-	if err != nil && !errors.As(err, &re) {
-		return wrap("members", err)
-	}
-	return err
+	_, err := pgx.ForEachRow(rows, []any{&m.ID, &m.Type, &m.Display}, func() error {
+		page = append(page, m)
+		return nil
+	})
+	return page, err
 }

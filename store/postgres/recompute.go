@@ -158,7 +158,7 @@ func storeEntitlements(ctx context.Context, t *tx, users []*roster.User) error {
 		if !u.Active || !u.Entitlements.Active {
 			inactive = append(inactive, u.ID)
 		}
-		t.event(outbox.UserWritten(u.ID, u.Active, u.Doc, u))
+		t.event(outbox.UserWritten(u.ID, u.Active, u.Doc, u.LoginMethod, u))
 	}
 	_, err := t.Exec(ctx, `UPDATE users SET entitlements = v.ent::jsonb, app_active = v.active, access_role = v.role,
 			version = version + 1, modified = $1

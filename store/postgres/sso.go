@@ -9,6 +9,7 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"github.com/rosterhq/roster"
+	"github.com/rosterhq/roster/store/internal/outbox"
 	"github.com/rosterhq/roster/store/internal/row"
 )
 
@@ -454,17 +455,38 @@ func endUserSessions(ctx context.Context, t *tx, userID string) error {
 	return err
 }
 
-// SetLoginMethod sets a live user's login method, bumping its version. ENOTFOUND.
+// SetLoginMethod sets a live user's login method; a change bumps its version
+// and appends user.updated in the same transaction. ENOTFOUND.
 func (db *DB) SetLoginMethod(ctx context.Context, tenantID, userID, method string) error {
-	tag, err := db.pool.Exec(ctx, `UPDATE users SET login_method = $1, version = version + 1, modified = $2
-		WHERE tenant_id = $3 AND id = $4 AND retired IS NULL`, method, db.stamp(), tenantID, userID)
-	if err != nil {
-		return wrap("set login method", err)
-	}
-	if tag.RowsAffected() == 0 {
-		return userMissing(userID)
-	}
-	return nil
+	err := db.write(ctx, tenantID, func(t *tx) error {
+		var (
+			old      string
+			doc, ent []byte
+		)
+		err := t.QueryRow(ctx, `SELECT login_method, doc, entitlements FROM users
+			WHERE tenant_id = $1 AND id = $2 AND retired IS NULL FOR UPDATE`, tenantID, userID).Scan(&old, &doc, &ent)
+		if errors.Is(err, pgx.ErrNoRows) {
+			return userMissing(userID)
+		}
+		if err != nil || old == method {
+			return err
+		}
+		if _, err := t.Exec(ctx, `UPDATE users SET login_method = $1, version = version + 1, modified = $2
+			WHERE tenant_id = $3 AND id = $4`, method, t.now, tenantID, userID); err != nil {
+			return err
+		}
+		d, err := row.DecodeDoc(doc)
+		if err != nil {
+			return err
+		}
+		app, err := row.DecodeEntitlements(ent)
+		if err != nil {
+			return err
+		}
+		t.event(outbox.LoginMethodChanged(userID, d, app, old, method))
+		return nil
+	})
+	return wrap("set login method", err)
 }
 
 // SetPassword stores the hash of a live user's password. ENOTFOUND.

@@ -223,10 +223,11 @@ func decodeEmails(b []byte) ([]roster.Email, error) {
 
 // storedResource is what a write needs to know of the row it changes.
 type storedResource struct {
-	version int64
-	active  bool
-	created time.Time
-	doc     map[string]any
+	version     int64
+	active      bool
+	created     time.Time
+	doc         map[string]any
+	loginMethod string // users only
 }
 
 // lockUser reads the stored live user inside the write transaction and locks
@@ -236,8 +237,8 @@ func lockUser(ctx context.Context, t *tx, id string) (*storedResource, error) {
 		s   storedResource
 		doc []byte
 	)
-	err := t.QueryRow(ctx, `SELECT version, active, doc, created FROM users WHERE tenant_id = $1 AND id = $2 AND retired IS NULL FOR UPDATE`,
-		t.tenantID, id).Scan(&s.version, &s.active, &doc, &s.created)
+	err := t.QueryRow(ctx, `SELECT version, active, doc, created, login_method FROM users WHERE tenant_id = $1 AND id = $2 AND retired IS NULL FOR UPDATE`,
+		t.tenantID, id).Scan(&s.version, &s.active, &doc, &s.created, &s.loginMethod)
 	if errors.Is(err, pgx.ErrNoRows) {
 		return nil, userMissing(id)
 	}
@@ -334,7 +335,7 @@ func replaceUser(ctx context.Context, t *tx, u *roster.User, version int64) (*st
 			return nil, err
 		}
 	}
-	t.event(outbox.UserWritten(u.ID, old.active, old.doc, u))
+	t.event(outbox.UserWritten(u.ID, old.active, old.doc, old.loginMethod, u))
 	return old, nil
 }
 

@@ -638,33 +638,53 @@ func (db *DB) Groups(ctx context.Context, tenantID string, q roster.Query) ([]*r
 	return groups, total, nil
 }
 
-// memberQuery reads a group's members with their displays, in id order.
+// memberQuery reads a page of a group's members with their displays, in id
+// order, after the member id ?3 ("" for the first page).
 const memberQuery = `
 	SELECT m.member_id, m.member_type, coalesce(nullif(u.display_name, ''), u.user_name, g.display_name, '')
 	FROM group_members m
 	LEFT JOIN users u ON m.member_type = 'User' AND u.tenant_id = m.tenant_id AND u.id = m.member_id
 	LEFT JOIN groups g ON m.member_type = 'Group' AND g.tenant_id = m.tenant_id AND g.id = m.member_id
-	WHERE m.tenant_id = ? AND m.group_id = ?
-	ORDER BY m.member_id`
+	WHERE m.tenant_id = ?1 AND m.group_id = ?2 AND m.member_id > ?3
+	ORDER BY m.member_id
+	LIMIT ?4`
 
-// EachMember calls fn with each member of the group, reading them as it goes.
+// EachMember calls fn with each member of the group, reading them a page of
+// roster.MemberPage at a time, by keyset on the member id: no read is open
+// while fn runs, so a slow fn (a slow client) holds no snapshot.
 func (db *DB) EachMember(ctx context.Context, tenantID, groupID string, fn func(roster.Member) error) error {
-	rows, err := db.read.QueryContext(ctx, memberQuery, tenantID, groupID)
+	var page []roster.Member
+	after := ""
+	for {
+		var err error
+		if page, err = db.memberPage(ctx, tenantID, groupID, after, page[:0]); err != nil {
+			return fmt.Errorf("sqlite: members: %w", err)
+		}
+		for _, m := range page {
+			if err := fn(m); err != nil {
+				return err
+			}
+		}
+		if len(page) < roster.MemberPage {
+			return nil
+		}
+		after = page[len(page)-1].ID
+	}
+}
+
+// memberPage appends to page the group's members after the member id after.
+func (db *DB) memberPage(ctx context.Context, tenantID, groupID, after string, page []roster.Member) ([]roster.Member, error) {
+	rows, err := db.read.QueryContext(ctx, memberQuery, tenantID, groupID, after, roster.MemberPage)
 	if err != nil {
-		return fmt.Errorf("sqlite: members: %w", err)
+		return page, err
 	}
 	defer rows.Close()
 	for rows.Next() {
 		var m roster.Member
 		if err := rows.Scan(&m.ID, &m.Type, &m.Display); err != nil {
-			return fmt.Errorf("sqlite: members: %w", err)
+			return page, err
 		}
-		if err := fn(m); err != nil {
-			return err
-		}
+		page = append(page, m)
 	}
-	if err := rows.Err(); err != nil {
-		return fmt.Errorf("sqlite: members: %w", err)
-	}
-	return nil
+	return page, rows.Err()
 }

@@ -153,7 +153,7 @@ func recomputeUsers(ctx context.Context, tx *sql.Tx, r *roster.Recompute, n int,
 				return 0, 0, err
 			}
 		}
-		if err := appendEvent(ctx, tx, r.TenantID, now, outbox.UserWritten(u.ID, u.Active, u.Doc, u)); err != nil {
+		if err := appendEvent(ctx, tx, r.TenantID, now, outbox.UserWritten(u.ID, u.Active, u.Doc, u.LoginMethod, u)); err != nil {
 			return 0, 0, err
 		}
 	}

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/rosterhq/roster"
+	"github.com/rosterhq/roster/store/internal/outbox"
 	"github.com/rosterhq/roster/store/internal/row"
 )
 
@@ -537,17 +538,51 @@ func wrapError(step string, err error) error {
 	return fmt.Errorf("sqlite: %s: %w", step, err)
 }
 
-// SetLoginMethod sets a live user's login method, bumping its version. ENOTFOUND.
+// SetLoginMethod sets a live user's login method; a change bumps its version
+// and appends user.updated in the same transaction. ENOTFOUND.
 func (db *DB) SetLoginMethod(ctx context.Context, tenantID, userID, method string) error {
-	n, err := db.exec(ctx, `UPDATE users SET login_method = ?, version = version + 1, modified = ?
-		WHERE tenant_id = ? AND id = ? AND retired IS NULL`, method, formatTime(db.stamp()), tenantID, userID)
-	if err != nil {
+	err := db.write(ctx, func(ctx context.Context, tx *sql.Tx) error {
+		var (
+			old, doc, ent string
+			now           = db.stamp()
+		)
+		err := txQueryRow(ctx, tx, `SELECT login_method, doc, entitlements FROM users
+			WHERE tenant_id = ? AND id = ? AND retired IS NULL`, tenantID, userID).Scan(&old, &doc, &ent)
+		if errors.Is(err, sql.ErrNoRows) {
+			return userMissing(userID)
+		}
+		if err != nil || old == method {
+			return err
+		}
+		if _, err := txExec(ctx, tx, `UPDATE users SET login_method = ?, version = version + 1, modified = ?
+			WHERE tenant_id = ? AND id = ?`, method, formatTime(now), tenantID, userID); err != nil {
+			return err
+		}
+		e, err := loginMethodEvent(userID, doc, ent, old, method)
+		if err != nil {
+			return err
+		}
+		return appendEvent(ctx, tx, tenantID, now, e)
+	})
+	var re *roster.Error
+	if err != nil && !errors.As(err, &re) {
 		return fmt.Errorf("sqlite: set login method: %w", err)
 	}
-	if n == 0 {
-		return userMissing(userID)
+	return err
+}
+
+// loginMethodEvent returns the event of a change of login method of the user
+// whose stored document and entitlements are doc and ent.
+func loginMethodEvent(id, doc, ent, old, method string) (outbox.Event, error) {
+	d, err := row.DecodeDoc([]byte(doc))
+	if err != nil {
+		return outbox.Event{}, err
 	}
-	return nil
+	app, err := row.DecodeEntitlements([]byte(ent))
+	if err != nil {
+		return outbox.Event{}, err
+	}
+	return outbox.LoginMethodChanged(id, d, app, old, method), nil
 }
 
 // SetPassword stores the hash of a live user's password. ENOTFOUND.

@@ -463,7 +463,7 @@ func replaceUser(ctx context.Context, tx *sql.Tx, tenantID string, u *roster.Use
 			return nil, err
 		}
 	}
-	return &old.storedResource, appendEvent(ctx, tx, tenantID, now, outbox.UserWritten(u.ID, old.active, old.doc, u))
+	return &old.storedResource, appendEvent(ctx, tx, tenantID, now, outbox.UserWritten(u.ID, old.active, old.doc, old.loginMethod, u))
 }
 
 // DeleteUser removes the user, its emails, unique values, identity links and

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"crypto/sha256"
+	"encoding/json"
 	"sync"
 	"testing"
 	"time"
@@ -481,6 +482,18 @@ func testLoginMethods(t *testing.T, s roster.Store) {
 	if err != nil || got.LoginMethod != roster.LoginMethodEither || got.Version != ada.Version+1 {
 		t.Fatalf("User after SetLoginMethod = %+v, %v; want either, version %d", got, err, ada.Version+1)
 	}
+	wantLoginMethodEvent(t, s, a.ID, ada.ID, roster.LoginMethodIdP, roster.LoginMethodEither)
+	// The method it has already: no change, no version, no event.
+	before, _ := s.LastEventSeq(ctx)
+	if err := s.SetLoginMethod(ctx, a.ID, ada.ID, roster.LoginMethodEither); err != nil {
+		t.Fatal(err)
+	}
+	if again, _ := s.User(ctx, a.ID, ada.ID); again.Version != got.Version {
+		t.Errorf("SetLoginMethod(same method): version %d, want %d", again.Version, got.Version)
+	}
+	if after, _ := s.LastEventSeq(ctx); after != before {
+		t.Errorf("SetLoginMethod(same method) appended an event (seq %d → %d)", before, after)
+	}
 	got.LoginMethod = ""
 	if err := s.ReplaceUser(ctx, a.ID, got, 0); err != nil || got.LoginMethod != roster.LoginMethodEither {
 		t.Errorf("ReplaceUser without a method = %v, LoginMethod %q; want either kept", err, got.LoginMethod)
@@ -489,6 +502,7 @@ func testLoginMethods(t *testing.T, s roster.Store) {
 	if err := s.ReplaceUser(ctx, a.ID, got, 0); err != nil {
 		t.Fatal(err)
 	}
+	wantLoginMethodEvent(t, s, a.ID, ada.ID, roster.LoginMethodEither, roster.LoginMethodIdP)
 	if got, _ := s.User(ctx, a.ID, ada.ID); got.LoginMethod != roster.LoginMethodIdP {
 		t.Errorf("ReplaceUser with idp: LoginMethod = %q", got.LoginMethod)
 	}
@@ -513,6 +527,36 @@ func testLoginMethods(t *testing.T, s roster.Store) {
 	}
 	_, err = s.PasswordHash(ctx, a.ID, ada.ID)
 	wantCode(t, "PasswordHash(deleted user)", err, roster.ENOTFOUND)
+}
+
+// wantLoginMethodEvent checks that the tenant's newest event is the
+// user.updated of the user's login method going from old to method: the
+// resource with the sign-in extension, the previous method, the app state.
+func wantLoginMethodEvent(t *testing.T, s roster.Store, tenantID, userID, old, method string) {
+	t.Helper()
+	events, err := s.Events(context.Background(), roster.EventQuery{TenantID: tenantID, Limit: 1000})
+	if err != nil || len(events) == 0 {
+		t.Fatalf("Events = %d events, %v", len(events), err)
+	}
+	e := events[len(events)-1]
+	if e.Type != roster.UserUpdated || e.ResourceID != userID {
+		t.Fatalf("newest event = %s of %s, want %s of %s", e.Type, e.ResourceID, roster.UserUpdated, userID)
+	}
+	var p struct {
+		Resource map[string]any `json:"resource"`
+		Previous map[string]any `json:"previous"`
+		App      map[string]any `json:"app"`
+	}
+	if err := json.Unmarshal(e.Payload, &p); err != nil {
+		t.Fatal(err)
+	}
+	ext := func(m map[string]any) any {
+		x, _ := m[roster.SignInURN].(map[string]any)
+		return x["loginMethod"]
+	}
+	if ext(p.Resource) != method || ext(p.Previous) != old || p.Resource["id"] != userID || p.App == nil {
+		t.Errorf("%s payload = %s; want the method %s, previous %s, id and app", e.Type, e.Payload, method, old)
+	}
 }
 
 // testPruneSignIn: expired codes go, live ones stay, and a redeemed one stays

@@ -110,8 +110,9 @@ func Resource(id string, doc map[string]any) map[string]any {
 }
 
 // UserWritten returns the event of a replaced user: user.updated, or
-// user.deactivated / user.reactivated when active changed.
-func UserWritten(id string, wasActive bool, oldDoc map[string]any, u *roster.User) Event {
+// user.deactivated / user.reactivated when active changed. When its login
+// method changed from oldMethod, the event says so as LoginMethodChanged does.
+func UserWritten(id string, wasActive bool, oldDoc map[string]any, oldMethod string, u *roster.User) Event {
 	typ := roster.UserUpdated
 	switch {
 	case wasActive && !u.Active:
@@ -120,8 +121,31 @@ func UserWritten(id string, wasActive bool, oldDoc map[string]any, u *roster.Use
 		typ = roster.UserReactivated
 	}
 	app := u.Entitlements
-	return Event{Type: typ, ResourceType: "User", ResourceID: id,
+	e := Event{Type: typ, ResourceType: "User", ResourceID: id,
 		Payload: Payload{Resource: Resource(id, u.Doc), Previous: roster.Changed(oldDoc, u.Doc), App: &app}}
+	if oldMethod != "" && u.LoginMethod != "" && u.LoginMethod != oldMethod {
+		e.Payload.loginMethod(oldMethod, u.LoginMethod)
+	}
+	return e
+}
+
+// loginMethod adds a change of login method to p: the new method in the
+// resource's sign-in extension (roster.SignInURN), the old one in previous.
+func (p *Payload) loginMethod(old, method string) {
+	p.Resource[roster.SignInURN] = map[string]any{"loginMethod": method}
+	if p.Previous == nil {
+		p.Previous = map[string]any{}
+	}
+	p.Previous[roster.SignInURN] = map[string]any{"loginMethod": old}
+}
+
+// LoginMethodChanged returns the user.updated event of a user whose login
+// method went from old to method: its resource has the sign-in extension
+// (roster.SignInURN) with the new method, its previous the old one.
+func LoginMethodChanged(id string, doc map[string]any, app roster.Entitlements, old, method string) Event {
+	e := Event{Type: roster.UserUpdated, ResourceType: "User", ResourceID: id, Payload: Payload{Resource: Resource(id, doc), App: &app}}
+	e.Payload.loginMethod(old, method)
+	return e
 }
 
 // UserCreated returns the user.created event of u, stored with id.

@@ -18,7 +18,7 @@ func TestBody(t *testing.T) {
 		name string
 		e    Event
 	}{
-		{"user written", UserWritten("u1", true, old, u)},
+		{"user written", UserWritten("u1", true, old, "", u)},
 		{"user created", UserCreated("u1", u)},
 		{"user retired", UserRetired("u1", u.Doc)},
 		{"members", Members("g1", map[string]any{"displayName": "Sales"}, []string{"a", "b"}, []string{"c"})[1]},
