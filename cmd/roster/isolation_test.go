@@ -81,15 +81,15 @@ func (x *isoTenant) step(t *testing.T, rng *rand.Rand, i int) {
 		x.createUser(t, i)
 	case op == 3:
 		u := pick(rng, x.users)
-		x.check(t, "PATCH user", x.s.do(t, "PATCH", "/Users/"+u, isoPatch("replace", "displayName", strconv.Quote(x.name+"-shown-"+strconv.Itoa(i)))).want(t, 200).raw)
+		x.check(t, "PATCH user", x.s.do(t, "PATCH", "/Users/"+u, isoPatch("replace", "displayName", strconv.Quote(x.mark("shown", i)))).want(t, 200).raw)
 	case op == 4:
-		members := []string{pick(rng, x.users)}
+		name, ext := x.mark("group", i), x.mark("gext", i)
 		r := x.s.do(t, "POST", "/Groups", fmt.Sprintf(`{"schemas":["urn:ietf:params:scim:schemas:core:2.0:Group"],"displayName":%q,"externalId":%q,"members":[{"value":%q}]}`,
-			x.name+"-group-"+strconv.Itoa(i), x.name+"-gext-"+strconv.Itoa(i), members[0])).want(t, 201)
+			name, ext, pick(rng, x.users))).want(t, 201)
 		x.check(t, "POST group", r.raw)
 		id := str(r.body, "id")
 		x.groups = append(x.groups, id)
-		x.marks = append(x.marks, id, x.name+"-group-"+strconv.Itoa(i), x.name+"-gext-"+strconv.Itoa(i))
+		x.marks = append(x.marks, id, name, ext)
 	case op == 5 && len(x.groups) > 0:
 		// Members of the other tenant are refused and never added.
 		g := pick(rng, x.groups)
@@ -149,8 +149,8 @@ func (x *isoTenant) step(t *testing.T, rng *rand.Rand, i int) {
 
 func (x *isoTenant) createUser(t *testing.T, i int) {
 	t.Helper()
-	name := x.name + "-user-" + strconv.Itoa(i) + "@" + x.name + ".example"
-	ext := x.name + "-ext-" + strconv.Itoa(i)
+	name := x.mark("user", i) + "@" + x.name + ".example"
+	ext := x.mark("ext", i)
 	r := x.s.do(t, "POST", "/Users", fmt.Sprintf(`{"schemas":["urn:ietf:params:scim:schemas:core:2.0:User"],"userName":%q,"externalId":%q,"active":true,"emails":[{"value":%q,"type":"work","primary":true}]}`,
 		name, ext, name)).want(t, 201)
 	x.check(t, "POST user", r.raw)
@@ -192,6 +192,12 @@ func (x *isoTenant) readLog(t *testing.T) {
 		time.Sleep(100 * time.Millisecond)
 	}
 	x.check(t, "roster log", x.s.cli(t, "log", "--tenant", x.name+"-co", "--limit", "1000"))
+}
+
+// mark returns a value of x's for step i. Its number has a fixed width, so
+// that no mark is part of another (beta-ext-1 of beta-ext-12).
+func (x *isoTenant) mark(kind string, i int) string {
+	return fmt.Sprintf("%s-%s-%04d", x.name, kind, i)
 }
 
 // send notes that x puts v, a value of the other tenant, into a request.
