@@ -100,19 +100,26 @@ func (s *Server) handleUserReplace(w http.ResponseWriter, r *http.Request) {
 	s.writeResource(w, http.StatusOK, s.project(r, userType, s.userDoc(r, u, s.baseURL(r)), p), u.Version, "")
 }
 
-// replaceUser writes in over the stored user, re-reading and re-normalising
-// when a concurrent write intervened and the client sent no If-Match: 412 is
-// the answer to a failed If-Match only.
+// replaceUser writes in over the stored user (see rewriteUser).
 func (s *Server) replaceUser(r *http.Request, tenantID, id string, in map[string]any) (*roster.User, error) {
+	return s.rewriteUser(r, tenantID, id, putDeactivates(in), func(old *roster.User) (*roster.User, error) {
+		return s.replacedUser(r, old, in)
+	})
+}
+
+// rewriteUser reads the stored user, makes the new one of it with next and
+// writes it at the version read (writeUser). When a concurrent write
+// intervened and the client sent no If-Match, it reads and makes it again: 412
+// is the answer to a failed If-Match only.
+func (s *Server) rewriteUser(r *http.Request, tenantID, id string, deactivates bool, next func(old *roster.User) (*roster.User, error)) (*roster.User, error) {
 	want := ifMatch(r)
 	for try := 0; ; try++ {
 		old, err := s.store.User(r.Context(), tenantID, id)
 		if err != nil {
 			return nil, err
 		}
-		version := cmp.Or(want, old.Version)
-		u, err := s.replacedUser(r, old, in)
-		u, err = s.writeUser(r, tenantID, old, u, err, putDeactivates(in), version)
+		u, err := next(old)
+		u, err = s.writeUser(r, tenantID, old, u, err, deactivates, cmp.Or(want, old.Version))
 		if want == 0 && try < writeRetries && roster.ErrorCode(err) == roster.EPRECONDITION {
 			continue
 		}
@@ -149,23 +156,11 @@ func (s *Server) handleUserPatch(w http.ResponseWriter, r *http.Request) {
 	s.writeResource(w, http.StatusOK, s.project(r, userType, s.userDoc(r, u, s.baseURL(r)), p), u.Version, "")
 }
 
-// patchUser applies ops to the stored user and writes the result, re-reading and
-// re-applying when a concurrent write intervened and the client sent no If-Match.
+// patchUser applies ops to the stored user and writes the result (see rewriteUser).
 func (s *Server) patchUser(r *http.Request, tenantID, id string, ops []patch.Operation) (*roster.User, error) {
-	want := ifMatch(r)
-	for try := 0; ; try++ {
-		old, err := s.store.User(r.Context(), tenantID, id)
-		if err != nil {
-			return nil, err
-		}
-		version := cmp.Or(want, old.Version)
-		u, err := s.patchedUser(r, old, ops)
-		u, err = s.writeUser(r, tenantID, old, u, err, patchDeactivates(ops), version)
-		if want == 0 && try < writeRetries && roster.ErrorCode(err) == roster.EPRECONDITION {
-			continue
-		}
-		return u, err
-	}
+	return s.rewriteUser(r, tenantID, id, patchDeactivates(ops), func(old *roster.User) (*roster.User, error) {
+		return s.patchedUser(r, old, ops)
+	})
 }
 
 // patchedUser returns the user ops make of old.

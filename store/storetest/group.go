@@ -407,19 +407,7 @@ func testGroupNameConcurrent(t *testing.T, s roster.Store) {
 		})
 	}
 	wg.Wait()
-	ok := 0
-	for i, err := range errs {
-		switch roster.ErrorCode(err) {
-		case "":
-			ok++
-		case roster.ECONFLICT:
-		default:
-			t.Errorf("create %d = %v, want success or %s", i, err, roster.ECONFLICT)
-		}
-	}
-	if ok != 1 {
-		t.Errorf("%d of %d concurrent creates of one displayName succeeded, want 1", ok, n)
-	}
+	OneWinner(t, "creates of one displayName", errs)
 	_, total, err := s.Groups(ctx, tn.ID, roster.Query{})
 	if err != nil || total != 1 {
 		t.Errorf("Groups total = %d, %v, want 1", total, err)

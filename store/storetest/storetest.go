@@ -268,3 +268,25 @@ func memberIDs(ms []roster.Member) []string {
 	}
 	return sorted(ids)
 }
+
+// OneWinner checks the outcomes of concurrent attempts of which exactly one
+// may succeed, the others failing with ECONFLICT, and returns the index of
+// the one that succeeded (-1 when none did).
+func OneWinner(t testing.TB, what string, errs []error) int {
+	t.Helper()
+	winner, ok := -1, 0
+	for i, err := range errs {
+		switch roster.ErrorCode(err) {
+		case "":
+			winner = i
+			ok++
+		case roster.ECONFLICT:
+		default:
+			t.Errorf("%s %d = %v, want success or %s", what, i, err, roster.ECONFLICT)
+		}
+	}
+	if ok != 1 {
+		t.Errorf("%d of %d concurrent %s succeeded, want 1", ok, len(errs), what)
+	}
+	return winner
+}

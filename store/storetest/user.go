@@ -133,19 +133,7 @@ func testUserNameConcurrent(t *testing.T, s roster.Store) {
 		})
 	}
 	wg.Wait()
-	ok := 0
-	for i, err := range errs {
-		switch roster.ErrorCode(err) {
-		case "":
-			ok++
-		case roster.ECONFLICT:
-		default:
-			t.Errorf("create %d = %v, want success or %s", i, err, roster.ECONFLICT)
-		}
-	}
-	if ok != 1 {
-		t.Errorf("%d of %d concurrent creates of one userName succeeded, want 1", ok, n)
-	}
+	OneWinner(t, "creates of one userName", errs)
 	_, total, err := s.Users(ctx, tn.ID, roster.Query{})
 	if err != nil || total != 1 {
 		t.Errorf("Users total = %d, %v, want 1", total, err)
