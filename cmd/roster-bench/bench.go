@@ -22,7 +22,7 @@ import (
 	"time"
 )
 
-// benchConfig is what "roster bench" is configured with.
+// benchConfig is what roster-bench is configured with.
 type benchConfig struct {
 	Base     string        // SCIM base URL, e.g. http://127.0.0.1:8080/scim/v2
 	Auth     string        // the Authorization header value
@@ -39,8 +39,8 @@ type benchConfig struct {
 	Tokens          []string // one token per tenant for the mixed phase (--tokens)
 }
 
-const benchUsage = `Usage: roster bench --base URL (--token T | --basic USER:PASS) [--ceiling] [flags]
-       roster bench --ceiling [-c N] [--users N]
+const benchUsage = `Usage: roster-bench --base URL (--token T | --basic USER:PASS) [--ceiling] [flags]
+       roster-bench --ceiling [-c N] [--users N]
 
 Replays Microsoft Entra ID's provisioning traffic against a running Roster and
 prints requests, errors by status, req/s and latency percentiles per phase.
@@ -64,7 +64,7 @@ requests and responses.
 func parseBenchFlags(args []string, getenv func(string) string, stderr io.Writer) (benchConfig, error) {
 	c := benchConfig{Workers: 8, Users: 1000, Members: 1000, Batch: 100, Cap: 2 * time.Minute, CeilingRequests: 20000}
 	var token, basic string
-	fs := flag.NewFlagSet("bench", flag.ContinueOnError)
+	fs := flag.NewFlagSet("roster-bench", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	fs.Usage = func() { fmt.Fprint(stderr, benchUsage); fs.PrintDefaults() }
 	fs.StringVar(&c.Base, "base", "", "SCIM base URL of the server under test, e.g. http://127.0.0.1:8080/scim/v2")
@@ -129,54 +129,9 @@ func authorization(token, basic string) (string, error) {
 // usageFail prints a flag problem with the command's flags and returns it as a usageError.
 func usageFail(fs *flag.FlagSet, format string, args ...any) error {
 	err := fmt.Errorf(format, args...)
-	fmt.Fprintf(fs.Output(), "roster bench: %v\n\n", err)
+	fmt.Fprintf(fs.Output(), "roster-bench: %v\n\n", err)
 	fs.Usage()
 	return usageError{err}
-}
-
-// runBench runs every phase against c.Base in order and prints the table. It
-// fails when a phase had errors, after printing all of them.
-func runBench(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
-	c, err := parseBenchFlags(args, getenv, stderr)
-	if err != nil {
-		return err
-	}
-	b, err := newBencher(c)
-	if err != nil {
-		return err
-	}
-	if c.Base != "" {
-		fmt.Fprintf(stdout, "roster bench: run %s against %s: -c %d, %d users, %d members in batches of %d\n\n",
-			b.run, c.Base, c.Workers, c.Users, c.Members, c.Batch)
-		b.runPhases(ctx)
-	}
-	rep := benchReport{RunID: b.run, Base: c.Base, Workers: c.Workers, Users: c.Users,
-		Members: c.Members, Batch: c.Batch, Phases: b.results}
-	if c.Ceiling && ctx.Err() == nil {
-		if rep.Ceiling, err = b.runCeiling(ctx); err != nil {
-			return err
-		}
-		fractions(rep.Phases, rep.Ceiling)
-	}
-	printReport(stdout, stderr, rep)
-	if c.JSONPath != "" {
-		if err := writeReport(c.JSONPath, rep); err != nil {
-			return err
-		}
-	}
-	if err := ctx.Err(); err != nil {
-		return fmt.Errorf("bench: interrupted: %w", err)
-	}
-	var failed []string
-	for _, p := range rep.Phases {
-		if p.errorCount() > 0 {
-			failed = append(failed, p.Name)
-		}
-	}
-	if len(failed) > 0 {
-		return fmt.Errorf("bench: errors in %s", strings.Join(failed, ", "))
-	}
-	return nil
 }
 
 // bencher holds one run's client, credentials and the ids it created.
@@ -580,12 +535,12 @@ func printReport(stdout, stderr io.Writer, rep benchReport) {
 	}
 	for _, p := range rep.Phases {
 		if p.FirstError != "" {
-			fmt.Fprintf(stderr, "roster bench: %s: first error: %s\n", p.Name, p.FirstError)
+			fmt.Fprintf(stderr, "roster-bench: %s: first error: %s\n", p.Name, p.FirstError)
 		}
 	}
 	for _, p := range rep.Ceiling {
 		if p.FirstError != "" {
-			fmt.Fprintf(stderr, "roster bench: ceiling of %s: first error: %s\n", p.Name, p.FirstError)
+			fmt.Fprintf(stderr, "roster-bench: ceiling of %s: first error: %s\n", p.Name, p.FirstError)
 		}
 	}
 }
