@@ -38,3 +38,18 @@ func TestClientPackage(t *testing.T) {
 		}
 	}
 }
+
+// TestLoadTool keeps the load tool a plain SCIM client of a running server:
+// cmd/roster-bench is built from the standard library alone, so it links none
+// of Roster's server or store code and the production binary none of it.
+func TestLoadTool(t *testing.T) {
+	out, err := exec.Command("go", "list", "-deps", "-f", "{{.ImportPath}}", "./cmd/roster-bench").CombinedOutput()
+	if err != nil {
+		t.Fatalf("go list: %v\n%s", err, out)
+	}
+	for _, dep := range strings.Fields(string(out)) {
+		if strings.Contains(strings.SplitN(dep, "/", 2)[0], ".") && dep != "github.com/rosterhq/roster/cmd/roster-bench" {
+			t.Errorf("cmd/roster-bench depends on %s", dep)
+		}
+	}
+}

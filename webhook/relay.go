@@ -157,7 +157,7 @@ func (r *Relay) Run(ctx context.Context) {
 					// No endpoint to deliver to: a write needs no new list,
 					// and an endpoint added meanwhile is found at the next
 					// poll. (Listing on every write cost the server 6-7% of
-					// its CPU under roster bench with no webhook at all.)
+					// its CPU under roster-bench with no webhook at all.)
 					woken = r.opts.Notify.C()
 					continue
 				}

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"strings"
 	"sync"
 	"testing"
@@ -110,5 +111,19 @@ func TestCommandsLeaveAnalysis(t *testing.T) {
 	}
 	if strings.Contains(stderr.String(), "autovacuum") {
 		t.Errorf("a one-off command started the analysis:\n%s", stderr.String())
+	}
+}
+
+// TestNoBenchCommand checks that the load tool is not part of the production
+// binary: "roster bench" is an unknown command, and the help does not list it.
+func TestNoBenchCommand(t *testing.T) {
+	var stdout, stderr strings.Builder
+	err := run(context.Background(), []string{"bench", "--help"}, func(string) string { return "" }, &stdout, &stderr)
+	var u usageError
+	if !errors.As(err, &u) || !strings.Contains(stderr.String(), `unknown command "bench"`) {
+		t.Errorf("roster bench --help = %v, want the unknown-command usage error; stderr:\n%s", err, stderr.String())
+	}
+	if strings.Contains(usage, "bench") {
+		t.Errorf("roster's usage names the load tool:\n%s", usage)
 	}
 }

@@ -14,7 +14,6 @@
 //	roster client create --name N --redirect-uri URI [--public] | client list | client revoke ID
 //	roster sso set --tenant NAME --type oidc|saml … | sso get --tenant NAME | sso rotate-key
 //	roster client create|list|revoke | user login-method|set-password
-//	roster bench --base URL --token T [-c 8] [--users 1000] [--members 1000] [--ceiling]
 //
 // The commands that open the database take --db (env ROSTER_DB); they work
 // while the server runs.
@@ -96,9 +95,6 @@ Usage:
                                             how the user (id or userName) may sign in: through the IdP, with a password, or either
   roster user set-password --tenant NAME USER
                                             set the user's built-in password, read from stdin (never from the command line)
-  roster bench --base URL --token T [-c 8] [--users 1000] [--members 1000] [--ceiling]
-                                            replay Entra's provisioning load against a running server
-                                            (--ceiling: and the same client against a trivial handler)
 
 The commands that open the database take --db (env ROSTER_DB, default sqlite:roster.db).
 Run "roster COMMAND --help" for a command's flags.
@@ -137,8 +133,6 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		return runSSO(ctx, rest, getenv, stdout, stderr)
 	case "user":
 		return runUser(ctx, rest, getenv, stdout, stderr)
-	case "bench":
-		return runBench(ctx, rest, getenv, stdout, stderr)
 	case "help", "-h", "--help":
 		fmt.Fprint(stdout, usage)
 		return nil

@@ -32,7 +32,7 @@ const analyzeEvery = 2 * time.Second
 // creates a thousand users in less. Before its first analysis, PostgreSQL
 // takes the table for nearly empty and looks a userName up by the tenant's
 // users_active index, reading every user of the tenant: right after 1,000
-// creates, roster bench's userName phase ran at 1,245 lookups/s, against
+// creates, roster-bench's userName phase ran at 1,245 lookups/s, against
 // 4,329/s once analysed.
 type grownUsers struct {
 	kick    chan struct{} // signalled when created passes autovacuum's threshold
