@@ -44,6 +44,10 @@ type Options struct {
 	// TrustProxy takes the client address, which failed passwords are
 	// limited by, from X-Forwarded-For (httpx.ClientAddr).
 	TrustProxy bool
+	// MaxHashes caps the password hashes computed at once (19 MiB each);
+	// the excess waits up to 250 ms for a slot, then gets 429. Default: twice
+	// GOMAXPROCS.
+	MaxHashes int
 	// Log, when set, takes a provisioning log row for every sign-in and refusal.
 	Log    LogRecorder
 	Logger *slog.Logger
@@ -105,11 +109,14 @@ func New(store Store, opts Options) *Server {
 	if opts.Clock == nil {
 		opts.Clock = time.Now
 	}
+	if opts.MaxHashes <= 0 {
+		opts.MaxHashes = 2 * runtime.GOMAXPROCS(0)
+	}
 	s := &Server{store: store, opts: opts, issuer: strings.TrimSuffix(opts.PublicURL, "/"),
 		mux: http.NewServeMux(), providers: map[string]*oidc.Provider{},
 		pwUsers: limit.NewFailures(limit.FailureOptions{Burst: 5, Every: 12 * time.Second, Clock: opts.Clock}),
 		pwAddrs: limit.NewFailures(limit.FailureOptions{Burst: 20, Every: 3 * time.Second, Clock: opts.Clock}),
-		hashes:  limit.NewInflight(2 * runtime.GOMAXPROCS(0))}
+		hashes:  limit.NewInflight(opts.MaxHashes)}
 	s.mux.HandleFunc("GET "+DiscoveryPath, s.handleDiscovery)
 	s.mux.HandleFunc("GET "+JWKSPath, s.handleJWKS)
 	s.mux.HandleFunc("GET "+AuthorizePath, s.handleAuthorize)

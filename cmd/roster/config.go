@@ -34,8 +34,11 @@ type Config struct {
 	RateLimit    float64       // ROSTER_RATE_LIMIT: a tenant's default requests per second; 0: unlimited
 	RateBurst    int           // ROSTER_RATE_BURST: a tenant's default burst
 	MaxInflight  int           // ROSTER_MAX_INFLIGHT: requests doing store work at once; 0: no cap
-	TrustProxy   bool          // ROSTER_TRUST_PROXY: take client addresses from X-Forwarded-For
-	Pprof        bool          // ROSTER_PPROF: serve /debug/pprof on the admin listener (default off)
+	// PasswordHashes caps the password hashes computed at once, 19 MiB each
+	// (ROSTER_PASSWORD_HASHES; 0: twice the CPUs Go uses).
+	PasswordHashes int
+	TrustProxy     bool // ROSTER_TRUST_PROXY: take client addresses from X-Forwarded-For
+	Pprof          bool // ROSTER_PPROF: serve /debug/pprof on the admin listener (default off)
 	// EventRetention is how long events are kept (ROSTER_EVENT_RETENTION, default 30d).
 	EventRetention time.Duration
 	// WebhookMinBackoff is the first wait before a failed delivery is retried
@@ -118,6 +121,7 @@ func defaultConfig(getenv func(string) string) (Config, error) {
 	num("ROSTER_RATE_LIMIT", func(v string) (err error) { c.RateLimit, err = strconv.ParseFloat(v, 64); return })
 	num("ROSTER_RATE_BURST", func(v string) (err error) { c.RateBurst, err = strconv.Atoi(v); return })
 	num("ROSTER_MAX_INFLIGHT", func(v string) (err error) { c.MaxInflight, err = strconv.Atoi(v); return })
+	num("ROSTER_PASSWORD_HASHES", func(v string) (err error) { c.PasswordHashes, err = strconv.Atoi(v); return })
 	num("ROSTER_TRUST_PROXY", func(v string) (err error) { c.TrustProxy, err = strconv.ParseBool(v); return })
 	num("ROSTER_PPROF", func(v string) (err error) { c.Pprof, err = strconv.ParseBool(v); return })
 	num("ROSTER_EVENT_RETENTION", func(v string) (err error) { c.EventRetention, err = parseDuration(v); return })
@@ -172,6 +176,9 @@ func (c Config) validate() error {
 	if c.MaxInflight < 0 {
 		return fmt.Errorf("max in-flight must not be negative (0: no cap)")
 	}
+	if c.PasswordHashes < 0 {
+		return fmt.Errorf("password hashes must not be negative (0: twice the CPUs)")
+	}
 	if c.GCPercent < 0 {
 		return fmt.Errorf("gc percent must not be negative (0: the runtime's own)")
 	}
@@ -193,9 +200,9 @@ func (c Config) adminAddr() string {
 // carry a password).
 func (c Config) String() string {
 	return fmt.Sprintf("addr=%s admin_addr=%s db=%s log_level=%s log_format=%s max_body_bytes=%d public_url=%s "+
-		"drain_delay=%s write_timeout=%s rate_limit=%g rate_burst=%d max_inflight=%d trust_proxy=%t pprof=%t gc_percent=%d memory_limit_mb=%d",
+		"drain_delay=%s write_timeout=%s rate_limit=%g rate_burst=%d max_inflight=%d password_hashes=%d trust_proxy=%t pprof=%t gc_percent=%d memory_limit_mb=%d",
 		c.Addr, c.adminAddr(), redactURL(c.DB), c.LogLevel, c.LogFormat, c.MaxBodyBytes, c.PublicURL,
-		c.DrainDelay, c.WriteTimeout, c.RateLimit, c.RateBurst, c.MaxInflight, c.TrustProxy, c.Pprof, c.GCPercent, c.MemoryLimitMB)
+		c.DrainDelay, c.WriteTimeout, c.RateLimit, c.RateBurst, c.MaxInflight, c.PasswordHashes, c.TrustProxy, c.Pprof, c.GCPercent, c.MemoryLimitMB)
 }
 
 // redactURL hides the password of a database URL, in its user info or in a

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"fmt"
 	"io"
 	"net/http"
 	"net/url"
@@ -283,5 +284,47 @@ func testPasswordGuesses(t *testing.T, db string) {
 	t.Logf("60 guesses at once: statuses %v", statuses)
 	if statuses[http.StatusUnauthorized] > 4 || statuses[http.StatusUnauthorized]+statuses[http.StatusTooManyRequests] != 60 {
 		t.Errorf("60 guesses at once with 4 failures left: statuses %v; want at most 4 checked (401) and the rest 429", statuses)
+	}
+}
+
+// TestPasswordHashCap sends 20 guesses at once for 20 unknown users, each
+// within the limits of its user and of the address, to a server that hashes
+// one password at a time: the guesses that find the slot busy for 250 ms are
+// refused with 429 and Retry-After, unhashed, so that guesses sent at once
+// cannot take the server's memory (19 MiB a hash).
+func TestPasswordHashCap(t *testing.T) { forEachStore(t, testPasswordHashCap) }
+
+func testPasswordHashCap(t *testing.T, db string) {
+	setup := startSignInEnv(t, db, map[string]string{"ROSTER_PASSWORD_HASHES": "1"})
+	s, env, issuer := setup.s, setup.env, setup.issuer
+	out := cliEnv(t, s, env, "client", "create", "--name", "app", "--redirect-uri", "http://127.0.0.1:1/cb")
+	app := newHostApp(t, issuer, lastValue(t, out, "client_id"), lastValue(t, out, "client_secret"), "http://127.0.0.1:1/cb")
+	b := newBrowser(t)
+	page := openPasswordPage(t, b, app, issuer, oauth2.GenerateVerifier(), "n-1")
+	b.client.Timeout = 2 * time.Minute
+	var (
+		mu       sync.Mutex
+		statuses = map[int]int{}
+		wg       sync.WaitGroup
+	)
+	for i := range 20 {
+		wg.Go(func() {
+			status, retry, _, err := page.submitRead(b, issuer, fmt.Sprintf("guess%d@contoso.com", i), "a guess")
+			if err != nil {
+				t.Error(err)
+				return
+			}
+			if n, err := strconv.Atoi(retry); status == http.StatusTooManyRequests && (err != nil || n < 1) {
+				t.Errorf("429 with Retry-After %q, want a number of seconds", retry)
+			}
+			mu.Lock()
+			statuses[status]++
+			mu.Unlock()
+		})
+	}
+	wg.Wait()
+	t.Logf("20 guesses at once, one hash at a time: statuses %v", statuses)
+	if statuses[http.StatusTooManyRequests] == 0 || statuses[http.StatusUnauthorized]+statuses[http.StatusTooManyRequests] != 20 {
+		t.Errorf("20 guesses at once with one hash slot: statuses %v; want some refused with 429 unhashed, the rest 401", statuses)
 	}
 }

@@ -55,6 +55,7 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 	fs.Float64Var(&c.RateLimit, "rate-limit", c.RateLimit, "a tenant's default requests per second; 0: unlimited (env ROSTER_RATE_LIMIT)")
 	fs.IntVar(&c.RateBurst, "rate-burst", c.RateBurst, "a tenant's default burst of requests (env ROSTER_RATE_BURST)")
 	fs.IntVar(&c.MaxInflight, "max-inflight", c.MaxInflight, "requests doing store work at once; 0: no cap (env ROSTER_MAX_INFLIGHT)")
+	fs.IntVar(&c.PasswordHashes, "password-hashes", c.PasswordHashes, "password hashes computed at once, 19 MiB each; the excess waits 250 ms, then gets 429; 0: twice the CPUs (env ROSTER_PASSWORD_HASHES)")
 	fs.IntVar(&c.MemoryLimitMB, "memory-limit-mb", c.MemoryLimitMB, "the garbage collector's soft limit on the Go runtime's memory, in MiB; 0: none (or GOMEMLIMIT) (env ROSTER_MEMORY_LIMIT_MB)")
 	fs.IntVar(&c.GCPercent, "gc-percent", c.GCPercent, "the garbage collector's GOGC; 0: the runtime's own (GOGC or 100) (env ROSTER_GC_PERCENT)")
 	fs.BoolVar(&c.TrustProxy, "trust-proxy", c.TrustProxy, "take client addresses from X-Forwarded-For, for the limits (env ROSTER_TRUST_PROXY)")
@@ -416,7 +417,8 @@ func mountSignIn(mux *http.ServeMux, c Config, store roster.Store, public string
 		}
 		return err
 	}
-	sso.New(store, sso.Options{PublicURL: public, Sealer: sealer, TrustProxy: c.TrustProxy, Log: logs, Logger: log}).Register(mux)
+	sso.New(store, sso.Options{PublicURL: public, Sealer: sealer, TrustProxy: c.TrustProxy, MaxHashes: c.PasswordHashes,
+		Log: logs, Logger: log}).Register(mux)
 	return nil
 }
 

@@ -12,6 +12,7 @@ import (
 	"encoding/pem"
 	"errors"
 	"fmt"
+	"maps"
 	"net/http"
 	"net/http/cookiejar"
 	"net/http/httptest"
@@ -371,7 +372,14 @@ type signInSetup struct {
 
 func startSignIn(t *testing.T, db string) *signInSetup {
 	t.Helper()
+	return startSignInEnv(t, db, nil)
+}
+
+// startSignInEnv is startSignIn with more environment variables for the server.
+func startSignInEnv(t *testing.T, db string, extra map[string]string) *signInSetup {
+	t.Helper()
 	env := map[string]string{"ROSTER_POLICY_REFRESH": "0s"}
+	maps.Copy(env, extra)
 	if strings.HasPrefix(db, "postgres") {
 		env["ROSTER_SECRET_KEY"] = sso.NewKey() // SQLite: the key file beside the database
 	}
