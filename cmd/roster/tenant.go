@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/rosterhq/roster"
+	"github.com/rosterhq/roster/admin"
 )
 
 // command opens the store for a CLI subcommand after parsing its flags.
@@ -17,6 +18,7 @@ type command struct {
 	fs    *flag.FlagSet
 	args  []string
 	store roster.Store
+	admin *admin.Service
 }
 
 func newCommand(name string, getenv func(string) string, stderr io.Writer) (*command, error) {
@@ -40,8 +42,13 @@ func (c *command) open(ctx context.Context, args []string, stderr io.Writer) err
 	if err := c.cfg.validate(); err != nil {
 		return err
 	}
-	c.store, err = openStore(ctx, c.cfg, c.cfg.logger(stderr), false)
-	return err
+	log := c.cfg.logger(stderr)
+	c.store, err = openStore(ctx, c.cfg, log, false)
+	if err != nil {
+		return err
+	}
+	c.admin = admin.New(c.store, time.Now, log)
+	return nil
 }
 
 func runTenant(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
@@ -61,8 +68,8 @@ func runTenant(ctx context.Context, args []string, getenv func(string) string, s
 		if len(cmd.args) != 1 {
 			return fmt.Errorf("tenant create: want one NAME")
 		}
-		t := &roster.Tenant{Name: cmd.args[0]}
-		if err := cmd.store.CreateTenant(ctx, t); err != nil {
+		t, err := cmd.admin.CreateTenant(ctx, cmd.args[0])
+		if err != nil {
 			return err
 		}
 		fmt.Fprintf(stdout, "%s\t%s\n", t.ID, t.Name)
@@ -73,7 +80,7 @@ func runTenant(ctx context.Context, args []string, getenv func(string) string, s
 			return err
 		}
 		defer cmd.store.Close()
-		tenants, err := cmd.store.Tenants(ctx)
+		tenants, err := cmd.admin.Tenants(ctx)
 		if err != nil {
 			return err
 		}
@@ -109,25 +116,21 @@ func updateTenant(ctx context.Context, cmd *command, args []string, stderr io.Wr
 	if len(cmd.args) != 1 {
 		return fmt.Errorf("tenant update: want one NAME")
 	}
-	t, err := cmd.store.Tenant(ctx, cmd.args[0])
+	var u admin.TenantUpdate
+	cmd.fs.Visit(func(f *flag.Flag) {
+		switch f.Name {
+		case "rate":
+			u.Rate = &l.Rate
+		case "burst":
+			u.Burst = &l.Burst
+		}
+	})
+	signIn.update(cmd.fs, &u)
+	t, err := cmd.admin.UpdateTenant(ctx, cmd.args[0], u)
 	if err != nil {
 		return err
 	}
 	s := t.Settings
-	cmd.fs.Visit(func(f *flag.Flag) {
-		switch f.Name {
-		case "rate":
-			s.RateLimit.Rate = l.Rate
-		case "burst":
-			s.RateLimit.Burst = l.Burst
-		}
-	})
-	if err := cmd.store.UpdateTenantSettings(ctx, t.ID, s); err != nil {
-		return err
-	}
-	if err := signIn.apply(ctx, cmd.fs, cmd.store, t); err != nil {
-		return err
-	}
 	l = s.RateLimit
 	fmt.Fprintf(stderr, "roster: tenant %q: rate %s, burst %s; running servers apply it within a second\n",
 		t.Name, orDefault(l.Rate != 0, fmt.Sprintf("%g/s", l.Rate)), orDefault(l.Burst != 0, fmt.Sprint(l.Burst)))

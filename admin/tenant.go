@@ -1,0 +1,100 @@
+package admin
+
+import (
+	"context"
+
+	"github.com/rosterhq/roster"
+)
+
+// DefaultTenant is the name of the tenant first start creates.
+const DefaultTenant = "default"
+
+// CreateTenant creates the tenant name. EINVALID for a name that cannot be one,
+// ECONFLICT when it is taken.
+func (s *Service) CreateTenant(ctx context.Context, name string) (*roster.Tenant, error) {
+	t := &roster.Tenant{Name: name}
+	if err := s.store.CreateTenant(ctx, t); err != nil {
+		return nil, err
+	}
+	return t, nil
+}
+
+// Tenant finds a tenant by id or name. ENOTFOUND.
+func (s *Service) Tenant(ctx context.Context, idOrName string) (*roster.Tenant, error) {
+	return s.store.Tenant(ctx, idOrName)
+}
+
+// Tenants lists every tenant ordered by name.
+func (s *Service) Tenants(ctx context.Context) ([]*roster.Tenant, error) {
+	return s.store.Tenants(ctx)
+}
+
+// TenantUpdate names what an update changes; a nil field keeps its value.
+type TenantUpdate struct {
+	Rate         *float64 // requests per second; 0: the server's default
+	Burst        *int     // requests at once; 0: the server's default
+	Organization *string  // the host app's id for the customer; "" clears it
+	Domains      []string // verified email domains, replacing the list, when SetDomains
+	SetDomains   bool
+}
+
+// UpdateTenant applies u to the tenant idOrName and returns the tenant as
+// updated. ENOTFOUND, EINVALID (settings no server could apply, a bad domain),
+// ECONFLICT (an organization another tenant has).
+func (s *Service) UpdateTenant(ctx context.Context, idOrName string, u TenantUpdate) (*roster.Tenant, error) {
+	t, err := s.store.Tenant(ctx, idOrName)
+	if err != nil {
+		return nil, err
+	}
+	set := t.Settings
+	if u.Rate != nil {
+		set.RateLimit.Rate = *u.Rate
+	}
+	if u.Burst != nil {
+		set.RateLimit.Burst = *u.Burst
+	}
+	if err := set.Validate(); err != nil {
+		return nil, err
+	}
+	if err := s.store.UpdateTenantSettings(ctx, t.ID, set); err != nil {
+		return nil, err
+	}
+	t.Settings = set
+	if u.Organization != nil {
+		if err := s.store.SetTenantOrganization(ctx, t.ID, *u.Organization); err != nil {
+			return nil, err
+		}
+		t.Organization = *u.Organization
+	}
+	if u.SetDomains {
+		if err := s.store.SetTenantDomains(ctx, t.ID, u.Domains); err != nil {
+			return nil, err
+		}
+	}
+	return t, nil
+}
+
+// FirstStart creates tenant "default" and its first token when the store has
+// no tenant yet, and returns the tenant and the token's secret. When there is a
+// tenant already (or another process created it first) it returns nil and "".
+func (s *Service) FirstStart(ctx context.Context) (*roster.Tenant, string, error) {
+	tenants, err := s.store.Tenants(ctx)
+	if err != nil {
+		return nil, "", err
+	}
+	if len(tenants) > 0 {
+		return nil, "", nil
+	}
+	t := &roster.Tenant{Name: DefaultTenant}
+	if err := s.store.CreateTenant(ctx, t); err != nil {
+		if roster.ErrorCode(err) == roster.ECONFLICT {
+			return nil, "", nil // another process created it first
+		}
+		return nil, "", err
+	}
+	secret, _, err := s.issueToken(ctx, t, "first token", 0)
+	if err != nil {
+		return nil, "", err
+	}
+	return t, secret, nil
+}
