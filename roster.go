@@ -14,9 +14,13 @@ import (
 // Tenant is one customer of the host app: one IdP connection, its own users,
 // groups, tokens and settings. Every stored row is keyed by the tenant's id.
 type Tenant struct {
-	ID       string
-	Name     string
-	Settings TenantSettings
+	ID string
+	// Name is the tenant's handle in URLs and commands, unique. New tenants'
+	// names are URL-safe slugs; older ones keep the names they were given.
+	Name string
+	// DisplayName is free text for people ("" when unset).
+	DisplayName string
+	Settings    TenantSettings
 	// Organization is the host app's own id for the customer ("" when unset):
 	// an authorization request may name the tenant by it. Unique.
 	Organization string
@@ -57,6 +61,9 @@ type TenantStore interface {
 	Tenant(ctx context.Context, idOrName string) (*Tenant, error)
 	// Tenants lists every tenant ordered by name.
 	Tenants(ctx context.Context) ([]*Tenant, error)
+	// SetTenantDisplayName replaces the display name of the tenant with the
+	// given id. ENOTFOUND when there is no such tenant.
+	SetTenantDisplayName(ctx context.Context, id, displayName string) error
 	// UpdateTenantSettings replaces the settings of the tenant with the given id.
 	// EINVALID when they do not validate, ENOTFOUND when there is no such tenant.
 	UpdateTenantSettings(ctx context.Context, id string, s TenantSettings) error

@@ -9,10 +9,17 @@ import (
 // DefaultTenant is the name of the tenant first start creates.
 const DefaultTenant = "default"
 
-// CreateTenant creates the tenant name. EINVALID for a name that cannot be one,
-// ECONFLICT when it is taken.
-func (s *Service) CreateTenant(ctx context.Context, name string) (*roster.Tenant, error) {
-	t := &roster.Tenant{Name: name}
+// CreateTenant creates the tenant name, shown to people as displayName ("" for
+// none). EINVALID for a name that is not a slug (CheckTenantName) or a display
+// name too long (CheckTenantDisplayName), ECONFLICT when the name is taken.
+func (s *Service) CreateTenant(ctx context.Context, name, displayName string) (*roster.Tenant, error) {
+	if err := CheckTenantName(name); err != nil {
+		return nil, err
+	}
+	if err := CheckTenantDisplayName(displayName); err != nil {
+		return nil, err
+	}
+	t := &roster.Tenant{Name: name, DisplayName: displayName}
 	if err := s.store.CreateTenant(ctx, t); err != nil {
 		return nil, err
 	}
@@ -31,6 +38,7 @@ func (s *Service) Tenants(ctx context.Context) ([]*roster.Tenant, error) {
 
 // TenantUpdate names what an update changes; a nil field keeps its value.
 type TenantUpdate struct {
+	DisplayName  *string  // free text; "" clears it
 	Rate         *float64 // requests per second; 0: the server's default
 	Burst        *int     // requests at once; 0: the server's default
 	Organization *string  // the host app's id for the customer; "" clears it
@@ -46,6 +54,11 @@ func (s *Service) UpdateTenant(ctx context.Context, idOrName string, u TenantUpd
 	if err != nil {
 		return nil, err
 	}
+	if u.DisplayName != nil {
+		if err := CheckTenantDisplayName(*u.DisplayName); err != nil {
+			return nil, err
+		}
+	}
 	set := t.Settings
 	if u.Rate != nil {
 		set.RateLimit.Rate = *u.Rate
@@ -60,6 +73,12 @@ func (s *Service) UpdateTenant(ctx context.Context, idOrName string, u TenantUpd
 		return nil, err
 	}
 	t.Settings = set
+	if u.DisplayName != nil {
+		if err := s.store.SetTenantDisplayName(ctx, t.ID, *u.DisplayName); err != nil {
+			return nil, err
+		}
+		t.DisplayName = *u.DisplayName
+	}
 	if u.Organization != nil {
 		if err := s.store.SetTenantOrganization(ctx, t.ID, *u.Organization); err != nil {
 			return nil, err

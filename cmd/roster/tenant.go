@@ -61,6 +61,8 @@ func runTenant(ctx context.Context, args []string, getenv func(string) string, s
 	}
 	switch args[0] {
 	case "create":
+		var display string
+		cmd.fs.StringVar(&display, "display-name", "", "the customer's name as people read it (free text)")
 		if err := cmd.open(ctx, args[1:], stderr); err != nil {
 			return err
 		}
@@ -68,7 +70,7 @@ func runTenant(ctx context.Context, args []string, getenv func(string) string, s
 		if len(cmd.args) != 1 {
 			return fmt.Errorf("tenant create: want one NAME")
 		}
-		t, err := cmd.admin.CreateTenant(ctx, cmd.args[0])
+		t, err := cmd.admin.CreateTenant(ctx, cmd.args[0], display)
 		if err != nil {
 			return err
 		}
@@ -85,11 +87,11 @@ func runTenant(ctx context.Context, args []string, getenv func(string) string, s
 			return err
 		}
 		tw := tabwriter.NewWriter(stdout, 0, 4, 2, ' ', 0)
-		fmt.Fprintln(tw, "ID\tNAME\tCREATED\tRATE\tBURST")
+		fmt.Fprintln(tw, "ID\tNAME\tCREATED\tRATE\tBURST\tDISPLAY NAME")
 		for _, t := range tenants {
 			l := t.Settings.RateLimit
-			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", t.ID, t.Name, t.Created.UTC().Format(time.RFC3339),
-				orDefault(l.Rate != 0, fmt.Sprintf("%g/s", l.Rate)), orDefault(l.Burst != 0, fmt.Sprint(l.Burst)))
+			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\n", t.ID, t.Name, t.Created.UTC().Format(time.RFC3339),
+				orDefault(l.Rate != 0, fmt.Sprintf("%g/s", l.Rate)), orDefault(l.Burst != 0, fmt.Sprint(l.Burst)), t.DisplayName)
 		}
 		return tw.Flush()
 	case "update":
@@ -103,9 +105,11 @@ func runTenant(ctx context.Context, args []string, getenv func(string) string, s
 // within a second, the rest at once.
 func updateTenant(ctx context.Context, cmd *command, args []string, stderr io.Writer) error {
 	var (
-		l      roster.RateLimit
-		signIn tenantSignInFlags
+		l       roster.RateLimit
+		signIn  tenantSignInFlags
+		display string
 	)
+	cmd.fs.StringVar(&display, "display-name", "", `the customer's name as people read it ("" clears it)`)
 	signIn.register(cmd.fs)
 	cmd.fs.Float64Var(&l.Rate, "rate", 0, "requests per second the tenant may send on average; 0: the server's default (--rate-limit)")
 	cmd.fs.IntVar(&l.Burst, "burst", 0, "requests the tenant may send at once; 0: the server's default (--rate-burst)")
@@ -123,6 +127,8 @@ func updateTenant(ctx context.Context, cmd *command, args []string, stderr io.Wr
 			u.Rate = &l.Rate
 		case "burst":
 			u.Burst = &l.Burst
+		case "display-name":
+			u.DisplayName = &display
 		}
 	})
 	signIn.update(cmd.fs, &u)

@@ -20,8 +20,8 @@ func (db *DB) CreateTenant(ctx context.Context, t *roster.Tenant) error {
 		t.ID = row.NewID()
 	}
 	t.Created = db.stamp()
-	_, err := db.exec(ctx, `INSERT INTO tenants (id, name, created) VALUES (?, ?, ?)`,
-		t.ID, t.Name, formatTime(t.Created))
+	_, err := db.exec(ctx, `INSERT INTO tenants (id, name, display_name, created) VALUES (?, ?, ?, ?)`,
+		t.ID, t.Name, t.DisplayName, formatTime(t.Created))
 	switch {
 	case isPrimaryKey(err):
 		return roster.Errorf(roster.ECONFLICT, "tenant id %q is already taken", t.ID)
@@ -90,13 +90,25 @@ func (db *DB) UpdateTenantSettings(ctx context.Context, id string, s roster.Tena
 	return nil
 }
 
+// SetTenantDisplayName replaces the display name of the tenant id. ENOTFOUND.
+func (db *DB) SetTenantDisplayName(ctx context.Context, id, displayName string) error {
+	n, err := db.exec(ctx, `UPDATE tenants SET display_name = ? WHERE id = ?`, displayName, id)
+	if err != nil {
+		return fmt.Errorf("sqlite: set tenant display name: %w", err)
+	}
+	if n == 0 {
+		return tenantMissing(id)
+	}
+	return nil
+}
+
 // scanner is a *sql.Row or *sql.Rows.
 type scanner interface {
 	Scan(dest ...any) error
 }
 
 // tenantColumns are the columns scanTenant reads.
-const tenantColumns = `id, name, settings, coalesce(organization, ''), created`
+const tenantColumns = `id, name, display_name, settings, coalesce(organization, ''), created`
 
 func scanTenant(s scanner) (*roster.Tenant, error) {
 	var (
@@ -104,7 +116,7 @@ func scanTenant(s scanner) (*roster.Tenant, error) {
 		settings string
 		created  sql.NullString
 	)
-	if err := s.Scan(&t.ID, &t.Name, &settings, &t.Organization, &created); err != nil {
+	if err := s.Scan(&t.ID, &t.Name, &t.DisplayName, &settings, &t.Organization, &created); err != nil {
 		return nil, err
 	}
 	if err := json.Unmarshal([]byte(settings), &t.Settings); err != nil {

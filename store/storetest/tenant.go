@@ -79,6 +79,38 @@ func testTenantSettings(t *testing.T, s roster.Store) {
 	wantCode(t, "UpdateTenantSettings(burst -1)", err, roster.EINVALID)
 }
 
+// testTenantDisplayName stores a display name at creation and replaces it;
+// names of any form the store was given before names were checked still work.
+func testTenantDisplayName(t *testing.T, s roster.Store) {
+	ctx := context.Background()
+	a := &roster.Tenant{Name: "fabrikam", DisplayName: "Fabrikam, Inc. — Zürich"}
+	if err := s.CreateTenant(ctx, a); err != nil {
+		t.Fatalf("CreateTenant(%+v) = %v", a, err)
+	}
+	old := mustTenant(t, s, "Fabrikam Inc/EU")
+	if got, err := s.Tenant(ctx, "fabrikam"); err != nil || got.DisplayName != a.DisplayName {
+		t.Fatalf("Tenant(fabrikam) = %+v, %v; want display name %q", got, err, a.DisplayName)
+	}
+	if err := s.SetTenantDisplayName(ctx, old.ID, "Fabrikam EU"); err != nil {
+		t.Fatalf("SetTenantDisplayName(old) = %v", err)
+	}
+	if err := s.SetTenantDisplayName(ctx, a.ID, ""); err != nil {
+		t.Fatalf("SetTenantDisplayName(a, \"\") = %v", err)
+	}
+	all, err := s.Tenants(ctx)
+	if err != nil {
+		t.Fatalf("Tenants() = %v", err)
+	}
+	got := map[string]string{}
+	for _, tn := range all {
+		got[tn.Name] = tn.DisplayName
+	}
+	if diff := cmp.Diff(map[string]string{"fabrikam": "", "Fabrikam Inc/EU": "Fabrikam EU"}, got); diff != "" {
+		t.Errorf("display names (-want +got):\n%s", diff)
+	}
+	wantCode(t, "SetTenantDisplayName(missing)", s.SetTenantDisplayName(ctx, "no-such-tenant", "x"), roster.ENOTFOUND)
+}
+
 // testHealth checks what readiness probes and metrics read of a store.
 func testHealth(t *testing.T, s roster.Store) {
 	ctx := context.Background()
