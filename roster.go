@@ -21,6 +21,9 @@ type Tenant struct {
 	// DisplayName is free text for people ("" when unset).
 	DisplayName string
 	Settings    TenantSettings
+	// Disabled is set by the operator: the tenant's SCIM requests and
+	// sign-ins are refused until it is enabled again; nothing is deleted.
+	Disabled bool
 	// Organization is the host app's own id for the customer ("" when unset):
 	// an authorization request may name the tenant by it. Unique.
 	Organization string
@@ -64,6 +67,10 @@ type TenantStore interface {
 	// SetTenantDisplayName replaces the display name of the tenant with the
 	// given id. ENOTFOUND when there is no such tenant.
 	SetTenantDisplayName(ctx context.Context, id, displayName string) error
+	// SetTenantDisabled disables or enables the tenant with the given id and
+	// grows its config version (PolicyStore.ConfigVersion), so that servers
+	// caching the tenant's config learn of it. ENOTFOUND.
+	SetTenantDisabled(ctx context.Context, id string, disabled bool) error
 	// UpdateTenantSettings replaces the settings of the tenant with the given id.
 	// EINVALID when they do not validate, ENOTFOUND when there is no such tenant.
 	UpdateTenantSettings(ctx context.Context, id string, s TenantSettings) error

@@ -16,6 +16,8 @@ type Store interface {
 	CreateToken(ctx context.Context, t *roster.Token) error
 	Tokens(ctx context.Context, tenantID string) ([]*roster.Token, error)
 	RevokeToken(ctx context.Context, id string) error
+	SetTenantDisplayName(ctx context.Context, id, displayName string) error
+	SetTenantDisabled(ctx context.Context, id string, disabled bool) error
 	SetTenantOrganization(ctx context.Context, tenantID, organization string) error
 	SetTenantDomains(ctx context.Context, tenantID string, domains []string) error
 }

@@ -93,6 +93,30 @@ func (s *Service) UpdateTenant(ctx context.Context, idOrName string, u TenantUpd
 	return t, nil
 }
 
+// DisableTenant disables the tenant idOrName: servers refuse its SCIM requests
+// (403) and sign-ins within their config refresh (a second by default), while
+// its rows, its tokens, the app API and its events stay. ENOTFOUND.
+func (s *Service) DisableTenant(ctx context.Context, idOrName string) (*roster.Tenant, error) {
+	return s.setDisabled(ctx, idOrName, true)
+}
+
+// EnableTenant enables the tenant idOrName again. ENOTFOUND.
+func (s *Service) EnableTenant(ctx context.Context, idOrName string) (*roster.Tenant, error) {
+	return s.setDisabled(ctx, idOrName, false)
+}
+
+func (s *Service) setDisabled(ctx context.Context, idOrName string, disabled bool) (*roster.Tenant, error) {
+	t, err := s.store.Tenant(ctx, idOrName)
+	if err != nil {
+		return nil, err
+	}
+	if err := s.store.SetTenantDisabled(ctx, t.ID, disabled); err != nil {
+		return nil, err
+	}
+	t.Disabled = disabled
+	return t, nil
+}
+
 // FirstStart creates tenant "default" and its first token when the store has
 // no tenant yet, and returns the tenant and the token's secret. When there is a
 // tenant already (or another process created it first) it returns nil and "".

@@ -2,8 +2,12 @@ package main
 
 import (
 	"context"
+	"io"
+	"net/http"
+	"net/url"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/rosterhq/roster"
 )
@@ -65,5 +69,73 @@ func testTenantNames(t *testing.T, db string) {
 	legacy.do(t, "POST", "/Users", `{"schemas":["urn:ietf:params:scim:schemas:core:2.0:User"],"userName":"ada@fabrikam.com"}`).want(t, 201)
 	if list := s.cli(t, "tenant", "list"); !strings.Contains(list, "Fabrikam (old name)") {
 		t.Errorf("tenant list lacks the old tenant's display name:\n%s", list)
+	}
+}
+
+// TestTenantDisable disables a tenant while the server runs: its SCIM requests
+// get 403 with a SCIM error and a provisioning log reason, its sign-in gets a
+// page saying why, while the app API keeps serving its users and events.
+// Enabled again, it finds everything where it was.
+func TestTenantDisable(t *testing.T) { forEachStore(t, testTenantDisable) }
+
+func testTenantDisable(t *testing.T, db string) {
+	setup := startSignIn(t, db) // config read on every request: no wait
+	s, env, issuer := setup.s, setup.env, setup.issuer
+	key := strings.TrimSpace(cliEnv(t, s, env, "apikey", "create", "--tenant", "default", "--name", "app"))
+	out := cliEnv(t, s, env, "client", "create", "--name", "app", "--redirect-uri", "http://127.0.0.1:1/cb")
+	clientID := lastValue(t, out, "client_id")
+	id := str(s.do(t, "POST", "/Users", vendorUser(t, "ada@contoso.com", "ada@contoso.com", "f-x")).want(t, 201).body, "id")
+	other := &testServer{base: s.base, db: s.db,
+		token: strings.TrimSpace(func() string {
+			s.cli(t, "tenant", "create", "fabrikam")
+			return s.cli(t, "token", "create", "--tenant", "fabrikam")
+		}())}
+
+	cliEnv(t, s, env, "tenant", "disable", "default")
+	for _, req := range [][2]string{{"GET", "/Users"}, {"GET", "/Users/" + id}, {"POST", "/Users"}, {"GET", "/ServiceProviderConfig"}} {
+		body := ""
+		if req[0] == "POST" {
+			body = vendorUser(t, "bob@contoso.com", "bob@contoso.com", "f-x")
+		}
+		r := s.do(t, req[0], req[1], body).wantError(t, 403, "")
+		if !strings.Contains(str(r.body, "detail"), "disabled by the operator") {
+			t.Errorf("%s %s detail: %s", req[0], req[1], r.raw)
+		}
+	}
+	other.do(t, "GET", "/Users", "").want(t, 200) // another tenant is not touched
+
+	// The app API still serves the tenant, and its log says why SCIM was refused.
+	if r := s.app(t, key, "/users/"+id).want(t, 200); !strings.Contains(r.raw, "ada@contoso.com") {
+		t.Errorf("app API user of a disabled tenant: %s", r.raw)
+	}
+	s.app(t, key, "/events").want(t, 200)
+	deadline := time.Now().Add(10 * time.Second)
+	for r := s.app(t, key, "/provisioning-log?format=json"); !strings.Contains(r.raw, `"reason":"tenant_disabled"`); r = s.app(t, key, "/provisioning-log?format=json") {
+		if time.Now().After(deadline) {
+			t.Fatalf("no tenant_disabled row in the provisioning log:\n%s", r.raw)
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+
+	// Sign-in: a page that says so, no redirect with a code.
+	authorize := issuer + "/oauth2/authorize?" + url.Values{"client_id": {clientID}, "redirect_uri": {"http://127.0.0.1:1/cb"},
+		"response_type": {"code"}, "scope": {"openid"}, "tenant": {"default"}, "state": {"s"},
+		"code_challenge": {strings.Repeat("a", 43)}, "code_challenge_method": {"S256"}}.Encode()
+	b := newBrowser(t)
+	resp, err := b.client.Get(authorize)
+	if err != nil {
+		t.Fatal(err)
+	}
+	page, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusForbidden || !strings.Contains(string(page), "turned off by the operator") {
+		t.Errorf("authorize for a disabled tenant = %d:\n%s", resp.StatusCode, page)
+	}
+
+	cliEnv(t, s, env, "tenant", "enable", "default")
+	s.do(t, "GET", "/Users/"+id, "").want(t, 200)
+	s.do(t, "POST", "/Users", vendorUser(t, "bob@contoso.com", "bob@contoso.com", "f-x")).want(t, 201)
+	if resp, err := b.client.Get(authorize); err != nil || resp.StatusCode != http.StatusFound {
+		t.Errorf("authorize after enable = %v, %v; want a redirect", resp, err)
 	}
 }

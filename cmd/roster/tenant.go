@@ -53,7 +53,7 @@ func (c *command) open(ctx context.Context, args []string, stderr io.Writer) err
 
 func runTenant(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
 	if len(args) == 0 {
-		return fmt.Errorf("tenant: want create NAME, list or update NAME")
+		return fmt.Errorf("tenant: want create NAME, list, update NAME, disable NAME or enable NAME")
 	}
 	cmd, err := newCommand("tenant "+args[0], getenv, stderr)
 	if err != nil {
@@ -96,8 +96,30 @@ func runTenant(ctx context.Context, args []string, getenv func(string) string, s
 		return tw.Flush()
 	case "update":
 		return updateTenant(ctx, cmd, args[1:], stderr)
+	case "disable", "enable":
+		if err := cmd.open(ctx, args[1:], stderr); err != nil {
+			return err
+		}
+		defer cmd.store.Close()
+		if len(cmd.args) != 1 {
+			return fmt.Errorf("tenant %s: want one NAME", args[0])
+		}
+		if args[0] == "disable" {
+			t, err := cmd.admin.DisableTenant(ctx, cmd.args[0])
+			if err != nil {
+				return err
+			}
+			fmt.Fprintf(stderr, "roster: tenant %q disabled: running servers refuse its SCIM requests and sign-ins within a second; nothing was deleted\n", t.Name)
+			return nil
+		}
+		t, err := cmd.admin.EnableTenant(ctx, cmd.args[0])
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(stderr, "roster: tenant %q enabled\n", t.Name)
+		return nil
 	}
-	return fmt.Errorf("tenant: unknown subcommand %q: want create, list or update", args[0])
+	return fmt.Errorf("tenant: unknown subcommand %q: want create, list, update, disable or enable", args[0])
 }
 
 // updateTenant changes a tenant's settings, organization and domains; the

@@ -90,15 +90,28 @@ func (db *DB) SetTenantDisplayName(ctx context.Context, id, displayName string) 
 	return nil
 }
 
+// SetTenantDisabled disables or enables the tenant id and grows its config
+// version. ENOTFOUND.
+func (db *DB) SetTenantDisabled(ctx context.Context, id string, disabled bool) error {
+	tag, err := db.pool.Exec(ctx, `UPDATE tenants SET disabled = $2, config_version = config_version + 1 WHERE id = $1`, id, disabled)
+	if err != nil {
+		return wrap("set tenant disabled", err)
+	}
+	if tag.RowsAffected() == 0 {
+		return tenantMissing(id)
+	}
+	return nil
+}
+
 // tenantColumns are the columns scanTenant reads.
-const tenantColumns = `id, name, display_name, settings, coalesce(organization, ''), created`
+const tenantColumns = `id, name, display_name, disabled, settings, coalesce(organization, ''), created`
 
 func scanTenant(cr pgx.CollectableRow) (*roster.Tenant, error) {
 	var (
 		t        roster.Tenant
 		settings []byte
 	)
-	if err := cr.Scan(&t.ID, &t.Name, &t.DisplayName, &settings, &t.Organization, &t.Created); err != nil {
+	if err := cr.Scan(&t.ID, &t.Name, &t.DisplayName, &t.Disabled, &settings, &t.Organization, &t.Created); err != nil {
 		return nil, err
 	}
 	if err := json.Unmarshal(settings, &t.Settings); err != nil {

@@ -102,13 +102,26 @@ func (db *DB) SetTenantDisplayName(ctx context.Context, id, displayName string) 
 	return nil
 }
 
+// SetTenantDisabled disables or enables the tenant id and grows its config
+// version. ENOTFOUND.
+func (db *DB) SetTenantDisabled(ctx context.Context, id string, disabled bool) error {
+	n, err := db.exec(ctx, `UPDATE tenants SET disabled = ?, config_version = config_version + 1 WHERE id = ?`, disabled, id)
+	if err != nil {
+		return fmt.Errorf("sqlite: set tenant disabled: %w", err)
+	}
+	if n == 0 {
+		return tenantMissing(id)
+	}
+	return nil
+}
+
 // scanner is a *sql.Row or *sql.Rows.
 type scanner interface {
 	Scan(dest ...any) error
 }
 
 // tenantColumns are the columns scanTenant reads.
-const tenantColumns = `id, name, display_name, settings, coalesce(organization, ''), created`
+const tenantColumns = `id, name, display_name, disabled, settings, coalesce(organization, ''), created`
 
 func scanTenant(s scanner) (*roster.Tenant, error) {
 	var (
@@ -116,7 +129,7 @@ func scanTenant(s scanner) (*roster.Tenant, error) {
 		settings string
 		created  sql.NullString
 	)
-	if err := s.Scan(&t.ID, &t.Name, &t.DisplayName, &settings, &t.Organization, &created); err != nil {
+	if err := s.Scan(&t.ID, &t.Name, &t.DisplayName, &t.Disabled, &settings, &t.Organization, &created); err != nil {
 		return nil, err
 	}
 	if err := json.Unmarshal([]byte(settings), &t.Settings); err != nil {

@@ -111,6 +111,39 @@ func testTenantDisplayName(t *testing.T, s roster.Store) {
 	wantCode(t, "SetTenantDisplayName(missing)", s.SetTenantDisplayName(ctx, "no-such-tenant", "x"), roster.ENOTFOUND)
 }
 
+// testTenantDisabled disables and enables a tenant: the flag reads back, and
+// each change grows the tenant's config version (servers learn of it there).
+func testTenantDisabled(t *testing.T, s roster.Store) {
+	ctx := context.Background()
+	a := mustTenant(t, s, "alpha")
+	b := mustTenant(t, s, "beta")
+	if a.Disabled {
+		t.Fatal("a new tenant is disabled")
+	}
+	last, err := s.ConfigVersion(ctx, a.ID)
+	if err != nil {
+		t.Fatalf("ConfigVersion = %v", err)
+	}
+	for _, disabled := range []bool{true, false, true} {
+		if err := s.SetTenantDisabled(ctx, a.ID, disabled); err != nil {
+			t.Fatalf("SetTenantDisabled(%v) = %v", disabled, err)
+		}
+		got, err := s.Tenant(ctx, "alpha")
+		if err != nil || got.Disabled != disabled {
+			t.Fatalf("after SetTenantDisabled(%v): Tenant = %+v, %v", disabled, got, err)
+		}
+		v, err := s.ConfigVersion(ctx, a.ID)
+		if err != nil || v <= last {
+			t.Errorf("ConfigVersion after SetTenantDisabled(%v) = %d, %v; want more than %d", disabled, v, err, last)
+		}
+		last = v
+	}
+	if got, err := s.Tenant(ctx, b.ID); err != nil || got.Disabled {
+		t.Errorf("the other tenant = %+v, %v; want it enabled", got, err)
+	}
+	wantCode(t, "SetTenantDisabled(missing)", s.SetTenantDisabled(ctx, "no-such-tenant", true), roster.ENOTFOUND)
+}
+
 // testHealth checks what readiness probes and metrics read of a store.
 func testHealth(t *testing.T, s roster.Store) {
 	ctx := context.Background()
