@@ -71,6 +71,11 @@ type TenantStore interface {
 	// grows its config version (PolicyStore.ConfigVersion), so that servers
 	// caching the tenant's config learn of it. ENOTFOUND.
 	SetTenantDisabled(ctx context.Context, id string, disabled bool) error
+	// DeleteTenant deletes the tenant with the given id and every row keyed by
+	// it: users, groups, memberships, tokens, events, its provisioning log,
+	// policies, folders, sign-in state, the API keys and webhooks scoped to it.
+	// ENOTFOUND when there is no such tenant.
+	DeleteTenant(ctx context.Context, id string) error
 	// UpdateTenantSettings replaces the settings of the tenant with the given id.
 	// EINVALID when they do not validate, ENOTFOUND when there is no such tenant.
 	UpdateTenantSettings(ctx context.Context, id string, s TenantSettings) error

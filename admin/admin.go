@@ -18,6 +18,7 @@ type Store interface {
 	RevokeToken(ctx context.Context, id string) error
 	SetTenantDisplayName(ctx context.Context, id, displayName string) error
 	SetTenantDisabled(ctx context.Context, id string, disabled bool) error
+	DeleteTenant(ctx context.Context, id string) error
 	SetTenantOrganization(ctx context.Context, tenantID, organization string) error
 	SetTenantDomains(ctx context.Context, tenantID string, domains []string) error
 }

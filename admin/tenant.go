@@ -2,6 +2,7 @@ package admin
 
 import (
 	"context"
+	"crypto/subtle"
 
 	"github.com/rosterhq/roster"
 )
@@ -114,6 +115,24 @@ func (s *Service) setDisabled(ctx context.Context, idOrName string, disabled boo
 		return nil, err
 	}
 	t.Disabled = disabled
+	return t, nil
+}
+
+// DeleteTenant deletes the tenant idOrName and every row of it, for good.
+// confirm must repeat the tenant's name exactly, so that a mistyped or
+// reused command line deletes nothing. ENOTFOUND, EINVALID when confirm is
+// not the name.
+func (s *Service) DeleteTenant(ctx context.Context, idOrName, confirm string) (*roster.Tenant, error) {
+	t, err := s.store.Tenant(ctx, idOrName)
+	if err != nil {
+		return nil, err
+	}
+	if subtle.ConstantTimeCompare([]byte(confirm), []byte(t.Name)) != 1 {
+		return nil, roster.Errorf(roster.EINVALID, "deleting tenant %q deletes all its users, groups, tokens, events and logs: confirm with its name (--confirm %s)", t.Name, t.Name)
+	}
+	if err := s.store.DeleteTenant(ctx, t.ID); err != nil {
+		return nil, err
+	}
 	return t, nil
 }
 

@@ -139,3 +139,34 @@ func testTenantDisable(t *testing.T, db string) {
 		t.Errorf("authorize after enable = %v, %v; want a redirect", resp, err)
 	}
 }
+
+// TestTenantDelete deletes a tenant while the server runs, only once its name
+// is confirmed: its token stops working, its users are gone, and the other
+// tenant keeps its own.
+func TestTenantDelete(t *testing.T) { forEachStore(t, testTenantDelete) }
+
+func testTenantDelete(t *testing.T, db string) {
+	s := startServerEnv(t, db, map[string]string{"ROSTER_TOKEN_CACHE": "0s", "ROSTER_POLICY_REFRESH": "0s"})
+	s.cli(t, "tenant", "create", "fabrikam")
+	fab := &testServer{base: s.base, db: s.db, token: strings.TrimSpace(s.cli(t, "token", "create", "--tenant", "fabrikam"))}
+	id := str(fab.do(t, "POST", "/Users", `{"schemas":["urn:ietf:params:scim:schemas:core:2.0:User"],"userName":"ada@fabrikam.com"}`).want(t, 201).body, "id")
+	mine := str(s.do(t, "POST", "/Users", `{"schemas":["urn:ietf:params:scim:schemas:core:2.0:User"],"userName":"ada@fabrikam.com"}`).want(t, 201).body, "id")
+
+	for _, args := range [][]string{{"tenant", "delete", "fabrikam"}, {"tenant", "delete", "fabrikam", "--confirm", "default"},
+		{"tenant", "delete", "fabrikam", "--confirm", "Fabrikam"}} {
+		if err := s.cliErr(t, args...); roster.ErrorCode(err) != roster.EINVALID || !strings.Contains(err.Error(), "--confirm fabrikam") {
+			t.Errorf("roster %s = %v, want a refusal naming --confirm", strings.Join(args, " "), err)
+		}
+	}
+	fab.do(t, "GET", "/Users/"+id, "").want(t, 200)
+
+	s.cli(t, "tenant", "delete", "fabrikam", "--confirm", "fabrikam")
+	fab.do(t, "GET", "/Users", "").wantError(t, 401, "")
+	if list := s.cli(t, "tenant", "list"); strings.Contains(list, "fabrikam") {
+		t.Errorf("tenant list after delete:\n%s", list)
+	}
+	s.do(t, "GET", "/Users/"+mine, "").want(t, 200)
+	if err := s.cliErr(t, "tenant", "delete", "fabrikam", "--confirm", "fabrikam"); roster.ErrorCode(err) != roster.ENOTFOUND {
+		t.Errorf("deleting it again = %v, want ENOTFOUND", err)
+	}
+}

@@ -53,7 +53,7 @@ func (c *command) open(ctx context.Context, args []string, stderr io.Writer) err
 
 func runTenant(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
 	if len(args) == 0 {
-		return fmt.Errorf("tenant: want create NAME, list, update NAME, disable NAME or enable NAME")
+		return fmt.Errorf("tenant: want create NAME, list, update NAME, disable NAME, enable NAME or delete NAME --confirm NAME")
 	}
 	cmd, err := newCommand("tenant "+args[0], getenv, stderr)
 	if err != nil {
@@ -96,6 +96,22 @@ func runTenant(ctx context.Context, args []string, getenv func(string) string, s
 		return tw.Flush()
 	case "update":
 		return updateTenant(ctx, cmd, args[1:], stderr)
+	case "delete":
+		var confirm string
+		cmd.fs.StringVar(&confirm, "confirm", "", "the tenant's name again: deleting cannot be undone")
+		if err := cmd.open(ctx, args[1:], stderr); err != nil {
+			return err
+		}
+		defer cmd.store.Close()
+		if len(cmd.args) != 1 {
+			return fmt.Errorf("tenant delete: want one NAME")
+		}
+		t, err := cmd.admin.DeleteTenant(ctx, cmd.args[0], confirm)
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(stderr, "roster: tenant %q deleted with all its rows\n", t.Name)
+		return nil
 	case "disable", "enable":
 		if err := cmd.open(ctx, args[1:], stderr); err != nil {
 			return err
@@ -119,7 +135,7 @@ func runTenant(ctx context.Context, args []string, getenv func(string) string, s
 		fmt.Fprintf(stderr, "roster: tenant %q enabled\n", t.Name)
 		return nil
 	}
-	return fmt.Errorf("tenant: unknown subcommand %q: want create, list, update, disable or enable", args[0])
+	return fmt.Errorf("tenant: unknown subcommand %q: want create, list, update, disable, enable or delete", args[0])
 }
 
 // updateTenant changes a tenant's settings, organization and domains; the

@@ -103,6 +103,30 @@ func (db *DB) SetTenantDisabled(ctx context.Context, id string, disabled bool) e
 	return nil
 }
 
+// DeleteTenant deletes the tenant id and every row keyed by it in one
+// transaction: events and the provisioning log explicitly, the rest by the
+// foreign keys' cascades from tenants. ENOTFOUND.
+func (db *DB) DeleteTenant(ctx context.Context, id string) error {
+	var n int64
+	err := pgx.BeginFunc(ctx, db.pool, func(t pgx.Tx) error {
+		for _, q := range []string{`DELETE FROM events WHERE tenant_id = $1`, `DELETE FROM provisioning_log WHERE tenant_id = $1`} {
+			if _, err := t.Exec(ctx, q, id); err != nil {
+				return err
+			}
+		}
+		tag, err := t.Exec(ctx, `DELETE FROM tenants WHERE id = $1`, id)
+		n = tag.RowsAffected()
+		return err
+	})
+	if err != nil {
+		return wrap("delete tenant", err)
+	}
+	if n == 0 {
+		return tenantMissing(id)
+	}
+	return nil
+}
+
 // tenantColumns are the columns scanTenant reads.
 const tenantColumns = `id, name, display_name, disabled, settings, coalesce(organization, ''), created`
 

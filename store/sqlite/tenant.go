@@ -115,6 +115,39 @@ func (db *DB) SetTenantDisabled(ctx context.Context, id string, disabled bool) e
 	return nil
 }
 
+// DeleteTenant deletes the tenant id and every row keyed by it: the foreign
+// keys cascade from tenants, events are deleted in the same transaction, and
+// the tenant's provisioning log (a database of its own) right after. ENOTFOUND.
+func (db *DB) DeleteTenant(ctx context.Context, id string) error {
+	var n int64
+	err := db.write(ctx, func(ctx context.Context, tx *sql.Tx) error {
+		if _, err := tx.ExecContext(ctx, `DELETE FROM events WHERE tenant_id = ?`, id); err != nil {
+			return err
+		}
+		res, err := tx.ExecContext(ctx, `DELETE FROM tenants WHERE id = ?`, id)
+		if err != nil {
+			return err
+		}
+		n, err = res.RowsAffected()
+		return err
+	})
+	if err != nil {
+		return fmt.Errorf("sqlite: delete tenant: %w", err)
+	}
+	if n == 0 {
+		return tenantMissing(id)
+	}
+	for {
+		_, done, err := db.deleteChunks(ctx, `tenant_id = ?`, id)
+		if err != nil {
+			return fmt.Errorf("sqlite: delete tenant: provisioning log: %w", err)
+		}
+		if done {
+			return nil
+		}
+	}
+}
+
 // scanner is a *sql.Row or *sql.Rows.
 type scanner interface {
 	Scan(dest ...any) error
