@@ -24,7 +24,7 @@ func (s *Service) CreateTenant(ctx context.Context, name, displayName string) (*
 	if err := s.store.CreateTenant(ctx, t); err != nil {
 		return nil, err
 	}
-	return t, nil
+	return t, s.audit(ctx, change{action: "tenant.create", tenant: t, after: stateOf(t)})
 }
 
 // Tenant finds a tenant by id or name. ENOTFOUND.
@@ -55,6 +55,7 @@ func (s *Service) UpdateTenant(ctx context.Context, idOrName string, u TenantUpd
 	if err != nil {
 		return nil, err
 	}
+	before := stateOf(t)
 	if u.DisplayName != nil {
 		if err := CheckTenantDisplayName(*u.DisplayName); err != nil {
 			return nil, err
@@ -86,12 +87,14 @@ func (s *Service) UpdateTenant(ctx context.Context, idOrName string, u TenantUpd
 		}
 		t.Organization = *u.Organization
 	}
+	after := stateOf(t)
 	if u.SetDomains {
 		if err := s.store.SetTenantDomains(ctx, t.ID, u.Domains); err != nil {
 			return nil, err
 		}
+		after.Domains = u.Domains
 	}
-	return t, nil
+	return t, s.audit(ctx, change{action: "tenant.update", tenant: t, before: before, after: after})
 }
 
 // DisableTenant disables the tenant idOrName: servers refuse its SCIM requests
@@ -111,11 +114,16 @@ func (s *Service) setDisabled(ctx context.Context, idOrName string, disabled boo
 	if err != nil {
 		return nil, err
 	}
+	before := stateOf(t)
 	if err := s.store.SetTenantDisabled(ctx, t.ID, disabled); err != nil {
 		return nil, err
 	}
 	t.Disabled = disabled
-	return t, nil
+	action := "tenant.enable"
+	if disabled {
+		action = "tenant.disable"
+	}
+	return t, s.audit(ctx, change{action: action, tenant: t, before: before, after: stateOf(t)})
 }
 
 // DeleteTenant deletes the tenant idOrName and every row of it, for good.
@@ -133,7 +141,7 @@ func (s *Service) DeleteTenant(ctx context.Context, idOrName, confirm string) (*
 	if err := s.store.DeleteTenant(ctx, t.ID); err != nil {
 		return nil, err
 	}
-	return t, nil
+	return t, s.audit(ctx, change{action: "tenant.delete", tenant: t, before: stateOf(t)})
 }
 
 // FirstStart creates tenant "default" and its first token when the store has
@@ -152,6 +160,9 @@ func (s *Service) FirstStart(ctx context.Context) (*roster.Tenant, string, error
 		if roster.ErrorCode(err) == roster.ECONFLICT {
 			return nil, "", nil // another process created it first
 		}
+		return nil, "", err
+	}
+	if err := s.audit(ctx, change{action: "tenant.create", tenant: t, after: stateOf(t)}); err != nil {
 		return nil, "", err
 	}
 	secret, _, err := s.issueToken(ctx, t, "first token", 0)

@@ -31,7 +31,7 @@ func (s *Service) issueToken(ctx context.Context, t *roster.Tenant, name string,
 	if err := s.store.CreateToken(ctx, tok); err != nil {
 		return "", nil, err
 	}
-	return secret, tok, nil
+	return secret, tok, s.audit(ctx, change{action: "token.create", tenant: t, target: tok.ID, after: tokenStateOf(tok)})
 }
 
 // Tokens lists the tokens of the tenant idOrName, newest first. ENOTFOUND.
@@ -60,8 +60,16 @@ func (s *Service) TokenStatus(k *roster.Token) string {
 
 // RevokeToken revokes the token id; revoking it again keeps the first time. ENOTFOUND.
 func (s *Service) RevokeToken(ctx context.Context, id string) error {
+	k, err := s.store.Token(ctx, id)
+	if err != nil {
+		return err
+	}
+	t, err := s.store.Tenant(ctx, k.TenantID)
+	if err != nil {
+		return err
+	}
 	if err := s.store.RevokeToken(ctx, id); err != nil {
 		return err
 	}
-	return nil
+	return s.audit(ctx, change{action: "token.revoke", tenant: t, target: id, before: tokenStateOf(k)})
 }

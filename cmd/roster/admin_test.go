@@ -170,3 +170,64 @@ func testTenantDelete(t *testing.T, db string) {
 		t.Errorf("deleting it again = %v, want ENOTFOUND", err)
 	}
 }
+
+// TestAudit runs every tenant and token command against a running server and
+// reads the audit trail back: one row per action, newest first, who did it,
+// the settings before and after, never a secret.
+func TestAudit(t *testing.T) { forEachStore(t, testAudit) }
+
+func testAudit(t *testing.T, db string) {
+	s := startServer(t, db)
+	s.cli(t, "tenant", "create", "acme", "--display-name", "Acme Corp")
+	s.cli(t, "tenant", "update", "acme", "--rate", "5")
+	secret := strings.TrimSpace(s.cli(t, "token", "create", "--tenant", "acme", "--name", "entra"))
+	tokID := strings.Fields(strings.Split(s.cli(t, "token", "list", "--tenant", "acme"), "\n")[1])[0]
+	s.cli(t, "token", "revoke", tokID)
+	s.cli(t, "tenant", "disable", "acme")
+	s.cli(t, "tenant", "enable", "acme")
+	s.cli(t, "tenant", "delete", "acme", "--confirm", "acme")
+
+	out := s.cli(t, "audit")
+	for _, leak := range []string{secret, s.token, secret[len(secret)-20:]} {
+		if strings.Contains(out, leak) {
+			t.Fatalf("the audit trail shows a secret:\n%s", out)
+		}
+	}
+	lines := strings.Split(strings.TrimSpace(out), "\n")
+	var actions []string
+	for _, l := range lines[1:] {
+		actions = append(actions, strings.Fields(l)[4])
+	}
+	want := []string{"tenant.delete", "tenant.enable", "tenant.disable", "token.revoke", "token.create", "tenant.update", "tenant.create",
+		"token.create", "tenant.create"}
+	if strings.Join(actions, " ") != strings.Join(want, " ") {
+		t.Fatalf("audit actions = %v, want %v\n%s", actions, want, out)
+	}
+	me := cliActor().String()
+	for i, l := range lines[1:] {
+		actor := "server:" + hostname()
+		if i < 7 {
+			actor = me
+		}
+		if f := strings.Fields(l); f[2] != actor {
+			t.Errorf("row %d actor %q, want %q:\n%s", i, f[2], actor, l)
+		}
+	}
+	for _, want := range []string{secret[:12], `"rate":5`, `"display_name":"Acme Corp"`, `"disabled":true`, tokID} {
+		if !strings.Contains(out, want) {
+			t.Errorf("the audit trail lacks %s:\n%s", want, out)
+		}
+	}
+
+	// A deleted tenant's rows are found by its name; --limit bounds the list.
+	acme := s.cli(t, "audit", "--tenant", "acme")
+	if n := len(strings.Split(strings.TrimSpace(acme), "\n")) - 1; n != 7 || strings.Contains(acme, "server:") {
+		t.Errorf("audit --tenant acme: %d rows, want its 7:\n%s", n, acme)
+	}
+	if n := len(strings.Split(strings.TrimSpace(s.cli(t, "audit", "--limit", "2")), "\n")) - 1; n != 2 {
+		t.Errorf("audit --limit 2: %d rows", n)
+	}
+	if err := s.cliErr(t, "audit", "--limit", "5000"); roster.ErrorCode(err) != roster.EINVALID {
+		t.Errorf("audit --limit 5000 = %v, want EINVALID", err)
+	}
+}

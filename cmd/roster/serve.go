@@ -120,7 +120,7 @@ func serve(ctx context.Context, c Config, stdout, stderr io.Writer) error {
 		public = "http://" + ln.Addr().String()
 	}
 	lines.Flush() // what was logged so far comes before what firstStart prints
-	if err := firstStart(ctx, admin.New(store, time.Now, log), public+server.Prefix, stdout); err != nil {
+	if err := firstStart(admin.WithActor(ctx, serverActor()), admin.New(store, time.Now, log), public+server.Prefix, stdout); err != nil {
 		return err
 	}
 
