@@ -20,6 +20,7 @@ const (
 	ECONFLICT      = "conflict"       // a uniqueness constraint was violated (409 uniqueness)
 	EPRECONDITION  = "precondition"   // If-Match named a stale version (412)
 	EUNAUTHORIZED  = "unauthorized"   // no valid credential (401)
+	EFORBIDDEN     = "forbidden"      // the credential is good but the operator refuses the tenant's requests: it is disabled (403)
 	ETOOLARGE      = "too_large"      // the request body exceeds the limit (413)
 	ERATELIMIT     = "rate_limit"     // too many requests (429)
 	EUNAVAILABLE   = "unavailable"    // the server is too busy, shutting down, or its store cannot be reached or is full; retry later (503 with Retry-After)

@@ -79,5 +79,6 @@ type Store interface {
 	OAuthClientStore
 	SSOStore
 	SignInStore
+	AuditStore
 	Close() error
 }

@@ -53,7 +53,8 @@ type PolicyStore interface {
 	// nothing changes. The caller has validated doc.
 	SetPolicy(ctx context.Context, tenantID string, doc json.RawMessage, ifVersion int64) (int64, error)
 	// ConfigVersion returns a number that grows whenever the tenant's policy or
-	// folders change: a server compares it to decide whether what it cached is stale.
+	// folders change, or it is disabled or enabled: a server compares it to
+	// decide whether what it cached is stale.
 	ConfigVersion(ctx context.Context, tenantID string) (int64, error)
 
 	// CreateFolder stores f, filling ID when empty and Created. ECONFLICT when

@@ -14,9 +14,16 @@ import (
 // Tenant is one customer of the host app: one IdP connection, its own users,
 // groups, tokens and settings. Every stored row is keyed by the tenant's id.
 type Tenant struct {
-	ID       string
-	Name     string
-	Settings TenantSettings
+	ID string
+	// Name is the tenant's handle in URLs and commands, unique. New tenants'
+	// names are URL-safe slugs; older ones keep the names they were given.
+	Name string
+	// DisplayName is free text for people ("" when unset).
+	DisplayName string
+	Settings    TenantSettings
+	// Disabled is set by the operator: the tenant's SCIM requests and
+	// sign-ins are refused until it is enabled again; nothing is deleted.
+	Disabled bool
 	// Organization is the host app's own id for the customer ("" when unset):
 	// an authorization request may name the tenant by it. Unique.
 	Organization string
@@ -57,6 +64,18 @@ type TenantStore interface {
 	Tenant(ctx context.Context, idOrName string) (*Tenant, error)
 	// Tenants lists every tenant ordered by name.
 	Tenants(ctx context.Context) ([]*Tenant, error)
+	// SetTenantDisplayName replaces the display name of the tenant with the
+	// given id. ENOTFOUND when there is no such tenant.
+	SetTenantDisplayName(ctx context.Context, id, displayName string) error
+	// SetTenantDisabled disables or enables the tenant with the given id and
+	// grows its config version (PolicyStore.ConfigVersion), so that servers
+	// caching the tenant's config learn of it. ENOTFOUND.
+	SetTenantDisabled(ctx context.Context, id string, disabled bool) error
+	// DeleteTenant deletes the tenant with the given id and every row keyed by
+	// it: users, groups, memberships, tokens, events, its provisioning log,
+	// policies, folders, sign-in state, the API keys and webhooks scoped to it.
+	// ENOTFOUND when there is no such tenant.
+	DeleteTenant(ctx context.Context, id string) error
 	// UpdateTenantSettings replaces the settings of the tenant with the given id.
 	// EINVALID when they do not validate, ENOTFOUND when there is no such tenant.
 	UpdateTenantSettings(ctx context.Context, id string, s TenantSettings) error

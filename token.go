@@ -78,6 +78,8 @@ type TokenStore interface {
 	CreateToken(ctx context.Context, t *Token) error
 	// TokensByPrefix returns the tokens (live or not) whose prefix is prefix.
 	TokensByPrefix(ctx context.Context, prefix string) ([]*Token, error)
+	// Token finds a token by id. ENOTFOUND.
+	Token(ctx context.Context, id string) (*Token, error)
 	// Tokens lists the tenant's tokens, newest first.
 	Tokens(ctx context.Context, tenantID string) ([]*Token, error)
 	// RevokeToken marks the token revoked. ENOTFOUND.

@@ -76,6 +76,10 @@ func (s *Server) handleAuthorize(w http.ResponseWriter, r *http.Request) {
 		redirectError(w, r, p, oerr)
 		return
 	}
+	if tenant.Disabled {
+		s.refusePage(w, r, outcome{tenant: tenant, err: tenantDisabled()})
+		return
+	}
 	p.TenantID, p.Expires = tenant.ID, s.now().Add(pendingTTL)
 	if conn == nil || q.Get("login_method") == roster.LoginMethodPassword {
 		p.Mode, p.CSRF = roster.LoginMethodPassword, random()

@@ -233,6 +233,9 @@ func resolveUser(p filter.AttrPath) (filter.Attr, bool) {
 // user on its first sign-in. A user linked to another account of the issuer is
 // refused.
 func (s *Server) gate(ctx context.Context, tenant *roster.Tenant, u *roster.User, in *roster.SignIn) *oauthError {
+	if tenant.Disabled {
+		return tenantDisabled()
+	}
 	if e := refusal(u); e != nil {
 		return e
 	}

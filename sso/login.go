@@ -100,6 +100,9 @@ func (s *Server) passwordPending(r *http.Request) (*pending, *roster.Tenant, *oa
 	if err != nil || tenant.Name != r.PathValue("tenant") {
 		return nil, nil, errorf("invalid_request", "", "The sign-in belongs to another tenant. Start again from the application.")
 	}
+	if tenant.Disabled {
+		return nil, tenant, tenantDisabled()
+	}
 	return p, tenant, nil
 }
 

@@ -231,6 +231,12 @@ func errorf(code, reason, description string) *oauthError {
 	return &oauthError{Code: code, Reason: reason, Description: description}
 }
 
+// tenantDisabled refuses a sign-in to a tenant the operator disabled.
+func tenantDisabled() *oauthError {
+	return &oauthError{Code: "access_denied", Reason: "signin_tenant_disabled", Status: http.StatusForbidden,
+		Description: "Sign-in to this organization is turned off by the operator of Roster. Nothing of your account was deleted: ask your administrator when it will be back."}
+}
+
 func writeJSON(w http.ResponseWriter, status int, v any) {
 	w.Header().Set("Content-Type", "application/json")
 	w.Header().Set("Cache-Control", "no-store")
@@ -275,7 +281,7 @@ type outcome struct {
 
 // refusePage logs a refusal whose redirect URI cannot be trusted and shows it.
 func (s *Server) refusePage(w http.ResponseWriter, r *http.Request, o outcome) {
-	o.err.Status = http.StatusBadRequest
+	o.err.Status = cmp.Or(o.err.Status, http.StatusBadRequest)
 	s.logSignIn(r, o)
 	writeErrorPage(w, o.err.Status, o.err)
 }

@@ -205,6 +205,9 @@ func (s *Server) signedIn(ctx context.Context, tenantID, sessionID string) (*ros
 	if err != nil {
 		return nil, nil, nil, errorf("invalid_token", "signin_tenant_unknown", "the tenant no longer exists")
 	}
+	if tenant.Disabled {
+		return tenant, nil, nil, errorf("invalid_token", "signin_tenant_disabled", "the tenant is disabled by the operator of Roster")
+	}
 	sess, err := s.store.Session(ctx, tenantID, sessionID)
 	if err != nil {
 		return tenant, nil, nil, errorf("invalid_token", "signin_session_ended", "the session does not exist")

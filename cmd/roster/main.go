@@ -6,7 +6,9 @@
 //
 //	roster serve [--addr 127.0.0.1:8080] [--db sqlite:roster.db]
 //	roster migrate
-//	roster tenant create NAME | tenant list | tenant update NAME [--rate R] [--burst B]
+//	roster tenant create NAME [--display-name T] | tenant list | tenant update NAME [--rate R] [--burst B]
+//	roster tenant disable NAME | enable NAME | delete NAME --confirm NAME
+//	roster audit [--tenant NAME] [--limit N]
 //	roster token create --tenant NAME [--name LABEL] [--expires 90d]
 //	roster token list --tenant NAME | token revoke ID
 //	roster policy example | get --tenant NAME | set --tenant NAME FILE | test --tenant NAME USER.json
@@ -27,6 +29,8 @@ import (
 	"os"
 	"os/signal"
 	"syscall"
+
+	"github.com/rosterhq/roster/admin"
 )
 
 func main() {
@@ -51,9 +55,13 @@ Usage:
   roster serve   [--addr ADDR] [--admin-addr ADDR] [--db DB]
                                             serve SCIM (creates tenant "default" and a token on first start)
   roster migrate [--db DB]                  bring the database schema up to date
-  roster tenant create NAME                 create a tenant
+  roster tenant create NAME [--display-name TEXT]
+                                            create a tenant (NAME: 2-63 of a-z, 0-9 and single hyphens, starting with a letter)
   roster tenant list                        list tenants
-  roster tenant update NAME [--rate R] [--burst B] [--organization ORG] [--domain D]...
+  roster tenant disable NAME | enable NAME  refuse a tenant's SCIM requests and sign-ins, deleting nothing; or undo it
+  roster tenant delete NAME --confirm NAME  delete a tenant and every row of it, for good
+  roster audit [--tenant NAME] [--limit N]  list operator actions, newest first
+  roster tenant update NAME [--display-name TEXT] [--rate R] [--burst B] [--organization ORG] [--domain D]...
                                             set a tenant's rate limit (running servers apply it within a second),
                                             the host app's id for it and its email domains (sign-in's tenant selectors)
   roster token create --tenant NAME [--name LABEL] [--expires DURATION]
@@ -114,9 +122,11 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	case "migrate":
 		return runMigrate(ctx, rest, getenv, stdout, stderr)
 	case "tenant":
-		return runTenant(ctx, rest, getenv, stdout, stderr)
+		return runTenant(admin.WithActor(ctx, cliActor()), rest, getenv, stdout, stderr)
 	case "token":
-		return runToken(ctx, rest, getenv, stdout, stderr)
+		return runToken(admin.WithActor(ctx, cliActor()), rest, getenv, stdout, stderr)
+	case "audit":
+		return runAudit(ctx, rest, getenv, stdout, stderr)
 	case "apikey":
 		return runAPIKey(ctx, rest, getenv, stdout, stderr)
 	case "policy":

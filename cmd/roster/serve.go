@@ -18,6 +18,7 @@ import (
 	"time"
 
 	"github.com/rosterhq/roster"
+	"github.com/rosterhq/roster/admin"
 	"github.com/rosterhq/roster/api"
 	"github.com/rosterhq/roster/internal/health"
 	"github.com/rosterhq/roster/internal/httpx"
@@ -120,7 +121,7 @@ func serve(ctx context.Context, c Config, stdout, stderr io.Writer) error {
 		public = "http://" + ln.Addr().String()
 	}
 	lines.Flush() // what was logged so far comes before what firstStart prints
-	if err := firstStart(ctx, store, public+server.Prefix, stdout); err != nil {
+	if err := firstStart(admin.WithActor(ctx, serverActor()), admin.New(store, time.Now, log), public+server.Prefix, stdout); err != nil {
 		return err
 	}
 
@@ -443,47 +444,20 @@ func baseURLIf(public string) string {
 
 // firstStart creates tenant "default" and its first token when the store has no
 // tenant yet, and prints what to paste into the IdP.
-func firstStart(ctx context.Context, store roster.Store, scimURL string, out io.Writer) error {
-	tenants, err := store.Tenants(ctx)
-	if err != nil {
+func firstStart(ctx context.Context, svc *admin.Service, scimURL string, out io.Writer) error {
+	t, secret, err := svc.FirstStart(ctx)
+	if err != nil || t == nil {
 		return err
 	}
-	if len(tenants) > 0 {
-		return nil
-	}
-	t := &roster.Tenant{Name: "default"}
-	if err := store.CreateTenant(ctx, t); err != nil {
-		if roster.ErrorCode(err) == roster.ECONFLICT {
-			return nil // another process created it first
-		}
-		return err
-	}
-	secret, err := issueToken(ctx, store, t, "first token", 0)
-	if err != nil {
-		return err
-	}
-	fmt.Fprintf(out, `Roster created tenant "default". Paste these into Microsoft Entra ID
+	fmt.Fprintf(out, `Roster created tenant %q. Paste these into Microsoft Entra ID
 (Enterprise application > Provisioning > Admin Credentials):
 
   Tenant URL:    %s
   Secret Token:  %s
 
-The token is shown only this once. Create more with: roster token create --tenant default
-`, scimURL, secret)
+The token is shown only this once. Create more with: roster token create --tenant %s
+`, t.Name, scimURL, secret, t.Name)
 	return nil
-}
-
-// issueToken creates a token for tenant t and returns its secret.
-func issueToken(ctx context.Context, store roster.Store, t *roster.Tenant, name string, ttl time.Duration) (string, error) {
-	secret, prefix, hash := roster.NewTokenSecret()
-	tok := &roster.Token{TenantID: t.ID, Name: name, Prefix: prefix, Hash: hash}
-	if ttl > 0 {
-		tok.Expires = time.Now().Add(ttl)
-	}
-	if err := store.CreateToken(ctx, tok); err != nil {
-		return "", err
-	}
-	return secret, nil
 }
 
 func runMigrate(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {

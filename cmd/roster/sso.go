@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/rosterhq/roster"
+	"github.com/rosterhq/roster/admin"
 	"github.com/rosterhq/roster/sso"
 )
 
@@ -370,17 +371,14 @@ func (f *tenantSignInFlags) register(fs *flag.FlagSet) {
 	fs.Var(&f.domains, "domain", "a verified email domain of the tenant, for login_hint (repeat for several; replaces the list; \"\" clears it)")
 }
 
-// apply stores the flags given.
-func (f *tenantSignInFlags) apply(ctx context.Context, fs *flag.FlagSet, store roster.Store, t *roster.Tenant) error {
-	var err error
+// update adds the flags given to u.
+func (f *tenantSignInFlags) update(fs *flag.FlagSet, u *admin.TenantUpdate) {
 	fs.Visit(func(fl *flag.Flag) {
-		switch {
-		case err != nil:
-		case fl.Name == "organization":
-			err = store.SetTenantOrganization(ctx, t.ID, f.organization)
-		case fl.Name == "domain":
-			err = store.SetTenantDomains(ctx, t.ID, f.domains)
+		switch fl.Name {
+		case "organization":
+			u.Organization = &f.organization
+		case "domain":
+			u.Domains, u.SetDomains = f.domains, true
 		}
 	})
-	return err
 }

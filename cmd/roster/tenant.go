@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/rosterhq/roster"
+	"github.com/rosterhq/roster/admin"
 )
 
 // command opens the store for a CLI subcommand after parsing its flags.
@@ -17,6 +18,7 @@ type command struct {
 	fs    *flag.FlagSet
 	args  []string
 	store roster.Store
+	admin *admin.Service
 }
 
 func newCommand(name string, getenv func(string) string, stderr io.Writer) (*command, error) {
@@ -40,13 +42,18 @@ func (c *command) open(ctx context.Context, args []string, stderr io.Writer) err
 	if err := c.cfg.validate(); err != nil {
 		return err
 	}
-	c.store, err = openStore(ctx, c.cfg, c.cfg.logger(stderr), false)
-	return err
+	log := c.cfg.logger(stderr)
+	c.store, err = openStore(ctx, c.cfg, log, false)
+	if err != nil {
+		return err
+	}
+	c.admin = admin.New(c.store, time.Now, log)
+	return nil
 }
 
 func runTenant(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
 	if len(args) == 0 {
-		return fmt.Errorf("tenant: want create NAME, list or update NAME")
+		return fmt.Errorf("tenant: want create NAME, list, update NAME, disable NAME, enable NAME or delete NAME --confirm NAME")
 	}
 	cmd, err := newCommand("tenant "+args[0], getenv, stderr)
 	if err != nil {
@@ -54,6 +61,8 @@ func runTenant(ctx context.Context, args []string, getenv func(string) string, s
 	}
 	switch args[0] {
 	case "create":
+		var display string
+		cmd.fs.StringVar(&display, "display-name", "", "the customer's name as people read it (free text)")
 		if err := cmd.open(ctx, args[1:], stderr); err != nil {
 			return err
 		}
@@ -61,8 +70,8 @@ func runTenant(ctx context.Context, args []string, getenv func(string) string, s
 		if len(cmd.args) != 1 {
 			return fmt.Errorf("tenant create: want one NAME")
 		}
-		t := &roster.Tenant{Name: cmd.args[0]}
-		if err := cmd.store.CreateTenant(ctx, t); err != nil {
+		t, err := cmd.admin.CreateTenant(ctx, cmd.args[0], display)
+		if err != nil {
 			return err
 		}
 		fmt.Fprintf(stdout, "%s\t%s\n", t.ID, t.Name)
@@ -73,22 +82,60 @@ func runTenant(ctx context.Context, args []string, getenv func(string) string, s
 			return err
 		}
 		defer cmd.store.Close()
-		tenants, err := cmd.store.Tenants(ctx)
+		tenants, err := cmd.admin.Tenants(ctx)
 		if err != nil {
 			return err
 		}
 		tw := tabwriter.NewWriter(stdout, 0, 4, 2, ' ', 0)
-		fmt.Fprintln(tw, "ID\tNAME\tCREATED\tRATE\tBURST")
+		fmt.Fprintln(tw, "ID\tNAME\tCREATED\tRATE\tBURST\tDISPLAY NAME")
 		for _, t := range tenants {
 			l := t.Settings.RateLimit
-			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", t.ID, t.Name, t.Created.UTC().Format(time.RFC3339),
-				orDefault(l.Rate != 0, fmt.Sprintf("%g/s", l.Rate)), orDefault(l.Burst != 0, fmt.Sprint(l.Burst)))
+			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\n", t.ID, t.Name, t.Created.UTC().Format(time.RFC3339),
+				orDefault(l.Rate != 0, fmt.Sprintf("%g/s", l.Rate)), orDefault(l.Burst != 0, fmt.Sprint(l.Burst)), t.DisplayName)
 		}
 		return tw.Flush()
 	case "update":
 		return updateTenant(ctx, cmd, args[1:], stderr)
+	case "delete":
+		var confirm string
+		cmd.fs.StringVar(&confirm, "confirm", "", "the tenant's name again: deleting cannot be undone")
+		if err := cmd.open(ctx, args[1:], stderr); err != nil {
+			return err
+		}
+		defer cmd.store.Close()
+		if len(cmd.args) != 1 {
+			return fmt.Errorf("tenant delete: want one NAME")
+		}
+		t, err := cmd.admin.DeleteTenant(ctx, cmd.args[0], confirm)
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(stderr, "roster: tenant %q deleted with all its rows\n", t.Name)
+		return nil
+	case "disable", "enable":
+		if err := cmd.open(ctx, args[1:], stderr); err != nil {
+			return err
+		}
+		defer cmd.store.Close()
+		if len(cmd.args) != 1 {
+			return fmt.Errorf("tenant %s: want one NAME", args[0])
+		}
+		if args[0] == "disable" {
+			t, err := cmd.admin.DisableTenant(ctx, cmd.args[0])
+			if err != nil {
+				return err
+			}
+			fmt.Fprintf(stderr, "roster: tenant %q disabled: running servers refuse its SCIM requests and sign-ins within a second; nothing was deleted\n", t.Name)
+			return nil
+		}
+		t, err := cmd.admin.EnableTenant(ctx, cmd.args[0])
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(stderr, "roster: tenant %q enabled\n", t.Name)
+		return nil
 	}
-	return fmt.Errorf("tenant: unknown subcommand %q: want create, list or update", args[0])
+	return fmt.Errorf("tenant: unknown subcommand %q: want create, list, update, disable, enable or delete", args[0])
 }
 
 // updateTenant changes a tenant's settings, organization and domains; the
@@ -96,9 +143,11 @@ func runTenant(ctx context.Context, args []string, getenv func(string) string, s
 // within a second, the rest at once.
 func updateTenant(ctx context.Context, cmd *command, args []string, stderr io.Writer) error {
 	var (
-		l      roster.RateLimit
-		signIn tenantSignInFlags
+		l       roster.RateLimit
+		signIn  tenantSignInFlags
+		display string
 	)
+	cmd.fs.StringVar(&display, "display-name", "", `the customer's name as people read it ("" clears it)`)
 	signIn.register(cmd.fs)
 	cmd.fs.Float64Var(&l.Rate, "rate", 0, "requests per second the tenant may send on average; 0: the server's default (--rate-limit)")
 	cmd.fs.IntVar(&l.Burst, "burst", 0, "requests the tenant may send at once; 0: the server's default (--rate-burst)")
@@ -109,25 +158,23 @@ func updateTenant(ctx context.Context, cmd *command, args []string, stderr io.Wr
 	if len(cmd.args) != 1 {
 		return fmt.Errorf("tenant update: want one NAME")
 	}
-	t, err := cmd.store.Tenant(ctx, cmd.args[0])
+	var u admin.TenantUpdate
+	cmd.fs.Visit(func(f *flag.Flag) {
+		switch f.Name {
+		case "rate":
+			u.Rate = &l.Rate
+		case "burst":
+			u.Burst = &l.Burst
+		case "display-name":
+			u.DisplayName = &display
+		}
+	})
+	signIn.update(cmd.fs, &u)
+	t, err := cmd.admin.UpdateTenant(ctx, cmd.args[0], u)
 	if err != nil {
 		return err
 	}
 	s := t.Settings
-	cmd.fs.Visit(func(f *flag.Flag) {
-		switch f.Name {
-		case "rate":
-			s.RateLimit.Rate = l.Rate
-		case "burst":
-			s.RateLimit.Burst = l.Burst
-		}
-	})
-	if err := cmd.store.UpdateTenantSettings(ctx, t.ID, s); err != nil {
-		return err
-	}
-	if err := signIn.apply(ctx, cmd.fs, cmd.store, t); err != nil {
-		return err
-	}
 	l = s.RateLimit
 	fmt.Fprintf(stderr, "roster: tenant %q: rate %s, burst %s; running servers apply it within a second\n",
 		t.Name, orDefault(l.Rate != 0, fmt.Sprintf("%g/s", l.Rate)), orDefault(l.Burst != 0, fmt.Sprint(l.Burst)))

@@ -44,47 +44,32 @@ func runToken(ctx context.Context, args []string, getenv func(string) string, st
 		if tenant == "" {
 			return fmt.Errorf("token create: --tenant is required")
 		}
-		t, err := cmd.store.Tenant(ctx, tenant)
+		secret, _, err := cmd.admin.CreateToken(ctx, tenant, name, ttl)
 		if err != nil {
 			return err
 		}
-		secret, err := issueToken(ctx, cmd.store, t, name, ttl)
-		if err != nil {
-			return err
-		}
-		fmt.Fprintf(stderr, "roster: token for tenant %q created; it is shown only once\n", t.Name)
+		fmt.Fprintf(stderr, "roster: token for tenant %q created; it is shown only once\n", tenant)
 		fmt.Fprintln(stdout, secret)
 		return nil
 	case "list":
 		if tenant == "" {
 			return fmt.Errorf("token list: --tenant is required")
 		}
-		t, err := cmd.store.Tenant(ctx, tenant)
-		if err != nil {
-			return err
-		}
-		toks, err := cmd.store.Tokens(ctx, t.ID)
+		_, toks, err := cmd.admin.Tokens(ctx, tenant)
 		if err != nil {
 			return err
 		}
 		tw := tabwriter.NewWriter(stdout, 0, 4, 2, ' ', 0)
 		fmt.Fprintln(tw, "ID\tPREFIX\tNAME\tCREATED\tLAST USED\tEXPIRES\tSTATUS")
 		for _, k := range toks {
-			status := "live"
-			switch {
-			case !k.Revoked.IsZero():
-				status = "revoked " + stamp(k.Revoked)
-			case !k.Expires.IsZero() && time.Now().After(k.Expires):
-				status = "expired"
-			}
-			fmt.Fprintf(tw, "%s\t%s…\t%s\t%s\t%s\t%s\t%s\n", k.ID, k.Prefix, k.Name, stamp(k.Created), stamp(k.LastUsed), stamp(k.Expires), status)
+			fmt.Fprintf(tw, "%s\t%s…\t%s\t%s\t%s\t%s\t%s\n", k.ID, k.Prefix, k.Name, stamp(k.Created), stamp(k.LastUsed), stamp(k.Expires), cmd.admin.TokenStatus(k))
 		}
 		return tw.Flush()
 	}
 	if len(cmd.args) != 1 {
 		return fmt.Errorf("token revoke: want one token ID (see roster token list)")
 	}
-	if err := cmd.store.RevokeToken(ctx, cmd.args[0]); err != nil {
+	if err := cmd.admin.RevokeToken(ctx, cmd.args[0]); err != nil {
 		return err
 	}
 	fmt.Fprintf(stderr, "roster: token %s revoked\n", cmd.args[0])

@@ -32,6 +32,7 @@ var errorStatus = map[string]struct {
 	roster.ECONFLICT:      {http.StatusConflict, "uniqueness"},
 	roster.EPRECONDITION:  {http.StatusPreconditionFailed, ""},
 	roster.EUNAUTHORIZED:  {http.StatusUnauthorized, ""},
+	roster.EFORBIDDEN:     {http.StatusForbidden, ""},
 	roster.ETOOLARGE:      {http.StatusRequestEntityTooLarge, ""},
 	roster.ERATELIMIT:     {http.StatusTooManyRequests, ""},
 	roster.EUNAVAILABLE:   {http.StatusServiceUnavailable, ""},

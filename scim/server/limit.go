@@ -132,6 +132,10 @@ func (s *Server) api(resource, action string, h http.HandlerFunc) http.Handler {
 			s.writeError(w, r, err)
 			return
 		}
+		if cfg.disabled {
+			s.writeError(w, r, errTenantDisabled)
+			return
+		}
 		op.entry.Sensitive = cfg.policy.Sensitive()
 		ctx := context.WithValue(context.WithValue(r.Context(), tenantKey, tenantID), configKey, cfg)
 		h(w, r.WithContext(ctx))

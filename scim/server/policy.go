@@ -22,6 +22,8 @@ type tenantConfig struct {
 	folders *policy.FolderIndex
 	// version is the store's ConfigVersion the config was built from.
 	version int64
+	// disabled is set when the operator disabled the tenant.
+	disabled bool
 }
 
 // configs caches each tenant's config, checking the store's ConfigVersion at
@@ -83,6 +85,10 @@ func (s *Server) config(ctx context.Context, tenantID string) (*tenantConfig, er
 	return cur, nil
 }
 
+// errTenantDisabled answers every SCIM request of a disabled tenant.
+var errTenantDisabled = &roster.Error{Code: roster.EFORBIDDEN, Reason: "tenant_disabled",
+	Detail: "this tenant is disabled by the operator of Roster: its requests are refused until it is enabled again; nothing was deleted"}
+
 // loadConfig reads and compiles the tenant's policy and folders.
 func (s *Server) loadConfig(ctx context.Context, tenantID string, version int64) (*tenantConfig, error) {
 	sp, err := s.store.Policy(ctx, tenantID)
@@ -101,7 +107,11 @@ func (s *Server) loadConfig(ctx context.Context, tenantID string, version int64)
 	if err != nil {
 		return nil, err
 	}
-	return &tenantConfig{policy: p, folders: policy.NewFolderIndex(folders), version: version}, nil
+	t, err := s.store.Tenant(ctx, tenantID)
+	if err != nil {
+		return nil, err
+	}
+	return &tenantConfig{policy: p, folders: policy.NewFolderIndex(folders), version: version, disabled: t.Disabled}, nil
 }
 
 // normalize validates a resource document against the tenant's schemas.

@@ -21,7 +21,8 @@ func (db *DB) CreateTenant(ctx context.Context, t *roster.Tenant) error {
 		t.ID = row.NewID()
 	}
 	t.Created = db.stamp()
-	_, err := db.pool.Exec(ctx, `INSERT INTO tenants (id, name, created) VALUES ($1, $2, $3)`, t.ID, t.Name, t.Created)
+	_, err := db.pool.Exec(ctx, `INSERT INTO tenants (id, name, display_name, created) VALUES ($1, $2, $3, $4)`,
+		t.ID, t.Name, t.DisplayName, t.Created)
 	switch code, constraint := sqlState(err); {
 	case code == uniqueViolation && constraint == "tenants_pkey":
 		return roster.Errorf(roster.ECONFLICT, "tenant id %q is already taken", t.ID)
@@ -77,15 +78,64 @@ func (db *DB) UpdateTenantSettings(ctx context.Context, id string, s roster.Tena
 	return nil
 }
 
+// SetTenantDisplayName replaces the display name of the tenant id. ENOTFOUND.
+func (db *DB) SetTenantDisplayName(ctx context.Context, id, displayName string) error {
+	tag, err := db.pool.Exec(ctx, `UPDATE tenants SET display_name = $2 WHERE id = $1`, id, displayName)
+	if err != nil {
+		return wrap("set tenant display name", err)
+	}
+	if tag.RowsAffected() == 0 {
+		return tenantMissing(id)
+	}
+	return nil
+}
+
+// SetTenantDisabled disables or enables the tenant id and grows its config
+// version. ENOTFOUND.
+func (db *DB) SetTenantDisabled(ctx context.Context, id string, disabled bool) error {
+	tag, err := db.pool.Exec(ctx, `UPDATE tenants SET disabled = $2, config_version = config_version + 1 WHERE id = $1`, id, disabled)
+	if err != nil {
+		return wrap("set tenant disabled", err)
+	}
+	if tag.RowsAffected() == 0 {
+		return tenantMissing(id)
+	}
+	return nil
+}
+
+// DeleteTenant deletes the tenant id and every row keyed by it in one
+// transaction: events and the provisioning log explicitly, the rest by the
+// foreign keys' cascades from tenants. ENOTFOUND.
+func (db *DB) DeleteTenant(ctx context.Context, id string) error {
+	var n int64
+	err := pgx.BeginFunc(ctx, db.pool, func(t pgx.Tx) error {
+		for _, q := range []string{`DELETE FROM events WHERE tenant_id = $1`, `DELETE FROM provisioning_log WHERE tenant_id = $1`} {
+			if _, err := t.Exec(ctx, q, id); err != nil {
+				return err
+			}
+		}
+		tag, err := t.Exec(ctx, `DELETE FROM tenants WHERE id = $1`, id)
+		n = tag.RowsAffected()
+		return err
+	})
+	if err != nil {
+		return wrap("delete tenant", err)
+	}
+	if n == 0 {
+		return tenantMissing(id)
+	}
+	return nil
+}
+
 // tenantColumns are the columns scanTenant reads.
-const tenantColumns = `id, name, settings, coalesce(organization, ''), created`
+const tenantColumns = `id, name, display_name, disabled, settings, coalesce(organization, ''), created`
 
 func scanTenant(cr pgx.CollectableRow) (*roster.Tenant, error) {
 	var (
 		t        roster.Tenant
 		settings []byte
 	)
-	if err := cr.Scan(&t.ID, &t.Name, &settings, &t.Organization, &t.Created); err != nil {
+	if err := cr.Scan(&t.ID, &t.Name, &t.DisplayName, &t.Disabled, &settings, &t.Organization, &t.Created); err != nil {
 		return nil, err
 	}
 	if err := json.Unmarshal(settings, &t.Settings); err != nil {

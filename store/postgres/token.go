@@ -70,6 +70,19 @@ func scanToken(cr pgx.CollectableRow) (*roster.Token, error) {
 	return &t, nil
 }
 
+// Token finds a token by id. ENOTFOUND.
+func (db *DB) Token(ctx context.Context, id string) (*roster.Token, error) {
+	rows, _ := db.pool.Query(ctx, `SELECT `+tokenColumns+` FROM tokens WHERE id = $1`, id)
+	ts, err := pgx.CollectRows(rows, scanToken)
+	if err != nil {
+		return nil, wrap("token", err)
+	}
+	if len(ts) == 0 {
+		return nil, roster.Errorf(roster.ENOTFOUND, "token %q does not exist", id)
+	}
+	return ts[0], nil
+}
+
 // RevokeToken marks the token revoked (keeping the first revocation time). ENOTFOUND.
 func (db *DB) RevokeToken(ctx context.Context, id string) error {
 	tag, err := db.pool.Exec(ctx, `UPDATE tokens SET revoked = coalesce(revoked, $1) WHERE id = $2`, db.stamp(), id)

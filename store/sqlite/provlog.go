@@ -448,7 +448,7 @@ func decodeChunk(data []byte) ([]*roster.LogEntry, error) {
 func (db *DB) PruneLog(ctx context.Context, before time.Time) (int64, error) {
 	var total int64
 	for {
-		n, done, err := db.pruneChunks(ctx, formatTime(before))
+		n, done, err := db.deleteChunks(ctx, `last_at < ?`, formatTime(before))
 		total += n
 		if err != nil {
 			return total, fmt.Errorf("sqlite: prune log: %w", err)
@@ -459,15 +459,16 @@ func (db *DB) PruneLog(ctx context.Context, before time.Time) (int64, error) {
 	}
 }
 
-// pruneChunks deletes up to 100 old chunks in one transaction.
-func (db *DB) pruneChunks(ctx context.Context, before string) (n int64, done bool, err error) {
+// deleteChunks deletes up to 100 chunks matching where (a constant condition
+// on log_chunks with one placeholder for arg) in one transaction, with their keys.
+func (db *DB) deleteChunks(ctx context.Context, where string, arg any) (n int64, done bool, err error) {
 	tx, err := db.logw.BeginTx(ctx, nil)
 	if err != nil {
 		return 0, false, err
 	}
 	defer rollback(tx)
 	rows, err := tx.QueryContext(ctx, `DELETE FROM log_chunks WHERE id IN (
-		SELECT id FROM log_chunks WHERE last_at < ? ORDER BY id LIMIT 100) RETURNING id, n, keys`, before)
+		SELECT id FROM log_chunks WHERE `+where+` ORDER BY id LIMIT 100) RETURNING id, n, keys`, arg)
 	if err != nil {
 		return 0, false, err
 	}

@@ -20,8 +20,8 @@ func (db *DB) CreateTenant(ctx context.Context, t *roster.Tenant) error {
 		t.ID = row.NewID()
 	}
 	t.Created = db.stamp()
-	_, err := db.exec(ctx, `INSERT INTO tenants (id, name, created) VALUES (?, ?, ?)`,
-		t.ID, t.Name, formatTime(t.Created))
+	_, err := db.exec(ctx, `INSERT INTO tenants (id, name, display_name, created) VALUES (?, ?, ?, ?)`,
+		t.ID, t.Name, t.DisplayName, formatTime(t.Created))
 	switch {
 	case isPrimaryKey(err):
 		return roster.Errorf(roster.ECONFLICT, "tenant id %q is already taken", t.ID)
@@ -90,13 +90,71 @@ func (db *DB) UpdateTenantSettings(ctx context.Context, id string, s roster.Tena
 	return nil
 }
 
+// SetTenantDisplayName replaces the display name of the tenant id. ENOTFOUND.
+func (db *DB) SetTenantDisplayName(ctx context.Context, id, displayName string) error {
+	n, err := db.exec(ctx, `UPDATE tenants SET display_name = ? WHERE id = ?`, displayName, id)
+	if err != nil {
+		return fmt.Errorf("sqlite: set tenant display name: %w", err)
+	}
+	if n == 0 {
+		return tenantMissing(id)
+	}
+	return nil
+}
+
+// SetTenantDisabled disables or enables the tenant id and grows its config
+// version. ENOTFOUND.
+func (db *DB) SetTenantDisabled(ctx context.Context, id string, disabled bool) error {
+	n, err := db.exec(ctx, `UPDATE tenants SET disabled = ?, config_version = config_version + 1 WHERE id = ?`, disabled, id)
+	if err != nil {
+		return fmt.Errorf("sqlite: set tenant disabled: %w", err)
+	}
+	if n == 0 {
+		return tenantMissing(id)
+	}
+	return nil
+}
+
+// DeleteTenant deletes the tenant id and every row keyed by it: the foreign
+// keys cascade from tenants, events are deleted in the same transaction, and
+// the tenant's provisioning log (a database of its own) right after. ENOTFOUND.
+func (db *DB) DeleteTenant(ctx context.Context, id string) error {
+	var n int64
+	err := db.write(ctx, func(ctx context.Context, tx *sql.Tx) error {
+		if _, err := tx.ExecContext(ctx, `DELETE FROM events WHERE tenant_id = ?`, id); err != nil {
+			return err
+		}
+		res, err := tx.ExecContext(ctx, `DELETE FROM tenants WHERE id = ?`, id)
+		if err != nil {
+			return err
+		}
+		n, err = res.RowsAffected()
+		return err
+	})
+	if err != nil {
+		return fmt.Errorf("sqlite: delete tenant: %w", err)
+	}
+	if n == 0 {
+		return tenantMissing(id)
+	}
+	for {
+		_, done, err := db.deleteChunks(ctx, `tenant_id = ?`, id)
+		if err != nil {
+			return fmt.Errorf("sqlite: delete tenant: provisioning log: %w", err)
+		}
+		if done {
+			return nil
+		}
+	}
+}
+
 // scanner is a *sql.Row or *sql.Rows.
 type scanner interface {
 	Scan(dest ...any) error
 }
 
 // tenantColumns are the columns scanTenant reads.
-const tenantColumns = `id, name, settings, coalesce(organization, ''), created`
+const tenantColumns = `id, name, display_name, disabled, settings, coalesce(organization, ''), created`
 
 func scanTenant(s scanner) (*roster.Tenant, error) {
 	var (
@@ -104,7 +162,7 @@ func scanTenant(s scanner) (*roster.Tenant, error) {
 		settings string
 		created  sql.NullString
 	)
-	if err := s.Scan(&t.ID, &t.Name, &settings, &t.Organization, &created); err != nil {
+	if err := s.Scan(&t.ID, &t.Name, &t.DisplayName, &t.Disabled, &settings, &t.Organization, &created); err != nil {
 		return nil, err
 	}
 	if err := json.Unmarshal([]byte(settings), &t.Settings); err != nil {

@@ -102,6 +102,18 @@ func scanToken(s scanner) (*roster.Token, error) {
 	return &t, nil
 }
 
+// Token finds a token by id. ENOTFOUND.
+func (db *DB) Token(ctx context.Context, id string) (*roster.Token, error) {
+	ts, err := db.queryTokens(ctx, `SELECT `+tokenColumns+` FROM tokens WHERE id = ?`, id)
+	if err != nil {
+		return nil, fmt.Errorf("sqlite: token: %w", err)
+	}
+	if len(ts) == 0 {
+		return nil, roster.Errorf(roster.ENOTFOUND, "token %q does not exist", id)
+	}
+	return ts[0], nil
+}
+
 // RevokeToken marks the token revoked (keeping the first revocation time). ENOTFOUND.
 func (db *DB) RevokeToken(ctx context.Context, id string) error {
 	n, err := db.exec(ctx, `UPDATE tokens SET revoked = coalesce(revoked, ?) WHERE id = ?`,

@@ -15,6 +15,10 @@ import (
 func Run(t *testing.T, open func(t *testing.T) roster.Store) {
 	t.Run("Tenants", func(t *testing.T) { testTenants(t, open(t)) })
 	t.Run("TenantSettings", func(t *testing.T) { testTenantSettings(t, open(t)) })
+	t.Run("TenantDisplayName", func(t *testing.T) { testTenantDisplayName(t, open(t)) })
+	t.Run("TenantDisabled", func(t *testing.T) { testTenantDisabled(t, open(t)) })
+	t.Run("DeleteTenant", func(t *testing.T) { testDeleteTenant(t, open(t)) })
+	t.Run("Audit", func(t *testing.T) { testAudit(t, open(t)) })
 	t.Run("Health", func(t *testing.T) { testHealth(t, open(t)) })
 	t.Run("Tokens", func(t *testing.T) { testTokens(t, open(t)) })
 	t.Run("UserCRUD", func(t *testing.T) { testUserCRUD(t, open(t)) })

@@ -3,6 +3,7 @@ package storetest
 import (
 	"context"
 	"testing"
+	"time"
 
 	"github.com/google/go-cmp/cmp"
 
@@ -77,6 +78,183 @@ func testTenantSettings(t *testing.T, s roster.Store) {
 	wantCode(t, "UpdateTenantSettings(rate -1)", err, roster.EINVALID)
 	err = s.UpdateTenantSettings(ctx, b.ID, roster.TenantSettings{RateLimit: roster.RateLimit{Burst: -1}})
 	wantCode(t, "UpdateTenantSettings(burst -1)", err, roster.EINVALID)
+}
+
+// testTenantDisplayName stores a display name at creation and replaces it;
+// names of any form the store was given before names were checked still work.
+func testTenantDisplayName(t *testing.T, s roster.Store) {
+	ctx := context.Background()
+	a := &roster.Tenant{Name: "fabrikam", DisplayName: "Fabrikam, Inc. — Zürich"}
+	if err := s.CreateTenant(ctx, a); err != nil {
+		t.Fatalf("CreateTenant(%+v) = %v", a, err)
+	}
+	old := mustTenant(t, s, "Fabrikam Inc/EU")
+	if got, err := s.Tenant(ctx, "fabrikam"); err != nil || got.DisplayName != a.DisplayName {
+		t.Fatalf("Tenant(fabrikam) = %+v, %v; want display name %q", got, err, a.DisplayName)
+	}
+	if err := s.SetTenantDisplayName(ctx, old.ID, "Fabrikam EU"); err != nil {
+		t.Fatalf("SetTenantDisplayName(old) = %v", err)
+	}
+	if err := s.SetTenantDisplayName(ctx, a.ID, ""); err != nil {
+		t.Fatalf("SetTenantDisplayName(a, \"\") = %v", err)
+	}
+	all, err := s.Tenants(ctx)
+	if err != nil {
+		t.Fatalf("Tenants() = %v", err)
+	}
+	got := map[string]string{}
+	for _, tn := range all {
+		got[tn.Name] = tn.DisplayName
+	}
+	if diff := cmp.Diff(map[string]string{"fabrikam": "", "Fabrikam Inc/EU": "Fabrikam EU"}, got); diff != "" {
+		t.Errorf("display names (-want +got):\n%s", diff)
+	}
+	wantCode(t, "SetTenantDisplayName(missing)", s.SetTenantDisplayName(ctx, "no-such-tenant", "x"), roster.ENOTFOUND)
+}
+
+// testTenantDisabled disables and enables a tenant: the flag reads back, and
+// each change grows the tenant's config version (servers learn of it there).
+func testTenantDisabled(t *testing.T, s roster.Store) {
+	ctx := context.Background()
+	a := mustTenant(t, s, "alpha")
+	b := mustTenant(t, s, "beta")
+	if a.Disabled {
+		t.Fatal("a new tenant is disabled")
+	}
+	last, err := s.ConfigVersion(ctx, a.ID)
+	if err != nil {
+		t.Fatalf("ConfigVersion = %v", err)
+	}
+	for _, disabled := range []bool{true, false, true} {
+		if err := s.SetTenantDisabled(ctx, a.ID, disabled); err != nil {
+			t.Fatalf("SetTenantDisabled(%v) = %v", disabled, err)
+		}
+		got, err := s.Tenant(ctx, "alpha")
+		if err != nil || got.Disabled != disabled {
+			t.Fatalf("after SetTenantDisabled(%v): Tenant = %+v, %v", disabled, got, err)
+		}
+		v, err := s.ConfigVersion(ctx, a.ID)
+		if err != nil || v <= last {
+			t.Errorf("ConfigVersion after SetTenantDisabled(%v) = %d, %v; want more than %d", disabled, v, err, last)
+		}
+		last = v
+	}
+	if got, err := s.Tenant(ctx, b.ID); err != nil || got.Disabled {
+		t.Errorf("the other tenant = %+v, %v; want it enabled", got, err)
+	}
+	wantCode(t, "SetTenantDisabled(missing)", s.SetTenantDisabled(ctx, "no-such-tenant", true), roster.ENOTFOUND)
+}
+
+// tenantRows is what a store holds of one tenant, as its public methods read it.
+type tenantRows struct {
+	Users, Groups, Tokens, Events, Log, APIKeys, Webhooks, Domains int
+}
+
+// populate gives tenant tn a row of every kind and returns what it holds.
+func populate(t *testing.T, s roster.Store, tn *roster.Tenant) tenantRows {
+	t.Helper()
+	ctx := context.Background()
+	u := mustUser(t, s, tn.ID, userSpec{userName: "ada@" + tn.Name + ".example", externalID: "x1",
+		emails: []roster.Email{{Value: "ada@" + tn.Name + ".example"}}})
+	mustGroup(t, s, tn.ID, "Admins", u.ID)
+	_, prefix, hash := roster.NewTokenSecret()
+	if err := s.CreateToken(ctx, &roster.Token{TenantID: tn.ID, Prefix: prefix, Hash: hash}); err != nil {
+		t.Fatalf("CreateToken = %v", err)
+	}
+	_, kprefix, khash := roster.NewAPIKeySecret()
+	if err := s.CreateAPIKey(ctx, &roster.APIKey{TenantID: tn.ID, Name: "app", Prefix: kprefix, Hash: khash}); err != nil {
+		t.Fatalf("CreateAPIKey = %v", err)
+	}
+	if err := s.CreateWebhook(ctx, &roster.Webhook{TenantID: tn.ID, URL: "http://127.0.0.1:1/hook", Secret: roster.NewWebhookSecret()}); err != nil {
+		t.Fatalf("CreateWebhook = %v", err)
+	}
+	if err := s.SetTenantDomains(ctx, tn.ID, []string{tn.Name + ".example"}); err != nil {
+		t.Fatalf("SetTenantDomains = %v", err)
+	}
+	if err := s.AppendLog(ctx, []*roster.LogEntry{{TenantID: tn.ID, Time: time.Now(), RequestID: "r-" + tn.Name,
+		Method: "GET", Route: "GET /scim/v2/Users", Action: "list", Status: 200}}); err != nil {
+		t.Fatalf("AppendLog = %v", err)
+	}
+	return rowsOf(t, s, tn.ID)
+}
+
+// rowsOf counts what the store holds of the tenant id.
+func rowsOf(t *testing.T, s roster.Store, id string) tenantRows {
+	t.Helper()
+	ctx := context.Background()
+	var r tenantRows
+	var err error
+	if _, r.Users, err = s.Users(ctx, id, roster.Query{}); err != nil {
+		t.Fatalf("Users = %v", err)
+	}
+	if _, r.Groups, err = s.Groups(ctx, id, roster.Query{}); err != nil {
+		t.Fatalf("Groups = %v", err)
+	}
+	toks, err := s.Tokens(ctx, id)
+	if err != nil {
+		t.Fatalf("Tokens = %v", err)
+	}
+	evs, err := s.Events(ctx, roster.EventQuery{TenantID: id, Limit: 100})
+	if err != nil {
+		t.Fatalf("Events = %v", err)
+	}
+	log, err := s.Log(ctx, roster.LogQuery{TenantID: id, Limit: 100})
+	if err != nil {
+		t.Fatalf("Log = %v", err)
+	}
+	r.Tokens, r.Events, r.Log = len(toks), len(evs), len(log)
+	keys, err := s.APIKeys(ctx)
+	if err != nil {
+		t.Fatalf("APIKeys = %v", err)
+	}
+	for _, k := range keys {
+		if k.TenantID == id {
+			r.APIKeys++
+		}
+	}
+	hooks, err := s.Webhooks(ctx)
+	if err != nil {
+		t.Fatalf("Webhooks = %v", err)
+	}
+	for _, h := range hooks {
+		if h.TenantID == id {
+			r.Webhooks++
+		}
+	}
+	for _, d := range []string{"alpha.example", "beta.example"} {
+		if tn, err := s.TenantByDomain(ctx, d); err == nil && tn.ID == id {
+			r.Domains++
+		}
+	}
+	return r
+}
+
+// testDeleteTenant deletes a tenant holding a row of every kind: nothing of
+// it is left, and another tenant's rows are untouched.
+func testDeleteTenant(t *testing.T, s roster.Store) {
+	ctx := context.Background()
+	a := mustTenant(t, s, "alpha")
+	b := mustTenant(t, s, "beta")
+	populate(t, s, a)
+	want := populate(t, s, b)
+	if want.Users != 1 || want.Groups != 1 || want.Tokens != 1 || want.Events == 0 || want.Log != 1 ||
+		want.APIKeys != 1 || want.Webhooks != 1 || want.Domains != 1 {
+		t.Fatalf("a populated tenant holds %+v", want)
+	}
+	if err := s.DeleteTenant(ctx, a.ID); err != nil {
+		t.Fatalf("DeleteTenant = %v", err)
+	}
+	_, err := s.Tenant(ctx, a.ID)
+	wantCode(t, "Tenant(deleted)", err, roster.ENOTFOUND)
+	if got := rowsOf(t, s, a.ID); got != (tenantRows{}) {
+		t.Errorf("left of the deleted tenant: %+v", got)
+	}
+	if got := rowsOf(t, s, b.ID); got != want {
+		t.Errorf("the other tenant holds %+v, want %+v", got, want)
+	}
+	wantCode(t, "DeleteTenant(deleted)", s.DeleteTenant(ctx, a.ID), roster.ENOTFOUND)
+	// The name is free again.
+	mustTenant(t, s, "alpha")
 }
 
 // testHealth checks what readiness probes and metrics read of a store.

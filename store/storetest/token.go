@@ -33,6 +33,16 @@ func testTokens(t *testing.T, s roster.Store) {
 		t.Fatalf("CreateToken(other tenant) = %v", err)
 	}
 
+	byID, err := s.Token(ctx, second.ID)
+	if err != nil {
+		t.Fatalf("Token(id) = %v", err)
+	}
+	if diff := cmp.Diff(second, byID); diff != "" {
+		t.Errorf("Token(id) (-want +got):\n%s", diff)
+	}
+	_, err = s.Token(ctx, "no-such-token")
+	wantCode(t, "Token(unknown)", err, roster.ENOTFOUND)
+
 	found, err := s.TokensByPrefix(ctx, roster.TokenPrefix(secret))
 	if err != nil {
 		t.Fatalf("TokensByPrefix = %v", err)
