@@ -255,32 +255,10 @@ func testPasswordGuesses(t *testing.T, db string) {
 		t.Errorf("a wrong password, an IdP-only user and an unknown user got %d different pages, want one: %v", len(answers), answers)
 	}
 
-	// 60 guesses at once for Pat, who has 4 failures left (with room for a
-	// busy machine).
+	// 60 guesses at once for Pat, who has 4 failures left.
 	b := newBrowser(t)
 	page := openPasswordPage(t, b, app, issuer, oauth2.GenerateVerifier(), "n-2")
-	b.client.Timeout = 2 * time.Minute
-	var (
-		mu       sync.Mutex
-		statuses = map[int]int{}
-		wg       sync.WaitGroup
-	)
-	for range 60 {
-		wg.Go(func() {
-			status, retry, _, err := page.submitRead(b, issuer, "pat@contoso.com", "a guess")
-			if err != nil {
-				t.Error(err)
-				return
-			}
-			if n, err := strconv.Atoi(retry); status == http.StatusTooManyRequests && (err != nil || n < 1) {
-				t.Errorf("429 with Retry-After %q, want a number of seconds", retry)
-			}
-			mu.Lock()
-			statuses[status]++
-			mu.Unlock()
-		})
-	}
-	wg.Wait()
+	statuses := guessAtOnce(t, b, page, issuer, 60, func(int) string { return "pat@contoso.com" })
 	t.Logf("60 guesses at once: statuses %v", statuses)
 	if statuses[http.StatusUnauthorized] > 4 || statuses[http.StatusUnauthorized]+statuses[http.StatusTooManyRequests] != 60 {
 		t.Errorf("60 guesses at once with 4 failures left: statuses %v; want at most 4 checked (401) and the rest 429", statuses)
@@ -301,15 +279,26 @@ func testPasswordHashCap(t *testing.T, db string) {
 	app := newHostApp(t, issuer, lastValue(t, out, "client_id"), lastValue(t, out, "client_secret"), "http://127.0.0.1:1/cb")
 	b := newBrowser(t)
 	page := openPasswordPage(t, b, app, issuer, oauth2.GenerateVerifier(), "n-1")
-	b.client.Timeout = 2 * time.Minute
+	statuses := guessAtOnce(t, b, page, issuer, 20, func(i int) string { return fmt.Sprintf("guess%d@contoso.com", i) })
+	t.Logf("20 guesses at once, one hash at a time: statuses %v", statuses)
+	if statuses[http.StatusTooManyRequests] == 0 || statuses[http.StatusUnauthorized]+statuses[http.StatusTooManyRequests] != 20 {
+		t.Errorf("20 guesses at once with one hash slot: statuses %v; want some refused with 429 unhashed, the rest 401", statuses)
+	}
+}
+
+// guessAtOnce posts n wrong passwords at once on the page, the i-th for
+// user(i), and counts the answers' statuses; a 429 must say when to retry.
+func guessAtOnce(t *testing.T, b *browser, page *passwordPage, origin string, n int, user func(i int) string) map[int]int {
+	t.Helper()
+	b.client.Timeout = 2 * time.Minute // with room for a busy machine
 	var (
 		mu       sync.Mutex
 		statuses = map[int]int{}
 		wg       sync.WaitGroup
 	)
-	for i := range 20 {
+	for i := range n {
 		wg.Go(func() {
-			status, retry, _, err := page.submitRead(b, issuer, fmt.Sprintf("guess%d@contoso.com", i), "a guess")
+			status, retry, _, err := page.submitRead(b, origin, user(i), "a guess")
 			if err != nil {
 				t.Error(err)
 				return
@@ -323,8 +312,5 @@ func testPasswordHashCap(t *testing.T, db string) {
 		})
 	}
 	wg.Wait()
-	t.Logf("20 guesses at once, one hash at a time: statuses %v", statuses)
-	if statuses[http.StatusTooManyRequests] == 0 || statuses[http.StatusUnauthorized]+statuses[http.StatusTooManyRequests] != 20 {
-		t.Errorf("20 guesses at once with one hash slot: statuses %v; want some refused with 429 unhashed, the rest 401", statuses)
-	}
+	return statuses
 }

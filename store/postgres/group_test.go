@@ -2,14 +2,11 @@ package postgres
 
 import (
 	"context"
-	"io/fs"
 	"slices"
 	"testing"
 	"time"
 
 	"github.com/jackc/pgx/v5"
-	"github.com/jackc/pgx/v5/stdlib"
-	"github.com/pressly/goose/v3"
 
 	"github.com/rosterhq/roster"
 	"github.com/rosterhq/roster/internal/testdb"
@@ -22,24 +19,8 @@ import (
 func TestMigrateGroupNames(t *testing.T) {
 	ctx := context.Background()
 	url := testdb.Postgres(t)
-	cfg, err := pgx.ParseConfig(url)
-	if err != nil {
-		t.Fatal(err)
-	}
-	conns := stdlib.OpenDB(*cfg)
-	defer conns.Close()
-	fsys, err := fs.Sub(migrations, "migrations")
-	if err != nil {
-		t.Fatal(err)
-	}
-	p, err := goose.NewProvider(goose.DialectPostgres, conns, fsys, goose.WithDisableGlobalRegistry(true))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := p.UpTo(ctx, 7); err != nil {
-		t.Fatalf("migrate to 7: %v", err)
-	}
-	_, err = conns.ExecContext(ctx, `
+	conns, _ := migratedTo(t, url, 7)
+	_, err := conns.ExecContext(ctx, `
 		INSERT INTO tenants (id, name, created) VALUES ('t', 'acme', now()), ('o', 'globex', now());
 		INSERT INTO groups (tenant_id, id, display_name, version, created, modified) VALUES
 			('t', 'g2', 'SALES', 1, '2026-01-02T00:00:00Z', '2026-01-02T00:00:00Z'),

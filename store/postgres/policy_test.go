@@ -2,6 +2,7 @@ package postgres
 
 import (
 	"context"
+	"database/sql"
 	"encoding/json"
 	"io/fs"
 	"slices"
@@ -53,24 +54,8 @@ func TestPolicyHistory(t *testing.T) {
 func TestMigratePolicy(t *testing.T) {
 	ctx := context.Background()
 	url := testdb.Postgres(t)
-	cfg, err := pgx.ParseConfig(url)
-	if err != nil {
-		t.Fatal(err)
-	}
-	conns := stdlib.OpenDB(*cfg)
-	defer conns.Close()
-	fsys, err := fs.Sub(migrations, "migrations")
-	if err != nil {
-		t.Fatal(err)
-	}
-	p, err := goose.NewProvider(goose.DialectPostgres, conns, fsys, goose.WithDisableGlobalRegistry(true))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := p.UpTo(ctx, 3); err != nil {
-		t.Fatalf("migrate to 3: %v", err)
-	}
-	_, err = conns.ExecContext(ctx, `
+	conns, p := migratedTo(t, url, 3)
+	_, err := conns.ExecContext(ctx, `
 		INSERT INTO tenants (id, name, created) VALUES ('t', 'acme', now());
 		INSERT INTO users (tenant_id, id, user_name, active, doc, version, created, modified) VALUES
 			('t', 'u1', 'ada', true, '{"userName":"ada"}', 1, now(), now()),
@@ -119,4 +104,29 @@ func TestMigratePolicy(t *testing.T) {
 	if _, err := p.Up(ctx); err != nil {
 		t.Fatalf("migrate up again: %v", err)
 	}
+}
+
+// migratedTo opens the database at url through database/sql, migrated only
+// up to version, as an earlier Roster left it, and returns the migrations'
+// provider to go on with.
+func migratedTo(t *testing.T, url string, version int64) (*sql.DB, *goose.Provider) {
+	t.Helper()
+	cfg, err := pgx.ParseConfig(url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	conns := stdlib.OpenDB(*cfg)
+	t.Cleanup(func() { conns.Close() })
+	fsys, err := fs.Sub(migrations, "migrations")
+	if err != nil {
+		t.Fatal(err)
+	}
+	p, err := goose.NewProvider(goose.DialectPostgres, conns, fsys, goose.WithDisableGlobalRegistry(true))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := p.UpTo(context.Background(), version); err != nil {
+		t.Fatalf("migrate to %d: %v", version, err)
+	}
+	return conns, p
 }

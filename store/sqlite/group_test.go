@@ -2,8 +2,6 @@ package sqlite
 
 import (
 	"context"
-	"database/sql"
-	"log/slog"
 	"testing"
 
 	"github.com/rosterhq/roster"
@@ -17,20 +15,7 @@ import (
 func TestMigrateGroupNames(t *testing.T) {
 	ctx := context.Background()
 	path := testdb.SQLitePath(t)
-	conn, err := sql.Open("sqlite", path+"?_pragma=foreign_keys(1)&_pragma=journal_mode(WAL)")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer conn.Close()
-	conn.SetMaxOpenConns(1)
-	old := &DB{log: slog.New(slog.DiscardHandler)}
-	p, err := old.provider(conn)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := p.UpTo(ctx, 7); err != nil {
-		t.Fatalf("migrate to 7: %v", err)
-	}
+	conn, _ := migratedTo(t, path, 7)
 	for _, stmt := range []string{
 		`INSERT INTO tenants (id, name, created) VALUES ('t', 'acme', '2026-01-01T00:00:00.000000000Z'), ('o', 'globex', '2026-01-01T00:00:00.000000000Z')`,
 		`INSERT INTO groups (tenant_id, id, display_name, version, created, modified) VALUES

@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
+	"github.com/pressly/goose/v3"
 
 	"github.com/rosterhq/roster"
 	"github.com/rosterhq/roster/internal/testdb"
@@ -56,20 +57,7 @@ func TestPolicyHistory(t *testing.T) {
 func TestMigratePolicy(t *testing.T) {
 	ctx := context.Background()
 	path := testdb.SQLitePath(t)
-	conn, err := sql.Open("sqlite", path+"?_pragma=foreign_keys(1)&_pragma=journal_mode(WAL)")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer conn.Close()
-	conn.SetMaxOpenConns(1)
-	old := &DB{log: slog.New(slog.DiscardHandler)}
-	p, err := old.provider(conn)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := p.UpTo(ctx, 2); err != nil {
-		t.Fatalf("migrate to 2: %v", err)
-	}
+	conn, p := migratedTo(t, path, 2)
 	const ts = "2026-01-02T03:04:05.000000000Z"
 	for _, stmt := range []string{
 		`INSERT INTO tenants (id, name, created) VALUES ('t', 'acme', '` + ts + `')`,
@@ -190,4 +178,26 @@ func scanAll[T any](ctx context.Context, q *sql.DB, dst *[]T, query string, args
 		*dst = append(*dst, v)
 	}
 	return rows.Err()
+}
+
+// migratedTo opens the file at path through database/sql, migrated only up
+// to version, as an earlier Roster left it, and returns the migrations'
+// provider to go on with.
+func migratedTo(t *testing.T, path string, version int64) (*sql.DB, *goose.Provider) {
+	t.Helper()
+	conn, err := sql.Open("sqlite", path+"?_pragma=foreign_keys(1)&_pragma=journal_mode(WAL)")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { conn.Close() })
+	conn.SetMaxOpenConns(1)
+	old := &DB{log: slog.New(slog.DiscardHandler)}
+	p, err := old.provider(conn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := p.UpTo(context.Background(), version); err != nil {
+		t.Fatalf("migrate to %d: %v", version, err)
+	}
+	return conn, p
 }
