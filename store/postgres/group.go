@@ -544,23 +544,10 @@ func returnedInOrder(rows pgx.Rows, want []string) ([]string, error) {
 // primary key; Roster's member ids are UUIDs, which every collation orders as
 // "C" does, the order of Group's Members.
 func (db *DB) EachMember(ctx context.Context, tenantID, groupID string, fn func(roster.Member) error) error {
-	var page []roster.Member
-	after := ""
-	for {
-		var err error
-		if page, err = db.memberPage(ctx, tenantID, groupID, after, page[:0]); err != nil {
-			return wrap("members", err)
-		}
-		for _, m := range page {
-			if err := fn(m); err != nil {
-				return err
-			}
-		}
-		if len(page) < roster.MemberPage {
-			return nil
-		}
-		after = page[len(page)-1].ID
-	}
+	return row.EachMember(func(after string, page []roster.Member) ([]roster.Member, error) {
+		page, err := db.memberPage(ctx, tenantID, groupID, after, page)
+		return page, wrap("members", err)
+	}, fn)
 }
 
 // memberPage appends to page the group's members after the member id after.

@@ -653,23 +653,13 @@ const memberQuery = `
 // roster.MemberPage at a time, by keyset on the member id: no read is open
 // while fn runs, so a slow fn (a slow client) holds no snapshot.
 func (db *DB) EachMember(ctx context.Context, tenantID, groupID string, fn func(roster.Member) error) error {
-	var page []roster.Member
-	after := ""
-	for {
-		var err error
-		if page, err = db.memberPage(ctx, tenantID, groupID, after, page[:0]); err != nil {
-			return fmt.Errorf("sqlite: members: %w", err)
+	return row.EachMember(func(after string, page []roster.Member) ([]roster.Member, error) {
+		page, err := db.memberPage(ctx, tenantID, groupID, after, page)
+		if err != nil {
+			return page, fmt.Errorf("sqlite: members: %w", err)
 		}
-		for _, m := range page {
-			if err := fn(m); err != nil {
-				return err
-			}
-		}
-		if len(page) < roster.MemberPage {
-			return nil
-		}
-		after = page[len(page)-1].ID
-	}
+		return page, nil
+	}, fn)
 }
 
 // memberPage appends to page the group's members after the member id after.

@@ -237,3 +237,28 @@ func normal(e roster.Entitlements) roster.Entitlements {
 	}
 	return e
 }
+
+// EachMember calls fn with each member of a group, read a page of
+// roster.MemberPage at a time by keyset on the member id: page appends to its
+// argument the members after the id after ("" for the first page). No read
+// is open while fn runs, so a slow fn (a slow client) holds no snapshot or
+// connection. page's errors are returned as they are, for the store to name.
+func EachMember(page func(after string, into []roster.Member) ([]roster.Member, error), fn func(roster.Member) error) error {
+	var ms []roster.Member
+	after := ""
+	for {
+		var err error
+		if ms, err = page(after, ms[:0]); err != nil {
+			return err
+		}
+		for _, m := range ms {
+			if err := fn(m); err != nil {
+				return err
+			}
+		}
+		if len(ms) < roster.MemberPage {
+			return nil
+		}
+		after = ms[len(ms)-1].ID
+	}
+}
