@@ -124,3 +124,87 @@ func testOperatorService(t *testing.T, db string) {
 		t.Errorf("audit actions = %s, want %s", got, want)
 	}
 }
+
+// TestOperatorCommands drives the operator commands while the server runs:
+// passwords come from stdin only, never empty; the list shows each operator's
+// role, creation and last sign-in; the last admin stays; the audit trail has
+// each change and no password or hash.
+func TestOperatorCommands(t *testing.T) { forEachStore(t, testOperatorCommands) }
+
+func testOperatorCommands(t *testing.T, db string) {
+	s := startServer(t, db)
+	const password, newPassword = "correct horse battery", "staple battery horse"
+	for _, in := range []string{"", "\n", "\r\n"} {
+		withStdin(t, in, func() {
+			if err := s.cliErr(t, "operator", "create", "--email", "ada@example.com", "--role", "admin"); roster.ErrorCode(err) != roster.EINVALID || !strings.Contains(err.Error(), "stdin") {
+				t.Errorf("operator create with stdin %q = %v, want EINVALID asking for the password on stdin", in, err)
+			}
+		})
+	}
+	withStdin(t, password+"\n", func() {
+		if err := s.cliErr(t, "operator", "create", "--email", "ada@example.com", "--password", password); !strings.Contains(err.Error(), "not defined") {
+			t.Errorf("operator create --password = %v, want the flag refused", err)
+		}
+	})
+	withStdin(t, password+"\n", func() {
+		if out := s.cli(t, "operator", "create", "--email", "Ada@Example.com", "--role", "admin"); strings.Contains(out, password) {
+			t.Errorf("operator create printed the password: %s", out)
+		}
+	})
+	withStdin(t, password, func() { s.cli(t, "operator", "create", "--email", "bob@example.com") })
+	withStdin(t, password+"\n", func() {
+		if err := s.cliErr(t, "operator", "create", "--email", "ADA@example.com"); roster.ErrorCode(err) != roster.ECONFLICT {
+			t.Errorf("operator create of ada in another case = %v, want ECONFLICT", err)
+		}
+	})
+	withStdin(t, "short\n", func() {
+		if err := s.cliErr(t, "operator", "create", "--email", "cy@example.com"); roster.ErrorCode(err) != roster.EINVALID {
+			t.Errorf("operator create with a short password = %v, want EINVALID", err)
+		}
+	})
+
+	svc := admin.New(s.openStore(t), time.Now, slog.New(slog.DiscardHandler))
+	if _, err := svc.AuthenticateOperator(context.Background(), "ada@example.com", password); err != nil {
+		t.Fatalf("AuthenticateOperator(ada) = %v", err)
+	}
+	list := strings.Split(strings.TrimSpace(s.cli(t, "operator", "list")), "\n")
+	if len(list) != 3 || strings.Join(strings.Fields(list[0]), " ") != "EMAIL ROLE CREATED LAST SIGN-IN" {
+		t.Fatalf("operator list:\n%s", strings.Join(list, "\n"))
+	}
+	ada, bob := strings.Fields(list[1]), strings.Fields(list[2])
+	if ada[0] != "Ada@Example.com" || ada[1] != "admin" || ada[3] == "never" || bob[0] != "bob@example.com" || bob[1] != "viewer" || bob[3] != "never" {
+		t.Errorf("operator list:\n%s", strings.Join(list, "\n"))
+	}
+
+	withStdin(t, newPassword+"\n", func() { s.cli(t, "operator", "password", "--email", "ada@example.com") })
+	if _, err := svc.AuthenticateOperator(context.Background(), "ada@example.com", newPassword); err != nil {
+		t.Errorf("AuthenticateOperator(ada, new password) = %v", err)
+	}
+	withStdin(t, "", func() {
+		if err := s.cliErr(t, "operator", "password", "--email", "ada@example.com"); roster.ErrorCode(err) != roster.EINVALID {
+			t.Errorf("operator password with nothing on stdin = %v, want EINVALID", err)
+		}
+	})
+	if err := s.cliErr(t, "operator", "remove", "--email", "ada@example.com"); roster.ErrorCode(err) != roster.ECONFLICT {
+		t.Errorf("operator remove of the last admin = %v, want ECONFLICT", err)
+	}
+	s.cli(t, "operator", "remove", "--email", "bob@example.com")
+	if err := s.cliErr(t, "operator", "remove", "--email", "nobody@example.com"); roster.ErrorCode(err) != roster.ENOTFOUND {
+		t.Errorf("operator remove of nobody = %v, want ENOTFOUND", err)
+	}
+	if list := strings.TrimSpace(s.cli(t, "operator", "list")); strings.Contains(list, "bob@") || !strings.Contains(list, "Ada@") {
+		t.Errorf("operator list after removing bob:\n%s", list)
+	}
+
+	audit := s.cli(t, "audit")
+	for _, leak := range []string{password, newPassword, "argon2id"} {
+		if strings.Contains(audit, leak) {
+			t.Errorf("the audit trail holds %q:\n%s", leak, audit)
+		}
+	}
+	for _, want := range []string{"operator.create", "operator.password", "operator.remove", `"email":"bob@example.com"`, cliActor().String()} {
+		if !strings.Contains(audit, want) {
+			t.Errorf("the audit trail lacks %s:\n%s", want, audit)
+		}
+	}
+}
