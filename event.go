@@ -80,5 +80,6 @@ type Store interface {
 	SSOStore
 	SignInStore
 	AuditStore
+	OperatorStore
 	Close() error
 }

@@ -1,12 +1,14 @@
 // Package admin holds every operation an operator performs on Roster — tenants
-// and their lifecycle, their tokens, first start — with its validation and its
-// audit row. The command line and the console are two faces of it: neither
-// holds a rule of its own. The caller names who acts with WithActor.
+// and their lifecycle, their tokens, first start, the operators themselves —
+// with its validation and its audit row. The command line and the console are
+// two faces of it: neither holds a rule of its own. The caller names who acts
+// with WithActor.
 package admin
 
 import (
 	"context"
 	"log/slog"
+	"sync"
 
 	"github.com/rosterhq/roster"
 )
@@ -24,6 +26,7 @@ type Store interface {
 	roster.AuditStore
 	SetTenantOrganization(ctx context.Context, tenantID, organization string) error
 	SetTenantDomains(ctx context.Context, tenantID string, domains []string) error
+	roster.OperatorStore
 }
 
 // Service performs operator actions over a store.
@@ -31,9 +34,12 @@ type Service struct {
 	store Store
 	now   roster.Clock
 	log   *slog.Logger
+	// dummyHash is what an unknown operator's password is compared with,
+	// hashed once, on the first sign-in.
+	dummyHash func() string
 }
 
 // New returns a Service over store, telling the time with now and logging to log.
 func New(store Store, now roster.Clock, log *slog.Logger) *Service {
-	return &Service{store: store, now: now, log: log}
+	return &Service{store: store, now: now, log: log, dummyHash: sync.OnceValue(newDummyHash)}
 }

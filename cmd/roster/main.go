@@ -9,6 +9,7 @@
 //	roster tenant create NAME [--display-name T] | tenant list | tenant update NAME [--rate R] [--burst B]
 //	roster tenant disable NAME | enable NAME | delete NAME --confirm NAME
 //	roster audit [--tenant NAME] [--limit N]
+//	roster operator create --email E [--role admin|viewer] | list | remove --email E | password --email E
 //	roster token create --tenant NAME [--name LABEL] [--expires 90d]
 //	roster token list --tenant NAME | token revoke ID
 //	roster policy example | get --tenant NAME | set --tenant NAME FILE | test --tenant NAME USER.json
@@ -61,6 +62,12 @@ Usage:
   roster tenant disable NAME | enable NAME  refuse a tenant's SCIM requests and sign-ins, deleting nothing; or undo it
   roster tenant delete NAME --confirm NAME  delete a tenant and every row of it, for good
   roster audit [--tenant NAME] [--limit N]  list operator actions, newest first
+  roster operator create --email E [--role admin|viewer]
+                                            add an account of the console (default role viewer); the password is read
+                                            from stdin (one line, 12+ characters; never from the command line)
+  roster operator list                      list operators: email, role, created, last sign-in
+  roster operator remove --email E          remove an operator (never the last admin)
+  roster operator password --email E        set an operator's password, read from stdin
   roster tenant update NAME [--display-name TEXT] [--rate R] [--burst B] [--organization ORG] [--domain D]...
                                             set a tenant's rate limit (running servers apply it within a second),
                                             the host app's id for it and its email domains (sign-in's tenant selectors)
@@ -125,6 +132,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		return runTenant(admin.WithActor(ctx, cliActor()), rest, getenv, stdout, stderr)
 	case "token":
 		return runToken(admin.WithActor(ctx, cliActor()), rest, getenv, stdout, stderr)
+	case "operator":
+		return runOperator(admin.WithActor(ctx, cliActor()), rest, getenv, stdout, stderr)
 	case "audit":
 		return runAudit(ctx, rest, getenv, stdout, stderr)
 	case "apikey":

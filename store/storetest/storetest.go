@@ -19,6 +19,8 @@ func Run(t *testing.T, open func(t *testing.T) roster.Store) {
 	t.Run("TenantDisabled", func(t *testing.T) { testTenantDisabled(t, open(t)) })
 	t.Run("DeleteTenant", func(t *testing.T) { testDeleteTenant(t, open(t)) })
 	t.Run("Audit", func(t *testing.T) { testAudit(t, open(t)) })
+	t.Run("Operators", func(t *testing.T) { testOperators(t, open(t)) })
+	t.Run("OperatorsConcurrent", func(t *testing.T) { testOperatorsConcurrent(t, open(t)) })
 	t.Run("Health", func(t *testing.T) { testHealth(t, open(t)) })
 	t.Run("Tokens", func(t *testing.T) { testTokens(t, open(t)) })
 	t.Run("UserCRUD", func(t *testing.T) { testUserCRUD(t, open(t)) })
