@@ -1,12 +1,10 @@
 package main
 
 import (
-	"bufio"
 	"context"
 	"fmt"
 	"io"
 	"os"
-	"strings"
 
 	"github.com/rosterhq/roster"
 	"github.com/rosterhq/roster/scim/filter"
@@ -65,13 +63,13 @@ func runUser(ctx context.Context, args []string, getenv func(string) string, std
 	return setPassword(ctx, cmd.store, t, u, os.Stdin, stderr)
 }
 
-// setPassword reads a password (its first line) from in and stores its hash.
+// setPassword reads a password (readPassword) from in and stores its hash.
 func setPassword(ctx context.Context, store roster.Store, t *roster.Tenant, u *roster.User, in io.Reader, stderr io.Writer) error {
-	line, err := bufio.NewReader(io.LimitReader(in, 4096)).ReadString('\n')
-	if err != nil && err != io.EOF {
-		return fmt.Errorf("user set-password: reading the password: %w", err)
+	password, err := readPassword(in)
+	if err != nil {
+		return fmt.Errorf("user set-password: %w", err)
 	}
-	hash, err := sso.HashPassword(strings.TrimRight(line, "\r\n"))
+	hash, err := sso.HashPassword(password)
 	if err != nil {
 		return fmt.Errorf("user set-password: %w", err)
 	}
