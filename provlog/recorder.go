@@ -10,7 +10,6 @@ import (
 	"encoding/json"
 	"log/slog"
 	"slices"
-	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -265,26 +264,14 @@ const PrunerName = "log-pruner"
 // Finish completes e from the bodies of its request and response: the bodies,
 // redacted (see Redact; Changes too) and capped, and the id, externalId and userName (or displayName)
 // of the resource, read from the response or, when it failed, the request.
-// A NUL in any of them, which a refused request may carry in its path or
-// body, becomes U+FFFD: PostgreSQL stores no NUL in text, and one row it
-// refuses would lose the whole batch.
+// Text the store cannot hold (a NUL on PostgreSQL) is the store's to replace.
 func Finish(e *roster.LogEntry, request, response []byte) *roster.LogEntry {
-	finish(e, request, response)
-	for _, f := range []*string{&e.ResourceID, &e.ExternalID, &e.Name, &e.Query, &e.Request, &e.Response} {
-		if strings.IndexByte(*f, 0) >= 0 {
-			*f = strings.ReplaceAll(*f, "\x00", "\uFFFD")
-		}
-	}
-	return e
-}
-
-func finish(e *roster.LogEntry, request, response []byte) {
 	e.Request = Redact(request, e.Sensitive...)
 	e.Changes = redactJSON(e.Changes, e.Sensitive)
 	e.Query = redactQuery(e.Query, e.Sensitive)
 	if e.Method == "GET" && e.Status < 300 {
 		e.Response = redactRead(response, e.Sensitive)
-		return // a read: the path and the query name what was read
+		return e // a read: the path and the query name what was read
 	}
 	e.Response = redactCapped(response, MaxBody, len(response), e.Sensitive, false)
 	var f struct {
@@ -294,7 +281,7 @@ func finish(e *roster.LogEntry, request, response []byte) {
 		DisplayName string `json:"displayName"`
 	}
 	if e.ResourceID != "" && (e.ExternalID != "" || e.Name != "") {
-		return // the server named the resource: nothing to read from the bodies
+		return e // the server named the resource: nothing to read from the bodies
 	}
 	if e.Status >= 300 || json.Unmarshal(response, &f) != nil || f.ID == "" {
 		json.Unmarshal(request, &f) // best effort: the body may be anything
@@ -311,4 +298,5 @@ func finish(e *roster.LogEntry, request, response []byte) {
 			e.Name = f.DisplayName
 		}
 	}
+	return e
 }
