@@ -46,3 +46,32 @@ type OperatorStore interface {
 	// SetOperatorSignIn records when the operator last signed in. ENOTFOUND.
 	SetOperatorSignIn(ctx context.Context, id string, at time.Time) error
 }
+
+// OperatorSession is an operator's signed-in session in the console. The
+// browser holds a random secret; the store holds only its SHA-256, so that
+// a copy of the database signs no one in.
+type OperatorSession struct {
+	ID         string // hex SHA-256 of the session's secret
+	OperatorID string
+	Created    time.Time
+	LastSeen   time.Time // moved forward as the operator works, at most once a minute
+	Source     string    // the client address the session began from
+}
+
+// OperatorSessionStore keeps the console's sessions, so that they hold
+// across the instances of a server on one database.
+type OperatorSessionStore interface {
+	// CreateOperatorSession stores s. ECONFLICT when its ID is taken.
+	CreateOperatorSession(ctx context.Context, s *OperatorSession) error
+	// OperatorSession finds a session by ID. ENOTFOUND.
+	OperatorSession(ctx context.Context, id string) (*OperatorSession, error)
+	// TouchOperatorSession records that the session was used at at. ENOTFOUND.
+	TouchOperatorSession(ctx context.Context, id string, at time.Time) error
+	// EndOperatorSession deletes the session id; ending it again is no error.
+	EndOperatorSession(ctx context.Context, id string) error
+	// EndOperatorSessions deletes every session of the operator and returns how many.
+	EndOperatorSessions(ctx context.Context, operatorID string) (int64, error)
+	// PruneOperatorSessions deletes the sessions last seen before idle or
+	// created before absolute, and returns how many.
+	PruneOperatorSessions(ctx context.Context, idle, absolute time.Time) (int64, error)
+}
