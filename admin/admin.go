@@ -27,6 +27,7 @@ type Store interface {
 	SetTenantOrganization(ctx context.Context, tenantID, organization string) error
 	SetTenantDomains(ctx context.Context, tenantID string, domains []string) error
 	roster.OperatorStore
+	roster.OperatorSessionStore
 }
 
 // Service performs operator actions over a store.

@@ -106,7 +106,8 @@ func (s *Service) RemoveOperator(ctx context.Context, email string) error {
 }
 
 // SetOperatorPassword replaces the password of the operator email (in any
-// case). ENOTFOUND, EINVALID (CheckOperatorPassword).
+// case) and ends its console sessions. ENOTFOUND, EINVALID
+// (CheckOperatorPassword).
 func (s *Service) SetOperatorPassword(ctx context.Context, email, password string) error {
 	hash, err := hashOperatorPassword(password)
 	if err != nil {
@@ -117,6 +118,10 @@ func (s *Service) SetOperatorPassword(ctx context.Context, email, password strin
 		return err
 	}
 	if err := s.store.SetOperatorPassword(ctx, o.ID, hash); err != nil {
+		return err
+	}
+	// Whoever knew the old password is signed out of the console.
+	if _, err := s.store.EndOperatorSessions(ctx, o.ID); err != nil {
 		return err
 	}
 	return s.audit(ctx, change{action: "operator.password", target: o.ID, after: operatorStateOf(o)})
