@@ -67,6 +67,7 @@ type EventStore interface {
 // Store is everything a Roster server needs of its database.
 type Store interface {
 	TenantStore
+	TenantPager
 	TokenStore
 	UserStore
 	GroupStore

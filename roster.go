@@ -108,3 +108,19 @@ type PoolStater interface {
 
 // Clock tells the time. Stores and servers take one so that tests can fix it.
 type Clock func() time.Time
+
+// TenantQuery selects a page of tenants ordered by name.
+type TenantQuery struct {
+	// Search keeps the tenants whose name or display name holds it, in any
+	// case ("" keeps every tenant).
+	Search string
+	After  string // the name the previous page ended at ("" for the first page)
+	Limit  int
+}
+
+// TenantPager reads tenants a page at a time, for lists that must not load
+// every tenant.
+type TenantPager interface {
+	// TenantPage returns at most q.Limit tenants of q, ordered by name.
+	TenantPage(ctx context.Context, q TenantQuery) ([]*Tenant, error)
+}

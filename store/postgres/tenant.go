@@ -144,3 +144,17 @@ func scanTenant(cr pgx.CollectableRow) (*roster.Tenant, error) {
 	t.Created = t.Created.UTC()
 	return &t, nil
 }
+
+// TenantPage returns at most q.Limit tenants of q, ordered by name (byte
+// order, as the keyset of the next page compares).
+func (db *DB) TenantPage(ctx context.Context, q roster.TenantQuery) ([]*roster.Tenant, error) {
+	rows, _ := db.pool.Query(ctx, `
+		SELECT `+tenantColumns+` FROM tenants
+		WHERE name COLLATE "C" > $1 AND ($2 = '' OR strpos(lower(name), lower($2)) > 0 OR strpos(lower(display_name), lower($2)) > 0)
+		ORDER BY name COLLATE "C" LIMIT $3`, q.After, q.Search, q.Limit)
+	ts, err := pgx.CollectRows(rows, scanTenant)
+	if err != nil {
+		return nil, wrap("tenant page", err)
+	}
+	return ts, nil
+}

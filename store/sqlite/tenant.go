@@ -172,3 +172,27 @@ func scanTenant(s scanner) (*roster.Tenant, error) {
 	t.Created, err = parseTime(created)
 	return &t, err
 }
+
+// TenantPage returns at most q.Limit tenants of q, ordered by name.
+func (db *DB) TenantPage(ctx context.Context, q roster.TenantQuery) ([]*roster.Tenant, error) {
+	rows, err := db.read.QueryContext(ctx, `
+		SELECT `+tenantColumns+` FROM tenants
+		WHERE name > ?1 AND (?2 = '' OR instr(lower(name), lower(?2)) > 0 OR instr(lower(display_name), lower(?2)) > 0)
+		ORDER BY name LIMIT ?3`, q.After, q.Search, q.Limit)
+	if err != nil {
+		return nil, fmt.Errorf("sqlite: tenant page: %w", err)
+	}
+	defer rows.Close()
+	var ts []*roster.Tenant
+	for rows.Next() {
+		t, err := scanTenant(rows)
+		if err != nil {
+			return nil, fmt.Errorf("sqlite: tenant page: %w", err)
+		}
+		ts = append(ts, t)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("sqlite: tenant page: %w", err)
+	}
+	return ts, nil
+}

@@ -2,6 +2,8 @@ package storetest
 
 import (
 	"context"
+	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -352,5 +354,46 @@ func testTenantIsolation(t *testing.T, s roster.Store) {
 	}
 	if _, total, err := s.Users(ctx, a.ID, roster.Query{}); err != nil || total != 1 {
 		t.Errorf("Users(a) total = %d, %v; want 1", total, err)
+	}
+}
+
+// testTenantPage pages through tenants by name, with and without a search.
+func testTenantPage(t *testing.T, s roster.Store) {
+	ctx := context.Background()
+	for _, n := range []string{"contoso", "fabrikam", "northwind", "Tailspin", "adatum"} {
+		if err := s.CreateTenant(ctx, &roster.Tenant{Name: n, DisplayName: "Org " + strings.ToUpper(n[:1]) + n[1:]}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	names := func(ts []*roster.Tenant) []string {
+		var out []string
+		for _, t := range ts {
+			out = append(out, t.Name)
+		}
+		return out
+	}
+	var all []string
+	after := ""
+	for {
+		page, err := s.TenantPage(ctx, roster.TenantQuery{After: after, Limit: 2})
+		if err != nil {
+			t.Fatalf("TenantPage = %v", err)
+		}
+		if len(page) == 0 {
+			break
+		}
+		all = append(all, names(page)...)
+		after = page[len(page)-1].Name
+	}
+	if want := []string{"Tailspin", "adatum", "contoso", "fabrikam", "northwind"}; !slices.Equal(all, want) {
+		t.Errorf("pages of 2 = %v, want %v", all, want)
+	}
+	page, err := s.TenantPage(ctx, roster.TenantQuery{Search: "TAIL", Limit: 10})
+	if err != nil || !slices.Equal(names(page), []string{"Tailspin"}) {
+		t.Errorf("search TAIL = %v, %v", names(page), err)
+	}
+	page, err = s.TenantPage(ctx, roster.TenantQuery{Search: "org n", Limit: 10})
+	if err != nil || !slices.Equal(names(page), []string{"northwind"}) {
+		t.Errorf("search by display name = %v, %v", names(page), err)
 	}
 }
