@@ -20,6 +20,7 @@ import (
 	"github.com/rosterhq/roster"
 	"github.com/rosterhq/roster/admin"
 	"github.com/rosterhq/roster/api"
+	"github.com/rosterhq/roster/console"
 	"github.com/rosterhq/roster/internal/health"
 	"github.com/rosterhq/roster/internal/httpx"
 	"github.com/rosterhq/roster/internal/limit"
@@ -161,6 +162,8 @@ func serve(ctx context.Context, c Config, stdout, stderr io.Writer) error {
 	mux.Handle(server.Prefix+"/", scim.Handler())
 	mux.Handle("/api/v1/", http.StripPrefix("/api/v1", app.Handler()))
 	probes.Register(mux)
+	mux.Handle(console.Prefix+"/", console.New(admin.New(store, time.Now, log), store, console.Options{
+		PublicURL: public, SCIMPath: server.Prefix, TrustProxy: c.TrustProxy, Logger: log}).Handler())
 	if err := mountSignIn(mux, c, store, public, logSink, log); err != nil {
 		return err
 	}

@@ -1,0 +1,96 @@
+package console
+
+import (
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/rosterhq/roster"
+)
+
+// connectionView is a tenant's connection page: what the IdP's admin pastes
+// into the provisioning page, and the tenant's tokens.
+type connectionView struct {
+	TenantURL string
+	Tokens    []tokenRow
+	Forms     connectionForms
+}
+
+type tokenRow struct {
+	*roster.Token
+	Status string
+}
+
+// connectionForms are the page's forms as sent, their errors, and a new
+// token's secret, shown this once.
+type connectionForms struct {
+	TokenName   string
+	TokenError  string
+	NewSecret   string
+	NewToken    *roster.Token
+	DeleteError string
+}
+
+// tokenLifetimes are the lifetimes the create form offers, in days (0: never expires).
+var tokenLifetimes = []int{0, 30, 90, 180, 365, 730}
+
+func (s *Server) handleConnection(w http.ResponseWriter, r *http.Request) error {
+	return s.renderConnection(w, r, http.StatusOK, connectionForms{})
+}
+
+func (s *Server) renderConnection(w http.ResponseWriter, r *http.Request, status int, forms connectionForms) error {
+	t, toks, err := s.admin.Tokens(r.Context(), r.PathValue("tenant"))
+	if err != nil {
+		return err
+	}
+	v := connectionView{TenantURL: s.opts.PublicURL + s.opts.SCIMPath, Forms: forms}
+	for _, k := range toks {
+		v.Tokens = append(v.Tokens, tokenRow{Token: k, Status: s.admin.TokenStatus(k)})
+	}
+	p := page{Title: "Connection", Tenant: t, Tab: "connection", Data: v}
+	if r.URL.Query().Get("created") != "" {
+		p.Flash = "Tenant " + t.Name + " created. Create its first token below."
+	}
+	return s.render(w, r, status, "connection", p)
+}
+
+// handleTokenCreate issues a token and shows its secret on the page it
+// answers with, once: it is never stored, nor put in a URL.
+func (s *Server) handleTokenCreate(w http.ResponseWriter, r *http.Request) error {
+	forms := connectionForms{TokenName: strings.TrimSpace(r.PostFormValue("name"))}
+	days, err := strconv.Atoi(r.PostFormValue("days"))
+	if err != nil || days < 0 || days > 3650 {
+		forms.TokenError = "Choose how long the token lives."
+		return s.renderConnection(w, r, http.StatusUnprocessableEntity, forms)
+	}
+	secret, tok, err := s.admin.CreateToken(r.Context(), r.PathValue("tenant"), forms.TokenName, time.Duration(days)*24*time.Hour)
+	if roster.ErrorCode(err) == roster.EINVALID {
+		forms.TokenError = err.Error()
+		return s.renderConnection(w, r, http.StatusUnprocessableEntity, forms)
+	}
+	if err != nil {
+		return err
+	}
+	forms.TokenName, forms.NewSecret, forms.NewToken = "", secret, tok
+	return s.renderConnection(w, r, http.StatusOK, forms)
+}
+
+func (s *Server) handleTokenRevoke(w http.ResponseWriter, r *http.Request) error {
+	t, err := s.store.Tenant(r.Context(), r.PathValue("tenant"))
+	if err != nil {
+		return err
+	}
+	k, err := s.store.Token(r.Context(), r.PathValue("token"))
+	if err != nil {
+		return err
+	}
+	if k.TenantID != t.ID {
+		return roster.Errorf(roster.ENOTFOUND, "tenant %s has no token %s", t.Name, r.PathValue("token"))
+	}
+	if err := s.admin.RevokeToken(r.Context(), k.ID); err != nil {
+		return err
+	}
+	http.Redirect(w, r, s.tenantPath(t, "")+"#tokens", http.StatusSeeOther)
+	return nil
+}

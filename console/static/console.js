@@ -1,0 +1,34 @@
+// Roster console: copy buttons and live refresh. Every page works without it.
+"use strict";
+document.addEventListener("click", async (e) => {
+  const b = e.target.closest("button.copy");
+  if (!b) return;
+  const el = document.getElementById(b.dataset.copy);
+  if (!el) return;
+  const text = el.textContent.trim();
+  try {
+    await navigator.clipboard.writeText(text);
+  } catch {
+    // Without the clipboard API (an http page), select the text for Ctrl+C.
+    const r = document.createRange();
+    r.selectNodeContents(el);
+    const s = window.getSelection();
+    s.removeAllRanges();
+    s.addRange(r);
+    document.execCommand && document.execCommand("copy");
+  }
+  b.textContent = "Copied";
+  b.setAttribute("aria-live", "polite");
+  setTimeout(() => { b.textContent = "Copy"; }, 2000);
+});
+// Live refresh: an element with data-refresh="N" reloads its page every N
+// seconds while the page is visible and no form field has focus.
+(() => {
+  const el = document.querySelector("[data-refresh]");
+  if (!el) return;
+  const every = Math.max(5, parseInt(el.dataset.refresh, 10) || 15) * 1000;
+  setInterval(() => {
+    const f = document.activeElement;
+    if (document.visibilityState === "visible" && !(f && f.closest("form"))) location.reload();
+  }, every);
+})();
