@@ -16,7 +16,7 @@ import (
 	"github.com/rosterhq/roster/admin"
 )
 
-//go:embed templates
+//go:embed templates/*.html
 var templateFiles embed.FS
 
 //go:embed static

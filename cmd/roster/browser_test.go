@@ -6,8 +6,6 @@ import (
 	"html"
 	"net/http"
 	"net/http/httptest"
-	"os"
-	"os/exec"
 	"strings"
 	"sync"
 	"testing"
@@ -17,25 +15,9 @@ import (
 	"github.com/coreos/go-oidc/v3/oidc"
 	"golang.org/x/oauth2"
 
+	"github.com/rosterhq/roster/internal/browsertest"
 	"github.com/rosterhq/roster/sso"
 )
-
-// chromium returns the path of the browser the browser test drives. Without
-// one the test is skipped, and says so, unless ROSTER_TEST_BROWSER is set
-// (CI sets it and installs Debian's chromium), when it fails.
-func chromium(t *testing.T) string {
-	t.Helper()
-	for _, name := range []string{"chromium", "chromium-browser", "google-chrome"} {
-		if p, err := exec.LookPath(name); err == nil {
-			return p
-		}
-	}
-	if os.Getenv("ROSTER_TEST_BROWSER") != "" {
-		t.Fatal("ROSTER_TEST_BROWSER is set but no chromium is installed (apt-get install chromium)")
-	}
-	t.Skip("no chromium: the browser test needs Debian's chromium (apt-get install chromium)")
-	return ""
-}
 
 // browserApp is a host app as a person meets it: a page with sign-in
 // buttons, and a callback page that shows who signed in and what they may do.
@@ -106,7 +88,7 @@ func (a *browserApp) serve(w http.ResponseWriter, r *http.Request) {
 // typed into Roster's form; each lands in the host app signed in, with the
 // entitlements the tenant's policy gives.
 func TestSignInBrowser(t *testing.T) {
-	bin := chromium(t)
+	bin := browsertest.Chromium(t)
 	setup := startSignIn(t, sqliteDB(t))
 	s, env, issuer, entra := setup.s, setup.env, setup.issuer, setup.entra
 	app := newBrowserApp(t, issuer)
