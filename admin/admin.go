@@ -1,8 +1,8 @@
 // Package admin holds every operation an operator performs on Roster — tenants
 // and their lifecycle, their tokens, API keys, webhooks, first start, the
-// operators themselves — with its validation and its audit row. The command line and the console are
-// two faces of it: neither holds a rule of its own. The caller names who acts
-// with WithActor.
+// operators themselves — with its validation and its audit row. The command
+// line and the console are two faces of it: neither holds a rule of its own.
+// The caller names who acts with WithActor.
 package admin
 
 import (
