@@ -51,6 +51,8 @@ type APIKeyStore interface {
 	APIKeysByPrefix(ctx context.Context, prefix string) ([]*APIKey, error)
 	// APIKeys lists every key, newest first.
 	APIKeys(ctx context.Context) ([]*APIKey, error)
+	// APIKey returns one key, live or not. ENOTFOUND.
+	APIKey(ctx context.Context, id string) (*APIKey, error)
 	// RevokeAPIKey marks the key revoked. ENOTFOUND.
 	RevokeAPIKey(ctx context.Context, id string) error
 }

@@ -1,8 +1,8 @@
 // Package admin holds every operation an operator performs on Roster — tenants
-// and their lifecycle, their tokens, first start, the operators themselves —
-// with its validation and its audit row. The command line and the console are
-// two faces of it: neither holds a rule of its own. The caller names who acts
-// with WithActor.
+// and their lifecycle, their tokens, API keys, webhooks, first start, the
+// operators themselves — with its validation and its audit row. The command
+// line and the console are two faces of it: neither holds a rule of its own.
+// The caller names who acts with WithActor.
 package admin
 
 import (
@@ -11,6 +11,7 @@ import (
 	"sync"
 
 	"github.com/rosterhq/roster"
+	"github.com/rosterhq/roster/webhook"
 )
 
 // Store is what the admin operations read and write.
@@ -28,6 +29,18 @@ type Store interface {
 	SetTenantDomains(ctx context.Context, tenantID string, domains []string) error
 	roster.OperatorStore
 	roster.OperatorSessionStore
+	CreateAPIKey(ctx context.Context, k *roster.APIKey) error
+	APIKey(ctx context.Context, id string) (*roster.APIKey, error)
+	APIKeys(ctx context.Context) ([]*roster.APIKey, error)
+	RevokeAPIKey(ctx context.Context, id string) error
+	CreateWebhook(ctx context.Context, w *roster.Webhook) error
+	Webhook(ctx context.Context, id string) (*roster.Webhook, error)
+	Webhooks(ctx context.Context) ([]*roster.Webhook, error)
+	DeleteWebhook(ctx context.Context, id string) error
+	ResetWebhook(ctx context.Context, id string, cursor int64) error
+	Deliveries(ctx context.Context, webhookID string, limit int) ([]*roster.Delivery, error)
+	LastEventSeq(ctx context.Context) (int64, error)
+	PrunedThrough(ctx context.Context) (int64, error)
 }
 
 // Service performs operator actions over a store.
@@ -38,9 +51,27 @@ type Service struct {
 	// dummyHash is what an unknown operator's password is compared with,
 	// hashed once, on the first sign-in.
 	dummyHash func() string
+	// sealer seals the signing secrets of the webhooks added; nil keeps
+	// them as they are. relay sends test messages.
+	sealer webhook.Sealer
+	relay  WebhookTester
 }
 
 // New returns a Service over store, telling the time with now and logging to log.
 func New(store Store, now roster.Clock, log *slog.Logger) *Service {
 	return &Service{store: store, now: now, log: log, dummyHash: sync.OnceValue(newDummyHash)}
+}
+
+// WebhookTester sends a webhook's test message and returns the status its
+// endpoint answered (0 when none) and what went wrong; *webhook.Relay is one.
+type WebhookTester interface {
+	Test(ctx context.Context, w *roster.Webhook) (int, string)
+}
+
+// SetWebhooks makes s seal the signing secrets of the webhooks it adds with
+// sealer (nil: stored as they are, when no secret key is configured) and send
+// test messages through relay. Call it before the webhook operations that need
+// them, AddWebhook and TestWebhook, not while they run.
+func (s *Service) SetWebhooks(sealer webhook.Sealer, relay WebhookTester) {
+	s.sealer, s.relay = sealer, relay
 }

@@ -5,8 +5,6 @@ import (
 	"fmt"
 	"io"
 	"text/tabwriter"
-
-	"github.com/rosterhq/roster"
 )
 
 func runAPIKey(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
@@ -33,29 +31,19 @@ func runAPIKey(ctx context.Context, args []string, getenv func(string) string, s
 
 	switch args[0] {
 	case "create":
-		k := &roster.APIKey{Name: name}
-		scope := "every tenant"
-		if tenant != "" {
-			t, err := cmd.store.Tenant(ctx, tenant)
-			if err != nil {
-				return err
-			}
-			k.TenantID, scope = t.ID, fmt.Sprintf("tenant %q", t.Name)
-		}
-		secret, prefix, hash := roster.NewAPIKeySecret()
-		k.Prefix, k.Hash = prefix, hash
-		if err := cmd.store.CreateAPIKey(ctx, k); err != nil {
+		secret, k, err := cmd.admin.CreateAPIKey(ctx, tenant, name)
+		if err != nil {
 			return err
+		}
+		scope := "every tenant"
+		if k.TenantID != "" {
+			scope = fmt.Sprintf("tenant %q", k.Tenant)
 		}
 		fmt.Fprintf(stderr, "roster: API key %s for %s created; it is shown only once\n", k.ID, scope)
 		fmt.Fprintln(stdout, secret)
 		return nil
 	case "list":
-		ks, err := cmd.store.APIKeys(ctx)
-		if err != nil {
-			return err
-		}
-		names, err := tenantNames(ctx, cmd.store)
+		ks, err := cmd.admin.APIKeys(ctx)
 		if err != nil {
 			return err
 		}
@@ -66,40 +54,24 @@ func runAPIKey(ctx context.Context, args []string, getenv func(string) string, s
 			if !k.Revoked.IsZero() {
 				status = "revoked " + stamp(k.Revoked)
 			}
-			fmt.Fprintf(tw, "%s\t%s…\t%s\t%s\t%s\t%s\n", k.ID, k.Prefix, k.Name, scopeName(names, k.TenantID), stamp(k.Created), status)
+			fmt.Fprintf(tw, "%s\t%s…\t%s\t%s\t%s\t%s\n", k.ID, k.Prefix, k.Name, orStar(k.Tenant), stamp(k.Created), status)
 		}
 		return tw.Flush()
 	}
 	if len(cmd.args) != 1 {
 		return fmt.Errorf("apikey revoke: want one key ID (see roster apikey list)")
 	}
-	if err := cmd.store.RevokeAPIKey(ctx, cmd.args[0]); err != nil {
+	if err := cmd.admin.RevokeAPIKey(ctx, cmd.args[0]); err != nil {
 		return err
 	}
 	fmt.Fprintf(stderr, "roster: API key %s revoked\n", cmd.args[0])
 	return nil
 }
 
-// tenantNames maps tenant ids to names.
-func tenantNames(ctx context.Context, store roster.Store) (map[string]string, error) {
-	ts, err := store.Tenants(ctx)
-	if err != nil {
-		return nil, err
-	}
-	names := make(map[string]string, len(ts))
-	for _, t := range ts {
-		names[t.ID] = t.Name
-	}
-	return names, nil
-}
-
-// scopeName prints a tenant id by name, or "*" for every tenant.
-func scopeName(names map[string]string, tenantID string) string {
-	if tenantID == "" {
+// orStar prints the tenant of a key or webhook, "*" for every tenant.
+func orStar(tenant string) string {
+	if tenant == "" {
 		return "*"
 	}
-	if n, ok := names[tenantID]; ok {
-		return n
-	}
-	return tenantID
+	return tenant
 }

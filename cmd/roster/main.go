@@ -137,7 +137,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	case "audit":
 		return runAudit(ctx, rest, getenv, stdout, stderr)
 	case "apikey":
-		return runAPIKey(ctx, rest, getenv, stdout, stderr)
+		return runAPIKey(admin.WithActor(ctx, cliActor()), rest, getenv, stdout, stderr)
 	case "policy":
 		return runPolicy(ctx, rest, getenv, stdout, stderr)
 	case "folder":
@@ -145,7 +145,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	case "log":
 		return runLog(ctx, rest, getenv, stdout, stderr)
 	case "webhook":
-		return runWebhook(ctx, rest, getenv, stdout, stderr)
+		return runWebhook(admin.WithActor(ctx, cliActor()), rest, getenv, stdout, stderr)
 	case "client":
 		return runClient(ctx, rest, getenv, stdout, stderr)
 	case "sso":

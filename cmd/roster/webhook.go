@@ -5,14 +5,11 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"net/url"
-	"slices"
-	"strconv"
 	"strings"
 	"text/tabwriter"
 	"time"
 
-	"github.com/rosterhq/roster"
+	"github.com/rosterhq/roster/admin"
 	"github.com/rosterhq/roster/webhook"
 )
 
@@ -37,7 +34,7 @@ func runWebhook(ctx context.Context, args []string, getenv func(string) string, 
 		cmd.fs.StringVar(&types, "types", "", "comma-separated event types it receives (default: all)")
 		cmd.fs.StringVar(&from, "from", "now", `where delivery starts: "now" (events after this moment), "start" (every retained event), or a cursor`)
 	case "deliveries":
-		cmd.fs.IntVar(&limit, "limit", 20, "how many recent attempts to show")
+		cmd.fs.IntVar(&limit, "limit", admin.DefaultDeliveriesLimit, fmt.Sprintf("how many recent attempts to show (up to %d)", admin.MaxDeliveriesLimit))
 	case "replay":
 		cmd.fs.StringVar(&from, "from", "", "cursor after which to deliver again (required; 0 for every retained event)")
 	case "list", "remove", "test", "resume":
@@ -48,11 +45,15 @@ func runWebhook(ctx context.Context, args []string, getenv func(string) string, 
 		return err
 	}
 	defer cmd.store.Close()
+	if args[0] == "add" || args[0] == "test" {
+		sealer := webhookSealer(cmd.cfg, cmd.cfg.logger(stderr))
+		cmd.admin.SetWebhooks(sealer, webhook.New(cmd.store, webhook.Options{Sealer: sealer}))
+	}
 	if args[0] == "add" {
-		return addWebhook(ctx, cmd.store, webhookSealer(cmd.cfg, cmd.cfg.logger(stderr)), rawURL, tenant, types, from, stdout, stderr)
+		return addWebhook(ctx, cmd.admin, rawURL, tenant, types, from, stdout, stderr)
 	}
 	if args[0] == "list" {
-		return listWebhooks(ctx, cmd.store, stdout)
+		return listWebhooks(ctx, cmd.admin, stdout)
 	}
 	if len(cmd.args) != 1 {
 		return fmt.Errorf("webhook %s: want one webhook ID (see roster webhook list)", args[0])
@@ -60,85 +61,44 @@ func runWebhook(ctx context.Context, args []string, getenv func(string) string, 
 	id := cmd.args[0]
 	switch args[0] {
 	case "remove":
-		if err := cmd.store.DeleteWebhook(ctx, id); err != nil {
+		if err := cmd.admin.RemoveWebhook(ctx, id); err != nil {
 			return err
 		}
 		fmt.Fprintf(stderr, "roster: webhook %s removed\n", id)
 	case "test":
-		w, err := cmd.store.Webhook(ctx, id)
+		r, err := cmd.admin.TestWebhook(ctx, id)
 		if err != nil {
 			return err
 		}
-		status, msg := webhook.New(cmd.store, webhook.Options{Sealer: webhookSealer(cmd.cfg, cmd.cfg.logger(stderr))}).Test(ctx, w)
-		if status < 200 || status > 299 {
-			return fmt.Errorf("webhook %s: test message not acknowledged: %s", id, msg)
+		if !r.Acknowledged() {
+			return fmt.Errorf("webhook %s: test message not acknowledged: %s", id, r.Error)
 		}
-		fmt.Fprintf(stdout, "acknowledged: HTTP %d\n", status)
+		fmt.Fprintf(stdout, "acknowledged: HTTP %d\n", r.Status)
 	case "deliveries":
-		return listDeliveries(ctx, cmd.store, id, limit, stdout)
+		return listDeliveries(ctx, cmd.admin, id, limit, stdout)
 	case "replay":
-		if from == "" {
-			return fmt.Errorf("webhook replay: --from CURSOR is required")
-		}
-		cursor, err := strconv.ParseInt(from, 10, 64)
-		if err != nil || cursor < 0 {
-			return fmt.Errorf("webhook replay: --from %q is not a cursor", from)
-		}
-		if err := cmd.store.ResetWebhook(ctx, id, cursor); err != nil {
+		cursor, err := cmd.admin.Replay(ctx, id, from)
+		if err != nil {
 			return err
 		}
 		fmt.Fprintf(stderr, "roster: webhook %s will receive the events after cursor %d again\n", id, cursor)
 	case "resume":
-		w, err := cmd.store.Webhook(ctx, id)
+		cursor, err := cmd.admin.Resume(ctx, id)
 		if err != nil {
 			return err
 		}
-		if err := cmd.store.ResetWebhook(ctx, id, w.Cursor); err != nil {
-			return err
-		}
-		fmt.Fprintf(stderr, "roster: webhook %s resumed after cursor %d\n", id, w.Cursor)
+		fmt.Fprintf(stderr, "roster: webhook %s resumed after cursor %d\n", id, cursor)
 	}
 	return nil
 }
 
-func addWebhook(ctx context.Context, store roster.Store, sealer webhook.Sealer, rawURL, tenant, types, from string, stdout, stderr io.Writer) error {
-	u, err := url.Parse(rawURL)
-	if rawURL == "" || err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-		return fmt.Errorf("webhook add: --url %q: want an absolute http:// or https:// URL", rawURL)
-	}
-	secret := roster.NewWebhookSecret()
-	w := &roster.Webhook{URL: u.String(), Secret: webhook.SealSecret(sealer, secret)}
-	if tenant != "" {
-		t, err := store.Tenant(ctx, tenant)
-		if err != nil {
-			return err
-		}
-		w.TenantID = t.ID
-	}
+func addWebhook(ctx context.Context, svc *admin.Service, rawURL, tenant, types, from string, stdout, stderr io.Writer) error {
+	n := admin.NewWebhook{URL: rawURL, Tenant: tenant, From: from}
 	if types != "" {
-		for _, typ := range strings.Split(types, ",") {
-			typ = strings.TrimSpace(typ)
-			if !slices.Contains(roster.EventTypes, typ) {
-				return fmt.Errorf("webhook add: --types: unknown event type %q (known: %s)", typ, strings.Join(roster.EventTypes, ", "))
-			}
-			w.Types = append(w.Types, typ)
-		}
+		n.Types = strings.Split(types, ",")
 	}
-	switch from {
-	case "now":
-		if w.Cursor, err = store.LastEventSeq(ctx); err != nil {
-			return err
-		}
-	case "start":
-		if w.Cursor, err = store.PrunedThrough(ctx); err != nil {
-			return err
-		}
-	default:
-		if w.Cursor, err = strconv.ParseInt(from, 10, 64); err != nil || w.Cursor < 0 {
-			return fmt.Errorf("webhook add: --from %q: want now, start or a cursor", from)
-		}
-	}
-	if err := store.CreateWebhook(ctx, w); err != nil {
+	secret, w, err := svc.AddWebhook(ctx, n)
+	if err != nil {
 		return err
 	}
 	fmt.Fprintf(stderr, "roster: webhook %s added, delivering after cursor %d; its signing secret is shown only once\n", w.ID, w.Cursor)
@@ -147,16 +107,8 @@ func addWebhook(ctx context.Context, store roster.Store, sealer webhook.Sealer, 
 	return nil
 }
 
-func listWebhooks(ctx context.Context, store roster.Store, stdout io.Writer) error {
-	ws, err := store.Webhooks(ctx)
-	if err != nil {
-		return err
-	}
-	names, err := tenantNames(ctx, store)
-	if err != nil {
-		return err
-	}
-	last, err := store.LastEventSeq(ctx)
+func listWebhooks(ctx context.Context, svc *admin.Service, stdout io.Writer) error {
+	ws, err := svc.Webhooks(ctx)
 	if err != nil {
 		return err
 	}
@@ -174,16 +126,13 @@ func listWebhooks(ctx context.Context, store roster.Store, stdout io.Writer) err
 		if len(w.Types) > 0 {
 			typs = strings.Join(w.Types, ",")
 		}
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%d\t%d\t%s\n", w.ID, scopeName(names, w.TenantID), w.URL, typs, w.Cursor, max(last-w.Cursor, 0), state)
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%d\t%d\t%s\n", w.ID, orStar(w.Tenant), w.URL, typs, w.Cursor, w.Behind, state)
 	}
 	return tw.Flush()
 }
 
-func listDeliveries(ctx context.Context, store roster.Store, id string, limit int, stdout io.Writer) error {
-	if _, err := store.Webhook(ctx, id); err != nil {
-		return err
-	}
-	ds, err := store.Deliveries(ctx, id, limit)
+func listDeliveries(ctx context.Context, svc *admin.Service, id string, limit int, stdout io.Writer) error {
+	ds, err := svc.Deliveries(ctx, id, limit)
 	if err != nil {
 		return err
 	}

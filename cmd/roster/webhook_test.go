@@ -49,3 +49,45 @@ func verifySignature(secret string, h http.Header, body []byte) error {
 	}
 	return fmt.Errorf("signature %q does not verify", sigs)
 }
+
+// TestAPIKeyWebhookAudit checks that roster apikey and webhook act as the
+// user running them: each change is one audit row of the tenant with the CLI's
+// actor, and the trail shows neither the key's nor the webhook's secret.
+func TestAPIKeyWebhookAudit(t *testing.T) { forEachStore(t, testAPIKeyWebhookAudit) }
+
+func testAPIKeyWebhookAudit(t *testing.T, db string) {
+	s := &testServer{db: db}
+	s.cli(t, "migrate")
+	s.cli(t, "tenant", "create", "acme")
+	key := strings.TrimSpace(s.cli(t, "apikey", "create", "--tenant", "acme", "--name", "app"))
+	keyID := strings.Fields(strings.Split(s.cli(t, "apikey", "list"), "\n")[1])[0]
+	s.cli(t, "apikey", "revoke", keyID)
+	out := strings.Split(strings.TrimSpace(s.cli(t, "webhook", "add", "--url", "http://127.0.0.1:1/hooks", "--tenant", "acme")), "\n")
+	hookID, secret := out[0], out[len(out)-1]
+	s.cli(t, "webhook", "replay", hookID, "--from", "0")
+	s.cli(t, "webhook", "resume", hookID)
+	s.cli(t, "webhook", "remove", hookID)
+
+	trail := s.cli(t, "audit", "--tenant", "acme")
+	for _, leak := range []string{key, key[12:], secret, strings.TrimPrefix(secret, "whsec_"), "sealed:"} {
+		if strings.Contains(trail, leak) {
+			t.Fatalf("the audit trail shows a secret:\n%s", trail)
+		}
+	}
+	want := []string{"webhook.remove", "webhook.resume", "webhook.replay", "webhook.add", "apikey.revoke", "apikey.create", "tenant.create"}
+	lines := strings.Split(strings.TrimSpace(trail), "\n")[1:]
+	if len(lines) != len(want) {
+		t.Fatalf("audit --tenant acme: %d rows, want %v:\n%s", len(lines), want, trail)
+	}
+	for i, l := range lines {
+		f := strings.Fields(l)
+		if f[2] != cliActor().String() || f[4] != want[i] || f[5] != "acme" {
+			t.Errorf("row %d: actor %s, action %s, tenant %s; want %s %s acme:\n%s", i, f[2], f[4], f[5], cliActor(), want[i], l)
+		}
+	}
+	for _, want := range []string{keyID, key[:12], hookID, "http://127.0.0.1:1/hooks"} {
+		if !strings.Contains(trail, want) {
+			t.Errorf("the audit trail lacks %s:\n%s", want, trail)
+		}
+	}
+}

@@ -55,6 +55,19 @@ func (db *DB) APIKeys(ctx context.Context) ([]*roster.APIKey, error) {
 	return ks, nil
 }
 
+// APIKey returns one key, live or not. ENOTFOUND.
+func (db *DB) APIKey(ctx context.Context, id string) (*roster.APIKey, error) {
+	rows, _ := db.pool.Query(ctx, `SELECT `+apiKeyColumns+` FROM api_keys WHERE id = $1`, id)
+	ks, err := pgx.CollectRows(rows, scanAPIKey)
+	if err != nil {
+		return nil, wrap("API key", err)
+	}
+	if len(ks) == 0 {
+		return nil, roster.Errorf(roster.ENOTFOUND, "API key %q does not exist", id)
+	}
+	return ks[0], nil
+}
+
 func scanAPIKey(cr pgx.CollectableRow) (*roster.APIKey, error) {
 	var (
 		k                 roster.APIKey

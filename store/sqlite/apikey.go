@@ -53,6 +53,18 @@ func (db *DB) APIKeys(ctx context.Context) ([]*roster.APIKey, error) {
 	return ks, nil
 }
 
+// APIKey returns one key, live or not. ENOTFOUND.
+func (db *DB) APIKey(ctx context.Context, id string) (*roster.APIKey, error) {
+	ks, err := db.queryAPIKeys(ctx, `SELECT `+apiKeyColumns+` FROM api_keys WHERE id = ?`, id)
+	if err != nil {
+		return nil, fmt.Errorf("sqlite: API key: %w", err)
+	}
+	if len(ks) == 0 {
+		return nil, roster.Errorf(roster.ENOTFOUND, "API key %q does not exist", id)
+	}
+	return ks[0], nil
+}
+
 func (db *DB) queryAPIKeys(ctx context.Context, query string, args ...any) ([]*roster.APIKey, error) {
 	rows, err := db.read.QueryContext(ctx, query, args...)
 	if err != nil {

@@ -74,12 +74,20 @@ func testAPIKeys(t *testing.T, s roster.Store) {
 	if err != nil || len(all) != 2 || all[0].ID != global.ID || all[0].TenantID != "" || !all[0].Sees(tn.ID) {
 		t.Fatalf("APIKeys = %v, %v; want the global key first", all, err)
 	}
+	if got, err := s.APIKey(ctx, k.ID); err != nil || got.ID != k.ID || got.TenantID != tn.ID || got.Prefix != prefix || got.Name != "app" || !got.Matches(secret) {
+		t.Fatalf("APIKey = %+v, %v; want the tenant's key", got, err)
+	}
+	_, err = s.APIKey(ctx, "nope")
+	wantCode(t, "APIKey(unknown)", err, roster.ENOTFOUND)
 	if err := s.RevokeAPIKey(ctx, k.ID); err != nil {
 		t.Fatalf("RevokeAPIKey = %v", err)
 	}
 	wantCode(t, "RevokeAPIKey(unknown)", s.RevokeAPIKey(ctx, "nope"), roster.ENOTFOUND)
 	if ks, _ := s.APIKeysByPrefix(ctx, prefix); len(ks) != 1 || ks[0].Revoked.IsZero() {
 		t.Errorf("after RevokeAPIKey: %v; want revoked", ks)
+	}
+	if got, err := s.APIKey(ctx, k.ID); err != nil || got.Revoked.IsZero() {
+		t.Errorf("APIKey after RevokeAPIKey = %+v, %v; want revoked", got, err)
 	}
 	if roster.APIKeyPrefix(secret) == "" || roster.TokenPrefix(secret) != "" {
 		t.Errorf("an API key secret must not pass as a SCIM token")
