@@ -81,5 +81,6 @@ type Store interface {
 	SignInStore
 	AuditStore
 	OperatorStore
+	SettingStore
 	Close() error
 }
