@@ -1,5 +1,6 @@
 // Package admin holds every operation an operator performs on Roster — tenants
-// and their lifecycle, their tokens, first start, the operators themselves —
+// and their lifecycle, their tokens, first start, sign-in connections, OAuth
+// clients, users' login methods and passwords, the operators themselves —
 // with its validation and its audit row. The command line and the console are
 // two faces of it: neither holds a rule of its own. The caller names who acts
 // with WithActor.
@@ -11,6 +12,7 @@ import (
 	"sync"
 
 	"github.com/rosterhq/roster"
+	"github.com/rosterhq/roster/sso"
 )
 
 // Store is what the admin operations read and write.
@@ -27,6 +29,16 @@ type Store interface {
 	SetTenantOrganization(ctx context.Context, tenantID, organization string) error
 	SetTenantDomains(ctx context.Context, tenantID string, domains []string) error
 	roster.OperatorStore
+	roster.OAuthClientStore
+	SetSSOConnection(ctx context.Context, c *roster.SSOConnection) error
+	SSOConnection(ctx context.Context, tenantID string) (*roster.SSOConnection, error)
+	DeleteSSOConnection(ctx context.Context, tenantID string) error
+	sso.KeyStore
+	User(ctx context.Context, tenantID, id string) (*roster.User, error)
+	Users(ctx context.Context, tenantID string, q roster.Query) ([]*roster.User, int, error)
+	SetLoginMethod(ctx context.Context, tenantID, userID, method string) error
+	SetPassword(ctx context.Context, tenantID, userID string, hash string) error
+	roster.SettingStore
 }
 
 // Service performs operator actions over a store.
@@ -37,6 +49,9 @@ type Service struct {
 	// dummyHash is what an unknown operator's password is compared with,
 	// hashed once, on the first sign-in.
 	dummyHash func() string
+	// sealer seals sign-in secrets (WithSealer); nil: the operations that
+	// seal one fail.
+	sealer *sso.Sealer
 }
 
 // New returns a Service over store, telling the time with now and logging to log.
