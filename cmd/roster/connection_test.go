@@ -9,6 +9,42 @@ import (
 	"github.com/rosterhq/roster/sso"
 )
 
+// TestSSOGetPublicURL: a server records the URL it is reached at as it
+// starts, so that sso get prints the redirect URI and SAML URLs on it
+// without being told: --public-url when the server has one, else its listen
+// address. A --public-url given to sso get still wins.
+func TestSSOGetPublicURL(t *testing.T) { forEachStore(t, testSSOGetPublicURL) }
+
+func testSSOGetPublicURL(t *testing.T, db string) {
+	s := startServerWith(t, db, "--public-url", "https://roster.example.com")
+	out := s.cli(t, "sso", "get", "--tenant", "default")
+	for key, want := range map[string]string{
+		"redirect_uri":      "https://roster.example.com/sso/default/oidc/callback",
+		"saml_entity_id":    sso.SAMLEntityID("https://roster.example.com", "default"),
+		"saml_acs_url":      "https://roster.example.com/sso/default/saml/acs",
+		"saml_metadata_url": sso.SAMLMetadataURL("https://roster.example.com", "default"),
+	} {
+		if got := lastValue(t, out, key); got != want {
+			t.Errorf("sso get: %s=%s, want %s", key, got, want)
+		}
+	}
+	out = s.cli(t, "sso", "get", "--tenant", "default", "--public-url", "https://other.example.com/")
+	if got := lastValue(t, out, "redirect_uri"); got != "https://other.example.com/sso/default/oidc/callback" {
+		t.Errorf("sso get --public-url: redirect_uri=%s, want it on the URL given", got)
+	}
+
+	// Without --public-url, a server records its listen address (the same
+	// way on both stores: one more server suffices).
+	if !strings.HasPrefix(db, "sqlite:") {
+		return
+	}
+	plain := startServer(t, sqliteDB(t))
+	origin := strings.TrimSuffix(plain.base, "/scim/v2")
+	if got := lastValue(t, plain.cli(t, "sso", "get", "--tenant", "default"), "redirect_uri"); got != origin+"/sso/default/oidc/callback" {
+		t.Errorf("sso get, a server without --public-url: redirect_uri=%s, want it on %s", got, origin)
+	}
+}
+
 // TestSSORemove connects a tenant's IdP and disconnects it: sso get says it
 // has no connection, a second remove is refused, and the audit trail shows
 // both actions by the command line's user, without the client secret.

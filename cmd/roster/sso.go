@@ -253,7 +253,7 @@ func readMetadata(ctx context.Context, from string) ([]byte, error) {
 func getConnection(ctx context.Context, cmd *command, args []string, stdout, stderr io.Writer) error {
 	var tenant string
 	cmd.fs.StringVar(&tenant, "tenant", "", "tenant name or id")
-	cmd.fs.StringVar(&cmd.cfg.PublicURL, "public-url", cmd.cfg.PublicURL, "Roster's public URL (env ROSTER_PUBLIC_URL)")
+	cmd.fs.StringVar(&cmd.cfg.PublicURL, "public-url", cmd.cfg.PublicURL, "Roster's public URL (env ROSTER_PUBLIC_URL); default: the one the last server to start recorded")
 	if err := cmd.open(ctx, args, stderr); err != nil {
 		return err
 	}
@@ -262,7 +262,10 @@ func getConnection(ctx context.Context, cmd *command, args []string, stdout, std
 	if err != nil {
 		return err
 	}
-	base := cmd.cfg.publicURL()
+	base, err := cmd.admin.PublicURL(ctx, cmd.cfg.PublicURL, "http://"+cmd.cfg.Addr)
+	if err != nil {
+		return err
+	}
 	fmt.Fprintf(stdout, "redirect_uri=%s\n", sso.CallbackURL(base, t.Name))
 	fmt.Fprintf(stdout, "saml_entity_id=%s\nsaml_acs_url=%s\nsaml_metadata_url=%s\n",
 		sso.SAMLEntityID(base, t.Name), sso.SAMLACSURL(base, t.Name), sso.SAMLMetadataURL(base, t.Name))
