@@ -83,5 +83,6 @@ type Store interface {
 	AuditStore
 	OperatorStore
 	OperatorSessionStore
+	SettingStore
 	Close() error
 }

@@ -311,6 +311,9 @@ type SSOStore interface {
 	SetSSOConnection(ctx context.Context, c *SSOConnection) error
 	// SSOConnection returns the tenant's connection. ENOTFOUND when it has none.
 	SSOConnection(ctx context.Context, tenantID string) (*SSOConnection, error)
+	// DeleteSSOConnection deletes the tenant's connection; its identity links
+	// stay. ENOTFOUND when it has none.
+	DeleteSSOConnection(ctx context.Context, tenantID string) error
 
 	// SetTenantOrganization sets the host app's id for the tenant ("" clears
 	// it). ECONFLICT when another tenant has it; ENOTFOUND.

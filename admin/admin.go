@@ -1,8 +1,9 @@
 // Package admin holds every operation an operator performs on Roster — tenants
-// and their lifecycle, their tokens, API keys, webhooks, first start, the
-// operators themselves — with its validation and its audit row. The command
-// line and the console are two faces of it: neither holds a rule of its own.
-// The caller names who acts with WithActor.
+// and their lifecycle, their tokens, API keys, webhooks, first start, sign-in
+// connections, OAuth clients, users' login methods and passwords, the
+// operators themselves and their console sessions — with its validation and
+// its audit row. The command line and the console are two faces of it:
+// neither holds a rule of its own. The caller names who acts with WithActor.
 package admin
 
 import (
@@ -11,6 +12,7 @@ import (
 	"sync"
 
 	"github.com/rosterhq/roster"
+	"github.com/rosterhq/roster/sso"
 	"github.com/rosterhq/roster/webhook"
 )
 
@@ -41,6 +43,16 @@ type Store interface {
 	Deliveries(ctx context.Context, webhookID string, limit int) ([]*roster.Delivery, error)
 	LastEventSeq(ctx context.Context) (int64, error)
 	PrunedThrough(ctx context.Context) (int64, error)
+	roster.OAuthClientStore
+	SetSSOConnection(ctx context.Context, c *roster.SSOConnection) error
+	SSOConnection(ctx context.Context, tenantID string) (*roster.SSOConnection, error)
+	DeleteSSOConnection(ctx context.Context, tenantID string) error
+	sso.KeyStore
+	User(ctx context.Context, tenantID, id string) (*roster.User, error)
+	Users(ctx context.Context, tenantID string, q roster.Query) ([]*roster.User, int, error)
+	SetLoginMethod(ctx context.Context, tenantID, userID, method string) error
+	SetPassword(ctx context.Context, tenantID, userID string, hash string) error
+	roster.SettingStore
 }
 
 // Service performs operator actions over a store.
@@ -53,8 +65,11 @@ type Service struct {
 	dummyHash func() string
 	// sealer seals the signing secrets of the webhooks added; nil keeps
 	// them as they are. relay sends test messages.
-	sealer webhook.Sealer
-	relay  WebhookTester
+	webhookSealer webhook.Sealer
+	relay         WebhookTester
+	// sealer seals sign-in secrets (WithSealer); nil: the operations that
+	// seal one fail.
+	sealer *sso.Sealer
 }
 
 // New returns a Service over store, telling the time with now and logging to log.
@@ -73,5 +88,5 @@ type WebhookTester interface {
 // test messages through relay. Call it before the webhook operations that need
 // them, AddWebhook and TestWebhook, not while they run.
 func (s *Service) SetWebhooks(sealer webhook.Sealer, relay WebhookTester) {
-	s.sealer, s.relay = sealer, relay
+	s.webhookSealer, s.relay = sealer, relay
 }

@@ -21,11 +21,11 @@ const (
 	sessionTouch = time.Minute
 )
 
-// SignIn checks the operator's email and password (AuthenticateOperator) and
+// StartSession checks the operator's email and password (AuthenticateOperator) and
 // starts a console session from source. It returns the session's secret, for
 // the browser's cookie only: the store keeps its SHA-256. EUNAUTHORIZED for a
 // wrong email or password.
-func (s *Service) SignIn(ctx context.Context, email, password, source string) (string, *roster.Operator, error) {
+func (s *Service) StartSession(ctx context.Context, email, password, source string) (string, *roster.Operator, error) {
 	o, err := s.AuthenticateOperator(ctx, email, password)
 	if err != nil {
 		return "", nil, err
@@ -83,9 +83,9 @@ func (s *Service) Session(ctx context.Context, secret string) (*roster.Operator,
 	return o, nil
 }
 
-// SignOut ends the console session with this secret; ending an ended one is
+// EndSession ends the console session with this secret; ending an ended one is
 // no error.
-func (s *Service) SignOut(ctx context.Context, secret string) error {
+func (s *Service) EndSession(ctx context.Context, secret string) error {
 	if secret == "" {
 		return nil
 	}

@@ -26,8 +26,8 @@ func (c *clock) add(d time.Duration) {
 	c.mu.Unlock()
 }
 
-// newService returns an admin service over a fresh SQLite file, on clk.
-func newService(t *testing.T, clk *clock) (*admin.Service, *sqlite.DB) {
+// newClockedService returns an admin service over a fresh SQLite file, on clk.
+func newClockedService(t *testing.T, clk *clock) (*admin.Service, *sqlite.DB) {
 	t.Helper()
 	db, err := sqlite.Open(context.Background(), testdb.SQLitePath(t), sqlite.Options{Clock: clk.now})
 	if err != nil {
@@ -40,17 +40,17 @@ func newService(t *testing.T, clk *clock) (*admin.Service, *sqlite.DB) {
 func TestSessions(t *testing.T) {
 	ctx := admin.WithActor(context.Background(), admin.Actor{Kind: "cli", Name: "test"})
 	clk := &clock{t: time.Date(2026, 12, 7, 9, 0, 0, 0, time.UTC)}
-	svc, db := newService(t, clk)
+	svc, db := newClockedService(t, clk)
 	const pw = "correct horse battery"
 	if _, err := svc.CreateOperator(ctx, "ada@example.com", roster.OperatorAdmin, pw); err != nil {
 		t.Fatal(err)
 	}
-	if _, _, err := svc.SignIn(ctx, "ada@example.com", "wrong password!", "127.0.0.1"); roster.ErrorCode(err) != roster.EUNAUTHORIZED {
-		t.Fatalf("SignIn(wrong password) = %v, want EUNAUTHORIZED", err)
+	if _, _, err := svc.StartSession(ctx, "ada@example.com", "wrong password!", "127.0.0.1"); roster.ErrorCode(err) != roster.EUNAUTHORIZED {
+		t.Fatalf("StartSession(wrong password) = %v, want EUNAUTHORIZED", err)
 	}
-	secret, o, err := svc.SignIn(ctx, "ADA@example.com", pw, "127.0.0.1")
+	secret, o, err := svc.StartSession(ctx, "ADA@example.com", pw, "127.0.0.1")
 	if err != nil || o.Email != "ada@example.com" {
-		t.Fatalf("SignIn = %v, %v", o, err)
+		t.Fatalf("StartSession = %v, %v", o, err)
 	}
 	if len(secret) < 40 {
 		t.Fatalf("session secret %q is short", secret)
@@ -80,7 +80,7 @@ func TestSessions(t *testing.T) {
 	}
 
 	// Idle past its bound, a session ends.
-	secret, _, err = svc.SignIn(ctx, "ada@example.com", pw, "127.0.0.1")
+	secret, _, err = svc.StartSession(ctx, "ada@example.com", pw, "127.0.0.1")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -90,9 +90,9 @@ func TestSessions(t *testing.T) {
 	}
 
 	// Signing out and changing the password end sessions.
-	s1, _, _ := svc.SignIn(ctx, "ada@example.com", pw, "127.0.0.1")
-	s2, _, _ := svc.SignIn(ctx, "ada@example.com", pw, "127.0.0.1")
-	if err := svc.SignOut(ctx, s1); err != nil {
+	s1, _, _ := svc.StartSession(ctx, "ada@example.com", pw, "127.0.0.1")
+	s2, _, _ := svc.StartSession(ctx, "ada@example.com", pw, "127.0.0.1")
+	if err := svc.EndSession(ctx, s1); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := svc.Session(ctx, s1); roster.ErrorCode(err) != roster.EUNAUTHORIZED {

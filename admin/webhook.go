@@ -46,7 +46,7 @@ func (s *Service) AddWebhook(ctx context.Context, n NewWebhook) (string, *Webhoo
 		return "", nil, roster.Errorf(roster.EINVALID, "webhook add: --url %q: want an absolute http:// or https:// URL", n.URL)
 	}
 	secret := roster.NewWebhookSecret()
-	w := &roster.Webhook{URL: u.String(), Secret: webhook.SealSecret(s.sealer, secret)}
+	w := &roster.Webhook{URL: u.String(), Secret: webhook.SealSecret(s.webhookSealer, secret)}
 	var t *roster.Tenant
 	if n.Tenant != "" {
 		if t, err = s.store.Tenant(ctx, n.Tenant); err != nil {

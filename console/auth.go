@@ -127,7 +127,7 @@ func (s *Server) handleLogin(w http.ResponseWriter, r *http.Request) error {
 		v.Error = "Too many failed sign-ins from this address. Try again in a minute."
 		return s.render(w, r, http.StatusTooManyRequests, "login", page{Title: "Sign in", Data: v})
 	}
-	secret, _, err := s.admin.SignIn(r.Context(), email, password, addr)
+	secret, _, err := s.admin.StartSession(r.Context(), email, password, addr)
 	if roster.ErrorCode(err) == roster.EUNAUTHORIZED {
 		v.Error = "Wrong email or password."
 		return s.render(w, r, http.StatusUnauthorized, "login", page{Title: "Sign in", Data: v})
@@ -142,7 +142,7 @@ func (s *Server) handleLogin(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (s *Server) handleLogout(w http.ResponseWriter, r *http.Request) error {
-	if err := s.admin.SignOut(r.Context(), sessionOf(r).secret); err != nil {
+	if err := s.admin.EndSession(r.Context(), sessionOf(r).secret); err != nil {
 		return err
 	}
 	http.SetCookie(w, s.cookie("", -1))

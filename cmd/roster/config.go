@@ -322,15 +322,6 @@ func openStore(ctx context.Context, c Config, log *slog.Logger, server bool) (ro
 	return sqlite.Open(ctx, loc, sqlite.Options{Clock: time.Now, Logger: log})
 }
 
-// publicURL is the URL Roster is reached at: --public-url, else http:// and
-// the listen address.
-func (c Config) publicURL() string {
-	if c.PublicURL != "" {
-		return strings.TrimSuffix(c.PublicURL, "/")
-	}
-	return "http://" + c.Addr
-}
-
 // sealer returns the sealer of sign-in secrets: under ROSTER_SECRET_KEY, or
 // on SQLite under the key kept in the file <database>.key (created, mode
 // 0600, on first need). On PostgreSQL the key must be given, the same on

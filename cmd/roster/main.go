@@ -15,7 +15,7 @@
 //	roster policy example | get --tenant NAME | set --tenant NAME FILE | test --tenant NAME USER.json
 //	roster folder create --tenant NAME --name N [--external-id X] | list | update | delete
 //	roster client create --name N --redirect-uri URI [--public] | client list | client revoke ID
-//	roster sso set --tenant NAME --type oidc|saml … | sso get --tenant NAME | sso rotate-key
+//	roster sso set --tenant NAME --type oidc|saml … | sso get --tenant NAME | sso remove --tenant NAME | sso rotate-key
 //	roster client create|list|revoke | user login-method|set-password
 //
 // The commands that open the database take --db (env ROSTER_DB); they work
@@ -104,6 +104,7 @@ Usage:
                                             connect the tenant's IdP through SAML (signed assertions, NameID = userName)
   roster sso get --tenant NAME              print the values to register at the IdP (redirect URI, SAML entity id,
                                             ACS and metadata URLs, the client certificate), and the connection
+  roster sso remove --tenant NAME           disconnect the tenant's IdP: its people no longer sign in through it
   roster sso rotate-key [--alg ES256|RS256] [--overlap 24h]
                                             sign with a new key; the previous ones stay in the JWKS for the overlap
   roster user login-method --tenant NAME USER idp|password|either
@@ -147,11 +148,11 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	case "webhook":
 		return runWebhook(admin.WithActor(ctx, cliActor()), rest, getenv, stdout, stderr)
 	case "client":
-		return runClient(ctx, rest, getenv, stdout, stderr)
+		return runClient(admin.WithActor(ctx, cliActor()), rest, getenv, stdout, stderr)
 	case "sso":
-		return runSSO(ctx, rest, getenv, stdout, stderr)
+		return runSSO(admin.WithActor(ctx, cliActor()), rest, getenv, stdout, stderr)
 	case "user":
-		return runUser(ctx, rest, getenv, stdout, stderr)
+		return runUser(admin.WithActor(ctx, cliActor()), rest, getenv, stdout, stderr)
 	case "help", "-h", "--help":
 		fmt.Fprint(stdout, usage)
 		return nil

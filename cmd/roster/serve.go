@@ -121,8 +121,12 @@ func serve(ctx context.Context, c Config, stdout, stderr io.Writer) error {
 	if public == "" {
 		public = "http://" + ln.Addr().String()
 	}
+	svc := admin.New(store, time.Now, log)
+	if err := svc.RecordPublicURL(ctx, public); err != nil {
+		return err
+	}
 	lines.Flush() // what was logged so far comes before what firstStart prints
-	if err := firstStart(admin.WithActor(ctx, serverActor()), admin.New(store, time.Now, log), public+server.Prefix, stdout); err != nil {
+	if err := firstStart(admin.WithActor(ctx, serverActor()), svc, public+server.Prefix, stdout); err != nil {
 		return err
 	}
 

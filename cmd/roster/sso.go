@@ -57,18 +57,9 @@ func runClient(ctx context.Context, args []string, getenv func(string) string, s
 		if len(redirect) == 0 {
 			return fmt.Errorf("client create: want at least one --redirect-uri")
 		}
-		for _, u := range redirect {
-			if err := roster.CheckRedirectURI(u, public); err != nil {
-				return fmt.Errorf("client create: %w", err)
-			}
-		}
-		c := &roster.OAuthClient{Name: name, RedirectURIs: redirect, Public: public}
-		var secret string
-		if !public {
-			secret, c.Hash = roster.NewClientSecret()
-		}
-		if err := cmd.store.CreateOAuthClient(ctx, c); err != nil {
-			return err
+		secret, c, err := cmd.admin.CreateClient(ctx, name, redirect, public)
+		if err != nil {
+			return fmt.Errorf("client create: %w", err)
 		}
 		fmt.Fprintf(stdout, "client_id=%s\n", c.ID)
 		if !public {
@@ -77,7 +68,7 @@ func runClient(ctx context.Context, args []string, getenv func(string) string, s
 		}
 		return nil
 	case "list":
-		cs, err := cmd.store.OAuthClients(ctx)
+		cs, err := cmd.admin.Clients(ctx)
 		if err != nil {
 			return err
 		}
@@ -98,7 +89,7 @@ func runClient(ctx context.Context, args []string, getenv func(string) string, s
 	if len(cmd.args) != 1 {
 		return fmt.Errorf("client revoke: want one client ID (see roster client list)")
 	}
-	if err := cmd.store.RevokeOAuthClient(ctx, cmd.args[0]); err != nil {
+	if err := cmd.admin.RevokeClient(ctx, cmd.args[0]); err != nil {
 		return err
 	}
 	fmt.Fprintf(stderr, "roster: OAuth client %s revoked\n", cmd.args[0])
@@ -108,7 +99,7 @@ func runClient(ctx context.Context, args []string, getenv func(string) string, s
 // runSSO manages tenants' sign-in connections and Roster's signing keys.
 func runSSO(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
 	if len(args) == 0 {
-		return fmt.Errorf("sso: want set, get or rotate-key")
+		return fmt.Errorf("sso: want set, get, remove or rotate-key")
 	}
 	cmd, err := newCommand("sso "+args[0], getenv, stderr)
 	if err != nil {
@@ -119,10 +110,12 @@ func runSSO(ctx context.Context, args []string, getenv func(string) string, stdo
 		return setConnection(ctx, cmd, args[1:], stderr)
 	case "get":
 		return getConnection(ctx, cmd, args[1:], stdout, stderr)
+	case "remove":
+		return removeConnection(ctx, cmd, args[1:], stderr)
 	case "rotate-key":
 		return rotateKey(ctx, cmd, args[1:], stderr)
 	}
-	return fmt.Errorf("sso: unknown subcommand %q: want set, get or rotate-key", args[0])
+	return fmt.Errorf("sso: unknown subcommand %q: want set, get, remove or rotate-key", args[0])
 }
 
 // setConnection stores a tenant's upstream connection: OIDC, its client
@@ -165,14 +158,14 @@ type oidcFlags struct {
 // the key pair.
 const generateCertificate = "generate"
 
-func setOIDCConnection(ctx context.Context, cmd *command, tenant string, o oidcFlags, stderr io.Writer) error {
-	if tenant == "" || o.issuer == "" || o.clientID == "" || (o.secret == "") == (o.cert == "") {
+func setOIDCConnection(ctx context.Context, cmd *command, tenant string, f oidcFlags, stderr io.Writer) error {
+	if tenant == "" || f.issuer == "" || f.clientID == "" || (f.secret == "") == (f.cert == "") {
 		return fmt.Errorf("sso set: want --tenant, --issuer, --client-id and one of --client-secret and --client-certificate")
 	}
-	if (o.key != "") != (o.cert != "" && o.cert != generateCertificate) {
+	if (f.key != "") != (f.cert != "" && f.cert != generateCertificate) {
 		return fmt.Errorf("sso set: --client-key goes with --client-certificate FILE (not with generate)")
 	}
-	iss, err := sso.NormalizeIssuer(o.issuer)
+	o, err := f.signIn()
 	if err != nil {
 		return err
 	}
@@ -180,64 +173,40 @@ func setOIDCConnection(ctx context.Context, cmd *command, tenant string, o oidcF
 	if err != nil {
 		return fmt.Errorf("sso set: %w", err)
 	}
-	t, err := cmd.store.Tenant(ctx, tenant)
+	t, c, err := cmd.admin.WithSealer(sealer).SetOIDCSignIn(ctx, tenant, o)
 	if err != nil {
 		return err
 	}
-	c := &roster.SSOConnection{TenantID: t.ID, Type: roster.ConnectionOIDC, Issuer: iss, ClientID: o.clientID}
-	if err := oidcCredential(ctx, cmd, sealer, c, o); err != nil {
-		return err
-	}
-	if err := cmd.store.SetSSOConnection(ctx, c); err != nil {
-		return err
-	}
-	fmt.Fprintf(stderr, "roster: tenant %q signs in through %s\n", t.Name, iss)
+	fmt.Fprintf(stderr, "roster: tenant %q signs in through %s\n", t.Name, c.Issuer)
 	if c.UsesCertificate() {
 		fmt.Fprintf(stderr, "roster: register its certificate at the IdP (roster sso get --tenant %s prints it)\n", t.Name)
 	}
 	return nil
 }
 
-// oidcCredential fills c's credential from the flags: the client secret; a
-// certificate and key read from files; or, for generate, the connection's
-// certificate when it has one, else a fresh key pair.
-func oidcCredential(ctx context.Context, cmd *command, sealer *sso.Sealer, c *roster.SSOConnection, o oidcFlags) error {
-	switch o.cert {
-	case "":
-		secret := o.secret
-		if secret == "-" {
-			line, err := bufio.NewReader(os.Stdin).ReadString('\n')
-			if err != nil && err != io.EOF {
-				return fmt.Errorf("sso set: reading the client secret: %w", err)
-			}
-			if secret = strings.TrimSpace(line); secret == "" {
-				return fmt.Errorf("sso set: no client secret on stdin")
-			}
+// signIn reads the credential the flags name: the client secret, from stdin
+// for "-"; or the certificate and key files.
+func (f oidcFlags) signIn() (admin.OIDCSignIn, error) {
+	o := admin.OIDCSignIn{Issuer: f.issuer, ClientID: f.clientID, ClientSecret: f.secret, GenerateCertificate: f.cert == generateCertificate}
+	switch {
+	case f.secret == "-":
+		line, err := bufio.NewReader(os.Stdin).ReadString('\n')
+		if err != nil && err != io.EOF {
+			return o, fmt.Errorf("sso set: reading the client secret: %w", err)
 		}
-		c.SealedSecret = sso.SealClientSecret(sealer, secret)
-		return nil
-	case generateCertificate:
-		prev, err := cmd.store.SSOConnection(ctx, c.TenantID)
-		switch {
-		case err == nil && prev.UsesCertificate():
-			c.Certificate, c.SealedSecret = prev.Certificate, prev.SealedSecret
-			return nil
-		case err != nil && roster.ErrorCode(err) != roster.ENOTFOUND:
-			return err
+		if o.ClientSecret = strings.TrimSpace(line); o.ClientSecret == "" {
+			return o, fmt.Errorf("sso set: no client secret on stdin")
 		}
-		c.Certificate, c.SealedSecret, err = sso.NewClientCertificate(sealer, c.TenantID, time.Now())
-		return err
+	case f.cert != "" && !o.GenerateCertificate:
+		var err error
+		if o.CertificatePEM, err = os.ReadFile(f.cert); err != nil {
+			return o, fmt.Errorf("sso set: --client-certificate: %w", err)
+		}
+		if o.KeyPEM, err = os.ReadFile(f.key); err != nil {
+			return o, fmt.Errorf("sso set: --client-key: %w", err)
+		}
 	}
-	certPEM, err := os.ReadFile(o.cert)
-	if err != nil {
-		return fmt.Errorf("sso set: --client-certificate: %w", err)
-	}
-	keyPEM, err := os.ReadFile(o.key)
-	if err != nil {
-		return fmt.Errorf("sso set: --client-key: %w", err)
-	}
-	c.Certificate, c.SealedSecret, err = sso.ImportClientCertificate(sealer, certPEM, keyPEM, time.Now())
-	return err
+	return o, nil
 }
 
 func setSAMLConnection(ctx context.Context, cmd *command, tenant, metadata string, idpInitiated bool, stderr io.Writer) error {
@@ -252,20 +221,8 @@ func setSAMLConnection(ctx context.Context, cmd *command, tenant, metadata strin
 	if err != nil {
 		return fmt.Errorf("sso set: %w", err)
 	}
-	t, err := cmd.store.Tenant(ctx, tenant)
+	t, m, err := cmd.admin.WithSealer(sealer).SetSAMLSignIn(ctx, tenant, admin.SAMLSignIn{Metadata: doc, IdPInitiated: idpInitiated})
 	if err != nil {
-		return err
-	}
-	prev, err := cmd.store.SSOConnection(ctx, t.ID)
-	if err != nil && roster.ErrorCode(err) != roster.ENOTFOUND {
-		return err
-	}
-	c, m, err := sso.NewSAMLConnection(sealer, t.ID, doc, prev, time.Now())
-	if err != nil {
-		return err
-	}
-	c.IdPInitiated = idpInitiated
-	if err := cmd.store.SetSSOConnection(ctx, c); err != nil {
 		return err
 	}
 	fmt.Fprintf(stderr, "roster: tenant %q signs in through SAML IdP %s (%d signing certificates)\n", t.Name, m.EntityID, len(m.Certificates))
@@ -296,20 +253,23 @@ func readMetadata(ctx context.Context, from string) ([]byte, error) {
 func getConnection(ctx context.Context, cmd *command, args []string, stdout, stderr io.Writer) error {
 	var tenant string
 	cmd.fs.StringVar(&tenant, "tenant", "", "tenant name or id")
-	cmd.fs.StringVar(&cmd.cfg.PublicURL, "public-url", cmd.cfg.PublicURL, "Roster's public URL (env ROSTER_PUBLIC_URL)")
+	cmd.fs.StringVar(&cmd.cfg.PublicURL, "public-url", cmd.cfg.PublicURL, "Roster's public URL (env ROSTER_PUBLIC_URL); default: the one the last server to start recorded")
 	if err := cmd.open(ctx, args, stderr); err != nil {
 		return err
 	}
 	defer cmd.store.Close()
-	t, err := cmd.store.Tenant(ctx, tenant)
+	t, err := cmd.admin.Tenant(ctx, tenant)
 	if err != nil {
 		return err
 	}
-	base := cmd.cfg.publicURL()
+	base, err := cmd.admin.PublicURL(ctx, cmd.cfg.PublicURL, "http://"+cmd.cfg.Addr)
+	if err != nil {
+		return err
+	}
 	fmt.Fprintf(stdout, "redirect_uri=%s\n", sso.CallbackURL(base, t.Name))
 	fmt.Fprintf(stdout, "saml_entity_id=%s\nsaml_acs_url=%s\nsaml_metadata_url=%s\n",
 		sso.SAMLEntityID(base, t.Name), sso.SAMLACSURL(base, t.Name), sso.SAMLMetadataURL(base, t.Name))
-	c, err := cmd.store.SSOConnection(ctx, t.ID)
+	_, c, err := cmd.admin.SignInConnection(ctx, t.ID)
 	if roster.ErrorCode(err) == roster.ENOTFOUND {
 		fmt.Fprintf(stderr, "roster: tenant %q has no connection yet: roster sso set --tenant %s --type oidc|saml …\n", t.Name, t.Name)
 		return nil
@@ -336,6 +296,26 @@ func getConnection(ctx context.Context, cmd *command, args []string, stdout, std
 	return nil
 }
 
+// removeConnection removes a tenant's connection: its people no longer sign
+// in through an IdP.
+func removeConnection(ctx context.Context, cmd *command, args []string, stderr io.Writer) error {
+	var tenant string
+	cmd.fs.StringVar(&tenant, "tenant", "", "tenant name or id")
+	if err := cmd.open(ctx, args, stderr); err != nil {
+		return err
+	}
+	defer cmd.store.Close()
+	if tenant == "" {
+		return fmt.Errorf("sso remove: want --tenant")
+	}
+	t, err := cmd.admin.RemoveSignIn(ctx, tenant)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(stderr, "roster: tenant %q no longer signs in through an IdP; roster sso set connects one again\n", t.Name)
+	return nil
+}
+
 // rotateKey adds a signing key that signs from now on; the others stay in
 // the JWKS for the overlap, so that tokens they signed stay verifiable.
 func rotateKey(ctx context.Context, cmd *command, args []string, stderr io.Writer) error {
@@ -351,7 +331,7 @@ func rotateKey(ctx context.Context, cmd *command, args []string, stderr io.Write
 	if err != nil {
 		return fmt.Errorf("sso rotate-key: %w", err)
 	}
-	k, err := sso.RotateKeys(ctx, cmd.store, sealer, alg, time.Now(), overlap)
+	k, err := cmd.admin.WithSealer(sealer).RotateSigningKey(ctx, alg, overlap)
 	if err != nil {
 		return err
 	}

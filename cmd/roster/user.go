@@ -7,8 +7,6 @@ import (
 	"os"
 
 	"github.com/rosterhq/roster"
-	"github.com/rosterhq/roster/scim/filter"
-	"github.com/rosterhq/roster/sso"
 )
 
 // runUser sets how a user signs in: its login method and its password.
@@ -41,40 +39,27 @@ func runUser(ctx context.Context, args []string, getenv func(string) string, std
 		}
 		return fmt.Errorf("user set-password: want USER (id or userName); the password is read from stdin")
 	}
-	t, err := cmd.store.Tenant(ctx, tenant)
-	if err != nil {
-		return err
-	}
-	u, err := findUser(ctx, cmd.store, t.ID, cmd.args[0])
-	if err != nil {
-		return err
-	}
 	if args[0] == "login-method" {
-		method, err := roster.ParseLoginMethod(cmd.args[1])
+		t, u, err := cmd.admin.SetLoginMethod(ctx, tenant, cmd.args[0], cmd.args[1])
 		if err != nil {
 			return err
 		}
-		if err := cmd.store.SetLoginMethod(ctx, t.ID, u.ID, method); err != nil {
-			return err
-		}
-		fmt.Fprintf(stderr, "roster: user %s of tenant %q signs in by %s\n", u.UserName, t.Name, describeMethod(method))
+		fmt.Fprintf(stderr, "roster: user %s of tenant %q signs in by %s\n", u.UserName, t.Name, describeMethod(u.LoginMethod))
 		return nil
 	}
-	return setPassword(ctx, cmd.store, t, u, os.Stdin, stderr)
+	return setPassword(ctx, cmd, tenant, cmd.args[0], os.Stdin, stderr)
 }
 
-// setPassword reads a password (readPassword) from in and stores its hash.
-func setPassword(ctx context.Context, store roster.Store, t *roster.Tenant, u *roster.User, in io.Reader, stderr io.Writer) error {
+// setPassword reads a password (readPassword) from in and sets it as the
+// user's.
+func setPassword(ctx context.Context, cmd *command, tenant, user string, in io.Reader, stderr io.Writer) error {
 	password, err := readPassword(in)
 	if err != nil {
 		return fmt.Errorf("user set-password: %w", err)
 	}
-	hash, err := sso.HashPassword(password)
+	t, u, err := cmd.admin.SetUserPassword(ctx, tenant, user, password)
 	if err != nil {
 		return fmt.Errorf("user set-password: %w", err)
-	}
-	if err := store.SetPassword(ctx, t.ID, u.ID, hash); err != nil {
-		return err
 	}
 	fmt.Fprintf(stderr, "roster: password of user %s of tenant %q set\n", u.UserName, t.Name)
 	if !roster.AllowsLogin(u.LoginMethod, roster.LoginMethodPassword) {
@@ -92,27 +77,4 @@ func describeMethod(m string) string {
 		return "the IdP or a password"
 	}
 	return "the IdP only"
-}
-
-// findUser finds a live user of the tenant by id, else by userName (ignoring
-// case). ENOTFOUND.
-func findUser(ctx context.Context, store roster.Store, tenantID, ref string) (*roster.User, error) {
-	u, err := store.User(ctx, tenantID, ref)
-	if roster.ErrorCode(err) != roster.ENOTFOUND {
-		return u, err
-	}
-	us, _, err := store.Users(ctx, tenantID, roster.Query{
-		Filter: &filter.Compare{Attr: filter.AttrPath{Name: "userName"}, Op: filter.Eq, Value: filter.Value{Kind: filter.KindString, Text: ref}},
-		Resolve: func(p filter.AttrPath) (filter.Attr, bool) {
-			return filter.Attr{Type: filter.String}, p.Name == "userName"
-		},
-		StartIndex: 1, Count: 1, WithoutMembers: true,
-	})
-	if err != nil {
-		return nil, err
-	}
-	if len(us) == 0 {
-		return nil, roster.Errorf(roster.ENOTFOUND, "no user has the id or userName %q", ref)
-	}
-	return us[0], nil
 }

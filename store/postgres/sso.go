@@ -122,6 +122,18 @@ func (db *DB) SSOConnection(ctx context.Context, tenantID string) (*roster.SSOCo
 	return &c, nil
 }
 
+// DeleteSSOConnection deletes the tenant's connection. ENOTFOUND when it has none.
+func (db *DB) DeleteSSOConnection(ctx context.Context, tenantID string) error {
+	tag, err := db.pool.Exec(ctx, `DELETE FROM sso_connections WHERE tenant_id = $1`, tenantID)
+	if err != nil {
+		return wrap("delete SSO connection", err)
+	}
+	if tag.RowsAffected() == 0 {
+		return roster.Errorf(roster.ENOTFOUND, "tenant %q has no sign-in connection", tenantID)
+	}
+	return nil
+}
+
 // SetTenantOrganization sets the tenant's organization ("" clears it). ECONFLICT, ENOTFOUND.
 func (db *DB) SetTenantOrganization(ctx context.Context, tenantID, organization string) error {
 	tag, err := db.pool.Exec(ctx, `UPDATE tenants SET organization = $1 WHERE id = $2`, nullString(organization), tenantID)

@@ -145,6 +145,18 @@ func (db *DB) SSOConnection(ctx context.Context, tenantID string) (*roster.SSOCo
 	return &c, nil
 }
 
+// DeleteSSOConnection deletes the tenant's connection. ENOTFOUND when it has none.
+func (db *DB) DeleteSSOConnection(ctx context.Context, tenantID string) error {
+	n, err := db.exec(ctx, `DELETE FROM sso_connections WHERE tenant_id = ?`, tenantID)
+	if err != nil {
+		return fmt.Errorf("sqlite: delete SSO connection: %w", err)
+	}
+	if n == 0 {
+		return roster.Errorf(roster.ENOTFOUND, "tenant %q has no sign-in connection", tenantID)
+	}
+	return nil
+}
+
 // SetTenantOrganization sets the tenant's organization ("" clears it). ECONFLICT, ENOTFOUND.
 func (db *DB) SetTenantOrganization(ctx context.Context, tenantID, organization string) error {
 	n, err := db.exec(ctx, `UPDATE tenants SET organization = ? WHERE id = ?`, nullString(organization), tenantID)

@@ -93,6 +93,20 @@ func testSSOConnections(t *testing.T, s roster.Store) {
 	wantCode(t, "SSOConnection(other tenant)", err, roster.ENOTFOUND)
 	wantCode(t, "SetSSOConnection(no tenant)",
 		s.SetSSOConnection(ctx, &roster.SSOConnection{TenantID: "nope", Type: "oidc", SealedSecret: []byte{1}}), roster.ENOTFOUND)
+
+	// Deleting it deletes only the tenant's own, once.
+	if err := s.SetSSOConnection(ctx, &roster.SSOConnection{TenantID: b.ID, Type: roster.ConnectionOIDC, Issuer: "https://idp-b", ClientID: "b", SealedSecret: []byte{1}}); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.DeleteSSOConnection(ctx, a.ID); err != nil {
+		t.Fatalf("DeleteSSOConnection = %v", err)
+	}
+	_, err = s.SSOConnection(ctx, a.ID)
+	wantCode(t, "SSOConnection(deleted)", err, roster.ENOTFOUND)
+	wantCode(t, "DeleteSSOConnection(again)", s.DeleteSSOConnection(ctx, a.ID), roster.ENOTFOUND)
+	if got, err := s.SSOConnection(ctx, b.ID); err != nil || got.Issuer != "https://idp-b" {
+		t.Errorf("the other tenant's connection after a delete = %+v, %v", got, err)
+	}
 }
 
 func testTenantSelectors(t *testing.T, s roster.Store) {

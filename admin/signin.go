@@ -1,0 +1,250 @@
+package admin
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"time"
+
+	"github.com/rosterhq/roster"
+	"github.com/rosterhq/roster/sso"
+)
+
+// WithSealer returns a copy of s that seals sign-in secrets — connections'
+// client secrets and private keys, signing keys — with sealer. The sign-in
+// operations fail without one.
+func (s *Service) WithSealer(sealer *sso.Sealer) *Service {
+	c := *s
+	c.sealer = sealer
+	return &c
+}
+
+// errNoSealer is the failure of a sign-in operation on a Service without a sealer.
+var errNoSealer = errors.New("admin: no sealer of sign-in secrets (Service.WithSealer)")
+
+// OIDCSignIn is an OpenID Connect connection as an operator sets it: the
+// IdP's issuer, the client registered there, and exactly one credential —
+// ClientSecret, GenerateCertificate, or CertificatePEM with KeyPEM.
+type OIDCSignIn struct {
+	// Issuer is the IdP's issuer; Entra ID's authority form
+	// https://login.microsoftonline.com/{directory-id} is completed with /v2.0.
+	Issuer   string
+	ClientID string // the application (client) id registered at the IdP
+	// ClientSecret is the client secret the IdP issued; sealed, never shown again.
+	ClientSecret string
+	// GenerateCertificate has Roster make an RSA key pair and a self-signed
+	// certificate for the operator to register at the IdP. A connection that
+	// has a certificate keeps it: setting it again does not replace what the
+	// IdP knows.
+	GenerateCertificate bool
+	// CertificatePEM and KeyPEM are a certificate and its RSA private key
+	// (PKCS #8 or PKCS #1) the operator brings.
+	CertificatePEM, KeyPEM []byte
+}
+
+// check returns EINVALID unless o names an issuer, a client id and one credential.
+func (o OIDCSignIn) check() error {
+	if o.Issuer == "" || o.ClientID == "" {
+		return roster.Errorf(roster.EINVALID, "an OIDC connection needs the IdP's issuer and the client id registered there")
+	}
+	n := 0
+	for _, given := range []bool{o.ClientSecret != "", o.GenerateCertificate, len(o.CertificatePEM) > 0 || len(o.KeyPEM) > 0} {
+		if given {
+			n++
+		}
+	}
+	if n != 1 {
+		return roster.Errorf(roster.EINVALID, "an OIDC connection needs one credential: a client secret, a certificate Roster generates, or a certificate and its key")
+	}
+	if (len(o.CertificatePEM) > 0) != (len(o.KeyPEM) > 0) {
+		return roster.Errorf(roster.EINVALID, "a client certificate goes with its private key")
+	}
+	return nil
+}
+
+// SetOIDCSignIn connects the tenant idOrName to its IdP through OpenID
+// Connect, replacing any connection it has, and returns the tenant and the
+// connection. EINVALID (a missing field, not one credential, an issuer that is
+// not an absolute http(s) URL, a certificate or key that does not parse, is
+// not RSA, is not the pair or has expired); ENOTFOUND.
+func (s *Service) SetOIDCSignIn(ctx context.Context, idOrName string, o OIDCSignIn) (*roster.Tenant, *roster.SSOConnection, error) {
+	if err := o.check(); err != nil {
+		return nil, nil, err
+	}
+	iss, err := sso.NormalizeIssuer(o.Issuer)
+	if err != nil {
+		return nil, nil, err
+	}
+	if s.sealer == nil {
+		return nil, nil, errNoSealer
+	}
+	t, prev, err := s.connection(ctx, idOrName)
+	if err != nil {
+		return nil, nil, err
+	}
+	c := &roster.SSOConnection{TenantID: t.ID, Type: roster.ConnectionOIDC, Issuer: iss, ClientID: o.ClientID}
+	if err := s.oidcCredential(c, o, prev); err != nil {
+		return nil, nil, err
+	}
+	if err := s.store.SetSSOConnection(ctx, c); err != nil {
+		return nil, nil, err
+	}
+	return t, c, s.audit(ctx, change{action: "signin.set", tenant: t, before: signInStateOf(prev), after: signInStateOf(c)})
+}
+
+// oidcCredential fills c's credential from o: the client secret, sealed; for
+// GenerateCertificate, prev's certificate when it is an OIDC connection with
+// one, else a fresh key pair; or the certificate and key o brings.
+func (s *Service) oidcCredential(c *roster.SSOConnection, o OIDCSignIn, prev *roster.SSOConnection) error {
+	var err error
+	switch {
+	case o.ClientSecret != "":
+		c.SealedSecret = sso.SealClientSecret(s.sealer, o.ClientSecret)
+	case o.GenerateCertificate && prev != nil && prev.UsesCertificate():
+		c.Certificate, c.SealedSecret = prev.Certificate, prev.SealedSecret
+	case o.GenerateCertificate:
+		c.Certificate, c.SealedSecret, err = sso.NewClientCertificate(s.sealer, c.TenantID, s.now())
+	default:
+		c.Certificate, c.SealedSecret, err = sso.ImportClientCertificate(s.sealer, o.CertificatePEM, o.KeyPEM, s.now())
+	}
+	return err
+}
+
+// SAMLSignIn is a SAML connection as an operator sets it.
+type SAMLSignIn struct {
+	// Metadata is the IdP's metadata document (Entra: the Federation
+	// Metadata XML): its entity id, single sign-on URL and signing certificates.
+	Metadata []byte
+	// IdPInitiated accepts responses the IdP sends without a request of
+	// Roster's (within a sign-in the app started).
+	IdPInitiated bool
+}
+
+// SetSAMLSignIn connects the tenant idOrName to its IdP through SAML,
+// replacing any connection it has, and returns the tenant and the IdP's
+// metadata as read. The tenant's service provider key pair is generated on
+// the first SAML set and kept by later ones, so that the IdP's copy of the
+// certificate stays valid. EINVALID (no metadata, metadata lacking an entity
+// id, a redirect-binding sign-on URL or a signing certificate); ENOTFOUND.
+func (s *Service) SetSAMLSignIn(ctx context.Context, idOrName string, in SAMLSignIn) (*roster.Tenant, *sso.IdPMetadata, error) {
+	if len(in.Metadata) == 0 {
+		return nil, nil, roster.Errorf(roster.EINVALID, "a SAML connection needs the IdP's metadata")
+	}
+	if s.sealer == nil {
+		return nil, nil, errNoSealer
+	}
+	t, prev, err := s.connection(ctx, idOrName)
+	if err != nil {
+		return nil, nil, err
+	}
+	c, m, err := sso.NewSAMLConnection(s.sealer, t.ID, in.Metadata, prev, s.now())
+	if err != nil {
+		return nil, nil, err
+	}
+	c.IdPInitiated = in.IdPInitiated
+	if err := s.store.SetSSOConnection(ctx, c); err != nil {
+		return nil, nil, err
+	}
+	return t, m, s.audit(ctx, change{action: "signin.set", tenant: t, before: signInStateOf(prev), after: signInStateOf(c)})
+}
+
+// SignInConnection returns the tenant idOrName and its sign-in connection. ENOTFOUND
+// when there is no such tenant or it has no connection.
+func (s *Service) SignInConnection(ctx context.Context, idOrName string) (*roster.Tenant, *roster.SSOConnection, error) {
+	t, err := s.store.Tenant(ctx, idOrName)
+	if err != nil {
+		return nil, nil, err
+	}
+	c, err := s.store.SSOConnection(ctx, t.ID)
+	if err != nil {
+		return nil, nil, err
+	}
+	return t, c, nil
+}
+
+// RemoveSignIn removes the sign-in connection of the tenant idOrName: its
+// people can no longer sign in through an IdP (a password still works for
+// the users allowed one). The links between IdP accounts and users stay, so
+// that setting the same IdP again signs in the same users. ENOTFOUND when
+// there is no such tenant or it has no connection.
+func (s *Service) RemoveSignIn(ctx context.Context, idOrName string) (*roster.Tenant, error) {
+	t, c, err := s.SignInConnection(ctx, idOrName)
+	if err != nil {
+		return nil, err
+	}
+	if err := s.store.DeleteSSOConnection(ctx, t.ID); err != nil {
+		return nil, err
+	}
+	return t, s.audit(ctx, change{action: "signin.remove", tenant: t, before: signInStateOf(c)})
+}
+
+// connection returns the tenant idOrName and its connection, nil when it has none. ENOTFOUND.
+func (s *Service) connection(ctx context.Context, idOrName string) (*roster.Tenant, *roster.SSOConnection, error) {
+	t, err := s.store.Tenant(ctx, idOrName)
+	if err != nil {
+		return nil, nil, err
+	}
+	c, err := s.store.SSOConnection(ctx, t.ID)
+	if err != nil && roster.ErrorCode(err) != roster.ENOTFOUND {
+		return nil, nil, err
+	}
+	return t, c, nil
+}
+
+// RotateSigningKey adds a signing key for alg (roster.ES256 or roster.RS256)
+// that signs Roster's ID and access tokens from now on; the other keys leave
+// the JWKS after overlap, so that the tokens they signed stay verifiable
+// until then. EINVALID for another algorithm.
+func (s *Service) RotateSigningKey(ctx context.Context, alg string, overlap time.Duration) (*roster.SigningKey, error) {
+	if s.sealer == nil {
+		return nil, errNoSealer
+	}
+	k, err := sso.RotateKeys(ctx, s.store, s.sealer, alg, s.now(), overlap)
+	if err != nil {
+		return nil, err
+	}
+	after := signingKeyState{ID: k.ID, Algorithm: k.Algorithm, Overlap: overlap.String()}
+	return k, s.audit(ctx, change{action: "signin.rotate_key", target: k.ID, after: after})
+}
+
+// signInState is what the audit trail records of a connection: never its
+// client secret or private key; a certificate by its SHA-256 thumbprint.
+type signInState struct {
+	Type         string `json:"type"`
+	Issuer       string `json:"issuer"` // SAML: the IdP's entity id
+	ClientID     string `json:"client_id,omitempty"`
+	Credential   string `json:"credential,omitempty"` // OIDC: "secret" or "certificate"
+	Certificate  string `json:"certificate_sha256,omitempty"`
+	Metadata     string `json:"metadata_sha256,omitempty"`
+	IdPInitiated bool   `json:"idp_initiated,omitempty"`
+}
+
+// signInStateOf returns c's state, or nil (no state) for no connection.
+func signInStateOf(c *roster.SSOConnection) any {
+	if c == nil {
+		return nil
+	}
+	st := signInState{Type: c.Type, Issuer: c.Issuer, ClientID: c.ClientID, IdPInitiated: c.IdPInitiated}
+	if len(c.Certificate) > 0 {
+		st.Certificate, _ = sso.Thumbprints(c.Certificate)
+	}
+	if c.Metadata != "" {
+		sum := sha256.Sum256([]byte(c.Metadata))
+		st.Metadata = hex.EncodeToString(sum[:])
+	}
+	if c.Type == roster.ConnectionOIDC {
+		st.Credential = "secret"
+		if c.UsesCertificate() {
+			st.Credential = "certificate"
+		}
+	}
+	return st
+}
+
+// signingKeyState is what the audit trail records of a new signing key: never its private part.
+type signingKeyState struct {
+	ID        string `json:"id"`
+	Algorithm string `json:"alg"`
+	Overlap   string `json:"overlap"` // how long the previous keys stay published
+}
