@@ -134,7 +134,7 @@ func setPolicy(ctx context.Context, st roster.Store, t *roster.Tenant, file stri
 		fmt.Fprintf(stdout, "tenant %s: dry run, nothing stored\n", t.Name)
 		return printImpact(stdout, im)
 	}
-	v, err := st.SetPolicy(ctx, t.ID, compact.Bytes(), ifVersion)
+	v, err := st.SetPolicy(ctx, t.ID, compact.Bytes(), ifVersion, cliActor().String())
 	if err != nil {
 		return fmt.Errorf("policy set: %w", err)
 	}
