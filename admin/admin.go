@@ -1,5 +1,6 @@
 // Package admin holds every operation an operator performs on Roster — tenants
-// and their lifecycle, their tokens, first start, the operators themselves —
+// and their lifecycle, their tokens, their policies (with their impact and
+// versions) and folders, first start, the operators themselves —
 // with its validation and its audit row. The command line and the console are
 // two faces of it: neither holds a rule of its own. The caller names who acts
 // with WithActor.
@@ -7,10 +8,12 @@ package admin
 
 import (
 	"context"
+	"encoding/json"
 	"log/slog"
 	"sync"
 
 	"github.com/rosterhq/roster"
+	"github.com/rosterhq/roster/policy"
 )
 
 // Store is what the admin operations read and write.
@@ -27,6 +30,20 @@ type Store interface {
 	SetTenantOrganization(ctx context.Context, tenantID, organization string) error
 	SetTenantDomains(ctx context.Context, tenantID string, domains []string) error
 	roster.OperatorStore
+	policyStore
+}
+
+// policyStore is what the policy and folder operations read and write.
+type policyStore interface {
+	Policy(ctx context.Context, tenantID string) (*roster.Policy, error)
+	SetPolicy(ctx context.Context, tenantID string, doc json.RawMessage, ifVersion int64, setBy string) (int64, error)
+	PolicyVersions(ctx context.Context, tenantID string, q roster.PolicyVersionQuery) ([]*roster.Policy, error)
+	PolicyVersion(ctx context.Context, tenantID string, version int64) (*roster.Policy, error)
+	Recompute(ctx context.Context, tenantID string) (*roster.Recompute, error)
+	policy.UserLister // the users a policy's impact reads, and the folders
+	CreateFolder(ctx context.Context, tenantID string, f *roster.Folder) error
+	UpdateFolder(ctx context.Context, tenantID string, f *roster.Folder) error
+	DeleteFolder(ctx context.Context, tenantID, id string) error
 }
 
 // Service performs operator actions over a store.
