@@ -25,6 +25,7 @@ import (
 	"github.com/rosterhq/roster/internal/limit"
 	"github.com/rosterhq/roster/internal/metrics"
 	"github.com/rosterhq/roster/internal/notify"
+	"github.com/rosterhq/roster/maintenance"
 	"github.com/rosterhq/roster/policy"
 	"github.com/rosterhq/roster/provlog"
 	"github.com/rosterhq/roster/scim/server"
@@ -184,7 +185,8 @@ func serve(ctx context.Context, c Config, stdout, stderr io.Writer) error {
 		m.GaugeFunc("roster_policy_recompute_pending_users", "Users the recomputation this server runs has left to do.",
 			func() float64 { return float64(recompute.Pending()) })
 	}
-	maintain(flushCtx, &background, c, store, log)
+	pruners := maintenance.Pruners(store, maintenance.Retention{Events: c.EventRetention, Log: c.LogRetention}, time.Now)
+	background.Go(func() { maintenance.Run(flushCtx, store, pruners, maintenance.Options{Logger: log}) })
 	if logs != nil {
 		background.Go(func() { logs.Run(flushCtx) })
 	}
@@ -350,60 +352,6 @@ func watchBackground(m *metrics.Metrics, store roster.Store, logs *provlog.Recor
 			}
 			return float64(behind), err
 		}))
-}
-
-// hourly runs a maintenance task at start and then every hour until ctx ends,
-// recording each run (when, and what it did or why it failed) under name.
-// signInRetention is how long ended and expired sessions are kept, for the
-// record of who was signed in when.
-const signInRetention = 7 * 24 * time.Hour
-
-// maintain starts the hourly pruners: events, provisioning log rows, and
-// sign-in codes and sessions, each past its retention.
-func maintain(ctx context.Context, wg *sync.WaitGroup, c Config, store roster.Store, log *slog.Logger) {
-	wg.Go(func() {
-		hourly(ctx, store, "event-pruner", log, func(ctx context.Context) (string, error) {
-			n, err := store.PruneEvents(ctx, time.Now().Add(-c.EventRetention))
-			return fmt.Sprintf("deleted %d events older than %s", n, c.EventRetention), err
-		})
-	})
-	wg.Go(func() {
-		hourly(ctx, store, provlog.PrunerName, log, func(ctx context.Context) (string, error) {
-			n, err := store.PruneLog(ctx, time.Now().Add(-c.LogRetention))
-			return fmt.Sprintf("deleted %d rows older than %s", n, c.LogRetention), err
-		})
-	})
-	wg.Go(func() {
-		hourly(ctx, store, "sign-in-pruner", log, func(ctx context.Context) (string, error) {
-			codes, sessions, err := store.PruneSignIn(ctx, time.Now().Add(-signInRetention))
-			return fmt.Sprintf("deleted %d expired codes and one-time ids and %d sessions ended more than %s ago", codes, sessions, signInRetention), err
-		})
-	})
-}
-
-func hourly(ctx context.Context, store roster.LogStore, name string, log *slog.Logger, task func(context.Context) (string, error)) {
-	tick := time.NewTicker(time.Hour)
-	defer tick.Stop()
-	for {
-		start := time.Now()
-		detail, err := task(ctx)
-		if err != nil {
-			detail = "failed: " + err.Error()
-		}
-		if ctx.Err() == nil {
-			if err != nil {
-				log.Error("maintenance", "task", name, "err", err)
-			}
-			if rerr := store.RecordRun(ctx, name, start, detail); rerr != nil {
-				log.Error("maintenance: record run", "task", name, "err", rerr)
-			}
-		}
-		select {
-		case <-ctx.Done():
-			return
-		case <-tick.C:
-		}
-	}
 }
 
 // mountSignIn serves sign-in (Roster's OpenID Provider and the tenants'
