@@ -142,9 +142,6 @@ func serve(ctx context.Context, c Config, stdout, stderr io.Writer) error {
 		logs = provlog.New(store, provlog.Options{Logger: log})
 		logSink = logs
 	}
-	if m != nil {
-		watchBackground(m, store, logs, log)
-	}
 	scim := server.New(store, server.Options{
 		Log:           logSink,
 		BaseURL:       baseURLIf(c.PublicURL),
@@ -177,13 +174,13 @@ func serve(ctx context.Context, c Config, stdout, stderr io.Writer) error {
 	// policy for its own writes.
 	recompute := policy.NewRecomputer(store, policy.RecomputeOptions{Settle: cmp.Or(2*c.PolicyRefresh, -1), Logger: log})
 	background.Go(func() { recompute.Run(flushCtx) })
-	if m != nil {
-		m.CounterFunc("roster_policy_recompute_users_total", "Users whose entitlements this server recomputed after a policy change.",
-			func() float64 { return float64(recompute.Users()) })
-		m.CounterFunc("roster_policy_recompute_changed_total", "Users whose entitlements a recomputation by this server changed.",
-			func() float64 { return float64(recompute.Changed()) })
-		m.GaugeFunc("roster_policy_recompute_pending_users", "Users the recomputation this server runs has left to do.",
-			func() float64 { return float64(recompute.Pending()) })
+	if m != nil { // each package defines the metrics of its numbers
+		if logs != nil {
+			logs.Metrics(m)
+		}
+		provlog.PrunerMetrics(m, store, log)
+		relay.Metrics(m)
+		recompute.Metrics(m)
 	}
 	pruners := maintenance.Pruners(store, maintenance.Retention{Events: c.EventRetention, Log: c.LogRetention}, time.Now)
 	background.Go(func() { maintenance.Run(flushCtx, store, pruners, maintenance.Options{Logger: log}) })
@@ -302,56 +299,6 @@ func limits(c Config, store roster.Store, log *slog.Logger) server.Limits {
 		Inflight:   limit.NewInflight(c.MaxInflight),
 		TrustProxy: c.TrustProxy,
 	}
-}
-
-// watchBackground exports the state of the background work: the provisioning
-// log's writes and the pruner's last run, and how far webhooks are behind the
-// outbox. The store is read at scrape time, with a short deadline.
-func watchBackground(m *metrics.Metrics, store roster.Store, logs *provlog.Recorder, log *slog.Logger) {
-	scrape := func(f func(ctx context.Context) (float64, error)) func() float64 {
-		return func() float64 {
-			ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
-			defer cancel()
-			v, err := f(ctx)
-			if err != nil {
-				log.Warn("metrics: reading the store", "err", err)
-			}
-			return v
-		}
-	}
-	if logs != nil {
-		m.CounterFunc("roster_provisioning_log_written_total", "Provisioning log rows written.", func() float64 { return float64(logs.Written()) })
-		m.CounterFunc("roster_provisioning_log_dropped_total", "Provisioning log rows dropped because the queue was full (rows or bytes).", func() float64 { return float64(logs.Dropped()) })
-		m.CounterFunc("roster_provisioning_log_refused_total", "Provisioning log rows dropped because the store refused them.", func() float64 { return float64(logs.Refused()) })
-	}
-	m.GaugeFunc("roster_provisioning_log_pruner_last_run_timestamp_seconds", "When the provisioning log pruner last ran (Unix time; 0: never).",
-		scrape(func(ctx context.Context) (float64, error) {
-			at, _, err := store.LastRun(ctx, provlog.PrunerName)
-			if err != nil || at.IsZero() {
-				return 0, err
-			}
-			return float64(at.Unix()), nil
-		}))
-	m.GaugeFunc("roster_outbox_last_seq", "The seq of the newest event in the outbox.",
-		scrape(func(ctx context.Context) (float64, error) {
-			seq, err := store.LastEventSeq(ctx)
-			return float64(seq), err
-		}))
-	m.GaugeFunc("roster_webhook_backlog_events", "Events the furthest-behind active webhook has yet to acknowledge.",
-		scrape(func(ctx context.Context) (float64, error) {
-			last, err := store.LastEventSeq(ctx)
-			if err != nil {
-				return 0, err
-			}
-			ws, err := store.Webhooks(ctx)
-			var behind int64
-			for _, w := range ws {
-				if w.Failed.IsZero() {
-					behind = max(behind, last-w.Cursor)
-				}
-			}
-			return float64(behind), err
-		}))
 }
 
 // mountSignIn serves sign-in (Roster's OpenID Provider and the tenants'
