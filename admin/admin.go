@@ -30,11 +30,6 @@ type Store interface {
 	SetTenantOrganization(ctx context.Context, tenantID, organization string) error
 	SetTenantDomains(ctx context.Context, tenantID string, domains []string) error
 	roster.OperatorStore
-	policyStore
-}
-
-// policyStore is what the policy and folder operations read and write.
-type policyStore interface {
 	Policy(ctx context.Context, tenantID string) (*roster.Policy, error)
 	SetPolicy(ctx context.Context, tenantID string, doc json.RawMessage, ifVersion int64, setBy string) (int64, error)
 	PolicyVersions(ctx context.Context, tenantID string, q roster.PolicyVersionQuery) ([]*roster.Policy, error)

@@ -52,10 +52,11 @@ func (s *Service) Policy(ctx context.Context, tenant string) (*TenantPolicy, err
 		return tp, nil
 	}
 	tp.Recompute, err = s.store.Recompute(ctx, t.ID)
-	if roster.ErrorCode(err) == roster.ENOTFOUND {
+	switch roster.ErrorCode(err) {
+	case "", roster.ENOTFOUND: // none started since Roster keeps them
 		return tp, nil
 	}
-	return tp, err
+	return nil, err
 }
 
 // PolicySet says how SetPolicy stores a document.
@@ -238,11 +239,11 @@ type PolicyTrial struct {
 	Warnings []string
 }
 
-// TestPolicy applies the policy of the tenant named by id or name to user, a
+// TryPolicy applies the policy of the tenant named by id or name to user, a
 // SCIM User document, and says what Roster would store, writing nothing.
 // ENOTFOUND; EINVALID and the other codes of a refused create, wrapped in
 // "refused: "; a stored policy that no longer parses is wrapped in "the stored policy: ".
-func (s *Service) TestPolicy(ctx context.Context, tenant string, user map[string]any) (*PolicyTrial, error) {
+func (s *Service) TryPolicy(ctx context.Context, tenant string, user map[string]any) (*PolicyTrial, error) {
 	t, err := s.store.Tenant(ctx, tenant)
 	if err != nil {
 		return nil, err

@@ -237,7 +237,7 @@ func testPolicy(ctx context.Context, svc *admin.Service, tenant, file string, st
 	if err := json.Unmarshal(b, &in); err != nil {
 		return fmt.Errorf("policy test: %s: not a JSON object: %w", file, err)
 	}
-	tr, err := svc.TestPolicy(ctx, tenant, in)
+	tr, err := svc.TryPolicy(ctx, tenant, in)
 	if roster.ErrorCode(err) == roster.ENOTFOUND {
 		return err
 	}
