@@ -192,16 +192,16 @@ func (s *Service) PolicyVersion(ctx context.Context, tenant string, version int6
 }
 
 // PolicyDiff returns the lines that differ between two policy documents, each
-// indented as roster policy get prints it, as a unified diff ("-" for a line
-// of old only, "+" of new only, " " for context, "@@" heading each hunk); ""
-// when they read the same. An empty document has no lines. EINVALID when
-// either is not JSON.
-func PolicyDiff(old, new []byte) (string, error) {
-	a, err := indentedLines(old)
+// indented as roster policy get prints it, as a unified diff from before to
+// after ("-" for a line of before only, "+" of after only, " " for context,
+// "@@" heading each hunk); "" when they read the same. An empty document has
+// no lines. EINVALID when either is not JSON.
+func PolicyDiff(before, after []byte) (string, error) {
+	a, err := indentedLines(before)
 	if err != nil {
 		return "", roster.Errorf(roster.EINVALID, "policy diff: the old document is not JSON")
 	}
-	b, err := indentedLines(new)
+	b, err := indentedLines(after)
 	if err != nil {
 		return "", roster.Errorf(roster.EINVALID, "policy diff: the new document is not JSON")
 	}
