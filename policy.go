@@ -32,6 +32,17 @@ type Policy struct {
 	Version int64
 	Doc     json.RawMessage
 	Updated time.Time
+	// SetBy is who set it, as the audit trail names actors ("cli:ada@host");
+	// "" for a policy set before Roster recorded it.
+	SetBy string
+}
+
+// PolicyVersionQuery selects a page of a tenant's policy versions, newest first.
+type PolicyVersionQuery struct {
+	// Before is a version: only those older are returned; 0 for the newest.
+	Before int64
+	// Limit is the most versions returned; it must be above 0.
+	Limit int
 }
 
 // Folder is one of the host app's folders, to which a policy lets the IdP
@@ -48,10 +59,17 @@ type PolicyStore interface {
 	// Policy returns the tenant's current policy (Version 0 when none is set).
 	// ENOTFOUND when there is no such tenant.
 	Policy(ctx context.Context, tenantID string) (*Policy, error)
-	// SetPolicy stores doc as the tenant's policy and returns its version. When
-	// ifVersion is not 0 and the current version differs, EPRECONDITION and
-	// nothing changes. The caller has validated doc.
-	SetPolicy(ctx context.Context, tenantID string, doc json.RawMessage, ifVersion int64) (int64, error)
+	// SetPolicy stores doc as the tenant's policy, set by setBy, and returns its
+	// version; every version before it is kept. When ifVersion is not 0 and the
+	// current version differs, EPRECONDITION and nothing changes. The caller
+	// has validated doc.
+	SetPolicy(ctx context.Context, tenantID string, doc json.RawMessage, ifVersion int64, setBy string) (int64, error)
+	// PolicyVersions returns the tenant's policies as they were set, newest
+	// first, as q selects them; none for a tenant that never had one.
+	PolicyVersions(ctx context.Context, tenantID string, q PolicyVersionQuery) ([]*Policy, error)
+	// PolicyVersion returns the tenant's policy of version. ENOTFOUND when the
+	// tenant has no such version (or there is no such tenant).
+	PolicyVersion(ctx context.Context, tenantID string, version int64) (*Policy, error)
 	// ConfigVersion returns a number that grows whenever the tenant's policy or
 	// folders change, or it is disabled or enabled: a server compares it to
 	// decide whether what it cached is stale.

@@ -1,17 +1,20 @@
 // Package admin holds every operation an operator performs on Roster — tenants
-// and their lifecycle, their tokens, API keys, webhooks, first start, sign-in
-// connections, OAuth clients, users' login methods and passwords, the
-// operators themselves and their console sessions — with its validation and
-// its audit row. The command line and the console are two faces of it:
-// neither holds a rule of its own. The caller names who acts with WithActor.
+// and their lifecycle, their tokens, API keys, webhooks, policies (with their
+// impact and versions) and folders, first start, sign-in connections, OAuth
+// clients, users' login methods and passwords, the operators themselves and
+// their console sessions — with its validation and its audit row. The command
+// line and the console are two faces of it: neither holds a rule of its own.
+// The caller names who acts with WithActor.
 package admin
 
 import (
 	"context"
+	"encoding/json"
 	"log/slog"
 	"sync"
 
 	"github.com/rosterhq/roster"
+	"github.com/rosterhq/roster/policy"
 	"github.com/rosterhq/roster/sso"
 	"github.com/rosterhq/roster/webhook"
 )
@@ -53,6 +56,15 @@ type Store interface {
 	SetLoginMethod(ctx context.Context, tenantID, userID, method string) error
 	SetPassword(ctx context.Context, tenantID, userID string, hash string) error
 	roster.SettingStore
+	Policy(ctx context.Context, tenantID string) (*roster.Policy, error)
+	SetPolicy(ctx context.Context, tenantID string, doc json.RawMessage, ifVersion int64, setBy string) (int64, error)
+	PolicyVersions(ctx context.Context, tenantID string, q roster.PolicyVersionQuery) ([]*roster.Policy, error)
+	PolicyVersion(ctx context.Context, tenantID string, version int64) (*roster.Policy, error)
+	Recompute(ctx context.Context, tenantID string) (*roster.Recompute, error)
+	policy.UserLister // the users a policy's impact reads, and the folders
+	CreateFolder(ctx context.Context, tenantID string, f *roster.Folder) error
+	UpdateFolder(ctx context.Context, tenantID string, f *roster.Folder) error
+	DeleteFolder(ctx context.Context, tenantID, id string) error
 }
 
 // Service performs operator actions over a store.

@@ -13,6 +13,7 @@
 //	roster token create --tenant NAME [--name LABEL] [--expires 90d]
 //	roster token list --tenant NAME | token revoke ID
 //	roster policy example | get --tenant NAME | set --tenant NAME FILE | test --tenant NAME USER.json
+//	roster policy history --tenant NAME | rollback --tenant NAME --version N
 //	roster folder create --tenant NAME --name N [--external-id X] | list | update | delete
 //	roster client create --name N --redirect-uri URI [--public] | client list | client revoke ID
 //	roster sso set --tenant NAME --type oidc|saml … | sso get --tenant NAME | sso remove --tenant NAME | sso rotate-key
@@ -76,11 +77,16 @@ Usage:
   roster token list --tenant NAME           list a tenant's tokens
   roster token revoke ID                    revoke a token
   roster policy example                     print a complete provisioning policy (see README)
-  roster policy get --tenant NAME           print the tenant's policy (version on stderr)
+  roster policy get --tenant NAME [--version N]
+                                            print the tenant's policy, or an earlier version (version on stderr)
   roster policy set --tenant NAME [--if-version N] FILE
                                             validate and store a policy (running servers apply it within a second)
   roster policy test --tenant NAME USER.json
                                             show what Roster would store for a user and its entitlements; writes nothing
+  roster policy history --tenant NAME [--limit N] [--before V]
+                                            list the versions of the tenant's policy, newest first: when, by whom
+  roster policy rollback --tenant NAME --version N
+                                            set an earlier version again, as the next one; prints what changes
   roster folder create --tenant NAME --name N [--external-id X] [--id ID]
   roster folder list --tenant NAME | update --tenant NAME ID [--name N] [--external-id X] | delete --tenant NAME ID
                                             manage the app's folders that users' folder values name

@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"encoding/json"
 	"flag"
@@ -12,14 +13,15 @@ import (
 	"time"
 
 	"github.com/rosterhq/roster"
+	"github.com/rosterhq/roster/admin"
 	"github.com/rosterhq/roster/policy"
-	"github.com/rosterhq/roster/scim/schema"
 )
 
-// runPolicy reads, sets and tries out a tenant's provisioning policy.
+// runPolicy reads, sets, tries out and rolls back a tenant's provisioning policy.
 func runPolicy(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
+	const want = "want example, get, set, test, history or rollback"
 	if len(args) == 0 {
-		return fmt.Errorf("policy: want example, get, set or test")
+		return fmt.Errorf("policy: %s", want)
 	}
 	if args[0] == "example" {
 		_, err := stdout.Write(policy.Example())
@@ -29,17 +31,28 @@ func runPolicy(ctx context.Context, args []string, getenv func(string) string, s
 	if err != nil {
 		return err
 	}
-	var tenant string
-	var ifVersion int64
-	var dryRun bool
+	var (
+		tenant          string
+		ifVersion       int64
+		dryRun          bool
+		version, before int64
+		limit           int
+	)
 	cmd.fs.StringVar(&tenant, "tenant", "", "tenant name or id (required)")
 	switch args[0] {
-	case "get", "test":
+	case "get":
+		cmd.fs.Int64Var(&version, "version", 0, "print this version instead of the policy in force")
+	case "test":
 	case "set":
 		cmd.fs.Int64Var(&ifVersion, "if-version", 0, "set only if the current policy has this version (0: whatever it is)")
 		cmd.fs.BoolVar(&dryRun, "dry-run", false, "say what the policy does to existing users, and store nothing")
+	case "history":
+		cmd.fs.Int64Var(&before, "before", 0, "list the versions older than this one (0: from the newest)")
+		cmd.fs.IntVar(&limit, "limit", admin.DefaultPolicyVersions, fmt.Sprintf("at most this many versions (up to %d)", admin.MaxPolicyVersions))
+	case "rollback":
+		cmd.fs.Int64Var(&version, "version", 0, "the version to set again (required)")
 	default:
-		return fmt.Errorf("policy: unknown subcommand %q: want example, get, set or test", args[0])
+		return fmt.Errorf("policy: unknown subcommand %q: %s", args[0], want)
 	}
 	if err := cmd.open(ctx, args[1:], stderr); err != nil {
 		return err
@@ -48,105 +61,161 @@ func runPolicy(ctx context.Context, args []string, getenv func(string) string, s
 	if tenant == "" {
 		return fmt.Errorf("policy %s: --tenant is required", args[0])
 	}
-	t, err := cmd.store.Tenant(ctx, tenant)
-	if err != nil {
-		return err
-	}
+	ctx = admin.WithActor(ctx, cliActor())
 	switch args[0] {
 	case "get":
-		return getPolicy(ctx, cmd.store, t, stdout, stderr)
+		if version != 0 {
+			return getPolicyVersion(ctx, cmd.admin, tenant, version, stdout, stderr)
+		}
+		return getPolicy(ctx, cmd.admin, tenant, stdout, stderr)
 	case "set":
 		if len(cmd.args) != 1 {
 			return fmt.Errorf("policy set: want one FILE (- for standard input)")
 		}
-		return setPolicy(ctx, cmd.store, t, cmd.args[0], ifVersion, dryRun, stdout)
+		return setPolicy(ctx, cmd.admin, tenant, cmd.args[0], admin.PolicySet{IfVersion: ifVersion, DryRun: dryRun}, stdout)
+	case "history":
+		return policyHistory(ctx, cmd.admin, tenant, before, limit, stdout, stderr)
+	case "rollback":
+		if version == 0 {
+			return fmt.Errorf("policy rollback: --version is required")
+		}
+		return rollbackPolicy(ctx, cmd.admin, tenant, version, stdout)
 	}
 	if len(cmd.args) != 1 {
 		return fmt.Errorf("policy test: want one USER.json (- for standard input)")
 	}
-	return testPolicy(ctx, cmd.store, t, cmd.args[0], stdout)
+	return testPolicy(ctx, cmd.admin, tenant, cmd.args[0], stdout)
 }
 
-func getPolicy(ctx context.Context, st roster.Store, t *roster.Tenant, stdout, stderr io.Writer) error {
-	sp, err := st.Policy(ctx, t.ID)
+// policyTime is how the policy commands print times.
+const policyTime = "2006-01-02 15:04:05 MST"
+
+func getPolicy(ctx context.Context, svc *admin.Service, tenant string, stdout, stderr io.Writer) error {
+	tp, err := svc.Policy(ctx, tenant)
 	if err != nil {
 		return err
 	}
+	t, sp := tp.Tenant, tp.Policy
 	if sp.Version == 0 {
 		fmt.Fprintf(stderr, "roster: tenant %q has no policy; this is the default\n", t.Name)
-		_, err := stdout.Write(policy.Default().JSON())
+		_, err := stdout.Write(sp.Doc)
 		return err
 	}
-	fmt.Fprintf(stderr, "roster: tenant %q policy version %d, set %s\n", t.Name, sp.Version, sp.Updated.UTC().Format("2006-01-02 15:04:05 MST"))
-	if err := printRecompute(ctx, st, t, stderr); err != nil {
+	fmt.Fprintf(stderr, "roster: tenant %q policy version %d, set %s\n", t.Name, sp.Version, sp.Updated.UTC().Format(policyTime))
+	printRecompute(tp.Recompute, stderr)
+	return printPolicyDoc(stdout, sp.Doc)
+}
+
+// getPolicyVersion prints one version of the tenant's policy.
+func getPolicyVersion(ctx context.Context, svc *admin.Service, tenant string, version int64, stdout, stderr io.Writer) error {
+	t, sp, err := svc.PolicyVersion(ctx, tenant, version)
+	if err != nil {
 		return err
 	}
+	fmt.Fprintf(stderr, "roster: tenant %q policy version %d, set %s by %s\n", t.Name, sp.Version, sp.Updated.UTC().Format(policyTime), orDash(sp.SetBy))
+	return printPolicyDoc(stdout, sp.Doc)
+}
+
+// printPolicyDoc writes a stored policy document indented.
+func printPolicyDoc(w io.Writer, doc []byte) error {
 	var out bytes.Buffer
-	if err := json.Indent(&out, sp.Doc, "", "  "); err != nil {
+	if err := json.Indent(&out, doc, "", "  "); err != nil {
 		return fmt.Errorf("policy get: stored policy: %w", err)
 	}
 	out.WriteByte('\n')
-	_, err = stdout.Write(out.Bytes())
+	_, err := w.Write(out.Bytes())
 	return err
 }
 
 // printRecompute says how far the recomputation of the tenant's users under
-// its policy got.
-func printRecompute(ctx context.Context, st roster.Store, t *roster.Tenant, w io.Writer) error {
-	r, err := st.Recompute(ctx, t.ID)
-	if roster.ErrorCode(err) == roster.ENOTFOUND {
-		return nil
+// its policy got; nothing when none was started.
+func printRecompute(r *roster.Recompute, w io.Writer) {
+	if r == nil {
+		return
 	}
-	if err != nil {
-		return err
-	}
-	const at = "2006-01-02 15:04:05 MST"
 	if r.Finished.IsZero() {
-		fmt.Fprintf(w, "roster: recompute of policy version %d: %d of %d users, started %s\n", r.Version, r.Done, r.Total, r.Started.UTC().Format(at))
-		return nil
+		fmt.Fprintf(w, "roster: recompute of policy version %d: %d of %d users, started %s\n", r.Version, r.Done, r.Total, r.Started.UTC().Format(policyTime))
+		return
 	}
 	fmt.Fprintf(w, "roster: recompute of policy version %d: done at %s, %d users, %d changed (took %s)\n",
-		r.Version, r.Finished.UTC().Format(at), r.Done, r.Changed, r.Finished.Sub(r.Started).Round(time.Millisecond))
-	return nil
+		r.Version, r.Finished.UTC().Format(policyTime), r.Done, r.Changed, r.Finished.Sub(r.Started).Round(time.Millisecond))
 }
 
-// setPolicy validates the file, works out what it does to the tenant's
-// existing users, and stores it unless dryRun: a policy that does not parse
-// changes nothing.
-func setPolicy(ctx context.Context, st roster.Store, t *roster.Tenant, file string, ifVersion int64, dryRun bool, stdout io.Writer) error {
+// setPolicy stores the policy in file, or with opts.DryRun only says what it
+// would do to the tenant's existing users.
+func setPolicy(ctx context.Context, svc *admin.Service, tenant, file string, opts admin.PolicySet, stdout io.Writer) error {
 	b, err := readInput(file)
 	if err != nil {
 		return err
 	}
-	p, err := policy.Parse(b)
-	if err != nil {
+	ch, err := svc.SetPolicy(ctx, tenant, b, opts)
+	switch roster.ErrorCode(err) {
+	case "":
+	case roster.ENOTFOUND:
+		return err
+	case roster.EINVALID: // the document: name its file
 		return fmt.Errorf("policy set: %s: %w", file, err)
-	}
-	var compact bytes.Buffer
-	if err := json.Compact(&compact, b); err != nil {
-		return fmt.Errorf("policy set: %s: %w", file, err)
-	}
-	im, err := p.Impact(ctx, st, t.ID, impactExamples)
-	if err != nil {
-		return fmt.Errorf("policy set: existing users: %w", err)
-	}
-	if dryRun {
-		fmt.Fprintf(stdout, "tenant %s: dry run, nothing stored\n", t.Name)
-		return printImpact(stdout, im)
-	}
-	v, err := st.SetPolicy(ctx, t.ID, compact.Bytes(), ifVersion)
-	if err != nil {
+	default:
 		return fmt.Errorf("policy set: %w", err)
 	}
-	fmt.Fprintf(stdout, "tenant %s: policy version %d (running servers apply it within a second, and recompute existing users)\n", t.Name, v)
-	return printImpact(stdout, im)
+	if opts.DryRun {
+		fmt.Fprintf(stdout, "tenant %s: dry run, nothing stored\n", ch.Tenant.Name)
+		printImpact(stdout, ch.Impact)
+		return nil
+	}
+	fmt.Fprintf(stdout, "tenant %s: policy version %d (running servers apply it within a second, and recompute existing users)\n", ch.Tenant.Name, ch.Version)
+	printImpact(stdout, ch.Impact)
+	return nil
 }
 
-// impactExamples is how many users policy set names of each kind.
-const impactExamples = 5
+// rollbackPolicy sets an earlier version of the tenant's policy again, and
+// prints how it differs from the policy it replaces.
+func rollbackPolicy(ctx context.Context, svc *admin.Service, tenant string, version int64, stdout io.Writer) error {
+	ch, err := svc.RollbackPolicy(ctx, tenant, version)
+	if err != nil {
+		return fmt.Errorf("policy rollback: %w", err)
+	}
+	fmt.Fprintf(stdout, "tenant %s: policy version %d is version %d again (running servers apply it within a second, and recompute existing users)\n",
+		ch.Tenant.Name, ch.Version, version)
+	diff, err := admin.PolicyDiff(ch.Before.Doc, ch.Doc)
+	if err != nil {
+		return fmt.Errorf("policy rollback: %w", err)
+	}
+	if diff == "" {
+		fmt.Fprintf(stdout, "the rules are those of version %d already\n", ch.Before.Version)
+	} else {
+		fmt.Fprintf(stdout, "--- version %d\n+++ version %d\n%s", ch.Before.Version, ch.Version, diff)
+	}
+	printImpact(stdout, ch.Impact)
+	return nil
+}
+
+// policyHistory lists the versions of the tenant's policy, newest first.
+func policyHistory(ctx context.Context, svc *admin.Service, tenant string, before int64, limit int, stdout, stderr io.Writer) error {
+	t, ps, err := svc.PolicyVersions(ctx, tenant, before, limit)
+	if err != nil {
+		return err
+	}
+	if len(ps) == 0 && before == 0 {
+		fmt.Fprintf(stderr, "roster: tenant %q has no policy; the default applies\n", t.Name)
+		return nil
+	}
+	tw := tabwriter.NewWriter(stdout, 0, 4, 2, ' ', 0)
+	fmt.Fprintln(tw, "VERSION\tSET\tBY\tBYTES")
+	for _, p := range ps {
+		fmt.Fprintf(tw, "%d\t%s\t%s\t%d\n", p.Version, p.Updated.UTC().Format(policyTime), orDash(p.SetBy), len(p.Doc))
+	}
+	if err := tw.Flush(); err != nil {
+		return err
+	}
+	if n := len(ps); n > 0 && n == cmp.Or(limit, admin.DefaultPolicyVersions) && ps[n-1].Version > 1 {
+		fmt.Fprintf(stderr, "roster: older versions: roster policy history --tenant %s --before %d\n", t.Name, ps[n-1].Version)
+	}
+	return nil
+}
 
 // printImpact writes what a policy does to existing users.
-func printImpact(w io.Writer, im *policy.Impact) error {
+func printImpact(w io.Writer, im *policy.Impact) {
 	fmt.Fprintf(w, "existing users: %d; entitlements change for %d (%d lose access to the app); %d would fail a check if sent again\n",
 		im.Users, im.Changed, im.Deactivated, im.Failing)
 	for _, n := range im.ChangedExamples {
@@ -155,25 +224,12 @@ func printImpact(w io.Writer, im *policy.Impact) error {
 	for _, n := range im.FailingExamples {
 		fmt.Fprintf(w, "  fails:   %s: %s\n", n.UserName, n.Note)
 	}
-	return nil
 }
 
 // testPolicy shows what Roster would store for a user document and which
 // entitlements result, writing nothing.
-func testPolicy(ctx context.Context, st roster.Store, t *roster.Tenant, file string, stdout io.Writer) error {
+func testPolicy(ctx context.Context, svc *admin.Service, tenant, file string, stdout io.Writer) error {
 	b, err := readInput(file)
-	if err != nil {
-		return err
-	}
-	sp, err := st.Policy(ctx, t.ID)
-	if err != nil {
-		return err
-	}
-	p, err := policy.Load(sp)
-	if err != nil {
-		return fmt.Errorf("policy test: the stored policy: %w", err)
-	}
-	folders, err := st.Folders(ctx, t.ID)
 	if err != nil {
 		return err
 	}
@@ -181,26 +237,23 @@ func testPolicy(ctx context.Context, st roster.Store, t *roster.Tenant, file str
 	if err := json.Unmarshal(b, &in); err != nil {
 		return fmt.Errorf("policy test: %s: not a JSON object: %w", file, err)
 	}
-	doc, err := p.Registry().Normalize("User", in, nil, schema.Options{Mode: schema.Create, Unknown: p.Unknown()})
-	if err != nil {
-		return fmt.Errorf("policy test: refused: %w", err)
+	tr, err := svc.TryPolicy(ctx, tenant, in)
+	if roster.ErrorCode(err) == roster.ENOTFOUND {
+		return err
 	}
-	fs := policy.NewFolderIndex(folders)
-	o, err := p.User(doc, fs)
 	if err != nil {
-		return fmt.Errorf("policy test: refused: %w", err)
+		return fmt.Errorf("policy test: %w", err)
 	}
-	u := &roster.User{Doc: doc, Entitlements: o.Entitlements}
 	out := map[string]any{
-		"policyVersion": sp.Version,
-		"stored":        doc,
-		"app":           p.Extension(u, fs),
+		"policyVersion": tr.Version,
+		"stored":        tr.Stored,
+		"app":           tr.App,
 	}
-	if len(o.Unique) > 0 {
-		out["unique"] = o.Unique
+	if len(tr.Unique) > 0 {
+		out["unique"] = tr.Unique
 	}
-	if len(o.Warnings) > 0 {
-		out["warnings"] = o.Warnings
+	if len(tr.Warnings) > 0 {
+		out["warnings"] = tr.Warnings
 	}
 	enc := json.NewEncoder(stdout)
 	enc.SetIndent("", "  ")
@@ -245,32 +298,40 @@ func runFolder(ctx context.Context, args []string, getenv func(string) string, s
 	if tenant == "" {
 		return fmt.Errorf("folder %s: --tenant is required", args[0])
 	}
-	t, err := cmd.store.Tenant(ctx, tenant)
-	if err != nil {
-		return err
-	}
+	ctx = admin.WithActor(ctx, cliActor())
 	switch args[0] {
 	case "create":
 		if f.Name == "" {
 			return fmt.Errorf("folder create: --name is required")
 		}
-		if err := cmd.store.CreateFolder(ctx, t.ID, &f); err != nil {
+		created, err := cmd.admin.CreateFolder(ctx, tenant, f)
+		if err != nil {
 			return err
 		}
-		fmt.Fprintf(stdout, "%s\t%s\t%s\n", f.ID, f.ExternalID, f.Name)
+		fmt.Fprintf(stdout, "%s\t%s\t%s\n", created.ID, created.ExternalID, created.Name)
 		return nil
 	case "update":
 		if len(cmd.args) != 1 {
 			return fmt.Errorf("folder update: want one folder ID")
 		}
-		return updateFolder(ctx, cmd, t.ID, cmd.args[0], f)
+		var u admin.FolderUpdate
+		cmd.fs.Visit(func(fl *flag.Flag) {
+			switch fl.Name {
+			case "name":
+				u.Name = &f.Name
+			case "external-id":
+				u.ExternalID = &f.ExternalID
+			}
+		})
+		_, err := cmd.admin.UpdateFolder(ctx, tenant, cmd.args[0], u)
+		return err
 	case "delete":
 		if len(cmd.args) != 1 {
 			return fmt.Errorf("folder delete: want one folder ID")
 		}
-		return cmd.store.DeleteFolder(ctx, t.ID, cmd.args[0])
+		return cmd.admin.DeleteFolder(ctx, tenant, cmd.args[0])
 	}
-	folders, err := cmd.store.Folders(ctx, t.ID)
+	_, folders, err := cmd.admin.Folders(ctx, tenant)
 	if err != nil {
 		return err
 	}
@@ -280,30 +341,4 @@ func runFolder(ctx context.Context, args []string, getenv func(string) string, s
 		fmt.Fprintf(tw, "%s\t%s\t%s\n", f.ID, f.ExternalID, f.Name)
 	}
 	return tw.Flush()
-}
-
-// updateFolder changes the flags given; the others keep their values.
-func updateFolder(ctx context.Context, cmd *command, tenantID, id string, given roster.Folder) error {
-	folders, err := cmd.store.Folders(ctx, tenantID)
-	if err != nil {
-		return err
-	}
-	var f *roster.Folder
-	for _, x := range folders {
-		if x.ID == id {
-			f = x
-		}
-	}
-	if f == nil {
-		return roster.Errorf(roster.ENOTFOUND, "folder update: no folder %q", id)
-	}
-	set := map[string]bool{}
-	cmd.fs.Visit(func(fl *flag.Flag) { set[fl.Name] = true })
-	if set["name"] {
-		f.Name = given.Name
-	}
-	if set["external-id"] {
-		f.ExternalID = given.ExternalID
-	}
-	return cmd.store.UpdateFolder(ctx, tenantID, f)
 }

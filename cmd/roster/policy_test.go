@@ -373,3 +373,87 @@ func testEntraRoleForms(t *testing.T, db string) {
 		}
 	}
 }
+
+// TestPolicyHistory sets policies, lists their versions and rolls one back:
+// history pages newest first naming who set each, rollback sets the old
+// document as the next version and prints what changes, get --version prints
+// any version, and each change is in the audit trail.
+func TestPolicyHistory(t *testing.T) { forEachStore(t, testPolicyHistory) }
+
+func testPolicyHistory(t *testing.T, db string) {
+	s := &testServer{db: db} // the commands need no server
+	s.cli(t, "tenant", "create", "acme")
+	if out, info := s.cliBoth(t, "policy", "history", "--tenant", "acme"); out != "" || !strings.Contains(info, "has no policy") {
+		t.Errorf("policy history without a policy: %q, %q", out, info)
+	}
+	docs := []string{rolesOnly, strings.Replace(rolesOnly, `"grant":"standard"`, `"grant":"premium"`, 1),
+		strings.Replace(rolesOnly, `"grant":"standard"`, `"grant":"enterprise"`, 1)}
+	for _, doc := range docs {
+		f := filepath.Join(t.TempDir(), "policy.json")
+		if err := os.WriteFile(f, []byte(doc), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		s.cli(t, "policy", "set", "--tenant", "acme", f)
+	}
+
+	lines := strings.Split(strings.TrimSpace(s.cli(t, "policy", "history", "--tenant", "acme")), "\n")
+	if len(lines) != 4 || !strings.HasPrefix(lines[0], "VERSION") {
+		t.Fatalf("policy history: want a header and 3 versions:\n%s", strings.Join(lines, "\n"))
+	}
+	for i, want := range []string{"3", "2", "1"} {
+		if f := strings.Fields(lines[i+1]); f[0] != want || !strings.HasPrefix(f[4], "cli:") {
+			t.Errorf("policy history line %d: %q, want version %s set by cli:…", i+1, lines[i+1], want)
+		}
+	}
+	out, info := s.cliBoth(t, "policy", "history", "--tenant", "acme", "--limit", "2")
+	if n := strings.Count(out, "\n"); n != 3 || !strings.Contains(info, "--before 2") {
+		t.Errorf("policy history --limit 2: %d lines, want 3\n%s%s", n, out, info)
+	}
+	if out := s.cli(t, "policy", "history", "--tenant", "acme", "--before", "2"); strings.Count(out, "\n") != 2 || !strings.HasPrefix(strings.Split(out, "\n")[1], "1 ") {
+		t.Errorf("policy history --before 2: want version 1 alone\n%s", out)
+	}
+
+	out = s.cli(t, "policy", "rollback", "--tenant", "acme", "--version", "1")
+	for _, want := range []string{"policy version 4 is version 1 again", "--- version 3\n+++ version 4\n@@ ",
+		`-      "grant": "enterprise"` + "\n" + `+      "grant": "standard"` + "\n", "existing users: 0;"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("policy rollback lacks %q:\n%s", want, out)
+		}
+	}
+	got, info := s.cliBoth(t, "policy", "get", "--tenant", "acme")
+	v1, _ := s.cliBoth(t, "policy", "get", "--tenant", "acme", "--version", "1")
+	if !strings.Contains(info, "policy version 4") || got != v1 || !strings.Contains(got, `"grant": "standard"`) {
+		t.Errorf("policy get after the rollback: %s%s, want version 4 holding version 1:\n%s", info, got, v1)
+	}
+	if got, info := s.cliBoth(t, "policy", "get", "--tenant", "acme", "--version", "3"); !strings.Contains(got, `"grant": "enterprise"`) ||
+		!strings.Contains(info, "policy version 3, set ") || !strings.Contains(info, " by cli:") {
+		t.Errorf("policy get --version 3: %s%s", info, got)
+	}
+	if out := s.cli(t, "policy", "rollback", "--tenant", "acme", "--version", "4"); !strings.Contains(out, "the rules are those of version 4 already") {
+		t.Errorf("policy rollback to the policy in force:\n%s", out)
+	}
+
+	for _, c := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"--version", "9"}, "no policy version 9"},
+		{[]string{"--version", "-1"}, "versions count from 1"},
+		{nil, "--version is required"},
+	} {
+		if err := s.cliFails(t, append([]string{"policy", "rollback", "--tenant", "acme"}, c.args...)...); !strings.Contains(err, c.want) {
+			t.Errorf("policy rollback %v: %s, want %q", c.args, err, c.want)
+		}
+	}
+	if err := s.cliFails(t, "policy", "history", "--tenant", "nobody"); !strings.Contains(err, "nobody") {
+		t.Errorf("policy history of an unknown tenant: %s", err)
+	}
+
+	audit := s.cli(t, "audit", "--tenant", "acme")
+	if n := strings.Count(audit, "policy.set"); n != 3 {
+		t.Errorf("audit: %d policy.set rows, want 3\n%s", n, audit)
+	}
+	if n := strings.Count(audit, "policy.rollback"); n != 2 || !strings.Contains(audit, `"rollback_of":1`) {
+		t.Errorf("audit: %d policy.rollback rows, want 2, one of version 1\n%s", n, audit)
+	}
+}

@@ -26,6 +26,7 @@ import (
 	"github.com/rosterhq/roster/internal/limit"
 	"github.com/rosterhq/roster/internal/metrics"
 	"github.com/rosterhq/roster/internal/notify"
+	"github.com/rosterhq/roster/maintenance"
 	"github.com/rosterhq/roster/policy"
 	"github.com/rosterhq/roster/provlog"
 	"github.com/rosterhq/roster/scim/server"
@@ -146,9 +147,6 @@ func serve(ctx context.Context, c Config, stdout, stderr io.Writer) error {
 		logs = provlog.New(store, provlog.Options{Logger: log})
 		logSink = logs
 	}
-	if m != nil {
-		watchBackground(m, store, logs, log)
-	}
 	scim := server.New(store, server.Options{
 		Log:           logSink,
 		BaseURL:       baseURLIf(c.PublicURL),
@@ -183,15 +181,16 @@ func serve(ctx context.Context, c Config, stdout, stderr io.Writer) error {
 	// policy for its own writes.
 	recompute := policy.NewRecomputer(store, policy.RecomputeOptions{Settle: cmp.Or(2*c.PolicyRefresh, -1), Logger: log})
 	background.Go(func() { recompute.Run(flushCtx) })
-	if m != nil {
-		m.CounterFunc("roster_policy_recompute_users_total", "Users whose entitlements this server recomputed after a policy change.",
-			func() float64 { return float64(recompute.Users()) })
-		m.CounterFunc("roster_policy_recompute_changed_total", "Users whose entitlements a recomputation by this server changed.",
-			func() float64 { return float64(recompute.Changed()) })
-		m.GaugeFunc("roster_policy_recompute_pending_users", "Users the recomputation this server runs has left to do.",
-			func() float64 { return float64(recompute.Pending()) })
+	if m != nil { // each package defines the metrics of its numbers
+		if logs != nil {
+			logs.Metrics(m)
+		}
+		provlog.PrunerMetrics(m, store, log)
+		relay.Metrics(m)
+		recompute.Metrics(m)
 	}
-	maintain(flushCtx, &background, c, store, log)
+	pruners := maintenance.Pruners(store, maintenance.Retention{Events: c.EventRetention, Log: c.LogRetention}, time.Now)
+	background.Go(func() { maintenance.Run(flushCtx, store, pruners, maintenance.Options{Logger: log}) })
 	if logs != nil {
 		background.Go(func() { logs.Run(flushCtx) })
 	}
@@ -306,110 +305,6 @@ func limits(c Config, store roster.Store, log *slog.Logger) server.Limits {
 		Prefixes:   limit.NewFailures(limit.FailureOptions{}),
 		Inflight:   limit.NewInflight(c.MaxInflight),
 		TrustProxy: c.TrustProxy,
-	}
-}
-
-// watchBackground exports the state of the background work: the provisioning
-// log's writes and the pruner's last run, and how far webhooks are behind the
-// outbox. The store is read at scrape time, with a short deadline.
-func watchBackground(m *metrics.Metrics, store roster.Store, logs *provlog.Recorder, log *slog.Logger) {
-	scrape := func(f func(ctx context.Context) (float64, error)) func() float64 {
-		return func() float64 {
-			ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
-			defer cancel()
-			v, err := f(ctx)
-			if err != nil {
-				log.Warn("metrics: reading the store", "err", err)
-			}
-			return v
-		}
-	}
-	if logs != nil {
-		m.CounterFunc("roster_provisioning_log_written_total", "Provisioning log rows written.", func() float64 { return float64(logs.Written()) })
-		m.CounterFunc("roster_provisioning_log_dropped_total", "Provisioning log rows dropped because the queue was full (rows or bytes).", func() float64 { return float64(logs.Dropped()) })
-		m.CounterFunc("roster_provisioning_log_refused_total", "Provisioning log rows dropped because the store refused them.", func() float64 { return float64(logs.Refused()) })
-	}
-	m.GaugeFunc("roster_provisioning_log_pruner_last_run_timestamp_seconds", "When the provisioning log pruner last ran (Unix time; 0: never).",
-		scrape(func(ctx context.Context) (float64, error) {
-			at, _, err := store.LastRun(ctx, provlog.PrunerName)
-			if err != nil || at.IsZero() {
-				return 0, err
-			}
-			return float64(at.Unix()), nil
-		}))
-	m.GaugeFunc("roster_outbox_last_seq", "The seq of the newest event in the outbox.",
-		scrape(func(ctx context.Context) (float64, error) {
-			seq, err := store.LastEventSeq(ctx)
-			return float64(seq), err
-		}))
-	m.GaugeFunc("roster_webhook_backlog_events", "Events the furthest-behind active webhook has yet to acknowledge.",
-		scrape(func(ctx context.Context) (float64, error) {
-			last, err := store.LastEventSeq(ctx)
-			if err != nil {
-				return 0, err
-			}
-			ws, err := store.Webhooks(ctx)
-			var behind int64
-			for _, w := range ws {
-				if w.Failed.IsZero() {
-					behind = max(behind, last-w.Cursor)
-				}
-			}
-			return float64(behind), err
-		}))
-}
-
-// hourly runs a maintenance task at start and then every hour until ctx ends,
-// recording each run (when, and what it did or why it failed) under name.
-// signInRetention is how long ended and expired sessions are kept, for the
-// record of who was signed in when.
-const signInRetention = 7 * 24 * time.Hour
-
-// maintain starts the hourly pruners: events, provisioning log rows, and
-// sign-in codes and sessions, each past its retention.
-func maintain(ctx context.Context, wg *sync.WaitGroup, c Config, store roster.Store, log *slog.Logger) {
-	wg.Go(func() {
-		hourly(ctx, store, "event-pruner", log, func(ctx context.Context) (string, error) {
-			n, err := store.PruneEvents(ctx, time.Now().Add(-c.EventRetention))
-			return fmt.Sprintf("deleted %d events older than %s", n, c.EventRetention), err
-		})
-	})
-	wg.Go(func() {
-		hourly(ctx, store, provlog.PrunerName, log, func(ctx context.Context) (string, error) {
-			n, err := store.PruneLog(ctx, time.Now().Add(-c.LogRetention))
-			return fmt.Sprintf("deleted %d rows older than %s", n, c.LogRetention), err
-		})
-	})
-	wg.Go(func() {
-		hourly(ctx, store, "sign-in-pruner", log, func(ctx context.Context) (string, error) {
-			codes, sessions, err := store.PruneSignIn(ctx, time.Now().Add(-signInRetention))
-			return fmt.Sprintf("deleted %d expired codes and one-time ids and %d sessions ended more than %s ago", codes, sessions, signInRetention), err
-		})
-	})
-}
-
-func hourly(ctx context.Context, store roster.LogStore, name string, log *slog.Logger, task func(context.Context) (string, error)) {
-	tick := time.NewTicker(time.Hour)
-	defer tick.Stop()
-	for {
-		start := time.Now()
-		detail, err := task(ctx)
-		if err != nil {
-			detail = "failed: " + err.Error()
-		}
-		if ctx.Err() == nil {
-			if err != nil {
-				log.Error("maintenance", "task", name, "err", err)
-			}
-			if rerr := store.RecordRun(ctx, name, start, detail); rerr != nil {
-				log.Error("maintenance: record run", "task", name, "err", rerr)
-			}
-		}
-		select {
-		case <-ctx.Done():
-			return
-		case <-tick.C:
-		}
 	}
 }
 

@@ -18,13 +18,14 @@ func (db *DB) Policy(ctx context.Context, tenantID string) (*roster.Policy, erro
 		version *int64
 		doc     []byte
 		updated *time.Time
+		setBy   *string
 	)
 	err := db.pool.QueryRow(ctx, `
-		SELECT p.version, p.doc, p.updated FROM tenants t
+		SELECT p.version, p.doc, p.updated, p.set_by FROM tenants t
 		LEFT JOIN LATERAL (
-			SELECT version, doc, updated FROM tenant_policies
+			SELECT version, doc, updated, set_by FROM tenant_policies
 			WHERE tenant_id = t.id ORDER BY version DESC LIMIT 1) p ON true
-		WHERE t.id = $1`, tenantID).Scan(&version, &doc, &updated)
+		WHERE t.id = $1`, tenantID).Scan(&version, &doc, &updated, &setBy)
 	if errors.Is(err, pgx.ErrNoRows) {
 		return nil, tenantMissing(tenantID)
 	}
@@ -33,16 +34,57 @@ func (db *DB) Policy(ctx context.Context, tenantID string) (*roster.Policy, erro
 	}
 	p := &roster.Policy{Doc: doc, Updated: fromNull(updated)}
 	if version != nil {
-		p.Version = *version
+		p.Version, p.SetBy = *version, *setBy
 	}
 	return p, nil
 }
 
-// SetPolicy stores doc as the tenant's policy, keeping the ones before it, and
-// returns its version; the tenant's config version moves with it. EINVALID when
+// PolicyVersions returns the tenant's policies as they were set, newest
+// first: those older than q.Before when it is not 0, at most q.Limit.
+func (db *DB) PolicyVersions(ctx context.Context, tenantID string, q roster.PolicyVersionQuery) ([]*roster.Policy, error) {
+	rows, _ := db.pool.Query(ctx, `
+		SELECT version, doc, updated, set_by FROM tenant_policies
+		WHERE tenant_id = $1 AND ($2::bigint = 0 OR version < $2::bigint)
+		ORDER BY version DESC LIMIT $3`, tenantID, q.Before, q.Limit)
+	ps, err := pgx.CollectRows(rows, scanPolicy)
+	if err != nil {
+		return nil, wrap("policy versions", err)
+	}
+	return ps, nil
+}
+
+// PolicyVersion returns the tenant's policy of version. ENOTFOUND when the
+// tenant has no such version.
+func (db *DB) PolicyVersion(ctx context.Context, tenantID string, version int64) (*roster.Policy, error) {
+	rows, _ := db.pool.Query(ctx, `
+		SELECT version, doc, updated, set_by FROM tenant_policies
+		WHERE tenant_id = $1 AND version = $2`, tenantID, version)
+	p, err := pgx.CollectExactlyOneRow(rows, scanPolicy)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return nil, roster.Errorf(roster.ENOTFOUND, "the tenant has no policy version %d", version)
+	}
+	if err != nil {
+		return nil, wrap("policy version", err)
+	}
+	return p, nil
+}
+
+// scanPolicy reads a row of tenant_policies: version, doc, updated, set_by.
+func scanPolicy(r pgx.CollectableRow) (*roster.Policy, error) {
+	var p roster.Policy
+	var doc []byte
+	if err := r.Scan(&p.Version, &doc, &p.Updated, &p.SetBy); err != nil {
+		return nil, err
+	}
+	p.Doc, p.Updated = doc, p.Updated.UTC()
+	return &p, nil
+}
+
+// SetPolicy stores doc as the tenant's policy, set by setBy, keeping the ones
+// before it, and returns its version; the tenant's config version moves with it. EINVALID when
 // doc is not JSON; EPRECONDITION when ifVersion is not 0 and the current
 // version differs; ENOTFOUND when there is no such tenant.
-func (db *DB) SetPolicy(ctx context.Context, tenantID string, doc json.RawMessage, ifVersion int64) (int64, error) {
+func (db *DB) SetPolicy(ctx context.Context, tenantID string, doc json.RawMessage, ifVersion int64, setBy string) (int64, error) {
 	if !json.Valid(doc) {
 		return 0, roster.Errorf(roster.EINVALID, "the policy is not a JSON document")
 	}
@@ -64,8 +106,8 @@ func (db *DB) SetPolicy(ctx context.Context, tenantID string, doc json.RawMessag
 			return roster.Errorf(roster.EPRECONDITION, "the policy is at version %d, not %d", current, ifVersion)
 		}
 		version = current + 1
-		_, err = t.Exec(ctx, `INSERT INTO tenant_policies (tenant_id, version, doc, updated) VALUES ($1, $2, $3::json, $4)`,
-			t.tenantID, version, string(doc), t.now)
+		_, err = t.Exec(ctx, `INSERT INTO tenant_policies (tenant_id, version, doc, updated, set_by) VALUES ($1, $2, $3::json, $4, $5)`,
+			t.tenantID, version, string(doc), t.now, setBy)
 		if err != nil {
 			return err
 		}

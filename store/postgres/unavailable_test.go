@@ -55,7 +55,7 @@ func TestUnreachable(t *testing.T) {
 			return db.UpdateGroup(ctx, tn.ID, g, false, []roster.MemberChange{{Op: roster.MembersAdd, IDs: []string{u.ID}}}, 0)
 		}},
 		{"EachMember", func() error { return db.EachMember(ctx, tn.ID, g.ID, func(roster.Member) error { return nil }) }},
-		{"SetPolicy", func() error { _, err := db.SetPolicy(ctx, tn.ID, []byte(`{}`), 0); return err }},
+		{"SetPolicy", func() error { _, err := db.SetPolicy(ctx, tn.ID, []byte(`{}`), 0, ""); return err }},
 		{"Events", func() error { _, err := db.Events(ctx, roster.EventQuery{Limit: 10}); return err }},
 		{"AppendLog", func() error { return db.AppendLog(ctx, []*roster.LogEntry{{Time: now, Method: "GET"}}) }},
 		{"Log", func() error { _, err := db.Log(ctx, roster.LogQuery{Limit: 10}); return err }},

@@ -25,7 +25,7 @@ func TestPolicyHistory(t *testing.T) {
 	}
 	docs := []string{`{"v": 1}`, `{"v": 2}`, `{"v": 3}`}
 	for _, d := range docs {
-		if _, err := db.SetPolicy(ctx, tn.ID, json.RawMessage(d), 0); err != nil {
+		if _, err := db.SetPolicy(ctx, tn.ID, json.RawMessage(d), 0, ""); err != nil {
 			t.Fatalf("SetPolicy(%s) = %v", d, err)
 		}
 	}

@@ -3,6 +3,7 @@ package storetest
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"testing"
 
 	"github.com/rosterhq/roster"
@@ -19,7 +20,7 @@ func testPolicies(t *testing.T, s roster.Store) {
 	}
 	_, err = s.Policy(ctx, "no-such-tenant")
 	wantCode(t, "Policy(unknown tenant)", err, roster.ENOTFOUND)
-	_, err = s.SetPolicy(ctx, "no-such-tenant", json.RawMessage(`{}`), 0)
+	_, err = s.SetPolicy(ctx, "no-such-tenant", json.RawMessage(`{}`), 0, "cli:ada@host")
 	wantCode(t, "SetPolicy(unknown tenant)", err, roster.ENOTFOUND)
 	_, err = s.ConfigVersion(ctx, "no-such-tenant")
 	wantCode(t, "ConfigVersion(unknown tenant)", err, roster.ENOTFOUND)
@@ -31,7 +32,7 @@ func testPolicies(t *testing.T, s roster.Store) {
 		json.RawMessage(`{"zeta": 1, "alpha": [3, 2, 1]}`),
 	}
 	for i, ifVersion := range []int64{0, 1, 0} {
-		v, err := s.SetPolicy(ctx, tn.ID, docs[i], ifVersion)
+		v, err := s.SetPolicy(ctx, tn.ID, docs[i], ifVersion, "cli:ada@host")
 		if err != nil || v != int64(i+1) {
 			t.Fatalf("SetPolicy(%s, if %d) = %d, %v; want version %d", docs[i], ifVersion, v, err, i+1)
 		}
@@ -41,16 +42,16 @@ func testPolicies(t *testing.T, s roster.Store) {
 		}
 	}
 	for _, stale := range []int64{1, 2, 4} {
-		_, err := s.SetPolicy(ctx, tn.ID, json.RawMessage(`{"lost":true}`), stale)
+		_, err := s.SetPolicy(ctx, tn.ID, json.RawMessage(`{"lost":true}`), stale, "cli:ada@host")
 		wantCode(t, "SetPolicy(if a version that is not the current 3)", err, roster.EPRECONDITION)
 	}
-	_, err = s.SetPolicy(ctx, tn.ID, json.RawMessage(`{"roles":`), 0)
+	_, err = s.SetPolicy(ctx, tn.ID, json.RawMessage(`{"roles":`), 0, "cli:ada@host")
 	wantCode(t, "SetPolicy(not JSON)", err, roster.EINVALID)
 	if p, err := s.Policy(ctx, tn.ID); err != nil || p.Version != 3 || string(p.Doc) != string(docs[2]) {
 		t.Fatalf("Policy after failed sets = %+v, %v; want version 3 unchanged", p, err)
 	}
 	// Versions count per tenant.
-	if v, err := s.SetPolicy(ctx, other.ID, docs[0], 0); err != nil || v != 1 {
+	if v, err := s.SetPolicy(ctx, other.ID, docs[0], 0, "cli:ada@host"); err != nil || v != 1 {
 		t.Errorf("SetPolicy(other tenant) = %d, %v; want version 1", v, err)
 	}
 	if p, err := s.Policy(ctx, tn.ID); err != nil || p.Version != 3 {
@@ -78,8 +79,8 @@ func checkConfigVersion(t *testing.T, s roster.Store, tn, other *roster.Tenant) 
 		change       func() error
 		fails, grows bool
 	}{
-		{"SetPolicy", func() error { _, err := s.SetPolicy(ctx, tn.ID, json.RawMessage(`{}`), 0); return err }, false, true},
-		{"SetPolicy(stale)", func() error { _, err := s.SetPolicy(ctx, tn.ID, json.RawMessage(`{}`), 9); return err }, true, false},
+		{"SetPolicy", func() error { _, err := s.SetPolicy(ctx, tn.ID, json.RawMessage(`{}`), 0, "cli:ada@host"); return err }, false, true},
+		{"SetPolicy(stale)", func() error { _, err := s.SetPolicy(ctx, tn.ID, json.RawMessage(`{}`), 9, "cli:ada@host"); return err }, true, false},
 		{"CreateFolder", func() error { return s.CreateFolder(ctx, tn.ID, f) }, false, true},
 		{"CreateFolder(taken)", func() error { return s.CreateFolder(ctx, tn.ID, &roster.Folder{Name: "x", ExternalID: "HR"}) }, true, false},
 		{"UpdateFolder", func() error { f.Name = "People"; return s.UpdateFolder(ctx, tn.ID, f) }, false, true},
@@ -102,5 +103,88 @@ func checkConfigVersion(t *testing.T, s roster.Store, tn, other *roster.Tenant) 
 			t.Errorf("other tenant's ConfigVersion after %s = %d, want %d unchanged", c.what, ov, otherLast)
 		}
 		last = v
+	}
+}
+
+// testPolicyVersions reads a tenant's policy versions back, newest first, page
+// by page, each with its document exactly as written and who set it; one
+// version by its number; and none of another tenant's.
+func testPolicyVersions(t *testing.T, s roster.Store) {
+	ctx := context.Background()
+	tn := mustTenant(t, s, "acme")
+	other := mustTenant(t, s, "other")
+	if _, err := s.SetPolicy(ctx, other.ID, json.RawMessage(`{"other":true}`), 0, "cli:bob@host"); err != nil {
+		t.Fatalf("SetPolicy(other) = %v", err)
+	}
+	if ps, err := s.PolicyVersions(ctx, tn.ID, roster.PolicyVersionQuery{Limit: 10}); err != nil || len(ps) != 0 {
+		t.Errorf("PolicyVersions(none set) = %v, %v; want none", ps, err)
+	}
+	docs := []string{`{"v": 1}`, `{"v":2}`, `{"v": 3, "b": [1, 2]}`, `{"v":4}`, `{ "v" : 5 }`}
+	by := []string{"cli:ada@host", "operator:op-1", "", "cli:ada@host", "server:host"}
+	for i := range docs {
+		if _, err := s.SetPolicy(ctx, tn.ID, json.RawMessage(docs[i]), 0, by[i]); err != nil {
+			t.Fatalf("SetPolicy(%s) = %v", docs[i], err)
+		}
+	}
+	_, err := s.SetPolicy(ctx, tn.ID, json.RawMessage(`{"lost":true}`), 2, "cli:eve@host")
+	wantCode(t, "SetPolicy(stale)", err, roster.EPRECONDITION)
+
+	check := func(what string, p *roster.Policy, version int64) {
+		t.Helper()
+		i := version - 1
+		if p.Version != version || string(p.Doc) != docs[i] || p.SetBy != by[i] || p.Updated.IsZero() {
+			t.Errorf("%s = {version %d, doc %s, by %q, updated %v}; want version %d, doc %s, by %q, a time",
+				what, p.Version, p.Doc, p.SetBy, p.Updated, version, docs[i], by[i])
+		}
+	}
+	cur, err := s.Policy(ctx, tn.ID)
+	if err != nil {
+		t.Fatalf("Policy = %v", err)
+	}
+	check("Policy", cur, 5)
+
+	var got []int64
+	for before := int64(0); ; {
+		ps, err := s.PolicyVersions(ctx, tn.ID, roster.PolicyVersionQuery{Before: before, Limit: 2})
+		if err != nil {
+			t.Fatalf("PolicyVersions(before %d, limit 2) = %v", before, err)
+		}
+		if len(ps) > 2 {
+			t.Fatalf("PolicyVersions(before %d, limit 2) returned %d", before, len(ps))
+		}
+		for _, p := range ps {
+			check("PolicyVersions", p, p.Version)
+			got = append(got, p.Version)
+		}
+		if len(ps) < 2 {
+			break
+		}
+		before = ps[len(ps)-1].Version
+	}
+	if fmt.Sprint(got) != "[5 4 3 2 1]" {
+		t.Errorf("PolicyVersions pages = %v, want [5 4 3 2 1]", got)
+	}
+	if ps, err := s.PolicyVersions(ctx, tn.ID, roster.PolicyVersionQuery{Before: 4, Limit: 10}); err != nil || len(ps) != 3 || ps[0].Version != 3 {
+		t.Errorf("PolicyVersions(before 4) = %v, %v; want 3, 2, 1", ps, err)
+	}
+	if ps, err := s.PolicyVersions(ctx, "no-such-tenant", roster.PolicyVersionQuery{Limit: 10}); err != nil || len(ps) != 0 {
+		t.Errorf("PolicyVersions(unknown tenant) = %v, %v; want none", ps, err)
+	}
+
+	p, err := s.PolicyVersion(ctx, tn.ID, 3)
+	if err != nil {
+		t.Fatalf("PolicyVersion(3) = %v", err)
+	}
+	check("PolicyVersion(3)", p, 3)
+	for _, v := range []int64{0, 6, -1} {
+		_, err := s.PolicyVersion(ctx, tn.ID, v)
+		wantCode(t, fmt.Sprintf("PolicyVersion(%d)", v), err, roster.ENOTFOUND)
+	}
+	_, err = s.PolicyVersion(ctx, other.ID, 2)
+	wantCode(t, "PolicyVersion(the other tenant's 2)", err, roster.ENOTFOUND)
+	_, err = s.PolicyVersion(ctx, "no-such-tenant", 1)
+	wantCode(t, "PolicyVersion(unknown tenant)", err, roster.ENOTFOUND)
+	if p, err := s.PolicyVersion(ctx, other.ID, 1); err != nil || string(p.Doc) != `{"other":true}` || p.SetBy != "cli:bob@host" {
+		t.Errorf("PolicyVersion(other, 1) = %+v, %v", p, err)
 	}
 }

@@ -45,7 +45,7 @@ func testRecompute(t *testing.T, s roster.Store) {
 	}
 	seen := events[len(events)-1].Seq
 
-	if _, err := s.SetPolicy(ctx, tn.ID, json.RawMessage(`{"format":1}`), 0); err != nil {
+	if _, err := s.SetPolicy(ctx, tn.ID, json.RawMessage(`{"format":1}`), 0, "cli:ada@host"); err != nil {
 		t.Fatal(err)
 	}
 	r, err := s.Recompute(ctx, tn.ID)
@@ -96,14 +96,14 @@ func testRecompute(t *testing.T, s roster.Store) {
 	}
 
 	// A newer policy replaces the recomputation: the old one's owner stops.
-	if _, err := s.SetPolicy(ctx, tn.ID, json.RawMessage(`{"format":1}`), 0); err != nil {
+	if _, err := s.SetPolicy(ctx, tn.ID, json.RawMessage(`{"format":1}`), 0, "cli:ada@host"); err != nil {
 		t.Fatal(err)
 	}
 	c, err := s.ClaimRecompute(ctx, "c", later, later.Add(time.Minute))
 	if err != nil || c.Version != 2 || c.Done != 0 {
 		t.Fatalf("ClaimRecompute(version 2) = %+v, %v", c, err)
 	}
-	if _, err := s.SetPolicy(ctx, tn.ID, json.RawMessage(`{"format":1}`), 0); err != nil {
+	if _, err := s.SetPolicy(ctx, tn.ID, json.RawMessage(`{"format":1}`), 0, "cli:ada@host"); err != nil {
 		t.Fatal(err)
 	}
 	wantCode(t, "RecomputeBatch(replaced by version 3)", s.RecomputeBatch(ctx, c, 10, entitle, later), roster.EPRECONDITION)

@@ -59,6 +59,7 @@ func Run(t *testing.T, open func(t *testing.T) roster.Store) {
 	t.Run("EventsFollowed", func(t *testing.T) { testEventsFollowed(t, open(t)) })
 	t.Run("ConcurrentWrites", func(t *testing.T) { testConcurrentWrites(t, open(t)) })
 	t.Run("Policies", func(t *testing.T) { testPolicies(t, open(t)) })
+	t.Run("PolicyVersions", func(t *testing.T) { testPolicyVersions(t, open(t)) })
 	t.Run("Folders", func(t *testing.T) { testFolders(t, open(t)) })
 	t.Run("Recompute", func(t *testing.T) { testRecompute(t, open(t)) })
 	t.Run("OAuthClients", func(t *testing.T) { testOAuthClients(t, open(t)) })
