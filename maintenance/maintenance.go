@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/rosterhq/roster"
+	"github.com/rosterhq/roster/admin"
 	"github.com/rosterhq/roster/provlog"
 )
 
@@ -106,8 +107,9 @@ func runOnce(ctx context.Context, rec RunRecorder, task Task, opts Options) {
 
 // Names of the pruners' tasks; the log pruner's is provlog.PrunerName.
 const (
-	EventPruner  = "event-pruner"
-	SignInPruner = "sign-in-pruner"
+	EventPruner   = "event-pruner"
+	SignInPruner  = "sign-in-pruner"
+	SessionPruner = "console-session-pruner"
 )
 
 // SignInRetention is how long ended and expired sessions are kept, for the
@@ -119,6 +121,7 @@ type PruneStore interface {
 	PruneEvents(ctx context.Context, before time.Time) (int64, error)
 	PruneLog(ctx context.Context, before time.Time) (int64, error)
 	PruneSignIn(ctx context.Context, before time.Time) (codes, sessions int64, err error)
+	PruneOperatorSessions(ctx context.Context, idle, absolute time.Time) (int64, error)
 }
 
 // Retention is how long the pruners keep what they delete.
@@ -130,7 +133,7 @@ type Retention struct {
 // Pruners returns the tasks that delete, as of now's time at each run, the
 // events and provisioning log rows older than their retention, and the
 // sign-in codes and one-time ids past their expiry and the sessions ended
-// more than SignInRetention ago.
+// more than SignInRetention ago, and the console sessions past their bounds.
 func Pruners(st PruneStore, r Retention, now roster.Clock) []Task {
 	return []Task{
 		{Name: EventPruner, Run: func(ctx context.Context) (string, error) {
@@ -144,6 +147,11 @@ func Pruners(st PruneStore, r Retention, now roster.Clock) []Task {
 		{Name: SignInPruner, Run: func(ctx context.Context) (string, error) {
 			codes, sessions, err := st.PruneSignIn(ctx, now().Add(-SignInRetention))
 			return fmt.Sprintf("deleted %d expired codes and one-time ids and %d sessions ended more than %s ago", codes, sessions, SignInRetention), err
+		}},
+		{Name: SessionPruner, Run: func(ctx context.Context) (string, error) {
+			t := now()
+			n, err := st.PruneOperatorSessions(ctx, t.Add(-admin.SessionIdle), t.Add(-admin.SessionAbsolute))
+			return fmt.Sprintf("deleted %d console sessions idle %s or older than %s", n, admin.SessionIdle, admin.SessionAbsolute), err
 		}},
 	}
 }

@@ -168,6 +168,11 @@ func (p *pruned) PruneSignIn(ctx context.Context, before time.Time) (int64, int6
 	return 4, 5, nil
 }
 
+func (p *pruned) PruneOperatorSessions(ctx context.Context, idle, absolute time.Time) (int64, error) {
+	p.calls = append(p.calls, "console sessions seen before "+idle.Format(time.RFC3339)+" or made before "+absolute.Format(time.RFC3339))
+	return 2, nil
+}
+
 // TestPruners checks each pruner's cutoff, taken from the clock at the run,
 // and what it says it did.
 func TestPruners(t *testing.T) {
@@ -182,11 +187,13 @@ func TestPruners(t *testing.T) {
 		"event-pruner: deleted 3 events older than 720h0m0s (<nil>)",
 		"log-pruner: deleted 0 rows older than 24h0m0s (log database is locked)",
 		"sign-in-pruner: deleted 4 expired codes and one-time ids and 5 sessions ended more than 168h0m0s ago (<nil>)",
+		"console-session-pruner: deleted 2 console sessions idle 30m0s or older than 12h0m0s (<nil>)",
 	}
 	if !slices.Equal(got, want) {
 		t.Errorf("pruner runs:\n%s\nwant\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
 	}
-	calls := []string{"events before 2026-11-07T04:00:00Z", "log before 2026-12-06T04:00:00Z", "sign-in before 2026-11-30T04:00:00Z"}
+	calls := []string{"events before 2026-11-07T04:00:00Z", "log before 2026-12-06T04:00:00Z", "sign-in before 2026-11-30T04:00:00Z",
+		"console sessions seen before 2026-12-07T03:30:00Z or made before 2026-12-06T16:00:00Z"}
 	if !slices.Equal(st.calls, calls) {
 		t.Errorf("cutoffs: %q, want %q", st.calls, calls)
 	}
