@@ -30,11 +30,9 @@ func (s *Service) StartSession(ctx context.Context, email, password, source stri
 	if err != nil {
 		return "", nil, err
 	}
+	// Sessions past their bounds are refused when used, and deleted by the
+	// hourly maintenance.
 	now := s.now().UTC()
-	// Sessions past their bounds are refused when used; here they are deleted.
-	if _, err := s.store.PruneOperatorSessions(ctx, now.Add(-SessionIdle), now.Add(-SessionAbsolute)); err != nil {
-		return "", nil, err
-	}
 	secret := rand.Text() + rand.Text()
 	ss := &roster.OperatorSession{ID: sessionID(secret), OperatorID: o.ID, Created: now, LastSeen: now, Source: source}
 	if err := s.store.CreateOperatorSession(ctx, ss); err != nil {
