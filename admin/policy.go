@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 
 	"github.com/rosterhq/roster"
@@ -223,12 +224,16 @@ func indentedLines(doc []byte) ([]string, error) {
 	return splitLines(b.String()), nil
 }
 
-// PolicyTrial is what a tenant's policy makes of a user document, as a SCIM
-// create would, with nothing written.
+// PolicyTrial is what a policy makes of a user document, as a SCIM create
+// would, with nothing written.
 type PolicyTrial struct {
-	// Version is the version of the policy applied; 0 for the default.
+	// Version is the version of the policy applied; 0 for the default, or
+	// for a document tried (PolicyTry.Doc).
 	Version int64
-	// Stored is the document as Roster would store it.
+	// UserID is the existing user tried (PolicyTry.UserRef); "" for a document.
+	UserID string
+	// Stored is the document as Roster would store it (an existing user's:
+	// as it is stored); nil when the schema refuses the document sent.
 	Stored map[string]any
 	// App is the Roster extension the user would read back with: entitlements
 	// and resolved folders.
@@ -237,6 +242,11 @@ type PolicyTrial struct {
 	// it lets through (an unknown folder kept as sent).
 	Unique   map[string]string
 	Warnings []string
+	// Refusal, set by TryPolicyWith only, is why the policy refuses the user:
+	// the error of the refused create (EINVALID and the other codes of the
+	// schema and the policy, naming the attribute). App, Unique and Warnings
+	// are then empty.
+	Refusal error
 }
 
 // TryPolicy applies the policy of the tenant named by id or name to user, a
@@ -244,33 +254,117 @@ type PolicyTrial struct {
 // ENOTFOUND; EINVALID and the other codes of a refused create, wrapped in
 // "refused: "; a stored policy that no longer parses is wrapped in "the stored policy: ".
 func (s *Service) TryPolicy(ctx context.Context, tenant string, user map[string]any) (*PolicyTrial, error) {
+	tr, err := s.TryPolicyWith(ctx, tenant, PolicyTry{User: user})
+	if err != nil {
+		return nil, err
+	}
+	if tr.Refusal != nil {
+		return nil, fmt.Errorf("refused: %w", tr.Refusal)
+	}
+	return tr, nil
+}
+
+// PolicyTry says which policy TryPolicyWith applies, and to which user.
+type PolicyTry struct {
+	// Doc, when not nil, is a policy document applied in place of the
+	// tenant's policy, validated as SetPolicy validates one and stored nowhere.
+	Doc []byte
+	// User is a SCIM User document, as an IdP would send it to create a user.
+	User map[string]any
+	// UserRef, in place of User, names a live user of the tenant (its id,
+	// else its userName in any case): the policy is applied to its stored
+	// document, as it is to the existing users when a policy is set.
+	UserRef string
+}
+
+// TryPolicyWith applies a policy (try.Doc, else the policy in force of the
+// tenant named by id or name) to a user (try.User, else the tenant's user
+// try.UserRef) and says what Roster would make of it, writing nothing. A
+// refusal is part of the trial (PolicyTrial.Refusal), not an error. ENOTFOUND
+// when there is no such tenant or user; EINVALID for a try.Doc that is not a
+// valid policy (the error names the field, as SetPolicy's does), or without
+// one user, or with two; a stored policy that no longer parses is wrapped in
+// "the stored policy: ".
+func (s *Service) TryPolicyWith(ctx context.Context, tenant string, try PolicyTry) (*PolicyTrial, error) {
+	if (try.User == nil) == (try.UserRef == "") {
+		return nil, roster.Errorf(roster.EINVALID, "a policy is tried on a user document or on an existing user: give one of the two")
+	}
 	t, err := s.store.Tenant(ctx, tenant)
 	if err != nil {
 		return nil, err
 	}
-	sp, err := s.store.Policy(ctx, t.ID)
+	p, version, err := s.trialPolicy(ctx, t, try.Doc)
 	if err != nil {
 		return nil, err
-	}
-	p, err := policy.Load(sp)
-	if err != nil {
-		return nil, fmt.Errorf("the stored policy: %w", err)
 	}
 	folders, err := s.store.Folders(ctx, t.ID)
 	if err != nil {
 		return nil, err
 	}
-	doc, err := p.Registry().Normalize("User", user, nil, schema.Options{Mode: schema.Create, Unknown: p.Unknown()})
-	if err != nil {
-		return nil, fmt.Errorf("refused: %w", err)
-	}
 	fs := policy.NewFolderIndex(folders)
-	o, err := p.User(doc, fs)
-	if err != nil {
-		return nil, fmt.Errorf("refused: %w", err)
+	tr := &PolicyTrial{Version: version}
+	if try.User == nil {
+		_, u, err := s.user(ctx, t.ID, try.UserRef)
+		if err != nil {
+			return nil, err
+		}
+		tr.UserID, tr.Stored = u.ID, u.Doc
+		tr.apply(p, fs)
+		return tr, nil
 	}
-	u := &roster.User{Doc: doc, Entitlements: o.Entitlements}
-	return &PolicyTrial{Version: sp.Version, Stored: doc, App: p.Extension(u, fs), Unique: o.Unique, Warnings: o.Warnings}, nil
+	tr.Stored, err = p.Registry().Normalize("User", try.User, nil, schema.Options{Mode: schema.Create, Unknown: p.Unknown()})
+	if err != nil {
+		tr.Refusal = schemaRefusal(err)
+		return tr, nil
+	}
+	tr.apply(p, fs)
+	return tr, nil
+}
+
+// schemaRefusal is the roster error of a document the schema refuses, with
+// the code the SCIM API answers it with and the attribute at fault.
+func schemaRefusal(err error) error {
+	var se *schema.Error
+	if !errors.As(err, &se) {
+		return err
+	}
+	code := roster.EINVALID
+	switch se.ScimType {
+	case "invalidSyntax":
+		code = roster.EINVALIDSYNTAX
+	case "mutability":
+		code = roster.EMUTABILITY
+	}
+	return &roster.Error{Code: code, Attr: se.Attr, Detail: se.Error()}
+}
+
+// trialPolicy returns the policy doc holds, or t's policy in force when doc
+// is nil, and its version (0 for doc).
+func (s *Service) trialPolicy(ctx context.Context, t *roster.Tenant, doc []byte) (*policy.Policy, int64, error) {
+	if doc != nil {
+		p, err := policy.Parse(doc)
+		return p, 0, err
+	}
+	sp, err := s.store.Policy(ctx, t.ID)
+	if err != nil {
+		return nil, 0, err
+	}
+	p, err := policy.Load(sp)
+	if err != nil {
+		return nil, 0, fmt.Errorf("the stored policy: %w", err)
+	}
+	return p, sp.Version, nil
+}
+
+// apply applies p to tr.Stored, filling what the policy derives or its refusal.
+func (tr *PolicyTrial) apply(p *policy.Policy, fs *policy.FolderIndex) {
+	o, err := p.User(tr.Stored, fs)
+	if err != nil {
+		tr.Refusal = err
+		return
+	}
+	u := &roster.User{Doc: tr.Stored, Entitlements: o.Entitlements}
+	tr.App, tr.Unique, tr.Warnings = p.Extension(u, fs), o.Unique, o.Warnings
 }
 
 // policyState is what the audit trail records of a policy: its version, and

@@ -3,6 +3,7 @@ package admin_test
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"log/slog"
 	"strings"
@@ -208,5 +209,88 @@ func TestFolders(t *testing.T) {
 		if got := policyAuditRows(t, svc, ctx, action); len(got) != 1 || got[0] != want {
 			t.Errorf("%s audit rows: %q, want %q", action, got, want)
 		}
+	}
+}
+
+// TestTryPolicyWith tries a policy document not stored, and the policy in
+// force, on a user document and on an existing user: a refusal is part of
+// the trial; a document that is not a policy is refused naming its field.
+func TestTryPolicyWith(t *testing.T) {
+	svc, db, ctx := newPolicyService(t)
+	acme, err := svc.Tenant(ctx, "acme")
+	if err != nil {
+		t.Fatal(err)
+	}
+	doc := map[string]any{"userName": "ada@acme.example", "roles": []any{map[string]any{"value": "Admin"}}}
+	ada := &roster.User{UserName: "ada@acme.example", Active: true, Doc: doc, Entitlements: roster.Entitlements{Active: true}}
+	if err := db.CreateUser(ctx, acme.ID, ada); err != nil {
+		t.Fatal(err)
+	}
+	sent := map[string]any{"schemas": []any{"urn:ietf:params:scim:schemas:core:2.0:User"}, "userName": "bo@acme.example", "roles": []any{map[string]any{"value": "User"}}}
+	required := `{"format":1,"required":["name.givenName"]}`
+
+	for _, c := range []struct {
+		name string
+		try  admin.PolicyTry
+		// want is the access role granted, or the refused attribute after "refused ".
+		want string
+	}{
+		{"in force (the default) on a document", admin.PolicyTry{User: sent}, ""},
+		{"a draft on a document", admin.PolicyTry{Doc: []byte(policy2), User: sent}, "User"},
+		{"a draft on a user by userName", admin.PolicyTry{Doc: []byte(policy1), UserRef: "ADA@acme.example"}, "Admin"},
+		{"a draft on a user by id", admin.PolicyTry{Doc: []byte(policy1), UserRef: ada.ID}, "Admin"},
+		{"a draft refusing a document", admin.PolicyTry{Doc: []byte(required), User: sent}, "refused name.givenName"},
+		{"a draft refusing a user", admin.PolicyTry{Doc: []byte(required), UserRef: ada.ID}, "refused name.givenName"},
+		{"the schema refusing a document", admin.PolicyTry{User: map[string]any{"userName": "x", "shoeSize": 42}}, "refused shoeSize"},
+	} {
+		tr, err := svc.TryPolicyWith(ctx, "acme", c.try)
+		if err != nil {
+			t.Errorf("%s: %v", c.name, err)
+			continue
+		}
+		got := ""
+		var re *roster.Error
+		switch {
+		case errors.As(tr.Refusal, &re):
+			got = "refused " + re.Attr
+		case tr.Refusal != nil:
+			got = "refused without a roster error: " + tr.Refusal.Error()
+		default:
+			got, _ = tr.App["accessRole"].(string)
+		}
+		if got != c.want {
+			t.Errorf("%s: %q, want %q (%+v)", c.name, got, c.want, tr)
+		}
+		if c.try.UserRef != "" && (tr.UserID != ada.ID || tr.Stored["userName"] != "ada@acme.example") {
+			t.Errorf("%s: tried user %q, document %v", c.name, tr.UserID, tr.Stored)
+		}
+	}
+
+	for _, c := range []struct {
+		name string
+		try  admin.PolicyTry
+		code string
+	}{
+		{"a draft that is not a policy", admin.PolicyTry{Doc: []byte(`{"format":1,"roles":[{"value":"x","effect":"licence"}]}`), User: sent}, roster.EINVALID},
+		{"no user", admin.PolicyTry{Doc: []byte(policy1)}, roster.EINVALID},
+		{"two users", admin.PolicyTry{User: sent, UserRef: ada.ID}, roster.EINVALID},
+		{"an unknown user", admin.PolicyTry{UserRef: "nobody"}, roster.ENOTFOUND},
+	} {
+		if _, err := svc.TryPolicyWith(ctx, "acme", c.try); roster.ErrorCode(err) != c.code {
+			t.Errorf("%s: %v, want %s", c.name, err, c.code)
+		}
+	}
+	_, err = svc.TryPolicyWith(ctx, "acme", admin.PolicyTry{Doc: []byte(`{"format":1,"roles":[{"value":"x","effect":"licence"}]}`), User: sent})
+	if re := (*roster.Error)(nil); !errors.As(err, &re) || re.Attr != "roles[0].effect" {
+		t.Errorf("a draft with a bad effect: %v, want an error naming roles[0].effect", err)
+	}
+	if _, err := svc.TryPolicy(ctx, "acme", map[string]any{"userName": "x", "shoeSize": 42}); roster.ErrorCode(err) != roster.EINVALIDSYNTAX || !strings.HasPrefix(err.Error(), "refused: ") {
+		t.Errorf("TryPolicy(unknown attribute) = %v, want EINVALIDSYNTAX (as the SCIM API answers), refused", err)
+	}
+	if _, err := svc.SetPolicy(ctx, "acme", []byte(policy1), admin.PolicySet{}); err != nil {
+		t.Fatal(err)
+	}
+	if tr, err := svc.TryPolicyWith(ctx, "acme", admin.PolicyTry{UserRef: ada.ID}); err != nil || tr.Version != 1 || tr.App["accessRole"] != "Admin" {
+		t.Errorf("the policy in force on ada = %+v, %v; want version 1 granting Admin", tr, err)
 	}
 }

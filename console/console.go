@@ -115,6 +115,12 @@ func (s *Server) routes() []route {
 		{"POST " + Prefix + "/tenants/{tenant}/delete", adminOnly, s.handleTenantDelete},
 		{"POST " + Prefix + "/tenants/{tenant}/tokens", adminOnly, s.handleTokenCreate},
 		{"POST " + Prefix + "/tenants/{tenant}/tokens/{token}/revoke", adminOnly, s.handleTokenRevoke},
+		{"GET " + Prefix + "/tenants/{tenant}/policy", viewer, s.handlePolicy},
+		{"POST " + Prefix + "/tenants/{tenant}/policy", adminOnly, s.handlePolicySave},
+		{"POST " + Prefix + "/tenants/{tenant}/policy/preview", adminOnly, s.handlePolicyPreview},
+		{"POST " + Prefix + "/tenants/{tenant}/policy/try", adminOnly, s.handlePolicyTry},
+		{"GET " + Prefix + "/tenants/{tenant}/policy/versions/{version}", viewer, s.handlePolicyVersion},
+		{"POST " + Prefix + "/tenants/{tenant}/policy/versions/{version}/rollback", adminOnly, s.handlePolicyRollback},
 	}
 }
 

@@ -96,6 +96,7 @@ func newFixture(t testing.TB, db store) *fixture {
 		t.Fatal(err)
 	}
 	f.params["tenant"] = f.tenant.Name
+	f.params["version"] = f.addPolicyVersions(t)
 	_, tok, err := svc.CreateToken(cliCtx, "acme", "Entra production", 0)
 	if err != nil {
 		t.Fatal(err)
@@ -103,6 +104,24 @@ func newFixture(t testing.TB, db store) *fixture {
 	f.params["token"] = tok.ID
 	return f
 }
+
+// addPolicyVersions sets two versions of acme's policy and returns the
+// first's number, so that its page shows a diff and a rollback.
+func (f *fixture) addPolicyVersions(t testing.TB) string {
+	t.Helper()
+	for _, doc := range []string{fixturePolicy1, fixturePolicy2} {
+		if _, err := f.svc.SetPolicy(cliCtx, "acme", []byte(doc), admin.PolicySet{}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return "1"
+}
+
+// The fixture's policies: the second grants a license and ranks User below Admin.
+const (
+	fixturePolicy1 = `{"format":1,"roles":[{"value":"Admin","effect":"accessRole"}]}`
+	fixturePolicy2 = `{"format":1,"roles":[{"value":"User","effect":"accessRole"},{"value":"Admin","effect":"accessRole"},{"value":"standard_license","effect":"license","grant":"standard"}]}`
+)
 
 // browser is an HTTP client with its own cookies, that does not follow
 // redirects, so that tests see each answer.

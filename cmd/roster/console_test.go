@@ -42,8 +42,9 @@ func (c *consoleTab) text(id string) string {
 
 // TestConsoleBrowser runs the console as an operator meets it, in chromium,
 // against "roster serve" on both stores: sign in, create a tenant and a token,
-// copy the token, connect with it; a disabled tenant's SCIM requests get the
-// documented refusal; a viewer's forms are refused.
+// copy the token, connect with it; a policy with an error is refused at the
+// field, then a valid one is checked and saved, and applies; a disabled
+// tenant's SCIM requests get the documented refusal; a viewer's forms are refused.
 func TestConsoleBrowser(t *testing.T) { forEachStore(t, testConsoleBrowser) }
 
 func testConsoleBrowser(t *testing.T, db string) {
@@ -80,7 +81,49 @@ func testConsoleBrowser(t *testing.T, db string) {
 	fabrikam.do(t, "GET", `/Users?filter=userName+eq+"`+"0c5d7e3a-test"+`"`, "").want(t, http.StatusOK)
 	fabrikam.do(t, "POST", "/Users", `{"schemas":["urn:ietf:params:scim:schemas:core:2.0:User"],"userName":"ada@fabrikam.com","active":true}`).want(t, http.StatusCreated)
 
+	// The tenant's policy: a document with an error is refused at the field;
+	// a valid one is checked against the user just created, then saved.
+	browsertest.Do(t, c.ctx, "check a policy with an error",
+		chromedp.Navigate(c.base+"/console/tenants/fabrikam/policy"),
+		chromedp.WaitVisible(chromedp.ID("doc")),
+		chromedp.SetValue(chromedp.ID("doc"), `{"format": 1, "roles": [{"value": "Admin", "effect": "licence"}]}`),
+		chromedp.Click(chromedp.CSS(`button[formaction*="/policy/preview"]`)),
+		chromedp.WaitVisible(chromedp.CSS(`[data-testid="policy-error"]`)),
+	)
+	if got := c.text("policy-error"); !strings.Contains(got, "roles[0].effect") {
+		t.Errorf("the policy's error says %q, want its path", got)
+	}
+	field := browsertest.Run(t, c.ctx, "read the document's field", chromedp.Evaluate[[]string](`(() => {
+		const d = document.getElementById("doc");
+		return [d.getAttribute("aria-invalid"), d.getAttribute("aria-describedby"), d.value];
+	})()`))
+	if field[0] != "true" || !strings.Contains(field[1], "doc-errors") || !strings.Contains(field[2], "licence") {
+		t.Errorf("the document's field after the error: %q", field)
+	}
+	before := c.text("policy-version")
+	browsertest.Do(t, c.ctx, "check a valid policy, then save it",
+		chromedp.SetValue(chromedp.ID("doc"), `{"format": 1, "roles": [{"value": "Admin", "effect": "accessRole"}], "unknownAttributes": "ignore"}`),
+		chromedp.Click(chromedp.CSS(`button[formaction*="/policy/preview"]`)),
+		chromedp.WaitVisible(chromedp.CSS(`[data-testid="policy-impact"]`)),
+	)
+	if got := c.text("impact-users"); got != "1" {
+		t.Errorf("the dry run looked at %q users, want 1", got)
+	}
+	if got := c.text("policy-version"); got != before {
+		t.Errorf("a dry run changed the version from %s to %s", before, got)
+	}
+	browsertest.Do(t, c.ctx, "save the policy",
+		chromedp.Click(chromedp.CSS(`form[action$="/policy"] button:not([formaction])`)),
+		chromedp.WaitVisible(chromedp.CSS(`[data-testid="flash"]`)),
+	)
+	if got := c.text("policy-version"); before != "0" || got != "1" {
+		t.Errorf("saving the policy: version %s, then %s; want 0, then 1", before, got)
+	}
+	fabrikam.do(t, "POST", "/Users", `{"schemas":["urn:ietf:params:scim:schemas:core:2.0:User"],"userName":"bo@fabrikam.com","shoeSize":42}`).want(t, http.StatusCreated)
+
 	browsertest.Do(t, c.ctx, "disable the tenant",
+		chromedp.Navigate(c.base+"/console/tenants/fabrikam"),
+		chromedp.WaitVisible(chromedp.CSS(`form[action$="/disable"]`)),
 		chromedp.Click(chromedp.CSS(`form[action$="/disable"] button`)),
 		chromedp.WaitVisible(chromedp.CSS(`form[action$="/enable"]`)),
 	)
