@@ -69,6 +69,8 @@ func testConsoleBrowser(t *testing.T, db string) {
 		chromedp.Click(chromedp.CSS(`form[action$="/tokens"] button[type=submit]`)),
 		chromedp.WaitVisible(chromedp.CSS(`[data-testid="secret-token"]`)),
 		chromedp.Click(chromedp.CSS(`button[data-copy="secret-token"]`)),
+		// The button says so once the clipboard holds the token.
+		chromedp.WaitVisible(chromedp.CSS(`button[data-copy="secret-token"][data-copied]`)),
 	)
 	secret := c.text("secret-token")
 	copied := browsertest.Run(t, c.ctx, "read the clipboard", chromedp.Evaluate[string](`navigator.clipboard.readText()`, chromedp.EvalAwaitPromise))

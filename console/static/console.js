@@ -18,6 +18,7 @@ document.addEventListener("click", async (e) => {
     document.execCommand && document.execCommand("copy");
   }
   b.textContent = "Copied";
+  b.dataset.copied = "true";
   b.setAttribute("aria-live", "polite");
   setTimeout(() => { b.textContent = "Copy"; }, 2000);
 });
