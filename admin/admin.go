@@ -28,6 +28,9 @@ type Store interface {
 	SetTenantDomains(ctx context.Context, tenantID string, domains []string) error
 	roster.OperatorStore
 	roster.OperatorSessionStore
+	User(ctx context.Context, tenantID, id string) (*roster.User, error)
+	Users(ctx context.Context, tenantID string, q roster.Query) ([]*roster.User, int, error)
+	SetLoginMethod(ctx context.Context, tenantID, userID, method string) error
 }
 
 // Service performs operator actions over a store.
