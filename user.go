@@ -124,7 +124,7 @@ type UserPageQuery struct {
 // load every user: each page costs about the same however deep it is.
 type UserPager interface {
 	// UserPage returns at most q.Limit live users of the tenant that q
-	// selects, with their emails and groups, ordered by userName ignoring
-	// case (the order of After).
+	// selects, with their emails but not their groups (User has them),
+	// ordered by userName ignoring case (the order of After).
 	UserPage(ctx context.Context, tenantID string, q UserPageQuery) ([]*User, error)
 }

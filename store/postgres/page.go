@@ -14,8 +14,13 @@ import (
 // for matching emails user by user instead (see UserPage).
 const emailScan = 1000
 
+// userPageColumns reads a user of a page with its emails, not its groups:
+// a list has no room for them, and each user's would cost a search of the
+// memberships.
+const userPageColumns = userRowColumns + `, '[]'`
+
 // userPageQuery reads the first $3 live users after the userName $2.
-const userPageQuery = `SELECT ` + userColumns + ` FROM users r
+const userPageQuery = `SELECT ` + userPageColumns + ` FROM users r
 	WHERE r.tenant_id = $1 AND r.retired IS NULL AND lower(r.user_name) > lower($2)
 	ORDER BY lower(r.user_name) LIMIT $3`
 
@@ -28,7 +33,7 @@ const userSearchQuery = `WITH m AS (
 		SELECT id FROM users WHERE tenant_id = $1 AND id = $4 AND retired IS NULL AND lower(user_name) > lower($2)
 		UNION SELECT id FROM users WHERE tenant_id = $1 AND external_id = $4 AND retired IS NULL AND lower(user_name) > lower($2)
 		UNION %s)
-	SELECT ` + userColumns + ` FROM m JOIN users r ON r.tenant_id = $1 AND r.id = m.id
+	SELECT ` + userPageColumns + ` FROM m JOIN users r ON r.tenant_id = $1 AND r.id = m.id
 	ORDER BY lower(r.user_name) LIMIT $3`
 
 // userSearchSparse reads the users whose userName starts with the search,
@@ -55,7 +60,10 @@ const userSearchDense = `(SELECT r.id FROM users r
 // id and externalId are index lookups. The users of matching emails must be
 // sorted by userName, so when more than emailScan emails match, the page
 // walks the users in order instead, which meets a page of matches soon as
-// they are many. (LIKE is '\'-escaped by default.)
+// they are many. A prefix is a range of the indexes on lower(user_name) and
+// lower(value) only when the database's collation is "C" (PostgreSQL then
+// reads it so); in any other, a prefix few users have reads every user of the
+// tenant. (LIKE is '\'-escaped by default.)
 func (db *DB) UserPage(ctx context.Context, tenantID string, q roster.UserPageQuery) ([]*roster.User, error) {
 	query, args := userPageQuery, []any{tenantID, q.After, q.Limit}
 	if q.Search != "" {

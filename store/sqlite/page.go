@@ -12,8 +12,13 @@ import (
 // before it looks for matching emails user by user instead (see UserPage).
 const emailScan = 1000
 
+// userPageColumns reads a user of a page with its emails, not its groups:
+// a list has no room for them, and each user's would cost a search of the
+// memberships.
+const userPageColumns = userRowColumns + `, '[]'`
+
 // userPageQuery reads the first ?3 live users after the userName ?2.
-const userPageQuery = `SELECT ` + userColumns + ` FROM users r
+const userPageQuery = `SELECT ` + userPageColumns + ` FROM users r
 	WHERE r.tenant_id = ?1 AND r.retired IS NULL AND r.user_name > ?2
 	ORDER BY r.user_name LIMIT ?3`
 
@@ -25,10 +30,10 @@ const userPageQuery = `SELECT ` + userColumns + ` FROM users r
 // SQLite walk the userName index instead of the externalId's (an externalId
 // names one user, or very few). CROSS JOIN keeps SQLite to the order written.
 const userSearchQuery = `WITH m(rid) AS (
-		SELECT rowid FROM users WHERE tenant_id = ?1 AND id = ?4 AND retired IS NULL AND user_name > ?2
-		UNION SELECT rowid FROM users WHERE tenant_id = ?1 AND external_id = ?4 AND retired IS NULL AND user_name > ?2
+		SELECT rowid FROM users WHERE tenant_id = ?1 AND id = ?4 AND retired IS NULL AND +user_name > ?2
+		UNION SELECT rowid FROM users WHERE tenant_id = ?1 AND external_id = ?4 AND retired IS NULL AND +user_name > ?2
 		UNION SELECT rid FROM (%s))
-	SELECT ` + userColumns + ` FROM m CROSS JOIN users r ON r.rowid = m.rid
+	SELECT ` + userPageColumns + ` FROM m CROSS JOIN users r ON r.rowid = m.rid
 	ORDER BY r.user_name LIMIT ?3`
 
 // userSearchSparse reads the users whose userName starts with the search (a
@@ -48,7 +53,7 @@ const userSearchSparse = `SELECT rid FROM (SELECT rowid AS rid FROM users
 const userSearchDense = `SELECT r.rowid AS rid FROM users r
 			WHERE r.tenant_id = ?1 AND r.retired IS NULL AND r.user_name > ?2
 			AND (r.user_name LIKE ?5 ESCAPE '\' OR EXISTS (SELECT 1 FROM user_emails e
-				WHERE e.tenant_id = r.tenant_id AND e.user_id = r.id AND e.value LIKE ?5 ESCAPE '\'))
+				WHERE e.tenant_id = r.tenant_id AND e.user_id = r.id AND +e.value LIKE ?5 ESCAPE '\'))
 			ORDER BY r.user_name LIMIT ?3`
 
 // UserPage returns at most q.Limit live users of q, ordered by userName as
@@ -94,8 +99,8 @@ const groupPageQuery = `SELECT ` + groupColumns + ` FROM groups r
 // externalId is ?5, or whose displayName is like ?6: the union of index
 // reads, as userSearchQuery.
 const groupSearchQuery = `WITH m(rid) AS (
-		SELECT rowid FROM groups WHERE tenant_id = ?1 AND id = ?5 AND (display_name, id) > (?2, ?3)
-		UNION SELECT rowid FROM groups WHERE tenant_id = ?1 AND external_id = ?5 AND (display_name, id) > (?2, ?3)
+		SELECT rowid FROM groups WHERE tenant_id = ?1 AND id = ?5 AND (+display_name, +id) > (?2, ?3)
+		UNION SELECT rowid FROM groups WHERE tenant_id = ?1 AND external_id = ?5 AND (+display_name, +id) > (?2, ?3)
 		UNION SELECT rid FROM (SELECT rowid AS rid FROM groups
 			WHERE tenant_id = ?1 AND display_name LIKE ?6 ESCAPE '\' AND (display_name, id) > (?2, ?3)
 			ORDER BY display_name, id LIMIT ?4))

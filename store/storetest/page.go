@@ -21,6 +21,7 @@ func testUserPage(t *testing.T, s roster.Store) {
 	bob := mustUser(t, s, tn.ID, userSpec{userName: "Bob@Contoso.com", externalID: "x-bob",
 		emails: []roster.Email{{Value: "bob@contoso.com"}, {Value: "Robert@Fabrikam.com"}}})
 	carol := mustUser(t, s, tn.ID, userSpec{userName: "carol", emails: []roster.Email{{Value: "carol.c@contoso.com"}}})
+	mustGroup(t, s, tn.ID, "Team", bob.ID)
 	dave := mustUser(t, s, tn.ID, userSpec{userName: "dave", externalID: "x-dave", emails: []roster.Email{{Value: "dave@contoso.com"}}})
 	mustUser(t, s, tn.ID, userSpec{userName: "eve_1"})
 	mustUser(t, s, tn.ID, userSpec{userName: "eveX1"})
@@ -49,8 +50,8 @@ func testUserPage(t *testing.T, s roster.Store) {
 		t.Errorf("pages of 2 = %v, want %v", all, want)
 	}
 	us, err := s.UserPage(ctx, tn.ID, roster.UserPageQuery{Search: "x-bob", Limit: 10})
-	if err != nil || len(us) != 1 || us[0].ID != bob.ID || len(us[0].Emails) != 2 {
-		t.Fatalf("search by externalId = %v, %v; want Bob with his emails", userNames(us), err)
+	if err != nil || len(us) != 1 || us[0].ID != bob.ID || len(us[0].Emails) != 2 || us[0].Groups != nil {
+		t.Fatalf("search by externalId = %v, %v; want Bob with his emails, without his groups", userNames(us), err)
 	}
 	for _, c := range []struct {
 		search string
