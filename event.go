@@ -68,6 +68,9 @@ type EventStore interface {
 type Store interface {
 	TenantStore
 	TenantPager
+	UserPager
+	GroupPager
+	SessionLister
 	TokenStore
 	UserStore
 	GroupStore

@@ -86,3 +86,27 @@ type GroupStore interface {
 	// one after another, not in one snapshot.
 	EachMember(ctx context.Context, tenantID, groupID string, fn func(Member) error) error
 }
+
+// GroupPageQuery selects a page of a tenant's groups, ordered by displayName
+// then id (display names may repeat).
+type GroupPageQuery struct {
+	// Search keeps the groups whose id or externalId is it exactly, or whose
+	// displayName starts with it, ignoring case ("" keeps every group).
+	Search string
+	// AfterName and AfterID are the displayName and id of the group the
+	// previous page ended at (both "" for the first page).
+	AfterName, AfterID string
+	Limit              int
+}
+
+// GroupPager reads a tenant's groups, and a group's members, a page at a
+// time, for lists that must not load them all.
+type GroupPager interface {
+	// GroupPage returns at most q.Limit groups of the tenant that q selects,
+	// without their members, ordered by displayName ignoring case, then id.
+	GroupPage(ctx context.Context, tenantID string, q GroupPageQuery) ([]*Group, error)
+	// GroupMembers returns at most limit members of the group, with their
+	// displays, in member id order after the id after ("" for the first
+	// page). A group that does not exist has no members.
+	GroupMembers(ctx context.Context, tenantID, groupID, after string, limit int) ([]Member, error)
+}

@@ -290,6 +290,14 @@ func NormalizeDomains(domains []string) []string {
 	return ds
 }
 
+// SessionLister reads a user's sessions, for an operator's view of its sign-ins.
+type SessionLister interface {
+	// UserSessions returns at most limit sessions of the user that the store
+	// keeps — live ones, and ended or expired ones until PruneSignIn removes
+	// them — newest first.
+	UserSessions(ctx context.Context, tenantID, userID string, limit int) ([]*Session, error)
+}
+
 // OAuthClientStore keeps the host app's OAuth clients.
 type OAuthClientStore interface {
 	// CreateOAuthClient stores c, filling ID (when empty) and Created.

@@ -108,3 +108,23 @@ type UserStore interface {
 	// Users returns one page of users and the total number that match.
 	Users(ctx context.Context, tenantID string, q Query) ([]*User, int, error)
 }
+
+// UserPageQuery selects a page of a tenant's live users, ordered by userName.
+type UserPageQuery struct {
+	// Search keeps the users whose id or externalId is it exactly, or whose
+	// userName or one of whose emails starts with it, ignoring case ("" keeps
+	// every user).
+	Search string
+	// After is the userName the previous page ended at ("" for the first page).
+	After string
+	Limit int
+}
+
+// UserPager reads a tenant's users a page at a time, for lists that must not
+// load every user: each page costs about the same however deep it is.
+type UserPager interface {
+	// UserPage returns at most q.Limit live users of the tenant that q
+	// selects, with their emails but not their groups (User has them),
+	// ordered by userName ignoring case (the order of After).
+	UserPage(ctx context.Context, tenantID string, q UserPageQuery) ([]*User, error)
+}

@@ -25,6 +25,12 @@ type Store interface {
 	Tenant(ctx context.Context, idOrName string) (*roster.Tenant, error)
 	roster.TenantPager
 	Token(ctx context.Context, id string) (*roster.Token, error)
+	roster.UserPager
+	User(ctx context.Context, tenantID, id string) (*roster.User, error)
+	roster.SessionLister
+	Log(ctx context.Context, q roster.LogQuery) ([]*roster.LogEntry, error)
+	roster.GroupPager
+	Group(ctx context.Context, tenantID, id string, withoutMembers bool) (*roster.Group, error)
 }
 
 // Options configure a Server.
@@ -121,6 +127,11 @@ func (s *Server) routes() []route {
 		{"POST " + Prefix + "/tenants/{tenant}/policy/try", adminOnly, s.handlePolicyTry},
 		{"GET " + Prefix + "/tenants/{tenant}/policy/versions/{version}", viewer, s.handlePolicyVersion},
 		{"POST " + Prefix + "/tenants/{tenant}/policy/versions/{version}/rollback", adminOnly, s.handlePolicyRollback},
+		{"GET " + Prefix + "/tenants/{tenant}/users", viewer, s.handleUsers},
+		{"GET " + Prefix + "/tenants/{tenant}/users/{user}", viewer, s.handleUser},
+		{"POST " + Prefix + "/tenants/{tenant}/users/{user}/login-method", adminOnly, s.handleUserLoginMethod},
+		{"GET " + Prefix + "/tenants/{tenant}/groups", viewer, s.handleGroups},
+		{"GET " + Prefix + "/tenants/{tenant}/groups/{group}", viewer, s.handleGroup},
 	}
 }
 

@@ -102,6 +102,7 @@ func newFixture(t testing.TB, db store) *fixture {
 		t.Fatal(err)
 	}
 	f.params["token"] = tok.ID
+	f.params["user"], f.params["group"] = f.addUserAndGroup(t)
 	return f
 }
 
@@ -122,6 +123,41 @@ const (
 	fixturePolicy1 = `{"format":1,"roles":[{"value":"Admin","effect":"accessRole"}]}`
 	fixturePolicy2 = `{"format":1,"roles":[{"value":"User","effect":"accessRole"},{"value":"Admin","effect":"accessRole"},{"value":"standard_license","effect":"license","grant":"standard"}]}`
 )
+
+// addUserAndGroup gives acme a user with a session and a provisioning log
+// row, and a group holding it, and returns their ids.
+func (f *fixture) addUserAndGroup(t testing.TB) (userID, groupID string) {
+	t.Helper()
+	ctx, acme := context.Background(), f.tenant.ID
+	u := fixtureUser("ada@acme.example", "x-ada")
+	if err := f.db.CreateUser(ctx, acme, u); err != nil {
+		t.Fatal(err)
+	}
+	g := &roster.Group{DisplayName: "Engineering", Doc: map[string]any{"displayName": "Engineering"}, Members: []roster.Member{{ID: u.ID}}}
+	if err := f.db.CreateGroup(ctx, acme, g); err != nil {
+		t.Fatal(err)
+	}
+	ss := &roster.Session{TenantID: acme, UserID: u.ID, Expires: time.Now().Add(time.Hour),
+		SignIn: roster.SignIn{Method: roster.LoginMethodIdP, Issuer: "https://login.microsoftonline.com/acme/v2.0", AuthTime: time.Now()}}
+	if err := f.db.CreateSession(ctx, ss); err != nil {
+		t.Fatal(err)
+	}
+	entry := &roster.LogEntry{TenantID: acme, Time: time.Now(), RequestID: roster.NewRequestID(time.Now()), Method: "POST",
+		Route: "POST /scim/v2/Users", Action: "create", ResourceType: "User", ResourceID: u.ID, ExternalID: u.ExternalID, Name: u.UserName, Status: 201}
+	if err := f.db.AppendLog(ctx, []*roster.LogEntry{entry}); err != nil {
+		t.Fatal(err)
+	}
+	return u.ID, g.ID
+}
+
+// fixtureUser is a user as Entra ID provisions one: its email is its userName.
+func fixtureUser(userName, externalID string) *roster.User {
+	return &roster.User{UserName: userName, ExternalID: externalID, Active: true,
+		Emails:       []roster.Email{{Value: userName, Type: "work", Primary: true}},
+		Entitlements: roster.Entitlements{Active: true},
+		Doc: map[string]any{"schemas": []any{"urn:ietf:params:scim:schemas:core:2.0:User"}, "userName": userName, "externalId": externalID, "active": true,
+			"emails": []any{map[string]any{"value": userName, "type": "work", "primary": true}}}}
+}
 
 // browser is an HTTP client with its own cookies, that does not follow
 // redirects, so that tests see each answer.

@@ -14,7 +14,7 @@ import (
 func TestPolicyBrowser(t *testing.T) {
 	browsertest.Chromium(t)
 	f := newFixture(t, openSQLite(t))
-	policyUser(t, f, "ada@acme.example", "Admin", true)
+	policyUser(t, f, "ann@acme.example", "Admin", true)
 	dir := screenshotDir(t)
 	tab := signInBrowser(t, f, adminEmail)
 	tab.open(Prefix + "/tenants/acme/policy")
@@ -34,7 +34,7 @@ func TestPolicyBrowser(t *testing.T) {
 		chromedp.SetValue(chromedp.ID("doc"), `{"format":1,"roles":[{"value":"Admin","effect":"accessRole"},{"value":"standard_license","effect":"license","grant":"standard"}]}`),
 		chromedp.Click(chromedp.CSS(`button[formaction*="/policy/preview"]`)),
 		chromedp.WaitVisible(chromedp.CSS(`[data-testid="policy-impact"]`)),
-		chromedp.SendKeys(chromedp.ID("ref"), "ada@acme.example"),
+		chromedp.SendKeys(chromedp.ID("ref"), "ann@acme.example"),
 		chromedp.Click(chromedp.CSS(`button[formaction*="/policy/try"]`)),
 		chromedp.WaitVisible(chromedp.CSS(`[data-testid="trial"]`)),
 	)

@@ -42,7 +42,7 @@ func TestPolicy(t *testing.T) { forEachStore(t, testPolicy) }
 
 func testPolicy(t *testing.T, db store) {
 	f := newFixture(t, db) // acme's policy is at version 2
-	policyUser(t, f, "ada@acme.example", "Admin", true)
+	policyUser(t, f, "ann@acme.example", "Admin", true)
 	bo := policyUser(t, f, "bo@acme.example", "User", false)
 	ada := f.signIn(t, adminEmail)
 	path := Prefix + "/tenants/acme/policy"
@@ -59,7 +59,7 @@ func testPolicy(t *testing.T, db store) {
 	// nothing is checked against the users, tried or stored.
 	bad := `{"format":1,"roles":[{"value":"x","effect":"licence"}]}`
 	for _, action := range []string{path, path + "/preview", path + "/try"} {
-		a := ada.post(action, url.Values{"doc": {bad}, "version": {"2"}, "ref": {"ada@acme.example"}}).want(t, http.StatusUnprocessableEntity)
+		a := ada.post(action, url.Values{"doc": {bad}, "version": {"2"}, "ref": {"ann@acme.example"}}).want(t, http.StatusUnprocessableEntity)
 		if got := a.testid("policy-error"); !strings.Contains(got, "roles[0].effect") || !strings.Contains(got, "licence") {
 			t.Errorf("%s: the error says %q, want the path and the value", action, got)
 		}
@@ -74,16 +74,17 @@ func testPolicy(t *testing.T, db store) {
 		t.Fatalf("after refusals, version %d", v)
 	}
 
-	// Check and preview says what the document does to the users, and stores nothing.
+	// Check and preview says what the document does to the users (ann, bo and
+	// the fixture's ada, who has no given name either), and stores nothing.
 	good := `{"format":1,"roles":[{"value":"Admin","effect":"accessRole"}],"required":["name.givenName"]}`
 	a = ada.post(path+"/preview", url.Values{"doc": {good}, "version": {"2"}}).want(t, http.StatusOK)
-	for id, want := range map[string]string{"impact-users": "2", "impact-changed": "1", "impact-deactivated": "0", "impact-failing": "1"} {
+	for id, want := range map[string]string{"impact-users": "3", "impact-changed": "1", "impact-deactivated": "0", "impact-failing": "2"} {
 		if got := a.testid(id); got != want {
 			t.Errorf("preview: %s %q, want %q", id, got, want)
 		}
 	}
-	if n := strings.Count(a.body, `data-testid="impact-example"`); n != 2 || !strings.Contains(a.body, "accessRole &#34;User&#34; → &#34;&#34;") {
-		t.Errorf("preview: %d examples; want bo's change and failure", n)
+	if n := strings.Count(a.body, `data-testid="impact-example"`); n != 3 || !strings.Contains(a.body, "accessRole &#34;User&#34; → &#34;&#34;") {
+		t.Errorf("preview: %d examples; want bo's change, and bo's and ada's failures", n)
 	}
 	if !strings.Contains(a.body, html.EscapeString(good)+`</textarea>`) || !strings.Contains(a.body, "A dry run") {
 		t.Error("preview: the document is not kept, or the answer does not say nothing was stored")
@@ -101,7 +102,7 @@ func testPolicy(t *testing.T, db store) {
 	if got := a.testid("trial-refusal"); !strings.Contains(got, "name.givenName") {
 		t.Errorf("try bo by id: %q, want a refusal naming name.givenName", got)
 	}
-	a = ada.post(path+"/try", url.Values{"doc": {good}, "version": {"2"}, "ref": {"ada@acme.example"}}).want(t, http.StatusOK)
+	a = ada.post(path+"/try", url.Values{"doc": {good}, "version": {"2"}, "ref": {"ann@acme.example"}}).want(t, http.StatusOK)
 	if got := a.testid("trial-access-role"); got != "Admin" {
 		t.Errorf("try ada: access role %q, want Admin", got)
 	}
@@ -117,7 +118,7 @@ func testPolicy(t *testing.T, db store) {
 		{"an unknown user", "nobody", "", "nobody"},
 		{"a document that is not JSON", "", "{userName: cy}", "not a JSON object"},
 		{"no user", "", " ", "Paste a user"},
-		{"two users", "ada@acme.example", sent, "not both"},
+		{"two users", "ann@acme.example", sent, "not both"},
 	} {
 		a := ada.post(path+"/try", url.Values{"doc": {good}, "version": {"2"}, "ref": {c.ref}, "user": {c.user}}).want(t, http.StatusUnprocessableEntity)
 		if got := a.testid("user-error"); !strings.Contains(got, c.want) {

@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"slices"
-	"strconv"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -545,13 +544,14 @@ func returnedInOrder(rows pgx.Rows, want []string) ([]string, error) {
 // "C" does, the order of Group's Members.
 func (db *DB) EachMember(ctx context.Context, tenantID, groupID string, fn func(roster.Member) error) error {
 	return row.EachMember(func(after string, page []roster.Member) ([]roster.Member, error) {
-		page, err := db.memberPage(ctx, tenantID, groupID, after, page)
+		page, err := db.memberPage(ctx, tenantID, groupID, after, roster.MemberPage, page)
 		return page, wrap("members", err)
 	}, fn)
 }
 
-// memberPage appends to page the group's members after the member id after.
-func (db *DB) memberPage(ctx context.Context, tenantID, groupID, after string, page []roster.Member) ([]roster.Member, error) {
+// memberPage appends to page at most limit members of the group after the
+// member id after.
+func (db *DB) memberPage(ctx context.Context, tenantID, groupID, after string, limit int, page []roster.Member) ([]roster.Member, error) {
 	rows, _ := db.pool.Query(ctx, `
 		SELECT m.member_id, m.member_type, coalesce(nullif(u.display_name, ''), u.user_name, g.display_name, '')
 		FROM group_members m
@@ -559,7 +559,7 @@ func (db *DB) memberPage(ctx context.Context, tenantID, groupID, after string, p
 		LEFT JOIN groups g ON m.member_type = 'Group' AND g.tenant_id = m.tenant_id AND g.id = m.member_id
 		WHERE m.tenant_id = $1 AND m.group_id = $2 AND m.member_id > $3
 		ORDER BY m.member_id
-		LIMIT `+strconv.Itoa(roster.MemberPage), tenantID, groupID, after)
+		LIMIT $4`, tenantID, groupID, after, limit)
 	var m roster.Member
 	_, err := pgx.ForEachRow(rows, []any{&m.ID, &m.Type, &m.Display}, func() error {
 		page = append(page, m)

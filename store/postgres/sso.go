@@ -426,6 +426,28 @@ func (db *DB) Session(ctx context.Context, tenantID, id string) (*roster.Session
 	return &s, nil
 }
 
+// UserSessions returns at most limit of the user's sessions, newest first.
+func (db *DB) UserSessions(ctx context.Context, tenantID, userID string, limit int) ([]*roster.Session, error) {
+	rows, _ := db.pool.Query(ctx, `
+		SELECT id, sign_in, created, expires, ended FROM sessions
+		WHERE tenant_id = $1 AND user_id = $2
+		ORDER BY created DESC, id DESC LIMIT $3`, tenantID, userID, limit)
+	ss, err := pgx.CollectRows(rows, func(cr pgx.CollectableRow) (*roster.Session, error) {
+		s := &roster.Session{TenantID: tenantID, UserID: userID}
+		var ended *time.Time
+		if err := cr.Scan(&s.ID, &s.SignIn, &s.Created, &s.Expires, &ended); err != nil {
+			return nil, err
+		}
+		s.Created, s.Expires, s.Ended = s.Created.UTC(), s.Expires.UTC(), fromNull(ended)
+		s.SignIn.AuthTime = s.SignIn.AuthTime.UTC()
+		return s, nil
+	})
+	if err != nil {
+		return nil, wrap("user sessions", err)
+	}
+	return ss, nil
+}
+
 // EndSession ends a session, keeping the first end time. ENOTFOUND.
 func (db *DB) EndSession(ctx context.Context, tenantID, id string) error {
 	tag, err := db.pool.Exec(ctx, `UPDATE sessions SET ended = coalesce(ended, $1) WHERE tenant_id = $2 AND id = $3`,

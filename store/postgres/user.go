@@ -17,13 +17,17 @@ import (
 
 // userColumns reads a user row r with its emails and its direct groups, each
 // gathered by a correlated subquery, so that a page of users is one statement.
-const userColumns = `r.id, r.user_name, r.external_id, r.display_name, r.active, r.doc, r.version, r.created, r.modified,
-	r.entitlements, r.retired, r.login_method,
-	(SELECT coalesce(jsonb_agg(jsonb_build_array(e.value, e.type, e.is_primary) ORDER BY e.ord), '[]')
-		FROM user_emails e WHERE e.tenant_id = r.tenant_id AND e.user_id = r.id),
+const userColumns = userRowColumns + `,
 	(SELECT coalesce(jsonb_agg(jsonb_build_array(g.id, g.display_name) ORDER BY lower(g.display_name), g.id), '[]')
 		FROM group_members m JOIN groups g ON g.tenant_id = m.tenant_id AND g.id = m.group_id
 		WHERE m.tenant_id = r.tenant_id AND m.member_id = r.id AND m.member_type = 'User')`
+
+// userRowColumns reads a user row r with its emails, but not its groups:
+// scanUser reads them with one more column, the groups ('[]' for none).
+const userRowColumns = `r.id, r.user_name, r.external_id, r.display_name, r.active, r.doc, r.version, r.created, r.modified,
+	r.entitlements, r.retired, r.login_method,
+	(SELECT coalesce(jsonb_agg(jsonb_build_array(e.value, e.type, e.is_primary) ORDER BY e.ord), '[]')
+		FROM user_emails e WHERE e.tenant_id = r.tenant_id AND e.user_id = r.id)`
 
 // CreateUser stores u with its entitlements and unique values, filling ID (when
 // empty), Version, Created and Modified, and appends a user.created event.

@@ -654,7 +654,7 @@ const memberQuery = `
 // while fn runs, so a slow fn (a slow client) holds no snapshot.
 func (db *DB) EachMember(ctx context.Context, tenantID, groupID string, fn func(roster.Member) error) error {
 	return row.EachMember(func(after string, page []roster.Member) ([]roster.Member, error) {
-		page, err := db.memberPage(ctx, tenantID, groupID, after, page)
+		page, err := db.memberPage(ctx, tenantID, groupID, after, roster.MemberPage, page)
 		if err != nil {
 			return page, fmt.Errorf("sqlite: members: %w", err)
 		}
@@ -662,9 +662,10 @@ func (db *DB) EachMember(ctx context.Context, tenantID, groupID string, fn func(
 	}, fn)
 }
 
-// memberPage appends to page the group's members after the member id after.
-func (db *DB) memberPage(ctx context.Context, tenantID, groupID, after string, page []roster.Member) ([]roster.Member, error) {
-	rows, err := db.read.QueryContext(ctx, memberQuery, tenantID, groupID, after, roster.MemberPage)
+// memberPage appends to page at most limit members of the group after the
+// member id after.
+func (db *DB) memberPage(ctx context.Context, tenantID, groupID, after string, limit int, page []roster.Member) ([]roster.Member, error) {
+	rows, err := db.read.QueryContext(ctx, memberQuery, tenantID, groupID, after, limit)
 	if err != nil {
 		return page, err
 	}

@@ -2,6 +2,7 @@ package sqlite
 
 import (
 	"context"
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -168,5 +169,50 @@ func TestCursorPagePlan(t *testing.T) {
 	plan := explain(t, db, `SELECT r.* FROM users r WHERE r.tenant_id = ? AND (`+where+`) ORDER BY `+order+` LIMIT 11`, append([]any{"t"}, args...))
 	if !strings.Contains(plan, "users_created_live (tenant_id=? AND created>?)") || strings.Contains(plan, "TEMP B-TREE") {
 		t.Errorf("cursor page plan:\n%s\nwant a range of users_created_live from the cursor and no sort", plan)
+	}
+}
+
+// TestPagePlans checks that the console's pages of users and groups read
+// ranges of indexes the size of a page, even without the statistics of
+// ANALYZE (a database that just grew has none): no walk of a tenant's users
+// to find an id, an externalId or a prefix, and no search of the email index
+// for each user of a walk.
+func TestPagePlans(t *testing.T) {
+	db := openInternal(t)
+	userArgs := []any{"t", "", 51, "ada", "ada%"}
+	groupArgs := []any{"t", "", "", 51, "eng", "eng%"}
+	for _, tt := range []struct {
+		name, query string
+		args        []any
+		want        []string
+		never       []string
+	}{
+		{"users", userPageQuery, userArgs[:3],
+			[]string{"users_user_name (tenant_id=? AND user_name>?)"}, []string{"TEMP B-TREE"}},
+		{"users searched, few emails", fmt.Sprintf(userSearchQuery, userSearchSparse), userArgs,
+			[]string{"sqlite_autoindex_users_1 (tenant_id=? AND id=?)", "users_external_id (tenant_id=? AND external_id=?)",
+				"users_user_name (tenant_id=? AND user_name>? AND user_name<?)", "user_emails_value (tenant_id=? AND value>? AND value<?)"},
+			[]string{"user_name>?)", "SCAN users", "SCAN e", "SCAN u"}},
+		{"users searched, many emails", fmt.Sprintf(userSearchQuery, userSearchDense), userArgs,
+			[]string{"users_external_id (tenant_id=? AND external_id=?)", "user_emails_user (tenant_id=? AND user_id=?)"},
+			[]string{"user_emails_value", "SCAN users", "SCAN r"}},
+		{"groups", groupPageQuery, groupArgs[:4],
+			[]string{"groups_display_name (tenant_id=? AND display_name>?)"}, []string{"SCAN r"}},
+		{"groups searched", groupSearchQuery, groupArgs,
+			[]string{"sqlite_autoindex_groups_1 (tenant_id=? AND id=?)", "groups_external_id (tenant_id=? AND external_id=?)",
+				"groups_display_name (tenant_id=? AND display_name>? AND display_name<?)"},
+			[]string{"display_name>?)", "SCAN groups"}},
+	} {
+		plan := explain(t, db, tt.query, tt.args)
+		for _, w := range tt.want {
+			if !strings.Contains(plan, w) {
+				t.Errorf("%s: plan lacks %s:\n%s", tt.name, w, plan)
+			}
+		}
+		for _, n := range tt.never {
+			if strings.Contains(plan, n) {
+				t.Errorf("%s: plan has %s:\n%s", tt.name, n, plan)
+			}
+		}
 	}
 }

@@ -486,6 +486,32 @@ func (db *DB) Session(ctx context.Context, tenantID, id string) (*roster.Session
 	return &s, nil
 }
 
+// UserSessions returns at most limit of the user's sessions, newest first.
+func (db *DB) UserSessions(ctx context.Context, tenantID, userID string, limit int) ([]*roster.Session, error) {
+	ss, err := page(ctx, db, nil, `
+		SELECT id, sign_in, created, expires, ended FROM sessions
+		WHERE tenant_id = ? AND user_id = ?
+		ORDER BY created DESC, id DESC LIMIT ?`, []any{tenantID, userID, limit},
+		func(sc scanner) (*roster.Session, error) {
+			s := &roster.Session{TenantID: tenantID, UserID: userID}
+			var (
+				signIn                  string
+				created, expires, ended sql.NullString
+			)
+			if err := sc.Scan(&s.ID, &signIn, &created, &expires, &ended); err != nil {
+				return nil, err
+			}
+			if err := json.Unmarshal([]byte(signIn), &s.SignIn); err != nil {
+				return nil, err
+			}
+			return s, parseTimes([]*time.Time{&s.Created, &s.Expires, &s.Ended}, created, expires, ended)
+		})
+	if err != nil {
+		return nil, fmt.Errorf("sqlite: user sessions: %w", err)
+	}
+	return ss, nil
+}
+
 // EndSession ends a session, keeping the first end time. ENOTFOUND.
 func (db *DB) EndSession(ctx context.Context, tenantID, id string) error {
 	n, err := db.exec(ctx, `UPDATE sessions SET ended = coalesce(ended, ?) WHERE tenant_id = ? AND id = ?`,

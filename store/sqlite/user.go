@@ -17,15 +17,19 @@ import (
 
 // userColumns reads a user row r with its emails and its direct groups, each
 // gathered by a correlated subquery, so that a page of users is one statement.
-const userColumns = `r.id, r.user_name, r.external_id, r.display_name, r.active, r.doc, r.version, r.created, r.modified,
-	r.entitlements, r.retired, r.login_method,
-	(SELECT json_group_array(json_array(e.value, e.type, e.is_primary))
-		FROM user_emails e WHERE e.tenant_id = r.tenant_id AND e.user_id = r.id),
+const userColumns = userRowColumns + `,
 	(SELECT json_group_array(json_array(x.id, x.display_name)) FROM (
 		SELECT g.id, g.display_name FROM group_members m
 		JOIN groups g ON g.tenant_id = m.tenant_id AND g.id = m.group_id
 		WHERE m.tenant_id = r.tenant_id AND m.member_id = r.id AND m.member_type = 'User'
 		ORDER BY g.display_name, g.id) x)`
+
+// userRowColumns reads a user row r with its emails, but not its groups:
+// scanUser reads them with one more column, the groups ('[]' for none).
+const userRowColumns = `r.id, r.user_name, r.external_id, r.display_name, r.active, r.doc, r.version, r.created, r.modified,
+	r.entitlements, r.retired, r.login_method,
+	(SELECT json_group_array(json_array(e.value, e.type, e.is_primary))
+		FROM user_emails e WHERE e.tenant_id = r.tenant_id AND e.user_id = r.id)`
 
 // userByIDQuery reads a live user: a retired one is gone for SCIM.
 const userByIDQuery = `SELECT ` + userColumns + ` FROM users r WHERE r.tenant_id = ? AND r.id = ? AND r.retired IS NULL`

@@ -15,6 +15,11 @@ import (
 func Run(t *testing.T, open func(t *testing.T) roster.Store) {
 	t.Run("Tenants", func(t *testing.T) { testTenants(t, open(t)) })
 	t.Run("TenantPage", func(t *testing.T) { testTenantPage(t, open(t)) })
+	t.Run("UserPage", func(t *testing.T) { testUserPage(t, open(t)) })
+	t.Run("UserPageManyEmails", func(t *testing.T) { testUserPageManyEmails(t, open(t)) })
+	t.Run("GroupPage", func(t *testing.T) { testGroupPage(t, open(t)) })
+	t.Run("GroupMembers", func(t *testing.T) { testGroupMembers(t, open(t)) })
+	t.Run("UserSessions", func(t *testing.T) { testUserSessions(t, open(t)) })
 	t.Run("TenantSettings", func(t *testing.T) { testTenantSettings(t, open(t)) })
 	t.Run("TenantDisplayName", func(t *testing.T) { testTenantDisplayName(t, open(t)) })
 	t.Run("TenantDisabled", func(t *testing.T) { testTenantDisabled(t, open(t)) })

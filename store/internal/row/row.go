@@ -1,7 +1,8 @@
 // Package row holds what both stores do alike with the rows they read and
 // write: new ids, resource documents and entitlements as JSON, version preconditions,
 // the group references of a user, a user's unique values and their
-// conflicts, a group's name key, and the order of ids a RETURNING clause produced.
+// conflicts, a group's name key, the order of ids a RETURNING clause produced,
+// and the LIKE pattern of a prefix search.
 package row
 
 import (
@@ -261,4 +262,19 @@ func EachMember(page func(after string, into []roster.Member) ([]roster.Member, 
 		}
 		after = ms[len(ms)-1].ID
 	}
+}
+
+// Prefix returns the LIKE pattern of the values that start with s, with
+// '\' escaping s's own \, % and _ (the statement says ESCAPE '\').
+func Prefix(s string) string {
+	var b strings.Builder
+	b.Grow(len(s) + 2)
+	for i := 0; i < len(s); i++ {
+		if s[i] == '\\' || s[i] == '%' || s[i] == '_' {
+			b.WriteByte('\\')
+		}
+		b.WriteByte(s[i])
+	}
+	b.WriteByte('%')
+	return b.String()
 }

@@ -221,3 +221,15 @@ func TestGroupNameKey(t *testing.T) {
 		t.Errorf("GroupNameTaken = %v", err)
 	}
 }
+
+func TestPrefix(t *testing.T) {
+	for _, c := range []struct{ in, want string }{
+		{"ada", `ada%`},
+		{"", `%`},
+		{`50%_a\b`, `50\%\_a\\b%`},
+	} {
+		if got := Prefix(c.in); got != c.want {
+			t.Errorf("Prefix(%q) = %q, want %q", c.in, got, c.want)
+		}
+	}
+}
