@@ -25,6 +25,8 @@ type Store interface {
 	Tenant(ctx context.Context, idOrName string) (*roster.Tenant, error)
 	roster.TenantPager
 	Token(ctx context.Context, id string) (*roster.Token, error)
+	Events(ctx context.Context, q roster.EventQuery) ([]*roster.Event, error)
+	Deliveries(ctx context.Context, webhookID string, limit int) ([]*roster.Delivery, error)
 }
 
 // Options configure a Server.
@@ -115,6 +117,13 @@ func (s *Server) routes() []route {
 		{"POST " + Prefix + "/tenants/{tenant}/delete", adminOnly, s.handleTenantDelete},
 		{"POST " + Prefix + "/tenants/{tenant}/tokens", adminOnly, s.handleTokenCreate},
 		{"POST " + Prefix + "/tenants/{tenant}/tokens/{token}/revoke", adminOnly, s.handleTokenRevoke},
+		{"GET " + Prefix + "/tenants/{tenant}/webhooks", viewer, s.handleWebhooks},
+		{"POST " + Prefix + "/tenants/{tenant}/webhooks", adminOnly, s.handleWebhookAdd},
+		{"GET " + Prefix + "/tenants/{tenant}/webhooks/{webhook}", viewer, s.handleWebhook},
+		{"POST " + Prefix + "/tenants/{tenant}/webhooks/{webhook}/test", adminOnly, s.handleWebhookTest},
+		{"POST " + Prefix + "/tenants/{tenant}/webhooks/{webhook}/resume", adminOnly, s.handleWebhookResume},
+		{"POST " + Prefix + "/tenants/{tenant}/webhooks/{webhook}/replay", adminOnly, s.handleWebhookReplay},
+		{"POST " + Prefix + "/tenants/{tenant}/webhooks/{webhook}/remove", adminOnly, s.handleWebhookRemove},
 	}
 }
 

@@ -101,6 +101,7 @@ func newFixture(t testing.TB, db store) *fixture {
 		t.Fatal(err)
 	}
 	f.params["token"] = tok.ID
+	f.params["webhook"] = f.addWebhook(t)
 	return f
 }
 
