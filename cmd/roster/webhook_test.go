@@ -7,6 +7,7 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"fmt"
+	"html"
 	"io"
 	"net/http"
 	"net/http/cookiejar"
@@ -151,7 +152,7 @@ func TestConsoleWebhook(t *testing.T) {
 		t.Fatalf("add a webhook: %d\n%s", status, body)
 	}
 	mu.Lock()
-	secret = shown[1]
+	secret = html.UnescapeString(shown[1]) // base64: a "+" comes as &#43;
 	mu.Unlock()
 	if w, err := s.openStore(t).Webhook(context.Background(), id[1]); err != nil || !strings.HasPrefix(w.Secret, "sealed:") {
 		t.Errorf("stored secret %q, %v: want it sealed", w.Secret, err)
