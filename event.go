@@ -46,14 +46,19 @@ type Event struct {
 type EventQuery struct {
 	TenantID string   // "": every tenant
 	After    int64    // only events with a greater Seq
+	Before   int64    // only events with a smaller Seq (paging newest first); 0: none
 	Types    []string // only these types; empty: all
 	Limit    int      // at most this many; 0 or less: none
+	// Newest orders the events newest first instead of oldest first: the
+	// recent events a page at a time, each page Before the last one's Seq.
+	Newest bool
 }
 
 // EventStore reads and prunes the outbox. Events become visible in Seq order:
 // once a reader sees the event with Seq n, it sees every event below n.
 type EventStore interface {
-	// Events returns the events q selects, oldest first.
+	// Events returns the events q selects, oldest first (newest first with
+	// q.Newest).
 	Events(ctx context.Context, q EventQuery) ([]*Event, error)
 	// LastEventSeq returns the Seq of the newest event, or 0.
 	LastEventSeq(ctx context.Context) (int64, error)

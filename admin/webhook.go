@@ -107,10 +107,61 @@ func (s *Service) Webhooks(ctx context.Context) ([]*Webhook, error) {
 	}
 	listed := make([]*Webhook, len(ws))
 	for i, w := range ws {
-		w.Secret = ""
-		listed[i] = &Webhook{Webhook: w, Tenant: names.of(w.TenantID), Behind: max(last-w.Cursor, 0)}
+		listed[i] = webhookView(w, names.of(w.TenantID), last)
 	}
 	return listed, nil
+}
+
+// TenantWebhooks returns the tenant idOrName and the webhooks that receive its
+// events, oldest first, without their signing secrets: those scoped to it and
+// those of every tenant (their Tenant ""). ENOTFOUND.
+func (s *Service) TenantWebhooks(ctx context.Context, idOrName string) (*roster.Tenant, []*Webhook, error) {
+	t, err := s.store.Tenant(ctx, idOrName)
+	if err != nil {
+		return nil, nil, err
+	}
+	ws, err := s.store.Webhooks(ctx)
+	if err != nil {
+		return nil, nil, err
+	}
+	last, err := s.store.LastEventSeq(ctx)
+	if err != nil {
+		return nil, nil, err
+	}
+	var listed []*Webhook
+	for _, w := range ws {
+		switch w.TenantID {
+		case t.ID:
+			listed = append(listed, webhookView(w, t.Name, last))
+		case "":
+			listed = append(listed, webhookView(w, "", last))
+		}
+	}
+	return t, listed, nil
+}
+
+// Webhook returns the webhook id without its signing secret. ENOTFOUND.
+func (s *Service) Webhook(ctx context.Context, id string) (*Webhook, error) {
+	w, t, err := s.webhook(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	last, err := s.store.LastEventSeq(ctx)
+	if err != nil {
+		return nil, err
+	}
+	name := ""
+	if t != nil {
+		name = t.Name
+	}
+	return webhookView(w, name, last), nil
+}
+
+// webhookView is w as operators see it, without its signing secret, of the
+// tenant named tenant, when the newest event is last.
+func webhookView(w *roster.Webhook, tenant string, last int64) *Webhook {
+	w.Secret = ""
+	return &Webhook{Webhook: w, Tenant: tenant, Behind: max(last-w.Cursor, 0)}
 }
 
 // RemoveWebhook removes the webhook id and its delivery attempts. ENOTFOUND.

@@ -257,3 +257,49 @@ func TestWebhooks(t *testing.T) {
 		t.Errorf("webhook.resume row: before %s, after %s; want failed before only", rows[2].Before, rows[2].After)
 	}
 }
+
+// TestTenantWebhooks reads the webhooks a tenant's events go to — its own and
+// those of every tenant, not another tenant's — and one webhook, each with its
+// tenant's name and how far it is behind, never its signing secret.
+func TestTenantWebhooks(t *testing.T) {
+	svc, db, ctx := newService(t)
+	acme := mustTenant(t, svc, ctx, "acme")
+	mustTenant(t, svc, ctx, "other")
+	add := func(url, tenant string) *admin.Webhook {
+		t.Helper()
+		_, w, err := svc.AddWebhook(ctx, admin.NewWebhook{URL: url, Tenant: tenant, From: "now"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return w
+	}
+	own := add("https://app.example/acme", "acme")
+	add("https://app.example/other", "other")
+	every := add("https://app.example/all", "")
+	if err := db.CreateUser(ctx, acme.ID, &roster.User{UserName: "ada", Active: true}); err != nil {
+		t.Fatal(err)
+	}
+
+	tn, ws, err := svc.TenantWebhooks(ctx, "acme")
+	if err != nil || tn.ID != acme.ID || len(ws) != 2 {
+		t.Fatalf("TenantWebhooks(acme) = %v, %d webhooks, %v; want acme's and every tenant's", tn, len(ws), err)
+	}
+	for i, want := range []struct{ id, tenant string }{{own.ID, "acme"}, {every.ID, ""}} {
+		if w := ws[i]; w.ID != want.id || w.Tenant != want.tenant || w.Behind != 1 || w.Secret != "" {
+			t.Errorf("TenantWebhooks(acme)[%d] = %s of %q, behind %d, secret %q; want %s of %q, 1 behind, no secret",
+				i, w.ID, w.Tenant, w.Behind, w.Secret, want.id, want.tenant)
+		}
+	}
+	_, _, err = svc.TenantWebhooks(ctx, "nope")
+	wantCode(t, `TenantWebhooks("nope")`, err, roster.ENOTFOUND)
+
+	w, err := svc.Webhook(ctx, own.ID)
+	if err != nil || w.URL != "https://app.example/acme" || w.Tenant != "acme" || w.Behind != 1 || w.Secret != "" {
+		t.Errorf("Webhook = %+v, %v; want acme's, 1 behind, no secret", w, err)
+	}
+	if w, err := svc.Webhook(ctx, every.ID); err != nil || w.Tenant != "" || w.TenantID != "" {
+		t.Errorf("Webhook(every tenant's) = %+v, %v", w, err)
+	}
+	_, err = svc.Webhook(ctx, "nope")
+	wantCode(t, `Webhook("nope")`, err, roster.ENOTFOUND)
+}

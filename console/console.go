@@ -31,6 +31,8 @@ type Store interface {
 	Log(ctx context.Context, q roster.LogQuery) ([]*roster.LogEntry, error)
 	roster.GroupPager
 	Group(ctx context.Context, tenantID, id string, withoutMembers bool) (*roster.Group, error)
+	Events(ctx context.Context, q roster.EventQuery) ([]*roster.Event, error)
+	Deliveries(ctx context.Context, webhookID string, limit int) ([]*roster.Delivery, error)
 }
 
 // Options configure a Server.
@@ -132,6 +134,13 @@ func (s *Server) routes() []route {
 		{"POST " + Prefix + "/tenants/{tenant}/users/{user}/login-method", adminOnly, s.handleUserLoginMethod},
 		{"GET " + Prefix + "/tenants/{tenant}/groups", viewer, s.handleGroups},
 		{"GET " + Prefix + "/tenants/{tenant}/groups/{group}", viewer, s.handleGroup},
+		{"GET " + Prefix + "/tenants/{tenant}/webhooks", viewer, s.handleWebhooks},
+		{"POST " + Prefix + "/tenants/{tenant}/webhooks", adminOnly, s.handleWebhookAdd},
+		{"GET " + Prefix + "/tenants/{tenant}/webhooks/{webhook}", viewer, s.handleWebhook},
+		{"POST " + Prefix + "/tenants/{tenant}/webhooks/{webhook}/test", adminOnly, s.handleWebhookTest},
+		{"POST " + Prefix + "/tenants/{tenant}/webhooks/{webhook}/resume", adminOnly, s.handleWebhookResume},
+		{"POST " + Prefix + "/tenants/{tenant}/webhooks/{webhook}/replay", adminOnly, s.handleWebhookReplay},
+		{"POST " + Prefix + "/tenants/{tenant}/webhooks/{webhook}/remove", adminOnly, s.handleWebhookRemove},
 	}
 }
 

@@ -103,6 +103,7 @@ func newFixture(t testing.TB, db store) *fixture {
 	}
 	f.params["token"] = tok.ID
 	f.params["user"], f.params["group"] = f.addUserAndGroup(t)
+	f.params["webhook"] = f.addWebhook(t)
 	return f
 }
 

@@ -158,13 +158,18 @@ func serve(ctx context.Context, c Config, stdout, stderr io.Writer) error {
 		TokenCache:    cmp.Or(c.TokenCache, -1),
 	})
 	app := api.New(store, api.Options{Retention: c.EventRetention, WriteTimeout: c.WriteTimeout, Notify: changed, Logger: log})
+	sealer := webhookSealer(c, log)
 	relay := webhook.New(store, webhook.Options{MinBackoff: c.WebhookMinBackoff, Lease: c.WebhookLease, Notify: changed, Logger: log,
-		Sealer: webhookSealer(c, log)})
+		Sealer: sealer})
 	mux := http.NewServeMux()
 	mux.Handle(server.Prefix+"/", scim.Handler())
 	mux.Handle("/api/v1/", http.StripPrefix("/api/v1", app.Handler()))
 	probes.Register(mux)
-	mux.Handle(console.Prefix+"/", console.New(admin.New(store, time.Now, log), store, console.Options{
+	// The console's webhooks are added sealed as the relay opens them, and
+	// their test messages go out through the relay.
+	consoleAdmin := admin.New(store, time.Now, log)
+	consoleAdmin.SetWebhooks(sealer, relay)
+	mux.Handle(console.Prefix+"/", console.New(consoleAdmin, store, console.Options{
 		PublicURL: public, SCIMPath: server.Prefix, TrustProxy: c.TrustProxy, Logger: log}).Handler())
 	if err := mountSignIn(mux, c, store, public, logSink, log); err != nil {
 		return err

@@ -10,7 +10,7 @@ import (
 	"github.com/rosterhq/roster"
 )
 
-// Events returns the events q selects, oldest first.
+// Events returns the events q selects, oldest first (newest first with q.Newest).
 func (db *DB) Events(ctx context.Context, q roster.EventQuery) ([]*roster.Event, error) {
 	if q.Limit <= 0 {
 		return nil, nil
@@ -19,11 +19,16 @@ func (db *DB) Events(ctx context.Context, q roster.EventQuery) ([]*roster.Event,
 	if types == nil {
 		types = []string{}
 	}
+	order := `ORDER BY seq LIMIT $5`
+	if q.Newest {
+		order = `ORDER BY seq DESC LIMIT $5`
+	}
 	rows, _ := db.pool.Query(ctx, `
 		SELECT seq, id, tenant_id, type, resource_type, resource_id, payload, created
-		FROM events WHERE seq > $1 AND ($2 = '' OR tenant_id = $2) AND (cardinality($3::text[]) = 0 OR type = ANY($3))
-		ORDER BY seq LIMIT $4`,
-		q.After, q.TenantID, types, q.Limit)
+		FROM events WHERE seq > $1 AND ($2::bigint = 0 OR seq < $2) AND ($3 = '' OR tenant_id = $3)
+			AND (cardinality($4::text[]) = 0 OR type = ANY($4))
+		`+order,
+		q.After, q.Before, q.TenantID, types, q.Limit)
 	es, err := pgx.CollectRows(rows, func(cr pgx.CollectableRow) (*roster.Event, error) {
 		var (
 			e    roster.Event

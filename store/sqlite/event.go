@@ -32,13 +32,17 @@ func appendEventRow(ctx context.Context, tx *sql.Tx, tenantID string, now time.T
 	return nil
 }
 
-// Events returns the events q selects, oldest first.
+// Events returns the events q selects, oldest first (newest first with q.Newest).
 func (db *DB) Events(ctx context.Context, q roster.EventQuery) ([]*roster.Event, error) {
 	if q.Limit <= 0 {
 		return nil, nil
 	}
 	query := `SELECT seq, id, tenant_id, type, resource_type, resource_id, payload, created FROM events WHERE seq > ?`
 	args := []any{q.After}
+	if q.Before > 0 {
+		query += ` AND seq < ?`
+		args = append(args, q.Before)
+	}
 	if q.TenantID != "" {
 		query += ` AND tenant_id = ?`
 		args = append(args, q.TenantID)
@@ -47,7 +51,11 @@ func (db *DB) Events(ctx context.Context, q roster.EventQuery) ([]*roster.Event,
 		query += ` AND type IN (SELECT value FROM json_each(?))`
 		args = append(args, jsonArray(q.Types))
 	}
-	rows, err := db.read.QueryContext(ctx, query+` ORDER BY seq LIMIT ?`, append(args, q.Limit)...)
+	order := ` ORDER BY seq LIMIT ?`
+	if q.Newest {
+		order = ` ORDER BY seq DESC LIMIT ?`
+	}
+	rows, err := db.read.QueryContext(ctx, query+order, append(args, q.Limit)...)
 	if err != nil {
 		return nil, fmt.Errorf("sqlite: events: %w", err)
 	}

@@ -5,6 +5,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/google/go-cmp/cmp"
+
 	"github.com/rosterhq/roster"
 )
 
@@ -50,6 +52,57 @@ func testEventQueries(t *testing.T, s roster.Store) {
 	left, err := s.Events(ctx, roster.EventQuery{Limit: 100})
 	if err != nil || len(left) != 2 || left[0].Seq != all[2].Seq {
 		t.Errorf("Events after pruning = %v, %v; want the last two", left, err)
+	}
+}
+
+// testRecentEvents pages a tenant's events newest first, each page Before the
+// last one's seq, as the console shows them.
+func testRecentEvents(t *testing.T, s roster.Store) {
+	ctx := context.Background()
+	tn := mustTenant(t, s, "acme")
+	other := mustTenant(t, s, "other")
+	var users []*roster.User
+	for _, name := range []string{"alice", "bob", "carol", "dave", "erin"} {
+		users = append(users, mustUser(t, s, tn.ID, userSpec{userName: name}))
+		mustUser(t, s, other.ID, userSpec{userName: name})
+	}
+	if err := s.DeleteUser(ctx, tn.ID, users[1].ID, 0); err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	q := roster.EventQuery{TenantID: tn.ID, Newest: true, Limit: 2}
+	for page := 0; ; page++ {
+		es, err := s.Events(ctx, q)
+		if err != nil {
+			t.Fatalf("Events(%+v) = %v", q, err)
+		}
+		if len(es) == 0 || page > 5 {
+			break
+		}
+		for _, e := range es {
+			if e.TenantID != tn.ID {
+				t.Errorf("Events(%+v) holds an event of another tenant", q)
+			}
+			got = append(got, e.Type+" "+e.ResourceID)
+		}
+		q.Before = es[len(es)-1].Seq
+	}
+	want := []string{roster.UserDeleted + " " + users[1].ID}
+	for i := len(users) - 1; i >= 0; i-- {
+		want = append(want, roster.UserCreated+" "+users[i].ID)
+	}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("acme's events newest first, two at a time (-want +got):\n%s", diff)
+	}
+
+	created, err := s.Events(ctx, roster.EventQuery{TenantID: tn.ID, Types: []string{roster.UserCreated}, Newest: true, Limit: 2})
+	if err != nil || len(created) != 2 || created[0].ResourceID != users[4].ID || created[1].ResourceID != users[3].ID {
+		t.Fatalf("Events(user.created, newest, 2) = %v, %v; want erin's and dave's", created, err)
+	}
+	// Before bounds oldest-first reads too.
+	es, err := s.Events(ctx, roster.EventQuery{TenantID: tn.ID, Before: created[1].Seq, Limit: 100})
+	if err != nil || len(es) != 3 || es[0].ResourceID != users[0].ID || es[2].ResourceID != users[2].ID {
+		t.Errorf("Events(before dave's, oldest first) = %v, %v; want alice's, bob's and carol's", es, err)
 	}
 }
 

@@ -56,6 +56,7 @@ func Run(t *testing.T, open func(t *testing.T) roster.Store) {
 	t.Run("TenantIsolation", func(t *testing.T) { testTenantIsolation(t, open(t)) })
 	t.Run("Events", func(t *testing.T) { testEvents(t, open(t)) })
 	t.Run("EventQueries", func(t *testing.T) { testEventQueries(t, open(t)) })
+	t.Run("RecentEvents", func(t *testing.T) { testRecentEvents(t, open(t)) })
 	t.Run("APIKeys", func(t *testing.T) { testAPIKeys(t, open(t)) })
 	t.Run("Webhooks", func(t *testing.T) { testWebhooks(t, open(t)) })
 	t.Run("ProvisioningLog", func(t *testing.T) { testProvisioningLog(t, open(t)) })
