@@ -25,6 +25,7 @@ type Store interface {
 	Tenant(ctx context.Context, idOrName string) (*roster.Tenant, error)
 	roster.TenantPager
 	Token(ctx context.Context, id string) (*roster.Token, error)
+	SSOConnection(ctx context.Context, tenantID string) (*roster.SSOConnection, error)
 }
 
 // Options configure a Server.
@@ -39,6 +40,9 @@ type Options struct {
 	Logger     *slog.Logger
 	// Now tells the time; nil means time.Now.
 	Now roster.Clock
+	// SignInOff says why tenants' sign-in connections cannot be set ("" when
+	// they can: the admin service has a sealer of their secrets).
+	SignInOff string
 }
 
 // Server is the console.
@@ -115,6 +119,10 @@ func (s *Server) routes() []route {
 		{"POST " + Prefix + "/tenants/{tenant}/delete", adminOnly, s.handleTenantDelete},
 		{"POST " + Prefix + "/tenants/{tenant}/tokens", adminOnly, s.handleTokenCreate},
 		{"POST " + Prefix + "/tenants/{tenant}/tokens/{token}/revoke", adminOnly, s.handleTokenRevoke},
+		{"GET " + Prefix + "/tenants/{tenant}/sign-in", viewer, s.handleSignIn},
+		{"POST " + Prefix + "/tenants/{tenant}/sign-in/oidc", adminOnly, s.handleSignInOIDC},
+		{"POST " + Prefix + "/tenants/{tenant}/sign-in/saml", adminOnly, s.handleSignInSAML},
+		{"POST " + Prefix + "/tenants/{tenant}/sign-in/remove", adminOnly, s.handleSignInRemove},
 	}
 }
 

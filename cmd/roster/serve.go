@@ -164,8 +164,9 @@ func serve(ctx context.Context, c Config, stdout, stderr io.Writer) error {
 	mux.Handle(server.Prefix+"/", scim.Handler())
 	mux.Handle("/api/v1/", http.StripPrefix("/api/v1", app.Handler()))
 	probes.Register(mux)
-	mux.Handle(console.Prefix+"/", console.New(admin.New(store, time.Now, log), store, console.Options{
-		PublicURL: public, SCIMPath: server.Prefix, TrustProxy: c.TrustProxy, Logger: log}).Handler())
+	consoleAdmin, signInOff := sealingAdmin(c, admin.New(store, time.Now, log))
+	mux.Handle(console.Prefix+"/", console.New(consoleAdmin, store, console.Options{
+		PublicURL: public, SCIMPath: server.Prefix, TrustProxy: c.TrustProxy, Logger: log, SignInOff: signInOff}).Handler())
 	if err := mountSignIn(mux, c, store, public, logSink, log); err != nil {
 		return err
 	}
@@ -323,6 +324,17 @@ func mountSignIn(mux *http.ServeMux, c Config, store roster.Store, public string
 	sso.New(store, sso.Options{PublicURL: public, Sealer: sealer, TrustProxy: c.TrustProxy, MaxHashes: c.PasswordHashes,
 		Log: logs, Logger: log}).Register(mux)
 	return nil
+}
+
+// sealingAdmin returns svc sealing sign-in secrets under Roster's secret key,
+// for the console to set connections with; without a key (PostgreSQL without
+// ROSTER_SECRET_KEY), svc as it is and why sign-in is off.
+func sealingAdmin(c Config, svc *admin.Service) (*admin.Service, string) {
+	sealer, err := c.sealer()
+	if err != nil {
+		return svc, err.Error()
+	}
+	return svc.WithSealer(sealer), ""
 }
 
 // webhookSealer returns the sealer of webhook signing secrets: the sign-in
