@@ -26,6 +26,8 @@ type Store interface {
 	roster.TenantPager
 	Token(ctx context.Context, id string) (*roster.Token, error)
 	SSOConnection(ctx context.Context, tenantID string) (*roster.SSOConnection, error)
+	roster.APIKeyPager
+	roster.OAuthClientPager
 }
 
 // Options configure a Server.
@@ -123,6 +125,12 @@ func (s *Server) routes() []route {
 		{"POST " + Prefix + "/tenants/{tenant}/sign-in/oidc", adminOnly, s.handleSignInOIDC},
 		{"POST " + Prefix + "/tenants/{tenant}/sign-in/saml", adminOnly, s.handleSignInSAML},
 		{"POST " + Prefix + "/tenants/{tenant}/sign-in/remove", adminOnly, s.handleSignInRemove},
+
+		{"GET " + Prefix + "/access", viewer, s.handleAccess},
+		{"POST " + Prefix + "/access/keys", adminOnly, s.handleAPIKeyCreate},
+		{"POST " + Prefix + "/access/keys/{apikey}/revoke", adminOnly, s.handleAPIKeyRevoke},
+		{"POST " + Prefix + "/access/clients", adminOnly, s.handleClientCreate},
+		{"POST " + Prefix + "/access/clients/{client}/revoke", adminOnly, s.handleClientRevoke},
 	}
 }
 
