@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"github.com/rosterhq/roster"
+	"github.com/rosterhq/roster/admin"
 )
 
 // accessView is the App access page: the host app's API keys on the app API
@@ -34,7 +35,7 @@ type accessForms struct {
 	KeyName, KeyTenant string
 	KeyError           string
 	NewKeySecret       string
-	NewKey             *roster.APIKey
+	NewKey             *admin.APIKey
 
 	ClientName, ClientRedirects string
 	ClientPublic                bool
@@ -116,7 +117,7 @@ func (s *Server) handleAPIKeyCreate(w http.ResponseWriter, r *http.Request) erro
 	if err != nil {
 		return err
 	}
-	return s.renderAccess(w, r, http.StatusOK, accessForms{NewKeySecret: secret, NewKey: k.APIKey})
+	return s.renderAccess(w, r, http.StatusOK, accessForms{NewKeySecret: secret, NewKey: k})
 }
 
 func (s *Server) handleAPIKeyRevoke(w http.ResponseWriter, r *http.Request) error {

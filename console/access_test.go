@@ -36,7 +36,7 @@ func testAccess(t *testing.T, db store) {
 	}
 	a = ada.post(path+"/keys", url.Values{"name": {"Billing"}, "tenant": {"acme"}}).want(t, http.StatusOK)
 	keySecret := a.testid("new-api-key")
-	if !strings.HasPrefix(keySecret, "rak_") || !strings.Contains(a.body, `data-copy="new-api-key"`) {
+	if !strings.HasPrefix(keySecret, "rak_") || !strings.Contains(a.body, `data-copy="new-api-key"`) || a.testid("new-api-key-scope") != "API key Billing created; it reads tenant acme." {
 		t.Fatalf("the new key's page shows %q", keySecret)
 	}
 	a = ada.post(path+"/keys", url.Values{"name": {"Ops"}}).want(t, http.StatusOK)
