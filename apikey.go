@@ -56,3 +56,20 @@ type APIKeyStore interface {
 	// RevokeAPIKey marks the key revoked. ENOTFOUND.
 	RevokeAPIKey(ctx context.Context, id string) error
 }
+
+// APIKeyQuery selects a page of API keys, newest first.
+type APIKeyQuery struct {
+	// Search keeps the keys whose name or prefix holds it, in any case ("" keeps every key).
+	Search string
+	// After is the id of the key the previous page ended at ("" for the first page).
+	After string
+	Limit int
+}
+
+// APIKeyPager reads API keys a page at a time, for lists that must not load
+// every key.
+type APIKeyPager interface {
+	// APIKeyPage returns at most q.Limit keys of q, live or revoked, newest
+	// first: by creation time, then id, both descending.
+	APIKeyPage(ctx context.Context, q APIKeyQuery) ([]*APIKey, error)
+}

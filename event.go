@@ -81,11 +81,13 @@ type Store interface {
 	GroupStore
 	EventStore
 	APIKeyStore
+	APIKeyPager
 	WebhookStore
 	LogStore
 	PolicyStore
 	RecomputeStore
 	OAuthClientStore
+	OAuthClientPager
 	SSOStore
 	SignInStore
 	AuditStore

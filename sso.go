@@ -310,6 +310,23 @@ type OAuthClientStore interface {
 	RevokeOAuthClient(ctx context.Context, id string) error
 }
 
+// OAuthClientQuery selects a page of OAuth clients, newest first.
+type OAuthClientQuery struct {
+	// Search keeps the clients whose name or id holds it, in any case ("" keeps every client).
+	Search string
+	// After is the id of the client the previous page ended at ("" for the first page).
+	After string
+	Limit int
+}
+
+// OAuthClientPager reads OAuth clients a page at a time, for lists that must
+// not load every client.
+type OAuthClientPager interface {
+	// OAuthClientPage returns at most q.Limit clients of q, live or revoked,
+	// newest first: by creation time, then id, both descending.
+	OAuthClientPage(ctx context.Context, q OAuthClientQuery) ([]*OAuthClient, error)
+}
+
 // SSOStore keeps what sign-in needs of tenants: their upstream connection,
 // their organization and verified domains (how an authorization request names
 // its tenant), the identity links of their users, and Roster's signing keys.

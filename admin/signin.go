@@ -5,6 +5,9 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"errors"
+	"io"
+	"net/http"
+	"net/url"
 	"time"
 
 	"github.com/rosterhq/roster"
@@ -116,6 +119,9 @@ type SAMLSignIn struct {
 	// Metadata is the IdP's metadata document (Entra: the Federation
 	// Metadata XML): its entity id, single sign-on URL and signing certificates.
 	Metadata []byte
+	// MetadataURL, instead of Metadata, is where the document is fetched
+	// from: an http(s) URL (Entra: the App Federation Metadata Url).
+	MetadataURL string
 	// IdPInitiated accepts responses the IdP sends without a request of
 	// Roster's (within a sign-in the app started).
 	IdPInitiated bool
@@ -125,12 +131,11 @@ type SAMLSignIn struct {
 // replacing any connection it has, and returns the tenant and the IdP's
 // metadata as read. The tenant's service provider key pair is generated on
 // the first SAML set and kept by later ones, so that the IdP's copy of the
-// certificate stays valid. EINVALID (no metadata, metadata lacking an entity
-// id, a redirect-binding sign-on URL or a signing certificate); ENOTFOUND.
+// certificate stays valid. EINVALID (no metadata, or both the metadata and
+// its URL; a URL that is not http(s), cannot be fetched or does not answer
+// 200 with at most 4 MiB; metadata lacking an entity id, a redirect-binding
+// sign-on URL or a signing certificate); ENOTFOUND.
 func (s *Service) SetSAMLSignIn(ctx context.Context, idOrName string, in SAMLSignIn) (*roster.Tenant, *sso.IdPMetadata, error) {
-	if len(in.Metadata) == 0 {
-		return nil, nil, roster.Errorf(roster.EINVALID, "a SAML connection needs the IdP's metadata")
-	}
 	if s.sealer == nil {
 		return nil, nil, errNoSealer
 	}
@@ -138,7 +143,11 @@ func (s *Service) SetSAMLSignIn(ctx context.Context, idOrName string, in SAMLSig
 	if err != nil {
 		return nil, nil, err
 	}
-	c, m, err := sso.NewSAMLConnection(s.sealer, t.ID, in.Metadata, prev, s.now())
+	doc, err := samlMetadata(ctx, in)
+	if err != nil {
+		return nil, nil, err
+	}
+	c, m, err := sso.NewSAMLConnection(s.sealer, t.ID, doc, prev, s.now())
 	if err != nil {
 		return nil, nil, err
 	}
@@ -147,6 +156,46 @@ func (s *Service) SetSAMLSignIn(ctx context.Context, idOrName string, in SAMLSig
 		return nil, nil, err
 	}
 	return t, m, s.audit(ctx, change{action: "signin.set", tenant: t, before: signInStateOf(prev), after: signInStateOf(c)})
+}
+
+// maxMetadataBytes bounds an IdP's metadata document fetched from its URL.
+const maxMetadataBytes = 4 << 20
+
+// samlMetadata returns in's metadata document, fetching it from its URL when
+// in gives one. An operator's URL that fails is EINVALID, saying why.
+func samlMetadata(ctx context.Context, in SAMLSignIn) ([]byte, error) {
+	switch {
+	case len(in.Metadata) > 0 && in.MetadataURL != "":
+		return nil, roster.Errorf(roster.EINVALID, "a SAML connection takes the IdP's metadata or its URL, not both")
+	case len(in.Metadata) > 0:
+		return in.Metadata, nil
+	case in.MetadataURL == "":
+		return nil, roster.Errorf(roster.EINVALID, "a SAML connection needs the IdP's metadata or its URL")
+	}
+	u, err := url.Parse(in.MetadataURL)
+	if err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" || u.User != nil {
+		return nil, roster.Errorf(roster.EINVALID, "metadata URL %q: want an http(s) URL such as Entra's App Federation Metadata Url", in.MetadataURL)
+	}
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, u.String(), nil)
+	if err != nil {
+		return nil, roster.Errorf(roster.EINVALID, "metadata URL %q: %v", in.MetadataURL, err)
+	}
+	resp, err := (&http.Client{Timeout: 30 * time.Second}).Do(req)
+	if err != nil {
+		return nil, roster.Errorf(roster.EINVALID, "fetching the metadata: %v", err)
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		return nil, roster.Errorf(roster.EINVALID, "fetching the metadata: GET %s answered %s", u, resp.Status)
+	}
+	doc, err := io.ReadAll(io.LimitReader(resp.Body, maxMetadataBytes+1))
+	switch {
+	case err != nil:
+		return nil, roster.Errorf(roster.EINVALID, "fetching the metadata: %v", err)
+	case len(doc) > maxMetadataBytes:
+		return nil, roster.Errorf(roster.EINVALID, "fetching the metadata: GET %s answered more than 4 MiB", u)
+	}
+	return doc, nil
 }
 
 // SignInConnection returns the tenant idOrName and its sign-in connection. ENOTFOUND

@@ -13,6 +13,8 @@ import (
 	"encoding/pem"
 	"log/slog"
 	"math/big"
+	"net/http"
+	"net/http/httptest"
 	"testing"
 	"time"
 
@@ -166,6 +168,51 @@ func TestSetSAMLSignIn(t *testing.T) {
 	if actions(es) != "signin.set signin.set" || field(t, es[1].After, "idp_initiated") != "true" ||
 		field(t, es[1].Before, "idp_initiated") != "" || field(t, es[1].After, "type") != "saml" || field(t, es[1].After, "metadata_sha256") == "" {
 		t.Errorf("audit: %s; second row before %s after %s", actions(es), es[1].Before, es[1].After)
+	}
+}
+
+// TestSAMLMetadataURL sets a SAML connection from the URL of the IdP's
+// metadata, as Entra's App Federation Metadata Url gives it; a URL that is not
+// http(s), fails, answers other than 200 or too much, and a document given
+// with its URL, are refused with EINVALID.
+func TestSAMLMetadataURL(t *testing.T) {
+	ctx, svc, _ := newSealedService(t)
+	cert, _ := selfSignedPEM(t, rsaKey(t))
+	b, _ := pem.Decode(cert)
+	meta := metadataXML("https://sts.windows.net/dir-1/", base64.StdEncoding.EncodeToString(b.Bytes))
+	idp := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		switch r.URL.Path {
+		case "/federationmetadata.xml":
+			w.Write(meta)
+		case "/page":
+			w.Write([]byte("<html><body>Sign in</body></html>"))
+		case "/huge":
+			w.Write(bytes.Repeat([]byte(" "), 4<<20+1))
+		default:
+			http.NotFound(w, r)
+		}
+	}))
+	defer idp.Close()
+	for name, in := range map[string]admin.SAMLSignIn{
+		"not http":  {MetadataURL: "ftp://idp.example.com/metadata"},
+		"relative":  {MetadataURL: "/metadata"},
+		"404":       {MetadataURL: idp.URL + "/missing"},
+		"too large": {MetadataURL: idp.URL + "/huge"},
+		"no server": {MetadataURL: "http://127.0.0.1:1/metadata"},
+		"both":      {MetadataURL: idp.URL + "/federationmetadata.xml", Metadata: meta},
+		"neither":   {},
+		"not SAML":  {MetadataURL: idp.URL + "/page"},
+	} {
+		if _, _, err := svc.SetSAMLSignIn(ctx, "acme", in); roster.ErrorCode(err) != roster.EINVALID {
+			t.Errorf("SetSAMLSignIn(%s) = %v, want EINVALID", name, err)
+		}
+	}
+	_, m, err := svc.SetSAMLSignIn(ctx, "acme", admin.SAMLSignIn{MetadataURL: idp.URL + "/federationmetadata.xml"})
+	if err != nil || m.EntityID != "https://sts.windows.net/dir-1/" {
+		t.Fatalf("SetSAMLSignIn(metadata URL) = %v, %v", m, err)
+	}
+	if _, c, err := svc.SignInConnection(ctx, "acme"); err != nil || c.Metadata != string(meta) {
+		t.Errorf("the connection keeps the fetched metadata: %v", err)
 	}
 }
 

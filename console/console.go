@@ -33,6 +33,9 @@ type Store interface {
 	Group(ctx context.Context, tenantID, id string, withoutMembers bool) (*roster.Group, error)
 	Events(ctx context.Context, q roster.EventQuery) ([]*roster.Event, error)
 	Deliveries(ctx context.Context, webhookID string, limit int) ([]*roster.Delivery, error)
+	SSOConnection(ctx context.Context, tenantID string) (*roster.SSOConnection, error)
+	roster.APIKeyPager
+	roster.OAuthClientPager
 }
 
 // Options configure a Server.
@@ -47,6 +50,9 @@ type Options struct {
 	Logger     *slog.Logger
 	// Now tells the time; nil means time.Now.
 	Now roster.Clock
+	// SignInOff says why tenants' sign-in connections cannot be set ("" when
+	// they can: the admin service has a sealer of their secrets).
+	SignInOff string
 }
 
 // Server is the console.
@@ -141,6 +147,16 @@ func (s *Server) routes() []route {
 		{"POST " + Prefix + "/tenants/{tenant}/webhooks/{webhook}/resume", adminOnly, s.handleWebhookResume},
 		{"POST " + Prefix + "/tenants/{tenant}/webhooks/{webhook}/replay", adminOnly, s.handleWebhookReplay},
 		{"POST " + Prefix + "/tenants/{tenant}/webhooks/{webhook}/remove", adminOnly, s.handleWebhookRemove},
+		{"GET " + Prefix + "/tenants/{tenant}/sign-in", viewer, s.handleSignIn},
+		{"POST " + Prefix + "/tenants/{tenant}/sign-in/oidc", adminOnly, s.handleSignInOIDC},
+		{"POST " + Prefix + "/tenants/{tenant}/sign-in/saml", adminOnly, s.handleSignInSAML},
+		{"POST " + Prefix + "/tenants/{tenant}/sign-in/remove", adminOnly, s.handleSignInRemove},
+
+		{"GET " + Prefix + "/access", viewer, s.handleAccess},
+		{"POST " + Prefix + "/access/keys", adminOnly, s.handleAPIKeyCreate},
+		{"POST " + Prefix + "/access/keys/{apikey}/revoke", adminOnly, s.handleAPIKeyRevoke},
+		{"POST " + Prefix + "/access/clients", adminOnly, s.handleClientCreate},
+		{"POST " + Prefix + "/access/clients/{client}/revoke", adminOnly, s.handleClientRevoke},
 	}
 }
 

@@ -17,6 +17,7 @@ import (
 	"github.com/rosterhq/roster"
 	"github.com/rosterhq/roster/admin"
 	"github.com/rosterhq/roster/internal/testdb"
+	"github.com/rosterhq/roster/sso"
 	"github.com/rosterhq/roster/store/postgres"
 	"github.com/rosterhq/roster/store/sqlite"
 )
@@ -75,7 +76,7 @@ var cliCtx = admin.WithActor(context.Background(), admin.Actor{Kind: "cli", Name
 
 func newFixture(t testing.TB, db store) *fixture {
 	t.Helper()
-	svc := admin.New(db, time.Now, slog.New(slog.DiscardHandler))
+	svc := admin.New(db, time.Now, slog.New(slog.DiscardHandler)).WithSealer(newSealer(t))
 	f := &fixture{svc: svc, db: db, params: map[string]string{}}
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
@@ -104,6 +105,19 @@ func newFixture(t testing.TB, db store) *fixture {
 	f.params["token"] = tok.ID
 	f.params["user"], f.params["group"] = f.addUserAndGroup(t)
 	f.params["webhook"] = f.addWebhook(t)
+	if _, _, err := svc.SetOIDCSignIn(cliCtx, "acme", admin.OIDCSignIn{Issuer: "https://login.microsoftonline.com/" + testDirectory, ClientID: "0f7c2b1e-app", ClientSecret: fixtureClientSecret}); err != nil {
+		t.Fatal(err)
+	}
+	_, key, err := svc.CreateAPIKey(cliCtx, "acme", "Reporting")
+	if err != nil {
+		t.Fatal(err)
+	}
+	f.params["apikey"] = key.ID
+	_, client, err := svc.CreateClient(cliCtx, "Web app", []string{"https://app.example.com/callback"}, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	f.params["client"] = client.ID
 	return f
 }
 
@@ -158,6 +172,26 @@ func fixtureUser(userName, externalID string) *roster.User {
 		Entitlements: roster.Entitlements{Active: true},
 		Doc: map[string]any{"schemas": []any{"urn:ietf:params:scim:schemas:core:2.0:User"}, "userName": userName, "externalId": externalID, "active": true,
 			"emails": []any{map[string]any{"value": userName, "type": "work", "primary": true}}}}
+}
+
+// The fixture's Entra directory, and the client secret of acme's connection.
+const (
+	testDirectory       = "9b1c3d2e-4f5a-6b7c-8d9e-0f1a2b3c4d5e"
+	fixtureClientSecret = "fixture~client~secret~value"
+)
+
+// newSealer returns a sealer of sign-in secrets under a fresh key.
+func newSealer(t testing.TB) *sso.Sealer {
+	t.Helper()
+	key, err := sso.ParseKey(sso.NewKey())
+	if err != nil {
+		t.Fatal(err)
+	}
+	sealer, err := sso.NewSealer(key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return sealer
 }
 
 // browser is an HTTP client with its own cookies, that does not follow

@@ -167,10 +167,10 @@ func serve(ctx context.Context, c Config, stdout, stderr io.Writer) error {
 	probes.Register(mux)
 	// The console's webhooks are added sealed as the relay opens them, and
 	// their test messages go out through the relay.
-	consoleAdmin := admin.New(store, time.Now, log)
+	consoleAdmin, signInOff := sealingAdmin(c, admin.New(store, time.Now, log))
 	consoleAdmin.SetWebhooks(sealer, relay)
 	mux.Handle(console.Prefix+"/", console.New(consoleAdmin, store, console.Options{
-		PublicURL: public, SCIMPath: server.Prefix, TrustProxy: c.TrustProxy, Logger: log}).Handler())
+		PublicURL: public, SCIMPath: server.Prefix, TrustProxy: c.TrustProxy, Logger: log, SignInOff: signInOff}).Handler())
 	if err := mountSignIn(mux, c, store, public, logSink, log); err != nil {
 		return err
 	}
@@ -328,6 +328,17 @@ func mountSignIn(mux *http.ServeMux, c Config, store roster.Store, public string
 	sso.New(store, sso.Options{PublicURL: public, Sealer: sealer, TrustProxy: c.TrustProxy, MaxHashes: c.PasswordHashes,
 		Log: logs, Logger: log}).Register(mux)
 	return nil
+}
+
+// sealingAdmin returns svc sealing sign-in secrets under Roster's secret key,
+// for the console to set connections with; without a key (PostgreSQL without
+// ROSTER_SECRET_KEY), svc as it is and why sign-in is off.
+func sealingAdmin(c Config, svc *admin.Service) (*admin.Service, string) {
+	sealer, err := c.sealer()
+	if err != nil {
+		return svc, err.Error()
+	}
+	return svc.WithSealer(sealer), ""
 }
 
 // webhookSealer returns the sealer of webhook signing secrets: the sign-in

@@ -7,7 +7,6 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"net/http"
 	"os"
 	"strings"
 	"text/tabwriter"
@@ -213,40 +212,25 @@ func setSAMLConnection(ctx context.Context, cmd *command, tenant, metadata strin
 	if tenant == "" || metadata == "" {
 		return fmt.Errorf("sso set: want --tenant and --metadata")
 	}
-	doc, err := readMetadata(ctx, metadata)
-	if err != nil {
-		return fmt.Errorf("sso set: --metadata: %w", err)
+	in := admin.SAMLSignIn{IdPInitiated: idpInitiated}
+	if strings.HasPrefix(metadata, "https://") || strings.HasPrefix(metadata, "http://") {
+		in.MetadataURL = metadata
+	} else {
+		var err error
+		if in.Metadata, err = os.ReadFile(metadata); err != nil {
+			return fmt.Errorf("sso set: --metadata: %w", err)
+		}
 	}
 	sealer, err := cmd.cfg.sealer()
 	if err != nil {
 		return fmt.Errorf("sso set: %w", err)
 	}
-	t, m, err := cmd.admin.WithSealer(sealer).SetSAMLSignIn(ctx, tenant, admin.SAMLSignIn{Metadata: doc, IdPInitiated: idpInitiated})
+	t, m, err := cmd.admin.WithSealer(sealer).SetSAMLSignIn(ctx, tenant, in)
 	if err != nil {
 		return err
 	}
 	fmt.Fprintf(stderr, "roster: tenant %q signs in through SAML IdP %s (%d signing certificates)\n", t.Name, m.EntityID, len(m.Certificates))
 	return nil
-}
-
-// readMetadata reads a SAML metadata document from a file or an http(s) URL.
-func readMetadata(ctx context.Context, from string) ([]byte, error) {
-	if !strings.HasPrefix(from, "https://") && !strings.HasPrefix(from, "http://") {
-		return os.ReadFile(from)
-	}
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, from, nil)
-	if err != nil {
-		return nil, err
-	}
-	resp, err := (&http.Client{Timeout: 30 * time.Second}).Do(req)
-	if err != nil {
-		return nil, err
-	}
-	defer resp.Body.Close()
-	if resp.StatusCode != http.StatusOK {
-		return nil, fmt.Errorf("GET %s: %s", from, resp.Status)
-	}
-	return io.ReadAll(io.LimitReader(resp.Body, 4<<20))
 }
 
 // getConnection prints what to paste into the IdP, and the connection.

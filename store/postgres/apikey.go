@@ -55,6 +55,22 @@ func (db *DB) APIKeys(ctx context.Context) ([]*roster.APIKey, error) {
 	return ks, nil
 }
 
+// APIKeyPage returns at most q.Limit keys of q, newest first (ids in byte
+// order among keys created at once). The page after q.After starts below that
+// key's creation time and id; an After that names no key has no page after it.
+func (db *DB) APIKeyPage(ctx context.Context, q roster.APIKeyQuery) ([]*roster.APIKey, error) {
+	rows, _ := db.pool.Query(ctx, `
+		SELECT `+apiKeyColumns+` FROM api_keys
+		WHERE ($1 = '' OR (created, id COLLATE "C") < (SELECT created, id COLLATE "C" FROM api_keys WHERE id = $1))
+		AND ($2 = '' OR strpos(lower(name), lower($2)) > 0 OR strpos(lower(prefix), lower($2)) > 0)
+		ORDER BY created DESC, id COLLATE "C" DESC LIMIT $3`, q.After, q.Search, q.Limit)
+	ks, err := pgx.CollectRows(rows, scanAPIKey)
+	if err != nil {
+		return nil, wrap("API key page", err)
+	}
+	return ks, nil
+}
+
 // APIKey returns one key, live or not. ENOTFOUND.
 func (db *DB) APIKey(ctx context.Context, id string) (*roster.APIKey, error) {
 	rows, _ := db.pool.Query(ctx, `SELECT `+apiKeyColumns+` FROM api_keys WHERE id = $1`, id)

@@ -62,6 +62,23 @@ func (db *DB) OAuthClients(ctx context.Context) ([]*roster.OAuthClient, error) {
 	return cs, nil
 }
 
+// OAuthClientPage returns at most q.Limit clients of q, newest first (ids in
+// byte order among clients created at once). The page after q.After starts
+// below that client's creation time and id; an After that names no client has
+// no page after it.
+func (db *DB) OAuthClientPage(ctx context.Context, q roster.OAuthClientQuery) ([]*roster.OAuthClient, error) {
+	rows, _ := db.pool.Query(ctx, `
+		SELECT `+oauthClientColumns+` FROM oauth_clients
+		WHERE ($1 = '' OR (created, id COLLATE "C") < (SELECT created, id COLLATE "C" FROM oauth_clients WHERE id = $1))
+		AND ($2 = '' OR strpos(lower(name), lower($2)) > 0 OR strpos(lower(id), lower($2)) > 0)
+		ORDER BY created DESC, id COLLATE "C" DESC LIMIT $3`, q.After, q.Search, q.Limit)
+	cs, err := pgx.CollectRows(rows, scanOAuthClient)
+	if err != nil {
+		return nil, wrap("OAuth client page", err)
+	}
+	return cs, nil
+}
+
 func scanOAuthClient(cr pgx.CollectableRow) (*roster.OAuthClient, error) {
 	var (
 		c       roster.OAuthClient

@@ -53,6 +53,21 @@ func (db *DB) APIKeys(ctx context.Context) ([]*roster.APIKey, error) {
 	return ks, nil
 }
 
+// APIKeyPage returns at most q.Limit keys of q, newest first. The page
+// after q.After starts below that key's creation time and id; an After that
+// names no key has no page after it.
+func (db *DB) APIKeyPage(ctx context.Context, q roster.APIKeyQuery) ([]*roster.APIKey, error) {
+	ks, err := db.queryAPIKeys(ctx, `
+		SELECT `+apiKeyColumns+` FROM api_keys
+		WHERE (?1 = '' OR (created, id) < (SELECT created, id FROM api_keys WHERE id = ?1))
+		AND (?2 = '' OR instr(lower(name), lower(?2)) > 0 OR instr(lower(prefix), lower(?2)) > 0)
+		ORDER BY created DESC, id DESC LIMIT ?3`, q.After, q.Search, q.Limit)
+	if err != nil {
+		return nil, fmt.Errorf("sqlite: API key page: %w", err)
+	}
+	return ks, nil
+}
+
 // APIKey returns one key, live or not. ENOTFOUND.
 func (db *DB) APIKey(ctx context.Context, id string) (*roster.APIKey, error) {
 	ks, err := db.queryAPIKeys(ctx, `SELECT `+apiKeyColumns+` FROM api_keys WHERE id = ?`, id)

@@ -64,6 +64,21 @@ func (db *DB) OAuthClients(ctx context.Context) ([]*roster.OAuthClient, error) {
 	return cs, nil
 }
 
+// OAuthClientPage returns at most q.Limit clients of q, newest first. The
+// page after q.After starts below that client's creation time and id; an
+// After that names no client has no page after it.
+func (db *DB) OAuthClientPage(ctx context.Context, q roster.OAuthClientQuery) ([]*roster.OAuthClient, error) {
+	cs, err := db.queryOAuthClients(ctx, `
+		SELECT `+oauthClientColumns+` FROM oauth_clients
+		WHERE (?1 = '' OR (created, id) < (SELECT created, id FROM oauth_clients WHERE id = ?1))
+		AND (?2 = '' OR instr(lower(name), lower(?2)) > 0 OR instr(lower(id), lower(?2)) > 0)
+		ORDER BY created DESC, id DESC LIMIT ?3`, q.After, q.Search, q.Limit)
+	if err != nil {
+		return nil, fmt.Errorf("sqlite: OAuth client page: %w", err)
+	}
+	return cs, nil
+}
+
 func (db *DB) queryOAuthClients(ctx context.Context, query string, args ...any) ([]*roster.OAuthClient, error) {
 	rows, err := db.read.QueryContext(ctx, query, args...)
 	if err != nil {

@@ -2,6 +2,9 @@ package storetest
 
 import (
 	"context"
+	"fmt"
+	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -231,4 +234,93 @@ func testWebhooks(t *testing.T, s roster.Store) {
 	}
 	wantCode(t, "Webhook(deleted)", func() error { _, err := s.Webhook(ctx, w.ID); return err }(), roster.ENOTFOUND)
 	wantCode(t, "DeleteWebhook(again)", s.DeleteWebhook(ctx, w.ID), roster.ENOTFOUND)
+}
+
+// testAPIKeyPage: keys a page at a time, newest first, live and revoked,
+// found by a part of their name or prefix in any case.
+func testAPIKeyPage(t *testing.T, s roster.Store) {
+	ctx := context.Background()
+	tn := mustTenant(t, s, "acme")
+	for i := range 7 {
+		_, prefix, hash := roster.NewAPIKeySecret()
+		k := &roster.APIKey{Name: fmt.Sprintf("Key %d", i), Prefix: prefix, Hash: hash}
+		if i%2 == 0 {
+			k.TenantID, k.Name = tn.ID, fmt.Sprintf("Reporting %d", i)
+		}
+		if err := s.CreateAPIKey(ctx, k); err != nil {
+			t.Fatal(err)
+		}
+		if i == 3 {
+			if err := s.RevokeAPIKey(ctx, k.ID); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	all, err := s.APIKeys(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := newestFirst(all, func(k *roster.APIKey) (time.Time, string) { return k.Created, k.ID })
+	got := walkPages(t, 3, func(after string) ([]*roster.APIKey, error) {
+		return s.APIKeyPage(ctx, roster.APIKeyQuery{After: after, Limit: 3})
+	}, func(k *roster.APIKey) string { return k.ID })
+	if !slices.Equal(got, want) {
+		t.Errorf("APIKeyPage walked %v, want %v", got, want)
+	}
+	found, err := s.APIKeyPage(ctx, roster.APIKeyQuery{Search: "REPORT", Limit: 10})
+	if err != nil || len(found) != 4 || found[0].Name != "Reporting 6" {
+		t.Errorf("APIKeyPage(search REPORT) = %d keys, %v; want 4, Reporting 6 first", len(found), err)
+	}
+	found, err = s.APIKeyPage(ctx, roster.APIKeyQuery{Search: strings.ToUpper(all[2].Prefix[4:]), Limit: 10})
+	if err != nil || len(found) != 1 || found[0].ID != all[2].ID || len(found[0].Hash) == 0 {
+		t.Errorf("APIKeyPage(search a prefix) = %v, %v; want its key", found, err)
+	}
+	if ks, err := s.APIKeyPage(ctx, roster.APIKeyQuery{After: "nope", Limit: 10}); err != nil || len(ks) != 0 {
+		t.Errorf("APIKeyPage(after no key) = %v, %v; want none", ks, err)
+	}
+}
+
+// newestFirst returns the ids of xs by creation time then id, both descending:
+// the order of the stores' pages of keys and clients.
+func newestFirst[T any](xs []T, key func(T) (time.Time, string)) []string {
+	xs = slices.Clone(xs)
+	slices.SortFunc(xs, func(a, b T) int {
+		ca, ia := key(a)
+		cb, ib := key(b)
+		if c := cb.Compare(ca); c != 0 {
+			return c
+		}
+		return strings.Compare(ib, ia)
+	})
+	ids := make([]string, len(xs))
+	for i, x := range xs {
+		_, ids[i] = key(x)
+	}
+	return ids
+}
+
+// walkPages reads every page of limit rows, each after the last of the one
+// before, and returns the ids read; a page past the last is empty.
+func walkPages[T any](t *testing.T, limit int, page func(after string) ([]T, error), id func(T) string) []string {
+	t.Helper()
+	var ids []string
+	after := ""
+	for range 100 {
+		xs, err := page(after)
+		if err != nil {
+			t.Fatalf("page after %q: %v", after, err)
+		}
+		if len(xs) > limit {
+			t.Fatalf("page after %q has %d rows, limit %d", after, len(xs), limit)
+		}
+		if len(xs) == 0 {
+			return ids
+		}
+		for _, x := range xs {
+			ids = append(ids, id(x))
+		}
+		after = id(xs[len(xs)-1])
+	}
+	t.Fatal("pages do not end")
+	return nil
 }

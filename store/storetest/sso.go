@@ -5,6 +5,9 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/json"
+	"fmt"
+	"slices"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -633,5 +636,50 @@ func testPruneSignIn(t *testing.T, s roster.Store) {
 	for _, ss := range []*roster.Session{ended, current} {
 		_, err = s.Session(ctx, a.ID, ss.ID)
 		wantCode(t, "Session(pruned tomorrow)", err, roster.ENOTFOUND)
+	}
+}
+
+// testOAuthClientPage: clients a page at a time, newest first, live and
+// revoked, found by a part of their name or id in any case.
+func testOAuthClientPage(t *testing.T, s roster.Store) {
+	ctx := context.Background()
+	for i := range 5 {
+		c := &roster.OAuthClient{Name: fmt.Sprintf("Web %d", i), RedirectURIs: []string{"https://app.example.com/cb"}, Public: i == 4}
+		if i%2 == 1 {
+			c.Name = fmt.Sprintf("Mobile %d", i)
+		}
+		if !c.Public {
+			_, c.Hash = roster.NewClientSecret()
+		}
+		if err := s.CreateOAuthClient(ctx, c); err != nil {
+			t.Fatal(err)
+		}
+		if i == 2 {
+			if err := s.RevokeOAuthClient(ctx, c.ID); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	all, err := s.OAuthClients(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := newestFirst(all, func(c *roster.OAuthClient) (time.Time, string) { return c.Created, c.ID })
+	got := walkPages(t, 2, func(after string) ([]*roster.OAuthClient, error) {
+		return s.OAuthClientPage(ctx, roster.OAuthClientQuery{After: after, Limit: 2})
+	}, func(c *roster.OAuthClient) string { return c.ID })
+	if !slices.Equal(got, want) {
+		t.Errorf("OAuthClientPage walked %v, want %v", got, want)
+	}
+	found, err := s.OAuthClientPage(ctx, roster.OAuthClientQuery{Search: "mobile", Limit: 10})
+	if err != nil || len(found) != 2 || found[0].Name != "Mobile 3" || len(found[0].RedirectURIs) != 1 {
+		t.Errorf("OAuthClientPage(search mobile) = %d clients, %v; want 2, Mobile 3 first", len(found), err)
+	}
+	found, err = s.OAuthClientPage(ctx, roster.OAuthClientQuery{Search: strings.ToUpper(all[1].ID), Limit: 10})
+	if err != nil || len(found) != 1 || found[0].ID != all[1].ID {
+		t.Errorf("OAuthClientPage(search an id) = %v, %v; want its client", found, err)
+	}
+	if cs, err := s.OAuthClientPage(ctx, roster.OAuthClientQuery{After: "nope", Limit: 10}); err != nil || len(cs) != 0 {
+		t.Errorf("OAuthClientPage(after no client) = %v, %v; want none", cs, err)
 	}
 }
