@@ -93,11 +93,26 @@ func (db *DB) Log(ctx context.Context, q roster.LogQuery) ([]*roster.LogEntry, e
 	if !q.Since.IsZero() {
 		add("at >= $?", q.Since)
 	}
+	if !q.Until.IsZero() {
+		add("at < $?", q.Until)
+	}
 	if q.Action != "" {
 		add("action = $?", q.Action)
 	}
+	if q.Method != "" {
+		add("method = $?", q.Method)
+	}
 	if q.StatusClass > 0 {
 		add("status / 100 = $?", q.StatusClass)
+	}
+	if q.Status > 0 {
+		add("status = $?", q.Status)
+	}
+	if q.Failed {
+		where = append(where, "status >= 400")
+	}
+	if q.Reason != "" {
+		add("reason = $?", q.Reason)
 	}
 	if q.User != "" {
 		add("(resource_id = $? OR external_id = $? OR lower(name) = lower($?))", q.User)

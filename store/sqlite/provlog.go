@@ -285,6 +285,10 @@ func (db *DB) Log(ctx context.Context, q roster.LogQuery) ([]*roster.LogEntry, e
 	if !q.Since.IsZero() {
 		where, args = append(where, "last_at >= ?"), append(args, formatTime(q.Since))
 	}
+	if !q.Until.IsZero() {
+		// Every entry of a chunk began within requestWindow of its last.
+		where, args = append(where, "last_at < ?"), append(args, formatTime(q.Until.Add(requestWindow)))
+	}
 	if q.Before > 0 {
 		where, args = append(where, "first_seq < ?"), append(args, q.Before)
 	}
