@@ -286,8 +286,10 @@ func (db *DB) Log(ctx context.Context, q roster.LogQuery) ([]*roster.LogEntry, e
 		where, args = append(where, "last_at >= ?"), append(args, formatTime(q.Since))
 	}
 	if !q.Until.IsZero() {
-		// Every entry of a chunk began within requestWindow of its last.
-		where, args = append(where, "last_at < ?"), append(args, formatTime(q.Until.Add(requestWindow)))
+		// A chunk's entries are in the order they were appended: its first is
+		// its earliest, but for a request that began up to requestWindow
+		// before it and ended after.
+		where, args = append(where, "first_at < ?"), append(args, formatTime(q.Until.Add(requestWindow)))
 	}
 	if q.Before > 0 {
 		where, args = append(where, "first_seq < ?"), append(args, q.Before)

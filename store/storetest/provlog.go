@@ -96,12 +96,14 @@ func testProvisioningLog(t *testing.T, s roster.Store) {
 
 // testLogFilters selects rows by method, exact status, failure, reason and a
 // time bound, alone and together, in a tenant whose rows span several
-// batches, beside another tenant's rows that match every condition.
+// batches (each of them longer than a request lasts), beside another
+// tenant's rows that match every condition.
 func testLogFilters(t *testing.T, s roster.Store) {
 	ctx := context.Background()
 	tn := mustTenant(t, s, "acme")
 	other := mustTenant(t, s, "globex")
 	base := time.Date(2026, 5, 1, 12, 0, 0, 0, time.UTC)
+	const step = 5 * time.Minute
 	kinds := []struct {
 		method string
 		status int
@@ -115,7 +117,7 @@ func testLogFilters(t *testing.T, s roster.Store) {
 		for i, k := range kinds {
 			n := batch*len(kinds) + i
 			for _, tenant := range []string{tn.ID, other.ID} {
-				es = append(es, &roster.LogEntry{TenantID: tenant, Time: base.Add(time.Duration(n) * time.Minute),
+				es = append(es, &roster.LogEntry{TenantID: tenant, Time: base.Add(time.Duration(n) * step),
 					RequestID: fmt.Sprintf("req-%d", n), Method: k.method, Route: k.method + " /scim/v2/Users", Action: "update",
 					Status: k.status, Reason: k.reason})
 			}
@@ -150,9 +152,9 @@ func testLogFilters(t *testing.T, s roster.Store) {
 		{"status", roster.LogQuery{Status: 409}, 5},
 		{"failed", roster.LogQuery{Failed: true}, 20},
 		{"reason", roster.LogQuery{Reason: "deactivated_only"}, 5},
-		{"until", roster.LogQuery{Until: base.Add(10 * time.Minute)}, 10},
-		{"since and until", roster.LogQuery{Since: base.Add(8 * time.Minute), Until: base.Add(16 * time.Minute)}, 8},
-		{"failed PATCH until", roster.LogQuery{Method: "PATCH", Failed: true, Until: base.Add(24 * time.Minute)}, 3},
+		{"until", roster.LogQuery{Until: base.Add(10 * step)}, 10},
+		{"since and until", roster.LogQuery{Since: base.Add(8 * step), Until: base.Add(16 * step)}, 8},
+		{"failed PATCH until", roster.LogQuery{Method: "PATCH", Failed: true, Until: base.Add(24 * step)}, 3},
 		{"status class and reason", roster.LogQuery{StatusClass: 4, Reason: "not_found"}, 5},
 		{"none", roster.LogQuery{Method: "PUT"}, 0},
 	} {
@@ -166,7 +168,7 @@ func testLogFilters(t *testing.T, s roster.Store) {
 		t.Fatalf("failures, 3 at a time: %d rows", len(page))
 	}
 	next := count(roster.LogQuery{Failed: true, Before: page[2].ID})
-	if page[0].Status < 400 || page[0].Time != base.Add(39*time.Minute) || len(next) != 17 || next[0].ID >= page[2].ID {
+	if page[0].Status < 400 || !page[0].Time.Equal(base.Add(39*step)) || len(next) != 17 || next[0].ID >= page[2].ID {
 		t.Errorf("failures paged: first %+v, then %d rows", page[0], len(next))
 	}
 	for _, e := range next {
