@@ -39,6 +39,12 @@ type Row struct {
 	Response     string          `json:"response,omitempty"`
 }
 
+// Actions are what Roster derives a row's action from: the SCIM operation
+// (refined for lookups, Entra's Test Connection, deactivations and member
+// changes), sign-in, and the aggregate of refused requests.
+var Actions = []string{"create", "update", "replace", "deactivate", "reactivate", "delete", "lookup", "test-connection",
+	"members-add", "members-remove", "get", "list", "search", "discovery", "sign-in", "userinfo", "repeated"}
+
 // NewRow returns the shown form of e, with its reason explained.
 func NewRow(e *roster.LogEntry) Row {
 	r := Row{ID: e.ID, Tenant: e.TenantID, Time: e.Time.UTC(), LatencyMS: float64(e.Latency.Microseconds()) / 1000,

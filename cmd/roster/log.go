@@ -25,7 +25,7 @@ func runLog(ctx context.Context, args []string, getenv func(string) string, stdo
 	cmd.fs.StringVar(&tenant, "tenant", "", "tenant name or id (default: every tenant, and requests no tenant was found for)")
 	cmd.fs.StringVar(&since, "since", "", "only rows this recent, e.g. 1h or 7d")
 	cmd.fs.StringVar(&until, "until", "", "only rows older than this, e.g. 1h or 7d")
-	cmd.fs.StringVar(&q.Action, "action", "", "only this action: create, update, replace, deactivate, reactivate, delete, lookup, test-connection, members-add, members-remove, get, list, discovery, sign-in, userinfo, repeated")
+	cmd.fs.StringVar(&q.Action, "action", "", "only this action: "+strings.Join(provlog.Actions, ", "))
 	cmd.fs.StringVar(&q.Method, "method", "", "only this HTTP method, e.g. PATCH")
 	cmd.fs.StringVar(&status, "status", "", "only this status class (4xx) or status (409)")
 	cmd.fs.BoolVar(&q.Failed, "failed", false, "only failures (status 400 and above)")
