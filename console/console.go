@@ -25,6 +25,7 @@ type Store interface {
 	Tenant(ctx context.Context, idOrName string) (*roster.Tenant, error)
 	roster.TenantPager
 	Token(ctx context.Context, id string) (*roster.Token, error)
+	Log(ctx context.Context, q roster.LogQuery) ([]*roster.LogEntry, error)
 }
 
 // Options configure a Server.
@@ -115,6 +116,10 @@ func (s *Server) routes() []route {
 		{"POST " + Prefix + "/tenants/{tenant}/delete", adminOnly, s.handleTenantDelete},
 		{"POST " + Prefix + "/tenants/{tenant}/tokens", adminOnly, s.handleTokenCreate},
 		{"POST " + Prefix + "/tenants/{tenant}/tokens/{token}/revoke", adminOnly, s.handleTokenRevoke},
+		{"GET " + Prefix + "/tenants/{tenant}/log", viewer, s.handleLog},
+		{"GET " + Prefix + "/tenants/{tenant}/log/{entry}", viewer, s.handleLogEntry},
+		{"GET " + Prefix + "/tenants/{tenant}/log.csv", viewer, s.handleLogCSV},
+		{"GET " + Prefix + "/tenants/{tenant}/log.ndjson", viewer, s.handleLogNDJSON},
 	}
 }
 
