@@ -7,14 +7,19 @@ import (
 	"fmt"
 	"html"
 	"net/http"
+	"net/http/httptest"
 	"net/url"
 	"strconv"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/chromedp/chromedp"
+
 	"github.com/rosterhq/roster"
+	"github.com/rosterhq/roster/internal/browsertest"
 	"github.com/rosterhq/roster/provlog"
+	"github.com/rosterhq/roster/scim/server"
 )
 
 // logBase is the time of the first row seedLog appends.
@@ -215,4 +220,72 @@ func testLogExport(t *testing.T, db store) {
 	if q := (url.Values{"user": {"id-1"}, "limit": {"3"}}); len(ids(q.Encode())) != 3 {
 		t.Error("a timeline's export ignores its limit")
 	}
+}
+
+// TestLogInBrowser creates a token on the connection page, in chromium, sends
+// SCIM requests with it to a SCIM server over the same store, and finds them
+// on the log page: the refused one with its reason, and on its own page the
+// catalog's explanation.
+func TestLogInBrowser(t *testing.T) {
+	browsertest.Chromium(t)
+	db := openSQLite(t)
+	f := newFixture(t, db)
+	rec := provlog.New(db, provlog.Options{Interval: 10 * time.Millisecond})
+	ctx, stop := context.WithCancel(context.Background())
+	t.Cleanup(stop)
+	go rec.Run(ctx)
+	mux := http.NewServeMux()
+	mux.Handle(server.Prefix+"/", server.New(db, server.Options{Log: rec, ConfigRefresh: -1, TokenCache: -1}).Handler())
+	scim := httptest.NewServer(mux)
+	t.Cleanup(scim.Close)
+
+	tab := signInBrowser(t, f, adminEmail)
+	tab.open(Prefix + "/tenants/acme")
+	browsertest.Do(t, tab.ctx, "create a token",
+		chromedp.SendKeys(chromedp.ID("token-name"), "Entra test"),
+		chromedp.Click(chromedp.CSS(`form[action$="/tokens"] button[type=submit]`)),
+		chromedp.WaitVisible(chromedp.CSS(`[data-testid="secret-token"]`)))
+	secret := browsertest.Run(t, tab.ctx, "read the token", chromedp.Text(chromedp.CSS(`[data-testid="secret-token"]`)))
+
+	user := `{"schemas":["urn:ietf:params:scim:schemas:core:2.0:User"],"userName":"grace@acme.example","externalId":"%s","active":true}`
+	for _, tc := range []struct {
+		ext  string
+		want int
+	}{{"ext-1", http.StatusCreated}, {"ext-2", http.StatusConflict}} {
+		req, _ := http.NewRequest("POST", scim.URL+server.Prefix+"/Users", strings.NewReader(fmt.Sprintf(user, tc.ext)))
+		req.Header.Set("Authorization", "Bearer "+secret)
+		req.Header.Set("Content-Type", "application/scim+json")
+		res, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		res.Body.Close()
+		if res.StatusCode != tc.want {
+			t.Fatalf("POST /Users (%s) with the new token: %d, want %d", tc.ext, res.StatusCode, tc.want)
+		}
+	}
+	for deadline := time.Now().Add(10 * time.Second); rec.Written() < 2; time.Sleep(10 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatalf("the log has %d rows of the 2 requests", rec.Written())
+		}
+	}
+
+	tab.open(Prefix + "/tenants/acme/log")
+	rows := browsertest.Run(t, tab.ctx, "count rows", chromedp.Evaluate[int](`document.querySelectorAll('[data-testid="log-row"]').length`))
+	first := browsertest.Run(t, tab.ctx, "read the newest row", chromedp.Text(chromedp.CSS(`[data-testid="log-row"]`)))
+	status := browsertest.Run(t, tab.ctx, "read its status", chromedp.Text(chromedp.CSS(`[data-testid="log-status"]`)))
+	if rows != 3 || !strings.Contains(first, "grace@acme.example") || status != "409" {
+		t.Fatalf("log page: %d rows, the newest %q with status %q", rows, first, status)
+	}
+	browsertest.Axe(t, tab.ctx, "log with SCIM requests")
+	browsertest.Do(t, tab.ctx, "open the refused request",
+		chromedp.Click(chromedp.CSS(`[data-testid="log-link"]`)),
+		chromedp.WaitVisible(chromedp.CSS(`[data-testid="log-explanation"]`)))
+	explanation := browsertest.Run(t, tab.ctx, "read its explanation", chromedp.Text(chromedp.CSS(`[data-testid="log-explanation"]`)))
+	details := browsertest.Run(t, tab.ctx, "read its details", chromedp.Text(chromedp.CSS(`dl.values`)))
+	want, _ := provlog.Explain("username_taken")
+	if explanation != want.Explanation || !strings.Contains(details, "Entra test") || !strings.Contains(details, "ext-2") {
+		t.Errorf("refused request's page: explanation %q, details %q", explanation, details)
+	}
+	browsertest.Axe(t, tab.ctx, "a refused request")
 }
