@@ -35,7 +35,8 @@ func openPostgres(tb testing.TB) store {
 
 // BenchmarkLogPage renders the log page of a tenant with 100,000 users and
 // 300,000 rows in its log (3% of them refused): the first page, the failures,
-// a rarer reason of one method, and a user's timeline.
+// a rarer reason of one method, a reason no row has (the whole log read for
+// nothing), and a user's timeline.
 func BenchmarkLogPage(b *testing.B) {
 	for _, st := range []struct {
 		name string
@@ -61,6 +62,7 @@ func BenchmarkLogPage(b *testing.B) {
 				{"first", ""},
 				{"failed", "?outcome=failed"},
 				{"reason", "?method=POST&reason=username_taken"},
+				{"none", "?reason=not_found"},
 				{"timeline", "?user=" + names[4242]},
 			} {
 				b.Run(page.name, func(b *testing.B) {
