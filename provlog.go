@@ -80,8 +80,13 @@ func RequestIDTime(id string) (time.Time, bool) {
 type LogQuery struct {
 	TenantID    string    // "": every tenant (and requests no tenant could be found for)
 	Since       time.Time // only rows at or after
+	Until       time.Time // only rows before; zero: no bound
 	Action      string
+	Method      string // only this HTTP method, as sent ("PATCH")
 	StatusClass int    // 4 for 4xx, 2 for 2xx…; 0: any
+	Status      int    // only this status (409); 0: any
+	Failed      bool   // only failures: status 400 and above
+	Reason      string // only this reason code (docs/errors.md)
 	User        string // a resource id, externalId or userName
 	RequestID   string
 	Before      int64 // only rows with a smaller ID (paging newest first); 0: none
@@ -111,8 +116,13 @@ func (q LogQuery) Matches(e *LogEntry) bool {
 	switch {
 	case q.TenantID != "" && e.TenantID != q.TenantID,
 		!q.Since.IsZero() && e.Time.Before(q.Since),
+		!q.Until.IsZero() && !e.Time.Before(q.Until),
 		q.Action != "" && e.Action != q.Action,
+		q.Method != "" && e.Method != q.Method,
 		q.StatusClass > 0 && e.Status/100 != q.StatusClass,
+		q.Status > 0 && e.Status != q.Status,
+		q.Failed && e.Status < 400,
+		q.Reason != "" && e.Reason != q.Reason,
 		q.RequestID != "" && e.RequestID != q.RequestID,
 		q.Before > 0 && e.ID >= q.Before,
 		q.After > 0 && e.ID <= q.After:

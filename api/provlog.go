@@ -1,7 +1,6 @@
 package api
 
 import (
-	"encoding/json"
 	"net/http"
 	"strconv"
 	"strings"
@@ -30,16 +29,13 @@ func (s *Server) provisioningLog(w http.ResponseWriter, r *http.Request) {
 		rows[i] = provlog.NewRow(e)
 	}
 	switch format {
-	case "ndjson":
-		w.Header().Set("Content-Type", "application/x-ndjson")
-		enc := json.NewEncoder(w)
-		enc.SetEscapeHTML(false)
+	case provlog.NDJSON, provlog.CSV:
+		w.Header().Set("Content-Type", provlog.ContentType(format))
+		x, _ := provlog.NewWriter(w, format) // format is one of the two
 		for _, row := range rows {
-			_ = enc.Encode(row) // the client may have gone
+			_ = x.Write(row) // the client may have gone
 		}
-	case "csv":
-		w.Header().Set("Content-Type", "text/csv; charset=utf-8")
-		_ = provlog.WriteCSV(w, rows)
+		_ = x.Flush()
 	default:
 		p := page[provlog.Row]{Data: rows}
 		if len(es) == q.Limit {

@@ -157,6 +157,10 @@ func (s *Server) routes() []route {
 		{"POST " + Prefix + "/access/keys/{apikey}/revoke", adminOnly, s.handleAPIKeyRevoke},
 		{"POST " + Prefix + "/access/clients", adminOnly, s.handleClientCreate},
 		{"POST " + Prefix + "/access/clients/{client}/revoke", adminOnly, s.handleClientRevoke},
+		{"GET " + Prefix + "/tenants/{tenant}/log", viewer, s.handleLog},
+		{"GET " + Prefix + "/tenants/{tenant}/log/{entry}", viewer, s.handleLogEntry},
+		{"GET " + Prefix + "/tenants/{tenant}/log.csv", viewer, s.handleLogCSV},
+		{"GET " + Prefix + "/tenants/{tenant}/log.ndjson", viewer, s.handleLogNDJSON},
 	}
 }
 

@@ -10,6 +10,7 @@ import (
 	"net/http/cookiejar"
 	"net/http/httptest"
 	"net/url"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -118,6 +119,16 @@ func newFixture(t testing.TB, db store) *fixture {
 		t.Fatal(err)
 	}
 	f.params["client"] = client.ID
+	at := time.Now()
+	row := &roster.LogEntry{TenantID: f.tenant.ID, Time: at, Latency: 3 * time.Millisecond, RequestID: roster.NewRequestID(at),
+		Method: "POST", Route: "POST /scim/v2/Users", Action: "create", ResourceType: "User", ExternalID: "ext-ada",
+		Name: "ada@acme.example", Status: 409, ScimType: "uniqueness", Reason: "username_taken", TokenPrefix: tok.Prefix,
+		TokenName: tok.Name, Request: `{"userName":"ada@acme.example","password":"REDACTED"}`,
+		Response: `{"schemas":["urn:ietf:params:scim:api:messages:2.0:Error"],"status":"409","scimType":"uniqueness"}`}
+	if err := db.AppendLog(context.Background(), []*roster.LogEntry{row}); err != nil {
+		t.Fatal(err)
+	}
+	f.params["entry"] = strconv.FormatInt(row.ID, 10)
 	return f
 }
 

@@ -39,6 +39,12 @@ type Row struct {
 	Response     string          `json:"response,omitempty"`
 }
 
+// Actions are what Roster derives a row's action from: the SCIM operation
+// (refined for lookups, Entra's Test Connection, deactivations and member
+// changes), sign-in, and the aggregate of refused requests.
+var Actions = []string{"create", "update", "replace", "deactivate", "reactivate", "delete", "lookup", "test-connection",
+	"members-add", "members-remove", "get", "list", "search", "discovery", "sign-in", "userinfo", "repeated"}
+
 // NewRow returns the shown form of e, with its reason explained.
 func NewRow(e *roster.LogEntry) Row {
 	r := Row{ID: e.ID, Tenant: e.TenantID, Time: e.Time.UTC(), LatencyMS: float64(e.Latency.Microseconds()) / 1000,
@@ -84,21 +90,83 @@ func isControl(c rune) bool {
 	return c != '\t' && c != '\n' && (c < 0x20 || c == 0x7f || c >= 0x80 && c < 0xa0)
 }
 
-// csvHeader names the columns of WriteCSV.
+// The formats rows are exported in.
+const (
+	CSV    = "csv"    // a header line, then a line per row; bodies left out
+	NDJSON = "ndjson" // a JSON object per line (Row's fields), bodies included
+)
+
+// ContentType is the media type of an export in format.
+func ContentType(format string) string {
+	if format == CSV {
+		return "text/csv; charset=utf-8"
+	}
+	return "application/x-ndjson"
+}
+
+// csvHeader names the columns of CSV.
 var csvHeader = []string{"id", "tenant", "time", "latency_ms", "request_id", "method", "route", "query", "action",
 	"resource_type", "resource_id", "external_id", "name", "status", "scim_type", "reason", "explanation",
 	"token_prefix", "token_name", "changes"}
 
-// WriteCSV writes rows as CSV with a header line (bodies left out).
-func WriteCSV(w io.Writer, rows []Row) error {
-	cw := csv.NewWriter(w)
-	cw.Write(csvHeader)
-	for _, r := range rows {
-		cw.Write([]string{strconv.FormatInt(r.ID, 10), r.Tenant, r.Time.Format(time.RFC3339Nano),
-			strconv.FormatFloat(r.LatencyMS, 'f', 3, 64), r.RequestID, r.Method, r.Route, r.Query, r.Action,
-			r.ResourceType, r.ResourceID, r.ExternalID, r.Name, strconv.Itoa(r.Status), r.ScimType, r.Reason,
-			r.Explanation, r.TokenPrefix, r.TokenName, string(r.Changes)})
+// Writer writes rows one at a time in an export format, so that an export of
+// any length is written as it is read, never held whole. `roster log`, the
+// app API and the console's exports write through it.
+type Writer struct {
+	csv  *csv.Writer
+	json *json.Encoder
+}
+
+// NewWriter returns a Writer of format (CSV or NDJSON) to w; a CSV export
+// starts with its header line. An unknown format is EINVALID.
+func NewWriter(w io.Writer, format string) (*Writer, error) {
+	switch format {
+	case CSV:
+		cw := csv.NewWriter(w)
+		cw.Write(csvHeader) // buffered: its error is Flush's
+		return &Writer{csv: cw}, nil
+	case NDJSON:
+		enc := json.NewEncoder(w)
+		enc.SetEscapeHTML(false)
+		return &Writer{json: enc}, nil
 	}
-	cw.Flush()
-	return cw.Error()
+	return nil, roster.Errorf(roster.EINVALID, "format: want %s or %s, got %q", CSV, NDJSON, format)
+}
+
+// Write writes r.
+func (x *Writer) Write(r Row) error {
+	if x.json != nil {
+		return x.json.Encode(r)
+	}
+	return x.csv.Write([]string{strconv.FormatInt(r.ID, 10), r.Tenant, r.Time.Format(time.RFC3339Nano),
+		strconv.FormatFloat(r.LatencyMS, 'f', 3, 64), r.RequestID, r.Method, r.Route, r.Query, r.Action,
+		r.ResourceType, r.ResourceID, r.ExternalID, r.Name, strconv.Itoa(r.Status), r.ScimType, r.Reason,
+		r.Explanation, r.TokenPrefix, r.TokenName, string(r.Changes)})
+}
+
+// Flush writes what the Writer holds and returns the first error of any
+// write; call it once the rows are written.
+func (x *Writer) Flush() error {
+	if x.json != nil {
+		return nil
+	}
+	x.csv.Flush()
+	return x.csv.Error()
+}
+
+// ParseStatus reads a status condition as `roster log --status` takes it:
+// "4xx" is a class (exact 0), "409" a status (and its class). Anything else
+// is EINVALID.
+func ParseStatus(s string) (class, exact int, err error) {
+	switch {
+	case s == "":
+		return 0, 0, nil
+	case len(s) == 3 && strings.HasSuffix(strings.ToLower(s), "xx") && s[0] >= '1' && s[0] <= '5':
+		return int(s[0] - '0'), 0, nil
+	}
+	n, err := strconv.Atoi(s)
+	if err != nil || n < 100 || n > 599 {
+		return 0, 0, roster.Errorf(roster.EINVALID, "want a class such as 4xx or a status such as 409, got %q", s)
+	}
+	return n / 100, n, nil
 }

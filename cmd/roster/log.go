@@ -2,10 +2,8 @@ package main
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"io"
-	"strconv"
 	"strings"
 	"text/tabwriter"
 	"time"
@@ -20,14 +18,18 @@ func runLog(ctx context.Context, args []string, getenv func(string) string, stdo
 		return err
 	}
 	var (
-		tenant, since, status, format string
-		q                             roster.LogQuery
-		pruner                        bool
+		tenant, since, until, status, format string
+		q                                    roster.LogQuery
+		pruner                               bool
 	)
 	cmd.fs.StringVar(&tenant, "tenant", "", "tenant name or id (default: every tenant, and requests no tenant was found for)")
 	cmd.fs.StringVar(&since, "since", "", "only rows this recent, e.g. 1h or 7d")
-	cmd.fs.StringVar(&q.Action, "action", "", "only this action: create, update, replace, deactivate, reactivate, delete, lookup, test-connection, members-add, members-remove, get, list, discovery, sign-in, userinfo, repeated")
+	cmd.fs.StringVar(&until, "until", "", "only rows older than this, e.g. 1h or 7d")
+	cmd.fs.StringVar(&q.Action, "action", "", "only this action: "+strings.Join(provlog.Actions, ", "))
+	cmd.fs.StringVar(&q.Method, "method", "", "only this HTTP method, e.g. PATCH")
 	cmd.fs.StringVar(&status, "status", "", "only this status class (4xx) or status (409)")
+	cmd.fs.BoolVar(&q.Failed, "failed", false, "only failures (status 400 and above)")
+	cmd.fs.StringVar(&q.Reason, "reason", "", "only this reason code (docs/errors.md), e.g. username_taken")
 	cmd.fs.StringVar(&q.User, "user", "", "a user's (or group's) id, externalId or userName: everything that happened to it, oldest first")
 	cmd.fs.StringVar(&q.RequestID, "request", "", "the request id a SCIM error's detail ends with")
 	cmd.fs.IntVar(&q.Limit, "limit", 100, "how many rows")
@@ -60,45 +62,33 @@ func runLog(ctx context.Context, args []string, getenv func(string) string, stdo
 		}
 		q.TenantID = t.ID
 	}
-	if since != "" {
-		d, err := parseDuration(since)
-		if err != nil {
-			return err
+	for _, b := range []struct {
+		flag, value string
+		t           *time.Time
+	}{{"since", since, &q.Since}, {"until", until, &q.Until}} {
+		if b.value == "" {
+			continue
 		}
-		q.Since = time.Now().Add(-d)
+		d, err := parseDuration(b.value)
+		if err != nil {
+			return fmt.Errorf("--%s: %w", b.flag, err)
+		}
+		*b.t = time.Now().Add(-d)
 	}
-	class, exact, err := parseStatus(status)
-	if err != nil {
-		return err
+	q.Method = strings.ToUpper(q.Method)
+	if q.StatusClass, q.Status, err = provlog.ParseStatus(status); err != nil {
+		return fmt.Errorf("--status: %w", err)
 	}
-	q.StatusClass = class
 	q.Oldest = q.User != "" // a person's timeline reads oldest first
 	es, err := cmd.store.Log(ctx, q)
 	if err != nil {
 		return err
 	}
-	rows := make([]provlog.Row, 0, len(es))
-	for _, e := range es {
-		if exact == 0 || e.Status == exact {
-			rows = append(rows, provlog.NewRow(e).ForTerminal())
-		}
+	rows := make([]provlog.Row, len(es))
+	for i, e := range es {
+		rows[i] = provlog.NewRow(e).ForTerminal()
 	}
 	return printLog(stdout, rows, format)
-}
-
-// parseStatus reads --status: "4xx" is a class, "409" a status.
-func parseStatus(s string) (class, exact int, err error) {
-	switch {
-	case s == "":
-		return 0, 0, nil
-	case len(s) == 3 && strings.HasSuffix(strings.ToLower(s), "xx") && s[0] >= '1' && s[0] <= '5':
-		return int(s[0] - '0'), 0, nil
-	}
-	n, err := strconv.Atoi(s)
-	if err != nil || n < 100 || n > 599 {
-		return 0, 0, fmt.Errorf("--status %q: want a class such as 4xx or a status such as 409", s)
-	}
-	return n / 100, n, nil
 }
 
 // cell is a table cell: a tab or newline a client sent would break the table.
@@ -108,17 +98,20 @@ func cell(s string) string {
 
 func printLog(w io.Writer, rows []provlog.Row, format string) error {
 	switch format {
-	case "json":
-		enc := json.NewEncoder(w)
-		enc.SetEscapeHTML(false)
+	case "json", "csv":
+		if format == "json" {
+			format = provlog.NDJSON
+		}
+		x, err := provlog.NewWriter(w, format)
+		if err != nil {
+			return err
+		}
 		for _, r := range rows {
-			if err := enc.Encode(r); err != nil {
+			if err := x.Write(r); err != nil {
 				return err
 			}
 		}
-		return nil
-	case "csv":
-		return provlog.WriteCSV(w, rows)
+		return x.Flush()
 	case "table":
 	default:
 		return fmt.Errorf("--format %q: want table, json or csv", format)

@@ -111,6 +111,16 @@ func testProvisioningLog(t *testing.T, db string) {
 	if rows := s.logRows(t, 4, "--status", "4xx"); len(rows) != 4 {
 		t.Errorf("4xx rows: %d, want 4", len(rows))
 	}
+	// Failures, a method and a reason, an upper bound in time.
+	if rows := s.logRows(t, 4, "--failed"); len(rows) != 4 {
+		t.Errorf("failed rows: %d, want 4", len(rows))
+	}
+	if rows := s.logRows(t, 1, "--method", "patch", "--reason", "member_unknown"); len(rows) != 1 || rows[0]["action"] != "members-add" {
+		t.Errorf("PATCH rows with member_unknown: %v", rows)
+	}
+	if rows := s.logRows(t, 0, "--until", "1h"); len(rows) != 0 {
+		t.Errorf("rows older than an hour: %v", rows)
+	}
 	table := s.cli(t, "log", "--tenant", "default", "--user", id)
 	if !strings.Contains(table, "deactivate") || !strings.Contains(table, "TIME") {
 		t.Errorf("log table:\n%s", table)

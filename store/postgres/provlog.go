@@ -93,11 +93,26 @@ func (db *DB) Log(ctx context.Context, q roster.LogQuery) ([]*roster.LogEntry, e
 	if !q.Since.IsZero() {
 		add("at >= $?", q.Since)
 	}
+	if !q.Until.IsZero() {
+		add("at < $?", q.Until)
+	}
 	if q.Action != "" {
 		add("action = $?", q.Action)
 	}
+	if q.Method != "" {
+		add("method = $?", q.Method)
+	}
 	if q.StatusClass > 0 {
 		add("status / 100 = $?", q.StatusClass)
+	}
+	if q.Status > 0 {
+		add("status = $?", q.Status)
+	}
+	if q.Failed {
+		where = append(where, "status >= 400")
+	}
+	if q.Reason != "" {
+		add("reason = $?", q.Reason)
 	}
 	if q.User != "" {
 		add("(resource_id = $? OR external_id = $? OR lower(name) = lower($?))", q.User)
@@ -124,7 +139,11 @@ func (db *DB) Log(ctx context.Context, q roster.LogQuery) ([]*roster.LogEntry, e
 	if limit <= 0 {
 		limit = 100
 	}
-	rows, _ := db.pool.Query(ctx, query+` LIMIT `+strconv.Itoa(limit), args...)
+	// Planned for each query's own values (an unnamed statement), never with
+	// a generic plan: the conditions' selectivity differs by value, and for a
+	// rare user or reason the generic plan walks the tenant's whole log in id
+	// order (0.5 s at 300,000 rows) where the indexes find its rows at once.
+	rows, _ := db.pool.Query(ctx, query+` LIMIT `+strconv.Itoa(limit), append([]any{pgx.QueryExecModeExec}, args...)...)
 	es, err := pgx.CollectRows(rows, func(cr pgx.CollectableRow) (*roster.LogEntry, error) {
 		var (
 			e       roster.LogEntry

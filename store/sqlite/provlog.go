@@ -285,6 +285,12 @@ func (db *DB) Log(ctx context.Context, q roster.LogQuery) ([]*roster.LogEntry, e
 	if !q.Since.IsZero() {
 		where, args = append(where, "last_at >= ?"), append(args, formatTime(q.Since))
 	}
+	if !q.Until.IsZero() {
+		// A chunk's entries are in the order they were appended: its first is
+		// its earliest, but for a request that began up to requestWindow
+		// before it and ended after.
+		where, args = append(where, "first_at < ?"), append(args, formatTime(q.Until.Add(requestWindow)))
+	}
 	if q.Before > 0 {
 		where, args = append(where, "first_seq < ?"), append(args, q.Before)
 	}
@@ -332,6 +338,7 @@ func (db *DB) Log(ctx context.Context, q roster.LogQuery) ([]*roster.LogEntry, e
 		return nil, fmt.Errorf("sqlite: log: %w", err)
 	}
 	defer rows.Close()
+	needles := logNeedles(q)
 	var out []*roster.LogEntry
 	for rows.Next() && len(out) < limit {
 		var data []byte
@@ -342,8 +349,8 @@ func (db *DB) Log(ctx context.Context, q roster.LogQuery) ([]*roster.LogEntry, e
 		if data, err = inflate(data, encoding); err != nil {
 			return nil, fmt.Errorf("sqlite: log: %w", err)
 		}
-		if q.RequestID != "" && !bytes.Contains(data, []byte(q.RequestID)) {
-			continue // a chunk of the request's time, without the request
+		if !mayMatch(data, needles) {
+			continue // no line of the chunk can match: not worth decoding
 		}
 		es, err := decodeChunk(data)
 		if err != nil {
@@ -362,6 +369,38 @@ func (db *DB) Log(ctx context.Context, q roster.LogQuery) ([]*roster.LogEntry, e
 		return nil, fmt.Errorf("sqlite: log: %w", err)
 	}
 	return out, nil
+}
+
+// logNeedles returns what a chunk's bytes must each contain to hold a row q
+// selects by its exact conditions: each as appendLogLine writes it. Decoding
+// a chunk costs several times its decompression, and a rare reason or status
+// would otherwise decode every chunk of the tenant.
+func logNeedles(q roster.LogQuery) [][]byte {
+	var needles [][]byte
+	str := func(key, v string) {
+		if v != "" {
+			needles = append(needles, jsonenc.AppendString([]byte(`,"`+key+`":`), v))
+		}
+	}
+	str("q", q.RequestID)
+	str("m", q.Method)
+	str("a", q.Action)
+	str("re", q.Reason)
+	if q.Status > 0 {
+		needles = append(needles, strconv.AppendInt([]byte(`,"s":`), int64(q.Status), 10))
+	}
+	return needles
+}
+
+// mayMatch reports whether a chunk's data holds every needle: when it does
+// not, none of its rows matches (when it does, a body may have held them).
+func mayMatch(data []byte, needles [][]byte) bool {
+	for _, n := range needles {
+		if !bytes.Contains(data, n) {
+			return false
+		}
+	}
+	return true
 }
 
 // chunkBuffers keeps a chunk's JSON lines and their compressed form from one

@@ -3,6 +3,7 @@ package storetest
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"slices"
 	"strings"
 	"testing"
@@ -90,6 +91,90 @@ func testProvisioningLog(t *testing.T, s roster.Store) {
 	}
 	if at, detail, err := s.LastRun(ctx, "log-pruner"); err != nil || !at.Equal(base) || detail != "pruned 0" {
 		t.Errorf("LastRun = %v, %q, %v", at, detail, err)
+	}
+}
+
+// testLogFilters selects rows by method, exact status, failure, reason and a
+// time bound, alone and together, in a tenant whose rows span several
+// batches (each of them longer than a request lasts), beside another
+// tenant's rows that match every condition.
+func testLogFilters(t *testing.T, s roster.Store) {
+	ctx := context.Background()
+	tn := mustTenant(t, s, "acme")
+	other := mustTenant(t, s, "globex")
+	base := time.Date(2026, 5, 1, 12, 0, 0, 0, time.UTC)
+	const step = 5 * time.Minute
+	kinds := []struct {
+		method string
+		status int
+		reason string
+	}{
+		{"POST", 201, ""}, {"PATCH", 200, ""}, {"POST", 409, "username_taken"}, {"PATCH", 400, "value_invalid"},
+		{"GET", 200, ""}, {"DELETE", 404, "not_found"}, {"PATCH", 200, "deactivated_only"}, {"GET", 503, "busy"},
+	}
+	for batch := range 5 {
+		var es []*roster.LogEntry
+		for i, k := range kinds {
+			n := batch*len(kinds) + i
+			for _, tenant := range []string{tn.ID, other.ID} {
+				es = append(es, &roster.LogEntry{TenantID: tenant, Time: base.Add(time.Duration(n) * step),
+					RequestID: fmt.Sprintf("req-%d", n), Method: k.method, Route: k.method + " /scim/v2/Users", Action: "update",
+					Status: k.status, Reason: k.reason})
+			}
+		}
+		if err := s.AppendLog(ctx, es); err != nil {
+			t.Fatal(err)
+		}
+	}
+	count := func(q roster.LogQuery) []*roster.LogEntry {
+		t.Helper()
+		q.TenantID = tn.ID
+		if q.Limit == 0 {
+			q.Limit = 1000
+		}
+		r, err := s.Log(ctx, q)
+		if err != nil {
+			t.Fatalf("Log(%+v) = %v", q, err)
+		}
+		for _, e := range r {
+			if e.TenantID != tn.ID {
+				t.Fatalf("Log(%+v) returned a row of another tenant", q)
+			}
+		}
+		return r
+	}
+	for _, tc := range []struct {
+		name string
+		q    roster.LogQuery
+		want int
+	}{
+		{"method", roster.LogQuery{Method: "PATCH"}, 15},
+		{"status", roster.LogQuery{Status: 409}, 5},
+		{"failed", roster.LogQuery{Failed: true}, 20},
+		{"reason", roster.LogQuery{Reason: "deactivated_only"}, 5},
+		{"until", roster.LogQuery{Until: base.Add(10 * step)}, 10},
+		{"since and until", roster.LogQuery{Since: base.Add(8 * step), Until: base.Add(16 * step)}, 8},
+		{"failed PATCH until", roster.LogQuery{Method: "PATCH", Failed: true, Until: base.Add(24 * step)}, 3},
+		{"status class and reason", roster.LogQuery{StatusClass: 4, Reason: "not_found"}, 5},
+		{"none", roster.LogQuery{Method: "PUT"}, 0},
+	} {
+		if got := count(tc.q); len(got) != tc.want {
+			t.Errorf("%s: %d rows, want %d", tc.name, len(got), tc.want)
+		}
+	}
+	// Newest first, paged by key, the filters hold on every page.
+	page := count(roster.LogQuery{Failed: true, Limit: 3})
+	if len(page) != 3 {
+		t.Fatalf("failures, 3 at a time: %d rows", len(page))
+	}
+	next := count(roster.LogQuery{Failed: true, Before: page[2].ID})
+	if page[0].Status < 400 || !page[0].Time.Equal(base.Add(39*step)) || len(next) != 17 || next[0].ID >= page[2].ID {
+		t.Errorf("failures paged: first %+v, then %d rows", page[0], len(next))
+	}
+	for _, e := range next {
+		if e.Status < 400 {
+			t.Errorf("failures paged: row %d has status %d", e.ID, e.Status)
+		}
 	}
 }
 

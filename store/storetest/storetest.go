@@ -62,6 +62,7 @@ func Run(t *testing.T, open func(t *testing.T) roster.Store) {
 	t.Run("Webhooks", func(t *testing.T) { testWebhooks(t, open(t)) })
 	t.Run("ProvisioningLog", func(t *testing.T) { testProvisioningLog(t, open(t)) })
 	t.Run("LogRequestIDs", func(t *testing.T) { testLogRequestIDs(t, open(t)) })
+	t.Run("LogFilters", func(t *testing.T) { testLogFilters(t, open(t)) })
 	t.Run("LogAnyText", func(t *testing.T) { testLogAnyText(t, open(t)) })
 	t.Run("EventsFollowed", func(t *testing.T) { testEventsFollowed(t, open(t)) })
 	t.Run("ConcurrentWrites", func(t *testing.T) { testConcurrentWrites(t, open(t)) })
