@@ -138,10 +138,26 @@ func (x *Writer) Write(r Row) error {
 	if x.json != nil {
 		return x.json.Encode(r)
 	}
-	return x.csv.Write([]string{strconv.FormatInt(r.ID, 10), r.Tenant, r.Time.Format(time.RFC3339Nano),
+	rec := []string{strconv.FormatInt(r.ID, 10), r.Tenant, r.Time.Format(time.RFC3339Nano),
 		strconv.FormatFloat(r.LatencyMS, 'f', 3, 64), r.RequestID, r.Method, r.Route, r.Query, r.Action,
 		r.ResourceType, r.ResourceID, r.ExternalID, r.Name, strconv.Itoa(r.Status), r.ScimType, r.Reason,
-		r.Explanation, r.TokenPrefix, r.TokenName, string(r.Changes)})
+		r.Explanation, r.TokenPrefix, r.TokenName, string(r.Changes)}
+	for i, c := range rec {
+		rec[i] = inert(c)
+	}
+	return x.csv.Write(rec)
+}
+
+// inert keeps a spreadsheet from reading a cell as a formula: a cell an IdP
+// or a client chose (a userName, an externalId, a query) that starts with
+// =, +, -, @, a tab or a carriage return gets a leading apostrophe, as
+// OWASP's advice on CSV injection has it. Numbers are written by Roster and
+// never start so, except a negative one, which Roster does not write.
+func inert(cell string) string {
+	if cell != "" && strings.ContainsRune("=+-@\t\r", rune(cell[0])) {
+		return "'" + cell
+	}
+	return cell
 }
 
 // Flush writes what the Writer holds and returns the first error of any

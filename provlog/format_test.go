@@ -46,6 +46,16 @@ func TestWriter(t *testing.T) {
 	if strings.Contains(strings.Join(recs[1], ""), `"userName":"ada"`) {
 		t.Error("CSV holds a body")
 	}
+	for _, name := range []string{"=HYPERLINK(\"http://evil.example\")", "+1", "-2+3", "@SUM(A1)", "\tx", "\rx"} {
+		var b bytes.Buffer
+		x, _ := NewWriter(&b, CSV)
+		x.Write(Row{Name: name})
+		x.Flush()
+		recs, err := csv.NewReader(&b).ReadAll()
+		if err != nil || recs[1][12] != "'"+name {
+			t.Errorf("CSV cell of name %q: %q (%v), want it quoted as text", name, recs[1][12], err)
+		}
+	}
 
 	b.Reset()
 	if x, err = NewWriter(&b, NDJSON); err != nil {
