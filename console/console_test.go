@@ -75,3 +75,27 @@ func TestRoutesGuarded(t *testing.T) {
 		})
 	}
 }
+
+// TestPagesEscape: what an IdP chose (a userName, a display name) is shown
+// as text on the pages that list it, never run as markup.
+func TestPagesEscape(t *testing.T) {
+	f := newFixture(t, openSQLite(t))
+	const evil = `<script>alert(1)</script>"><img src=x onerror=alert(2)>`
+	u := fixtureUser("eve"+evil+"@acme.example", "x-eve")
+	if err := f.db.CreateUser(cliCtx, f.tenant.ID, u); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := f.svc.CreateTenant(cliCtx, "globex", "Globex"+evil); err != nil {
+		t.Fatal(err)
+	}
+	vic := f.signIn(t, viewerEmail)
+	for _, path := range []string{Prefix + "/", Prefix + "/tenants/acme/users", Prefix + "/tenants/acme/users/" + u.ID, Prefix + "/tenants/globex"} {
+		a := vic.get(path).want(t, http.StatusOK)
+		if strings.Contains(a.body, "<script>alert") || strings.Contains(a.body, "<img src=x") {
+			t.Errorf("%s shows the markup an IdP sent unescaped", path)
+		}
+		if !strings.Contains(a.body, "&lt;script&gt;alert(1)&lt;/script&gt;") {
+			t.Errorf("%s does not show the text at all", path)
+		}
+	}
+}
