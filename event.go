@@ -68,6 +68,7 @@ type EventStore interface {
 type Store interface {
 	TenantStore
 	TenantPager
+	TenantStatsReader
 	TokenStore
 	UserStore
 	GroupStore

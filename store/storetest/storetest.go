@@ -15,6 +15,7 @@ import (
 func Run(t *testing.T, open func(t *testing.T) roster.Store) {
 	t.Run("Tenants", func(t *testing.T) { testTenants(t, open(t)) })
 	t.Run("TenantPage", func(t *testing.T) { testTenantPage(t, open(t)) })
+	t.Run("TenantStats", func(t *testing.T) { testTenantStats(t, open(t)) })
 	t.Run("TenantSettings", func(t *testing.T) { testTenantSettings(t, open(t)) })
 	t.Run("TenantDisplayName", func(t *testing.T) { testTenantDisplayName(t, open(t)) })
 	t.Run("TenantDisabled", func(t *testing.T) { testTenantDisabled(t, open(t)) })
