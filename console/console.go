@@ -25,6 +25,7 @@ type Store interface {
 	Tenant(ctx context.Context, idOrName string) (*roster.Tenant, error)
 	roster.TenantPager
 	Token(ctx context.Context, id string) (*roster.Token, error)
+	roster.TenantStatsReader
 }
 
 // Options configure a Server.
