@@ -26,6 +26,7 @@ type Store interface {
 	roster.TenantPager
 	Token(ctx context.Context, id string) (*roster.Token, error)
 	roster.TenantStatsReader
+	Audit(ctx context.Context, q roster.AuditQuery) ([]*roster.AuditEntry, error)
 }
 
 // Options configure a Server.
@@ -116,6 +117,8 @@ func (s *Server) routes() []route {
 		{"POST " + Prefix + "/tenants/{tenant}/delete", adminOnly, s.handleTenantDelete},
 		{"POST " + Prefix + "/tenants/{tenant}/tokens", adminOnly, s.handleTokenCreate},
 		{"POST " + Prefix + "/tenants/{tenant}/tokens/{token}/revoke", adminOnly, s.handleTokenRevoke},
+
+		{"GET " + Prefix + "/audit", viewer, s.handleAudit},
 	}
 }
 
