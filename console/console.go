@@ -27,6 +27,7 @@ type Store interface {
 	Token(ctx context.Context, id string) (*roster.Token, error)
 	roster.TenantStatsReader
 	Audit(ctx context.Context, q roster.AuditQuery) ([]*roster.AuditEntry, error)
+	Operator(ctx context.Context, id string) (*roster.Operator, error)
 }
 
 // Options configure a Server.
@@ -119,6 +120,9 @@ func (s *Server) routes() []route {
 		{"POST " + Prefix + "/tenants/{tenant}/tokens/{token}/revoke", adminOnly, s.handleTokenRevoke},
 
 		{"GET " + Prefix + "/audit", viewer, s.handleAudit},
+		{"GET " + Prefix + "/operators", viewer, s.handleOperators},
+		{"POST " + Prefix + "/operators", adminOnly, s.handleOperatorCreate},
+		{"POST " + Prefix + "/operators/{operator}/remove", adminOnly, s.handleOperatorRemove},
 	}
 }
 
