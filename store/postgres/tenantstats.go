@@ -12,7 +12,10 @@ import (
 // TenantStats returns the figures of each tenant of ids that exists, in one
 // statement: each figure is a few steps of an index (the log's from
 // provisioning_log_tenant_at and provisioning_log_tested, migration 00017),
-// the requests since since one range of it.
+// the requests since since one range of it. The backlog's events are bounded
+// by a row comparison, which only events_tenant serves: with "seq > cursor"
+// and the LIMIT, the planner walked the primary key from the cursor through
+// every tenant's events (2,000 a tenant took 2 ms instead of 0.2).
 func (db *DB) TenantStats(ctx context.Context, ids []string, since time.Time) (map[string]roster.TenantStats, error) {
 	stats := map[string]roster.TenantStats{}
 	if len(ids) == 0 {
@@ -23,7 +26,8 @@ func (db *DB) TenantStats(ctx context.Context, ids []string, since time.Time) (m
 			(SELECT count(*) FROM users u WHERE u.tenant_id = t.id AND u.retired IS NULL),
 			(SELECT count(*) FROM groups g WHERE g.tenant_id = t.id),
 			k.n, k.expires,
-			(SELECT count(*) FROM (SELECT FROM events e WHERE e.tenant_id = t.id AND e.seq > w.cursor LIMIT $3) b),
+			(SELECT count(*) FROM (SELECT FROM events e
+				WHERE e.tenant_id = t.id AND (e.tenant_id, e.seq) > (t.id, w.cursor) LIMIT $3) b),
 			(SELECT max(at) FROM provisioning_log l WHERE l.tenant_id = t.id),
 			(SELECT max(at) FROM provisioning_log l WHERE l.tenant_id = t.id AND l.status < 400),
 			(SELECT max(at) FROM provisioning_log l WHERE l.tenant_id = t.id AND l.action = 'test-connection'),
