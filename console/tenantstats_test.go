@@ -150,3 +150,12 @@ func testConnectionStatus(t *testing.T, db store) {
 
 // stampOf is t as the console prints it.
 func stampOf(t time.Time) string { return t.UTC().Format("2006-01-02 15:04 UTC") }
+
+// TestBacklog: a backlog past what the store counts reads as such.
+func TestBacklog(t *testing.T) {
+	for n, want := range map[int64]string{0: "0", roster.MaxBacklog: "10000", roster.MaxBacklog + 1: "more than 10000"} {
+		if got := backlog(n); got != want {
+			t.Errorf("backlog(%d) = %q, want %q", n, got, want)
+		}
+	}
+}
