@@ -35,6 +35,9 @@ type AuditQuery struct {
 	// Tenant is a tenant's id or name ("" for every entry): entries of a
 	// deleted tenant are still found by its name.
 	Tenant string
+	// Before keeps the entries with a smaller ID: the previous page's last
+	// (keyset paging, newest first); 0 starts at the newest.
+	Before int64
 	Limit  int
 }
 

@@ -76,6 +76,7 @@ type Store interface {
 	UserPager
 	GroupPager
 	SessionLister
+	TenantStatsReader
 	TokenStore
 	UserStore
 	GroupStore

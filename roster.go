@@ -124,3 +124,44 @@ type TenantPager interface {
 	// TenantPage returns at most q.Limit tenants of q, ordered by name.
 	TenantPage(ctx context.Context, q TenantQuery) ([]*Tenant, error)
 }
+
+// MaxBacklog bounds the count of TenantStats.Backlog: past it, a backlog is
+// reported as MaxBacklog+1, so that counting it costs a bounded read.
+const MaxBacklog = 10000
+
+// TenantStats are figures of one tenant's state and activity, for the
+// operator's lists.
+type TenantStats struct {
+	Users  int64 // live users (a retired user is none)
+	Groups int64
+	// LastRequest is the time of the tenant's latest SCIM request in the
+	// provisioning log, LastSuccess of the latest that succeeded (a status
+	// below 400), TestConnection of the latest Test Connection of Entra ID (a
+	// lookup of a random userName or displayName that found nothing, action
+	// "test-connection"). Zero: none in the log.
+	LastRequest    time.Time
+	LastSuccess    time.Time
+	TestConnection time.Time
+	// Requests counts the tenant's SCIM requests since the time asked for,
+	// Failures those that failed (a status of 400 or more, 429 included),
+	// Throttled those refused for the tenant's rate limit (429).
+	Requests, Failures, Throttled int64
+	// Tokens counts the tenant's tokens not revoked, expired or not.
+	// TokensExpire is when the last of them to expire does, zero when one
+	// of them never expires (or there is none).
+	Tokens       int
+	TokensExpire time.Time
+	// Backlog is the most of the tenant's events one webhook that delivers
+	// them (the tenant's own, or one for every tenant) has yet to
+	// acknowledge, at most MaxBacklog+1; 0 without a webhook.
+	Backlog int64
+}
+
+// TenantStatsReader reads tenants' figures, for the few tenants a page shows.
+type TenantStatsReader interface {
+	// TenantStats returns the figures of each tenant of tenantIDs that
+	// exists, counting requests since since. A store may count a few requests
+	// from shortly before since: the SQLite store sums the log by the batches
+	// it was written in.
+	TenantStats(ctx context.Context, tenantIDs []string, since time.Time) (map[string]TenantStats, error)
+}

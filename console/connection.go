@@ -14,7 +14,11 @@ import (
 type connectionView struct {
 	TenantURL string
 	Tokens    []tokenRow
-	Forms     connectionForms
+	// LiveTokens counts the tokens HTTP Basic takes as a password.
+	LiveTokens int
+	// Stats are the tenant's figures, the provisioning log's over statsWindow.
+	Stats roster.TenantStats
+	Forms connectionForms
 }
 
 type tokenRow struct {
@@ -44,9 +48,17 @@ func (s *Server) renderConnection(w http.ResponseWriter, r *http.Request, status
 	if err != nil {
 		return err
 	}
-	v := connectionView{TenantURL: s.opts.PublicURL + s.opts.SCIMPath, Forms: forms}
+	stats, err := s.store.TenantStats(r.Context(), []string{t.ID}, s.opts.Now().Add(-statsWindow))
+	if err != nil {
+		return err
+	}
+	v := connectionView{TenantURL: s.opts.PublicURL + s.opts.SCIMPath, Stats: stats[t.ID], Forms: forms}
 	for _, k := range toks {
-		v.Tokens = append(v.Tokens, tokenRow{Token: k, Status: s.admin.TokenStatus(k)})
+		row := tokenRow{Token: k, Status: s.admin.TokenStatus(k)}
+		if row.Status == "live" {
+			v.LiveTokens++
+		}
+		v.Tokens = append(v.Tokens, row)
 	}
 	p := page{Title: "Connection", Tenant: t, Tab: "connection", Data: v}
 	if r.URL.Query().Get("created") != "" {

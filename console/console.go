@@ -36,6 +36,9 @@ type Store interface {
 	SSOConnection(ctx context.Context, tenantID string) (*roster.SSOConnection, error)
 	roster.APIKeyPager
 	roster.OAuthClientPager
+	roster.TenantStatsReader
+	Audit(ctx context.Context, q roster.AuditQuery) ([]*roster.AuditEntry, error)
+	Operator(ctx context.Context, id string) (*roster.Operator, error)
 }
 
 // Options configure a Server.
@@ -161,6 +164,11 @@ func (s *Server) routes() []route {
 		{"GET " + Prefix + "/tenants/{tenant}/log/{entry}", viewer, s.handleLogEntry},
 		{"GET " + Prefix + "/tenants/{tenant}/log.csv", viewer, s.handleLogCSV},
 		{"GET " + Prefix + "/tenants/{tenant}/log.ndjson", viewer, s.handleLogNDJSON},
+
+		{"GET " + Prefix + "/audit", viewer, s.handleAudit},
+		{"GET " + Prefix + "/operators", viewer, s.handleOperators},
+		{"POST " + Prefix + "/operators", adminOnly, s.handleOperatorCreate},
+		{"POST " + Prefix + "/operators/{operator}/remove", adminOnly, s.handleOperatorRemove},
 	}
 }
 

@@ -90,9 +90,11 @@ func newFixture(t testing.TB, db store) *fixture {
 	t.Cleanup(f.srv.Close)
 
 	for _, o := range []struct{ email, role string }{{adminEmail, roster.OperatorAdmin}, {viewerEmail, roster.OperatorViewer}} {
-		if _, err := svc.CreateOperator(cliCtx, o.email, o.role, password); err != nil {
+		op, err := svc.CreateOperator(cliCtx, o.email, o.role, password)
+		if err != nil {
 			t.Fatal(err)
 		}
+		f.params["operator"] = op.ID // the viewer's, last
 	}
 	if f.tenant, err = svc.CreateTenant(cliCtx, "acme", "Acme Corporation"); err != nil {
 		t.Fatal(err)

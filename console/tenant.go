@@ -4,7 +4,9 @@ import (
 	"html/template"
 	"net/http"
 	"net/url"
+	"strconv"
 	"strings"
+	"time"
 
 	"github.com/rosterhq/roster"
 )
@@ -18,7 +20,7 @@ const maxSearch = 200
 // tenantsView is the tenants page.
 type tenantsView struct {
 	Search  string
-	Tenants []*roster.Tenant
+	Tenants []tenantRow
 	// Next is the URL of the next page, "" on the last one.
 	Next template.URL
 	// Form is the create form as sent, with its error, when it was refused.
@@ -45,8 +47,62 @@ func (s *Server) renderTenants(w http.ResponseWriter, r *http.Request, status in
 		ts = ts[:pageSize]
 		v.Next = nextPage(r, "after", ts[len(ts)-1].Name)
 	}
-	v.Tenants = ts
+	ids := make([]string, len(ts))
+	for i, t := range ts {
+		ids[i] = t.ID
+	}
+	now := s.opts.Now()
+	stats, err := s.store.TenantStats(r.Context(), ids, now.Add(-statsWindow))
+	if err != nil {
+		return err
+	}
+	for _, t := range ts {
+		st := stats[t.ID]
+		v.Tenants = append(v.Tenants, tenantRow{Tenant: t, Stats: st, Expiry: tokenExpiry(st, now), Backlog: backlog(st.Backlog)})
+	}
 	return s.render(w, r, status, "tenants", page{Title: "Tenants", Tab: "tenants", Data: v})
+}
+
+// statsWindow is how far back the tenants page counts requests.
+const statsWindow = 24 * time.Hour
+
+// tenantRow is a tenant with its figures, as the tenants page shows it.
+type tenantRow struct {
+	*roster.Tenant
+	Stats   roster.TenantStats
+	Expiry  expiry
+	Backlog string
+}
+
+// expiry says when a tenant's tokens run out: Text when it says more than
+// the time At, and Class for a badge when it is urgent ("bad", "warn").
+type expiry struct {
+	At          time.Time
+	Text, Class string
+}
+
+// tokenExpiry describes when st's tokens run out, as of now.
+func tokenExpiry(st roster.TenantStats, now time.Time) expiry {
+	switch {
+	case st.Tokens == 0:
+		return expiry{Text: "no token", Class: "bad"}
+	case st.TokensExpire.IsZero():
+		return expiry{Text: "never"}
+	case !st.TokensExpire.After(now):
+		return expiry{Text: "expired", Class: "bad"}
+	case st.TokensExpire.Sub(now) < 30*24*time.Hour:
+		return expiry{At: st.TokensExpire, Class: "warn"}
+	}
+	return expiry{At: st.TokensExpire}
+}
+
+// backlog prints a webhook backlog, which the store counts up to
+// roster.MaxBacklog+1.
+func backlog(n int64) string {
+	if n > roster.MaxBacklog {
+		return "more than " + strconv.Itoa(roster.MaxBacklog)
+	}
+	return strconv.FormatInt(n, 10)
 }
 
 func (s *Server) handleTenantCreate(w http.ResponseWriter, r *http.Request) error {

@@ -26,8 +26,8 @@ func (db *DB) AppendAudit(ctx context.Context, e *roster.AuditEntry) error {
 func (db *DB) Audit(ctx context.Context, q roster.AuditQuery) ([]*roster.AuditEntry, error) {
 	rows, _ := db.pool.Query(ctx, `
 		SELECT id, at, actor, source, action, tenant_id, tenant_name, target, before, after FROM audit
-		WHERE $1 = '' OR tenant_id = $1 OR tenant_name = $1
-		ORDER BY id DESC LIMIT $2`, q.Tenant, q.Limit)
+		WHERE ($1 = '' OR tenant_id = $1 OR tenant_name = $1) AND ($3::bigint = 0 OR id < $3)
+		ORDER BY id DESC LIMIT $2`, q.Tenant, q.Limit, q.Before)
 	es, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (*roster.AuditEntry, error) {
 		var (
 			e             roster.AuditEntry

@@ -9,6 +9,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net/http"
 	"slices"
 	"strconv"
 	"strings"
@@ -198,13 +199,41 @@ func appendChunk(ctx context.Context, tx *sql.Tx, bufs *chunkBuffers, tenantID s
 	}
 	data := s2.Encode(bufs.packed[:cap(bufs.packed)], lines)
 	bufs.keep(lines, data)
+	sum := summarize(es)
 	// The keys reach log_keys later, merged with other chunks' (indexLog).
 	_, err = tx.ExecContext(ctx, `
-		INSERT INTO log_chunks (tenant_id, first_seq, last_seq, first_at, last_at, n, keys, data, encoding)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, 's2')`,
+		INSERT INTO log_chunks (tenant_id, first_seq, last_seq, first_at, last_at, n, keys, data, encoding,
+			failures, throttled, ok_at, tested_at)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, 's2', ?, ?, ?, ?)`,
 		tenantID, es[0].ID, es[len(es)-1].ID, formatTime(es[0].Time), formatTime(es[len(es)-1].Time), len(es),
-		string(keysJSON), data)
+		string(keysJSON), data, sum.failures, sum.throttled, nullTime(sum.okAt), nullTime(sum.testedAt))
 	return err
+}
+
+// chunkSummary is what a chunk's row says of its entries (migration 00017).
+type chunkSummary struct {
+	failures, throttled int
+	okAt, testedAt      time.Time // zero: none
+}
+
+// summarize sums up a chunk's entries.
+func summarize(es []*roster.LogEntry) chunkSummary {
+	var s chunkSummary
+	for _, e := range es {
+		switch {
+		case e.Status == http.StatusTooManyRequests:
+			s.failures++
+			s.throttled++
+		case e.Status >= 400:
+			s.failures++
+		case e.Time.After(s.okAt):
+			s.okAt = e.Time
+		}
+		if e.Action == "test-connection" && e.Time.After(s.testedAt) {
+			s.testedAt = e.Time
+		}
+	}
+	return s
 }
 
 // appendLogLine appends e to a chunk: a JSON line, the encoding of logLine

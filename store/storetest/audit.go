@@ -55,6 +55,30 @@ func testAudit(t *testing.T, s roster.Store) {
 	if got, err := s.Audit(ctx, roster.AuditQuery{Limit: 1}); err != nil || len(got) != 1 || got[0].ID != es[3].ID {
 		t.Errorf("Audit(limit 1) = %v, %v; want the newest row", got, err)
 	}
+	// Keyset paging: each page starts before the previous page's last row,
+	// within a tenant too.
+	var pages [][]int64
+	for before := int64(0); len(pages) < 3; {
+		got, err := s.Audit(ctx, roster.AuditQuery{Before: before, Limit: 3})
+		if err != nil {
+			t.Fatalf("Audit(before %d) = %v", before, err)
+		}
+		var ids []int64
+		for _, e := range got {
+			ids = append(ids, e.ID)
+		}
+		pages = append(pages, ids)
+		if len(got) < 3 {
+			break
+		}
+		before = got[len(got)-1].ID
+	}
+	if want := [][]int64{{es[3].ID, es[2].ID, es[1].ID}, {es[0].ID}}; !cmp.Equal(pages, want) {
+		t.Errorf("Audit pages of 3 = %v, want %v", pages, want)
+	}
+	if got, err := s.Audit(ctx, roster.AuditQuery{Tenant: "alpha", Before: es[2].ID, Limit: 10}); err != nil || len(got) != 1 || got[0].ID != es[0].ID {
+		t.Errorf("Audit(tenant alpha, before %d) = %v, %v; want its older row", es[2].ID, got, err)
+	}
 	if err := s.DeleteTenant(ctx, a.ID); err != nil {
 		t.Fatalf("DeleteTenant = %v", err)
 	}

@@ -20,6 +20,7 @@ func Run(t *testing.T, open func(t *testing.T) roster.Store) {
 	t.Run("GroupPage", func(t *testing.T) { testGroupPage(t, open(t)) })
 	t.Run("GroupMembers", func(t *testing.T) { testGroupMembers(t, open(t)) })
 	t.Run("UserSessions", func(t *testing.T) { testUserSessions(t, open(t)) })
+	t.Run("TenantStats", func(t *testing.T) { testTenantStats(t, open(t)) })
 	t.Run("TenantSettings", func(t *testing.T) { testTenantSettings(t, open(t)) })
 	t.Run("TenantDisplayName", func(t *testing.T) { testTenantDisplayName(t, open(t)) })
 	t.Run("TenantDisabled", func(t *testing.T) { testTenantDisabled(t, open(t)) })
