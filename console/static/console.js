@@ -6,10 +6,16 @@ document.addEventListener("click", async (e) => {
   const el = document.getElementById(b.dataset.copy);
   if (!el) return;
   const text = el.textContent.trim();
-  try {
-    await navigator.clipboard.writeText(text);
-  } catch {
-    // Without the clipboard API (an http page), select the text for Ctrl+C.
+  // The clipboard API is missing on an http page other than localhost, and
+  // may refuse or never answer when the page lacks focus: then the text is
+  // selected and copied the old way (or by Ctrl+C).
+  const wrote = navigator.clipboard
+    ? await Promise.race([
+        navigator.clipboard.writeText(text).then(() => true, () => false),
+        new Promise((done) => setTimeout(() => done(false), 3000)),
+      ])
+    : false;
+  if (!wrote) {
     const r = document.createRange();
     r.selectNodeContents(el);
     const s = window.getSelection();
