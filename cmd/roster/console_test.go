@@ -5,6 +5,7 @@ import (
 	"net/http"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/chromedp/chromedp"
 
@@ -82,6 +83,35 @@ func testConsoleBrowser(t *testing.T, db string) {
 	fabrikam := &testServer{base: s.base, db: s.db, token: copied}
 	fabrikam.do(t, "GET", `/Users?filter=userName+eq+"`+"0c5d7e3a-test"+`"`, "").want(t, http.StatusOK)
 	fabrikam.do(t, "POST", "/Users", `{"schemas":["urn:ietf:params:scim:schemas:core:2.0:User"],"userName":"ada@fabrikam.com","active":true}`).want(t, http.StatusCreated)
+	fabrikam.do(t, "POST", "/Users", `{"schemas":["urn:ietf:params:scim:schemas:core:2.0:User"],"userName":"ADA@fabrikam.com","active":true}`).want(t, http.StatusConflict)
+
+	// The requests are in the tenant's provisioning log, the refused one with
+	// its explanation. The log is written in batches: the page is read again
+	// until the three rows are there.
+	deadline := time.Now().Add(15 * time.Second)
+	for {
+		browsertest.Do(t, c.ctx, "open the log", chromedp.Navigate(c.base+"/console/tenants/fabrikam/log"), chromedp.WaitVisible(chromedp.ID("main")))
+		n := browsertest.Run(t, c.ctx, "count the log's rows", chromedp.Evaluate[int](`document.querySelectorAll('[data-testid="log-row"]').length`))
+		if n == 3 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("the log page shows %d rows, want the Test Connection, the create and the refusal", n)
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
+	if got := c.text("log-status"); got != "409" {
+		t.Errorf("the newest row's status %q, want 409", got)
+	}
+	browsertest.Do(t, c.ctx, "open the refused request",
+		chromedp.Click(chromedp.CSS(`[data-testid="log-link"]`)),
+		chromedp.WaitVisible(chromedp.CSS(`[data-testid="log-explanation"]`)))
+	if got := c.text("log-reason"); got != "username_taken" {
+		t.Errorf("the refused request's reason %q, want username_taken", got)
+	}
+	if got := c.text("log-explanation"); !strings.Contains(got, "already has this userName") {
+		t.Errorf("the refused request's explanation %q", got)
+	}
 
 	// The tenant's policy: a document with an error is refused at the field;
 	// a valid one is checked against the user just created, then saved.
