@@ -94,6 +94,7 @@ type Store interface {
 	AuditStore
 	OperatorStore
 	OperatorSessionStore
+	SetupLinkStore
 	SettingStore
 	Close() error
 }

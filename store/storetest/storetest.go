@@ -29,6 +29,7 @@ func Run(t *testing.T, open func(t *testing.T) roster.Store) {
 	t.Run("Operators", func(t *testing.T) { testOperators(t, open(t)) })
 	t.Run("OperatorsConcurrent", func(t *testing.T) { testOperatorsConcurrent(t, open(t)) })
 	t.Run("OperatorSessions", func(t *testing.T) { testOperatorSessions(t, open(t)) })
+	t.Run("SetupLinks", func(t *testing.T) { testSetupLinks(t, open(t)) })
 	t.Run("PublicURL", func(t *testing.T) { testPublicURL(t, open(t)) })
 	t.Run("Health", func(t *testing.T) { testHealth(t, open(t)) })
 	t.Run("Tokens", func(t *testing.T) { testTokens(t, open(t)) })
