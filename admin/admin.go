@@ -34,6 +34,7 @@ type Store interface {
 	SetTenantDomains(ctx context.Context, tenantID string, domains []string) error
 	roster.OperatorStore
 	roster.OperatorSessionStore
+	roster.SetupLinkStore
 	CreateAPIKey(ctx context.Context, k *roster.APIKey) error
 	APIKey(ctx context.Context, id string) (*roster.APIKey, error)
 	APIKeys(ctx context.Context) ([]*roster.APIKey, error)
