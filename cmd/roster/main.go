@@ -12,6 +12,7 @@
 //	roster operator create --email E [--role admin|viewer] | list | remove --email E | password --email E
 //	roster token create --tenant NAME [--name LABEL] [--expires 90d]
 //	roster token list --tenant NAME | token revoke ID
+//	roster setup-link create --tenant NAME [--expires 72h] [--scope scim,sso,log] | list | revoke
 //	roster policy example | get --tenant NAME | set --tenant NAME FILE | test --tenant NAME USER.json
 //	roster policy history --tenant NAME | rollback --tenant NAME --version N
 //	roster folder create --tenant NAME --name N [--external-id X] | list | update | delete
@@ -75,6 +76,11 @@ Usage:
   roster token create --tenant NAME [--name LABEL] [--expires DURATION]
                                             issue a SCIM secret token (printed once, alone, on stdout)
   roster token list --tenant NAME           list a tenant's tokens
+  roster setup-link create --tenant NAME [--expires 72h] [--scope scim,sso,log]
+                                            a link the customer's IT admin opens to connect their IdP alone;
+                                            printed once, as the last line; it works once
+  roster setup-link list --tenant NAME | revoke --tenant NAME ID
+                                            list a tenant's setup links, or revoke one (ending its session)
   roster token revoke ID                    revoke a token
   roster policy example                     print a complete provisioning policy (see README)
   roster policy get --tenant NAME [--version N]
@@ -137,6 +143,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		return runMigrate(ctx, rest, getenv, stdout, stderr)
 	case "tenant":
 		return runTenant(admin.WithActor(ctx, cliActor()), rest, getenv, stdout, stderr)
+	case "setup-link":
+		return runSetupLink(admin.WithActor(ctx, cliActor()), rest, getenv, stdout, stderr)
 	case "token":
 		return runToken(admin.WithActor(ctx, cliActor()), rest, getenv, stdout, stderr)
 	case "operator":
