@@ -50,6 +50,8 @@ type SetupLinkStore interface {
 	CreateSetupLink(ctx context.Context, l *SetupLink) error
 	// SetupLink finds a link by id. ENOTFOUND.
 	SetupLink(ctx context.Context, id string) (*SetupLink, error)
+	// SetupLinkByHash finds the link whose secret hashes to hash. ENOTFOUND.
+	SetupLinkByHash(ctx context.Context, hash []byte) (*SetupLink, error)
 	// SetupLinks lists the tenant's links, newest first.
 	SetupLinks(ctx context.Context, tenantID string) ([]*SetupLink, error)
 	// RedeemSetupLink redeems the link whose secret hashes to hash, at at,

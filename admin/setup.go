@@ -210,3 +210,25 @@ type setupState struct {
 func setupStateOf(l *roster.SetupLink) setupState {
 	return setupState{ID: l.ID, Prefix: l.Prefix, Scopes: l.Scopes, Expires: l.Expires.UTC().Format(time.RFC3339)}
 }
+
+// InspectSetupLink returns the setup link with this secret without
+// redeeming it, so that its page can say whether it can still be used.
+// EUNAUTHORIZED when no link has the secret.
+func (s *Service) InspectSetupLink(ctx context.Context, secret string) (*roster.SetupLink, *roster.Tenant, error) {
+	unknown := roster.Errorf(roster.EUNAUTHORIZED, "this setup link is not one of Roster's, or it was mistyped")
+	if !strings.HasPrefix(secret, setupMark) || len(secret) > 200 {
+		return nil, nil, unknown
+	}
+	l, err := s.store.SetupLinkByHash(ctx, hashSecret(secret))
+	if roster.ErrorCode(err) == roster.ENOTFOUND {
+		return nil, nil, unknown
+	}
+	if err != nil {
+		return nil, nil, err
+	}
+	t, err := s.store.Tenant(ctx, l.TenantID)
+	if err != nil {
+		return nil, nil, err
+	}
+	return l, t, nil
+}

@@ -42,7 +42,12 @@ func sessionOf(r *http.Request) *session {
 func (s *Server) guard(rt route) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		r.Body = http.MaxBytesReader(w, r.Body, maxFormBytes)
-		if rt.access != public {
+		if rt.access == customer {
+			var ok bool
+			if r, ok = s.setupGuard(w, r); !ok {
+				return
+			}
+		} else if rt.access != public {
 			secret := ""
 			if c, err := r.Cookie(cookieName); err == nil {
 				secret = c.Value

@@ -3,12 +3,14 @@ package console
 import (
 	"context"
 	"flag"
+	"net/url"
 	"path/filepath"
 	"strings"
 	"testing"
 
 	"github.com/chromedp/chromedp"
 
+	"github.com/rosterhq/roster/admin"
 	"github.com/rosterhq/roster/internal/browsertest"
 )
 
@@ -73,6 +75,34 @@ func TestConsolePages(t *testing.T) {
 	viewer := signInBrowser(t, f, viewerEmail)
 	viewer.open(Prefix + "/tenants/acme")
 	viewer.check("tenant-as-viewer", dir)
+
+	// The customer's setup pages: the landing page, then every page of a
+	// link with every scope, and the page of a session that ended.
+	customer := &browserTab{t: t, f: f, ctx: browsertest.New(t)}
+	customer.open(admin.SetupPath + "/")
+	customer.check("setup-ended", dir)
+	customer.open(admin.SetupPath + "?link=" + url.QueryEscape(f.setupLink(t)))
+	customer.check("setup-landing", dir)
+	browsertest.Do(t, customer.ctx, "start the setup",
+		chromedp.Click(chromedp.CSS(`[data-testid="start-setup"]`)),
+		chromedp.WaitVisible(chromedp.CSS(`[data-testid="idps"]`)))
+	for _, rt := range New(f.svc, f.db, Options{}).setupRoutes() {
+		method, path := f.walkPath(t, rt.pattern)
+		if method != "GET" || rt.access == public {
+			continue
+		}
+		customer.open(path)
+		customer.check(setupShotName(path), dir)
+	}
+}
+
+// setupShotName names the screenshot of a setup page: "setup-" and its path.
+func setupShotName(path string) string {
+	name := strings.Trim(strings.TrimPrefix(path, admin.SetupPath), "/")
+	if name == "" {
+		name = "home"
+	}
+	return "setup-" + strings.ReplaceAll(name, "/", "-")
 }
 
 // browserTab is a chromium tab on a fixture's console.

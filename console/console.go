@@ -86,11 +86,12 @@ func New(svc *admin.Service, store Store, opts Options) *Server {
 	}
 }
 
-// Handler serves the console's routes (under Prefix). A state change from
-// another origin is refused before any route sees it.
+// Handler serves the console's routes (under Prefix) and the customer's
+// setup pages (under admin.SetupPath). A state change from another origin is
+// refused before any route sees it.
 func (s *Server) Handler() http.Handler {
 	mux := http.NewServeMux()
-	for _, rt := range s.routes() {
+	for _, rt := range append(s.routes(), s.setupRoutes()...) {
 		mux.Handle(rt.pattern, s.guard(rt))
 	}
 	mux.Handle("GET "+Prefix+"/static/", http.StripPrefix(Prefix, staticFiles()))
@@ -108,6 +109,7 @@ const (
 	public    access = iota // anyone: the sign-in page
 	viewer                  // any signed-in operator
 	adminOnly               // operators with the admin role: every change
+	customer                // the holder of a redeemed setup link, within its tenant
 )
 
 // route is one of the console's routes.
@@ -189,6 +191,10 @@ func headers(h http.Handler) http.Handler {
 		hd.Set("Referrer-Policy", "same-origin")
 		if !strings.HasPrefix(r.URL.Path, Prefix+"/static/") {
 			hd.Set("Cache-Control", "no-store")
+		}
+		if strings.HasPrefix(r.URL.Path, admin.SetupPath) {
+			// A setup link's secret is in its URL: no page tells another site.
+			hd.Set("Referrer-Policy", "no-referrer")
 		}
 		h.ServeHTTP(w, r)
 	})

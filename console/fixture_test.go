@@ -84,7 +84,10 @@ func newFixture(t testing.TB, db store) *fixture {
 		t.Fatal(err)
 	}
 	mux := http.NewServeMux()
-	mux.Handle(Prefix+"/", New(svc, db, Options{PublicURL: "http://" + ln.Addr().String(), SCIMPath: "/scim/v2"}).Handler())
+	pages := New(svc, db, Options{PublicURL: "http://" + ln.Addr().String(), SCIMPath: "/scim/v2"}).Handler()
+	for _, path := range []string{Prefix + "/", admin.SetupPath, admin.SetupPath + "/"} {
+		mux.Handle(path, pages)
+	}
 	f.srv = &httptest.Server{Listener: ln, Config: &http.Server{Handler: mux}}
 	f.srv.Start()
 	t.Cleanup(f.srv.Close)
@@ -336,4 +339,50 @@ func (a answer) link(id string) string {
 	}
 	href := a.body[j+len(`href="`):]
 	return html.UnescapeString(href[:strings.IndexByte(href, '"')])
+}
+
+// setupLink makes a setup link to acme with scopes (none: every scope) and
+// returns its secret.
+func (f *fixture) setupLink(t testing.TB, scopes ...string) string {
+	t.Helper()
+	secret, _, err := f.svc.CreateSetupLink(cliCtx, "acme", 0, scopes)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return secret
+}
+
+// customer returns a browser that redeemed a new setup link to acme with
+// scopes (none: every scope), as the customer's IT admin does.
+func (f *fixture) customer(t testing.TB, scopes ...string) *browser {
+	t.Helper()
+	b := f.anonymous(t)
+	secret := f.setupLink(t, scopes...)
+	b.get(admin.SetupPath+"?link="+url.QueryEscape(secret)).want(t, http.StatusOK)
+	a := b.postForm(admin.SetupPath+"/start", url.Values{"link": {secret}})
+	if a.status != http.StatusSeeOther || a.header.Get("Location") != admin.SetupPath+"/" {
+		t.Fatalf("redeeming a setup link: %d %s\n%s", a.status, a.header.Get("Location"), a.body)
+	}
+	return b
+}
+
+// setupToken is the form token of b's setup session.
+func (b *browser) setupToken() string {
+	u, _ := url.Parse(b.f.srv.URL + admin.SetupPath + "/")
+	for _, c := range b.client.Jar.Cookies(u) {
+		if c.Name == setupCookie {
+			return admin.FormToken(c.Value)
+		}
+	}
+	return ""
+}
+
+// setupPost sends form with b's setup form token, as the setup pages' forms do.
+func (b *browser) setupPost(path string, form url.Values) answer {
+	b.t.Helper()
+	if form == nil {
+		form = url.Values{}
+	}
+	form.Set(csrfField, b.setupToken())
+	return b.postForm(path, form)
 }

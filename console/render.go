@@ -40,8 +40,13 @@ type page struct {
 
 	// Set by render.
 	Operator *roster.Operator
-	CSRF     string
-	Prefix   string
+	// Link is the setup link of a customer's setup page (nil on the
+	// console's); IdP the identity provider the customer chose.
+	Link      *roster.SetupLink
+	IdP       idp
+	CSRF      string
+	Prefix    string
+	SetupPath string
 }
 
 // CanChange reports whether the operator may change things: the forms of
@@ -50,10 +55,16 @@ func (p page) CanChange() bool {
 	return p.Operator != nil && p.Operator.Role == roster.OperatorAdmin
 }
 
+// Allows reports whether the setup link of the page has scope.
+func (p page) Allows(scope string) bool {
+	return p.Link != nil && p.Link.Allows(scope)
+}
+
 // parsePages parses each page of templates/ with the layout and the partials
 // (files starting with "_").
+// The customer's setup pages ("setup-*.html") have a layout of their own.
 func parsePages() map[string]*template.Template {
-	base := template.Must(template.New("layout.html").Funcs(funcs).ParseFS(templateFiles, "templates/layout.html", "templates/_*.html"))
+	base := template.Must(template.New("layout.html").Funcs(funcs).ParseFS(templateFiles, "templates/layout.html", "templates/setuplayout.html", "templates/_*.html"))
 	names, err := fs.Glob(templateFiles, "templates/*.html")
 	if err != nil {
 		panic(err)
@@ -61,12 +72,20 @@ func parsePages() map[string]*template.Template {
 	pages := map[string]*template.Template{}
 	for _, n := range names {
 		name := strings.TrimSuffix(path.Base(n), ".html")
-		if name == "layout" || strings.HasPrefix(name, "_") {
+		if name == "layout" || name == "setuplayout" || strings.HasPrefix(name, "_") {
 			continue
 		}
 		pages[name] = template.Must(template.Must(base.Clone()).ParseFS(templateFiles, n))
 	}
 	return pages
+}
+
+// layoutOf names the layout a page is rendered in.
+func layoutOf(name string) string {
+	if strings.HasPrefix(name, "setup-") {
+		return "setuplayout.html"
+	}
+	return "layout.html"
 }
 
 var funcs = template.FuncMap{
@@ -79,11 +98,13 @@ var funcs = template.FuncMap{
 	},
 	// iso prints a time for a <time datetime> attribute.
 	"iso": func(t time.Time) string { return t.UTC().Format(time.RFC3339) },
-	// pct prints a share as a percentage with one decimal.
 	// lifetimes are the token lifetimes the create form offers, in days.
 	"lifetimes": func() []int { return tokenLifetimes },
 	// tabs are a tenant's pages.
 	"tabs": func() []tab { return tenantTabs },
+	// steps are the customer's setup pages.
+	"steps": func() []step { return setupSteps },
+	// pct prints a share as a percentage with one decimal.
 	"pct": func(part, whole int64) string {
 		if whole == 0 {
 			return "–"
@@ -102,9 +123,15 @@ func (s *Server) render(w http.ResponseWriter, r *http.Request, status int, name
 	if ss := sessionOf(r); ss != nil {
 		p.Operator, p.CSRF = ss.op, admin.FormToken(ss.secret)
 	}
-	p.Prefix = Prefix
+	if ss := setupOf(r); ss != nil {
+		p.Link, p.CSRF, p.IdP = ss.link, admin.FormToken(ss.secret), idpOf(r)
+		if p.Tenant == nil {
+			p.Tenant = ss.tenant
+		}
+	}
+	p.Prefix, p.SetupPath = Prefix, admin.SetupPath
 	var buf bytes.Buffer
-	if err := t.ExecuteTemplate(&buf, "layout.html", p); err != nil {
+	if err := t.ExecuteTemplate(&buf, layoutOf(name), p); err != nil {
 		return fmt.Errorf("console: render %s: %w", name, err)
 	}
 	w.Header().Set("Content-Type", "text/html; charset=utf-8")
@@ -116,7 +143,11 @@ func (s *Server) render(w http.ResponseWriter, r *http.Request, status int, name
 // renderError writes the error page with message, as status.
 func (s *Server) renderError(w http.ResponseWriter, r *http.Request, status int, message string) {
 	p := page{Title: http.StatusText(status), Data: message}
-	if err := s.render(w, r, status, "error", p); err != nil {
+	name := "error"
+	if strings.HasPrefix(r.URL.Path, admin.SetupPath) {
+		name = "setup-error"
+	}
+	if err := s.render(w, r, status, name, p); err != nil {
 		s.opts.Logger.ErrorContext(r.Context(), "console: rendering an error page", "err", err)
 		http.Error(w, message, status)
 	}

@@ -169,8 +169,11 @@ func serve(ctx context.Context, c Config, stdout, stderr io.Writer) error {
 	// their test messages go out through the relay.
 	consoleAdmin, signInOff := sealingAdmin(c, admin.New(store, time.Now, log))
 	consoleAdmin.SetWebhooks(sealer, relay)
-	mux.Handle(console.Prefix+"/", console.New(consoleAdmin, store, console.Options{
-		PublicURL: public, SCIMPath: server.Prefix, TrustProxy: c.TrustProxy, Logger: log, SignInOff: signInOff}).Handler())
+	pages := console.New(consoleAdmin, store, console.Options{
+		PublicURL: public, SCIMPath: server.Prefix, TrustProxy: c.TrustProxy, Logger: log, SignInOff: signInOff}).Handler()
+	for _, path := range []string{console.Prefix + "/", admin.SetupPath, admin.SetupPath + "/"} {
+		mux.Handle(path, pages)
+	}
 	if err := mountSignIn(mux, c, store, public, logSink, log); err != nil {
 		return err
 	}

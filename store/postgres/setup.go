@@ -66,6 +66,11 @@ func (db *DB) SetupLink(ctx context.Context, id string) (*roster.SetupLink, erro
 	return db.setupLinkWhere(ctx, "setup link", `id = $1`, id)
 }
 
+// SetupLinkByHash finds the link whose secret hashes to hash. ENOTFOUND.
+func (db *DB) SetupLinkByHash(ctx context.Context, hash []byte) (*roster.SetupLink, error) {
+	return db.setupLinkWhere(ctx, "setup link by hash", `hash = $1`, hash)
+}
+
 // SetupLinkBySession finds the link whose session's secret hashes to session. ENOTFOUND.
 func (db *DB) SetupLinkBySession(ctx context.Context, session []byte) (*roster.SetupLink, error) {
 	return db.setupLinkWhere(ctx, "setup link by session", `session_hash = $1`, session)

@@ -40,6 +40,11 @@ func testSetupLinks(t *testing.T, s roster.Store) {
 		!got.Expires.Equal(link.Expires) || got.CreatedBy != link.CreatedBy || !got.Redeemed.IsZero() {
 		t.Fatalf("SetupLink = %+v, %v", got, err)
 	}
+	if got, err := s.SetupLinkByHash(ctx, sum("link")); err != nil || got.ID != link.ID {
+		t.Errorf("SetupLinkByHash = %v, %v", got, err)
+	}
+	_, err = s.SetupLinkByHash(ctx, sum("nope"))
+	wantCode(t, "SetupLinkByHash(unknown)", err, roster.ENOTFOUND)
 	if ls, err := s.SetupLinks(ctx, acme.ID); err != nil || len(ls) != 2 {
 		t.Fatalf("SetupLinks = %d, %v", len(ls), err)
 	}
