@@ -283,9 +283,9 @@ func entraExpression(typ string, multi bool, source string) string {
 func (p *Policy) entraHolds(x Extension, a Attribute) string {
 	notes := []string{strings.TrimSpace(a.Description)}
 	if p.folders != nil && samePath(p.folders.text, x.Schema+":"+a.Name) {
-		n := "Ids or external ids of the app's folders; a value naming no folder is refused."
+		n := "Each value names one of the app's folders, by its id or external id; a value naming no folder is refused."
 		if p.keepFold {
-			n = "Ids or external ids of the app's folders; a value naming no folder yet is kept, and counts once the folder exists."
+			n = "Each value names one of the app's folders, by its id or external id; a value naming no folder yet is kept, and counts once the folder exists."
 		}
 		notes = append(notes, n)
 	}

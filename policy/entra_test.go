@@ -41,7 +41,7 @@ func TestEntraSettingsExample(t *testing.T) {
 	wantAttrs := []EntraAttribute{
 		{Name: "urn:ietf:params:scim:schemas:extension:2.0:CustomExtensionName:folders", Type: "String", MultiValued: true,
 			Expression: `Split([extensionAttribute1], ",")`,
-			Holds:      "Folder ids or external ids. Ids or external ids of the app's folders; a value naming no folder yet is kept, and counts once the folder exists."},
+			Holds:      "Folder ids or external ids. Each value names one of the app's folders, by its id or external id; a value naming no folder yet is kept, and counts once the folder exists."},
 		{Name: "urn:ietf:params:scim:schemas:extension:2.0:Metadata:costCode", Type: "String", Open: true, Expression: "[extensionAttribute2]",
 			Holds: "Free keys; values of any JSON type are kept as strings. Any name may follow the extension's name (costCode is an example); every value is kept as text."},
 	}
@@ -221,5 +221,27 @@ func TestEntraSourcesRunOut(t *testing.T) {
 	}
 	if last != "[the attribute that holds the value]" {
 		t.Errorf("the 16th source is %q: Entra has 15 extension attributes", last)
+	}
+}
+
+func TestEntraAttributeHolds(t *testing.T) {
+	p := mustParse(t, `{"format":1,"extensions":[{"schema":"urn:acme:2.0:User","attributes":[
+		{"name":"folders","multiValued":true},{"name":"pin","sensitive":true,"required":true},
+		{"name":"site","canonicalValues":["Oslo","Lima"]},{"name":"rate","type":"decimal"},{"name":"start","type":"dateTime"},{"name":"remote","type":"boolean"}]}],
+		"folders":{"attribute":"urn:acme:2.0:User:folders"}}`)
+	var got []string
+	for _, a := range p.EntraSettings().Attributes {
+		got = append(got, a.Name+"|"+a.Type+"|"+a.Expression+"|"+a.Holds)
+	}
+	want := []string{
+		`urn:acme:2.0:User:folders|String|Split([extensionAttribute1], ",")|Each value names one of the app's folders, by its id or external id; a value naming no folder is refused.`,
+		`urn:acme:2.0:User:pin|String|[extensionAttribute2]|Required: a person without it is refused. A secret: written, never shown back.`,
+		`urn:acme:2.0:User:site|String|[extensionAttribute3]|One of: Oslo, Lima.`,
+		`urn:acme:2.0:User:rate|String|[extensionAttribute4]|`,
+		`urn:acme:2.0:User:start|DateTime|FormatDateTime([extensionAttribute5], , "yyyyMMddHHmmss.fZ", "yyyy-MM-ddTHH:mm:ssZ")|`,
+		`urn:acme:2.0:User:remote|Boolean|CBool([extensionAttribute6])|`,
+	}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("Attributes (-want +got):\n%s", diff)
 	}
 }
