@@ -41,6 +41,9 @@ func (s *Server) setupRoutes() []route {
 		{"GET " + p + "", public, s.handleSetupLanding},
 		{"POST " + p + "/start", public, s.handleSetupStart},
 		{"GET " + p + "/{$}", customer, s.handleSetupHome},
+		{"GET " + p + "/app", customer, s.handleSetupApp},
+		{"GET " + p + "/attributes", customer, s.handleSetupAttributes},
+		{"POST " + p + "/attributes/try", customer, s.handleSetupAttributesTry},
 	}
 }
 
