@@ -118,7 +118,7 @@ var entraDefaults = []EntraMapping{
 	{Object: "User", Source: "givenName", Target: "name.givenName", Does: "Kept as the first name."},
 	{Object: "User", Source: "surname", Target: "name.familyName", Does: "Kept as the last name."},
 	{Object: "User", Source: "jobTitle", Target: "title", Does: "Kept as the job title."},
-	{Object: "User", Source: "objectId", Target: "externalId", Does: "Kept as the person's id in your directory; the app's log shows it."},
+	{Object: "User", Source: "mailNickname", Target: "externalId", Does: "Kept as the person's id in your directory; the app's log shows it. Change the source to objectId: sign-in then matches people by their Entra object id."},
 	{Object: "User", Source: "department", Target: enterprise("department"), Does: "Kept as the department."},
 	{Object: "User", Source: "employeeId", Target: enterprise("employeeNumber"), Does: "Kept as the employee number."},
 	{Object: "User", Source: "manager", Target: enterprise("manager"), Does: "Kept as the manager, by the manager's id in the app."},
