@@ -61,3 +61,69 @@ func TestTokenCache(t *testing.T) {
 		})
 	}
 }
+
+// refusals keeps the rows of the requests refused before authentication.
+type refusals struct {
+	discard
+	rows []*roster.LogEntry
+}
+
+func (r *refusals) RecordRefusal(_ string, e *roster.LogEntry, _, _ []byte) {
+	r.rows = append(r.rows, e)
+}
+
+// TestRefusalTokenPrefix: a request refused with a token Roster issued
+// (revoked, expired, mistyped after its prefix, or with another tenant's name
+// in HTTP Basic) names its prefix in its log row, so that the row can be
+// shown to the token's tenant; a secret no token has, or none, names none.
+func TestRefusalTokenPrefix(t *testing.T) {
+	ctx := context.Background()
+	db, tn, live := benchStore(t)
+	revoked, revokedPrefix, hash := roster.NewTokenSecret()
+	tok := &roster.Token{TenantID: tn.ID, Prefix: revokedPrefix, Hash: hash}
+	if err := db.CreateToken(ctx, tok); err != nil {
+		t.Fatal(err)
+	}
+	if err := db.RevokeToken(ctx, tok.ID); err != nil {
+		t.Fatal(err)
+	}
+	expired, expiredPrefix, hash := roster.NewTokenSecret()
+	if err := db.CreateToken(ctx, &roster.Token{TenantID: tn.ID, Prefix: expiredPrefix, Hash: hash, Expires: time.Now().Add(-time.Hour)}); err != nil {
+		t.Fatal(err)
+	}
+	stranger, _, _ := roster.NewTokenSecret()
+	rec := &refusals{}
+	h := New(db, Options{Log: rec, TokenCache: -1}).Handler()
+	for _, tc := range []struct {
+		name, auth, prefix string
+	}{
+		{"revoked", "Bearer " + revoked, revokedPrefix},
+		{"expired", "Bearer " + expired, expiredPrefix},
+		{"mistyped after its prefix", "Bearer " + live[:len(live)-1] + "x", live[:roster.TokenPrefixLen]},
+		{"another tenant's name", basic("globex", live), live[:roster.TokenPrefixLen]},
+		{"no such token", "Bearer " + stranger, ""},
+		{"none", "", ""},
+	} {
+		rec.rows = nil
+		r := httptest.NewRequest("GET", Prefix+"/Users", nil)
+		if tc.auth != "" {
+			r.Header.Set("Authorization", tc.auth)
+		}
+		w := httptest.NewRecorder()
+		h.ServeHTTP(w, r)
+		if w.Code != 401 || len(rec.rows) != 1 {
+			t.Errorf("%s: %d, %d refusals recorded; want 401, 1", tc.name, w.Code, len(rec.rows))
+			continue
+		}
+		if got := rec.rows[0].TokenPrefix; got != tc.prefix {
+			t.Errorf("%s: row's token prefix %q, want %q", tc.name, got, tc.prefix)
+		}
+	}
+}
+
+// basic is an HTTP Basic Authorization header.
+func basic(user, password string) string {
+	r := httptest.NewRequest("GET", "/", nil)
+	r.SetBasicAuth(user, password)
+	return r.Header.Get("Authorization")
+}
