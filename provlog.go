@@ -6,6 +6,7 @@ import (
 	"encoding/binary"
 	"encoding/hex"
 	"encoding/json"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -93,6 +94,13 @@ type LogQuery struct {
 	After       int64 // only rows with a greater ID (paging oldest first)
 	Oldest      bool  // oldest first instead of newest first
 	Limit       int
+
+	// Unattributed selects only the rows no tenant could be found for: the
+	// requests refused before authentication. TenantID is then "".
+	Unattributed bool
+	// TokenPrefixes, when not empty, selects only the rows whose token
+	// prefix is one of them.
+	TokenPrefixes []string
 }
 
 // LogStore keeps the provisioning log.
@@ -115,6 +123,8 @@ type LogStore interface {
 func (q LogQuery) Matches(e *LogEntry) bool {
 	switch {
 	case q.TenantID != "" && e.TenantID != q.TenantID,
+		q.Unattributed && e.TenantID != "",
+		len(q.TokenPrefixes) > 0 && !slices.Contains(q.TokenPrefixes, e.TokenPrefix),
 		!q.Since.IsZero() && e.Time.Before(q.Since),
 		!q.Until.IsZero() && !e.Time.Before(q.Until),
 		q.Action != "" && e.Action != q.Action,
