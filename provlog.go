@@ -101,7 +101,14 @@ type LogQuery struct {
 	// TokenPrefixes, when not empty, selects only the rows whose token
 	// prefix is one of them.
 	TokenPrefixes []string
+	// SCIM selects only the rows of SCIM requests: not those of sign-ins
+	// (SignInActions).
+	SCIM bool
 }
+
+// SignInActions are the actions of the provisioning log's rows of sign-ins
+// and of the host app's userinfo calls; every other row is a SCIM request's.
+var SignInActions = []string{"sign-in", "userinfo"}
 
 // LogStore keeps the provisioning log.
 type LogStore interface {
@@ -125,6 +132,7 @@ func (q LogQuery) Matches(e *LogEntry) bool {
 	case q.TenantID != "" && e.TenantID != q.TenantID,
 		q.Unattributed && e.TenantID != "",
 		len(q.TokenPrefixes) > 0 && !slices.Contains(q.TokenPrefixes, e.TokenPrefix),
+		q.SCIM && slices.Contains(SignInActions, e.Action),
 		!q.Since.IsZero() && e.Time.Before(q.Since),
 		!q.Until.IsZero() && !e.Time.Before(q.Until),
 		q.Action != "" && e.Action != q.Action,

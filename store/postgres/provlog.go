@@ -96,6 +96,9 @@ func (db *DB) Log(ctx context.Context, q roster.LogQuery) ([]*roster.LogEntry, e
 	if len(q.TokenPrefixes) > 0 {
 		add("token_prefix = ANY($?)", q.TokenPrefixes)
 	}
+	if q.SCIM {
+		add("action <> ALL($?)", roster.SignInActions)
+	}
 	if !q.Since.IsZero() {
 		add("at >= $?", q.Since)
 	}

@@ -261,10 +261,11 @@ func testLogAnyText(t *testing.T, s roster.Store) {
 	}
 }
 
-// testLogUnattributed: the rows no tenant could be found for are selected
-// alone, and by the prefixes of the tokens they were refused with, so that a
-// tenant's pages find the refusals of its own tokens among them.
-func testLogUnattributed(t *testing.T, s roster.Store) {
+// testLogSources: the rows no tenant could be found for are selected alone,
+// and by the prefixes of the tokens they were refused with, so that a
+// tenant's pages find the refusals of its own tokens among them; the rows of
+// SCIM requests are selected without those of sign-ins.
+func testLogSources(t *testing.T, s roster.Store) {
 	ctx := context.Background()
 	acme := mustTenant(t, s, "acme")
 	base := time.Date(2026, 5, 1, 12, 0, 0, 0, time.UTC)
@@ -280,7 +281,10 @@ func testLogUnattributed(t *testing.T, s roster.Store) {
 		row(3, "", "", "token_missing", 401),
 		row(4, acme.ID, "rst_acme0001", "rate_limited", 429),
 		row(5, "", "rst_acme0002", "token_expired", 401),
+		row(6, acme.ID, "", "signin_password_wrong", 401),
+		row(7, acme.ID, "", "signin_ok", 200),
 	}
+	es[6].Action, es[7].Action = "sign-in", "userinfo"
 	if err := s.AppendLog(ctx, es); err != nil {
 		t.Fatal(err)
 	}
@@ -307,7 +311,9 @@ func testLogUnattributed(t *testing.T, s roster.Store) {
 		{"unattributed, oldest first, limited", roster.LogQuery{Unattributed: true, Oldest: true, Limit: 2}, "req-1 req-2"},
 		{"the tenant's, by a prefix", roster.LogQuery{TenantID: acme.ID, TokenPrefixes: []string{"rst_acme0001"}}, "req-4 req-0"},
 		{"a prefix no row has", roster.LogQuery{Unattributed: true, TokenPrefixes: []string{"rst_nothing1"}}, ""},
-		{"the tenant's", roster.LogQuery{TenantID: acme.ID}, "req-4 req-0"},
+		{"the tenant's", roster.LogQuery{TenantID: acme.ID}, "req-7 req-6 req-4 req-0"},
+		{"the tenant's SCIM requests", roster.LogQuery{TenantID: acme.ID, SCIM: true}, "req-4 req-0"},
+		{"the tenant's failed SCIM requests", roster.LogQuery{TenantID: acme.ID, SCIM: true, Failed: true}, "req-4"},
 	} {
 		if got := reqs(tc.q); got != tc.want {
 			t.Errorf("%s: Log = %q, want %q", tc.name, got, tc.want)
