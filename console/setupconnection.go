@@ -15,8 +15,8 @@ import (
 // Whether the customer's IdP has connected, as the provisioning log tells
 // it: waiting until a SCIM request with one of the tenant's tokens is
 // accepted, then connected, unless a newer request was refused (a wrong,
-// revoked or expired token, whitespace pasted with it, the tenant's rate
-// limit). Requests refused before Roster knows their tenant are logged
+// revoked or expired token, whitespace pasted with it, a URL without
+// /scim/v2, the tenant's rate limit). Requests refused before Roster knows their tenant are logged
 // without one; those whose token has the prefix of one of the tenant's
 // tokens are the tenant's (scim/server notes only prefixes Roster issued).
 
@@ -43,10 +43,11 @@ type connection struct {
 }
 
 // refusal reports whether e is a request refused before it reached the
-// tenant's users and groups: its credential (401), the tenant disabled, or
-// a rate limit (429).
+// tenant's users and groups: its credential (401), the tenant disabled, a
+// rate limit (429), or a URL without the SCIM path.
 func refusal(e *roster.LogEntry) bool {
-	return e.Status == http.StatusUnauthorized || e.Status == http.StatusTooManyRequests || e.Reason == "tenant_disabled"
+	return e.Status == http.StatusUnauthorized || e.Status == http.StatusTooManyRequests ||
+		e.Reason == "tenant_disabled" || e.Reason == "url_without_prefix"
 }
 
 // connectionOf returns the connection's status of t, whose tokens are toks.
@@ -156,6 +157,7 @@ var setupAdvice = map[string]string{
 	"tenant_disabled":     "Provisioning is turned off for your organisation on our side: ask the team that sent you this link.",
 	"auth_throttled":      "Too many wrong tokens came in: fix the token first; the limit lifts by itself within a minute.",
 	"rate_limited":        "Nothing: your identity provider retries by itself, and the sync completes more slowly.",
+	"url_without_prefix":  "Copy the Tenant URL from this page again, whole: it ends with /scim/v2.",
 }
 
 // handleSetupConnectionStatus answers the connection's status as JSON, for

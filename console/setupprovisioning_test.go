@@ -21,9 +21,11 @@ import (
 // scimServer is a SCIM server over a fixture's store on 127.0.0.1, writing
 // its provisioning log every 10 ms, as roster serve does every 250.
 type scimServer struct {
-	t   *testing.T
-	url string
-	rec *provlog.Recorder
+	t *testing.T
+	// url is the SCIM base URL, root the server's: a Tenant URL pasted
+	// without /scim/v2.
+	url, root string
+	rec       *provlog.Recorder
 }
 
 func startSCIM(t *testing.T, db store) *scimServer {
@@ -34,18 +36,28 @@ func startSCIM(t *testing.T, db store) *scimServer {
 	go func() { rec.Run(ctx); close(done) }()
 	t.Cleanup(func() { stop(); <-done })
 	mux := http.NewServeMux()
-	mux.Handle(server.Prefix+"/", server.New(db, server.Options{Log: rec, ConfigRefresh: -1, TokenCache: -1}).Handler())
+	scim := server.New(db, server.Options{Log: rec, ConfigRefresh: -1, TokenCache: -1})
+	mux.Handle(server.Prefix+"/", scim.Handler())
+	for _, path := range server.MisroutedPaths {
+		mux.Handle(path, scim.Misrouted())
+	}
 	srv := httptest.NewServer(mux)
 	t.Cleanup(srv.Close)
-	return &scimServer{t: t, url: srv.URL + server.Prefix, rec: rec}
+	return &scimServer{t: t, url: srv.URL + server.Prefix, root: srv.URL, rec: rec}
 }
 
 // send sends a SCIM request with the Authorization header auth ("" for
 // none) and returns its status, once its log row is written.
 func (s *scimServer) send(method, path, auth string) int {
 	s.t.Helper()
+	return s.sendTo(s.url, method, path, auth)
+}
+
+// sendTo is send to the base URL base.
+func (s *scimServer) sendTo(base, method, path, auth string) int {
+	s.t.Helper()
 	before := s.rec.Written()
-	req, err := http.NewRequest(method, s.url+path, nil)
+	req, err := http.NewRequest(method, base+path, nil)
 	if err != nil {
 		s.t.Fatal(err)
 	}
@@ -227,6 +239,19 @@ func testSetupProvisioning(t *testing.T, db store) {
 	}
 	if got := scim.send("GET", test, "Bearer "+second); got != http.StatusOK {
 		t.Fatalf("the second token after the first was revoked: %d", got)
+	}
+	c.waitStatus("connected", 2*time.Second)
+
+	// The Tenant URL pasted without /scim/v2: refused, and why.
+	if got := scim.sendTo(scim.root, "GET", test, "Bearer "+second); got != http.StatusNotFound {
+		t.Fatalf("a URL without /scim/v2: %d", got)
+	}
+	st = c.status()
+	if want, _ := provlog.Explain("url_without_prefix"); st.State != "refused" || st.Explanation != want.Explanation || !strings.Contains(st.Advice, "/scim/v2") {
+		t.Errorf("after a URL without /scim/v2: %+v", st)
+	}
+	if got := scim.send("GET", test, "Bearer "+second); got != http.StatusOK {
+		t.Fatalf("the second token at the Tenant URL: %d", got)
 	}
 	c.waitStatus("connected", 2*time.Second)
 

@@ -2,7 +2,9 @@ package server
 
 import (
 	"context"
+	"net/http"
 	"net/http/httptest"
+	"strings"
 	"testing"
 	"time"
 
@@ -126,4 +128,52 @@ func basic(user, password string) string {
 	r := httptest.NewRequest("GET", "/", nil)
 	r.SetBasicAuth(user, password)
 	return r.Header.Get("Authorization")
+}
+
+// rows keeps every log row.
+type rows struct{ refusals }
+
+func (r *rows) Record(e *roster.LogEntry, _, _ []byte) { r.refusals.rows = append(r.refusals.rows, e) }
+
+// TestMisrouted: a request whose URL lacks Prefix (a Tenant URL pasted
+// without /scim/v2) is authenticated, answered 404 and logged under its
+// tenant with the reason url_without_prefix; without a credential it is
+// refused as any other.
+func TestMisrouted(t *testing.T) {
+	db, tn, secret := benchStore(t)
+	rec := &rows{}
+	s := New(db, Options{Log: rec, TokenCache: -1})
+	mux := http.NewServeMux()
+	mux.Handle(Prefix+"/", s.Handler())
+	for _, p := range MisroutedPaths {
+		mux.Handle(p, s.Misrouted())
+	}
+	for _, tc := range []struct {
+		path, auth, tenant, reason string
+		status                     int
+	}{
+		{"/Users?filter=userName%20eq%20%22x%22", "Bearer " + secret, tn.ID, "url_without_prefix", 404},
+		{"/scim/Users", "Bearer " + secret, tn.ID, "url_without_prefix", 404},
+		{"/Groups/g1", "Bearer " + secret, tn.ID, "url_without_prefix", 404},
+		{"/Users", "", "", "token_missing", 401},
+		{Prefix + "/Users", "Bearer " + secret, tn.ID, "", 200},
+	} {
+		rec.rows = nil
+		r := httptest.NewRequest("GET", tc.path, nil)
+		if tc.auth != "" {
+			r.Header.Set("Authorization", tc.auth)
+		}
+		w := httptest.NewRecorder()
+		mux.ServeHTTP(w, r)
+		if w.Code != tc.status || len(rec.rows) != 1 {
+			t.Errorf("GET %s: %d, %d rows; want %d, 1", tc.path, w.Code, len(rec.rows), tc.status)
+			continue
+		}
+		if e := rec.rows[0]; e.TenantID != tc.tenant || e.Reason != tc.reason {
+			t.Errorf("GET %s: row of tenant %q with reason %q, want %q, %q", tc.path, e.TenantID, e.Reason, tc.tenant, tc.reason)
+		}
+		if tc.status == 404 && !strings.Contains(w.Body.String(), Prefix) {
+			t.Errorf("GET %s: the detail does not name %s: %s", tc.path, Prefix, w.Body)
+		}
+	}
 }
