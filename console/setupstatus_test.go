@@ -7,9 +7,11 @@ import (
 	"net/url"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/rosterhq/roster"
 	"github.com/rosterhq/roster/admin"
+	"github.com/rosterhq/roster/provlog"
 )
 
 func TestSetupOtherTenant(t *testing.T) { forEachStore(t, testSetupOtherTenant) }
@@ -164,4 +166,68 @@ func testSetupStatusPages(t *testing.T, db store) {
 	if n := strings.Count(st.body, `data-testid="failure-row"`); n != 8 {
 		t.Errorf("recent failures: %d rows, want the 8 of the log", n)
 	}
+}
+
+func TestSetupConnectionStates(t *testing.T) { forEachStore(t, testSetupConnectionStates) }
+
+// testSetupConnectionStates appends rows to a new tenant's log one by one
+// and reads the connection's status after each: the newest SCIM request
+// decides, a refusal (a rate limit, the tenant disabled) over an older
+// accepted request, any accepted one (a 409 too) over an older refusal;
+// sign-ins and other tenants' refusals count for nothing.
+func testSetupConnectionStates(t *testing.T, db store) {
+	f := newFixture(t, db)
+	if _, err := f.svc.CreateTenant(cliCtx, "globex", "Globex"); err != nil {
+		t.Fatal(err)
+	}
+	_, tok, err := f.svc.CreateToken(cliCtx, "globex", "Okta", 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	globex, _ := f.db.Tenant(cliCtx, "globex")
+	_, acmeToks, _ := f.svc.Tokens(cliCtx, "acme")
+	c, _ := f.customerOf(t, "globex", roster.SetupScopeSCIM)
+	base := time.Now().Add(-time.Hour)
+	n := 0
+	row := func(tenantID, prefix, action string, status int, reason string) *roster.LogEntry {
+		n++
+		return &roster.LogEntry{TenantID: tenantID, Time: base.Add(time.Duration(n) * time.Second), RequestID: fmt.Sprintf("req-%d", n),
+			Method: "GET", Route: "GET /scim/v2/Users", Action: action, Status: status, Reason: reason, TokenPrefix: prefix}
+	}
+	for _, step := range []struct {
+		name         string
+		rows         []*roster.LogEntry
+		state, why   string
+		lastAccepted bool
+	}{
+		{"nothing yet", nil, "waiting", "", false},
+		{"Test Connection", []*roster.LogEntry{row(globex.ID, tok.Prefix, "test-connection", 200, "")}, "connected", "", false},
+		{"the rate limit", []*roster.LogEntry{row(globex.ID, tok.Prefix, "list", 429, "rate_limited")}, "refused", "rate_limited", true},
+		{"a 409", []*roster.LogEntry{row(globex.ID, tok.Prefix, "create", 409, "username_taken")}, "connected", "", false},
+		{"a refused sign-in", []*roster.LogEntry{row(globex.ID, "", "sign-in", 401, "signin_password_wrong")}, "connected", "", false},
+		{"another tenant's revoked token", []*roster.LogEntry{row("", acmeToks[0].Prefix, "list", 401, "token_revoked")}, "connected", "", false},
+		{"the tenant disabled", []*roster.LogEntry{row(globex.ID, tok.Prefix, "list", 403, "tenant_disabled")}, "refused", "tenant_disabled", true},
+		{"its token revoked, many times", repeat(recentRows+1, func() *roster.LogEntry { return row("", tok.Prefix, "list", 401, "token_revoked") }), "refused", "token_revoked", true},
+		{"its token whitespace, more than the rows read", repeat(recentRows+1, func() *roster.LogEntry { return row(globex.ID, tok.Prefix, "list", 401, "token_whitespace") }), "refused", "token_whitespace", true},
+	} {
+		if len(step.rows) > 0 {
+			if err := db.AppendLog(context.Background(), step.rows); err != nil {
+				t.Fatal(err)
+			}
+		}
+		st := c.status()
+		want, _ := provlog.Explain(step.why)
+		if st.State != step.state || st.Explanation != want.Explanation || strings.Contains(st.Detail, "last request accepted") != step.lastAccepted {
+			t.Errorf("after %s: %+v, want %s %s", step.name, st, step.state, step.why)
+		}
+	}
+}
+
+// repeat returns n rows of row.
+func repeat(n int, row func() *roster.LogEntry) []*roster.LogEntry {
+	rows := make([]*roster.LogEntry, n)
+	for i := range rows {
+		rows[i] = row()
+	}
+	return rows
 }
