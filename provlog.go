@@ -6,6 +6,7 @@ import (
 	"encoding/binary"
 	"encoding/hex"
 	"encoding/json"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -93,7 +94,21 @@ type LogQuery struct {
 	After       int64 // only rows with a greater ID (paging oldest first)
 	Oldest      bool  // oldest first instead of newest first
 	Limit       int
+
+	// Unattributed selects only the rows no tenant could be found for: the
+	// requests refused before authentication. TenantID is then "".
+	Unattributed bool
+	// TokenPrefixes, when not empty, selects only the rows whose token
+	// prefix is one of them.
+	TokenPrefixes []string
+	// SCIM selects only the rows of SCIM requests: not those of sign-ins
+	// (SignInActions).
+	SCIM bool
 }
+
+// SignInActions are the actions of the provisioning log's rows of sign-ins
+// and of the host app's userinfo calls; every other row is a SCIM request's.
+var SignInActions = []string{"sign-in", "userinfo"}
 
 // LogStore keeps the provisioning log.
 type LogStore interface {
@@ -115,6 +130,9 @@ type LogStore interface {
 func (q LogQuery) Matches(e *LogEntry) bool {
 	switch {
 	case q.TenantID != "" && e.TenantID != q.TenantID,
+		q.Unattributed && e.TenantID != "",
+		len(q.TokenPrefixes) > 0 && !slices.Contains(q.TokenPrefixes, e.TokenPrefix),
+		q.SCIM && slices.Contains(SignInActions, e.Action),
 		!q.Since.IsZero() && e.Time.Before(q.Since),
 		!q.Until.IsZero() && !e.Time.Before(q.Until),
 		q.Action != "" && e.Action != q.Action,

@@ -42,8 +42,17 @@ func (s *Server) setupRoutes() []route {
 		{"POST " + p + "/start", public, s.handleSetupStart},
 		{"GET " + p + "/{$}", customer, s.handleSetupHome},
 		{"GET " + p + "/app", customer, s.handleSetupApp},
+		{"GET " + p + "/provisioning", customer, s.handleSetupProvisioning},
+		{"GET " + p + "/provisioning/status.json", customer, s.handleSetupConnectionStatus},
+		{"POST " + p + "/tokens", customer, s.handleSetupTokenCreate},
+		{"POST " + p + "/tokens/{token}/revoke", customer, s.handleSetupTokenRevoke},
 		{"GET " + p + "/attributes", customer, s.handleSetupAttributes},
 		{"POST " + p + "/attributes/try", customer, s.handleSetupAttributesTry},
+		{"GET " + p + "/status", customer, s.handleSetupStatus},
+		{"GET " + p + "/status/log", customer, s.handleSetupLog},
+		{"GET " + p + "/status/log/{entry}", customer, s.handleSetupLogEntry},
+		{"GET " + p + "/status/users", customer, s.handleSetupUsers},
+		{"GET " + p + "/status/groups", customer, s.handleSetupGroups},
 	}
 }
 

@@ -77,6 +77,8 @@ var Reasons = []Reason{
 		"Read the detail; retrying creates nothing twice."},
 	{"version_stale", 412, "If-Match named a version the resource no longer has: it changed meanwhile.",
 		"Nothing: the client reads the resource again and retries."},
+	{"url_without_prefix", 404, "The request's URL lacks /scim/v2: the IdP's Tenant URL (or SCIM base URL) was pasted without it, so the request reached no SCIM endpoint.",
+		"Paste the Tenant URL again, whole: it ends with /scim/v2."},
 	{"not_found", 404, "The resource does not exist in this tenant: it was deleted in Roster, or it belongs to another tenant.",
 		"Entra ID recreates it on its next cycle, or restart provisioning to clear its cache."},
 	{"policy_value_not_allowed", 400, "The tenant's policy allows only some values for this attribute (e.g. userType Premium or Standard); the detail lists them.",

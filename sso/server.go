@@ -264,7 +264,8 @@ type LogRecorder interface {
 	Record(e *roster.LogEntry, request, response []byte)
 }
 
-// Actions of the rows sign-in writes to the provisioning log.
+// Actions of the rows sign-in writes to the provisioning log: those of
+// roster.SignInActions.
 const (
 	ActionSignIn   = "sign-in"
 	ActionUserInfo = "userinfo"

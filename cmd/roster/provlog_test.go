@@ -285,3 +285,19 @@ func testLogAggregatesRefusals(t *testing.T, db string) {
 			flood, floodRows, counted, others)
 	}
 }
+
+// TestMisroutedTenantURL: requests to a Tenant URL pasted without /scim/v2
+// are answered 404 and logged under their tenant with the reason saying so.
+func TestMisroutedTenantURL(t *testing.T) { forEachStore(t, testMisroutedTenantURL) }
+
+func testMisroutedTenantURL(t *testing.T, db string) {
+	s := startServer(t, db)
+	root := &testServer{base: strings.TrimSuffix(s.base, "/scim/v2"), token: s.token}
+	r := root.do(t, "GET", "/Users?filter="+q(`userName eq "2f8d0a3c-5a1b-4c7e-9d2f-0b6e1a9c3d4e"`), "").wantError(t, 404, "")
+	if !strings.Contains(str(r.body, "detail"), "/scim/v2") {
+		t.Errorf("detail %q does not say the URL lacks /scim/v2", str(r.body, "detail"))
+	}
+	if rows := s.logRows(t, 1, "--tenant", "default", "--reason", "url_without_prefix"); len(rows) != 1 || rows[0]["route"] != "/Users" {
+		t.Errorf("rows of the misrouted request: %v", rows)
+	}
+}

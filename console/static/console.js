@@ -39,3 +39,26 @@ document.addEventListener("click", async (e) => {
     if (document.visibilityState === "visible" && !(f && f.closest("form"))) location.reload();
   }, every);
 })();
+// Live status: the element with data-status-url has its [data-field]
+// elements refreshed from that JSON every 3 seconds while the page is
+// visible, and its [data-badge] the class of the badge it names.
+(() => {
+  const el = document.querySelector("[data-status-url]");
+  if (!el) return;
+  const refresh = async () => {
+    if (document.visibilityState !== "visible") return;
+    try {
+      const res = await fetch(el.dataset.statusUrl, { headers: { Accept: "application/json" } });
+      if (!res.ok) return; // the page keeps what it shows; a reload tells why
+      const data = await res.json();
+      el.querySelectorAll("[data-field]").forEach((f) => {
+        const v = data[f.dataset.field];
+        if (typeof v === "string" && f.textContent !== v) f.textContent = v;
+      });
+      el.querySelectorAll("[data-badge]").forEach((b) => { b.className = "badge " + data.badge; });
+    } catch (e) {
+      // offline or ended: the same
+    }
+  };
+  setInterval(refresh, 3000);
+})();

@@ -43,6 +43,7 @@ func (s *Server) tenantFor(r *http.Request) (string, error) {
 			return "", err
 		}
 		if user != t.Name {
+			notePrefix(r.Context(), tok.Prefix)
 			return "", authError("basic_user_mismatch", "the user name does not name the tenant of this token: use the tenant name as the user name and the token as the password")
 		}
 	}
@@ -118,17 +119,34 @@ func (s *Server) token(ctx context.Context, secret string) (*roster.Token, error
 			}
 		}
 		if t == nil {
+			if len(toks) > 0 {
+				notePrefix(ctx, prefix) // the secret was mistyped after a prefix Roster issued
+			}
 			return nil, authError("token_unknown", "unknown token: no tenant has this secret token; copy it again or create a new one")
 		}
 		s.tokens.put(key, t, now)
 	}
 	if !t.Revoked.IsZero() {
+		notePrefix(ctx, t.Prefix)
 		return nil, authError("token_revoked", "the token %s… was revoked: create a new token and paste it into the IdP", t.Prefix)
 	}
 	if !t.Expires.IsZero() && !now.Before(t.Expires) {
+		notePrefix(ctx, t.Prefix)
 		return nil, authError("token_expired", "the token %s… expired at %s: create a new token", t.Prefix, t.Expires.UTC().Format("2006-01-02 15:04 MST"))
 	}
 	return t, nil
+}
+
+// notePrefix names on the request's log row the prefix of a token Roster
+// issued that the request was refused with (revoked, expired, mistyped after
+// its prefix, or with another tenant's name), so that the row, written
+// without a tenant, can be shown to the tenant holding the token. Only issued
+// prefixes are noted: random secrets still make one row per address and
+// reason a minute (provlog.Recorder.RecordRefusal).
+func notePrefix(ctx context.Context, prefix string) {
+	if op := opOf(ctx); op != nil {
+		op.entry.TokenPrefix = prefix
+	}
 }
 
 // tokenCache keeps the tokens a server has found, by the SHA-256 of their

@@ -91,6 +91,7 @@ func (s *Server) whitespaceTenant(r *http.Request) string {
 	if err != nil {
 		return ""
 	}
+	notePrefix(r.Context(), tok.Prefix)
 	return tok.TenantID
 }
 

@@ -191,6 +191,24 @@ func (s *Server) handleNotFound(w http.ResponseWriter, r *http.Request) {
 	s.writeError(w, r, roster.Errorf(roster.ENOTFOUND, "no SCIM endpoint %s %s", r.Method, r.URL.Path))
 }
 
+// MisroutedPaths are where an IdP sends its requests when its Tenant URL
+// lacks Prefix ("https://id.example.com" or ".../scim"): the resource
+// endpoints at the root, and whatever is under /scim/ but Prefix.
+var MisroutedPaths = []string{"/Users", "/Users/", "/Groups", "/Groups/", "/ServiceProviderConfig", "/Schemas", "/Schemas/",
+	"/ResourceTypes", "/ResourceTypes/", "/scim/"}
+
+// Misrouted answers the requests of MisroutedPaths: 404, authenticated and
+// logged like the API's own, with the reason url_without_prefix, so that
+// the tenant's log (and its setup page) says what to fix in the IdP.
+// Mount it at each of MisroutedPaths.
+func (s *Server) Misrouted() http.Handler {
+	return s.api("", "", func(w http.ResponseWriter, r *http.Request) {
+		err := roster.Errorf(roster.ENOTFOUND, "no SCIM endpoint %s %s: the SCIM base URL (Entra's Tenant URL) ends with %s", r.Method, r.URL.Path, Prefix)
+		err.Reason = "url_without_prefix"
+		s.writeError(w, r, err)
+	})
+}
+
 // contentType is the media type of every SCIM response (RFC 7644 §3.1).
 const contentType = "application/scim+json"
 

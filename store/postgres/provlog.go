@@ -90,6 +90,15 @@ func (db *DB) Log(ctx context.Context, q roster.LogQuery) ([]*roster.LogEntry, e
 	if q.TenantID != "" {
 		add("tenant_id = $?", q.TenantID)
 	}
+	if q.Unattributed {
+		where = append(where, "tenant_id = ''")
+	}
+	if len(q.TokenPrefixes) > 0 {
+		add("token_prefix = ANY($?)", q.TokenPrefixes)
+	}
+	if q.SCIM {
+		add("action <> ALL($?)", roster.SignInActions)
+	}
 	if !q.Since.IsZero() {
 		add("at >= $?", q.Since)
 	}

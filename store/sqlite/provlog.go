@@ -311,6 +311,9 @@ func (db *DB) Log(ctx context.Context, q roster.LogQuery) ([]*roster.LogEntry, e
 	if q.TenantID != "" {
 		where, args = append(where, "tenant_id = ?"), append(args, q.TenantID)
 	}
+	if q.Unattributed {
+		where = append(where, "tenant_id = ''") // a chunk holds one tenant's entries, or those of none
+	}
 	if !q.Since.IsZero() {
 		where, args = append(where, "last_at >= ?"), append(args, formatTime(q.Since))
 	}
@@ -415,6 +418,9 @@ func logNeedles(q roster.LogQuery) [][]byte {
 	str("m", q.Method)
 	str("a", q.Action)
 	str("re", q.Reason)
+	if len(q.TokenPrefixes) == 1 {
+		str("tp", q.TokenPrefixes[0])
+	}
 	if q.Status > 0 {
 		needles = append(needles, strconv.AppendInt([]byte(`,"s":`), int64(q.Status), 10))
 	}

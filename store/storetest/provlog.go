@@ -260,3 +260,73 @@ func testLogAnyText(t *testing.T, s roster.Store) {
 		t.Errorf("row with \\u0000 in its changes: name %q changes %s", g.Name, g.Changes)
 	}
 }
+
+// testLogSources: the rows no tenant could be found for are selected alone,
+// and by the prefixes of the tokens they were refused with, so that a
+// tenant's pages find the refusals of its own tokens among them; the rows of
+// SCIM requests are selected without those of sign-ins.
+func testLogSources(t *testing.T, s roster.Store) {
+	ctx := context.Background()
+	acme := mustTenant(t, s, "acme")
+	base := time.Date(2026, 5, 1, 12, 0, 0, 0, time.UTC)
+	row := func(min int, tenantID, prefix, reason string, status int) *roster.LogEntry {
+		return &roster.LogEntry{TenantID: tenantID, Time: base.Add(time.Duration(min) * time.Minute), RequestID: fmt.Sprintf("req-%d", min),
+			Method: "GET", Route: "GET /scim/v2/Users", Action: "list", Status: status, Reason: reason, TokenPrefix: prefix}
+	}
+	// Appended as the recorder writes them: a batch mixing the tenant's rows and refusals.
+	es := []*roster.LogEntry{
+		row(0, acme.ID, "rst_acme0001", "", 200),
+		row(1, "", "rst_acme0001", "token_revoked", 401),
+		row(2, "", "rst_other001", "token_unknown", 401),
+		row(3, "", "", "token_missing", 401),
+		row(4, acme.ID, "rst_acme0001", "rate_limited", 429),
+		row(5, "", "rst_acme0002", "token_expired", 401),
+		row(6, acme.ID, "", "signin_password_wrong", 401),
+		row(7, acme.ID, "", "signin_ok", 200),
+	}
+	es[6].Action, es[7].Action = "sign-in", "userinfo"
+	if err := s.AppendLog(ctx, es); err != nil {
+		t.Fatal(err)
+	}
+	reqs := func(q roster.LogQuery) string {
+		t.Helper()
+		got, err := s.Log(ctx, q)
+		if err != nil {
+			t.Fatalf("Log(%+v) = %v", q, err)
+		}
+		var ids []string
+		for _, e := range got {
+			ids = append(ids, e.RequestID)
+		}
+		return strings.Join(ids, " ")
+	}
+	for _, tc := range []struct {
+		name string
+		q    roster.LogQuery
+		want string
+	}{
+		{"unattributed", roster.LogQuery{Unattributed: true}, "req-5 req-3 req-2 req-1"},
+		{"unattributed, by the tenant's prefixes", roster.LogQuery{Unattributed: true, TokenPrefixes: []string{"rst_acme0001", "rst_acme0002"}}, "req-5 req-1"},
+		{"unattributed, by one prefix", roster.LogQuery{Unattributed: true, TokenPrefixes: []string{"rst_acme0001"}}, "req-1"},
+		{"unattributed, oldest first, limited", roster.LogQuery{Unattributed: true, Oldest: true, Limit: 2}, "req-1 req-2"},
+		{"the tenant's, by a prefix", roster.LogQuery{TenantID: acme.ID, TokenPrefixes: []string{"rst_acme0001"}}, "req-4 req-0"},
+		{"a prefix no row has", roster.LogQuery{Unattributed: true, TokenPrefixes: []string{"rst_nothing1"}}, ""},
+		{"the tenant's", roster.LogQuery{TenantID: acme.ID}, "req-7 req-6 req-4 req-0"},
+		{"the tenant's SCIM requests", roster.LogQuery{TenantID: acme.ID, SCIM: true}, "req-4 req-0"},
+		{"the tenant's failed SCIM requests", roster.LogQuery{TenantID: acme.ID, SCIM: true, Failed: true}, "req-4"},
+	} {
+		if got := reqs(tc.q); got != tc.want {
+			t.Errorf("%s: Log = %q, want %q", tc.name, got, tc.want)
+		}
+		q := tc.q
+		var matched []string
+		for i := len(es) - 1; i >= 0; i-- {
+			if q.Matches(es[i]) {
+				matched = append(matched, es[i].RequestID)
+			}
+		}
+		if want := strings.Join(matched, " "); !q.Oldest && q.Limit == 0 && want != tc.want {
+			t.Errorf("%s: LogQuery.Matches selects %q, want %q", tc.name, want, tc.want)
+		}
+	}
+}

@@ -66,6 +66,7 @@ func Run(t *testing.T, open func(t *testing.T) roster.Store) {
 	t.Run("LogRequestIDs", func(t *testing.T) { testLogRequestIDs(t, open(t)) })
 	t.Run("LogFilters", func(t *testing.T) { testLogFilters(t, open(t)) })
 	t.Run("LogAnyText", func(t *testing.T) { testLogAnyText(t, open(t)) })
+	t.Run("LogSources", func(t *testing.T) { testLogSources(t, open(t)) })
 	t.Run("EventsFollowed", func(t *testing.T) { testEventsFollowed(t, open(t)) })
 	t.Run("ConcurrentWrites", func(t *testing.T) { testConcurrentWrites(t, open(t)) })
 	t.Run("Policies", func(t *testing.T) { testPolicies(t, open(t)) })

@@ -1,0 +1,64 @@
+package console
+
+import (
+	"net/url"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/chromedp/chromedp"
+
+	"github.com/rosterhq/roster/admin"
+	"github.com/rosterhq/roster/internal/browsertest"
+)
+
+// TestSetupProvisioningBrowser takes the provisioning step in chromium: a
+// token created with the page's form, then Entra's Test Connection with it;
+// the page, open all along, turns from waiting to connected by itself
+// (console.js reading status.json), and axe-core finds no serious violation
+// in either state.
+func TestSetupProvisioningBrowser(t *testing.T) {
+	browsertest.Chromium(t)
+	db := openSQLite(t)
+	f := newFixture(t, db)
+	if _, err := f.svc.CreateTenant(cliCtx, "globex", "Globex"); err != nil {
+		t.Fatal(err)
+	}
+	scim := startSCIM(t, db)
+	secret, _, err := f.svc.CreateSetupLink(cliCtx, "globex", 0, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tab := &browserTab{t: t, f: f, ctx: browsertest.New(t)}
+	tab.open(admin.SetupPath + "?link=" + url.QueryEscape(secret))
+	browsertest.Do(t, tab.ctx, "start the setup",
+		chromedp.Click(chromedp.CSS(`[data-testid="start-setup"]`)),
+		chromedp.WaitVisible(chromedp.CSS(`[data-testid="idps"]`)))
+	tab.open(admin.SetupPath + "/provisioning?idp=entra")
+	browsertest.Do(t, tab.ctx, "create a token",
+		chromedp.Click(chromedp.CSS(`[data-testid="create-token"]`)),
+		chromedp.WaitVisible(chromedp.CSS(`[data-testid="secret-token"]`)))
+	token := browsertest.Run(t, tab.ctx, "read the token", chromedp.Text(chromedp.CSS(`[data-testid="secret-token"]`)))
+	status := `document.querySelector('[data-testid="connection-status"]')`
+	if got := browsertest.Run(t, tab.ctx, "read the status", chromedp.Evaluate[string](status+`.textContent`)); got != "waiting" {
+		t.Fatalf("status %q, want waiting", got)
+	}
+	browsertest.Axe(t, tab.ctx, "setup provisioning, waiting")
+
+	test, guid := testConnection()
+	if got := scim.send("GET", test, "Bearer "+token); got != 200 {
+		t.Fatalf("Test Connection: %d", got)
+	}
+	browsertest.Do(t, tab.ctx, "see connected without reloading",
+		chromedp.Poll[chromedp.Void](status+`.textContent === "connected" && `+status+`.classList.contains("ok")`,
+			chromedp.WithPollingInterval(100*time.Millisecond), chromedp.WithPollingTimeout(10*time.Second)))
+	detail := browsertest.Run(t, tab.ctx, "read the detail", chromedp.Text(chromedp.CSS(`[data-testid="connection-detail"]`)))
+	if !strings.Contains(detail, guid) {
+		t.Errorf("detail %q lacks the request's GUID %s", detail, guid)
+	}
+	// The secret shown once is still on the page that was not reloaded.
+	if got := browsertest.Run(t, tab.ctx, "read the token again", chromedp.Text(chromedp.CSS(`[data-testid="secret-token"]`))); got != token {
+		t.Errorf("the live refresh changed the shown token: %q", got)
+	}
+	browsertest.Axe(t, tab.ctx, "setup provisioning, connected")
+}
