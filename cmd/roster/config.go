@@ -23,7 +23,7 @@ import (
 // environment variables, then flags.
 type Config struct {
 	Addr         string        // ROSTER_ADDR
-	AdminAddr    string        // ROSTER_ADMIN_ADDR: metrics, health and pprof; "" or "off": none
+	AdminAddr    string        // ROSTER_ADMIN_ADDR: metrics, health and pprof; "" or "off": none; port 8079 by default (docs/install.md, Ports)
 	DB           string        // ROSTER_DB: "sqlite:PATH" or "postgres://…"
 	LogLevel     string        // ROSTER_LOG_LEVEL: debug, info, warn, error
 	LogFormat    string        // ROSTER_LOG_FORMAT: text or json
@@ -81,7 +81,7 @@ type Config struct {
 // defaultConfig returns the defaults overridden by the environment.
 func defaultConfig(getenv func(string) string) (Config, error) {
 	c := Config{
-		Addr: "127.0.0.1:8080", AdminAddr: "127.0.0.1:9090", DB: "sqlite:roster.db",
+		Addr: "127.0.0.1:8080", AdminAddr: "127.0.0.1:8079", DB: "sqlite:roster.db",
 		LogLevel: "info", LogFormat: "text", MaxBodyBytes: 1 << 20,
 		DrainDelay: 5 * time.Second, WriteTimeout: 60 * time.Second, RateLimit: 100, RateBurst: 500, MaxInflight: 64,
 		EventRetention: 30 * 24 * time.Hour, WebhookMinBackoff: 5 * time.Second, WebhookLease: 30 * time.Second,
