@@ -8,9 +8,11 @@ import (
 	"io"
 	"log/slog"
 	"math"
+	"net"
 	"net/url"
 	"strconv"
 	"strings"
+	"syscall"
 	"time"
 
 	"github.com/rosterhq/roster"
@@ -203,6 +205,20 @@ func (c Config) String() string {
 		"drain_delay=%s write_timeout=%s rate_limit=%g rate_burst=%d max_inflight=%d password_hashes=%d trust_proxy=%t pprof=%t gc_percent=%d memory_limit_mb=%d",
 		c.Addr, c.adminAddr(), redactURL(c.DB), c.LogLevel, c.LogFormat, c.MaxBodyBytes, c.PublicURL,
 		c.DrainDelay, c.WriteTimeout, c.RateLimit, c.RateBurst, c.MaxInflight, c.PasswordHashes, c.TrustProxy, c.Pprof, c.GCPercent, c.MemoryLimitMB)
+}
+
+// listen listens on addr, which the flag and the environment variable env
+// set. When it cannot (another program has the port, most often), the error
+// names them: the operator's fix is to choose another address.
+func listen(addr, flag, env string) (net.Listener, error) {
+	ln, err := net.Listen("tcp", addr)
+	switch {
+	case err == nil:
+		return ln, nil
+	case errors.Is(err, syscall.EADDRINUSE):
+		return nil, fmt.Errorf("%w: another program listens on %s; choose another address with %s or %s", err, addr, flag, env)
+	}
+	return nil, fmt.Errorf("%w; choose another address with %s or %s", err, flag, env)
 }
 
 // redactURL hides the password of a database URL, in its user info or in a

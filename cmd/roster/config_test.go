@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"net"
 	"os"
 	"strconv"
@@ -81,5 +82,35 @@ func TestDefaultAdminPort(t *testing.T) {
 	}
 	if row := "| `--admin-addr` | `ROSTER_ADMIN_ADDR` | `" + c.AdminAddr + "` |"; !strings.Contains(string(readme), row) {
 		t.Errorf("README's table of flags has no row %q", row)
+	}
+}
+
+// TestListenerPortTaken starts roster serve on a port another program holds,
+// the public one and then the admin one: the error names the flag and the
+// environment variable that choose another.
+func TestListenerPortTaken(t *testing.T) {
+	taken, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer taken.Close()
+	for _, tc := range []struct {
+		args []string
+		want []string
+	}{
+		{[]string{"--addr", taken.Addr().String(), "--admin-addr", "off"}, []string{"--addr", "ROSTER_ADDR", taken.Addr().String()}},
+		{[]string{"--addr", "127.0.0.1:0", "--admin-addr", taken.Addr().String()}, []string{"--admin-addr", "ROSTER_ADMIN_ADDR", taken.Addr().String()}},
+	} {
+		var stdout, stderr strings.Builder
+		args := append([]string{"serve", "--db", sqliteDB(t)}, tc.args...)
+		err := run(context.Background(), args, func(string) string { return "" }, &stdout, &stderr)
+		if err == nil {
+			t.Fatalf("roster %s: no error", strings.Join(args, " "))
+		}
+		for _, w := range tc.want {
+			if !strings.Contains(err.Error(), w) {
+				t.Errorf("roster %s: %v; want it to name %s", strings.Join(args, " "), err, w)
+			}
+		}
 	}
 }
