@@ -56,6 +56,7 @@ Usage:
   roster serve   [--addr ADDR] [--admin-addr ADDR] [--db DB]
                                             serve SCIM (creates tenant "default" and a token on first start)
   roster migrate [--db DB]                  bring the database schema up to date
+  roster version                            print the version, the commit it was built from and Go's version
   roster tenant create NAME [--display-name TEXT]
                                             create a tenant (NAME: 2-63 of a-z, 0-9 and single hyphens, starting with a letter)
   roster tenant list                        list tenants
@@ -152,6 +153,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		return runSSO(ctx, rest, getenv, stdout, stderr)
 	case "user":
 		return runUser(ctx, rest, getenv, stdout, stderr)
+	case "version", "--version":
+		return runVersion(rest, stdout, stderr)
 	case "help", "-h", "--help":
 		fmt.Fprint(stdout, usage)
 		return nil
