@@ -381,13 +381,35 @@ func commonFlags(fs *flag.FlagSet, c *Config) {
 	fs.StringVar(&c.LogFormat, "log-format", c.LogFormat, "log format: text or json (env ROSTER_LOG_FORMAT)")
 }
 
+// errHelp is what parse returns once it printed the help -h or --help asked
+// for: the command stops there, and run returns nil.
+var errHelp = errors.New("help printed")
+
 // parse parses args allowing flags and positional arguments in any order, and
-// returns the positional ones.
+// returns the positional ones. It prints the command's help (errHelp) and its
+// flag errors, an unknown flag's with the nearest flag the command has, to
+// the flag set's output.
 func parse(fs *flag.FlagSet, args []string) ([]string, error) {
+	out := fs.Output()
+	fs.SetOutput(io.Discard) // the flag package's own messages: parse writes its own
+	defer fs.SetOutput(out)
 	var pos []string
 	for {
-		if err := fs.Parse(args); err != nil {
-			return nil, usageError{err}
+		err := fs.Parse(args)
+		if errors.Is(err, flag.ErrHelp) {
+			printHelp(out, fs)
+			return nil, errHelp
+		}
+		if err != nil {
+			msg := err.Error()
+			if name, ok := unknownFlag(fs, args); ok {
+				msg = "unknown flag --" + name
+				if near := nearestFlag(fs, name); near != "" {
+					msg += "; did you mean --" + near + "?"
+				}
+			}
+			fmt.Fprintf(out, "roster %s: %s\nRun \"roster %s --help\" for its arguments and flags.\n", fs.Name(), msg, fs.Name())
+			return nil, usageError{fmt.Errorf("%s: %s", fs.Name(), msg)}
 		}
 		args = fs.Args()
 		if len(args) == 0 {

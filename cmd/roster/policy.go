@@ -22,6 +22,11 @@ func runPolicy(ctx context.Context, args []string, getenv func(string) string, s
 		return fmt.Errorf("policy: want example, get, set or test")
 	}
 	if args[0] == "example" {
+		fs := flag.NewFlagSet("policy example", flag.ContinueOnError)
+		fs.SetOutput(stderr)
+		if _, err := parse(fs, args[1:]); err != nil {
+			return err
+		}
 		_, err := stdout.Write(policy.Example())
 		return err
 	}
