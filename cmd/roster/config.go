@@ -403,7 +403,6 @@ func parse(fs *flag.FlagSet, args []string) ([]string, error) {
 		if err != nil {
 			msg := err.Error()
 			if name, ok := unknownFlag(fs, args); ok {
-				msg = "unknown flag --" + name
 				if near := nearestFlag(fs, name); near != "" {
 					msg += "; did you mean --" + near + "?"
 				}

@@ -228,7 +228,7 @@ func TestUnknownFlag(t *testing.T) {
 			continue
 		}
 		msg := err.Error()
-		if !strings.Contains(stderr.String(), msg) || !strings.Contains(msg, "unknown flag") {
+		if !strings.Contains(stderr.String(), msg) || !strings.Contains(msg, "not defined") {
 			t.Errorf("roster %s: error %q, stderr:\n%s\nwant the error on stderr", strings.Join(tc.args, " "), msg, stderr.String())
 		}
 		if tc.want == "" && strings.Contains(msg, "did you mean") || !strings.Contains(msg, tc.want) {
