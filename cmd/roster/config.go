@@ -8,9 +8,11 @@ import (
 	"io"
 	"log/slog"
 	"math"
+	"net"
 	"net/url"
 	"strconv"
 	"strings"
+	"syscall"
 	"time"
 
 	"github.com/rosterhq/roster"
@@ -23,7 +25,7 @@ import (
 // environment variables, then flags.
 type Config struct {
 	Addr         string        // ROSTER_ADDR
-	AdminAddr    string        // ROSTER_ADMIN_ADDR: metrics, health and pprof; "" or "off": none
+	AdminAddr    string        // ROSTER_ADMIN_ADDR: metrics, health and pprof; "" or "off": none; port 8079 by default (docs/install.md, Ports)
 	DB           string        // ROSTER_DB: "sqlite:PATH" or "postgres://…"
 	LogLevel     string        // ROSTER_LOG_LEVEL: debug, info, warn, error
 	LogFormat    string        // ROSTER_LOG_FORMAT: text or json
@@ -81,7 +83,7 @@ type Config struct {
 // defaultConfig returns the defaults overridden by the environment.
 func defaultConfig(getenv func(string) string) (Config, error) {
 	c := Config{
-		Addr: "127.0.0.1:8080", AdminAddr: "127.0.0.1:9090", DB: "sqlite:roster.db",
+		Addr: "127.0.0.1:8080", AdminAddr: "127.0.0.1:8079", DB: "sqlite:roster.db",
 		LogLevel: "info", LogFormat: "text", MaxBodyBytes: 1 << 20,
 		DrainDelay: 5 * time.Second, WriteTimeout: 60 * time.Second, RateLimit: 100, RateBurst: 500, MaxInflight: 64,
 		EventRetention: 30 * 24 * time.Hour, WebhookMinBackoff: 5 * time.Second, WebhookLease: 30 * time.Second,
@@ -203,6 +205,20 @@ func (c Config) String() string {
 		"drain_delay=%s write_timeout=%s rate_limit=%g rate_burst=%d max_inflight=%d password_hashes=%d trust_proxy=%t pprof=%t gc_percent=%d memory_limit_mb=%d",
 		c.Addr, c.adminAddr(), redactURL(c.DB), c.LogLevel, c.LogFormat, c.MaxBodyBytes, c.PublicURL,
 		c.DrainDelay, c.WriteTimeout, c.RateLimit, c.RateBurst, c.MaxInflight, c.PasswordHashes, c.TrustProxy, c.Pprof, c.GCPercent, c.MemoryLimitMB)
+}
+
+// listen listens on addr, which the flag and the environment variable env
+// set. When it cannot (another program has the port, most often), the error
+// names them: the operator's fix is to choose another address.
+func listen(addr, flag, env string) (net.Listener, error) {
+	ln, err := net.Listen("tcp", addr)
+	switch {
+	case err == nil:
+		return ln, nil
+	case errors.Is(err, syscall.EADDRINUSE):
+		return nil, fmt.Errorf("%w: another program listens on %s; choose another address with %s or %s", err, addr, flag, env)
+	}
+	return nil, fmt.Errorf("%w; choose another address with %s or %s", err, flag, env)
 }
 
 // redactURL hides the password of a database URL, in its user info or in a
@@ -356,13 +372,34 @@ func commonFlags(fs *flag.FlagSet, c *Config) {
 	fs.StringVar(&c.LogFormat, "log-format", c.LogFormat, "log format: text or json (env ROSTER_LOG_FORMAT)")
 }
 
+// errHelp is what parse returns once it printed the help -h or --help asked
+// for: the command stops there, and run returns nil.
+var errHelp = errors.New("help printed")
+
 // parse parses args allowing flags and positional arguments in any order, and
-// returns the positional ones.
+// returns the positional ones. It prints the command's help (errHelp) and its
+// flag errors, an unknown flag's with the nearest flag the command has, to
+// the flag set's output.
 func parse(fs *flag.FlagSet, args []string) ([]string, error) {
+	out := fs.Output()
+	fs.SetOutput(io.Discard) // the flag package's own messages: parse writes its own
+	defer fs.SetOutput(out)
 	var pos []string
 	for {
-		if err := fs.Parse(args); err != nil {
-			return nil, usageError{err}
+		err := fs.Parse(args)
+		if errors.Is(err, flag.ErrHelp) {
+			printHelp(out, fs)
+			return nil, errHelp
+		}
+		if err != nil {
+			msg := err.Error()
+			if name, ok := unknownFlag(fs, args); ok {
+				if near := nearestFlag(fs, name); near != "" {
+					msg += "; did you mean --" + near + "?"
+				}
+			}
+			fmt.Fprintf(out, "roster %s: %s\nRun \"roster %s --help\" for its arguments and flags.\n", fs.Name(), msg, fs.Name())
+			return nil, usageError{fmt.Errorf("%s: %s", fs.Name(), msg)}
 		}
 		args = fs.Args()
 		if len(args) == 0 {

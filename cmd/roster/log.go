@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/rosterhq/roster"
+	"github.com/rosterhq/roster/admin"
 	"github.com/rosterhq/roster/provlog"
 )
 
@@ -88,7 +89,14 @@ func runLog(ctx context.Context, args []string, getenv func(string) string, stdo
 	for i, e := range es {
 		rows[i] = provlog.NewRow(e).ForTerminal()
 	}
-	return printLog(stdout, rows, format)
+	// Rows of every tenant: the table says whose each is, by name.
+	var names map[string]string
+	if tenant == "" {
+		if names, err = tenantNames(ctx, cmd.admin); err != nil {
+			return err
+		}
+	}
+	return printLog(stdout, rows, format, names)
 }
 
 // cell is a table cell: a tab or newline a client sent would break the table.
@@ -96,7 +104,9 @@ func cell(s string) string {
 	return strings.NewReplacer("\t", " ", "\n", " ").Replace(s)
 }
 
-func printLog(w io.Writer, rows []provlog.Row, format string) error {
+// printLog writes rows in format. With names (tenant ids to names), the
+// table has a TENANT column.
+func printLog(w io.Writer, rows []provlog.Row, format string, names map[string]string) error {
 	switch format {
 	case "json", "csv":
 		if format == "json" {
@@ -117,9 +127,17 @@ func printLog(w io.Writer, rows []provlog.Row, format string) error {
 		return fmt.Errorf("--format %q: want table, json or csv", format)
 	}
 	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
-	fmt.Fprintln(tw, "TIME\tACTION\tSTATUS\tREASON\tRESOURCE\tNAME\tEXTERNAL ID\tREQUEST\tMS")
+	first := "TIME"
+	if names != nil {
+		first = "TIME\tTENANT"
+	}
+	fmt.Fprintln(tw, first+"\tACTION\tSTATUS\tREASON\tRESOURCE\tNAME\tEXTERNAL ID\tREQUEST\tMS")
 	for _, r := range rows {
-		fmt.Fprintf(tw, "%s\t%s\t%d\t%s\t%s\t%s\t%s\t%s\t%.1f\n", r.Time.Format("2006-01-02 15:04:05"), cell(r.Action), r.Status,
+		first = r.Time.Format("2006-01-02 15:04:05")
+		if names != nil {
+			first += "\t" + tenantName(names, r.Tenant)
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%d\t%s\t%s\t%s\t%s\t%s\t%.1f\n", first, cell(r.Action), r.Status,
 			dash(cell(r.Reason)), dash(cell(r.ResourceID)), dash(cell(r.Name)), dash(cell(r.ExternalID)), cell(r.RequestID), r.LatencyMS)
 	}
 	if err := tw.Flush(); err != nil {
@@ -141,4 +159,29 @@ func dash(s string) string {
 		return "-"
 	}
 	return s
+}
+
+// tenantName prints a log row's tenant by name: "-" for a request no tenant
+// was found for, the id of a tenant deleted since.
+func tenantName(names map[string]string, id string) string {
+	if id == "" {
+		return "-"
+	}
+	if n, ok := names[id]; ok {
+		return cell(n)
+	}
+	return id
+}
+
+// tenantNames maps every tenant's id to its name.
+func tenantNames(ctx context.Context, svc *admin.Service) (map[string]string, error) {
+	ts, err := svc.Tenants(ctx)
+	if err != nil {
+		return nil, err
+	}
+	names := make(map[string]string, len(ts))
+	for _, t := range ts {
+		names[t.ID] = t.Name
+	}
+	return names, nil
 }

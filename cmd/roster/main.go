@@ -6,6 +6,7 @@
 //
 //	roster serve [--addr 127.0.0.1:8080] [--db sqlite:roster.db]
 //	roster migrate
+//	roster version
 //	roster tenant create NAME [--display-name T] | tenant list | tenant update NAME [--rate R] [--burst B]
 //	roster tenant disable NAME | enable NAME | delete NAME --confirm NAME
 //	roster audit [--tenant NAME] [--limit N]
@@ -21,7 +22,7 @@
 //	roster client create|list|revoke | user login-method|set-password
 //
 // The commands that open the database take --db (env ROSTER_DB); they work
-// while the server runs.
+// while the server runs. Every command and subcommand takes --help.
 package main
 
 import (
@@ -58,6 +59,7 @@ Usage:
   roster serve   [--addr ADDR] [--admin-addr ADDR] [--db DB]
                                             serve SCIM (creates tenant "default" and a token on first start)
   roster migrate [--db DB]                  bring the database schema up to date
+  roster version                            print the version, the commit it was built from and Go's version
   roster tenant create NAME [--display-name TEXT]
                                             create a tenant (NAME: 2-63 of a-z, 0-9 and single hyphens, starting with a letter)
   roster tenant list                        list tenants
@@ -125,17 +127,33 @@ Usage:
                                             set the user's built-in password, read from stdin (never from the command line)
 
 The commands that open the database take --db (env ROSTER_DB, default sqlite:roster.db).
-Run "roster COMMAND --help" for a command's flags.
+Run "roster COMMAND --help" or "roster COMMAND SUBCOMMAND --help" for its arguments, flags and an example.
 `
 
 // run executes the command line args with the environment getenv and writes to
 // stdout and stderr. It returns when the command is done or ctx ends.
-func run(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
+func run(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) (err error) {
 	if len(args) == 0 {
 		fmt.Fprint(stderr, usage)
 		return usageError{errors.New("no command")}
 	}
 	cmd, rest := args[0], args[1:]
+	if cmd == "help" && len(rest) > 0 { // roster help COMMAND [SUBCOMMAND]
+		cmd, rest = rest[0], append(rest[1:], "--help")
+	}
+	if wantsHelp(cmd, rest) {
+		if printGroupHelp(stdout, cmd, rest) {
+			return nil
+		}
+		// The command's flag set prints its help where it prints flag errors:
+		// asked for, help is the output.
+		stderr = stdout
+		defer func() {
+			if errors.Is(err, errHelp) {
+				err = nil
+			}
+		}()
+	}
 	switch cmd {
 	case "serve":
 		return runServe(ctx, rest, getenv, stdout, stderr)
@@ -167,6 +185,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		return runSSO(admin.WithActor(ctx, cliActor()), rest, getenv, stdout, stderr)
 	case "user":
 		return runUser(admin.WithActor(ctx, cliActor()), rest, getenv, stdout, stderr)
+	case "version", "--version":
+		return runVersion(rest, stdout, stderr)
 	case "help", "-h", "--help":
 		fmt.Fprint(stdout, usage)
 		return nil

@@ -23,8 +23,15 @@ func runPolicy(ctx context.Context, args []string, getenv func(string) string, s
 	if len(args) == 0 {
 		return fmt.Errorf("policy: %s", want)
 	}
-	if args[0] == "example" {
-		_, err := stdout.Write(policy.Example())
+	if args[0] == "example" { // opens no database, but takes the flags every command takes
+		cmd, err := newCommand("policy example", getenv, stderr)
+		if err != nil {
+			return err
+		}
+		if _, err := parse(cmd.fs, args[1:]); err != nil {
+			return err
+		}
+		_, err = stdout.Write(policy.Example())
 		return err
 	}
 	cmd, err := newCommand("policy "+args[0], getenv, stderr)

@@ -301,3 +301,35 @@ func testMisroutedTenantURL(t *testing.T, db string) {
 		t.Errorf("rows of the misrouted request: %v", rows)
 	}
 }
+
+// TestLogTenantColumn reads the log of every tenant: the table names each
+// row's tenant ("-" for a request no tenant was found for); read for one
+// tenant, it has no such column.
+func TestLogTenantColumn(t *testing.T) {
+	s := startServer(t, sqliteDB(t))
+	s.cli(t, "tenant", "create", "acme")
+	acme := &testServer{base: s.base, token: strings.TrimSpace(s.cli(t, "token", "create", "--tenant", "acme")), db: s.db}
+	s.do(t, "GET", "/Users", "").want(t, 200)
+	acme.do(t, "GET", "/Users", "").want(t, 200)
+	s.doAs(t, "Bearer rst_wrong", "GET", "/Users", "").wantError(t, 401, "")
+	s.logRows(t, 3)
+
+	lines := strings.Split(strings.TrimSpace(s.cli(t, "log")), "\n")
+	if head := strings.Fields(lines[0]); len(head) < 2 || head[1] != "TENANT" {
+		t.Fatalf("roster log's header: %q, want TIME TENANT …", lines[0])
+	}
+	seen := map[string]bool{}
+	for _, line := range lines[1:] {
+		if f := strings.Fields(line); len(f) > 2 && strings.HasPrefix(f[0], "20") {
+			seen[f[2]] = true // TIME is two fields: date and time
+		}
+	}
+	for _, want := range []string{"default", "acme", "-"} {
+		if !seen[want] {
+			t.Errorf("roster log's TENANT column has %v, want %q among them:\n%s", seen, want, strings.Join(lines, "\n"))
+		}
+	}
+	if head := s.cli(t, "log", "--tenant", "acme"); strings.Contains(strings.SplitN(head, "\n", 2)[0], "TENANT") {
+		t.Errorf("roster log --tenant acme has a TENANT column:\n%s", head)
+	}
+}

@@ -106,15 +106,15 @@ func serve(ctx context.Context, c Config, stdout, stderr io.Writer) error {
 	changed := &notify.Broadcaster{}
 	store := notify.Store(db, changed)
 
-	ln, err := net.Listen("tcp", c.Addr)
+	ln, err := listen(c.Addr, "--addr", "ROSTER_ADDR")
 	if err != nil {
 		return err
 	}
 	defer ln.Close()
 	var adminLn net.Listener
 	if addr := c.adminAddr(); addr != "" {
-		if adminLn, err = net.Listen("tcp", addr); err != nil {
-			return fmt.Errorf("admin listener: %w", err)
+		if adminLn, err = listen(addr, "--admin-addr", "ROSTER_ADMIN_ADDR"); err != nil {
+			return fmt.Errorf("admin listener: %w (or off for none)", err)
 		}
 		defer adminLn.Close()
 	}
