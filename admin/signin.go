@@ -57,7 +57,7 @@ func (o OIDCSignIn) check() error {
 		return roster.Errorf(roster.EINVALID, "an OIDC connection takes the IdP's issuer or an Entra ID directory, not both")
 	}
 	if o.Issuer == "" && o.Directory == "" || o.ClientID == "" {
-		return roster.Errorf(roster.EINVALID, "an OIDC connection needs the IdP's issuer and the client id registered there")
+		return roster.Errorf(roster.EINVALID, "an OIDC connection needs the IdP's issuer (for Entra ID, the Directory (tenant) ID) and the application (client) ID registered there")
 	}
 	n := 0
 	for _, given := range []bool{o.ClientSecret != "", o.GenerateCertificate, len(o.CertificatePEM) > 0 || len(o.KeyPEM) > 0} {

@@ -70,6 +70,8 @@ type fixture struct {
 	// params gives each path parameter of the console's routes a value that
 	// names something of the fixture, so that every route can be walked.
 	params map[string]string
+	// sealer seals the sign-in secrets of svc.
+	sealer *sso.Sealer
 }
 
 // cliCtx is the context of what the fixture sets up, as the command line would.
@@ -77,8 +79,9 @@ var cliCtx = admin.WithActor(context.Background(), admin.Actor{Kind: "cli", Name
 
 func newFixture(t testing.TB, db store) *fixture {
 	t.Helper()
-	svc := admin.New(db, time.Now, slog.New(slog.DiscardHandler)).WithSealer(newSealer(t))
-	f := &fixture{svc: svc, db: db, params: map[string]string{}}
+	sealer := newSealer(t)
+	svc := admin.New(db, time.Now, slog.New(slog.DiscardHandler)).WithSealer(sealer)
+	f := &fixture{svc: svc, db: db, params: map[string]string{}, sealer: sealer}
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)

@@ -41,6 +41,11 @@ func (s *Server) setupRoutes() []route {
 		{"GET " + p + "", public, s.handleSetupLanding},
 		{"POST " + p + "/start", public, s.handleSetupStart},
 		{"GET " + p + "/{$}", customer, s.handleSetupHome},
+		{"GET " + p + "/sign-in", customer, s.handleSetupSignIn},
+		{"POST " + p + "/sign-in/oidc", customer, s.handleSetupSignInOIDC},
+		{"POST " + p + "/sign-in/saml", customer, s.handleSetupSignInSAML},
+		{"POST " + p + "/sign-in/test", customer, s.handleSetupSignInTest},
+		{"GET " + p + "/sign-in/test", customer, s.handleSetupSignInTestResult},
 	}
 }
 
