@@ -314,14 +314,15 @@ type signingKeyState struct {
 	Overlap   string `json:"overlap"` // how long the previous keys stay published
 }
 
-// StartSignInTest returns the address at which the browser of the actor in
-// ctx starts a test sign-in through the connection of the tenant idOrName:
-// a sign-in at the IdP with the person's own account that links no account
-// and issues no code, and comes back to the path ret under publicURL with its
-// outcome, for SignInTestResult. It changes nothing, so no audit row: the
-// test has its row in the provisioning log. ENOTFOUND when there is no such
-// tenant or it has no connection; EINVALID when ret is not a path.
-func (s *Service) StartSignInTest(ctx context.Context, idOrName, publicURL, ret string) (string, error) {
+// SignInTestURL returns the address at which the browser of the actor in
+// ctx starts a test sign-in through the connection of the tenant idOrName,
+// for sso.TestTicketTTL: a sign-in at the IdP with the person's own account
+// that links no account and issues no code, and comes back to the path ret
+// under publicURL with its outcome, for SignInTestResult. It changes nothing,
+// so no audit row: the test has its row in the provisioning log. ENOTFOUND
+// when there is no such tenant or it has no connection; EINVALID when ret is
+// not a path.
+func (s *Service) SignInTestURL(ctx context.Context, idOrName, publicURL, ret string) (string, error) {
 	if s.sealer == nil {
 		return "", errNoSealer
 	}

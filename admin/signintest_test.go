@@ -65,26 +65,26 @@ func TestSignInTest(t *testing.T) {
 	}
 
 	const ret = "/setup/sign-in/test"
-	if _, err := svc.StartSignInTest(link, "acme", "https://roster.example.com", ret); roster.ErrorCode(err) != roster.ENOTFOUND {
-		t.Errorf("StartSignInTest without a connection = %v, want ENOTFOUND", err)
+	if _, err := svc.SignInTestURL(link, "acme", "https://roster.example.com", ret); roster.ErrorCode(err) != roster.ENOTFOUND {
+		t.Errorf("SignInTestURL without a connection = %v, want ENOTFOUND", err)
 	}
-	if _, err := svc.StartSignInTest(link, "nope", "https://roster.example.com", ret); roster.ErrorCode(err) != roster.ENOTFOUND {
-		t.Errorf("StartSignInTest(unknown tenant) = %v, want ENOTFOUND", err)
+	if _, err := svc.SignInTestURL(link, "nope", "https://roster.example.com", ret); roster.ErrorCode(err) != roster.ENOTFOUND {
+		t.Errorf("SignInTestURL(unknown tenant) = %v, want ENOTFOUND", err)
 	}
 	if _, _, err := svc.SetOIDCSignIn(link, "acme", admin.OIDCSignIn{Issuer: entraIssuer, ClientID: "cid", ClientSecret: "s"}); err != nil {
 		t.Fatal(err)
 	}
 	before, _ := svc.Audit(ctx, "", 0)
-	start, err := svc.StartSignInTest(link, "acme", "https://roster.example.com/", ret)
+	start, err := svc.SignInTestURL(link, "acme", "https://roster.example.com/", ret)
 	if err != nil {
 		t.Fatal(err)
 	}
 	u, _ := url.Parse(start)
 	if u.Host != "roster.example.com" || u.Path != "/sso/acme/test" || u.Query().Get("ticket") == "" {
-		t.Errorf("StartSignInTest = %s", start)
+		t.Errorf("SignInTestURL = %s", start)
 	}
-	if _, err := svc.StartSignInTest(link, "acme", "https://roster.example.com/", "https://evil.example/"); roster.ErrorCode(err) != roster.EINVALID {
-		t.Errorf("StartSignInTest(another site) = %v, want EINVALID", err)
+	if _, err := svc.SignInTestURL(link, "acme", "https://roster.example.com/", "https://evil.example/"); roster.ErrorCode(err) != roster.EINVALID {
+		t.Errorf("SignInTestURL(another site) = %v, want EINVALID", err)
 	}
 	if after, _ := svc.Audit(ctx, "", 0); len(after) != len(before) {
 		t.Errorf("starting a test wrote %d audit rows", len(after)-len(before))

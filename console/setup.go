@@ -44,7 +44,6 @@ func (s *Server) setupRoutes() []route {
 		{"GET " + p + "/sign-in", customer, s.handleSetupSignIn},
 		{"POST " + p + "/sign-in/oidc", customer, s.handleSetupSignInOIDC},
 		{"POST " + p + "/sign-in/saml", customer, s.handleSetupSignInSAML},
-		{"POST " + p + "/sign-in/test", customer, s.handleSetupSignInTest},
 		{"GET " + p + "/sign-in/test", customer, s.handleSetupSignInTestResult},
 	}
 }

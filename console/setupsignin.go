@@ -21,6 +21,8 @@ type setupSignInView struct {
 	RedirectURI, SAMLEntityID, SAMLACSURL, SAMLMetadataURL string
 	Conn                                                   *connectionState // nil: none
 	Forms                                                  setupSignInForms
+	// TestURL starts a test sign-in ("" without a connection).
+	TestURL string
 }
 
 // setupSignInForms are the step's forms as sent, and their errors. A client
@@ -31,7 +33,6 @@ type setupSignInForms struct {
 	MetadataURL, Metadata                   string
 	IdPInitiated                            bool
 	SAMLError                               string
-	TestError                               string
 }
 
 // setupSignInPath is the sign-in step's path, and setupTestPath the page a
@@ -69,6 +70,9 @@ func (s *Server) renderSetupSignIn(w http.ResponseWriter, r *http.Request, statu
 	}
 	if c != nil {
 		if v.Conn, err = s.connectionState(c); err != nil {
+			return err
+		}
+		if v.TestURL, err = s.testURL(r, base); err != nil {
 			return err
 		}
 	}
@@ -195,34 +199,27 @@ func (s *Server) handleSetupSignInSAML(w http.ResponseWriter, r *http.Request) e
 	return nil
 }
 
-// handleSetupSignInTest starts a test sign-in: the browser goes to the IdP
-// through Roster's sign-in server, and comes back to the test's page.
-func (s *Server) handleSetupSignInTest(w http.ResponseWriter, r *http.Request) error {
-	if err := needScope(r, roster.SetupScopeSSO); err != nil {
-		return err
+// testURL returns the address that starts a test sign-in of the session's
+// tenant, coming back to the test's page, "" when it has no connection or
+// sign-in is off. The address holds a ticket, sealed and short-lived, minted
+// as the page is: a link, not a form, since the browser is sent on to the
+// IdP, which a form's answer may not do (CSP form-action).
+func (s *Server) testURL(r *http.Request, base string) (string, error) {
+	if s.opts.SignInOff != "" {
+		return "", nil
 	}
-	if err := s.signInOn(); err != nil {
-		return err
-	}
-	base, err := s.admin.PublicURL(r.Context(), s.opts.PublicURL, "")
-	if err != nil {
-		return err
-	}
-	to, err := s.admin.StartSignInTest(r.Context(), setupOf(r).tenant.ID, base, setupTestPath+"?idp="+idpOf(r).Key)
+	to, err := s.admin.SignInTestURL(r.Context(), setupOf(r).tenant.ID, base, setupTestPath+"?idp="+idpOf(r).Key)
 	if roster.ErrorCode(err) == roster.ENOTFOUND {
-		return s.renderSetupSignIn(w, r, http.StatusConflict, setupSignInForms{TestError: "Connect sign-in first (above): there is nothing to test yet."})
+		return "", nil
 	}
-	if err != nil {
-		return err
-	}
-	http.Redirect(w, r, to, http.StatusSeeOther)
-	return nil
+	return to, err
 }
 
 // signInTestView is the page a test sign-in comes back to.
 type signInTestView struct {
-	Off    string
-	Result *sso.TestResult // nil: no outcome to show
+	Off     string
+	TestURL string          // starts another test ("" without a connection)
+	Result  *sso.TestResult // nil: no outcome to show
 	// Problem says why an outcome cannot be shown ("" for none).
 	Problem string
 	// Advice is what to do about a refusal, in the IdP admin's terms.
@@ -235,7 +232,14 @@ func (s *Server) handleSetupSignInTestResult(w http.ResponseWriter, r *http.Requ
 	if err := needScope(r, roster.SetupScopeSSO); err != nil {
 		return err
 	}
+	base, err := s.admin.PublicURL(r.Context(), s.opts.PublicURL, "")
+	if err != nil {
+		return err
+	}
 	v := signInTestView{Off: s.opts.SignInOff}
+	if v.TestURL, err = s.testURL(r, base); err != nil {
+		return err
+	}
 	if c, err := r.Cookie(sso.TestResultCookie); err == nil && v.Off == "" {
 		http.SetCookie(w, &http.Cookie{Name: sso.TestResultCookie, Path: setupTestPath, MaxAge: -1, HttpOnly: true,
 			Secure: strings.HasPrefix(s.opts.PublicURL, "https://"), SameSite: http.SameSiteLaxMode})

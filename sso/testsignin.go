@@ -34,8 +34,9 @@ import (
 const (
 	purposeTestTicket = "roster test sign-in ticket"
 	purposeTestResult = "roster test sign-in result"
-	// TestTicketTTL bounds the time between asking for a test sign-in and starting it.
-	TestTicketTTL = 5 * time.Minute
+	// TestTicketTTL bounds the time between a ticket's making (as the page
+	// with the test's link is shown) and the test's start.
+	TestTicketTTL = 30 * time.Minute
 	// TestResultCookie names the cookie that brings a test sign-in's
 	// outcome, sealed, to its return page.
 	TestResultCookie = "roster_signin_test"

@@ -11,7 +11,10 @@ import (
 	"testing"
 	"time"
 
+	"github.com/chromedp/chromedp"
 	"golang.org/x/oauth2"
+
+	"github.com/rosterhq/roster/internal/browsertest"
 )
 
 // setupClient is the browser of a customer's IT admin on the setup pages:
@@ -65,19 +68,16 @@ func (c *setupClient) send(t *testing.T, method, path string, form url.Values) (
 	return string(b), resp.Request.URL.Path
 }
 
-// post sends a form of the page at path, with the page's form token.
-func (c *setupClient) post(t *testing.T, page, path string, form url.Values) (string, string) {
+// testLink returns the address of the sign-in step's test button.
+func testLink(t *testing.T, step string) string {
 	t.Helper()
-	_, rest, ok := strings.Cut(page, `name="csrf" value="`)
-	if !ok {
-		t.Fatalf("the page has no form token:\n%s", page)
+	before, _, ok := strings.Cut(step, `data-testid="test-signin"`)
+	i := strings.LastIndex(before, `href="`)
+	if !ok || i < 0 {
+		t.Fatalf("the sign-in step has no test button:\n%s", step)
 	}
-	token, _, _ := strings.Cut(rest, `"`)
-	if form == nil {
-		form = url.Values{}
-	}
-	form.Set("csrf", html.UnescapeString(token))
-	return c.send(t, "POST", path, form)
+	href, _, _ := strings.Cut(before[i+len(`href="`):], `"`)
+	return html.UnescapeString(href)
 }
 
 // testSignIn presses the sign-in step's test button, follows the sign-in
@@ -85,10 +85,7 @@ func (c *setupClient) post(t *testing.T, page, path string, form url.Values) (st
 func (c *setupClient) testSignIn(t *testing.T) string {
 	t.Helper()
 	step, _ := c.send(t, "GET", "/setup/sign-in?idp=entra", nil)
-	if testidText(step, "test-signin") == "" {
-		t.Fatalf("the sign-in step has no test button:\n%s", step)
-	}
-	page, at := c.post(t, step, "/setup/sign-in/test?idp=entra", nil)
+	page, at := c.send(t, "GET", testLink(t, step), nil)
 	if at != "/setup/sign-in/test" {
 		t.Fatalf("the test sign-in ended at %s:\n%s", at, page)
 	}
@@ -178,15 +175,8 @@ func TestSetupTestSignInSAML(t *testing.T) {
 	// The client stops at the IdP's page, whose form a browser posts by itself.
 	c.client.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
 	step, _ := c.send(t, "GET", "/setup/sign-in?idp=entra", nil)
-	_, rest, _ := strings.Cut(step, `name="csrf" value="`)
-	token, _, _ := strings.Cut(rest, `"`)
-	resp, err := c.client.PostForm(c.base+"/setup/sign-in/test?idp=entra", url.Values{"csrf": {html.UnescapeString(token)}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	resp.Body.Close()
 	b := &browser{client: c.client}
-	toIdP := b.hop(t, resp.Header.Get("Location"), st.idp.srv.URL+"/sso?")
+	toIdP := b.hop(t, testLink(t, step), st.idp.srv.URL+"/sso?")
 	action, response := samlForm(t, c.client, toIdP.String())
 	c.client.CheckRedirect = nil
 	page, at := c.send(t, "POST", action, url.Values{"SAMLResponse": {response}})
@@ -197,4 +187,33 @@ func TestSetupTestSignInSAML(t *testing.T) {
 		!strings.Contains(page, "http://schemas.microsoft.com/identity/claims/objectidentifier") {
 		t.Errorf("the assertion is not shown: issuer %q", testidText(page, "test-issuer"))
 	}
+}
+
+// TestSetupTestSignInBrowser runs the customer's test sign-in in chromium:
+// the setup link opened and started, the test button pressed, the fake
+// Entra ID's redirects followed by the browser itself, and the outcome's
+// page checked with axe-core.
+func TestSetupTestSignInBrowser(t *testing.T) {
+	browsertest.Chromium(t)
+	setup := startSignIn(t, sqliteDB(t))
+	s, env, issuer, entra := setup.s, setup.env, setup.issuer, setup.entra
+	s.do(t, "POST", "/Users", vendorUser(t, "ada@contoso.com", "ada@contoso.com", "f-x")).want(t, 201)
+	entra.setAccount(entraAccount{sub: "sub-ada", oid: "ext-ada@contoso.com", upn: "ada@contoso.com", email: "ada@contoso.com", name: "Ada Lovelace"})
+	link := strings.TrimSpace(cliEnv(t, s, env, "setup-link", "create", "--tenant", "default", "--scope", "sso"))
+
+	ctx := browsertest.New(t)
+	browsertest.Do(t, ctx, "start the setup and test sign-in",
+		chromedp.Navigate(link),
+		chromedp.Click(chromedp.CSS(`[data-testid="start-setup"]`)),
+		chromedp.WaitVisible(chromedp.CSS(`[data-testid="idps"]`)),
+		chromedp.Navigate(issuer+"/setup/sign-in?idp=entra"),
+		chromedp.Click(chromedp.CSS(`[data-testid="test-signin"]`)),
+		chromedp.WaitVisible(chromedp.CSS(`[data-testid="test-outcome"]`)),
+	)
+	outcome := browsertest.Run(t, ctx, "read the outcome", chromedp.Text(chromedp.CSS(`[data-testid="test-outcome"]`)))
+	user := browsertest.Run(t, ctx, "read the user", chromedp.Text(chromedp.CSS(`[data-testid="test-user"]`)))
+	if !strings.HasPrefix(outcome, "Sign-in works") || user != "ada@contoso.com" {
+		t.Errorf("outcome %q, user %q", outcome, user)
+	}
+	browsertest.Axe(t, ctx, "setup-sign-in-test")
 }
