@@ -2,6 +2,7 @@ package console
 
 import (
 	"context"
+	"crypto/sha256"
 	"html"
 	"io"
 	"log/slog"
@@ -112,6 +113,15 @@ func newFixture(t testing.TB, db store) *fixture {
 		t.Fatal(err)
 	}
 	f.params["token"] = tok.ID
+	// A setup link, through the store: the audit trail stays as it was.
+	const linkSecret = "rsl_fixture-link-secret"
+	sum := sha256.Sum256([]byte(linkSecret))
+	link := &roster.SetupLink{TenantID: f.tenant.ID, Scopes: roster.SetupScopes, Prefix: linkSecret[:roster.TokenPrefixLen], Hash: sum[:],
+		CreatedBy: "cli:test", Expires: time.Now().Add(admin.DefaultSetupLinkTTL).Truncate(time.Second)}
+	if err := db.CreateSetupLink(context.Background(), link); err != nil {
+		t.Fatal(err)
+	}
+	f.params["link"] = link.ID
 	f.params["user"], f.params["group"] = f.addUserAndGroup(t)
 	f.params["webhook"] = f.addWebhook(t)
 	if _, _, err := svc.SetOIDCSignIn(cliCtx, "acme", admin.OIDCSignIn{Issuer: "https://login.microsoftonline.com/" + testDirectory, ClientID: "0f7c2b1e-app", ClientSecret: fixtureClientSecret}); err != nil {
