@@ -32,8 +32,12 @@ var errNoSealer = errors.New("admin: no sealer of sign-in secrets (Service.WithS
 type OIDCSignIn struct {
 	// Issuer is the IdP's issuer; Entra ID's authority form
 	// https://login.microsoftonline.com/{directory-id} is completed with /v2.0.
-	Issuer   string
-	ClientID string // the application (client) id registered at the IdP
+	Issuer string
+	// Directory, instead of Issuer, is an Entra ID directory's id (its
+	// "Directory (tenant) ID", a GUID): the issuer is then
+	// https://login.microsoftonline.com/{Directory}/v2.0.
+	Directory string
+	ClientID  string // the application (client) id registered at the IdP
 	// ClientSecret is the client secret the IdP issued; sealed, never shown again.
 	ClientSecret string
 	// GenerateCertificate has Roster make an RSA key pair and a self-signed
@@ -46,10 +50,14 @@ type OIDCSignIn struct {
 	CertificatePEM, KeyPEM []byte
 }
 
-// check returns EINVALID unless o names an issuer, a client id and one credential.
+// check returns EINVALID unless o names an issuer (or a directory), a client
+// id and one credential.
 func (o OIDCSignIn) check() error {
-	if o.Issuer == "" || o.ClientID == "" {
-		return roster.Errorf(roster.EINVALID, "an OIDC connection needs the IdP's issuer and the client id registered there")
+	if o.Issuer != "" && o.Directory != "" {
+		return roster.Errorf(roster.EINVALID, "an OIDC connection takes the IdP's issuer or an Entra ID directory, not both")
+	}
+	if o.Issuer == "" && o.Directory == "" || o.ClientID == "" {
+		return roster.Errorf(roster.EINVALID, "an OIDC connection needs the IdP's issuer (for Entra ID, the Directory (tenant) ID) and the application (client) ID registered there")
 	}
 	n := 0
 	for _, given := range []bool{o.ClientSecret != "", o.GenerateCertificate, len(o.CertificatePEM) > 0 || len(o.KeyPEM) > 0} {
@@ -68,12 +76,20 @@ func (o OIDCSignIn) check() error {
 
 // SetOIDCSignIn connects the tenant idOrName to its IdP through OpenID
 // Connect, replacing any connection it has, and returns the tenant and the
-// connection. EINVALID (a missing field, not one credential, an issuer that is
-// not an absolute http(s) URL, a certificate or key that does not parse, is
-// not RSA, is not the pair or has expired); ENOTFOUND.
+// connection. EINVALID (a missing field, both an issuer and a directory, not
+// one credential, an issuer that is not an absolute http(s) URL, a directory
+// id that is not a GUID, a certificate or key that does not parse, is not
+// RSA, is not the pair or has expired); ENOTFOUND.
 func (s *Service) SetOIDCSignIn(ctx context.Context, idOrName string, o OIDCSignIn) (*roster.Tenant, *roster.SSOConnection, error) {
 	if err := o.check(); err != nil {
 		return nil, nil, err
+	}
+	if o.Directory != "" {
+		d, err := sso.EntraDirectory(o.Directory)
+		if err != nil {
+			return nil, nil, err
+		}
+		o.Issuer = sso.EntraIssuer(d)
 	}
 	iss, err := sso.NormalizeIssuer(o.Issuer)
 	if err != nil {
@@ -296,4 +312,50 @@ type signingKeyState struct {
 	ID        string `json:"id"`
 	Algorithm string `json:"alg"`
 	Overlap   string `json:"overlap"` // how long the previous keys stay published
+}
+
+// SignInTestURL returns the address at which the browser of the actor in
+// ctx starts a test sign-in through the connection of the tenant idOrName,
+// for sso.TestTicketTTL: a sign-in at the IdP with the person's own account
+// that links no account and issues no code, and comes back to the path ret
+// under publicURL with its outcome, for SignInTestResult. It changes nothing,
+// so no audit row: the test has its row in the provisioning log. ENOTFOUND
+// when there is no such tenant or it has no connection; EINVALID when ret is
+// not a path.
+func (s *Service) SignInTestURL(ctx context.Context, idOrName, publicURL, ret string) (string, error) {
+	if s.sealer == nil {
+		return "", errNoSealer
+	}
+	t, c, err := s.connection(ctx, idOrName)
+	if err != nil {
+		return "", err
+	}
+	if c == nil {
+		return "", roster.Errorf(roster.ENOTFOUND, "there is no sign-in connection to test yet: set one first")
+	}
+	ticket, err := sso.NewTestTicket(s.sealer, t.ID, actorOf(ctx).String(), ret, s.now())
+	if err != nil {
+		return "", err
+	}
+	return sso.TestURL(publicURL, t.Name, ticket), nil
+}
+
+// SignInTestResult opens the outcome of a test sign-in of the tenant
+// idOrName, as its cookie brought it back (sso.TestResultCookie), for the
+// actor in ctx, who must be the one who started it. EINVALID when it does
+// not open, is older than 10 minutes, or is another tenant's or actor's;
+// ENOTFOUND.
+func (s *Service) SignInTestResult(ctx context.Context, idOrName, sealed string) (*sso.TestResult, error) {
+	if s.sealer == nil {
+		return nil, errNoSealer
+	}
+	t, err := s.store.Tenant(ctx, idOrName)
+	if err != nil {
+		return nil, err
+	}
+	res, err := sso.OpenTestResult(s.sealer, sealed, s.now())
+	if err != nil || res.TenantID != t.ID || res.Owner != actorOf(ctx).String() {
+		return nil, roster.Errorf(roster.EINVALID, "this test sign-in's outcome cannot be shown here: run the test again")
+	}
+	return res, nil
 }

@@ -19,6 +19,7 @@ type connectionView struct {
 	// Stats are the tenant's figures, the provisioning log's over statsWindow.
 	Stats roster.TenantStats
 	Forms connectionForms
+	Setup setupLinksView
 }
 
 type tokenRow struct {
@@ -34,6 +35,7 @@ type connectionForms struct {
 	NewSecret   string
 	NewToken    *roster.Token
 	DeleteError string
+	Setup       setupLinkForm
 }
 
 // tokenLifetimes are the lifetimes the create form offers, in days (0: never expires).
@@ -53,6 +55,9 @@ func (s *Server) renderConnection(w http.ResponseWriter, r *http.Request, status
 		return err
 	}
 	v := connectionView{TenantURL: s.opts.PublicURL + s.opts.SCIMPath, Stats: stats[t.ID], Forms: forms}
+	if v.Setup, err = s.setupLinks(r.Context(), t, forms.Setup); err != nil {
+		return err
+	}
 	for _, k := range toks {
 		row := tokenRow{Token: k, Status: s.admin.TokenStatus(k)}
 		if row.Status == "live" {

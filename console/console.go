@@ -134,6 +134,8 @@ func (s *Server) routes() []route {
 		{"POST " + Prefix + "/tenants/{tenant}/delete", adminOnly, s.handleTenantDelete},
 		{"POST " + Prefix + "/tenants/{tenant}/tokens", adminOnly, s.handleTokenCreate},
 		{"POST " + Prefix + "/tenants/{tenant}/tokens/{token}/revoke", adminOnly, s.handleTokenRevoke},
+		{"POST " + Prefix + "/tenants/{tenant}/setup-links", adminOnly, s.handleSetupLinkCreate},
+		{"POST " + Prefix + "/tenants/{tenant}/setup-links/{link}/revoke", adminOnly, s.handleSetupLinkRevoke},
 
 		{"GET " + Prefix + "/tenants/{tenant}/users", viewer, s.handleUsers},
 		{"GET " + Prefix + "/tenants/{tenant}/users/{user}", viewer, s.handleUser},

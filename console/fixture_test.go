@@ -2,6 +2,7 @@ package console
 
 import (
 	"context"
+	"crypto/sha256"
 	"html"
 	"io"
 	"log/slog"
@@ -70,6 +71,8 @@ type fixture struct {
 	// params gives each path parameter of the console's routes a value that
 	// names something of the fixture, so that every route can be walked.
 	params map[string]string
+	// sealer seals the sign-in secrets of svc.
+	sealer *sso.Sealer
 }
 
 // cliCtx is the context of what the fixture sets up, as the command line would.
@@ -77,8 +80,9 @@ var cliCtx = admin.WithActor(context.Background(), admin.Actor{Kind: "cli", Name
 
 func newFixture(t testing.TB, db store) *fixture {
 	t.Helper()
-	svc := admin.New(db, time.Now, slog.New(slog.DiscardHandler)).WithSealer(newSealer(t))
-	f := &fixture{svc: svc, db: db, params: map[string]string{}}
+	sealer := newSealer(t)
+	svc := admin.New(db, time.Now, slog.New(slog.DiscardHandler)).WithSealer(sealer)
+	f := &fixture{svc: svc, db: db, params: map[string]string{}, sealer: sealer}
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
@@ -109,6 +113,15 @@ func newFixture(t testing.TB, db store) *fixture {
 		t.Fatal(err)
 	}
 	f.params["token"] = tok.ID
+	// A setup link, through the store: the audit trail stays as it was.
+	const linkSecret = "rsl_fixture-link-secret"
+	sum := sha256.Sum256([]byte(linkSecret))
+	link := &roster.SetupLink{TenantID: f.tenant.ID, Scopes: roster.SetupScopes, Prefix: linkSecret[:roster.TokenPrefixLen], Hash: sum[:],
+		CreatedBy: "cli:test", Expires: time.Now().Add(admin.DefaultSetupLinkTTL).Truncate(time.Second)}
+	if err := db.CreateSetupLink(context.Background(), link); err != nil {
+		t.Fatal(err)
+	}
+	f.params["link"] = link.ID
 	f.params["user"], f.params["group"] = f.addUserAndGroup(t)
 	f.params["webhook"] = f.addWebhook(t)
 	if _, _, err := svc.SetOIDCSignIn(cliCtx, "acme", admin.OIDCSignIn{Issuer: "https://login.microsoftonline.com/" + testDirectory, ClientID: "0f7c2b1e-app", ClientSecret: fixtureClientSecret}); err != nil {

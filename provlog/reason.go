@@ -97,6 +97,8 @@ var Reasons = []Reason{
 		"Nothing for the deactivation. Fix the refused attribute's mapping in Entra ID, or the person's source data, before the user is enabled again."},
 	{"signin_ok", 200, "A person signed in: the host app was sent a code for the user. The row's response says how (login_method, the IdP's issuer and subject).",
 		"Nothing."},
+	{"signin_test_ok", 200, "A test sign-in went through (action sign-in-test, started from the setup pages): the IdP's answer was verified and the account matched a user who may sign in. No code was issued and no account linked. A refused test has the refusal's code instead.",
+		"Nothing."},
 	{"signin_request_invalid", 400, "The host app's authorization request was refused before any sign-in: unknown or revoked client, unregistered redirect URI, no PKCE from a public client, not exactly one tenant selector, or a sign-in that came back unknown or after 10 minutes.",
 		"Read error_description in the row's response and fix the app's OIDC client (roster client list shows its redirect URIs); a person who waited too long starts again."},
 	{"signin_tenant_unknown", 400, "The authorization request named no tenant Roster knows: tenant, organization or the login_hint's email domain.",

@@ -50,6 +50,13 @@ type pending struct {
 	UpNonce   string    `json:"up_nonce,omitempty"`
 	Verifier  string    `json:"verifier,omitempty"`
 	Expires   time.Time `json:"expires"`
+	// Test marks a test sign-in (testsignin.go): its end issues no code but
+	// sends the outcome to RedirectURI, a page of Roster's, for Owner only.
+	Test  bool   `json:"test,omitempty"`
+	Owner string `json:"owner,omitempty"`
+
+	// seen is what the end of a test sign-in read of the IdP's answer; never sealed.
+	seen *testSeen
 }
 
 // handleAuthorize serves GET /oauth2/authorize (OpenID Connect Core 1.0
@@ -87,6 +94,14 @@ func (s *Server) handleAuthorize(w http.ResponseWriter, r *http.Request) {
 		http.Redirect(w, r, PasswordURL(s.issuer, tenant.Name), http.StatusFound)
 		return
 	}
+	s.startUpstream(w, r, tenant, conn, p)
+}
+
+// startUpstream sends the browser to the tenant's IdP with p, which the
+// state cookie keeps: an AuthnRequest for SAML, else an OpenID Connect
+// authorization request with Roster's own state, nonce and PKCE. A test
+// sign-in asks the IdP to let the person choose the account.
+func (s *Server) startUpstream(w http.ResponseWriter, r *http.Request, tenant *roster.Tenant, conn *roster.SSOConnection, p *pending) {
 	if conn.Type == roster.ConnectionSAML {
 		s.startSAML(w, r, tenant, conn, p)
 		return
@@ -95,14 +110,17 @@ func (s *Server) handleAuthorize(w http.ResponseWriter, r *http.Request) {
 	if err != nil {
 		s.opts.Logger.WarnContext(r.Context(), "sign-in: discovery", "tenant_id", tenant.ID, "issuer", conn.Issuer, "err", err)
 		oerr := errorf("temporarily_unavailable", "signin_idp_unreachable", "The identity provider "+conn.Issuer+" could not be reached.")
-		s.logSignIn(r, outcome{tenant: tenant, err: oerr})
-		redirectError(w, r, p, oerr)
+		s.finish(w, r, p, outcome{tenant: tenant, err: oerr})
 		return
 	}
 	p.UpState, p.UpNonce, p.Verifier = random(), random(), oauth2.GenerateVerifier()
 	s.setPending(w, p)
 	conf := s.upstreamConfig(tenant, conn, provider, nil)
-	http.Redirect(w, r, conf.AuthCodeURL(p.UpState, oidc.Nonce(p.UpNonce), oauth2.S256ChallengeOption(p.Verifier)), http.StatusFound)
+	opts := []oauth2.AuthCodeOption{oidc.Nonce(p.UpNonce), oauth2.S256ChallengeOption(p.Verifier)}
+	if p.Test {
+		opts = append(opts, oauth2.SetAuthURLParam("prompt", "select_account"))
+	}
+	http.Redirect(w, r, conf.AuthCodeURL(p.UpState, opts...), http.StatusFound)
 }
 
 // authorizeRequest validates the request's parameters and finds its tenant

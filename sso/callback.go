@@ -67,16 +67,25 @@ func (s *Server) conclude(w http.ResponseWriter, r *http.Request, p *pending,
 		return
 	}
 	u, signIn, oerr := verify(tenant)
-	if oerr == nil {
+	switch {
+	case oerr != nil:
+	case p.Test: // a test links no account
+		_, oerr = s.admits(r.Context(), tenant, u, signIn)
+	default:
 		oerr = s.gate(r.Context(), tenant, u, signIn)
 	}
 	s.finish(w, r, p, outcome{tenant: tenant, user: u, signIn: signIn, err: oerr})
 }
 
 // finish ends a sign-in: it logs the outcome and sends the browser back to
-// the host app with a fresh code, or with the refusal.
+// the host app with a fresh code, or with the refusal; a test sign-in's
+// outcome goes to its own page instead.
 func (s *Server) finish(w http.ResponseWriter, r *http.Request, p *pending, o outcome) {
 	ctx := r.Context()
+	if p.Test {
+		s.finishTest(w, r, p, o)
+		return
+	}
 	s.logSignIn(r, o)
 	if o.err != nil {
 		redirectError(w, r, p, o.err)
@@ -131,6 +140,9 @@ func (s *Server) upstreamSignIn(ctx context.Context, tenant *roster.Tenant, p *p
 	}
 	if subtle.ConstantTimeCompare([]byte(c.Nonce), []byte(p.UpNonce)) != 1 {
 		return nil, nil, errorf("access_denied", "signin_idp_token_invalid", "the identity provider's ID token carries another nonce")
+	}
+	if p.Test {
+		p.seen = &testSeen{claims: idTokenClaims(idt), oid: c.OID, userName: c.PreferredUsername}
 	}
 	signIn := &roster.SignIn{Method: roster.LoginMethodIdP, Issuer: idt.Issuer, Subject: idt.Subject, AMR: c.AMR, AuthTime: s.now()}
 	u, oerr := s.match(ctx, tenant, signIn, &c)
@@ -233,29 +245,11 @@ func resolveUser(p filter.AttrPath) (filter.Attr, bool) {
 // user on its first sign-in. A user linked to another account of the issuer is
 // refused.
 func (s *Server) gate(ctx context.Context, tenant *roster.Tenant, u *roster.User, in *roster.SignIn) *oauthError {
-	if tenant.Disabled {
-		return tenantDisabled()
+	linked, oerr := s.admits(ctx, tenant, u, in)
+	if oerr != nil || linked {
+		return oerr
 	}
-	if e := refusal(u); e != nil {
-		return e
-	}
-	if e := methodRefusal(u, in.Method); e != nil {
-		return e
-	}
-	link, err := s.store.IdentityLinkOfUser(ctx, tenant.ID, u.ID, in.Issuer)
-	switch roster.ErrorCode(err) {
-	case "":
-		if subtle.ConstantTimeCompare([]byte(link.Subject), []byte(in.Subject)) != 1 {
-			return errorf("access_denied", "signin_subject_mismatch", fmt.Sprintf(
-				"the account signing in (subject %s) is not the one linked to user %s (subject %s, linked %s); if the person's account was recreated in the IdP, delete and provision the user again",
-				in.Subject, u.UserName, link.Subject, link.Created.Format("2006-01-02 15:04")))
-		}
-		return nil
-	case roster.ENOTFOUND:
-	default:
-		return s.internal(ctx, tenant, err)
-	}
-	err = s.store.LinkIdentity(ctx, &roster.IdentityLink{TenantID: tenant.ID, UserID: u.ID, Issuer: in.Issuer, Subject: in.Subject})
+	err := s.store.LinkIdentity(ctx, &roster.IdentityLink{TenantID: tenant.ID, UserID: u.ID, Issuer: in.Issuer, Subject: in.Subject})
 	if roster.ErrorCode(err) == roster.ECONFLICT {
 		// A concurrent first sign-in linked it: decide again on what it stored.
 		return s.gate(ctx, tenant, u, in)
@@ -264,6 +258,34 @@ func (s *Server) gate(ctx context.Context, tenant *roster.Tenant, u *roster.User
 		return s.internal(ctx, tenant, err)
 	}
 	return nil
+}
+
+// admits checks, changing nothing, that the user may sign in now, and
+// reports whether the account is linked to the user already: a user linked
+// to another account of the issuer is refused.
+func (s *Server) admits(ctx context.Context, tenant *roster.Tenant, u *roster.User, in *roster.SignIn) (linked bool, _ *oauthError) {
+	if tenant.Disabled {
+		return false, tenantDisabled()
+	}
+	if e := refusal(u); e != nil {
+		return false, e
+	}
+	if e := methodRefusal(u, in.Method); e != nil {
+		return false, e
+	}
+	link, err := s.store.IdentityLinkOfUser(ctx, tenant.ID, u.ID, in.Issuer)
+	switch roster.ErrorCode(err) {
+	case "":
+		if subtle.ConstantTimeCompare([]byte(link.Subject), []byte(in.Subject)) != 1 {
+			return true, errorf("access_denied", "signin_subject_mismatch", fmt.Sprintf(
+				"the account signing in (subject %s) is not the one linked to user %s (subject %s, linked %s); if the person's account was recreated in the IdP, delete and provision the user again",
+				in.Subject, u.UserName, link.Subject, link.Created.Format("2006-01-02 15:04")))
+		}
+		return true, nil
+	case roster.ENOTFOUND:
+		return false, nil
+	}
+	return false, s.internal(ctx, tenant, err)
 }
 
 // refusal says why u may not sign in, or nil when it may.

@@ -2,6 +2,7 @@ package sso
 
 import (
 	"net/url"
+	"regexp"
 	"strings"
 
 	"github.com/rosterhq/roster"
@@ -39,4 +40,24 @@ func NormalizeIssuer(issuer string) (string, error) {
 		return "", roster.Errorf(roster.EINVALID, "issuer %q: Entra ID's issuer is https://%s/{directory-id}/v2.0", issuer, entraHost)
 	}
 	return u.String(), nil // kept as given: the ID tokens' iss must equal it exactly
+}
+
+// directoryID is the form of an Entra ID directory's id: a GUID.
+var directoryID = regexp.MustCompile(`^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$`)
+
+// EntraDirectory checks an Entra ID directory's id, as its admin center
+// shows it ("Directory (tenant) ID"), and returns it in lower case. EINVALID
+// for anything but a GUID: a domain would name the directory too, but the
+// ID tokens' issuer carries its GUID.
+func EntraDirectory(id string) (string, error) {
+	id = strings.TrimSpace(id)
+	if !directoryID.MatchString(id) {
+		return "", roster.Errorf(roster.EINVALID, "directory (tenant) ID %q: want a GUID such as 72f988bf-86f1-41af-91ab-2d7cd011db47, from the Overview page of Microsoft Entra ID or of the app registration", id)
+	}
+	return strings.ToLower(id), nil
+}
+
+// EntraIssuer returns the issuer of the v2.0 ID tokens of an Entra ID directory.
+func EntraIssuer(directory string) string {
+	return "https://" + entraHost + "/" + directory + "/v2.0"
 }

@@ -28,4 +28,10 @@
 // has. A password sign-in runs on Roster's own page (/sso/{tenant}/password)
 // instead of the IdP, and ends in the same code flow; passwords are argon2id
 // hashes, and failures are limited per user and per client address.
+//
+// A test sign-in (GET /sso/{tenant}/test, with a ticket NewTestTicket sealed)
+// runs the same round trip through the tenant's IdP for whoever connects it,
+// with their own account, but links no account and issues no code: its
+// outcome — the claims received, the user matched or why none was — goes back
+// sealed to the page that asked (OpenTestResult).
 package sso

@@ -215,8 +215,7 @@ func (s *Server) startSAML(w http.ResponseWriter, r *http.Request, tenant *roste
 	if err != nil {
 		s.opts.Logger.ErrorContext(r.Context(), "sign-in: SAML request", "tenant_id", tenant.ID, "err", err)
 		oerr := errorf("server_error", "signin_secret_key", "the tenant's SAML connection cannot be used: "+err.Error())
-		s.logSignIn(r, outcome{tenant: tenant, err: oerr})
-		redirectError(w, r, p, oerr)
+		s.finish(w, r, p, outcome{tenant: tenant, err: oerr})
 		return
 	}
 	s.setPending(w, p)
@@ -328,6 +327,9 @@ func (s *Server) samlSignIn(ctx context.Context, r *http.Request, tenant *roster
 	}
 	if nameID == "" && oid == "" {
 		return nil, nil, invalid("the assertion names nobody (no NameID, no objectidentifier)")
+	}
+	if p.Test {
+		p.seen = &testSeen{claims: assertionClaims(a), oid: oid, userName: nameID}
 	}
 	signIn := &roster.SignIn{Method: roster.LoginMethodIdP, Issuer: conn.Issuer, Subject: cmp.Or(oid, nameID),
 		AMR: []string{"saml"}, AuthTime: s.now()}
