@@ -40,7 +40,7 @@ document.addEventListener("click", async (e) => {
   }, every);
 })();
 // Live status: the element with data-status-url has its [data-field]
-// elements refreshed from that JSON every 3 seconds while the page is
+// elements refreshed from that JSON every second while the page is
 // visible, and its [data-badge] the class of the badge it names.
 (() => {
   const el = document.querySelector("[data-status-url]");
@@ -60,5 +60,5 @@ document.addEventListener("click", async (e) => {
       // offline or ended: the same
     }
   };
-  setInterval(refresh, 3000);
+  setInterval(refresh, 1000);
 })();
