@@ -173,26 +173,37 @@ func (s *Server) handleLog(w http.ResponseWriter, r *http.Request) error {
 	if v.Filter.Errors != nil {
 		return s.render(w, r, http.StatusUnprocessableEntity, "log", p)
 	}
+	if v.Rows, v.Next, err = s.logPage(r, q); err != nil {
+		return err
+	}
+	return s.render(w, r, http.StatusOK, "log", p)
+}
+
+// logPage reads the page of log rows of q that r asks for (its before= or,
+// for a timeline read oldest first, after= key), and the URL of the next.
+func (s *Server) logPage(r *http.Request, q roster.LogQuery) ([]logRow, template.URL, error) {
 	key := "before"
 	if q.Oldest {
 		key = "after"
 	}
 	if err := setPageKey(&q, r.URL.Query().Get(key)); err != nil {
-		return err
+		return nil, "", err
 	}
 	q.Limit = pageSize + 1
 	es, err := s.store.Log(r.Context(), q)
 	if err != nil {
-		return err
+		return nil, "", err
 	}
+	var next template.URL
 	if len(es) > pageSize {
 		es = es[:pageSize]
-		v.Next = nextPage(r, key, strconv.FormatInt(es[len(es)-1].ID, 10))
+		next = nextPage(r, key, strconv.FormatInt(es[len(es)-1].ID, 10))
 	}
+	rows := make([]logRow, 0, len(es))
 	for _, e := range es {
-		v.Rows = append(v.Rows, logRow{provlog.NewRow(e)})
+		rows = append(rows, logRow{provlog.NewRow(e)})
 	}
-	return s.render(w, r, http.StatusOK, "log", p)
+	return rows, next, nil
 }
 
 // setPageKey sets q's paging key from a page's before= or after= value.

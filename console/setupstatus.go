@@ -90,24 +90,9 @@ func (s *Server) handleSetupLog(w http.ResponseWriter, r *http.Request) error {
 	if v.Filter.Errors != nil {
 		return s.render(w, r, http.StatusUnprocessableEntity, "setup-log", p)
 	}
-	key := "before"
-	if q.Oldest {
-		key = "after"
-	}
-	if err := setPageKey(&q, r.URL.Query().Get(key)); err != nil {
+	var err error
+	if v.Rows, v.Next, err = s.logPage(r, q); err != nil {
 		return err
-	}
-	q.Limit = pageSize + 1
-	es, err := s.store.Log(r.Context(), q)
-	if err != nil {
-		return err
-	}
-	if len(es) > pageSize {
-		es = es[:pageSize]
-		v.Next = nextPage(r, key, strconv.FormatInt(es[len(es)-1].ID, 10))
-	}
-	for _, e := range es {
-		v.Rows = append(v.Rows, logRow{provlog.NewRow(e)})
 	}
 	return s.render(w, r, http.StatusOK, "setup-log", p)
 }
