@@ -112,7 +112,8 @@ type UserStore interface {
 	RetiredUser(ctx context.Context, tenantID, ref string) (*User, error)
 	// RestoreUser brings the retired user id back: it clears Retired, re-adds
 	// the Unique values and the memberships (of groups that still exist) kept
-	// when it was retired, and appends user.restored. ENOTFOUND when no
+	// when it was retired, makes it active in the app again if it was then
+	// (Entitlements.Active), and appends user.restored. ENOTFOUND when no
 	// retired user has the id; ECONFLICT naming the live user who holds its
 	// userName or one of its Unique values.
 	RestoreUser(ctx context.Context, tenantID, id string) error

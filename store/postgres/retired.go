@@ -67,6 +67,13 @@ func (db *DB) RestoreUser(ctx context.Context, tenantID, id string) error {
 				return err
 			}
 		}
+		if kept.AppActive != nil && *kept.AppActive {
+			_, err = t.Exec(ctx, `UPDATE users SET app_active = true, entitlements = jsonb_set(entitlements, '{active}', 'true')
+				WHERE tenant_id = $1 AND id = $2`, t.tenantID, id)
+			if err != nil {
+				return err
+			}
+		}
 		if err := rejoinGroups(ctx, t, id, kept.Groups); err != nil {
 			return err
 		}

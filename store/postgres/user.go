@@ -372,6 +372,7 @@ func (db *DB) removeUser(ctx context.Context, step, tenantID, id string, version
 		}
 		_, err = t.Exec(ctx, `
 			UPDATE users SET kept = jsonb_build_object(
+				'app_active', app_active,
 				'groups', (SELECT coalesce(jsonb_agg(group_id), '[]') FROM group_members
 					WHERE tenant_id = $1 AND member_id = $2 AND member_type = 'User'),
 				'unique', (SELECT coalesce(jsonb_agg(jsonb_build_object('attr', attr, 'value', value)), '[]') FROM user_unique

@@ -93,6 +93,13 @@ func restoreUser(ctx context.Context, tx *sql.Tx, tenantID, id string, now time.
 	if err != nil {
 		return err
 	}
+	if kept.AppActive != nil && *kept.AppActive {
+		_, err = txExec(ctx, tx, `UPDATE users SET app_active = 1, entitlements = json_set(entitlements, '$.active', json('true'))
+			WHERE tenant_id = ? AND id = ?`, tenantID, id)
+		if err != nil {
+			return err
+		}
+	}
 	if err := rejoinGroups(ctx, tx, tenantID, id, kept.Groups, now); err != nil {
 		return err
 	}

@@ -509,6 +509,7 @@ func removeUser(ctx context.Context, tx *sql.Tx, tenantID, id string, version in
 	}
 	_, err = txExec(ctx, tx, `
 		UPDATE users SET kept = json_object(
+			'app_active', json(CASE WHEN app_active THEN 'true' ELSE 'false' END),
 			'groups', json((SELECT json_group_array(group_id) FROM group_members
 				WHERE tenant_id = ?1 AND member_id = ?2 AND member_type = 'User')),
 			'unique', json((SELECT json_group_array(json_object('attr', attr, 'value', value)) FROM user_unique

@@ -21,6 +21,7 @@ func testRestoreUser(t *testing.T, s roster.Store) {
 	ada := newUser(userSpec{userName: "ada@example.com", externalID: "x-ada", title: "Engineer",
 		emails: []roster.Email{{Value: "ada@example.com", Type: "work", Primary: true}}})
 	ada.Unique = map[string]string{workEmail: "ada@example.com"}
+	ada.Entitlements = roster.Entitlements{Active: true, Licenses: []string{"E3"}}
 	if err := s.CreateUser(ctx, tn.ID, ada); err != nil {
 		t.Fatalf("CreateUser = %v", err)
 	}
@@ -90,6 +91,9 @@ func testRestoreUser(t *testing.T, s roster.Store) {
 	if !got.Retired.IsZero() || got.UserName != ada.UserName || got.ExternalID != ada.ExternalID ||
 		!cmp.Equal(got.Emails, ada.Emails) || len(got.Groups) != 1 || got.Groups[0].ID != team.ID {
 		t.Errorf("restored user = %+v; want ada, a member of Team alone", got)
+	}
+	if want := ada.Entitlements; !cmp.Equal(got.Entitlements, want) {
+		t.Errorf("restored entitlements = %+v, want %+v (active in the app again)", got.Entitlements, want)
 	}
 	if diff := cmp.Diff(normal(t, ada.Doc), normal(t, got.Doc)); diff != "" {
 		t.Errorf("restored user's document mismatch (-want +got):\n%s", diff)

@@ -6,10 +6,12 @@ import (
 )
 
 // Kept is what retiring a user took from it and keeps for its restore
-// (users.kept): the groups it was a member of and its unique values.
+// (users.kept): the groups it was a member of, its unique values, and
+// whether it was active in the app (nil: not kept).
 type Kept struct {
-	Groups []string    `json:"groups"`
-	Unique []KeptValue `json:"unique"`
+	Groups    []string    `json:"groups"`
+	Unique    []KeptValue `json:"unique"`
+	AppActive *bool       `json:"app_active"`
 }
 
 // KeptValue is one unique value a retired user held.

@@ -1,7 +1,8 @@
 -- +goose Up
 -- Every DELETE keeps the user restorable (roster user restore): kept holds
--- what the removal took from it, its group ids and its unique values, as
--- {"groups": [...], "unique": [{"attr": ..., "value": ...}]}. NULL for a live
+-- what the removal took from it: whether it was active in the app, its group
+-- ids and its unique values, as {"app_active": true, "groups": [...],
+-- "unique": [{"attr": ..., "value": ...}]}. NULL for a live
 -- user and for users retired before.
 ALTER TABLE users ADD COLUMN kept jsonb;
 -- The purger finds users retired before a time through this index.
