@@ -13,6 +13,7 @@ const (
 	UserDeactivated     = "user.deactivated"
 	UserReactivated     = "user.reactivated"
 	UserDeleted         = "user.deleted"
+	UserRestored        = "user.restored"
 	GroupCreated        = "group.created"
 	GroupUpdated        = "group.updated"
 	GroupDeleted        = "group.deleted"
@@ -22,7 +23,7 @@ const (
 
 // EventTypes lists every event type, in the order of a resource's life.
 var EventTypes = []string{
-	UserCreated, UserUpdated, UserDeactivated, UserReactivated, UserDeleted,
+	UserCreated, UserUpdated, UserDeactivated, UserReactivated, UserDeleted, UserRestored,
 	GroupCreated, GroupUpdated, GroupDeleted, GroupMembersAdded, GroupMembersRemoved,
 }
 

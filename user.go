@@ -97,14 +97,32 @@ type UserStore interface {
 	// When u is inactive (Active or Entitlements.Active false), the user's
 	// sessions end in the same transaction.
 	ReplaceUser(ctx context.Context, tenantID string, u *User, version int64) error
-	// DeleteUser removes the user and its memberships, and ends its sessions.
-	// ENOTFOUND, EPRECONDITION.
+	// DeleteUser takes the user out of SCIM, restorably: it retires the user
+	// (Retired set, Entitlements.Active false), keeps its memberships and
+	// Unique values aside for RestoreUser and frees them, removes its identity
+	// links, ends its sessions and appends user.deleted. ENOTFOUND, EPRECONDITION.
 	DeleteUser(ctx context.Context, tenantID, id string, version int64) error
 	// RetireUser answers a DELETE by keeping the user as deactivated: it sets
 	// Retired, sets Entitlements.Active false, removes the memberships and the
 	// Unique values, ends its sessions, bumps the version and appends a
 	// user.deleted event whose payload has "retired": true. ENOTFOUND, EPRECONDITION as DeleteUser.
 	RetireUser(ctx context.Context, tenantID, id string, version int64) error
+	// RetiredUser finds a retired user by id, userName (ignoring case) or
+	// externalId; of several, the one retired last. ENOTFOUND.
+	RetiredUser(ctx context.Context, tenantID, ref string) (*User, error)
+	// RestoreUser brings the retired user id back: it clears Retired, re-adds
+	// the Unique values and the memberships (of groups that still exist) kept
+	// when it was retired, makes it active in the app again if it was then
+	// (Entitlements.Active), and appends user.restored. ENOTFOUND when no
+	// retired user has the id; ECONFLICT naming the live user who holds its
+	// userName or one of its Unique values.
+	RestoreUser(ctx context.Context, tenantID, id string) error
+	// PurgeUser removes the retired user id for good, with its emails and
+	// everything kept for RestoreUser. ENOTFOUND when no retired user has the id.
+	PurgeUser(ctx context.Context, tenantID, id string) error
+	// PurgeRetiredUsers removes for good, in every tenant, the users retired
+	// before before, and says how many.
+	PurgeRetiredUsers(ctx context.Context, before time.Time) (int64, error)
 	// Users returns one page of users and the total number that match.
 	Users(ctx context.Context, tenantID string, q Query) ([]*User, int, error)
 }

@@ -56,6 +56,9 @@ type Store interface {
 	Users(ctx context.Context, tenantID string, q roster.Query) ([]*roster.User, int, error)
 	SetLoginMethod(ctx context.Context, tenantID, userID, method string) error
 	SetPassword(ctx context.Context, tenantID, userID string, hash string) error
+	RetiredUser(ctx context.Context, tenantID, ref string) (*roster.User, error)
+	RestoreUser(ctx context.Context, tenantID, id string) error
+	PurgeUser(ctx context.Context, tenantID, id string) error
 	roster.SettingStore
 	Policy(ctx context.Context, tenantID string) (*roster.Policy, error)
 	SetPolicy(ctx context.Context, tenantID string, doc json.RawMessage, ifVersion int64, setBy string) (int64, error)

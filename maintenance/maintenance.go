@@ -1,5 +1,6 @@
 // Package maintenance runs a server's periodic upkeep: the pruners of events,
-// of provisioning log rows and of sign-in state, each at start and then every
+// of provisioning log rows and of sign-in state and the purger of retired
+// users, each at start and then every
 // hour, each run recorded (when, and what it did or why it failed) where
 // roster log --pruner-status and the metrics read it.
 //
@@ -110,7 +111,12 @@ const (
 	EventPruner   = "event-pruner"
 	SignInPruner  = "sign-in-pruner"
 	SessionPruner = "console-session-pruner"
+	UserPurger    = "user-purger"
 )
+
+// DefaultRestoreRetention is how long a deleted or retired user stays
+// restorable (roster user restore) when Retention.Restore is zero.
+const DefaultRestoreRetention = 30 * 24 * time.Hour
 
 // SignInRetention is how long ended and expired sessions are kept, for the
 // record of who was signed in when.
@@ -122,19 +128,27 @@ type PruneStore interface {
 	PruneLog(ctx context.Context, before time.Time) (int64, error)
 	PruneSignIn(ctx context.Context, before time.Time) (codes, sessions int64, err error)
 	PruneOperatorSessions(ctx context.Context, idle, absolute time.Time) (int64, error)
+	PurgeRetiredUsers(ctx context.Context, before time.Time) (int64, error)
 }
 
 // Retention is how long the pruners keep what they delete.
 type Retention struct {
 	Events time.Duration // events
 	Log    time.Duration // provisioning log rows
+	// Restore is how long a retired user stays restorable before the
+	// purger removes it for good (zero: DefaultRestoreRetention).
+	Restore time.Duration
 }
 
 // Pruners returns the tasks that delete, as of now's time at each run, the
 // events and provisioning log rows older than their retention, and the
 // sign-in codes and one-time ids past their expiry and the sessions ended
-// more than SignInRetention ago, and the console sessions past their bounds.
+// more than SignInRetention ago, and the console sessions past their bounds;
+// and the task that purges the users retired longer than r.Restore ago.
 func Pruners(st PruneStore, r Retention, now roster.Clock) []Task {
+	if r.Restore <= 0 {
+		r.Restore = DefaultRestoreRetention
+	}
 	return []Task{
 		{Name: EventPruner, Run: func(ctx context.Context) (string, error) {
 			n, err := st.PruneEvents(ctx, now().Add(-r.Events))
@@ -152,6 +166,10 @@ func Pruners(st PruneStore, r Retention, now roster.Clock) []Task {
 			t := now()
 			n, err := st.PruneOperatorSessions(ctx, t.Add(-admin.SessionIdle), t.Add(-admin.SessionAbsolute))
 			return fmt.Sprintf("deleted %d console sessions idle %s or older than %s", n, admin.SessionIdle, admin.SessionAbsolute), err
+		}},
+		{Name: UserPurger, Run: func(ctx context.Context) (string, error) {
+			n, err := st.PurgeRetiredUsers(ctx, now().Add(-r.Restore))
+			return fmt.Sprintf("purged %d users retired more than %s ago", n, r.Restore), err
 		}},
 	}
 }

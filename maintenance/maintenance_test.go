@@ -173,6 +173,11 @@ func (p *pruned) PruneOperatorSessions(ctx context.Context, idle, absolute time.
 	return 2, nil
 }
 
+func (p *pruned) PurgeRetiredUsers(ctx context.Context, before time.Time) (int64, error) {
+	p.calls = append(p.calls, "users retired before "+before.Format(time.RFC3339))
+	return 6, nil
+}
+
 // TestPruners checks each pruner's cutoff, taken from the clock at the run,
 // and what it says it did.
 func TestPruners(t *testing.T) {
@@ -183,18 +188,38 @@ func TestPruners(t *testing.T) {
 		detail, err := task.Run(context.Background())
 		got = append(got, fmt.Sprintf("%s: %s (%v)", task.Name, detail, err))
 	}
+	// Restore is zero: the default retention.
 	want := []string{
 		"event-pruner: deleted 3 events older than 720h0m0s (<nil>)",
 		"log-pruner: deleted 0 rows older than 24h0m0s (log database is locked)",
 		"sign-in-pruner: deleted 4 expired codes and one-time ids and 5 sessions ended more than 168h0m0s ago (<nil>)",
 		"console-session-pruner: deleted 2 console sessions idle 30m0s or older than 12h0m0s (<nil>)",
+		"user-purger: purged 6 users retired more than 720h0m0s ago (<nil>)",
 	}
 	if !slices.Equal(got, want) {
 		t.Errorf("pruner runs:\n%s\nwant\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
 	}
 	calls := []string{"events before 2026-11-07T04:00:00Z", "log before 2026-12-06T04:00:00Z", "sign-in before 2026-11-30T04:00:00Z",
-		"console sessions seen before 2026-12-07T03:30:00Z or made before 2026-12-06T16:00:00Z"}
+		"console sessions seen before 2026-12-07T03:30:00Z or made before 2026-12-06T16:00:00Z",
+		"users retired before 2026-11-07T04:00:00Z"}
 	if !slices.Equal(st.calls, calls) {
 		t.Errorf("cutoffs: %q, want %q", st.calls, calls)
+	}
+}
+
+// TestUserPurger purges the users retired longer ago than the retention set.
+func TestUserPurger(t *testing.T) {
+	st := &pruned{}
+	for _, task := range maintenance.Pruners(st, maintenance.Retention{Restore: 7 * 24 * time.Hour}, func() time.Time { return at }) {
+		if task.Name != maintenance.UserPurger {
+			continue
+		}
+		detail, err := task.Run(context.Background())
+		if want := "purged 6 users retired more than 168h0m0s ago"; detail != want || err != nil {
+			t.Errorf("user purger = %q, %v; want %q", detail, err, want)
+		}
+	}
+	if want := []string{"users retired before 2026-11-30T04:00:00Z"}; !slices.Equal(st.calls, want) {
+		t.Errorf("cutoffs: %q, want %q", st.calls, want)
 	}
 }

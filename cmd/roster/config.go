@@ -54,6 +54,9 @@ type Config struct {
 	ProvisioningLog bool
 	// LogRetention is how long provisioning log rows are kept (ROSTER_LOG_RETENTION, default 30d).
 	LogRetention time.Duration
+	// RestoreRetention is how long a deleted or retired user stays restorable
+	// before the purger removes it for good (ROSTER_RESTORE_RETENTION, default 30d).
+	RestoreRetention time.Duration
 	// SecretKey is the base64 of the 32-byte key that seals sign-in secrets at
 	// rest (ROSTER_SECRET_KEY; never printed). Unset on SQLite: a key file
 	// beside the database, created on first need.
@@ -88,7 +91,7 @@ func defaultConfig(getenv func(string) string) (Config, error) {
 		DrainDelay: 5 * time.Second, WriteTimeout: 60 * time.Second, RateLimit: 100, RateBurst: 500, MaxInflight: 64,
 		EventRetention: 30 * 24 * time.Hour, WebhookMinBackoff: 5 * time.Second, WebhookLease: 30 * time.Second,
 		ProvisioningLog: true, LogRetention: 30 * 24 * time.Hour, PolicyRefresh: time.Second,
-		TokenCache: time.Second, GCPercent: 400,
+		TokenCache: time.Second, GCPercent: 400, RestoreRetention: 30 * 24 * time.Hour,
 	}
 	if getenv("GOGC") != "" {
 		c.GCPercent = 0 // the runtime already follows it
@@ -145,6 +148,7 @@ func defaultConfig(getenv func(string) string) (Config, error) {
 	num("ROSTER_GC_PERCENT", func(v string) (err error) { c.GCPercent, err = strconv.Atoi(v); return })
 	num("ROSTER_MEMORY_LIMIT_MB", func(v string) (err error) { c.MemoryLimitMB, err = strconv.Atoi(v); return })
 	num("ROSTER_LOG_RETENTION", func(v string) (err error) { c.LogRetention, err = parseDuration(v); return })
+	num("ROSTER_RESTORE_RETENTION", func(v string) (err error) { c.RestoreRetention, err = parseDuration(v); return })
 	return c, errors.Join(errs...)
 }
 

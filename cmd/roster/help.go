@@ -131,12 +131,18 @@ func commandDocs() []commandDoc {
 		{"sso rotate-key", "[--alg ES256|RS256] [--overlap 24h]", "Sign with a new key; the previous ones stay in the JWKS for the overlap.",
 			"roster sso rotate-key --alg ES256 --overlap 48h"},
 
-		{"user", "", "Set how a user signs in.", "roster user login-method --tenant acme ada@acme.com either"},
+		{"user", "", "Set how a user signs in; restore or purge a deleted user.", "roster user login-method --tenant acme ada@acme.com either"},
 		{"user login-method", "--tenant NAME USER idp|password|either",
 			"Let the user (id or userName) sign in through the IdP, with a password, or either.",
 			"roster user login-method --tenant acme ada@acme.com either"},
 		{"user set-password", "--tenant NAME USER", "Set the user's built-in password, read from the first line of stdin.",
 			"roster user set-password --tenant acme ada@acme.com < password.txt"},
+		{"user restore", "--tenant NAME USER",
+			"Bring back a deleted user (id, userName or externalId) with its id, attributes and groups; refused while a live user holds its userName or a unique value.",
+			"roster user restore --tenant acme ada@acme.com"},
+		{"user purge", "--tenant NAME USER",
+			"Remove a deleted user (id, userName or externalId) for good, before the restore retention ends (erasure requests).",
+			"roster user purge --tenant acme ada@acme.com"},
 	}
 }
 

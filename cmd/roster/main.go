@@ -19,7 +19,7 @@
 //	roster folder create --tenant NAME --name N [--external-id X] | list | update | delete
 //	roster client create --name N --redirect-uri URI [--public] | client list | client revoke ID
 //	roster sso set --tenant NAME --type oidc|saml … | sso get --tenant NAME | sso remove --tenant NAME | sso rotate-key
-//	roster client create|list|revoke | user login-method|set-password
+//	roster client create|list|revoke | user login-method|set-password|restore|purge
 //
 // The commands that open the database take --db (env ROSTER_DB); they work
 // while the server runs. Every command and subcommand takes --help.
@@ -125,6 +125,8 @@ Usage:
                                             how the user (id or userName) may sign in: through the IdP, with a password, or either
   roster user set-password --tenant NAME USER
                                             set the user's built-in password, read from stdin (never from the command line)
+  roster user restore --tenant NAME USER    bring back a deleted user (id, userName or externalId) with its groups
+  roster user purge --tenant NAME USER      remove a deleted user for good (erasure requests)
 
 The commands that open the database take --db (env ROSTER_DB, default sqlite:roster.db).
 Run "roster COMMAND --help" or "roster COMMAND SUBCOMMAND --help" for its arguments, flags and an example.

@@ -67,6 +67,10 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 		c.LogRetention, err = parseDuration(v)
 		return err
 	})
+	fs.Func("restore-retention", "how long a deleted user stays restorable before it is purged, e.g. 30d (env ROSTER_RESTORE_RETENTION)", func(v string) (err error) {
+		c.RestoreRetention, err = parseDuration(v)
+		return err
+	})
 	fs.Func("event-retention", "how long events are kept, e.g. 30d (env ROSTER_EVENT_RETENTION)", func(v string) (err error) {
 		c.EventRetention, err = parseDuration(v)
 		return err
@@ -200,7 +204,7 @@ func serve(ctx context.Context, c Config, stdout, stderr io.Writer) error {
 		relay.Metrics(m)
 		recompute.Metrics(m)
 	}
-	pruners := maintenance.Pruners(store, maintenance.Retention{Events: c.EventRetention, Log: c.LogRetention}, time.Now)
+	pruners := maintenance.Pruners(store, maintenance.Retention{Events: c.EventRetention, Log: c.LogRetention, Restore: c.RestoreRetention}, time.Now)
 	background.Go(func() { maintenance.Run(flushCtx, store, pruners, maintenance.Options{Logger: log}) })
 	if logs != nil {
 		background.Go(func() { logs.Run(flushCtx) })

@@ -343,24 +343,24 @@ func replaceUser(ctx context.Context, t *tx, u *roster.User, version int64) (*st
 	return old, nil
 }
 
-// DeleteUser removes the user, its emails, unique values, identity links and
-// memberships (bumping the version of each group it leaves), ends its sessions
-// and appends user.deleted. ENOTFOUND (also
+// DeleteUser retires the user restorably: as RetireUser, and it removes its
+// identity links; the event is user.deleted without "retired". ENOTFOUND (also
 // for a retired user), EPRECONDITION.
 func (db *DB) DeleteUser(ctx context.Context, tenantID, id string, version int64) error {
 	return db.removeUser(ctx, "delete user", tenantID, id, version, false)
 }
 
-// RetireUser keeps the user as deactivated instead of removing it: it sets
-// Retired and Entitlements.Active false, removes its memberships (bumping the
-// version of each group it leaves) and unique values, ends its sessions, bumps
-// its version and appends user.deleted with "retired": true. Its document and emails stay.
+// RetireUser keeps the user as deactivated: it sets Retired and
+// Entitlements.Active false, keeps its memberships and unique values aside
+// (users.kept, for RestoreUser) and removes them (bumping the version of each
+// group it leaves), ends its sessions, bumps its version and appends
+// user.deleted with "retired": true. Its document and emails stay.
 // ENOTFOUND (also for a retired user), EPRECONDITION.
 func (db *DB) RetireUser(ctx context.Context, tenantID, id string, version int64) error {
 	return db.removeUser(ctx, "retire user", tenantID, id, version, true)
 }
 
-// removeUser takes the user out of SCIM: deleted, or retired when retire.
+// removeUser takes the user out of SCIM: deleted, or retired by the policy when retire.
 func (db *DB) removeUser(ctx context.Context, step, tenantID, id string, version int64, retire bool) error {
 	err := db.write(ctx, tenantID, func(t *tx) error {
 		old, err := lockUser(ctx, t, id)
@@ -370,19 +370,22 @@ func (db *DB) removeUser(ctx context.Context, step, tenantID, id string, version
 		if err := row.CheckVersion("user", id, old.version, version); err != nil {
 			return err
 		}
+		_, err = t.Exec(ctx, `
+			UPDATE users SET kept = jsonb_build_object(
+				'app_active', app_active,
+				'groups', (SELECT coalesce(jsonb_agg(group_id), '[]') FROM group_members
+					WHERE tenant_id = $1 AND member_id = $2 AND member_type = 'User'),
+				'unique', (SELECT coalesce(jsonb_agg(jsonb_build_object('attr', attr, 'value', value)), '[]') FROM user_unique
+					WHERE tenant_id = $1 AND user_id = $2))
+			WHERE tenant_id = $1 AND id = $2`, t.tenantID, id)
+		if err != nil {
+			return err
+		}
 		if err := leaveGroups(ctx, t, id, roster.MemberUser); err != nil {
 			return err
 		}
 		if err := endUserSessions(ctx, t, id); err != nil {
 			return err
-		}
-		if !retire {
-			// Its emails and unique values go with it (ON DELETE CASCADE).
-			if _, err := t.Exec(ctx, `DELETE FROM users WHERE tenant_id = $1 AND id = $2`, t.tenantID, id); err != nil {
-				return err
-			}
-			t.event(outbox.Created(roster.UserDeleted, "User", id, old.doc, nil))
-			return nil
 		}
 		if _, err := t.Exec(ctx, `DELETE FROM user_unique WHERE tenant_id = $1 AND user_id = $2`, t.tenantID, id); err != nil {
 			return err
@@ -394,7 +397,14 @@ func (db *DB) removeUser(ctx context.Context, step, tenantID, id string, version
 		if err != nil {
 			return err
 		}
-		t.event(outbox.UserRetired(id, old.doc))
+		if retire {
+			t.event(outbox.UserRetired(id, old.doc))
+			return nil
+		}
+		if _, err := t.Exec(ctx, `DELETE FROM identity_links WHERE tenant_id = $1 AND user_id = $2`, t.tenantID, id); err != nil {
+			return err
+		}
+		t.event(outbox.Created(roster.UserDeleted, "User", id, old.doc, nil))
 		return nil
 	})
 	return userWriteError(step, id, &roster.User{}, err)

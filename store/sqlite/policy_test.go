@@ -100,9 +100,12 @@ func TestMigratePolicy(t *testing.T) {
 	}
 	checkSchema(t, db)
 
-	// The rebuilt table's foreign keys hold: deleting a user takes its emails.
+	// The rebuilt table's foreign keys hold: purging a deleted user takes its emails.
 	if err := db.DeleteUser(ctx, "t", "u2", 0); err != nil {
 		t.Fatalf("DeleteUser = %v", err)
+	}
+	if err := db.PurgeUser(ctx, "t", "u2"); err != nil {
+		t.Fatalf("PurgeUser = %v", err)
 	}
 	var emails []string
 	if err := scanAll(ctx, db.read, &emails, `SELECT value FROM user_emails ORDER BY rowid`); err != nil ||
@@ -149,7 +152,7 @@ func checkSchema(t *testing.T, db *DB) {
 	err := scanAll(ctx, db.read, &indexes, `SELECT name FROM sqlite_schema
 		WHERE type = 'index' AND tbl_name IN ('users', 'user_emails', 'user_unique') ORDER BY name`)
 	want := []string{"sqlite_autoindex_users_1", "user_emails_user", "user_emails_value",
-		"user_unique_user", "users_active", "users_created", "users_created_live", "users_display_name", "users_external_id", "users_user_name"}
+		"user_unique_user", "users_active", "users_created", "users_created_live", "users_display_name", "users_external_id", "users_retired", "users_user_name"}
 	if err != nil || !slices.Equal(indexes, want) {
 		t.Errorf("indexes = %v, %v; want %v", indexes, err, want)
 	}

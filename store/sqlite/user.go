@@ -470,24 +470,24 @@ func replaceUser(ctx context.Context, tx *sql.Tx, tenantID string, u *roster.Use
 	return &old.storedResource, appendEvent(ctx, tx, tenantID, now, outbox.UserWritten(u.ID, old.active, old.doc, old.loginMethod, u))
 }
 
-// DeleteUser removes the user, its emails, unique values, identity links and
-// memberships (bumping the version of each group it leaves), ends its sessions
-// and appends user.deleted. ENOTFOUND (also
+// DeleteUser retires the user restorably: as RetireUser, and it removes its
+// identity links; the event is user.deleted without "retired". ENOTFOUND (also
 // for a retired user), EPRECONDITION.
 func (db *DB) DeleteUser(ctx context.Context, tenantID, id string, version int64) error {
 	return db.removeUser(ctx, "delete user", tenantID, id, version, false)
 }
 
-// RetireUser keeps the user as deactivated instead of removing it: it sets
-// Retired and Entitlements.Active false, removes its memberships (bumping the
-// version of each group it leaves) and unique values, ends its sessions, bumps
-// its version and appends user.deleted with "retired": true. Its document and emails stay.
+// RetireUser keeps the user as deactivated: it sets Retired and
+// Entitlements.Active false, keeps its memberships and unique values aside
+// (users.kept, for RestoreUser) and removes them (bumping the version of each
+// group it leaves), ends its sessions, bumps its version and appends
+// user.deleted with "retired": true. Its document and emails stay.
 // ENOTFOUND (also for a retired user), EPRECONDITION.
 func (db *DB) RetireUser(ctx context.Context, tenantID, id string, version int64) error {
 	return db.removeUser(ctx, "retire user", tenantID, id, version, true)
 }
 
-// removeUser takes the user out of SCIM: deleted, or retired when retire.
+// removeUser takes the user out of SCIM: deleted, or retired by the policy when retire.
 func (db *DB) removeUser(ctx context.Context, step, tenantID, id string, version int64, retire bool) error {
 	now := db.stamp()
 	err := db.write(ctx, func(ctx context.Context, tx *sql.Tx) error {
@@ -507,18 +507,22 @@ func removeUser(ctx context.Context, tx *sql.Tx, tenantID, id string, version in
 	if err := row.CheckVersion("user", id, old.version, version); err != nil {
 		return err
 	}
+	_, err = txExec(ctx, tx, `
+		UPDATE users SET kept = json_object(
+			'app_active', json(CASE WHEN app_active THEN 'true' ELSE 'false' END),
+			'groups', json((SELECT json_group_array(group_id) FROM group_members
+				WHERE tenant_id = ?1 AND member_id = ?2 AND member_type = 'User')),
+			'unique', json((SELECT json_group_array(json_object('attr', attr, 'value', value)) FROM user_unique
+				WHERE tenant_id = ?1 AND user_id = ?2)))
+		WHERE tenant_id = ?1 AND id = ?2`, tenantID, id)
+	if err != nil {
+		return err
+	}
 	if err := leaveGroups(ctx, tx, tenantID, id, roster.MemberUser, now); err != nil {
 		return err
 	}
 	if err := endUserSessions(ctx, tx, tenantID, id, now); err != nil {
 		return err
-	}
-	if !retire {
-		// Its emails and unique values go with it (ON DELETE CASCADE).
-		if _, err := txExec(ctx, tx, `DELETE FROM users WHERE tenant_id = ? AND id = ?`, tenantID, id); err != nil {
-			return err
-		}
-		return appendEvent(ctx, tx, tenantID, now, outbox.Created(roster.UserDeleted, "User", id, old.doc, nil))
 	}
 	if _, err := txExec(ctx, tx, `DELETE FROM user_unique WHERE tenant_id = ? AND user_id = ?`, tenantID, id); err != nil {
 		return err
@@ -530,7 +534,13 @@ func removeUser(ctx context.Context, tx *sql.Tx, tenantID, id string, version in
 	if err != nil {
 		return err
 	}
-	return appendEvent(ctx, tx, tenantID, now, outbox.UserRetired(id, old.doc))
+	if retire {
+		return appendEvent(ctx, tx, tenantID, now, outbox.UserRetired(id, old.doc))
+	}
+	if _, err := txExec(ctx, tx, `DELETE FROM identity_links WHERE tenant_id = ? AND user_id = ?`, tenantID, id); err != nil {
+		return err
+	}
+	return appendEvent(ctx, tx, tenantID, now, outbox.Created(roster.UserDeleted, "User", id, old.doc, nil))
 }
 
 // Users returns one page of users and the total number that match q; retired
