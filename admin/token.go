@@ -68,8 +68,30 @@ func (s *Service) RevokeToken(ctx context.Context, id string) error {
 	if err != nil {
 		return err
 	}
-	if err := s.store.RevokeToken(ctx, id); err != nil {
+	return s.revokeToken(ctx, t, k)
+}
+
+// RevokeTenantToken revokes the token id of the tenant idOrName. A token of
+// another tenant is not found, so a page scoped to one tenant cannot reach
+// another's. ENOTFOUND.
+func (s *Service) RevokeTenantToken(ctx context.Context, idOrName, id string) error {
+	t, err := s.store.Tenant(ctx, idOrName)
+	if err != nil {
 		return err
 	}
-	return s.audit(ctx, change{action: "token.revoke", tenant: t, target: id, before: tokenStateOf(k)})
+	k, err := s.store.Token(ctx, id)
+	if err == nil && k.TenantID != t.ID {
+		err = roster.Errorf(roster.ENOTFOUND, "tenant %s has no token %s", t.Name, id)
+	}
+	if err != nil {
+		return err
+	}
+	return s.revokeToken(ctx, t, k)
+}
+
+func (s *Service) revokeToken(ctx context.Context, t *roster.Tenant, k *roster.Token) error {
+	if err := s.store.RevokeToken(ctx, k.ID); err != nil {
+		return err
+	}
+	return s.audit(ctx, change{action: "token.revoke", tenant: t, target: k.ID, before: tokenStateOf(k)})
 }

@@ -98,14 +98,7 @@ func (s *Server) handleTokenRevoke(w http.ResponseWriter, r *http.Request) error
 	if err != nil {
 		return err
 	}
-	k, err := s.store.Token(r.Context(), r.PathValue("token"))
-	if err != nil {
-		return err
-	}
-	if k.TenantID != t.ID {
-		return roster.Errorf(roster.ENOTFOUND, "tenant %s has no token %s", t.Name, r.PathValue("token"))
-	}
-	if err := s.admin.RevokeToken(r.Context(), k.ID); err != nil {
+	if err := s.admin.RevokeTenantToken(r.Context(), t.ID, r.PathValue("token")); err != nil {
 		return err
 	}
 	http.Redirect(w, r, s.tenantPath(t, "")+"#tokens", http.StatusSeeOther)

@@ -24,7 +24,6 @@ const Prefix = "/console"
 type Store interface {
 	Tenant(ctx context.Context, idOrName string) (*roster.Tenant, error)
 	roster.TenantPager
-	Token(ctx context.Context, id string) (*roster.Token, error)
 	roster.UserPager
 	User(ctx context.Context, tenantID, id string) (*roster.User, error)
 	roster.SessionLister

@@ -152,15 +152,11 @@ func (s *Server) handleSetupTokenRevoke(w http.ResponseWriter, r *http.Request) 
 	if err := needScope(r, roster.SetupScopeSCIM); err != nil {
 		return err
 	}
-	t := setupOf(r).tenant
-	k, err := s.store.Token(r.Context(), r.PathValue("token"))
-	if err == nil && k.TenantID != t.ID {
+	err := s.admin.RevokeTenantToken(r.Context(), setupOf(r).tenant.ID, r.PathValue("token"))
+	if roster.ErrorCode(err) == roster.ENOTFOUND {
 		err = roster.Errorf(roster.ENOTFOUND, "There is no such token.")
 	}
 	if err != nil {
-		return err
-	}
-	if err := s.admin.RevokeToken(r.Context(), k.ID); err != nil {
 		return err
 	}
 	http.Redirect(w, r, admin.SetupPath+"/provisioning?idp="+idpOf(r).Key+"#tokens", http.StatusSeeOther)
