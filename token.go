@@ -43,6 +43,15 @@ func TokenPrefix(secret string) string {
 	return secretPrefix(tokenMark, secret)
 }
 
+// TokenLen is the length of every secret NewTokenSecret returns.
+const TokenLen = len(tokenMark) + 43
+
+// IsTokenShaped reports whether secret starts as Roster's SCIM secrets do,
+// whether or not it is long enough to be one.
+func IsTokenShaped(secret string) bool {
+	return strings.HasPrefix(secret, tokenMark)
+}
+
 // Matches reports, in constant time, whether secret is this token's secret.
 func (t *Token) Matches(secret string) bool {
 	return hashMatches(t.Hash, secret)

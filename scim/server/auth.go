@@ -102,7 +102,7 @@ func schemeError(scheme string) *roster.Error {
 func (s *Server) token(ctx context.Context, secret string) (*roster.Token, error) {
 	prefix := roster.TokenPrefix(secret)
 	if prefix == "" {
-		return nil, authError("token_malformed", "unknown token: it is not a Roster secret token (they start with \"rst_\"); copy the token again")
+		return nil, malformedToken(secret)
 	}
 	key := sha256.Sum256([]byte(secret))
 	now := s.clock()
@@ -135,6 +135,19 @@ func (s *Server) token(ctx context.Context, secret string) (*roster.Token, error
 		return nil, authError("token_expired", "the token %s… expired at %s: create a new token", t.Prefix, t.Expires.UTC().Format("2006-01-02 15:04 MST"))
 	}
 	return t, nil
+}
+
+// malformedToken says why secret, which cannot be a SCIM token, was refused:
+// an API key sent to SCIM is named as one, by its prefix; a value that starts
+// as a Roster secret token does but is too short was cut when it was copied.
+func malformedToken(secret string) *roster.Error {
+	switch {
+	case roster.APIKeyPrefix(secret) != "":
+		return authError("token_malformed", "the API key %s… is for the app API (/api/v1) only: SCIM takes a tenant's secret token (roster token create)", roster.APIKeyPrefix(secret))
+	case roster.IsTokenShaped(secret):
+		return authError("token_malformed", "the secret token was cut short when it was copied (a whole one is %d characters): copy it again, whole", roster.TokenLen)
+	}
+	return authError("token_malformed", "unknown token: it is not a Roster secret token (they start with \"rst_\"); copy the token again")
 }
 
 // notePrefix names on the request's log row the prefix of a token Roster

@@ -177,3 +177,33 @@ func TestMisrouted(t *testing.T) {
 		}
 	}
 }
+
+// TestMalformedTokenMessages: a value SCIM cannot take as a token is refused
+// with what it is: an API key is named as one (by its prefix, never whole), a
+// token cut short when copied is told so, and anything else is not a Roster
+// token. The refusal never quotes the value.
+func TestMalformedTokenMessages(t *testing.T) {
+	db, _, live := benchStore(t)
+	key, keyPrefix, _ := roster.NewAPIKeySecret()
+	h := New(db, Options{TokenCache: -1}).Handler()
+	for _, tc := range []struct {
+		name, secret, want string
+	}{
+		{"an API key", key, "the API key " + keyPrefix + "… is for the app API (/api/v1) only"},
+		{"a token cut short", live[:15], "cut short when it was copied"},
+		{"a token's first characters", "rst_", "cut short when it was copied"},
+		{"something else", "0123456789abcdefghijklmnop", "not a Roster secret token"},
+	} {
+		r := httptest.NewRequest("GET", Prefix+"/Users", nil)
+		r.Header.Set("Authorization", "Bearer "+tc.secret)
+		w := httptest.NewRecorder()
+		h.ServeHTTP(w, r)
+		body := w.Body.String()
+		if w.Code != 401 || !strings.Contains(body, tc.want) {
+			t.Errorf("%s: %d %s; want 401 saying %q", tc.name, w.Code, body, tc.want)
+		}
+		if len(tc.secret) > len(keyPrefix) && strings.Contains(body, tc.secret) {
+			t.Errorf("%s: the refusal quotes the value: %s", tc.name, body)
+		}
+	}
+}
