@@ -76,24 +76,28 @@ func New(store roster.Store, opts Options) *Server {
 		opts.Clock = time.Now
 	}
 	s := &Server{store: store, opts: opts, mux: http.NewServeMux(), polls: map[string]int{}}
-	s.mux.Handle("GET /events", s.authenticate(s.events))
-	s.mux.Handle("GET /users", s.authenticate(s.users))
-	s.mux.Handle("GET /users/{id}", s.authenticate(s.user))
-	s.mux.Handle("GET /users/{id}/groups", s.authenticate(s.userGroups))
-	s.mux.Handle("GET /groups", s.authenticate(s.groups))
-	s.mux.Handle("GET /groups/{id}", s.authenticate(s.group))
-	s.mux.Handle("GET /groups/{id}/members", s.authenticate(s.groupMembers))
-	s.mux.Handle("GET /provisioning-log", s.authenticate(s.provisioningLog))
-	s.mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
+	s.mux.Handle("GET "+Prefix+"/events", s.authenticate(s.events))
+	s.mux.Handle("GET "+Prefix+"/users", s.authenticate(s.users))
+	s.mux.Handle("GET "+Prefix+"/users/{id}", s.authenticate(s.user))
+	s.mux.Handle("GET "+Prefix+"/users/{id}/groups", s.authenticate(s.userGroups))
+	s.mux.Handle("GET "+Prefix+"/groups", s.authenticate(s.groups))
+	s.mux.Handle("GET "+Prefix+"/groups/{id}", s.authenticate(s.group))
+	s.mux.Handle("GET "+Prefix+"/groups/{id}/members", s.authenticate(s.groupMembers))
+	s.mux.Handle("GET "+Prefix+"/provisioning-log", s.authenticate(s.provisioningLog))
+	s.mux.HandleFunc(Prefix+"/", func(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, roster.Errorf(roster.ENOTFOUND, "no such endpoint: %s %s", r.Method, r.URL.Path))
 	})
 	return s
 }
 
-// Handler returns the API's handler; mount it at /api/v1 with the prefix stripped.
+// Handler returns the API's handler; mount it at Prefix+"/" as it is, so that
+// the pattern a request matched (its metrics' route) is the whole route.
 func (s *Server) Handler() http.Handler {
 	return s.mux
 }
+
+// Prefix is the path the app API is served under.
+const Prefix = "/api/v1"
 
 type ctxKey int
 

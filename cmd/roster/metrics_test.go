@@ -82,7 +82,7 @@ func hasLabels(m *dto.Metric, labels ...string) bool {
 	return true
 }
 
-// TestMetrics sends SCIM traffic and reads it back from /metrics on the admin
+// TestMetrics sends SCIM and app API traffic and reads it back from /metrics on the admin
 // listener: requests by route pattern, SCIM operations by outcome, pool
 // gauges; no label holds an id or a raw path.
 func TestMetrics(t *testing.T) { forEachStore(t, testMetrics) }
@@ -105,6 +105,9 @@ func testMetrics(t *testing.T, db string) {
 	if status, _ := plainGet(t, s.root()+"/no/such/"+id); status != 404 {
 		t.Errorf("GET /no/such/…: %d, want 404", status)
 	}
+	key := strings.TrimSpace(s.cli(t, "apikey", "create", "--tenant", "default", "--name", "app"))
+	s.app(t, key, "/users/"+id).want(t, 200)
+	s.app(t, key, "/users/"+id+"/groups").want(t, 200)
 
 	fams := s.scrape(t)
 	for _, name := range []string{
@@ -126,6 +129,8 @@ func testMetrics(t *testing.T, db string) {
 		{"roster_http_requests_total", []string{"method", "POST", "route", "POST /scim/v2/Users", "code", "201"}, 1},
 		{"roster_http_requests_total", []string{"method", "GET", "route", "unmatched", "code", "404"}, 1},
 		{"roster_http_request_duration_seconds", []string{"method", "PATCH", "route", "PATCH /scim/v2/Users/{id}"}, 1},
+		{"roster_http_requests_total", []string{"method", "GET", "route", "GET /api/v1/users/{id}", "code", "200"}, 1},
+		{"roster_http_requests_total", []string{"method", "GET", "route", "GET /api/v1/users/{id}/groups", "code", "200"}, 1},
 		{"roster_scim_operations_total", []string{"resource", "User", "action", "create", "outcome", "ok"}, 1},
 		{"roster_scim_operations_total", []string{"resource", "User", "action", "get", "outcome", "ok"}, 2},
 		{"roster_scim_operations_total", []string{"resource", "User", "action", "get", "outcome", "not_found"}, 1},

@@ -170,7 +170,7 @@ func serve(ctx context.Context, c Config, stdout, stderr io.Writer) error {
 	for _, path := range server.MisroutedPaths { // a Tenant URL pasted without /scim/v2
 		mux.Handle(path, scim.Misrouted())
 	}
-	mux.Handle("/api/v1/", http.StripPrefix("/api/v1", app.Handler()))
+	mux.Handle(api.Prefix+"/", app.Handler())
 	probes.Register(mux)
 	// The console's webhooks are added sealed as the relay opens them, and
 	// their test messages go out through the relay.
