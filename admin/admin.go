@@ -53,6 +53,9 @@ type Store interface {
 	DeleteSSOConnection(ctx context.Context, tenantID string) error
 	sso.KeyStore
 	User(ctx context.Context, tenantID, id string) (*roster.User, error)
+	roster.UserPager
+	roster.GroupPager
+	Group(ctx context.Context, tenantID, id string, withoutMembers bool) (*roster.Group, error)
 	Users(ctx context.Context, tenantID string, q roster.Query) ([]*roster.User, int, error)
 	SetLoginMethod(ctx context.Context, tenantID, userID, method string) error
 	SetPassword(ctx context.Context, tenantID, userID string, hash string) error

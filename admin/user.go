@@ -3,6 +3,7 @@ package admin
 import (
 	"cmp"
 	"context"
+	"strings"
 
 	"github.com/rosterhq/roster"
 	"github.com/rosterhq/roster/scim/filter"
@@ -60,27 +61,37 @@ func (s *Service) user(ctx context.Context, idOrName, ref string) (*roster.Tenan
 	if err != nil {
 		return nil, nil, err
 	}
-	u, err := s.store.User(ctx, t.ID, ref)
-	switch {
-	case err == nil:
-		return t, u, nil
-	case roster.ErrorCode(err) != roster.ENOTFOUND:
-		return nil, nil, err
-	}
-	us, _, err := s.store.Users(ctx, t.ID, roster.Query{
-		Filter: &filter.Compare{Attr: filter.AttrPath{Name: "userName"}, Op: filter.Eq, Value: filter.Value{Kind: filter.KindString, Text: ref}},
-		Resolve: func(p filter.AttrPath) (filter.Attr, bool) {
-			return filter.Attr{Type: filter.String}, p.Name == "userName"
-		},
-		StartIndex: 1, Count: 1, WithoutMembers: true,
-	})
+	u, err := s.userBy(ctx, t, ref, "userName")
 	if err != nil {
 		return nil, nil, err
 	}
-	if len(us) == 0 {
-		return nil, nil, roster.Errorf(roster.ENOTFOUND, "no user has the id or userName %q", ref)
+	return t, u, nil
+}
+
+// userBy finds the live user of tenant t whose id is ref, else whose
+// attribute attrs[0], else attrs[1]… is ref (userName ignoring case,
+// externalId exactly), with its groups. ENOTFOUND.
+func (s *Service) userBy(ctx context.Context, t *roster.Tenant, ref string, attrs ...string) (*roster.User, error) {
+	u, err := s.store.User(ctx, t.ID, ref)
+	if roster.ErrorCode(err) != roster.ENOTFOUND {
+		return u, err
 	}
-	return t, us[0], nil
+	for _, attr := range attrs {
+		us, _, err := s.store.Users(ctx, t.ID, roster.Query{
+			Filter: &filter.Compare{Attr: filter.AttrPath{Name: attr}, Op: filter.Eq, Value: filter.Value{Kind: filter.KindString, Text: ref}},
+			Resolve: func(p filter.AttrPath) (filter.Attr, bool) {
+				return filter.Attr{Type: filter.String, CaseExact: attr == "externalId"}, p.Name == attr
+			},
+			StartIndex: 1, Count: 1, WithoutMembers: true,
+		})
+		if err != nil {
+			return nil, err
+		}
+		if len(us) > 0 {
+			return s.store.User(ctx, t.ID, us[0].ID) // with its groups
+		}
+	}
+	return nil, roster.Errorf(roster.ENOTFOUND, "no user has the id or %s %q", strings.Join(attrs, " or "), ref)
 }
 
 // userSignInState is what the audit trail records of a user's sign-in

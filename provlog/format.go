@@ -7,9 +7,9 @@ import (
 	"strconv"
 	"strings"
 	"time"
-	"unicode/utf8"
 
 	"github.com/rosterhq/roster"
+	"github.com/rosterhq/roster/internal/term"
 )
 
 // Row is a log entry as `roster log --json` and the app API show it.
@@ -66,28 +66,12 @@ func NewRow(e *roster.LogEntry) Row {
 func (r Row) ForTerminal() Row {
 	for _, p := range []*string{&r.Tenant, &r.RequestID, &r.Method, &r.Route, &r.Query, &r.Action, &r.ResourceType,
 		&r.ResourceID, &r.ExternalID, &r.Name, &r.ScimType, &r.Reason, &r.TokenPrefix, &r.TokenName, &r.Request, &r.Response} {
-		*p = stripControls(*p)
+		*p = term.Clean(*p)
 	}
 	if len(r.Changes) > 0 {
-		r.Changes = json.RawMessage(stripControls(string(r.Changes)))
+		r.Changes = json.RawMessage(term.Clean(string(r.Changes)))
 	}
 	return r
-}
-
-func stripControls(s string) string {
-	if !strings.ContainsFunc(s, isControl) && utf8.ValidString(s) {
-		return s
-	}
-	return strings.Map(func(c rune) rune {
-		if isControl(c) || c == utf8.RuneError {
-			return -1
-		}
-		return c
-	}, s)
-}
-
-func isControl(c rune) bool {
-	return c != '\t' && c != '\n' && (c < 0x20 || c == 0x7f || c >= 0x80 && c < 0xa0)
 }
 
 // The formats rows are exported in.

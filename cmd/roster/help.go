@@ -131,7 +131,13 @@ func commandDocs() []commandDoc {
 		{"sso rotate-key", "[--alg ES256|RS256] [--overlap 24h]", "Sign with a new key; the previous ones stay in the JWKS for the overlap.",
 			"roster sso rotate-key --alg ES256 --overlap 48h"},
 
-		{"user", "", "Set how a user signs in; restore or purge a deleted user.", "roster user login-method --tenant acme ada@acme.com either"},
+		{"user", "", "List and show users; set how a user signs in; restore or purge a deleted user.", "roster user list --tenant acme --search ada"},
+		{"user list", "--tenant NAME [--search TEXT] [--after USERNAME] [--limit N]",
+			"List a tenant's live users by userName, a page at a time; --search keeps an exact id or externalId, or userNames and emails that start with TEXT.",
+			"roster user list --tenant acme --search ada"},
+		{"user get", "--tenant NAME USER",
+			"Show a live user (id, userName or externalId): its attributes, state in the app, groups and SCIM document.",
+			"roster user get --tenant acme ada@acme.com"},
 		{"user login-method", "--tenant NAME USER idp|password|either",
 			"Let the user (id or userName) sign in through the IdP, with a password, or either.",
 			"roster user login-method --tenant acme ada@acme.com either"},
@@ -143,6 +149,14 @@ func commandDocs() []commandDoc {
 		{"user purge", "--tenant NAME USER",
 			"Remove a deleted user (id, userName or externalId) for good, before the restore retention ends (erasure requests).",
 			"roster user purge --tenant acme ada@acme.com"},
+
+		{"group", "", "List and show a tenant's groups.", "roster group list --tenant acme"},
+		{"group list", "--tenant NAME [--search TEXT] [--after ID] [--limit N]",
+			"List a tenant's groups by displayName, a page at a time; --search keeps an exact id or externalId, or displayNames that start with TEXT.",
+			"roster group list --tenant acme --search eng"},
+		{"group get", "--tenant NAME GROUP [--after MEMBER] [--limit N]",
+			"Show a group (id, displayName or externalId) and a page of its members.",
+			"roster group get --tenant acme Engineering"},
 	}
 }
 

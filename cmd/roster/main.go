@@ -19,7 +19,8 @@
 //	roster folder create --tenant NAME --name N [--external-id X] | list | update | delete
 //	roster client create --name N --redirect-uri URI [--public] | client list | client revoke ID
 //	roster sso set --tenant NAME --type oidc|saml … | sso get --tenant NAME | sso remove --tenant NAME | sso rotate-key
-//	roster client create|list|revoke | user login-method|set-password|restore|purge
+//	roster client create|list|revoke | user list|get|login-method|set-password|restore|purge
+//	roster group list|get
 //
 // The commands that open the database take --db (env ROSTER_DB); they work
 // while the server runs. Every command and subcommand takes --help.
@@ -121,6 +122,13 @@ Usage:
   roster sso remove --tenant NAME           disconnect the tenant's IdP: its people no longer sign in through it
   roster sso rotate-key [--alg ES256|RS256] [--overlap 24h]
                                             sign with a new key; the previous ones stay in the JWKS for the overlap
+  roster user list --tenant NAME [--search TEXT] [--after USERNAME] [--limit N]
+                                            list a tenant's users a page at a time, searched as the console searches
+  roster user get --tenant NAME USER        show a user (id, userName or externalId): attributes, groups, document
+  roster group list --tenant NAME [--search TEXT] [--after ID] [--limit N]
+                                            list a tenant's groups a page at a time
+  roster group get --tenant NAME GROUP [--after MEMBER] [--limit N]
+                                            show a group (id, displayName or externalId) and a page of its members
   roster user login-method --tenant NAME USER idp|password|either
                                             how the user (id or userName) may sign in: through the IdP, with a password, or either
   roster user set-password --tenant NAME USER
@@ -185,6 +193,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		return runClient(admin.WithActor(ctx, cliActor()), rest, getenv, stdout, stderr)
 	case "sso":
 		return runSSO(admin.WithActor(ctx, cliActor()), rest, getenv, stdout, stderr)
+	case "group":
+		return runGroup(ctx, rest, getenv, stdout, stderr)
 	case "user":
 		return runUser(admin.WithActor(ctx, cliActor()), rest, getenv, stdout, stderr)
 	case "version", "--version":

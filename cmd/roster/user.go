@@ -2,17 +2,21 @@ package main
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"io"
 	"os"
+	"strings"
+	"text/tabwriter"
 
 	"github.com/rosterhq/roster"
+	"github.com/rosterhq/roster/admin"
 )
 
-// runUser sets how a user signs in (its login method and its password), and
-// restores or purges a deleted user.
+// runUser lists and shows users, sets how a user signs in (its login method
+// and its password), and restores or purges a deleted user.
 func runUser(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
-	const want = "login-method, set-password, restore or purge"
+	const want = "list, get, login-method, set-password, restore or purge"
 	if len(args) == 0 {
 		return fmt.Errorf("user: want %s", want)
 	}
@@ -22,8 +26,11 @@ func runUser(ctx context.Context, args []string, getenv func(string) string, std
 	}
 	var tenant string
 	cmd.fs.StringVar(&tenant, "tenant", "", "tenant name or id")
+	var page pageFlags
 	switch args[0] {
-	case "login-method", "set-password", "restore", "purge":
+	case "list":
+		page.add(cmd.fs, "userName")
+	case "get", "login-method", "set-password", "restore", "purge":
 	default:
 		return fmt.Errorf("user: unknown subcommand %q: want %s", args[0], want)
 	}
@@ -32,6 +39,19 @@ func runUser(ctx context.Context, args []string, getenv func(string) string, std
 	}
 	defer cmd.store.Close()
 	switch args[0] {
+	case "list":
+		if len(cmd.args) != 0 {
+			return fmt.Errorf("user list: takes no arguments: search with --search TEXT")
+		}
+		if page.limit < 1 || page.limit >= admin.MaxPage {
+			return fmt.Errorf("user list: --limit %d: want 1 to %d", page.limit, admin.MaxPage-1)
+		}
+		return listUsers(ctx, cmd, tenant, page, stdout, stderr)
+	case "get":
+		if len(cmd.args) != 1 {
+			return fmt.Errorf("user get: want USER (id, userName or externalId)")
+		}
+		return getUser(ctx, cmd, tenant, cmd.args[0], stdout)
 	case "login-method":
 		if len(cmd.args) != 2 {
 			return fmt.Errorf("user login-method: want USER (id or userName) and idp, password or either")
@@ -52,6 +72,75 @@ func runUser(ctx context.Context, args []string, getenv func(string) string, std
 		return fmt.Errorf("user set-password: want USER (id or userName); the password is read from stdin")
 	}
 	return setPassword(ctx, cmd, tenant, cmd.args[0], os.Stdin, stderr)
+}
+
+// listUsers prints a page of the tenant's users, and on stderr how to ask for
+// the next one.
+func listUsers(ctx context.Context, cmd *command, tenant string, page pageFlags, stdout, stderr io.Writer) error {
+	t, us, err := cmd.admin.UserPage(ctx, tenant, roster.UserPageQuery{Search: page.search, After: page.after, Limit: page.limit + 1})
+	if err != nil {
+		return fmt.Errorf("user list: %w", err)
+	}
+	more := len(us) > page.limit
+	us = us[:min(len(us), page.limit)]
+	tw := tabwriter.NewWriter(stdout, 0, 4, 2, ' ', 0)
+	fmt.Fprintln(tw, "ID\tUSERNAME\tEXTERNAL ID\tACTIVE\tEMAIL\tMODIFIED")
+	for _, u := range us {
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%t\t%s\t%s\n", u.ID, clean(u.UserName), orDash(clean(u.ExternalID)), u.Active, orDash(clean(primaryEmail(u))), stamp(u.Modified))
+	}
+	if err := tw.Flush(); err != nil {
+		return err
+	}
+	if more {
+		fmt.Fprintf(stderr, "roster: more users of tenant %q: add --after %s\n", t.Name, shellQuote(us[len(us)-1].UserName))
+	}
+	return nil
+}
+
+// getUser prints one user: its indexed attributes, its groups and its SCIM
+// document as the IdP wrote it.
+func getUser(ctx context.Context, cmd *command, tenant, ref string, stdout io.Writer) error {
+	t, u, err := cmd.admin.FindUser(ctx, tenant, ref)
+	if err != nil {
+		return fmt.Errorf("user get: %w", err)
+	}
+	tw := tabwriter.NewWriter(stdout, 0, 4, 2, ' ', 0)
+	for _, f := range [][2]string{
+		{"tenant", t.Name}, {"id", u.ID}, {"userName", clean(u.UserName)}, {"externalId", orDash(clean(u.ExternalID))},
+		{"displayName", orDash(clean(u.DisplayName))}, {"active", fmt.Sprint(u.Active)},
+		{"in the app", fmt.Sprint(u.Entitlements.Active)}, {"sign-in", describeMethod(u.LoginMethod)},
+		{"created", stamp(u.Created)}, {"modified", stamp(u.Modified)}, {"version", fmt.Sprint(u.Version)},
+	} {
+		fmt.Fprintf(tw, "%s:\t%s\n", f[0], f[1])
+	}
+	for _, e := range u.Emails {
+		fmt.Fprintf(tw, "email:\t%s\n", clean(strings.TrimSpace(e.Value+" "+e.Type+map[bool]string{true: " (primary)"}[e.Primary])))
+	}
+	for _, g := range u.Groups {
+		fmt.Fprintf(tw, "group:\t%s %s\n", g.ID, clean(g.DisplayName))
+	}
+	if err := tw.Flush(); err != nil {
+		return err
+	}
+	doc, err := json.MarshalIndent(u.Doc, "", "  ")
+	if err != nil {
+		return err
+	}
+	_, err = fmt.Fprintf(stdout, "document:\n%s\n", clean(string(doc)))
+	return err
+}
+
+// primaryEmail is the user's primary email, else its first.
+func primaryEmail(u *roster.User) string {
+	for _, e := range u.Emails {
+		if e.Primary {
+			return e.Value
+		}
+	}
+	if len(u.Emails) > 0 {
+		return u.Emails[0].Value
+	}
+	return ""
 }
 
 // restoreOrPurge brings back, or removes for good, the deleted user ref.
