@@ -22,7 +22,7 @@ func runAPIKey(ctx context.Context, args []string, getenv func(string) string, s
 		cmd.fs.StringVar(&name, "name", "", "a label to tell keys apart")
 	case "list", "revoke":
 	default:
-		return fmt.Errorf("apikey: unknown subcommand %q: want create, list or revoke", args[0])
+		return unknownSubcommand("apikey", args[0])
 	}
 	if err := cmd.open(ctx, args[1:], stderr); err != nil {
 		return err

@@ -59,7 +59,7 @@ func runGroup(ctx context.Context, args []string, getenv func(string) string, st
 	case "get":
 		page.add(cmd.fs, "member id")
 	default:
-		return fmt.Errorf("group: unknown subcommand %q: want %s", args[0], want)
+		return unknownSubcommand("group", args[0])
 	}
 	if err := cmd.open(ctx, args[1:], stderr); err != nil {
 		return err

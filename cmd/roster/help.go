@@ -1,6 +1,7 @@
 package main
 
 import (
+	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -283,20 +284,63 @@ func unknownFlag(fs *flag.FlagSet, args []string) (string, bool) {
 	return name, true
 }
 
-// nearestFlag returns the flag of fs whose name is closest to name, within
-// two edits or extending it, or "" for none.
-func nearestFlag(fs *flag.FlagSet, name string) string {
+// subcommands returns the subcommands of the command group ("" for the
+// commands), in the order of commandDocs.
+func subcommands(group string) []string {
+	var subs []string
+	for _, d := range commandDocs() {
+		sub, ok := strings.CutPrefix(d.path, group+" ")
+		if group == "" {
+			sub, ok = d.path, true
+		}
+		if ok && !strings.Contains(sub, " ") {
+			subs = append(subs, sub)
+		}
+	}
+	return subs
+}
+
+// unknownSubcommand refuses the subcommand sub of group, listing the ones
+// there are and naming the nearest.
+func unknownSubcommand(group, sub string) error {
+	subs := subcommands(group)
+	msg := fmt.Sprintf("%s: unknown subcommand %q: want %s", group, sub, orList(subs))
+	if near := nearest(sub, subs); near != "" {
+		msg += "; did you mean " + near + "?"
+	}
+	return errors.New(msg)
+}
+
+// orList joins words as "a, b or c".
+func orList(words []string) string {
+	if len(words) < 2 {
+		return strings.Join(words, "")
+	}
+	return strings.Join(words[:len(words)-1], ", ") + " or " + words[len(words)-1]
+}
+
+// nearest returns the word of words closest to name, within two edits or
+// extending it, or "" for none.
+func nearest(name string, words []string) string {
 	best, bestDist := "", 3
-	fs.VisitAll(func(f *flag.Flag) {
-		d := editDistance(name, f.Name)
-		if len(name) >= 3 && strings.HasPrefix(f.Name, name) {
+	for _, w := range words {
+		d := editDistance(name, w)
+		if len(name) >= 3 && strings.HasPrefix(w, name) {
 			d = min(d, 2)
 		}
 		if d < bestDist {
-			best, bestDist = f.Name, d
+			best, bestDist = w, d
 		}
-	})
+	}
 	return best
+}
+
+// nearestFlag returns the flag of fs whose name is closest to name, within
+// two edits or extending it, or "" for none.
+func nearestFlag(fs *flag.FlagSet, name string) string {
+	var names []string
+	fs.VisitAll(func(f *flag.Flag) { names = append(names, f.Name) })
+	return nearest(name, names)
 }
 
 // editDistance is the Levenshtein distance between a and b, in bytes.

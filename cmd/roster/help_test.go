@@ -237,3 +237,31 @@ func TestUnknownFlag(t *testing.T) {
 		}
 	}
 }
+
+// TestUnknownCommand mistypes commands and subcommands: the error lists the
+// subcommands there are and names the nearest, when one is near.
+func TestUnknownCommand(t *testing.T) {
+	for _, tc := range []struct {
+		args []string
+		want string // "": no suggestion
+	}{
+		{[]string{"tenat"}, `unknown command "tenat"; did you mean tenant?`},
+		{[]string{"tenant", "crete"}, "want create, list, update, disable, enable or delete; did you mean create?"},
+		{[]string{"webhook", "lst"}, "did you mean list?"},
+		{[]string{"setup-link", "revok"}, "did you mean revoke?"},
+		{[]string{"user", "restor", "--tenant", "acme", "ada"}, "did you mean restore?"},
+		{[]string{"group", "bogus"}, `group: unknown subcommand "bogus": want list or get`},
+		{[]string{"zzzz"}, ""},
+	} {
+		var stdout, stderr strings.Builder
+		err := run(context.Background(), tc.args, func(string) string { return "" }, &stdout, &stderr)
+		if err == nil {
+			t.Errorf("roster %s succeeded", strings.Join(tc.args, " "))
+			continue
+		}
+		msg := err.Error() + "\n" + stderr.String()
+		if tc.want == "" && strings.Contains(msg, "did you mean") || !strings.Contains(msg, tc.want) {
+			t.Errorf("roster %s: %q, want %q", strings.Join(tc.args, " "), msg, tc.want)
+		}
+	}
+}

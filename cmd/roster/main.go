@@ -203,6 +203,10 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		fmt.Fprint(stdout, usage)
 		return nil
 	}
+	if near := nearest(cmd, subcommands("")); near != "" {
+		fmt.Fprintf(stderr, "roster: unknown command %q; did you mean %s?\n", cmd, near)
+		return usageError{fmt.Errorf("unknown command %q", cmd)}
+	}
 	fmt.Fprintf(stderr, "roster: unknown command %q\n\n%s", cmd, usage)
 	return usageError{fmt.Errorf("unknown command %q", cmd)}
 }

@@ -30,7 +30,7 @@ func runOperator(ctx context.Context, args []string, getenv func(string) string,
 		cmd.fs.StringVar(&email, "email", "", "the operator's email")
 	case "list":
 	default:
-		return fmt.Errorf("operator: unknown subcommand %q: want create, list, remove or password", args[0])
+		return unknownSubcommand("operator", args[0])
 	}
 	if err := cmd.open(ctx, args[1:], stderr); err != nil {
 		return err

@@ -59,7 +59,7 @@ func runPolicy(ctx context.Context, args []string, getenv func(string) string, s
 	case "rollback":
 		cmd.fs.Int64Var(&version, "version", 0, "the version to set again (required)")
 	default:
-		return fmt.Errorf("policy: unknown subcommand %q: %s", args[0], want)
+		return unknownSubcommand("policy", args[0])
 	}
 	if err := cmd.open(ctx, args[1:], stderr); err != nil {
 		return err
@@ -293,7 +293,7 @@ func runFolder(ctx context.Context, args []string, getenv func(string) string, s
 		cmd.fs.StringVar(&f.ExternalID, "external-id", "", "the id the IdP sends for the folder")
 	case "list", "delete":
 	default:
-		return fmt.Errorf("folder: unknown subcommand %q: want create, list, update or delete", args[0])
+		return unknownSubcommand("folder", args[0])
 	}
 	if args[0] == "create" {
 		cmd.fs.StringVar(&f.ID, "id", "", "the folder's id (default: generated)")

@@ -31,7 +31,7 @@ func runSetupLink(ctx context.Context, args []string, getenv func(string) string
 		cmd.fs.StringVar(&cmd.cfg.PublicURL, "public-url", cmd.cfg.PublicURL, "Roster's public URL (env ROSTER_PUBLIC_URL); default: the one the last server to start recorded")
 	case "list", "revoke":
 	default:
-		return fmt.Errorf("setup-link: unknown subcommand %q: want create, list or revoke", args[0])
+		return unknownSubcommand("setup-link", args[0])
 	}
 	if err := cmd.open(ctx, args[1:], stderr); err != nil {
 		return err

@@ -44,7 +44,7 @@ func runClient(ctx context.Context, args []string, getenv func(string) string, s
 		cmd.fs.BoolVar(&public, "public", false, "a native or mobile app: no secret, PKCE required")
 	case "list", "revoke":
 	default:
-		return fmt.Errorf("client: unknown subcommand %q: want create, list or revoke", args[0])
+		return unknownSubcommand("client", args[0])
 	}
 	if err := cmd.open(ctx, args[1:], stderr); err != nil {
 		return err
@@ -114,7 +114,7 @@ func runSSO(ctx context.Context, args []string, getenv func(string) string, stdo
 	case "rotate-key":
 		return rotateKey(ctx, cmd, args[1:], stderr)
 	}
-	return fmt.Errorf("sso: unknown subcommand %q: want set, get, remove or rotate-key", args[0])
+	return unknownSubcommand("sso", args[0])
 }
 
 // setConnection stores a tenant's upstream connection: OIDC, its client

@@ -135,7 +135,7 @@ func runTenant(ctx context.Context, args []string, getenv func(string) string, s
 		fmt.Fprintf(stderr, "roster: tenant %q enabled\n", t.Name)
 		return nil
 	}
-	return fmt.Errorf("tenant: unknown subcommand %q: want create, list, update, disable, enable or delete", args[0])
+	return unknownSubcommand("tenant", args[0])
 }
 
 // updateTenant changes a tenant's settings, organization and domains; the

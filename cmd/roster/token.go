@@ -26,7 +26,7 @@ func runToken(ctx context.Context, args []string, getenv func(string) string, st
 		cmd.fs.StringVar(&tenant, "tenant", "", "tenant name or id (required)")
 	case "revoke":
 	default:
-		return fmt.Errorf("token: unknown subcommand %q: want create, list or revoke", args[0])
+		return unknownSubcommand("token", args[0])
 	}
 	if err := cmd.open(ctx, args[1:], stderr); err != nil {
 		return err

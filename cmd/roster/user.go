@@ -32,7 +32,7 @@ func runUser(ctx context.Context, args []string, getenv func(string) string, std
 		page.add(cmd.fs, "userName")
 	case "get", "login-method", "set-password", "restore", "purge":
 	default:
-		return fmt.Errorf("user: unknown subcommand %q: want %s", args[0], want)
+		return unknownSubcommand("user", args[0])
 	}
 	if err := cmd.open(ctx, args[1:], stderr); err != nil {
 		return err

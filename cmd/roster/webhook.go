@@ -39,7 +39,7 @@ func runWebhook(ctx context.Context, args []string, getenv func(string) string, 
 		cmd.fs.StringVar(&from, "from", "", "cursor after which to deliver again (required; 0 for every retained event)")
 	case "list", "remove", "test", "resume":
 	default:
-		return fmt.Errorf("webhook: unknown subcommand %q: %s", args[0], webhookUsage[len("webhook: "):])
+		return unknownSubcommand("webhook", args[0])
 	}
 	if err := cmd.open(ctx, args[1:], stderr); err != nil {
 		return err
