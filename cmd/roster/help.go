@@ -151,6 +151,10 @@ func commandDocs() []commandDoc {
 			"Remove a deleted user (id, userName or externalId) for good, before the restore retention ends (erasure requests).",
 			"roster user purge --tenant acme ada@acme.com"},
 
+		{"simulate", "--idp entra|okta --tenant NAME [--users 50] [--groups 5] [--seed N] [--url URL]",
+			"Drive the running server over SCIM as Entra ID or Okta would (Test Connection, lookups, creates, group pushes, a role and an attribute change, a deactivation and a delete) with generated people, and print each request with the provisioning log's verdict.",
+			"roster simulate --idp okta --tenant acme --users 20"},
+
 		{"group", "", "List and show a tenant's groups.", "roster group list --tenant acme"},
 		{"group list", "--tenant NAME [--search TEXT] [--after ID] [--limit N]",
 			"List a tenant's groups by displayName, a page at a time; --search keeps an exact id or externalId, or displayNames that start with TEXT.",

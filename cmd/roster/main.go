@@ -20,7 +20,7 @@
 //	roster client create --name N --redirect-uri URI [--public] | client list | client revoke ID
 //	roster sso set --tenant NAME --type oidc|saml … | sso get --tenant NAME | sso remove --tenant NAME | sso rotate-key
 //	roster client create|list|revoke | user list|get|login-method|set-password|restore|purge
-//	roster group list|get
+//	roster group list|get | simulate --idp entra|okta --tenant NAME
 //
 // The commands that open the database take --db (env ROSTER_DB); they work
 // while the server runs. Every command and subcommand takes --help.
@@ -129,6 +129,9 @@ Usage:
                                             list a tenant's groups a page at a time
   roster group get --tenant NAME GROUP [--after MEMBER] [--limit N]
                                             show a group (id, displayName or externalId) and a page of its members
+  roster simulate --idp entra|okta --tenant NAME [--users 50] [--groups 5]
+                                            drive the running server as Entra ID or Okta would, with generated people,
+                                            and print each request with the provisioning log's verdict
   roster user login-method --tenant NAME USER idp|password|either
                                             how the user (id or userName) may sign in: through the IdP, with a password, or either
   roster user set-password --tenant NAME USER
@@ -193,6 +196,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		return runClient(admin.WithActor(ctx, cliActor()), rest, getenv, stdout, stderr)
 	case "sso":
 		return runSSO(admin.WithActor(ctx, cliActor()), rest, getenv, stdout, stderr)
+	case "simulate":
+		return runSimulate(admin.WithActor(ctx, cliActor()), rest, getenv, stdout, stderr)
 	case "group":
 		return runGroup(ctx, rest, getenv, stdout, stderr)
 	case "user":
