@@ -53,3 +53,18 @@ func TestLoadTool(t *testing.T) {
 		}
 	}
 }
+
+// TestOpenAPIValidatorTestOnly keeps the OpenAPI validator out of the server:
+// the binary embeds and serves the app API's document, and only the tests
+// (through api/apitest) check traffic against it.
+func TestOpenAPIValidatorTestOnly(t *testing.T) {
+	out, err := exec.Command("go", "list", "-deps", "-f", "{{.ImportPath}}", "./cmd/roster").CombinedOutput()
+	if err != nil {
+		t.Fatalf("go list: %v\n%s", err, out)
+	}
+	for _, dep := range strings.Fields(string(out)) {
+		if strings.HasPrefix(dep, "github.com/getkin/") || dep == "github.com/rosterhq/roster/api/apitest" {
+			t.Errorf("cmd/roster depends on %s", dep)
+		}
+	}
+}

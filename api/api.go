@@ -76,6 +76,7 @@ func New(store roster.Store, opts Options) *Server {
 		opts.Clock = time.Now
 	}
 	s := &Server{store: store, opts: opts, mux: http.NewServeMux(), polls: map[string]int{}}
+	s.mux.HandleFunc("GET "+Prefix+"/openapi.json", s.openAPIDocument)
 	s.mux.Handle("GET "+Prefix+"/events", s.authenticate(s.events))
 	s.mux.Handle("GET "+Prefix+"/users", s.authenticate(s.users))
 	s.mux.Handle("GET "+Prefix+"/users/{id}", s.authenticate(s.user))

@@ -10,6 +10,9 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/rosterhq/roster/api"
+	"github.com/rosterhq/roster/api/apitest"
 )
 
 // appResponse is a decoded app API response.
@@ -19,7 +22,25 @@ type appResponse struct {
 	raw    string
 }
 
-// app sends a GET to the app API with an API key (or any Authorization value).
+// contract is the app API's OpenAPI document, loaded once: every exchange of
+// the app helpers, and of the Go client in tests, is checked against it.
+var contract = sync.OnceValues(func() (*apitest.Contract, error) { return apitest.Load(api.OpenAPI()) })
+
+// checkContract reports an exchange with the app API that breaks its OpenAPI
+// document, naming the field or parameter that does.
+func checkContract(t testing.TB, req *http.Request, res *http.Response, body []byte) {
+	t.Helper()
+	c, err := contract()
+	if err == nil {
+		err = c.Check(req, res.StatusCode, res.Header, body)
+	}
+	if err != nil {
+		t.Errorf("app API contract: %v", err)
+	}
+}
+
+// app sends a GET to the app API with an API key (or any Authorization
+// value), and checks the exchange against the API's OpenAPI document.
 func (s *testServer) app(t *testing.T, auth, path string) appResponse {
 	t.Helper()
 	root := strings.TrimSuffix(s.base, "/scim/v2")
@@ -36,6 +57,7 @@ func (s *testServer) app(t *testing.T, auth, path string) appResponse {
 	}
 	defer res.Body.Close()
 	raw, _ := io.ReadAll(res.Body)
+	checkContract(t, req, res, raw)
 	r := appResponse{status: res.StatusCode, raw: string(raw)}
 	if err := json.Unmarshal(raw, &r.body); err != nil {
 		t.Fatalf("GET %s: not JSON: %v\n%s", path, err, raw)

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net/http"
 	"strings"
 	"testing"
 	"time"
@@ -17,6 +18,12 @@ import (
 func TestClient(t *testing.T) {
 	s := startServer(t, sqliteDB(t))
 	c := client.New(strings.TrimSuffix(s.base, "/scim/v2"), strings.TrimSpace(s.cli(t, "apikey", "create", "--tenant", "default")))
+	oas, err := contract()
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Every exchange of the reference client keeps to the OpenAPI document.
+	c.HTTP = &http.Client{Transport: oas.Transport(nil)}
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()
 

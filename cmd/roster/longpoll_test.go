@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bytes"
 	"fmt"
 	"io"
 	"net/http"
@@ -38,7 +39,7 @@ func testLongPollCap(t *testing.T, db string) {
 	const held = 4
 	polls := make(chan *http.Response, held+1)
 	for range held + 1 {
-		go func() { polls <- appRaw(s, key, "/events?wait=60") }()
+		go func() { polls <- appRaw(t, s, key, "/events?wait=60") }()
 	}
 	refused := <-polls
 	refused.Body.Close()
@@ -65,14 +66,19 @@ func testLongPollCap(t *testing.T, db string) {
 	s.app(t, key, "/events?wait=1").want(t, 200)
 }
 
-// appRaw sends a GET to the app API with an API key; a failure to send is a
-// 599 response with the error as its body.
-func appRaw(s *testServer, key, path string) *http.Response {
+// appRaw sends a GET to the app API with an API key and checks the exchange
+// against the API's OpenAPI document; a failure to send is a 599 response
+// with the error as its body.
+func appRaw(t *testing.T, s *testServer, key, path string) *http.Response {
 	req, err := http.NewRequest("GET", s.root()+"/api/v1"+path, nil)
 	if err == nil {
 		req.Header.Set("Authorization", "Bearer "+key)
 		var res *http.Response
 		if res, err = http.DefaultClient.Do(req); err == nil {
+			raw, _ := io.ReadAll(res.Body)
+			res.Body.Close()
+			checkContract(t, req, res, raw)
+			res.Body = io.NopCloser(bytes.NewReader(raw))
 			return res
 		}
 	}
