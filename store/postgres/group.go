@@ -196,16 +196,20 @@ func removeOtherMembers(ctx context.Context, t *tx, groupID string, keep []strin
 	return ids, nil
 }
 
+// leaveQuery removes a member ($2, of type $3) from every group it belongs to
+// and bumps those groups' versions: a search of group_members_member, whose
+// cost follows the member's groups, not their sizes (TestWritePlans).
+const leaveQuery = `
+	WITH left_groups AS (
+		DELETE FROM group_members WHERE tenant_id = $1 AND member_id = $2 AND member_type = $3
+		RETURNING group_id)
+	UPDATE groups SET version = version + 1, modified = $4
+	WHERE tenant_id = $1 AND id IN (SELECT group_id FROM left_groups)`
+
 // leaveGroups removes a deleted user or group from every group it belongs to and
 // bumps those groups' versions, since their member lists changed.
 func leaveGroups(ctx context.Context, t *tx, memberID, memberType string) error {
-	_, err := t.Exec(ctx, `
-		WITH left_groups AS (
-			DELETE FROM group_members WHERE tenant_id = $1 AND member_id = $2 AND member_type = $3
-			RETURNING group_id)
-		UPDATE groups SET version = version + 1, modified = $4
-		WHERE tenant_id = $1 AND id IN (SELECT group_id FROM left_groups)`,
-		t.tenantID, memberID, memberType, t.now)
+	_, err := t.Exec(ctx, leaveQuery, t.tenantID, memberID, memberType, t.now)
 	return err
 }
 

@@ -128,3 +128,69 @@ func explain(t *testing.T, db *DB, query string, args []any) string {
 	}
 	return b.String()
 }
+
+// TestWritePlans checks that the statements that find a member's groups on
+// the write paths (a delete leaving its groups, the groups kept for a
+// restore, and the user read before every PUT and PATCH) search
+// group_members_member by member, member type included, and scan no table
+// sequentially: their cost follows the groups the member belongs to, not the
+// size of those groups or of the tenant. (The seed holds no unique values:
+// PostgreSQL reads that empty table sequentially, which costs nothing.)
+func TestWritePlans(t *testing.T) {
+	db, err := Open(context.Background(), testdb.Postgres(t), Options{Clock: time.Now})
+	if err != nil {
+		t.Fatalf("Open = %v", err)
+	}
+	t.Cleanup(func() { db.Close() })
+	if _, err := db.pool.Exec(context.Background(), seedSQL); err != nil {
+		t.Fatalf("seed: %v", err)
+	}
+	for _, tt := range []struct {
+		name, query string
+		args        []any
+	}{
+		{"leave groups", leaveQuery, []any{"t", "u345", "User", time.Now()}},
+		{"keep groups", keepQuery, []any{"t", "u345"}},
+		{"user by id", userByIDQuery, []any{"t", "u345"}},
+	} {
+		plan := explain(t, db, tt.query, tt.args)
+		if !memberSearch(plan) || walksTenant(plan, "group_members", "groups", "users") {
+			t.Errorf("%s: plan\n%s\nwant group_members_member searched by member and type, and no read of a tenant's memberships, groups or users", tt.name, plan)
+		}
+	}
+}
+
+// memberSearch reports whether a plan reads group_members through
+// group_members_member with the member type in the index condition, and
+// through no other index.
+func memberSearch(plan string) bool {
+	lines := strings.Split(plan, "\n")
+	found := false
+	for i, line := range lines {
+		if !strings.Contains(line, "Scan") || !strings.Contains(line, " on group_members") {
+			continue
+		}
+		if !strings.Contains(line, "using group_members_member") || i+1 == len(lines) ||
+			!strings.Contains(lines[i+1], "Index Cond:") || !strings.Contains(lines[i+1], "member_type =") {
+			return false
+		}
+		found = true
+	}
+	return found
+}
+
+// walksTenant reports whether a plan reads one of tables sequentially, or
+// reads any index by tenant_id alone.
+func walksTenant(plan string, tables ...string) bool {
+	for _, line := range strings.Split(plan, "\n") {
+		if strings.Contains(line, "Cond: (tenant_id = ") && !strings.Contains(line, " AND ") {
+			return true
+		}
+		for _, table := range tables {
+			if strings.Contains(line, "Seq Scan on "+table+" ") {
+				return true
+			}
+		}
+	}
+	return false
+}

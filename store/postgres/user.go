@@ -22,6 +22,9 @@ const userColumns = userRowColumns + `,
 		FROM group_members m JOIN groups g ON g.tenant_id = m.tenant_id AND g.id = m.group_id
 		WHERE m.tenant_id = r.tenant_id AND m.member_id = r.id AND m.member_type = 'User')`
 
+// userByIDQuery reads a live user: a retired one is gone for SCIM.
+const userByIDQuery = `SELECT ` + userColumns + ` FROM users r WHERE r.tenant_id = $1 AND r.id = $2 AND r.retired IS NULL`
+
 // userRowColumns reads a user row r with its emails, but not its groups:
 // scanUser reads them with one more column, the groups ('[]' for none).
 const userRowColumns = `r.id, r.user_name, r.external_id, r.display_name, r.active, r.doc, r.version, r.created, r.modified,
@@ -156,8 +159,7 @@ func insertUnique(ctx context.Context, t *tx, userID string, unique map[string]s
 // User returns the live user with the given id, with its emails and direct
 // groups. ENOTFOUND if there is none, or if it is retired.
 func (db *DB) User(ctx context.Context, tenantID, id string) (*roster.User, error) {
-	rows, _ := db.pool.Query(ctx, `SELECT `+userColumns+` FROM users r WHERE r.tenant_id = $1 AND r.id = $2 AND r.retired IS NULL`,
-		tenantID, id)
+	rows, _ := db.pool.Query(ctx, userByIDQuery, tenantID, id)
 	u, err := pgx.CollectExactlyOneRow(rows, scanUser)
 	if errors.Is(err, pgx.ErrNoRows) {
 		return nil, userMissing(id)
@@ -360,6 +362,18 @@ func (db *DB) RetireUser(ctx context.Context, tenantID, id string, version int64
 	return db.removeUser(ctx, "retire user", tenantID, id, version, true)
 }
 
+// keepQuery sets aside in users.kept what removing the user $2 takes from it,
+// for RestoreUser: whether it was active in the app, its groups and its unique
+// values. Its groups are a search of group_members_member (TestWritePlans).
+const keepQuery = `
+	UPDATE users SET kept = jsonb_build_object(
+		'app_active', app_active,
+		'groups', (SELECT coalesce(jsonb_agg(group_id), '[]') FROM group_members
+			WHERE tenant_id = $1 AND member_id = $2 AND member_type = 'User'),
+		'unique', (SELECT coalesce(jsonb_agg(jsonb_build_object('attr', attr, 'value', value)), '[]') FROM user_unique
+			WHERE tenant_id = $1 AND user_id = $2))
+	WHERE tenant_id = $1 AND id = $2`
+
 // removeUser takes the user out of SCIM: deleted, or retired by the policy when retire.
 func (db *DB) removeUser(ctx context.Context, step, tenantID, id string, version int64, retire bool) error {
 	err := db.write(ctx, tenantID, func(t *tx) error {
@@ -370,15 +384,7 @@ func (db *DB) removeUser(ctx context.Context, step, tenantID, id string, version
 		if err := row.CheckVersion("user", id, old.version, version); err != nil {
 			return err
 		}
-		_, err = t.Exec(ctx, `
-			UPDATE users SET kept = jsonb_build_object(
-				'app_active', app_active,
-				'groups', (SELECT coalesce(jsonb_agg(group_id), '[]') FROM group_members
-					WHERE tenant_id = $1 AND member_id = $2 AND member_type = 'User'),
-				'unique', (SELECT coalesce(jsonb_agg(jsonb_build_object('attr', attr, 'value', value)), '[]') FROM user_unique
-					WHERE tenant_id = $1 AND user_id = $2))
-			WHERE tenant_id = $1 AND id = $2`, t.tenantID, id)
-		if err != nil {
+		if _, err := t.Exec(ctx, keepQuery, t.tenantID, id); err != nil {
 			return err
 		}
 		if err := leaveGroups(ctx, t, id, roster.MemberUser); err != nil {

@@ -254,12 +254,17 @@ func scanStrings(rows *sql.Rows) ([]string, error) {
 	return out, rows.Err()
 }
 
+// leaveQuery removes a member (?2, of type ?3) from every group it belongs
+// to, returning the groups: a search of group_members_member, whose cost
+// follows the member's groups, not their sizes (TestWritePlans).
+const leaveQuery = `
+	DELETE FROM group_members WHERE tenant_id = ?1 AND member_id = ?2 AND member_type = ?3
+	RETURNING group_id`
+
 // leaveGroups removes a deleted user or group from every group it belongs to and
 // bumps those groups' versions, since their member lists changed.
 func leaveGroups(ctx context.Context, tx *sql.Tx, tenantID, memberID, memberType string, now time.Time) error {
-	rows, err := txQuery(ctx, tx, `
-		DELETE FROM group_members WHERE tenant_id = ? AND member_id = ? AND member_type = ?
-		RETURNING group_id`, tenantID, memberID, memberType)
+	rows, err := txQuery(ctx, tx, leaveQuery, tenantID, memberID, memberType)
 	if err != nil {
 		return err
 	}

@@ -216,3 +216,85 @@ func TestPagePlans(t *testing.T) {
 		}
 	}
 }
+
+// TestWritePlans checks that the statements that find a member's groups on
+// the write paths (a delete leaving its groups, the groups kept for a
+// restore, and the user read before every PUT and PATCH) search
+// group_members_member by member and read no table by tenant alone: their
+// cost follows the groups the member belongs to, not the size of those
+// groups or of the tenant. It checks so on a new file (no statistics) and
+// after ANALYZE over a tenant with one group of 2,000 members.
+func TestWritePlans(t *testing.T) {
+	ctx := context.Background()
+	path := testdb.SQLitePath(t)
+	member := "group_members_member (tenant_id=? AND member_id=? AND member_type=?)"
+	for _, analyzed := range []bool{false, true} {
+		db, err := Open(ctx, path, Options{Clock: time.Now})
+		if err != nil {
+			t.Fatalf("Open = %v", err)
+		}
+		for _, tt := range []struct {
+			name, query string
+			args        []any
+		}{
+			{"leave groups", leaveQuery, []any{"t", "u1", "User"}},
+			{"keep groups", keepQuery, []any{"t", "u1"}},
+			{"user by id", userByIDQuery, []any{"t", "u1"}},
+		} {
+			plan := explain(t, db, tt.query, tt.args)
+			if !strings.Contains(plan, member) || walksTenant(plan) {
+				t.Errorf("%s (analyzed %v): plan\n%s\nwant a search of %s and no read of a tenant's rows", tt.name, analyzed, plan, member)
+			}
+		}
+		if !analyzed {
+			seedBigGroup(t, db)
+		}
+		db.Close()
+	}
+}
+
+// walksTenant reports whether a plan reads a whole table, or every row of a
+// tenant in an index or a table: a SCAN of anything but a JSON array or a
+// subquery's rows, or a search by tenant_id alone.
+func walksTenant(plan string) bool {
+	for _, line := range strings.Split(plan, "\n") {
+		_, scanned, scan := strings.Cut(line, "SCAN ")
+		if scan && !strings.HasPrefix(scanned, "json_each") && scanned != "x" {
+			return true
+		}
+		if strings.HasSuffix(line, "(tenant_id=?)") {
+			return true
+		}
+	}
+	return false
+}
+
+// seedBigGroup fills tenant t with 2,000 users, all members of group g1,
+// and 20 more groups of 10 members, then gathers the planner's statistics
+// as Open keeps them (sqlite_stat1, no sqlite_stat4).
+func seedBigGroup(t *testing.T, db *DB) {
+	t.Helper()
+	ctx := context.Background()
+	for _, stmt := range []string{
+		`INSERT INTO tenants (id, name, created) VALUES ('t', 't', '2026-01-01T00:00:00.000000000Z')`,
+		`WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 2000)
+		INSERT INTO users (tenant_id, id, user_name, version, created, modified)
+		SELECT 't', 'u' || i, 'user' || i || '@example.com', 1, '2026-01-01T00:00:00.000000000Z', '2026-01-01T00:00:00.000000000Z' FROM n`,
+		`WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 21)
+		INSERT INTO groups (tenant_id, id, display_name, version, created, modified)
+		SELECT 't', 'g' || i, 'Group ' || i, 1, '2026-01-01T00:00:00.000000000Z', '2026-01-01T00:00:00.000000000Z' FROM n`,
+		`INSERT INTO group_members (tenant_id, group_id, member_id, member_type)
+		SELECT 't', 'g1', id, 'User' FROM users`,
+		`WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 200)
+		INSERT INTO group_members (tenant_id, group_id, member_id, member_type)
+		SELECT 't', 'g' || (2 + i % 20), 'u' || i, 'User' FROM n`,
+		`ANALYZE`,
+	} {
+		if _, err := db.conn.ExecContext(ctx, stmt); err != nil {
+			t.Fatalf("%s: %v", stmt, err)
+		}
+	}
+	if err := dropStat4(ctx, db.conn); err != nil {
+		t.Fatal(err)
+	}
+}

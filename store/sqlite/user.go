@@ -499,6 +499,18 @@ func (db *DB) removeUser(ctx context.Context, step, tenantID, id string, version
 	return nil
 }
 
+// keepQuery sets aside in users.kept what removing the user ?2 takes from it,
+// for RestoreUser: whether it was active in the app, its groups and its unique
+// values. Its groups are a search of group_members_member (TestWritePlans).
+const keepQuery = `
+	UPDATE users SET kept = json_object(
+		'app_active', json(CASE WHEN app_active THEN 'true' ELSE 'false' END),
+		'groups', json((SELECT json_group_array(group_id) FROM group_members
+			WHERE tenant_id = ?1 AND member_id = ?2 AND member_type = 'User')),
+		'unique', json((SELECT json_group_array(json_object('attr', attr, 'value', value)) FROM user_unique
+			WHERE tenant_id = ?1 AND user_id = ?2)))
+	WHERE tenant_id = ?1 AND id = ?2`
+
 func removeUser(ctx context.Context, tx *sql.Tx, tenantID, id string, version int64, now time.Time, retire bool) error {
 	old, err := lockUser(ctx, tx, tenantID, id)
 	if err != nil {
@@ -507,15 +519,7 @@ func removeUser(ctx context.Context, tx *sql.Tx, tenantID, id string, version in
 	if err := row.CheckVersion("user", id, old.version, version); err != nil {
 		return err
 	}
-	_, err = txExec(ctx, tx, `
-		UPDATE users SET kept = json_object(
-			'app_active', json(CASE WHEN app_active THEN 'true' ELSE 'false' END),
-			'groups', json((SELECT json_group_array(group_id) FROM group_members
-				WHERE tenant_id = ?1 AND member_id = ?2 AND member_type = 'User')),
-			'unique', json((SELECT json_group_array(json_object('attr', attr, 'value', value)) FROM user_unique
-				WHERE tenant_id = ?1 AND user_id = ?2)))
-		WHERE tenant_id = ?1 AND id = ?2`, tenantID, id)
-	if err != nil {
+	if _, err := txExec(ctx, tx, keepQuery, tenantID, id); err != nil {
 		return err
 	}
 	if err := leaveGroups(ctx, tx, tenantID, id, roster.MemberUser, now); err != nil {
