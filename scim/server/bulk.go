@@ -331,7 +331,7 @@ func readStep(op bulkOperation) bulkStep {
 		st.err = roster.Errorf(roster.EINVALID, "path %q: a Bulk operation acts on /Users or /Groups", op.Path)
 	case st.method == http.MethodPost && (st.id != "" || strings.HasSuffix(st.path, "/")):
 		st.err = roster.Errorf(roster.EINVALID, "path %q: a POST names the endpoint, /Users or /Groups", op.Path)
-	case st.method != http.MethodPost && (st.id == "" || strings.Contains(st.id, "/")):
+	case st.method != http.MethodPost && (st.id == "" || st.id == "." || st.id == ".." || strings.Contains(st.id, "/")):
 		st.err = roster.Errorf(roster.EINVALID, "path %q: a %s names one resource, /%s/{id}", op.Path, st.method, st.resource)
 	case st.method == http.MethodPost && op.BulkID == "":
 		st.err = roster.Errorf(roster.EINVALID, "a POST needs a bulkId (RFC 7644 §3.7)")
