@@ -116,9 +116,9 @@ func (s *Server) runBulk(r *http.Request, p *bulkPlan, failOnErrors int) []bulkR
 		if r.Context().Err() != nil {
 			break
 		}
-		res := s.runStep(r, p, i, base)
+		res, ok := s.runStep(r, p, i, base)
 		results = append(results, res)
-		if res.Response != nil {
+		if !ok {
 			failed++
 			if failOnErrors > 0 && failed >= failOnErrors {
 				break
@@ -129,10 +129,10 @@ func (s *Server) runBulk(r *http.Request, p *bulkPlan, failOnErrors int) []bulkR
 }
 
 // runStep serves step i as the request it stands for and returns its
-// result. A step refused before it runs (a malformed operation, a bulkId
+// result and whether it succeeded. A step refused before it runs (a malformed operation, a bulkId
 // that cannot be resolved) is served too, by an operation that answers its
 // refusal, so that it is counted and logged like any other.
-func (s *Server) runStep(r *http.Request, p *bulkPlan, i int, base string) bulkResult {
+func (s *Server) runStep(r *http.Request, p *bulkPlan, i int, base string) (bulkResult, bool) {
 	st := &p.steps[i]
 	path, data, err := st.path, st.op.Data, st.err
 	if err == nil {
@@ -236,9 +236,9 @@ func (w *bulkRecorder) Write(b []byte) (int, error) {
 	return w.body.Write(b)
 }
 
-// result returns step i's result from its response. A POST that succeeded
-// records the id its bulkId now names.
-func (p *bulkPlan) result(i int, rec *bulkRecorder, location string) bulkResult {
+// result returns step i's result from its response, and whether it
+// succeeded. A POST that succeeded records the id its bulkId now names.
+func (p *bulkPlan) result(i int, rec *bulkRecorder, location string) (bulkResult, bool) {
 	st := &p.steps[i]
 	res := bulkResult{Method: st.method, BulkID: st.op.BulkID, Status: strconv.Itoa(max(rec.status, http.StatusOK))}
 	if rec.status >= http.StatusMultipleChoices {
@@ -246,7 +246,7 @@ func (p *bulkPlan) result(i int, rec *bulkRecorder, location string) bulkResult 
 			res.Location = location
 		}
 		res.Response = bytes.Clone(rec.body.Bytes())
-		return res
+		return res, false
 	}
 	res.Version = rec.header.Get("ETag")
 	res.Location = location
@@ -254,7 +254,7 @@ func (p *bulkPlan) result(i int, rec *bulkRecorder, location string) bulkResult 
 		res.Location = rec.header.Get("Location")
 		p.created[st.op.BulkID] = res.Location[strings.LastIndexByte(res.Location, '/')+1:]
 	}
-	return res
+	return res, true
 }
 
 // bulkPlan is a Bulk request's operations as Roster runs them.
