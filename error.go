@@ -18,6 +18,7 @@ const (
 	ETOOMANY       = "too_many"       // too many results or operations (400 tooMany)
 	ENOTFOUND      = "not_found"      // the resource does not exist in this tenant (404)
 	ECONFLICT      = "conflict"       // a uniqueness constraint was violated (409 uniqueness)
+	ECIRCULAR      = "circular"       // operations of a Bulk request reference each other's bulkId in a circle (409 invalidValue)
 	EPRECONDITION  = "precondition"   // If-Match named a stale version (412)
 	EUNAUTHORIZED  = "unauthorized"   // no valid credential (401)
 	EFORBIDDEN     = "forbidden"      // the credential is good but the operator refuses the tenant's requests: it is disabled (403)

@@ -43,7 +43,7 @@ type Row struct {
 // (refined for lookups, Entra's Test Connection, deactivations and member
 // changes), sign-in, and the aggregate of refused requests.
 var Actions = []string{"create", "update", "replace", "deactivate", "reactivate", "delete", "lookup", "test-connection",
-	"members-add", "members-remove", "get", "list", "search", "discovery", "sign-in", "sign-in-test", "userinfo", "repeated"}
+	"members-add", "members-remove", "get", "list", "search", "discovery", "bulk", "sign-in", "sign-in-test", "userinfo", "repeated"}
 
 // NewRow returns the shown form of e, with its reason explained.
 func NewRow(e *roster.LogEntry) Row {

@@ -24,18 +24,23 @@ import (
 // Config is everything the commands are configured with: defaults, then ROSTER_*
 // environment variables, then flags.
 type Config struct {
-	Addr         string        // ROSTER_ADDR
-	AdminAddr    string        // ROSTER_ADMIN_ADDR: metrics, health and pprof; "" or "off": none; port 8079 by default (docs/install.md, Ports)
-	DB           string        // ROSTER_DB: "sqlite:PATH" or "postgres://…"
-	LogLevel     string        // ROSTER_LOG_LEVEL: debug, info, warn, error
-	LogFormat    string        // ROSTER_LOG_FORMAT: text or json
-	MaxBodyBytes int64         // ROSTER_MAX_BODY_BYTES
-	PublicURL    string        // ROSTER_PUBLIC_URL: the URL IdPs reach Roster at
-	DrainDelay   time.Duration // ROSTER_DRAIN_DELAY: readiness fails this long before the listener closes
-	WriteTimeout time.Duration // ROSTER_WRITE_TIMEOUT: how long a response may take to write; a long poll's runs from the end of its wait
-	RateLimit    float64       // ROSTER_RATE_LIMIT: a tenant's default requests per second; 0: unlimited
-	RateBurst    int           // ROSTER_RATE_BURST: a tenant's default burst
-	MaxInflight  int           // ROSTER_MAX_INFLIGHT: requests doing store work at once; 0: no cap
+	Addr         string // ROSTER_ADDR
+	AdminAddr    string // ROSTER_ADMIN_ADDR: metrics, health and pprof; "" or "off": none; port 8079 by default (docs/install.md, Ports)
+	DB           string // ROSTER_DB: "sqlite:PATH" or "postgres://…"
+	LogLevel     string // ROSTER_LOG_LEVEL: debug, info, warn, error
+	LogFormat    string // ROSTER_LOG_FORMAT: text or json
+	MaxBodyBytes int64  // ROSTER_MAX_BODY_BYTES
+	// BulkMaxOperations and BulkMaxPayload bound a SCIM Bulk request: its
+	// operations and its body in bytes (ROSTER_BULK_MAX_OPERATIONS, default
+	// 1000; ROSTER_BULK_MAX_PAYLOAD, default 1 MiB).
+	BulkMaxOperations int
+	BulkMaxPayload    int64
+	PublicURL         string        // ROSTER_PUBLIC_URL: the URL IdPs reach Roster at
+	DrainDelay        time.Duration // ROSTER_DRAIN_DELAY: readiness fails this long before the listener closes
+	WriteTimeout      time.Duration // ROSTER_WRITE_TIMEOUT: how long a response may take to write; a long poll's runs from the end of its wait
+	RateLimit         float64       // ROSTER_RATE_LIMIT: a tenant's default requests per second; 0: unlimited
+	RateBurst         int           // ROSTER_RATE_BURST: a tenant's default burst
+	MaxInflight       int           // ROSTER_MAX_INFLIGHT: requests doing store work at once; 0: no cap
 	// PasswordHashes caps the password hashes computed at once, 19 MiB each
 	// (ROSTER_PASSWORD_HASHES; 0: twice the CPUs Go uses).
 	PasswordHashes int
@@ -87,7 +92,7 @@ type Config struct {
 func defaultConfig(getenv func(string) string) (Config, error) {
 	c := Config{
 		Addr: "127.0.0.1:8080", AdminAddr: "127.0.0.1:8079", DB: "sqlite:roster.db",
-		LogLevel: "info", LogFormat: "text", MaxBodyBytes: 1 << 20,
+		LogLevel: "info", LogFormat: "text", MaxBodyBytes: 1 << 20, BulkMaxOperations: 1000, BulkMaxPayload: 1 << 20,
 		DrainDelay: 5 * time.Second, WriteTimeout: 60 * time.Second, RateLimit: 100, RateBurst: 500, MaxInflight: 64,
 		EventRetention: 30 * 24 * time.Hour, WebhookMinBackoff: 5 * time.Second, WebhookLease: 30 * time.Second,
 		ProvisioningLog: true, LogRetention: 30 * 24 * time.Hour, PolicyRefresh: time.Second,
@@ -121,6 +126,8 @@ func defaultConfig(getenv func(string) string) (Config, error) {
 		}
 	}
 	num("ROSTER_MAX_BODY_BYTES", func(v string) (err error) { c.MaxBodyBytes, err = strconv.ParseInt(v, 10, 64); return })
+	num("ROSTER_BULK_MAX_OPERATIONS", func(v string) (err error) { c.BulkMaxOperations, err = strconv.Atoi(v); return })
+	num("ROSTER_BULK_MAX_PAYLOAD", func(v string) (err error) { c.BulkMaxPayload, err = strconv.ParseInt(v, 10, 64); return })
 	num("ROSTER_DRAIN_DELAY", func(v string) (err error) { c.DrainDelay, err = time.ParseDuration(v); return })
 	num("ROSTER_WRITE_TIMEOUT", func(v string) (err error) { c.WriteTimeout, err = time.ParseDuration(v); return })
 	num("ROSTER_RATE_LIMIT", func(v string) (err error) { c.RateLimit, err = strconv.ParseFloat(v, 64); return })
@@ -167,6 +174,9 @@ func (c Config) validate() error {
 	if c.MaxBodyBytes <= 0 {
 		return fmt.Errorf("max body bytes must be positive")
 	}
+	if c.BulkMaxOperations <= 0 || c.BulkMaxPayload <= 0 {
+		return fmt.Errorf("bulk max operations and bulk max payload must be positive")
+	}
 	if c.DrainDelay < 0 {
 		return fmt.Errorf("drain delay must not be negative")
 	}
@@ -205,9 +215,9 @@ func (c Config) adminAddr() string {
 // String prints the configuration with secrets redacted (a database URL may
 // carry a password).
 func (c Config) String() string {
-	return fmt.Sprintf("addr=%s admin_addr=%s db=%s log_level=%s log_format=%s max_body_bytes=%d public_url=%s "+
+	return fmt.Sprintf("addr=%s admin_addr=%s db=%s log_level=%s log_format=%s max_body_bytes=%d bulk_max_operations=%d bulk_max_payload=%d public_url=%s "+
 		"drain_delay=%s write_timeout=%s rate_limit=%g rate_burst=%d max_inflight=%d password_hashes=%d trust_proxy=%t pprof=%t gc_percent=%d memory_limit_mb=%d",
-		c.Addr, c.adminAddr(), redactURL(c.DB), c.LogLevel, c.LogFormat, c.MaxBodyBytes, c.PublicURL,
+		c.Addr, c.adminAddr(), redactURL(c.DB), c.LogLevel, c.LogFormat, c.MaxBodyBytes, c.BulkMaxOperations, c.BulkMaxPayload, c.PublicURL,
 		c.DrainDelay, c.WriteTimeout, c.RateLimit, c.RateBurst, c.MaxInflight, c.PasswordHashes, c.TrustProxy, c.Pprof, c.GCPercent, c.MemoryLimitMB)
 }
 

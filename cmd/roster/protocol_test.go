@@ -204,7 +204,8 @@ func testListing(t *testing.T, db string) {
 func TestDiscovery(t *testing.T) {
 	s := startServer(t, sqliteDB(t))
 	r := s.do(t, "GET", "/ServiceProviderConfig", "").want(t, 200)
-	if get(r.body, "patch", "supported") != true || get(r.body, "filter", "supported") != true || get(r.body, "bulk", "supported") != false {
+	if get(r.body, "patch", "supported") != true || get(r.body, "filter", "supported") != true || get(r.body, "bulk", "supported") != true ||
+		get(r.body, "bulk", "maxOperations") != 1000.0 || get(r.body, "bulk", "maxPayloadSize") != float64(1<<20) {
 		t.Fatalf("ServiceProviderConfig: %s", r.raw)
 	}
 	r = s.do(t, "GET", "/Schemas", "").want(t, 200)

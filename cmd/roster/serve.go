@@ -53,6 +53,8 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 	fs.BoolVar(&c.Pprof, "pprof", c.Pprof, "serve Go's profiles at /debug/pprof on the admin listener (never the command line) (env ROSTER_PPROF)")
 	fs.StringVar(&c.PublicURL, "public-url", c.PublicURL, "URL IdPs reach Roster at, when behind a proxy (env ROSTER_PUBLIC_URL)")
 	fs.Int64Var(&c.MaxBodyBytes, "max-body-bytes", c.MaxBodyBytes, "largest accepted request body (env ROSTER_MAX_BODY_BYTES)")
+	fs.IntVar(&c.BulkMaxOperations, "bulk-max-operations", c.BulkMaxOperations, "most operations in one SCIM Bulk request (env ROSTER_BULK_MAX_OPERATIONS)")
+	fs.Int64Var(&c.BulkMaxPayload, "bulk-max-payload", c.BulkMaxPayload, "largest SCIM Bulk request body, in bytes (env ROSTER_BULK_MAX_PAYLOAD)")
 	fs.DurationVar(&c.DrainDelay, "drain-delay", c.DrainDelay, "on SIGTERM, how long /readyz fails before the listener closes (env ROSTER_DRAIN_DELAY)")
 	fs.DurationVar(&c.WriteTimeout, "write-timeout", c.WriteTimeout, "how long a response may take to write; a long poll's time runs from the end of its wait (env ROSTER_WRITE_TIMEOUT)")
 	fs.Float64Var(&c.RateLimit, "rate-limit", c.RateLimit, "a tenant's default requests per second; 0: unlimited (env ROSTER_RATE_LIMIT)")
@@ -152,14 +154,16 @@ func serve(ctx context.Context, c Config, stdout, stderr io.Writer) error {
 		logSink = logs
 	}
 	scim := server.New(store, server.Options{
-		Log:           logSink,
-		BaseURL:       baseURLIf(c.PublicURL),
-		MaxBodyBytes:  c.MaxBodyBytes,
-		Limits:        limits(c, store, log),
-		Metrics:       m,
-		Logger:        log,
-		ConfigRefresh: cmp.Or(c.PolicyRefresh, -1),
-		TokenCache:    cmp.Or(c.TokenCache, -1),
+		Log:               logSink,
+		BaseURL:           baseURLIf(c.PublicURL),
+		MaxBodyBytes:      c.MaxBodyBytes,
+		BulkMaxOperations: c.BulkMaxOperations,
+		BulkMaxPayload:    c.BulkMaxPayload,
+		Limits:            limits(c, store, log),
+		Metrics:           m,
+		Logger:            log,
+		ConfigRefresh:     cmp.Or(c.PolicyRefresh, -1),
+		TokenCache:        cmp.Or(c.TokenCache, -1),
 	})
 	app := api.New(store, api.Options{Retention: c.EventRetention, WriteTimeout: c.WriteTimeout, Notify: changed, Logger: log})
 	sealer := webhookSealer(c, log)

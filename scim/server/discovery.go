@@ -15,7 +15,7 @@ func (s *Server) handleServiceProviderConfig(w http.ResponseWriter, r *http.Requ
 		"schemas":          []string{schema.ServiceProviderConfigURN},
 		"documentationUri": "https://github.com/rosterhq/roster#readme",
 		"patch":            map[string]any{"supported": true},
-		"bulk":             map[string]any{"supported": false, "maxOperations": 0, "maxPayloadSize": 0},
+		"bulk":             map[string]any{"supported": true, "maxOperations": s.opts.BulkMaxOperations, "maxPayloadSize": s.opts.BulkMaxPayload},
 		"filter":           map[string]any{"supported": true, "maxResults": s.opts.MaxCount},
 		"changePassword":   map[string]any{"supported": false},
 		"sort":             map[string]any{"supported": true},

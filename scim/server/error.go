@@ -30,6 +30,7 @@ var errorStatus = map[string]struct {
 	roster.ETOOMANY:       {http.StatusBadRequest, "tooMany"},
 	roster.ENOTFOUND:      {http.StatusNotFound, ""},
 	roster.ECONFLICT:      {http.StatusConflict, "uniqueness"},
+	roster.ECIRCULAR:      {http.StatusConflict, "invalidValue"}, // RFC 7644 §3.7.1
 	roster.EPRECONDITION:  {http.StatusPreconditionFailed, ""},
 	roster.EUNAUTHORIZED:  {http.StatusUnauthorized, ""},
 	roster.EFORBIDDEN:     {http.StatusForbidden, ""},

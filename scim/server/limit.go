@@ -82,7 +82,7 @@ const opKey ctxKey = 1
 // (deactivate, members-add…) and so does the log for lookups.
 var logAction = map[string]string{
 	"create": "create", "list": "list", "search": "search", "get": "get", "replace": "replace",
-	"patch": "update", "delete": "delete", "discovery": "discovery", "": "unknown",
+	"patch": "update", "delete": "delete", "discovery": "discovery", "bulk": "bulk", "": "unknown",
 }
 
 // opOf returns the request's operation, or nil outside the API.
@@ -95,6 +95,28 @@ func opOf(ctx context.Context) *operation {
 // counted as an operation on resource with action (when resource is not ""),
 // and recorded in the provisioning log.
 func (s *Server) api(resource, action string, h http.HandlerFunc) http.Handler {
+	limit := s.opts.MaxBodyBytes
+	if action == "bulk" {
+		limit = s.opts.BulkMaxPayload
+	}
+	return s.operation(resource, action, func(w http.ResponseWriter, r *http.Request) (string, func(), error) {
+		tenantID, err := s.admit(w, r, limit)
+		if err != nil {
+			return "", nil, err
+		}
+		return tenantID, s.limits.Inflight.Release, nil
+	}, h)
+}
+
+// admitFunc admits a request to a tenant. On success the caller calls done
+// once the request is served.
+type admitFunc func(w http.ResponseWriter, r *http.Request) (tenantID string, done func(), err error)
+
+// operation returns h as one SCIM operation: admitted by admit, counted,
+// recorded in the provisioning log, refused when its tenant is disabled, and
+// served with the tenant and its configuration in the context. Requests from
+// outside and the operations of a Bulk request go through it alike.
+func (s *Server) operation(resource, action string, admit admitFunc, h http.HandlerFunc) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		op := &operation{entry: &roster.LogEntry{Time: s.clock().UTC(), Method: r.Method, Route: r.Pattern,
 			Query: r.URL.RawQuery, ResourceType: resource, Action: logAction[action]}}
@@ -116,13 +138,13 @@ func (s *Server) api(resource, action string, h http.HandlerFunc) http.Handler {
 			w = lw
 			defer s.record(r, op, lw)
 		}
-		tenantID, err := s.admit(w, r)
+		tenantID, done, err := admit(w, r)
 		if err != nil {
 			s.writeError(w, r, err)
 			return
 		}
 		op.entry.TenantID = tenantID
-		defer s.limits.Inflight.Release()
+		defer done()
 		if i := strings.IndexByte(r.URL.Path, 0); i >= 0 {
 			s.writeError(w, r, roster.Errorf(roster.EINVALID, "the path holds a NUL character (%%00) at offset %d: no id holds one", i))
 			return
@@ -148,7 +170,7 @@ func (s *Server) api(resource, action string, h http.HandlerFunc) http.Handler {
 // refuse another's good one from the same address), the tenant's bucket,
 // then, once the body has arrived, an in-flight slot. On success the caller
 // must release the slot.
-func (s *Server) admit(w http.ResponseWriter, r *http.Request) (tenantID string, err error) {
+func (s *Server) admit(w http.ResponseWriter, r *http.Request, maxBody int64) (tenantID string, err error) {
 	tenantID, err = s.tenantFor(r)
 	if roster.ErrorCode(err) == roster.EUNAUTHORIZED {
 		return "", s.authFailed(r, httpx.ClientAddr(r, s.limits.TrustProxy), err)
@@ -157,13 +179,10 @@ func (s *Server) admit(w http.ResponseWriter, r *http.Request) (tenantID string,
 		return "", err
 	}
 	httpx.SetTenant(r.Context(), tenantID)
-	if d, ok := s.limits.Tenants.Wait(r.Context(), tenantID, s.limits.Wait); !ok {
-		return "", &refusal{
-			err:    roster.Errorf(roster.ERATELIMIT, "too many requests for this tenant: retry in %ds", retryAfterSeconds(d)),
-			reason: "tenant", retryAfter: d, tenantID: tenantID,
-		}
+	if err := s.tenantBucket(r.Context(), tenantID); err != nil {
+		return "", err
 	}
-	if err := s.readAhead(w, r); err != nil {
+	if err := s.readAhead(w, r, maxBody); err != nil {
 		return "", err
 	}
 	if !s.limits.Inflight.Acquire(r.Context(), s.limits.Wait) {
@@ -175,13 +194,26 @@ func (s *Server) admit(w http.ResponseWriter, r *http.Request) (tenantID string,
 	return tenantID, nil
 }
 
-// readAhead reads the request body (at most MaxBodyBytes) into memory, so that
+// tenantBucket takes a request from the tenant's bucket, waiting for room at
+// most Limits.Wait, or returns the refusal.
+func (s *Server) tenantBucket(ctx context.Context, tenantID string) error {
+	d, ok := s.limits.Tenants.Wait(ctx, tenantID, s.limits.Wait)
+	if ok {
+		return nil
+	}
+	return &refusal{
+		err:    roster.Errorf(roster.ERATELIMIT, "too many requests for this tenant: retry in %ds", retryAfterSeconds(d)),
+		reason: "tenant", retryAfter: d, tenantID: tenantID,
+	}
+}
+
+// readAhead reads the request body (at most limit bytes) into memory, so that
 // a client sending it slowly holds no in-flight slot meanwhile.
-func (s *Server) readAhead(w http.ResponseWriter, r *http.Request) error {
+func (s *Server) readAhead(w http.ResponseWriter, r *http.Request, limit int64) error {
 	if r.Body == nil || r.Body == http.NoBody {
 		return nil
 	}
-	b, err := io.ReadAll(http.MaxBytesReader(w, r.Body, s.opts.MaxBodyBytes))
+	b, err := io.ReadAll(http.MaxBytesReader(w, r.Body, limit))
 	var mbe *http.MaxBytesError
 	if errors.As(err, &mbe) {
 		return err

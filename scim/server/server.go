@@ -31,6 +31,12 @@ type Options struct {
 	MaxBodyBytes int64
 	// MaxOperations bounds the operations of one PATCH (default 1000).
 	MaxOperations int
+	// BulkMaxOperations and BulkMaxPayload bound a Bulk request: its
+	// operations (default 1000) and its body (default 1 MiB), as
+	// /ServiceProviderConfig advertises them (RFC 7644 §3.7.4). Each
+	// operation's data is bounded by MaxBodyBytes as well, as if sent alone.
+	BulkMaxOperations int
+	BulkMaxPayload    int64
 	// DefaultCount and MaxCount are the page sizes of list responses (default 100, 1000).
 	DefaultCount, MaxCount int
 	// MaxFilterLength bounds the text of a filter (default 4096 bytes).
@@ -64,6 +70,9 @@ type Server struct {
 	opts    Options
 	configs configs
 	tokens  tokenCache
+	// bulk routes the operations of Bulk requests: the API's own routes,
+	// each admitted as an operation of the Bulk request it is part of.
+	bulk *http.ServeMux
 
 	// used collects when tokens were last used; Flush writes it in one batch.
 	mu   sync.Mutex
@@ -77,6 +86,12 @@ func New(store roster.Store, opts Options) *Server {
 	}
 	if opts.MaxOperations <= 0 {
 		opts.MaxOperations = 1000
+	}
+	if opts.BulkMaxOperations <= 0 {
+		opts.BulkMaxOperations = 1000
+	}
+	if opts.BulkMaxPayload <= 0 {
+		opts.BulkMaxPayload = 1 << 20
 	}
 	if opts.DefaultCount <= 0 {
 		opts.DefaultCount = 100
@@ -105,7 +120,7 @@ func New(store roster.Store, opts Options) *Server {
 	if opts.Metrics == nil {
 		opts.Metrics = noMetrics{}
 	}
-	return &Server{
+	s := &Server{
 		tokens:  tokenCache{age: opts.TokenCache},
 		store:   store,
 		log:     opts.Logger,
@@ -115,7 +130,10 @@ func New(store roster.Store, opts Options) *Server {
 		logs:    opts.Log,
 		opts:    opts,
 		used:    map[string]time.Time{},
+		bulk:    http.NewServeMux(),
 	}
+	s.routes(s.bulk, s.bulkOperation)
+	return s
 }
 
 // Prefix is the path the SCIM API is served under.
@@ -126,38 +144,39 @@ const Prefix = "/scim/v2"
 // which metrics and logs report) is the whole route.
 func (s *Server) Handler() http.Handler {
 	mux := http.NewServeMux()
-	s.routes(mux)
+	s.routes(mux, s.api)
 	return mux
 }
 
 // routes lists every route of the SCIM API, with the resource type and action
-// each is counted as.
-func (s *Server) routes(mux *http.ServeMux) {
+// each is counted as; api wraps each handler as one operation.
+func (s *Server) routes(mux *http.ServeMux, api func(resource, action string, h http.HandlerFunc) http.Handler) {
 	const p = Prefix
-	mux.Handle("GET "+p+"/ServiceProviderConfig", s.api("ServiceProviderConfig", "discovery", s.handleServiceProviderConfig))
-	mux.Handle("GET "+p+"/Schemas", s.api("Schema", "discovery", s.handleSchemaList))
-	mux.Handle("GET "+p+"/Schemas/{id}", s.api("Schema", "discovery", s.handleSchemaGet))
-	mux.Handle("GET "+p+"/ResourceTypes", s.api("ResourceType", "discovery", s.handleResourceTypeList))
-	mux.Handle("GET "+p+"/ResourceTypes/{id}", s.api("ResourceType", "discovery", s.handleResourceTypeGet))
+	mux.Handle("GET "+p+"/ServiceProviderConfig", api("ServiceProviderConfig", "discovery", s.handleServiceProviderConfig))
+	mux.Handle("GET "+p+"/Schemas", api("Schema", "discovery", s.handleSchemaList))
+	mux.Handle("GET "+p+"/Schemas/{id}", api("Schema", "discovery", s.handleSchemaGet))
+	mux.Handle("GET "+p+"/ResourceTypes", api("ResourceType", "discovery", s.handleResourceTypeList))
+	mux.Handle("GET "+p+"/ResourceTypes/{id}", api("ResourceType", "discovery", s.handleResourceTypeGet))
 
-	mux.Handle("POST "+p+"/Users", s.api(userType, "create", s.handleUserCreate))
-	mux.Handle("GET "+p+"/Users", s.api(userType, "list", s.listing(s.queryParams, s.listUsers)))
-	mux.Handle("POST "+p+"/Users/.search", s.api(userType, "search", s.listing(s.bodyParams, s.listUsers)))
-	mux.Handle("GET "+p+"/Users/{id}", s.api(userType, "get", s.handleUserGet))
-	mux.Handle("PUT "+p+"/Users/{id}", s.api(userType, "replace", s.handleUserReplace))
-	mux.Handle("PATCH "+p+"/Users/{id}", s.api(userType, "patch", s.handleUserPatch))
-	mux.Handle("DELETE "+p+"/Users/{id}", s.api(userType, "delete", s.handleUserDelete))
+	mux.Handle("POST "+p+"/Users", api(userType, "create", s.handleUserCreate))
+	mux.Handle("GET "+p+"/Users", api(userType, "list", s.listing(s.queryParams, s.listUsers)))
+	mux.Handle("POST "+p+"/Users/.search", api(userType, "search", s.listing(s.bodyParams, s.listUsers)))
+	mux.Handle("GET "+p+"/Users/{id}", api(userType, "get", s.handleUserGet))
+	mux.Handle("PUT "+p+"/Users/{id}", api(userType, "replace", s.handleUserReplace))
+	mux.Handle("PATCH "+p+"/Users/{id}", api(userType, "patch", s.handleUserPatch))
+	mux.Handle("DELETE "+p+"/Users/{id}", api(userType, "delete", s.handleUserDelete))
 
-	mux.Handle("POST "+p+"/Groups", s.api(groupType, "create", s.handleGroupCreate))
-	mux.Handle("GET "+p+"/Groups", s.api(groupType, "list", s.listing(s.queryParams, s.listGroups)))
-	mux.Handle("POST "+p+"/Groups/.search", s.api(groupType, "search", s.listing(s.bodyParams, s.listGroups)))
-	mux.Handle("GET "+p+"/Groups/{id}", s.api(groupType, "get", s.handleGroupGet))
-	mux.Handle("PUT "+p+"/Groups/{id}", s.api(groupType, "replace", s.handleGroupReplace))
-	mux.Handle("PATCH "+p+"/Groups/{id}", s.api(groupType, "patch", s.handleGroupPatch))
-	mux.Handle("DELETE "+p+"/Groups/{id}", s.api(groupType, "delete", s.handleGroupDelete))
+	mux.Handle("POST "+p+"/Groups", api(groupType, "create", s.handleGroupCreate))
+	mux.Handle("GET "+p+"/Groups", api(groupType, "list", s.listing(s.queryParams, s.listGroups)))
+	mux.Handle("POST "+p+"/Groups/.search", api(groupType, "search", s.listing(s.bodyParams, s.listGroups)))
+	mux.Handle("GET "+p+"/Groups/{id}", api(groupType, "get", s.handleGroupGet))
+	mux.Handle("PUT "+p+"/Groups/{id}", api(groupType, "replace", s.handleGroupReplace))
+	mux.Handle("PATCH "+p+"/Groups/{id}", api(groupType, "patch", s.handleGroupPatch))
+	mux.Handle("DELETE "+p+"/Groups/{id}", api(groupType, "delete", s.handleGroupDelete))
 
-	mux.Handle("POST "+p+"/.search", s.api("All", "search", s.handleRootSearch))
-	mux.Handle(p+"/", s.api("", "", s.handleNotFound))
+	mux.Handle("POST "+p+"/Bulk", api("Bulk", "bulk", s.handleBulk))
+	mux.Handle("POST "+p+"/.search", api("All", "search", s.handleRootSearch))
+	mux.Handle(p+"/", api("", "", s.handleNotFound))
 }
 
 // Run flushes token usage every interval until ctx ends, then once more.
@@ -194,7 +213,7 @@ func (s *Server) handleNotFound(w http.ResponseWriter, r *http.Request) {
 // MisroutedPaths are where an IdP sends its requests when its Tenant URL
 // lacks Prefix ("https://id.example.com" or ".../scim"): the resource
 // endpoints at the root, and whatever is under /scim/ but Prefix.
-var MisroutedPaths = []string{"/Users", "/Users/", "/Groups", "/Groups/", "/ServiceProviderConfig", "/Schemas", "/Schemas/",
+var MisroutedPaths = []string{"/Users", "/Users/", "/Groups", "/Groups/", "/Bulk", "/ServiceProviderConfig", "/Schemas", "/Schemas/",
 	"/ResourceTypes", "/ResourceTypes/", "/scim/"}
 
 // Misrouted answers the requests of MisroutedPaths: 404, authenticated and
