@@ -31,7 +31,7 @@ type User struct {
 }
 
 // Entitlements are what the tenant's policy makes of a user's roles and
-// active flag (see the README's "Mapping roles and custom attributes").
+// active flag (see docs/policy.md).
 type Entitlements struct {
 	// Active: the user may use the app (SCIM active, and the role the policy
 	// requires for it, if any).

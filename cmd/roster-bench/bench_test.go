@@ -61,8 +61,8 @@ func testBench(t *testing.T, db string) {
 	}
 }
 
-// TestBenchMixed runs the mixed phase over three tenants made as the README
-// says (tenant create, token create): every lookup finds nothing, every
+// TestBenchMixed runs the mixed phase over three tenants made as
+// docs/development.md says (tenant create, token create): every lookup finds nothing, every
 // create succeeds, each tenant gets its share, and the users are deleted again.
 func TestBenchMixed(t *testing.T) {
 	s := startRoster(t, "sqlite:"+testdb.SQLitePath(t))

@@ -52,7 +52,8 @@ func TestCollectorSettings(t *testing.T) {
 // TestDefaultAdminPort checks that the admin listener's default port is none
 // that a common server of the same machine takes by default (9090 is
 // Prometheus's own: with it, roster serve could not start beside Prometheus),
-// and that the README's table of flags names the default the code has.
+// and that the table of flags in docs/operations.md names the default the
+// code has.
 func TestDefaultAdminPort(t *testing.T) {
 	c, err := defaultConfig(func(string) string { return "" })
 	if err != nil {
@@ -76,12 +77,12 @@ func TestDefaultAdminPort(t *testing.T) {
 	if n, _ := strconv.Atoi(port); n >= 9100 && n <= 9999 {
 		t.Errorf("default admin address %s: 9100-9999 are Prometheus exporters' ports", c.AdminAddr)
 	}
-	readme, err := os.ReadFile("../../README.md")
+	doc, err := os.ReadFile("../../docs/operations.md")
 	if err != nil {
 		t.Fatal(err)
 	}
-	if row := "| `--admin-addr` | `ROSTER_ADMIN_ADDR` | `" + c.AdminAddr + "` |"; !strings.Contains(string(readme), row) {
-		t.Errorf("README's table of flags has no row %q", row)
+	if row := "| `--admin-addr` | `ROSTER_ADMIN_ADDR` | `" + c.AdminAddr + "` |"; !strings.Contains(string(doc), row) {
+		t.Errorf("docs/operations.md's table of flags has no row %q", row)
 	}
 }
 

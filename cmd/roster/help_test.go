@@ -165,7 +165,9 @@ func TestHelpEverywhere(t *testing.T) {
 		"tenant create": "NAME", "tenant delete": "NAME --confirm NAME", "token revoke": "ID", "apikey revoke": "ID",
 		"policy set": "FILE", "policy test": "USER.json", "folder update": "ID", "webhook replay": "ID",
 		"client revoke": "ID", "user login-method": "USER idp|password|either", "user set-password": "USER",
-		"user restore": "USER", "user purge": "USER",
+		"user restore": "USER", "user purge": "USER", "tenant disable": "NAME", "tenant enable": "NAME",
+		"setup-link revoke": "ID", "folder delete": "ID", "webhook remove": "ID", "webhook test": "ID",
+		"webhook deliveries": "ID", "webhook resume": "ID",
 	}
 	for cmd, subs := range tree {
 		t.Run(cmd, func(t *testing.T) {

@@ -85,7 +85,7 @@ Usage:
   roster setup-link list --tenant NAME | revoke --tenant NAME ID
                                             list a tenant's setup links, or revoke one (ending its session)
   roster token revoke ID                    revoke a token
-  roster policy example                     print a complete provisioning policy (see README)
+  roster policy example                     print a complete provisioning policy (see docs/policy.md)
   roster policy get --tenant NAME [--version N]
                                             print the tenant's policy, or an earlier version (version on stderr)
   roster policy set --tenant NAME [--if-version N] FILE
