@@ -84,6 +84,7 @@ type Store interface {
 	TenantStatsReader
 	TokenStore
 	UserStore
+	GuardStore
 	GroupStore
 	EventStore
 	APIKeyStore

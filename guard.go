@@ -30,6 +30,10 @@ func (g DeprovisionGuard) Limit(users int) int {
 	return max(1, (g.Percent*users+99)/100)
 }
 
+// MaxGuardWindow is the longest window a guard may count removals in; the
+// stores forget the removals they counted once older.
+const MaxGuardWindow = 24 * time.Hour
+
 // Kinds of held operations.
 const (
 	HeldDelete     = "delete"     // a DELETE: the user is retired, restorable without expiry
