@@ -71,7 +71,7 @@ var DefaultGuard = roster.DeprovisionGuard{Max: 25, Window: time.Hour}
 const (
 	MaxGuardMax    = 100000
 	MinGuardWindow = time.Minute
-	MaxGuardWindow = 24 * time.Hour
+	MaxGuardWindow = roster.MaxGuardWindow
 )
 
 // Groups configures groups.
