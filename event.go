@@ -19,12 +19,16 @@ const (
 	GroupDeleted        = "group.deleted"
 	GroupMembersAdded   = "group.members_added"
 	GroupMembersRemoved = "group.members_removed"
+	// ProvisioningHeld says the tenant's DeprovisionGuard started holding
+	// deactivations and deletes; its resource is the tenant, with the counts.
+	ProvisioningHeld = "provisioning.held"
 )
 
 // EventTypes lists every event type, in the order of a resource's life.
 var EventTypes = []string{
 	UserCreated, UserUpdated, UserDeactivated, UserReactivated, UserDeleted, UserRestored,
 	GroupCreated, GroupUpdated, GroupDeleted, GroupMembersAdded, GroupMembersRemoved,
+	ProvisioningHeld,
 }
 
 // Event is one change, as stored in the outbox.
@@ -34,7 +38,7 @@ type Event struct {
 	ID           string
 	TenantID     string
 	Type         string
-	ResourceType string // "User" or "Group"
+	ResourceType string // "User", "Group", or "Tenant" (provisioning.held)
 	ResourceID   string
 	// Payload is a JSON object: the resource after the change ("resource"), for
 	// updates the previous values of changed attributes ("previous"), and for
@@ -80,6 +84,7 @@ type Store interface {
 	TenantStatsReader
 	TokenStore
 	UserStore
+	GuardStore
 	GroupStore
 	EventStore
 	APIKeyStore

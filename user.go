@@ -121,7 +121,8 @@ type UserStore interface {
 	// everything kept for RestoreUser. ENOTFOUND when no retired user has the id.
 	PurgeUser(ctx context.Context, tenantID, id string) error
 	// PurgeRetiredUsers removes for good, in every tenant, the users retired
-	// before before, and says how many.
+	// before before, but for those whose delete a DeprovisionGuard holds,
+	// and says how many.
 	PurgeRetiredUsers(ctx context.Context, before time.Time) (int64, error)
 	// Users returns one page of users and the total number that match.
 	Users(ctx context.Context, tenantID string, q Query) ([]*User, int, error)

@@ -62,6 +62,9 @@ type Store interface {
 	RetiredUser(ctx context.Context, tenantID, ref string) (*roster.User, error)
 	RestoreUser(ctx context.Context, tenantID, id string) error
 	PurgeUser(ctx context.Context, tenantID, id string) error
+	HeldOperations(ctx context.Context, tenantID string) ([]*roster.HeldOperation, error)
+	ReleaseHeld(ctx context.Context, tenantID string, ids []string) ([]*roster.HeldOperation, error)
+	RevertHeld(ctx context.Context, tenantID string, ids []string) ([]*roster.HeldOperation, error)
 	roster.SettingStore
 	Policy(ctx context.Context, tenantID string) (*roster.Policy, error)
 	SetPolicy(ctx context.Context, tenantID string, doc json.RawMessage, ifVersion int64, setBy string) (int64, error)

@@ -99,7 +99,7 @@ type Event struct {
 	Type         string          `json:"type"`   // user.created, user.updated, user.deactivated, …
 	Tenant       string          `json:"tenant"`
 	OccurredAt   time.Time       `json:"occurred_at"`
-	ResourceType string          `json:"resource_type"` // User or Group
+	ResourceType string          `json:"resource_type"` // User, Group, or Tenant (provisioning.held)
 	ResourceID   string          `json:"resource_id"`
 	Resource     json.RawMessage `json:"resource"`           // the resource after the change (its SCIM document with id)
 	Previous     json.RawMessage `json:"previous,omitempty"` // for updates: previous values of what changed

@@ -5,7 +5,9 @@ import (
 	"slices"
 	"sort"
 	"strings"
+	"time"
 
+	"github.com/rosterhq/roster"
 	"github.com/rosterhq/roster/scim/filter"
 	"github.com/rosterhq/roster/scim/schema"
 )
@@ -25,6 +27,11 @@ func compile(d Doc) (*Policy, error) {
 	if err := p.compileRules(); err != nil {
 		return nil, err
 	}
+	g, err := compileGuard(d.DeprovisionGuard)
+	if err != nil {
+		return nil, err
+	}
+	p.guard = g
 	return p, nil
 }
 
@@ -210,4 +217,48 @@ func (p *Policy) target(field, s string) (target, error) {
 		return target{}, invalid(field, "policy: %s %q: the attribute is read-only: the IdP never writes it", field, s)
 	}
 	return target{text: s, path: path, caseExact: a.CaseExact}, nil
+}
+
+// compileGuard validates the deprovisioning guard d: off alone, or a window
+// with max or percent (not both).
+func compileGuard(d *Guard) (roster.DeprovisionGuard, error) {
+	const field = "deprovisionGuard"
+	if d == nil {
+		return DefaultGuard, nil
+	}
+	if d.Off {
+		if d.Max != nil || d.Percent != nil || d.Window != "" {
+			return roster.DeprovisionGuard{}, invalid(field+".off", "policy: %s: \"off\": true takes no max, percent or window", field)
+		}
+		return roster.DeprovisionGuard{}, nil
+	}
+	var g roster.DeprovisionGuard
+	switch {
+	case d.Max != nil && d.Percent != nil:
+		return g, invalid(field, "policy: %s: set max or percent, not both", field)
+	case d.Max != nil:
+		if *d.Max < 1 || *d.Max > MaxGuardMax {
+			return g, invalid(field+".max", "policy: %s.max %d: want 1 to %d deactivations and deletes per window", field, *d.Max, MaxGuardMax)
+		}
+		g.Max = *d.Max
+	case d.Percent != nil:
+		if *d.Percent < 1 || *d.Percent > 100 {
+			return g, invalid(field+".percent", "policy: %s.percent %d: want 1 to 100 (percent of the tenant's users)", field, *d.Percent)
+		}
+		g.Percent = *d.Percent
+	default:
+		return g, invalid(field, "policy: %s: set max (a number of users) or percent (of the tenant's users) with a window, or \"off\": true", field)
+	}
+	if d.Window == "" {
+		return g, invalid(field+".window", "policy: %s.window: the window is required, such as \"1h\"", field)
+	}
+	w, err := time.ParseDuration(d.Window)
+	if err != nil {
+		return g, invalid(field+".window", "policy: %s.window %q: not a duration such as \"1h\" or \"30m\"", field, d.Window)
+	}
+	if w < MinGuardWindow || w > MaxGuardWindow {
+		return g, invalid(field+".window", "policy: %s.window %q: want %s to %s", field, d.Window, "1m", "24h")
+	}
+	g.Window = w
+	return g, nil
 }

@@ -8,6 +8,7 @@ import (
 	"io"
 	"slices"
 	"strings"
+	"time"
 
 	"github.com/rosterhq/roster"
 	"github.com/rosterhq/roster/scim/filter"
@@ -43,7 +44,35 @@ type Doc struct {
 	Deprovision string `json:"deprovision,omitempty"`
 	// Groups configures the tenant's groups.
 	Groups *Groups `json:"groups,omitempty"`
+	// DeprovisionGuard bounds the deactivations and deletes that take effect
+	// in a window; past it they are held (see roster.DeprovisionGuard).
+	// Absent: DefaultGuard.
+	DeprovisionGuard *Guard `json:"deprovisionGuard,omitempty"`
 }
+
+// Guard configures the deprovisioning guard: {"max": 25, "window": "1h"},
+// {"percent": 10, "window": "1h"} of the tenant's users, or {"off": true}.
+type Guard struct {
+	Max     *int   `json:"max,omitempty"`
+	Percent *int   `json:"percent,omitempty"`
+	Window  string `json:"window,omitempty"`
+	Off     bool   `json:"off,omitempty"`
+}
+
+// DefaultGuard is the guard of a policy that sets none: 25 deactivations and
+// deletes per hour. An ordinary day's leavers in a tenant of thousands are a
+// handful, and Entra ID sends them in cycles some 40 minutes apart, so 25 in
+// an hour passes every ordinary day; a scoping filter or assignment removed
+// by mistake deprovisions hundreds in the first cycle, and all but 25 of them
+// are held for an operator to look at.
+var DefaultGuard = roster.DeprovisionGuard{Max: 25, Window: time.Hour}
+
+// Bounds of a guard's fields.
+const (
+	MaxGuardMax    = 100000
+	MinGuardWindow = time.Minute
+	MaxGuardWindow = roster.MaxGuardWindow
+)
 
 // Groups configures groups.
 type Groups struct {
@@ -116,6 +145,7 @@ type Policy struct {
 	allowed   []allowed
 	folders   *target
 	keepFold  bool
+	guard     roster.DeprovisionGuard
 }
 
 // target is an attribute path of the policy with what the registry says of it.
@@ -203,6 +233,10 @@ func (p *Policy) Unknown() schema.Unknown { return p.unknown }
 
 // Retire reports whether a DELETE keeps the user, deactivated.
 func (p *Policy) Retire() bool { return p.doc.Deprovision == "deactivate" }
+
+// Guard returns the tenant's deprovisioning guard (off when the policy says
+// "off": true).
+func (p *Policy) Guard() roster.DeprovisionGuard { return p.guard }
 
 // UniqueGroupNames reports whether a group created or renamed holds its
 // displayName in the tenant (groups.uniqueDisplayName, true unless set false).

@@ -99,6 +99,8 @@ var Reasons = []Reason{
 		"Create the folder (roster folder create); nothing needs to be sent again."},
 	{"deactivated_only", 200, "The write deactivated the user, but other attributes in it were refused (the tenant's policy, the schema, or a value another user holds): only the deactivation was applied. The row's changes say what was refused, under _notApplied.",
 		"Nothing for the deactivation. Fix the refused attribute's mapping in Entra ID, or the person's source data, before the user is enabled again."},
+	{"deprovision_held", 200, "The tenant's deprovisioning guard held this deactivation or delete (204 for a DELETE): more users were deactivated or deleted in its window than the policy's deprovisionGuard allows. Access was taken away at once, but a deleted user stays restorable and the host app is not told until an operator decides.",
+		"Check in Entra ID whether the users were meant to leave (a scoping filter or an assignment removed by mistake deprovisions many). Then roster held release --tenant NAME --all to let the changes through, or roster held revert --tenant NAME --all to restore the users and fix Entra ID."},
 	{"signin_ok", 200, "A person signed in: the host app was sent a code for the user. The row's response says how (login_method, the IdP's issuer and subject).",
 		"Nothing."},
 	{"signin_test_ok", 200, "A test sign-in went through (action sign-in-test, started from the setup pages): the IdP's answer was verified and the account matched a user who may sign in. No code was issued and no account linked. A refused test has the refusal's code instead.",

@@ -162,6 +162,17 @@ func commandDocs() []commandDoc {
 		{"group get", "--tenant NAME GROUP [--after MEMBER] [--limit N]",
 			"Show a group (id, displayName or externalId) and a page of its members.",
 			"roster group get --tenant acme Engineering"},
+
+		{"held", "", "List, release or revert the deactivations and deletes the deprovisioning guard holds.", "roster held list --tenant acme"},
+		{"held list", "--tenant NAME",
+			"List the tenant's held deactivations and deletes, oldest first: id, when, kind, user, and the event that waits.",
+			"roster held list --tenant acme"},
+		{"held release", "--tenant NAME --all | ID…",
+			"Let held operations take their course: their events reach the host app in the order they were held; a deleted user is then purged after the restore retention.",
+			"roster held release --tenant acme --all"},
+		{"held revert", "--tenant NAME --all | ID…",
+			"Undo held operations, newest first: deleted users come back with their groups, deactivated ones are active again; the app is told user.restored.",
+			"roster held revert --tenant acme --all"},
 	}
 }
 

@@ -21,6 +21,7 @@
 //	roster sso set --tenant NAME --type oidc|saml … | sso get --tenant NAME | sso remove --tenant NAME | sso rotate-key
 //	roster client create|list|revoke | user list|get|login-method|set-password|restore|purge
 //	roster group list|get | simulate --idp entra|okta --tenant NAME
+//	roster held list|release|revert --tenant NAME [--all | ID…]
 //
 // The commands that open the database take --db (env ROSTER_DB); they work
 // while the server runs. Every command and subcommand takes --help.
@@ -138,6 +139,9 @@ Usage:
                                             set the user's built-in password, read from stdin (never from the command line)
   roster user restore --tenant NAME USER    bring back a deleted user (id, userName or externalId) with its groups
   roster user purge --tenant NAME USER      remove a deleted user for good (erasure requests)
+  roster held list --tenant NAME            the deactivations and deletes the deprovisioning guard holds
+  roster held release|revert --tenant NAME --all | ID…
+                                            let held changes reach the app, or undo them (users restored)
 
 The commands that open the database take --db (env ROSTER_DB, default sqlite:roster.db).
 Run "roster COMMAND --help" or "roster COMMAND SUBCOMMAND --help" for its arguments, flags and an example.
@@ -202,6 +206,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		return runGroup(ctx, rest, getenv, stdout, stderr)
 	case "user":
 		return runUser(admin.WithActor(ctx, cliActor()), rest, getenv, stdout, stderr)
+	case "held":
+		return runHeld(admin.WithActor(ctx, cliActor()), rest, getenv, stdout, stderr)
 	case "version", "--version":
 		return runVersion(rest, stdout, stderr)
 	case "help", "-h", "--help":

@@ -90,3 +90,23 @@ func (s *store) DeleteGroup(ctx context.Context, tenantID, id string, version in
 func (s *store) RecomputeBatch(ctx context.Context, r *roster.Recompute, n int, entitle func(map[string]any) roster.Entitlements, until time.Time) error {
 	return s.done(s.Store.RecomputeBatch(ctx, r, n, entitle, until))
 }
+
+func (s *store) DeleteUserGuarded(ctx context.Context, tenantID, id string, version int64, retire bool, g roster.DeprovisionGuard) (bool, error) {
+	held, err := s.Store.DeleteUserGuarded(ctx, tenantID, id, version, retire, g)
+	return held, s.done(err)
+}
+
+func (s *store) ReplaceUserGuarded(ctx context.Context, tenantID string, u *roster.User, version int64, g roster.DeprovisionGuard) (bool, error) {
+	held, err := s.Store.ReplaceUserGuarded(ctx, tenantID, u, version, g)
+	return held, s.done(err)
+}
+
+func (s *store) ReleaseHeld(ctx context.Context, tenantID string, ids []string) ([]*roster.HeldOperation, error) {
+	ops, err := s.Store.ReleaseHeld(ctx, tenantID, ids)
+	return ops, s.done(err)
+}
+
+func (s *store) RevertHeld(ctx context.Context, tenantID string, ids []string) ([]*roster.HeldOperation, error) {
+	ops, err := s.Store.RevertHeld(ctx, tenantID, ids)
+	return ops, s.done(err)
+}

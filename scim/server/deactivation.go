@@ -91,11 +91,29 @@ func (s *Server) writeUser(r *http.Request, tenantID string, old, u *roster.User
 		}
 		return s.writeDeactivation(r, tenantID, old, built, version)
 	}
-	err := s.store.ReplaceUser(r.Context(), tenantID, u, version)
+	err := s.storeUser(r, tenantID, u, version)
 	if err != nil && deactivates && roster.ErrorCode(err) == roster.ECONFLICT {
 		return s.writeDeactivation(r, tenantID, old, s.explainConflict(r, tenantID, u, err), version)
 	}
 	return u, err
+}
+
+// storeUser stores u at version under the tenant's deprovisioning guard: a
+// deactivation past its limit is held, and the log's row says so.
+func (s *Server) storeUser(r *http.Request, tenantID string, u *roster.User, version int64) error {
+	held, err := s.store.ReplaceUserGuarded(r.Context(), tenantID, u, version, configOf(r.Context()).policy.Guard())
+	if held {
+		noteHeld(r)
+	}
+	return err
+}
+
+// noteHeld records on the request's row that the tenant's deprovisioning
+// guard held the deactivation or delete: access is gone, its event waits.
+func noteHeld(r *http.Request) {
+	if op := opOf(r.Context()); op != nil {
+		op.entry.Reason = "deprovision_held"
+	}
 }
 
 // writeDeactivation stores old with active false and nothing else changed,
@@ -117,12 +135,12 @@ func (s *Server) writeDeactivation(r *http.Request, tenantID string, old *roster
 	u := userFrom(old.ID, doc)
 	u.LoginMethod = old.LoginMethod
 	u.Entitlements, u.Unique = o.Entitlements, o.Unique
-	err = s.store.ReplaceUser(r.Context(), tenantID, u, version)
+	err = s.storeUser(r, tenantID, u, version)
 	if roster.ErrorCode(err) == roster.ECONFLICT {
 		// A value a newer policy made unique is another user's: this user
 		// never held it, and deactivating it claims nothing.
 		u.Unique = nil
-		err = s.store.ReplaceUser(r.Context(), tenantID, u, version)
+		err = s.storeUser(r, tenantID, u, version)
 	}
 	return u, err
 }

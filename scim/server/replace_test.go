@@ -15,7 +15,7 @@ import (
 )
 
 // interleaved is a store that runs between, once, just before the next
-// ReplaceUser or ReplaceGroup: another request's write landing between a
+// ReplaceUserGuarded or ReplaceGroup: another request's write landing between a
 // handler's read and its write.
 type interleaved struct {
 	roster.Store
@@ -29,9 +29,9 @@ func (s *interleaved) interleave() {
 	}
 }
 
-func (s *interleaved) ReplaceUser(ctx context.Context, tenantID string, u *roster.User, version int64) error {
+func (s *interleaved) ReplaceUserGuarded(ctx context.Context, tenantID string, u *roster.User, version int64, g roster.DeprovisionGuard) (bool, error) {
 	s.interleave()
-	return s.Store.ReplaceUser(ctx, tenantID, u, version)
+	return s.Store.ReplaceUserGuarded(ctx, tenantID, u, version, g)
 }
 
 func (s *interleaved) ReplaceGroup(ctx context.Context, tenantID string, g *roster.Group, version int64) error {

@@ -197,13 +197,14 @@ func withSignIn(u *roster.User) map[string]any {
 
 func (s *Server) handleUserDelete(w http.ResponseWriter, r *http.Request) {
 	tenant := tenantOf(r.Context())
-	del := s.store.DeleteUser
-	if configOf(r.Context()).policy.Retire() {
-		del = s.store.RetireUser
-	}
-	if err := del(r.Context(), tenant, r.PathValue("id"), ifMatch(r)); err != nil {
+	p := configOf(r.Context()).policy
+	held, err := s.store.DeleteUserGuarded(r.Context(), tenant, r.PathValue("id"), ifMatch(r), p.Retire(), p.Guard())
+	if err != nil {
 		s.writeError(w, r, err)
 		return
+	}
+	if held {
+		noteHeld(r)
 	}
 	w.WriteHeader(http.StatusNoContent)
 }

@@ -35,56 +35,60 @@ func (db *DB) RetiredUser(ctx context.Context, tenantID, ref string) (*roster.Us
 // ECONFLICT naming the live holder of its userName or of a unique value.
 func (db *DB) RestoreUser(ctx context.Context, tenantID, id string) error {
 	err := db.write(ctx, tenantID, func(t *tx) error {
-		var (
-			userName string
-			doc      []byte
-			keptJSON []byte
-		)
-		err := t.QueryRow(ctx, `SELECT user_name, doc, kept FROM users WHERE tenant_id = $1 AND id = $2 AND retired IS NOT NULL FOR UPDATE`,
-			t.tenantID, id).Scan(&userName, &doc, &keptJSON)
-		if errors.Is(err, pgx.ErrNoRows) {
-			return roster.Errorf(roster.ENOTFOUND, "no retired user %q", id)
-		}
-		if err != nil {
-			return err
-		}
-		kept, err := row.DecodeKept(keptJSON)
-		if err != nil {
-			return err
-		}
-		if err := checkRestorable(ctx, t, userName, kept); err != nil {
-			return err
-		}
-		_, err = t.Exec(ctx, `UPDATE users SET retired = NULL, kept = NULL, version = version + 1, modified = $1
-			WHERE tenant_id = $2 AND id = $3`, t.now, t.tenantID, id)
-		if err != nil {
-			return err
-		}
-		for _, v := range kept.Unique {
-			_, err := t.Exec(ctx, `INSERT INTO user_unique (tenant_id, attr, value, user_id) VALUES ($1, $2, $3, $4)`,
-				t.tenantID, v.Attr, v.Value, id)
-			if err != nil {
-				return err
-			}
-		}
-		if kept.AppActive != nil && *kept.AppActive {
-			_, err = t.Exec(ctx, `UPDATE users SET app_active = true, entitlements = jsonb_set(entitlements, '{active}', 'true')
-				WHERE tenant_id = $1 AND id = $2`, t.tenantID, id)
-			if err != nil {
-				return err
-			}
-		}
-		if err := rejoinGroups(ctx, t, id, kept.Groups); err != nil {
-			return err
-		}
-		d, err := row.DecodeDoc(doc)
-		if err != nil {
-			return err
-		}
-		t.event(outbox.Created(roster.UserRestored, "User", id, d, nil))
-		return nil
+		return restoreUser(ctx, t, id)
 	})
 	return wrap("restore user", err)
+}
+
+func restoreUser(ctx context.Context, t *tx, id string) error {
+	var (
+		userName string
+		doc      []byte
+		keptJSON []byte
+	)
+	err := t.QueryRow(ctx, `SELECT user_name, doc, kept FROM users WHERE tenant_id = $1 AND id = $2 AND retired IS NOT NULL FOR UPDATE`,
+		t.tenantID, id).Scan(&userName, &doc, &keptJSON)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return roster.Errorf(roster.ENOTFOUND, "no retired user %q", id)
+	}
+	if err != nil {
+		return err
+	}
+	kept, err := row.DecodeKept(keptJSON)
+	if err != nil {
+		return err
+	}
+	if err := checkRestorable(ctx, t, userName, kept); err != nil {
+		return err
+	}
+	_, err = t.Exec(ctx, `UPDATE users SET retired = NULL, kept = NULL, version = version + 1, modified = $1
+		WHERE tenant_id = $2 AND id = $3`, t.now, t.tenantID, id)
+	if err != nil {
+		return err
+	}
+	for _, v := range kept.Unique {
+		_, err := t.Exec(ctx, `INSERT INTO user_unique (tenant_id, attr, value, user_id) VALUES ($1, $2, $3, $4)`,
+			t.tenantID, v.Attr, v.Value, id)
+		if err != nil {
+			return err
+		}
+	}
+	if kept.AppActive != nil && *kept.AppActive {
+		_, err = t.Exec(ctx, `UPDATE users SET app_active = true, entitlements = jsonb_set(entitlements, '{active}', 'true')
+			WHERE tenant_id = $1 AND id = $2`, t.tenantID, id)
+		if err != nil {
+			return err
+		}
+	}
+	if err := rejoinGroups(ctx, t, id, kept.Groups); err != nil {
+		return err
+	}
+	d, err := row.DecodeDoc(doc)
+	if err != nil {
+		return err
+	}
+	t.event(outbox.Created(roster.UserRestored, "User", id, d, nil))
+	return nil
 }
 
 // checkRestorable is ECONFLICT naming the live user who holds userName or one
@@ -145,9 +149,11 @@ func (db *DB) PurgeUser(ctx context.Context, tenantID, id string) error {
 	return nil
 }
 
-// PurgeRetiredUsers removes for good the users of every tenant retired before before.
+// PurgeRetiredUsers removes for good the users of every tenant retired before
+// before, but for those whose delete the guard holds.
 func (db *DB) PurgeRetiredUsers(ctx context.Context, before time.Time) (int64, error) {
-	tag, err := db.pool.Exec(ctx, `DELETE FROM users WHERE retired IS NOT NULL AND retired < $1`, before)
+	tag, err := db.pool.Exec(ctx, `DELETE FROM users WHERE retired IS NOT NULL AND retired < $1
+		AND NOT EXISTS (SELECT 1 FROM removals h WHERE h.tenant_id = users.tenant_id AND h.user_id = users.id AND h.held)`, before)
 	if err != nil {
 		return 0, wrap("purge retired users", err)
 	}

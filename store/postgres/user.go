@@ -262,41 +262,74 @@ func lockUser(ctx context.Context, t *tx, id string) (*storedResource, error) {
 // changes. EPRECONDITION when version is not 0 and stale; ENOTFOUND (also
 // for a retired user); ECONFLICT when the userName or a unique value is taken.
 func (db *DB) ReplaceUser(ctx context.Context, tenantID string, u *roster.User, version int64) error {
+	_, err := db.ReplaceUserGuarded(ctx, tenantID, u, version, roster.DeprovisionGuard{})
+	return err
+}
+
+// ReplaceUserGuarded is ReplaceUser with a write that sets active false
+// counted by g and, past its limit, held: its event waits (see guard).
+func (db *DB) ReplaceUserGuarded(ctx context.Context, tenantID string, u *roster.User, version int64, g roster.DeprovisionGuard) (bool, error) {
 	if u.UserName == "" {
-		return roster.Errorf(roster.EINVALID, "a user needs a userName")
+		return false, roster.Errorf(roster.EINVALID, "a user needs a userName")
 	}
 	var (
-		old *storedResource
-		now time.Time
+		old  *storedResource
+		now  time.Time
+		held bool
 	)
 	err := db.write(ctx, tenantID, func(t *tx) error {
-		var err error
-		now = t.now
-		old, err = replaceUser(ctx, t, u, version)
+		now, held = t.now, false
+		var ent []byte
+		if !g.Off() && !u.Active {
+			// The entitlements before the write, for the revert of a held deactivation.
+			err := t.QueryRow(ctx, `SELECT entitlements FROM users WHERE tenant_id = $1 AND id = $2 AND retired IS NULL FOR UPDATE`,
+				t.tenantID, u.ID).Scan(&ent)
+			if errors.Is(err, pgx.ErrNoRows) {
+				return userMissing(u.ID)
+			}
+			if err != nil {
+				return err
+			}
+		}
+		var (
+			e   outbox.Event
+			err error
+		)
+		if old, e, err = replaceUser(ctx, t, u, version); err != nil {
+			return err
+		}
+		if !old.active || u.Active {
+			t.event(e)
+			return nil
+		}
+		held, err = guard(ctx, t, removal{user: u.ID, kind: roster.HeldDeactivate, ent: ent}, g, e)
 		return err
 	})
 	if err != nil {
-		return userWriteError("replace user", u.ID, u, err)
+		return false, userWriteError("replace user", u.ID, u, err)
 	}
 	u.Version, u.Created, u.Modified = old.version+1, old.created, now
-	return nil
+	return held, nil
 }
 
-func replaceUser(ctx context.Context, t *tx, u *roster.User, version int64) (*storedResource, error) {
+// replaceUser writes u over the stored user and returns the stored user as
+// it was and the event of the change, for the caller to append.
+func replaceUser(ctx context.Context, t *tx, u *roster.User, version int64) (*storedResource, outbox.Event, error) {
+	var none outbox.Event
 	old, err := lockUser(ctx, t, u.ID)
 	if err != nil {
-		return nil, err
+		return nil, none, err
 	}
 	if err := row.CheckVersion("user", u.ID, old.version, version); err != nil {
-		return nil, err
+		return nil, none, err
 	}
 	doc, err := row.EncodeDoc(u.Doc)
 	if err != nil {
-		return nil, err
+		return nil, none, err
 	}
 	ent, err := row.EncodeEntitlements(u.Entitlements)
 	if err != nil {
-		return nil, err
+		return nil, none, err
 	}
 	err = t.QueryRow(ctx, `
 		UPDATE users SET user_name = $1, external_id = $2, display_name = $3, active = $4, doc = $5,
@@ -306,7 +339,7 @@ func replaceUser(ctx context.Context, t *tx, u *roster.User, version int64) (*st
 		u.UserName, nullString(u.ExternalID), nullString(u.DisplayName), u.Active, doc,
 		u.Entitlements.Active, u.Entitlements.AccessRole, ent, u.LoginMethod, t.now, t.tenantID, u.ID).Scan(&u.LoginMethod)
 	if err != nil {
-		return nil, err
+		return nil, none, err
 	}
 	// Emails and unique values are rewritten only when they changed: most
 	// updates leave them alone. One round trip reads both.
@@ -317,39 +350,39 @@ func replaceUser(ctx context.Context, t *tx, u *roster.User, version int64) (*st
 			FROM user_emails WHERE tenant_id = $1 AND user_id = $2), '[]'),
 		coalesce((SELECT json_object_agg(attr, value) FROM user_unique WHERE tenant_id = $1 AND user_id = $2), '{}')`,
 		t.tenantID, u.ID).Scan(&storedEmails, &storedUnique); err != nil {
-		return nil, err
+		return nil, none, err
 	}
 	if !row.SameEmails(emailRows(storedEmails), u.Emails) {
 		if _, err := t.Exec(ctx, `DELETE FROM user_emails WHERE tenant_id = $1 AND user_id = $2`, t.tenantID, u.ID); err != nil {
-			return nil, err
+			return nil, none, err
 		}
 		if err := insertEmails(ctx, t, u.ID, u.Emails); err != nil {
-			return nil, err
+			return nil, none, err
 		}
 	}
 	if !row.SameUnique(storedUnique, u.Unique) {
 		// The user's own values are freed first, so that it keeps those it still holds.
 		if _, err := t.Exec(ctx, `DELETE FROM user_unique WHERE tenant_id = $1 AND user_id = $2`, t.tenantID, u.ID); err != nil {
-			return nil, err
+			return nil, none, err
 		}
 		if err := insertUnique(ctx, t, u.ID, u.Unique); err != nil {
-			return nil, err
+			return nil, none, err
 		}
 	}
 	if !u.Active || !u.Entitlements.Active {
 		if err := endUserSessions(ctx, t, u.ID); err != nil {
-			return nil, err
+			return nil, none, err
 		}
 	}
-	t.event(outbox.UserWritten(u.ID, old.active, old.doc, old.loginMethod, u))
-	return old, nil
+	return old, outbox.UserWritten(u.ID, old.active, old.doc, old.loginMethod, u), nil
 }
 
 // DeleteUser retires the user restorably: as RetireUser, and it removes its
 // identity links; the event is user.deleted without "retired". ENOTFOUND (also
 // for a retired user), EPRECONDITION.
 func (db *DB) DeleteUser(ctx context.Context, tenantID, id string, version int64) error {
-	return db.removeUser(ctx, "delete user", tenantID, id, version, false)
+	_, err := db.DeleteUserGuarded(ctx, tenantID, id, version, false, roster.DeprovisionGuard{})
+	return err
 }
 
 // RetireUser keeps the user as deactivated: it sets Retired and
@@ -359,7 +392,8 @@ func (db *DB) DeleteUser(ctx context.Context, tenantID, id string, version int64
 // user.deleted with "retired": true. Its document and emails stay.
 // ENOTFOUND (also for a retired user), EPRECONDITION.
 func (db *DB) RetireUser(ctx context.Context, tenantID, id string, version int64) error {
-	return db.removeUser(ctx, "retire user", tenantID, id, version, true)
+	_, err := db.DeleteUserGuarded(ctx, tenantID, id, version, true, roster.DeprovisionGuard{})
+	return err
 }
 
 // keepQuery sets aside in users.kept what removing the user $2 takes from it,
@@ -374,46 +408,63 @@ const keepQuery = `
 			WHERE tenant_id = $1 AND user_id = $2))
 	WHERE tenant_id = $1 AND id = $2`
 
-// removeUser takes the user out of SCIM: deleted, or retired by the policy when retire.
-func (db *DB) removeUser(ctx context.Context, step, tenantID, id string, version int64, retire bool) error {
+// DeleteUserGuarded takes the user out of SCIM as DeleteUser, or RetireUser
+// when retire, the removal counted by g and, past its limit, held: its event
+// waits (see guard).
+func (db *DB) DeleteUserGuarded(ctx context.Context, tenantID, id string, version int64, retire bool, g roster.DeprovisionGuard) (bool, error) {
+	var held bool
 	err := db.write(ctx, tenantID, func(t *tx) error {
-		old, err := lockUser(ctx, t, id)
+		e, err := removeUser(ctx, t, id, version, retire)
 		if err != nil {
 			return err
 		}
-		if err := row.CheckVersion("user", id, old.version, version); err != nil {
-			return err
-		}
-		if _, err := t.Exec(ctx, keepQuery, t.tenantID, id); err != nil {
-			return err
-		}
-		if err := leaveGroups(ctx, t, id, roster.MemberUser); err != nil {
-			return err
-		}
-		if err := endUserSessions(ctx, t, id); err != nil {
-			return err
-		}
-		if _, err := t.Exec(ctx, `DELETE FROM user_unique WHERE tenant_id = $1 AND user_id = $2`, t.tenantID, id); err != nil {
-			return err
-		}
-		_, err = t.Exec(ctx, `
-			UPDATE users SET retired = $1, app_active = false, entitlements = jsonb_set(entitlements, '{active}', 'false'),
-				version = version + 1, modified = $1
-			WHERE tenant_id = $2 AND id = $3`, t.now, t.tenantID, id)
-		if err != nil {
-			return err
-		}
-		if retire {
-			t.event(outbox.UserRetired(id, old.doc))
-			return nil
-		}
-		if _, err := t.Exec(ctx, `DELETE FROM identity_links WHERE tenant_id = $1 AND user_id = $2`, t.tenantID, id); err != nil {
-			return err
-		}
-		t.event(outbox.Created(roster.UserDeleted, "User", id, old.doc, nil))
-		return nil
+		held, err = guard(ctx, t, removal{user: id, kind: roster.HeldDelete}, g, e)
+		return err
 	})
-	return userWriteError(step, id, &roster.User{}, err)
+	step := "delete user"
+	if retire {
+		step = "retire user"
+	}
+	return held, userWriteError(step, id, &roster.User{}, err)
+}
+
+// removeUser takes the user out of SCIM: deleted, or retired by the policy
+// when retire. It returns the event of the removal, for the caller to append.
+func removeUser(ctx context.Context, t *tx, id string, version int64, retire bool) (outbox.Event, error) {
+	var none outbox.Event
+	old, err := lockUser(ctx, t, id)
+	if err != nil {
+		return none, err
+	}
+	if err := row.CheckVersion("user", id, old.version, version); err != nil {
+		return none, err
+	}
+	if _, err := t.Exec(ctx, keepQuery, t.tenantID, id); err != nil {
+		return none, err
+	}
+	if err := leaveGroups(ctx, t, id, roster.MemberUser); err != nil {
+		return none, err
+	}
+	if err := endUserSessions(ctx, t, id); err != nil {
+		return none, err
+	}
+	if _, err := t.Exec(ctx, `DELETE FROM user_unique WHERE tenant_id = $1 AND user_id = $2`, t.tenantID, id); err != nil {
+		return none, err
+	}
+	_, err = t.Exec(ctx, `
+		UPDATE users SET retired = $1, app_active = false, entitlements = jsonb_set(entitlements, '{active}', 'false'),
+			version = version + 1, modified = $1
+		WHERE tenant_id = $2 AND id = $3`, t.now, t.tenantID, id)
+	if err != nil {
+		return none, err
+	}
+	if retire {
+		return outbox.UserRetired(id, old.doc), nil
+	}
+	if _, err := t.Exec(ctx, `DELETE FROM identity_links WHERE tenant_id = $1 AND user_id = $2`, t.tenantID, id); err != nil {
+		return none, err
+	}
+	return outbox.Created(roster.UserDeleted, "User", id, old.doc, nil), nil
 }
 
 // Users returns one page of users and the total number that match q; retired

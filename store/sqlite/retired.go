@@ -151,11 +151,14 @@ func (db *DB) PurgeUser(ctx context.Context, tenantID, id string) error {
 	return nil
 }
 
-// PurgeRetiredUsers removes for good the users of every tenant retired before before.
+// PurgeRetiredUsers removes for good the users of every tenant retired before
+// before, but for those whose delete the guard holds.
 func (db *DB) PurgeRetiredUsers(ctx context.Context, before time.Time) (int64, error) {
 	var n int64
 	err := db.write(ctx, func(ctx context.Context, tx *sql.Tx) error {
-		res, err := txExec(ctx, tx, `DELETE FROM users WHERE retired IS NOT NULL AND retired < ?`, formatTime(before))
+		res, err := txExec(ctx, tx, `DELETE FROM users WHERE retired IS NOT NULL AND retired < ?
+			AND NOT EXISTS (SELECT 1 FROM removals h WHERE h.tenant_id = users.tenant_id AND h.user_id = users.id AND h.held)`,
+			formatTime(before))
 		if err != nil {
 			return err
 		}

@@ -314,25 +314,44 @@ func lockUser(ctx context.Context, tx *sql.Tx, tenantID, id string) (*storedReso
 // changes. EPRECONDITION when version is not 0 and stale; ENOTFOUND (also
 // for a retired user); ECONFLICT when the userName or a unique value is taken.
 func (db *DB) ReplaceUser(ctx context.Context, tenantID string, u *roster.User, version int64) error {
+	_, err := db.ReplaceUserGuarded(ctx, tenantID, u, version, roster.DeprovisionGuard{})
+	return err
+}
+
+// ReplaceUserGuarded is ReplaceUser with a write that sets active false
+// counted by g and, past its limit, held: its event waits (see guard).
+func (db *DB) ReplaceUserGuarded(ctx context.Context, tenantID string, u *roster.User, version int64, g roster.DeprovisionGuard) (bool, error) {
 	if u.UserName == "" {
-		return roster.Errorf(roster.EINVALID, "a user needs a userName")
+		return false, roster.Errorf(roster.EINVALID, "a user needs a userName")
 	}
 	now := db.stamp()
 	enc, err := encodeUser(u)
 	if err != nil {
-		return err
+		return false, err
 	}
-	var old *storedResource
+	var (
+		old  *storedUser
+		held bool
+	)
 	err = db.write(ctx, func(ctx context.Context, tx *sql.Tx) error {
-		var err error
-		old, err = replaceUser(ctx, tx, tenantID, u, enc, version, now)
+		var (
+			e   outbox.Event
+			err error
+		)
+		if old, e, err = replaceUser(ctx, tx, tenantID, u, enc, version, now); err != nil {
+			return err
+		}
+		if !old.active || u.Active {
+			return appendEvent(ctx, tx, tenantID, now, e)
+		}
+		held, err = guard(ctx, tx, tenantID, removal{user: u.ID, kind: roster.HeldDeactivate, ent: old.ent}, g, e, now)
 		return err
 	})
 	if err != nil {
-		return userWriteError("replace user", u.ID, u, err)
+		return false, userWriteError("replace user", u.ID, u, err)
 	}
 	u.Version, u.Created, u.Modified = old.version+1, old.created, now
-	return nil
+	return held, nil
 }
 
 // storedUser is what an update compares its user with: the stored row's
@@ -430,51 +449,55 @@ func userUpdate(old *storedUser, u *roster.User, enc *encodedUser, now time.Time
 	return q.String(), append(args, formatTime(now))
 }
 
-func replaceUser(ctx context.Context, tx *sql.Tx, tenantID string, u *roster.User, enc *encodedUser, version int64, now time.Time) (*storedResource, error) {
+// replaceUser writes u over the stored user and returns the stored user as
+// it was and the event of the change, for the caller to append.
+func replaceUser(ctx context.Context, tx *sql.Tx, tenantID string, u *roster.User, enc *encodedUser, version int64, now time.Time) (*storedUser, outbox.Event, error) {
+	var none outbox.Event
 	old, err := lockUserRows(ctx, tx, tenantID, u.ID)
 	if err != nil {
-		return nil, err
+		return nil, none, err
 	}
 	if err := row.CheckVersion("user", u.ID, old.version, version); err != nil {
-		return nil, err
+		return nil, none, err
 	}
 	update, args := userUpdate(old, u, enc, now)
 	if _, err := txExec(ctx, tx, update, append(args, tenantID, u.ID)...); err != nil {
-		return nil, err
+		return nil, none, err
 	}
 	u.LoginMethod = cmp.Or(u.LoginMethod, old.loginMethod)
 	// Emails and unique values are rewritten only when they changed: most
 	// updates leave them alone, and rows left alone add no page to the commit.
 	if !row.SameEmails(old.emails, u.Emails) {
 		if _, err := txExec(ctx, tx, `DELETE FROM user_emails WHERE tenant_id = ? AND user_id = ?`, tenantID, u.ID); err != nil {
-			return nil, err
+			return nil, none, err
 		}
 		if err := insertEmails(ctx, tx, tenantID, u.ID, enc.emails); err != nil {
-			return nil, err
+			return nil, none, err
 		}
 	}
 	if !row.SameUnique(old.unique, u.Unique) {
 		// The user's own values are freed first, so that it keeps those it still holds.
 		if _, err := txExec(ctx, tx, `DELETE FROM user_unique WHERE tenant_id = ? AND user_id = ?`, tenantID, u.ID); err != nil {
-			return nil, err
+			return nil, none, err
 		}
 		if err := insertUnique(ctx, tx, tenantID, u.ID, enc.unique); err != nil {
-			return nil, err
+			return nil, none, err
 		}
 	}
 	if !u.Active || !u.Entitlements.Active {
 		if err := endUserSessions(ctx, tx, tenantID, u.ID, now); err != nil {
-			return nil, err
+			return nil, none, err
 		}
 	}
-	return &old.storedResource, appendEvent(ctx, tx, tenantID, now, outbox.UserWritten(u.ID, old.active, old.doc, old.loginMethod, u))
+	return old, outbox.UserWritten(u.ID, old.active, old.doc, old.loginMethod, u), nil
 }
 
 // DeleteUser retires the user restorably: as RetireUser, and it removes its
 // identity links; the event is user.deleted without "retired". ENOTFOUND (also
 // for a retired user), EPRECONDITION.
 func (db *DB) DeleteUser(ctx context.Context, tenantID, id string, version int64) error {
-	return db.removeUser(ctx, "delete user", tenantID, id, version, false)
+	_, err := db.DeleteUserGuarded(ctx, tenantID, id, version, false, roster.DeprovisionGuard{})
+	return err
 }
 
 // RetireUser keeps the user as deactivated: it sets Retired and
@@ -484,19 +507,32 @@ func (db *DB) DeleteUser(ctx context.Context, tenantID, id string, version int64
 // user.deleted with "retired": true. Its document and emails stay.
 // ENOTFOUND (also for a retired user), EPRECONDITION.
 func (db *DB) RetireUser(ctx context.Context, tenantID, id string, version int64) error {
-	return db.removeUser(ctx, "retire user", tenantID, id, version, true)
+	_, err := db.DeleteUserGuarded(ctx, tenantID, id, version, true, roster.DeprovisionGuard{})
+	return err
 }
 
-// removeUser takes the user out of SCIM: deleted, or retired by the policy when retire.
-func (db *DB) removeUser(ctx context.Context, step, tenantID, id string, version int64, retire bool) error {
+// DeleteUserGuarded takes the user out of SCIM as DeleteUser, or RetireUser
+// when retire, the removal counted by g and, past its limit, held: its event
+// waits (see guard).
+func (db *DB) DeleteUserGuarded(ctx context.Context, tenantID, id string, version int64, retire bool, g roster.DeprovisionGuard) (bool, error) {
 	now := db.stamp()
+	var held bool
 	err := db.write(ctx, func(ctx context.Context, tx *sql.Tx) error {
-		return removeUser(ctx, tx, tenantID, id, version, now, retire)
+		e, err := removeUser(ctx, tx, tenantID, id, version, now, retire)
+		if err != nil {
+			return err
+		}
+		held, err = guard(ctx, tx, tenantID, removal{user: id, kind: roster.HeldDelete}, g, e, now)
+		return err
 	})
 	if err != nil {
-		return userWriteError(step, id, &roster.User{}, err)
+		step := "delete user"
+		if retire {
+			step = "retire user"
+		}
+		return false, userWriteError(step, id, &roster.User{}, err)
 	}
-	return nil
+	return held, nil
 }
 
 // keepQuery sets aside in users.kept what removing the user ?2 takes from it,
@@ -511,40 +547,43 @@ const keepQuery = `
 			WHERE tenant_id = ?1 AND user_id = ?2)))
 	WHERE tenant_id = ?1 AND id = ?2`
 
-func removeUser(ctx context.Context, tx *sql.Tx, tenantID, id string, version int64, now time.Time, retire bool) error {
+// removeUser takes the user out of SCIM: deleted, or retired by the policy
+// when retire. It returns the event of the removal, for the caller to append.
+func removeUser(ctx context.Context, tx *sql.Tx, tenantID, id string, version int64, now time.Time, retire bool) (outbox.Event, error) {
+	var none outbox.Event
 	old, err := lockUser(ctx, tx, tenantID, id)
 	if err != nil {
-		return err
+		return none, err
 	}
 	if err := row.CheckVersion("user", id, old.version, version); err != nil {
-		return err
+		return none, err
 	}
 	if _, err := txExec(ctx, tx, keepQuery, tenantID, id); err != nil {
-		return err
+		return none, err
 	}
 	if err := leaveGroups(ctx, tx, tenantID, id, roster.MemberUser, now); err != nil {
-		return err
+		return none, err
 	}
 	if err := endUserSessions(ctx, tx, tenantID, id, now); err != nil {
-		return err
+		return none, err
 	}
 	if _, err := txExec(ctx, tx, `DELETE FROM user_unique WHERE tenant_id = ? AND user_id = ?`, tenantID, id); err != nil {
-		return err
+		return none, err
 	}
 	_, err = txExec(ctx, tx, `
 		UPDATE users SET retired = ?1, app_active = 0, entitlements = json_set(entitlements, '$.active', json('false')),
 			version = version + 1, modified = ?1
 		WHERE tenant_id = ?2 AND id = ?3`, formatTime(now), tenantID, id)
 	if err != nil {
-		return err
+		return none, err
 	}
 	if retire {
-		return appendEvent(ctx, tx, tenantID, now, outbox.UserRetired(id, old.doc))
+		return outbox.UserRetired(id, old.doc), nil
 	}
 	if _, err := txExec(ctx, tx, `DELETE FROM identity_links WHERE tenant_id = ? AND user_id = ?`, tenantID, id); err != nil {
-		return err
+		return none, err
 	}
-	return appendEvent(ctx, tx, tenantID, now, outbox.Created(roster.UserDeleted, "User", id, old.doc, nil))
+	return outbox.Created(roster.UserDeleted, "User", id, old.doc, nil), nil
 }
 
 // Users returns one page of users and the total number that match q; retired

@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"maps"
+	"time"
 
 	"github.com/rosterhq/roster"
 	"github.com/rosterhq/roster/internal/jsonenc"
@@ -34,6 +35,9 @@ type Payload struct {
 type Event struct {
 	Type, ResourceType, ResourceID string
 	Payload                        Payload
+	// Raw, when set, is the payload's JSON as rendered before (an event the
+	// deprovisioning guard held, now released); it is used instead of Payload.
+	Raw []byte
 }
 
 // Row is an event rendered for its row: a new id and the payload's JSON.
@@ -54,6 +58,9 @@ func (e Event) Row() (Row, error) {
 // Body renders e's payload: what json.Marshal makes of it, without reflection
 // over the documents (it is built inside the write transaction).
 func (e Event) Body() ([]byte, error) {
+	if e.Raw != nil {
+		return e.Raw, nil
+	}
 	b, err := e.Payload.append(make([]byte, 0, 1024))
 	if err != nil {
 		return nil, fmt.Errorf("event %s: %w", e.Type, err)
@@ -188,4 +195,15 @@ func UserRetired(id string, doc map[string]any) Event {
 func GroupUpdated(id string, oldDoc, newDoc map[string]any) Event {
 	return Event{Type: roster.GroupUpdated, ResourceType: "Group", ResourceID: id,
 		Payload: Payload{Resource: Resource(id, newDoc), Previous: roster.Changed(oldDoc, newDoc)}}
+}
+
+// ProvisioningHeld returns the provisioning.held event of a tenant whose
+// deprovisioning guard started holding: its resource is the tenant with the
+// guard's limit and window, the removals counted in the window (this one
+// included) and how many are held.
+func ProvisioningHeld(tenantID string, limit int, window time.Duration, removals, held int) Event {
+	return Event{Type: roster.ProvisioningHeld, ResourceType: "Tenant", ResourceID: tenantID,
+		Payload: Payload{Resource: map[string]any{
+			"id": tenantID, "limit": limit, "window": window.String(), "removals": removals, "held": held,
+		}}}
 }

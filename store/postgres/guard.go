@@ -1,0 +1,212 @@
+package postgres
+
+import (
+	"context"
+	"errors"
+	"slices"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/rosterhq/roster"
+	"github.com/rosterhq/roster/store/internal/outbox"
+	"github.com/rosterhq/roster/store/internal/row"
+)
+
+// removal is a deactivation or delete the guard counts: whose, which, and
+// for a deactivation the user's entitlements before it (JSON).
+type removal struct {
+	user, kind string
+	ent        []byte
+}
+
+// guardLock is the first key of the advisory lock that orders a tenant's
+// guarded removals (the second is a hash of the tenant id), so that two
+// removals never count the same window.
+const guardLock = 0x47756172 // "Guar"
+
+// guard counts the removal r under the tenant's guard g and appends its event
+// e, or, past g's limit, holds it: e is kept on the removal's row instead of
+// the outbox, and the first removal held in the window appends
+// provisioning.held. It reports whether r was held.
+func guard(ctx context.Context, t *tx, r removal, g roster.DeprovisionGuard, e outbox.Event) (bool, error) {
+	if g.Off() {
+		t.event(e)
+		return false, nil
+	}
+	b := &pgx.Batch{}
+	b.Queue(`SELECT pg_advisory_xact_lock($1, hashtext($2))`, int32(guardLock), t.tenantID)
+	b.Queue(`DELETE FROM removals WHERE tenant_id = $1 AND NOT held AND at < $2`, t.tenantID, t.now.Add(-roster.MaxGuardWindow))
+	if err := t.SendBatch(ctx, b).Close(); err != nil {
+		return false, err
+	}
+	var counted, held, deleted, users int
+	err := t.QueryRow(ctx, `SELECT count(*), count(*) FILTER (WHERE held), count(*) FILTER (WHERE kind = 'delete'),
+			(SELECT count(*) FROM users WHERE tenant_id = $1 AND retired IS NULL)
+		FROM removals WHERE tenant_id = $1 AND at >= $2`,
+		t.tenantID, t.now.Add(-g.Window)).Scan(&counted, &held, &deleted, &users)
+	if err != nil {
+		return false, err
+	}
+	// The users a percent is of: those live now and those deleted in the window.
+	extra := 0
+	if r.kind == roster.HeldDelete {
+		extra = 1
+	}
+	limit := g.Limit(users + deleted + extra)
+	if counted < limit {
+		_, err := t.Exec(ctx, `INSERT INTO removals (tenant_id, id, user_id, kind, at) VALUES ($1, $2, $3, $4, $5)`,
+			t.tenantID, row.NewID(), r.user, r.kind, t.now)
+		if err != nil {
+			return false, err
+		}
+		t.event(e)
+		return false, nil
+	}
+	body, err := e.Body()
+	if err != nil {
+		return false, err
+	}
+	_, err = t.Exec(ctx, `INSERT INTO removals (tenant_id, id, user_id, kind, at, held, event_type, payload, entitlements)
+		VALUES ($1, $2, $3, $4, $5, true, $6, $7::jsonb, $8::jsonb)`,
+		t.tenantID, row.NewID(), r.user, r.kind, t.now, e.Type, string(body), nullJSON(r.ent))
+	if err != nil {
+		return false, err
+	}
+	if held == 0 {
+		t.event(outbox.ProvisioningHeld(t.tenantID, limit, g.Window, counted+1, 1))
+	}
+	return true, nil
+}
+
+// HeldOperations returns the tenant's held operations, oldest first.
+func (db *DB) HeldOperations(ctx context.Context, tenantID string) ([]*roster.HeldOperation, error) {
+	var ops []*roster.HeldOperation
+	err := db.write(ctx, tenantID, func(t *tx) error {
+		hs, err := heldRows(ctx, t, nil)
+		ops = make([]*roster.HeldOperation, len(hs))
+		for i, h := range hs {
+			ops[i] = &h.HeldOperation
+		}
+		return err
+	})
+	return ops, wrap("held operations", err)
+}
+
+// heldRow is a held operation with what its release or revert needs.
+type heldRow struct {
+	roster.HeldOperation
+	seq          int64
+	payload      []byte
+	entitlements []byte
+}
+
+// heldRows reads (and locks) the tenant's held operations ids (all when
+// empty), oldest first. ENOTFOUND naming an id that is not held.
+func heldRows(ctx context.Context, t *tx, ids []string) ([]*heldRow, error) {
+	rows, _ := t.Query(ctx, `SELECT h.seq, h.id, h.user_id, coalesce(u.user_name, ''), h.kind, h.event_type, h.at, h.payload, h.entitlements
+		FROM removals h LEFT JOIN users u ON u.tenant_id = h.tenant_id AND u.id = h.user_id
+		WHERE h.tenant_id = $1 AND h.held AND (coalesce(cardinality($2::text[]), 0) = 0 OR h.id = ANY($2))
+		ORDER BY h.seq FOR UPDATE OF h`, t.tenantID, ids)
+	hs, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (*heldRow, error) {
+		var h heldRow
+		err := r.Scan(&h.seq, &h.ID, &h.UserID, &h.UserName, &h.Kind, &h.Event, &h.Held, &h.payload, &h.entitlements)
+		h.Held = h.Held.UTC()
+		return &h, err
+	})
+	if err != nil {
+		return nil, err
+	}
+	for _, id := range ids {
+		if !slices.ContainsFunc(hs, func(h *heldRow) bool { return h.ID == id }) {
+			return nil, roster.Errorf(roster.ENOTFOUND, "no held operation %q", id)
+		}
+	}
+	return hs, nil
+}
+
+// ReleaseHeld appends the waiting events of the held operations ids (all
+// when empty) in the order they were held, and forgets them. ENOTFOUND.
+func (db *DB) ReleaseHeld(ctx context.Context, tenantID string, ids []string) ([]*roster.HeldOperation, error) {
+	var ops []*roster.HeldOperation
+	err := db.write(ctx, tenantID, func(t *tx) error {
+		ops = nil
+		hs, err := heldRows(ctx, t, ids)
+		if err != nil {
+			return err
+		}
+		for _, h := range hs {
+			t.event(outbox.Event{Type: h.Event, ResourceType: "User", ResourceID: h.UserID, Raw: h.payload})
+			if err := forgetHeld(ctx, t, h.seq); err != nil {
+				return err
+			}
+			ops = append(ops, &h.HeldOperation)
+		}
+		return nil
+	})
+	return ops, wrap("release held", err)
+}
+
+// RevertHeld undoes the held operations ids (all when empty), newest first:
+// a delete by restoreUser, a deactivation by making the user active again
+// with its entitlements from before; each appends user.restored, and the
+// waiting events are dropped. ENOTFOUND, ECONFLICT.
+func (db *DB) RevertHeld(ctx context.Context, tenantID string, ids []string) ([]*roster.HeldOperation, error) {
+	var ops []*roster.HeldOperation
+	err := db.write(ctx, tenantID, func(t *tx) error {
+		ops = nil
+		hs, err := heldRows(ctx, t, ids)
+		if err != nil {
+			return err
+		}
+		slices.Reverse(hs)
+		for _, h := range hs {
+			if h.Kind == roster.HeldDelete {
+				err = restoreUser(ctx, t, h.UserID)
+			} else {
+				err = reactivateUser(ctx, t, h.UserID, h.entitlements)
+			}
+			if err != nil {
+				return err
+			}
+			if err := forgetHeld(ctx, t, h.seq); err != nil {
+				return err
+			}
+			ops = append(ops, &h.HeldOperation)
+		}
+		return nil
+	})
+	return ops, wrap("revert held", err)
+}
+
+// reactivateUser makes the user of a held deactivation active again, with
+// the entitlements it had before (ent), and appends user.restored.
+// ECONFLICT when the user was deleted since.
+func reactivateUser(ctx context.Context, t *tx, id string, ent []byte) error {
+	e, err := row.DecodeEntitlements(ent)
+	if err != nil {
+		return err
+	}
+	var doc []byte
+	err = t.QueryRow(ctx, `UPDATE users SET active = true, doc = jsonb_set(doc, '{active}', 'true'),
+			app_active = $1, access_role = $2, entitlements = $3::jsonb, version = version + 1, modified = $4
+		WHERE tenant_id = $5 AND id = $6 AND retired IS NULL RETURNING doc`,
+		e.Active, e.AccessRole, string(ent), t.now, t.tenantID, id).Scan(&doc)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return roster.Errorf(roster.ECONFLICT, "user %s was deleted after its deactivation was held: revert the delete first", id)
+	}
+	if err != nil {
+		return err
+	}
+	d, err := row.DecodeDoc(doc)
+	if err != nil {
+		return err
+	}
+	t.event(outbox.Created(roster.UserRestored, "User", id, d, nil))
+	return nil
+}
+
+// forgetHeld removes a held operation's row: it no longer counts in the window.
+func forgetHeld(ctx context.Context, t *tx, seq int64) error {
+	_, err := t.Exec(ctx, `DELETE FROM removals WHERE tenant_id = $1 AND seq = $2`, t.tenantID, seq)
+	return err
+}

@@ -1,0 +1,241 @@
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"slices"
+	"time"
+
+	"github.com/rosterhq/roster"
+	"github.com/rosterhq/roster/store/internal/outbox"
+	"github.com/rosterhq/roster/store/internal/row"
+)
+
+// removal is a deactivation or delete the guard counts: whose, which, and
+// for a deactivation the user's entitlements before it (the column's text).
+type removal struct {
+	user, kind, ent string
+}
+
+// guard counts the removal r under the tenant's guard g and appends its event
+// e, or, past g's limit, holds it: e is kept on the removal's row instead of
+// the outbox, and the first removal held in the window appends
+// provisioning.held. It reports whether r was held. The writer runs one
+// transaction at a time, so that two removals never count the same window.
+func guard(ctx context.Context, tx *sql.Tx, tenantID string, r removal, g roster.DeprovisionGuard, e outbox.Event, now time.Time) (bool, error) {
+	if g.Off() {
+		return false, appendEvent(ctx, tx, tenantID, now, e)
+	}
+	if _, err := txExec(ctx, tx, `DELETE FROM removals WHERE tenant_id = ? AND NOT held AND at < ?`,
+		tenantID, formatTime(now.Add(-roster.MaxGuardWindow))); err != nil {
+		return false, err
+	}
+	var counted, held, deleted, users int
+	err := txQueryRow(ctx, tx, `SELECT count(*), coalesce(sum(held), 0), coalesce(sum(kind = 'delete'), 0),
+			(SELECT count(*) FROM users WHERE tenant_id = ?1 AND retired IS NULL)
+		FROM removals WHERE tenant_id = ?1 AND at >= ?2`,
+		tenantID, formatTime(now.Add(-g.Window))).Scan(&counted, &held, &deleted, &users)
+	if err != nil {
+		return false, err
+	}
+	// The users a percent is of: those live now and those deleted in the window.
+	limit := g.Limit(users + deleted + btoi(r.kind == roster.HeldDelete))
+	if counted < limit {
+		_, err := txExec(ctx, tx, `INSERT INTO removals (tenant_id, id, user_id, kind, at) VALUES (?, ?, ?, ?, ?)`,
+			tenantID, row.NewID(), r.user, r.kind, formatTime(now))
+		if err != nil {
+			return false, err
+		}
+		return false, appendEvent(ctx, tx, tenantID, now, e)
+	}
+	w, err := e.Row()
+	if err != nil {
+		return false, err
+	}
+	_, err = txExec(ctx, tx, `INSERT INTO removals (tenant_id, id, user_id, kind, at, held, event_type, payload, entitlements)
+		VALUES (?, ?, ?, ?, ?, 1, ?, ?, ?)`,
+		tenantID, row.NewID(), r.user, r.kind, formatTime(now), w.Type, w.Payload, nullString(r.ent))
+	if err != nil {
+		return false, err
+	}
+	if held > 0 {
+		return true, nil
+	}
+	return true, appendEvent(ctx, tx, tenantID, now, outbox.ProvisioningHeld(tenantID, limit, g.Window, counted+1, 1))
+}
+
+func btoi(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
+}
+
+// HeldOperations returns the tenant's held operations, oldest first.
+func (db *DB) HeldOperations(ctx context.Context, tenantID string) ([]*roster.HeldOperation, error) {
+	tx, err := db.beginRead(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("sqlite: held operations: %w", err)
+	}
+	defer rollback(tx)
+	hs, err := heldRows(ctx, tx, tenantID, nil)
+	if err != nil {
+		return nil, fmt.Errorf("sqlite: held operations: %w", err)
+	}
+	ops := make([]*roster.HeldOperation, len(hs))
+	for i, h := range hs {
+		ops[i] = &h.HeldOperation
+	}
+	return ops, nil
+}
+
+// heldRow is a held operation with what its release or revert needs.
+type heldRow struct {
+	roster.HeldOperation
+	seq          int64
+	payload      string
+	entitlements sql.NullString
+}
+
+// heldRows reads the tenant's held operations ids (all when empty), oldest
+// first. ENOTFOUND naming an id that is not held.
+func heldRows(ctx context.Context, tx *sql.Tx, tenantID string, ids []string) ([]*heldRow, error) {
+	q := `SELECT h.seq, h.id, h.user_id, coalesce(u.user_name, ''), h.kind, h.event_type, h.at, h.payload, h.entitlements
+		FROM removals h LEFT JOIN users u ON u.tenant_id = h.tenant_id AND u.id = h.user_id
+		WHERE h.tenant_id = ? AND h.held`
+	args := []any{tenantID}
+	if len(ids) > 0 {
+		q += ` AND h.id IN (SELECT value FROM json_each(?))`
+		args = append(args, jsonArray(ids))
+	}
+	rows, err := txQuery(ctx, tx, q+` ORDER BY h.seq`, args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var hs []*heldRow
+	for rows.Next() {
+		var (
+			h  heldRow
+			at string
+		)
+		if err := rows.Scan(&h.seq, &h.ID, &h.UserID, &h.UserName, &h.Kind, &h.Event, &at, &h.payload, &h.entitlements); err != nil {
+			return nil, err
+		}
+		if h.Held, err = parseTime(sql.NullString{String: at, Valid: true}); err != nil {
+			return nil, err
+		}
+		hs = append(hs, &h)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	for _, id := range ids {
+		if !slices.ContainsFunc(hs, func(h *heldRow) bool { return h.ID == id }) {
+			return nil, roster.Errorf(roster.ENOTFOUND, "no held operation %q", id)
+		}
+	}
+	return hs, nil
+}
+
+// ReleaseHeld appends the waiting events of the held operations ids (all
+// when empty) in the order they were held, and forgets them. ENOTFOUND.
+func (db *DB) ReleaseHeld(ctx context.Context, tenantID string, ids []string) ([]*roster.HeldOperation, error) {
+	now := db.stamp()
+	var ops []*roster.HeldOperation
+	err := db.write(ctx, func(ctx context.Context, tx *sql.Tx) error {
+		ops = nil
+		hs, err := heldRows(ctx, tx, tenantID, ids)
+		if err != nil {
+			return err
+		}
+		for _, h := range hs {
+			w := outbox.Row{ID: row.NewID(), Type: h.Event, ResourceType: "User", ResourceID: h.UserID, Payload: h.payload}
+			if err := appendEventRow(ctx, tx, tenantID, now, w); err != nil {
+				return err
+			}
+			if err := forgetHeld(ctx, tx, tenantID, h.seq); err != nil {
+				return err
+			}
+			ops = append(ops, &h.HeldOperation)
+		}
+		return nil
+	})
+	return ops, heldError("release held", err)
+}
+
+// RevertHeld undoes the held operations ids (all when empty), newest first:
+// a delete by restoreUser, a deactivation by making the user active again
+// with its entitlements from before; each appends user.restored, and the
+// waiting events are dropped. ENOTFOUND, ECONFLICT.
+func (db *DB) RevertHeld(ctx context.Context, tenantID string, ids []string) ([]*roster.HeldOperation, error) {
+	now := db.stamp()
+	var ops []*roster.HeldOperation
+	err := db.write(ctx, func(ctx context.Context, tx *sql.Tx) error {
+		ops = nil
+		hs, err := heldRows(ctx, tx, tenantID, ids)
+		if err != nil {
+			return err
+		}
+		slices.Reverse(hs)
+		for _, h := range hs {
+			if h.Kind == roster.HeldDelete {
+				err = restoreUser(ctx, tx, tenantID, h.UserID, now)
+			} else {
+				err = reactivateUser(ctx, tx, tenantID, h.UserID, h.entitlements.String, now)
+			}
+			if err != nil {
+				return err
+			}
+			if err := forgetHeld(ctx, tx, tenantID, h.seq); err != nil {
+				return err
+			}
+			ops = append(ops, &h.HeldOperation)
+		}
+		return nil
+	})
+	return ops, heldError("revert held", err)
+}
+
+// reactivateUser makes the user of a held deactivation active again, with
+// the entitlements it had before (ent), and appends user.restored.
+// ECONFLICT when the user was deleted since.
+func reactivateUser(ctx context.Context, tx *sql.Tx, tenantID, id, ent string, now time.Time) error {
+	e, err := row.DecodeEntitlements([]byte(ent))
+	if err != nil {
+		return err
+	}
+	var doc string
+	err = txQueryRow(ctx, tx, `UPDATE users SET active = 1, doc = json_set(doc, '$.active', json('true')),
+			app_active = ?, access_role = ?, entitlements = ?, version = version + 1, modified = ?
+		WHERE tenant_id = ? AND id = ? AND retired IS NULL RETURNING doc`,
+		e.Active, e.AccessRole, ent, formatTime(now), tenantID, id).Scan(&doc)
+	if errors.Is(err, sql.ErrNoRows) {
+		return roster.Errorf(roster.ECONFLICT, "user %s was deleted after its deactivation was held: revert the delete first", id)
+	}
+	if err != nil {
+		return err
+	}
+	d, err := row.DecodeDoc([]byte(doc))
+	if err != nil {
+		return err
+	}
+	return appendEvent(ctx, tx, tenantID, now, outbox.Created(roster.UserRestored, "User", id, d, nil))
+}
+
+// forgetHeld removes a held operation's row: it no longer counts in the window.
+func forgetHeld(ctx context.Context, tx *sql.Tx, tenantID string, seq int64) error {
+	_, err := txExec(ctx, tx, `DELETE FROM removals WHERE tenant_id = ? AND seq = ?`, tenantID, seq)
+	return err
+}
+
+// heldError passes a *roster.Error on and wraps any other.
+func heldError(step string, err error) error {
+	var re *roster.Error
+	if err == nil || errors.As(err, &re) {
+		return err
+	}
+	return fmt.Errorf("sqlite: %s: %w", step, err)
+}
