@@ -25,9 +25,8 @@ func (c *client) entra(ctx context.Context, people []*person, groups []string) e
 		if err != nil {
 			return err
 		}
-		if rs, _ := found["Resources"].([]any); len(rs) > 0 {
-			p.id = idOf(asMap(rs[0])) // matched: Entra updates it instead of creating a twin
-			continue
+		if p.id = firstID(found); p.id != "" {
+			continue // matched: Entra updates it instead of creating a twin
 		}
 		body, _, err := c.send(ctx, "create "+p.userName, "POST", "/Users", map[string]any{
 			"schemas":    []string{userSchema, enterpriseSchema},
@@ -52,17 +51,21 @@ func (c *client) entra(ctx context.Context, people []*person, groups []string) e
 
 	var groupIDs []string
 	for i, name := range groups {
-		if _, _, err := c.send(ctx, "look up group "+name, "GET", filterPath("/Groups", "displayName", name, "excludedAttributes=members"), nil); err != nil {
-			return err
-		}
-		body, _, err := c.send(ctx, "create group "+name, "POST", "/Groups", map[string]any{
-			"schemas": []string{groupSchema}, "externalId": fmt.Sprintf("%08x-0000-4000-8000-%012x", c.o.Seed&0xffffffff, i+1),
-			"displayName": name, "members": []any{},
-		})
+		found, _, err := c.send(ctx, "look up group "+name, "GET", filterPath("/Groups", "displayName", name, "excludedAttributes=members"), nil)
 		if err != nil {
 			return err
 		}
-		id := idOf(body)
+		id := firstID(found) // matched: Entra gives it members instead of creating a twin
+		if id == "" {
+			body, _, err := c.send(ctx, "create group "+name, "POST", "/Groups", map[string]any{
+				"schemas": []string{groupSchema}, "externalId": fmt.Sprintf("%08x-0000-4000-8000-%012x", c.o.Seed&0xffffffff, i+1),
+				"displayName": name, "members": []any{},
+			})
+			if err != nil {
+				return err
+			}
+			id = idOf(body)
+		}
 		groupIDs = append(groupIDs, id)
 		if id == "" {
 			continue
@@ -115,8 +118,12 @@ func chunks(ps []*person, n int) func(yield func([]*person) bool) {
 	}
 }
 
-// asMap is v as a JSON object, or nil.
-func asMap(v any) map[string]any {
-	m, _ := v.(map[string]any)
-	return m
+// firstID returns the id of a list response's first resource, "" for none.
+func firstID(list map[string]any) string {
+	rs, _ := list["Resources"].([]any)
+	if len(rs) == 0 {
+		return ""
+	}
+	m, _ := rs[0].(map[string]any)
+	return idOf(m)
 }

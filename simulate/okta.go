@@ -25,8 +25,7 @@ func (c *client) okta(ctx context.Context, people []*person, groups []string) er
 		if err != nil {
 			return err
 		}
-		if rs, _ := found["Resources"].([]any); len(rs) > 0 {
-			p.id = idOf(asMap(rs[0]))
+		if p.id = firstID(found); p.id != "" {
 			continue
 		}
 		p.ext = fmt.Sprintf("00u%04x%013d", c.o.Seed&0xffff, i+1)
@@ -43,18 +42,22 @@ func (c *client) okta(ctx context.Context, people []*person, groups []string) er
 
 	var groupIDs []string
 	for i, name := range groups {
-		if _, _, err := c.send(ctx, "look up group "+name, "GET", filterPath("/Groups", "displayName", name, "startIndex=1&count=100"), nil); err != nil {
+		found, _, err := c.send(ctx, "look up group "+name, "GET", filterPath("/Groups", "displayName", name, "startIndex=1&count=100"), nil)
+		if err != nil {
 			return err
 		}
 		mine := groupsOf(ps, len(groups))[i]
 		half := (len(mine) + 1) / 2
-		body, _, err := c.send(ctx, fmt.Sprintf("push group %s with %d members", name, half), "POST", "/Groups", map[string]any{
-			"schemas": []string{groupSchema}, "displayName": name, "members": members(mine[:half], true),
-		})
-		if err != nil {
-			return err
+		id := firstID(found) // matched: Okta links the pushed group to it
+		if id == "" {
+			body, _, err := c.send(ctx, fmt.Sprintf("push group %s with %d members", name, half), "POST", "/Groups", map[string]any{
+				"schemas": []string{groupSchema}, "displayName": name, "members": members(mine[:half], true),
+			})
+			if err != nil {
+				return err
+			}
+			id = idOf(body)
 		}
-		id := idOf(body)
 		groupIDs = append(groupIDs, id)
 		if id == "" || len(mine) == half {
 			continue
