@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io/fs"
 	"os"
+	"strings"
 
 	"github.com/rosterhq/roster"
 	"github.com/rosterhq/roster/store/internal/migration"
@@ -16,8 +17,12 @@ import (
 // carries that the database file at path or its provisioning log's file
 // lacks, without applying any and without creating either file (roster
 // migrate and roster serve apply them). A missing log file lacks every
-// migration of the log. ENOTFOUND when there is no file at path.
+// migration of the log. ENOTFOUND when there is no file at path; EINVALID
+// for what Open refuses as a file name.
 func Pending(ctx context.Context, path string) ([]int64, error) {
+	if path == "" || strings.ContainsRune(path, '?') || strings.HasPrefix(path, "file:") || strings.Contains(path, ":memory:") {
+		return nil, roster.Errorf(roster.EINVALID, "sqlite: pending migrations: %q is not a database file name", path)
+	}
 	if _, err := os.Stat(path); errors.Is(err, fs.ErrNotExist) {
 		return nil, roster.Errorf(roster.ENOTFOUND, "sqlite: no database file %s", path)
 	} else if err != nil {

@@ -24,6 +24,9 @@ func TestPending(t *testing.T) {
 	if _, err := sqlite.Pending(ctx, path); roster.ErrorCode(err) != roster.ENOTFOUND {
 		t.Fatalf("Pending created the file: the second call returned %v", err)
 	}
+	if _, err := sqlite.Pending(ctx, path+"?mode=memory"); roster.ErrorCode(err) != roster.EINVALID {
+		t.Errorf("Pending(a file name with a query) = %v, want EINVALID", err)
+	}
 	open(t, path)
 	if got, err := sqlite.Pending(ctx, path); err != nil || len(got) != 0 {
 		t.Fatalf("Pending(migrated) = %v, %v; want none", got, err)
