@@ -28,6 +28,10 @@ func commandDocs() []commandDoc {
 			"roster serve --addr 127.0.0.1:8080 --admin-addr 127.0.0.1:8079 --db sqlite:/var/lib/roster/roster.db"},
 		{"migrate", "[--db DB]", "Bring the database schema up to date (serve does it too, on start).",
 			"roster migrate --db postgres://roster@db.internal:5432/roster"},
+		{"doctor", "[the flags and ROSTER_* variables of serve]",
+			"Check a deployment with serve's configuration (public URL, secret key, database and migrations, clock skew, admin listener, retention, " +
+				"expiring tokens and certificates): one line per check, ok, warn or FAIL with what to change; exit status 1 when a check fails.",
+			"roster doctor --db sqlite:/var/lib/roster/roster.db --public-url https://roster.example.com"},
 		{"version", "", "Print the module's version, the commit it was built from and that commit's time, and Go's version.",
 			"roster version"},
 

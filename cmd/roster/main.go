@@ -6,6 +6,7 @@
 //
 //	roster serve [--addr 127.0.0.1:8080] [--db sqlite:roster.db]
 //	roster migrate
+//	roster doctor [the flags of serve]
 //	roster version
 //	roster tenant create NAME [--display-name T] | tenant list | tenant update NAME [--rate R] [--burst B]
 //	roster tenant disable NAME | enable NAME | delete NAME --confirm NAME
@@ -43,6 +44,11 @@ func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	err := run(ctx, os.Args[1:], os.Getenv, os.Stdout, os.Stderr)
 	stop()
+	var failed checksFailed
+	if errors.As(err, &failed) { // roster doctor printed why
+		fmt.Fprintln(os.Stderr, "roster doctor:", err)
+		os.Exit(1)
+	}
 	if err != nil {
 		var u usageError
 		if !errors.As(err, &u) {
@@ -61,6 +67,7 @@ Usage:
   roster serve   [--addr ADDR] [--admin-addr ADDR] [--db DB]
                                             serve SCIM (creates tenant "default" and a token on first start)
   roster migrate [--db DB]                  bring the database schema up to date
+  roster doctor  [the flags of serve]       check a deployment and say what to change (exit status 1 when a check fails)
   roster version                            print the version, the commit it was built from and Go's version
   roster tenant create NAME [--display-name TEXT]
                                             create a tenant (NAME: 2-63 of a-z, 0-9 and single hyphens, starting with a letter)
@@ -176,6 +183,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		return runServe(ctx, rest, getenv, stdout, stderr)
 	case "migrate":
 		return runMigrate(ctx, rest, getenv, stdout, stderr)
+	case "doctor":
+		return runDoctor(ctx, rest, getenv, stdout, stderr)
 	case "tenant":
 		return runTenant(admin.WithActor(ctx, cliActor()), rest, getenv, stdout, stderr)
 	case "setup-link":

@@ -47,7 +47,20 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 	}
 	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
 	fs.SetOutput(stderr)
-	commonFlags(fs, &c)
+	serveFlags(fs, &c)
+	if _, err := parse(fs, args); err != nil {
+		return err
+	}
+	if err := c.validate(); err != nil {
+		return err
+	}
+	return serve(ctx, c, stdout, stderr)
+}
+
+// serveFlags registers the flags of serve: the common ones and the server's.
+// roster doctor takes the same, to check the configuration a server runs with.
+func serveFlags(fs *flag.FlagSet, c *Config) {
+	commonFlags(fs, c)
 	fs.StringVar(&c.Addr, "addr", c.Addr, "listen address (env ROSTER_ADDR)")
 	fs.StringVar(&c.AdminAddr, "admin-addr", c.AdminAddr, `admin listener for /metrics, health and, with --pprof, /debug/pprof; "" or off: none (env ROSTER_ADMIN_ADDR)`)
 	fs.BoolVar(&c.Pprof, "pprof", c.Pprof, "serve Go's profiles at /debug/pprof on the admin listener (never the command line) (env ROSTER_PPROF)")
@@ -77,13 +90,6 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 		c.EventRetention, err = parseDuration(v)
 		return err
 	})
-	if _, err := parse(fs, args); err != nil {
-		return err
-	}
-	if err := c.validate(); err != nil {
-		return err
-	}
-	return serve(ctx, c, stdout, stderr)
 }
 
 // serve runs the public listener (SCIM and health) and the admin listener

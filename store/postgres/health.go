@@ -3,6 +3,7 @@ package postgres
 import (
 	"context"
 	"fmt"
+	"time"
 
 	"github.com/rosterhq/roster"
 )
@@ -46,4 +47,14 @@ func (db *DB) PoolStats() []roster.PoolStat {
 		Waits:    s.EmptyAcquireCount(),
 		WaitTime: s.AcquireDuration(),
 	}}
+}
+
+// DatabaseTime returns the time by the database server's clock
+// (clock_timestamp, not the transaction's start).
+func (db *DB) DatabaseTime(ctx context.Context) (time.Time, error) {
+	var t time.Time
+	if err := db.pool.QueryRow(ctx, `SELECT clock_timestamp()`).Scan(&t); err != nil {
+		return time.Time{}, wrap("database time", err)
+	}
+	return t, nil
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"time"
 
 	"github.com/rosterhq/roster"
 )
@@ -51,4 +52,18 @@ func poolStat(name string, s sql.DBStats) roster.PoolStat {
 		Waits:    s.WaitCount,
 		WaitTime: s.WaitDuration,
 	}
+}
+
+// DatabaseTime returns the time by the database's clock: on SQLite, a file
+// of this machine, this machine's clock as SQLite reads it.
+func (db *DB) DatabaseTime(ctx context.Context) (time.Time, error) {
+	var s string
+	if err := db.read.QueryRowContext(ctx, `SELECT strftime('%Y-%m-%dT%H:%M:%fZ', 'now')`).Scan(&s); err != nil {
+		return time.Time{}, fmt.Errorf("sqlite: database time: %w", err)
+	}
+	t, err := time.Parse("2006-01-02T15:04:05.000Z", s)
+	if err != nil {
+		return time.Time{}, fmt.Errorf("sqlite: database time %q: %w", s, err)
+	}
+	return t, nil
 }
