@@ -79,6 +79,7 @@ type Store interface {
 	SessionLister
 	TenantStatsReader
 	TokenStore
+	AccessTokenStore
 	UserStore
 	GroupStore
 	EventStore
