@@ -202,6 +202,17 @@ func testOAuthClientCredentials(t *testing.T, db string) {
 	if !strings.Contains(s.cli(t, "token", "list", "--tenant", "acme"), "revoked") {
 		t.Error("token list does not show the client revoked")
 	}
+
+	// The audit trail has the client's creation (with its kind) and its
+	// revocation, as for a token, and never the secret.
+	audit := s.cli(t, "audit", "--tenant", "acme")
+	if strings.Contains(audit, secret) || strings.Contains(audit, at) || !strings.Contains(audit, `"kind":"oauth"`) ||
+		!strings.Contains(audit, "token.revoke") || !strings.Contains(audit, secret[:12]) {
+		t.Errorf("audit trail of the client:\n%s", audit)
+	}
+	if err := s.cliErr(t, "token", "create", "--tenant", "acme", "--oauth", "--expires", "90d"); err == nil {
+		t.Error("token create --oauth --expires was accepted: a client has no lifetime of its own")
+	}
 }
 
 // TestOAuthDiscovery checks that ServiceProviderConfig lists both schemes and
