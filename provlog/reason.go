@@ -29,6 +29,8 @@ var Reasons = []Reason{
 		"Set the IdP's authentication to OAuth 2.0 client credentials with the client id, the secret and the token endpoint /oauth2/token (see docs/oauth.md); or create a secret token (roster token create) for the Secret Token field."},
 	{"token_client_invalid", 401, "A request to the token endpoint named an unknown client, one that is not an OAuth client, or the wrong client secret.",
 		"Copy the client_id and client_secret that roster token create --oauth printed into the IdP again; roster token list --tenant NAME shows the tenant's clients (kind oauth)."},
+	{"token_request_invalid", 400, "A request to the token endpoint was malformed: not a form, a parameter repeated, no grant_type or one other than client_credentials, or the client authenticated twice (HTTP Basic and client_secret in the body).",
+		"Check the IdP's token endpoint setting: it must be Roster's /oauth2/token, and the IdP must use the client credentials grant (docs/oauth.md)."},
 	{"token_malformed", 401, "The credential is not a Roster SCIM token (they start with rst_) nor an access token of an OAuth client (rsa_); an app API key (rak_) or another product's token was pasted.",
 		"Create a SCIM token with roster token create --tenant NAME and paste it."},
 	{"token_unknown", 401, "No tenant has this token: it was mistyped, or it belongs to another Roster deployment.",

@@ -191,6 +191,27 @@ func testOAuthClientCredentials(t *testing.T, db string) {
 		}
 	}
 
+	// Token requests are rows of the tenant's log too, the refused ones with
+	// why; no row holds the secret or an access token.
+	var granted, refused int
+	for _, row := range s.logRows(t, 4, "--tenant", "acme", "--action", "token") {
+		switch {
+		case str(row, "token_prefix") != secret[:12]:
+			t.Errorf("token row without the client's prefix: %v", row)
+		case row["status"] == float64(200):
+			granted++
+		case row["status"] == float64(401) && str(row, "reason") == "token_client_invalid":
+			refused++
+		}
+	}
+	if granted < 3 || refused < 2 {
+		t.Errorf("acme's token rows: %d granted, %d refused for a wrong secret; want 3 and 2", granted, refused)
+	}
+	raw := s.cli(t, "log", "--json", "--tenant", "acme", "--action", "token")
+	if strings.Contains(raw, secret) || strings.Contains(raw, at) {
+		t.Fatalf("the log holds the client secret or an access token:\n%s", raw)
+	}
+
 	// Revoking the client ends its access tokens at once, and the grant.
 	s.cli(t, "token", "revoke", id)
 	if r := s.doAs(t, "Bearer "+at, "GET", "/Users", ""); r.status != 401 || !strings.Contains(str(r.body, "detail"), "revoked") {

@@ -1,6 +1,7 @@
 package server
 
 import (
+	"cmp"
 	"encoding/json"
 	"net/http"
 	"net/url"
@@ -9,6 +10,7 @@ import (
 
 	"github.com/rosterhq/roster"
 	"github.com/rosterhq/roster/internal/httpx"
+	"github.com/rosterhq/roster/provlog"
 )
 
 // The client credentials grant (RFC 6749 §4.4): an IdP that authenticates
@@ -36,32 +38,41 @@ func (s *Server) TokenHandler() http.Handler {
 }
 
 // handleToken serves the client credentials grant: RFC 6749 §4.4.2 request,
-// §5.1 answer, §5.2 errors.
+// §5.1 answer, §5.2 errors. Each request is a row of the provisioning log
+// (action token), the client's tenant's when the request named a client;
+// neither the client secret nor the access token is kept in it.
 func (s *Server) handleToken(w http.ResponseWriter, r *http.Request) {
+	g := &grantLog{entry: &roster.LogEntry{Time: s.clock().UTC(), Method: r.Method, Route: r.Pattern, Action: ActionToken}}
+	if s.logs != nil {
+		lw := &logWriter{ResponseWriter: w, keep: 4 << 10}
+		w = lw
+		defer s.recordGrant(r, g, lw)
+	}
 	r.Body = http.MaxBytesReader(w, r.Body, 64<<10)
 	if err := r.ParseForm(); err != nil {
-		writeOAuthError(w, http.StatusBadRequest, "invalid_request", "the body is not an application/x-www-form-urlencoded form")
+		g.badRequest(w, "invalid_request", "the body is not an application/x-www-form-urlencoded form")
 		return
 	}
 	form := r.PostForm
 	for k, vs := range form {
 		if len(vs) > 1 {
-			writeOAuthError(w, http.StatusBadRequest, "invalid_request", "the parameter "+strconv.Quote(k)+" is repeated")
+			g.badRequest(w, "invalid_request", "the parameter "+strconv.Quote(k)+" is repeated")
 			return
 		}
 	}
 	switch form.Get("grant_type") {
 	case GrantClientCredentials:
 	case "":
-		writeOAuthError(w, http.StatusBadRequest, "invalid_request", "grant_type is missing")
+		g.badRequest(w, "invalid_request", "grant_type is missing")
 		return
 	default:
-		writeOAuthError(w, http.StatusBadRequest, "unsupported_grant_type", "this endpoint issues SCIM access tokens by grant_type client_credentials only")
+		g.badRequest(w, "unsupported_grant_type", "this endpoint issues SCIM access tokens by grant_type client_credentials only")
 		return
 	}
 	client, basic, err := s.authenticateClient(r)
+	g.client = client
 	if err != nil {
-		s.clientRefused(w, r, client, basic, err)
+		g.entry.Reason = s.clientRefused(w, r, client, basic, err)
 		return
 	}
 	secret, prefix, hash := roster.NewAccessTokenSecret()
@@ -69,7 +80,7 @@ func (s *Server) handleToken(w http.ResponseWriter, r *http.Request) {
 	a := &roster.AccessToken{TenantID: client.TenantID, ClientID: client.ID, Prefix: prefix, Hash: hash,
 		Expires: now.Add(s.opts.AccessTokenTTL)}
 	if err := s.store.CreateAccessToken(r.Context(), a); err != nil {
-		s.tokenFailed(w, r, err)
+		g.entry.Reason = s.tokenFailed(w, r, err)
 		return
 	}
 	s.mu.Lock()
@@ -82,6 +93,42 @@ func (s *Server) handleToken(w http.ResponseWriter, r *http.Request) {
 	}
 	w.Header().Set("Pragma", "no-cache")
 	writeOAuth(w, http.StatusOK, resp)
+}
+
+// ActionToken is the provisioning log's action of a token request.
+const ActionToken = "token"
+
+// grantLog is what a token request's log row is made of.
+type grantLog struct {
+	entry  *roster.LogEntry
+	client *roster.Token // the client the request named, when it exists
+}
+
+// badRequest answers a malformed request (400, RFC 6749 §5.2).
+func (g *grantLog) badRequest(w http.ResponseWriter, code, description string) {
+	g.entry.Reason = "token_request_invalid"
+	writeOAuthError(w, http.StatusBadRequest, code, description)
+}
+
+// recordGrant completes a token request's row and hands it over: the
+// client's tenant's row when it named a client, else a refusal of its
+// address. The request (which holds the secret) is never kept, nor the
+// answer that carries an access token.
+func (s *Server) recordGrant(r *http.Request, g *grantLog, w *logWriter) {
+	e := g.entry
+	e.Latency = s.clock().Sub(e.Time)
+	e.RequestID = httpx.RequestID(r.Context())
+	e.Status = cmp.Or(w.status, http.StatusOK)
+	var response []byte
+	if e.Status != http.StatusOK {
+		response = w.body.Bytes()
+	}
+	if g.client == nil {
+		s.logs.RecordRefusal(httpx.ClientAddr(r, s.limits.TrustProxy), e, nil, response)
+		return
+	}
+	e.TenantID, e.TokenPrefix, e.TokenName = g.client.TenantID, g.client.Prefix, g.client.Name
+	s.logs.Record(e, nil, response)
 }
 
 // errClient is the one answer to a client that did not authenticate: which
@@ -137,15 +184,15 @@ func (s *Server) authenticateClient(r *http.Request) (client *roster.Token, basi
 // clientRefused answers a failed client authentication (RFC 6749 §5.2) and
 // counts it against the request's address and the prefix of the client it
 // named (client, nil when none), with the SCIM API's failed
-// authentications: once they are spent, 429 with Retry-After.
-func (s *Server) clientRefused(w http.ResponseWriter, r *http.Request, client *roster.Token, basic bool, err error) {
+// authentications: once they are spent, 429 with Retry-After. It returns
+// the log's reason.
+func (s *Server) clientRefused(w http.ResponseWriter, r *http.Request, client *roster.Token, basic bool, err error) (reason string) {
 	if roster.ErrorCode(err) == roster.EINVALID {
 		writeOAuthError(w, http.StatusBadRequest, "invalid_request", roster.ErrorDetail(err))
-		return
+		return "token_request_invalid"
 	}
 	if roster.ErrorCode(err) != roster.EUNAUTHORIZED {
-		s.tokenFailed(w, r, err)
-		return
+		return s.tokenFailed(w, r, err)
 	}
 	prefix := ""
 	if client != nil {
@@ -156,17 +203,19 @@ func (s *Server) clientRefused(w http.ResponseWriter, r *http.Request, client *r
 	if ref, ok := s.authFailed(r, prefix, err).(*refusal); ok {
 		s.refused(w, r, ref)
 		writeOAuthError(w, http.StatusTooManyRequests, "invalid_client", roster.ErrorDetail(ref.err))
-		return
+		return "auth_throttled"
 	}
 	if basic {
 		w.Header().Set("WWW-Authenticate", `Basic realm="roster", charset="UTF-8"`)
 	}
 	writeOAuthError(w, http.StatusUnauthorized, "invalid_client", roster.ErrorDetail(err))
+	return reasonOf(err)
 }
 
 // tokenFailed answers a failure of Roster's own: 503 with Retry-After while
 // the store cannot be reached, else 500; the cause goes to the server log.
-func (s *Server) tokenFailed(w http.ResponseWriter, r *http.Request, err error) {
+// It returns the log's reason.
+func (s *Server) tokenFailed(w http.ResponseWriter, r *http.Request, err error) (reason string) {
 	status, code := http.StatusInternalServerError, "server_error"
 	if roster.ErrorCode(err) == roster.EUNAVAILABLE {
 		status, code = http.StatusServiceUnavailable, "temporarily_unavailable"
@@ -174,6 +223,7 @@ func (s *Server) tokenFailed(w http.ResponseWriter, r *http.Request, err error) 
 	}
 	s.log.Error("token request failed", "request_id", httpx.RequestID(r.Context()), "err", err)
 	writeOAuthError(w, status, code, "the access token could not be issued: retry later")
+	return provlog.ReasonOf(err)
 }
 
 // writeOAuthError writes an OAuth 2.0 error (RFC 6749 §5.2).
