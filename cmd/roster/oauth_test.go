@@ -162,6 +162,7 @@ func testOAuthClientCredentials(t *testing.T, db string) {
 	}
 
 	// Refusals, RFC 6749 §5.2.
+	bearerID := strings.Fields(strings.Split(s.cli(t, "token", "list", "--tenant", "default"), "\n")[1])[0]
 	refusals := []struct {
 		name   string
 		form   url.Values
@@ -176,7 +177,8 @@ func testOAuthClientCredentials(t *testing.T, db string) {
 		{"no client", url.Values{"grant_type": {"client_credentials"}}, nil, 401, "invalid_client"},
 		{"wrong secret, post", url.Values{"grant_type": {"client_credentials"}, "client_id": {id}, "client_secret": {secret + "x"}}, nil, 401, "invalid_client"},
 		{"wrong secret, basic", url.Values{"grant_type": {"client_credentials"}}, []string{id, secret + "x"}, 401, "invalid_client"},
-		{"a bearer token's id", url.Values{"grant_type": {"client_credentials"}, "client_id": {"no-such-client"}, "client_secret": {secret}}, nil, 401, "invalid_client"},
+		{"an unknown client", url.Values{"grant_type": {"client_credentials"}, "client_id": {"no-such-client"}, "client_secret": {secret}}, nil, 401, "invalid_client"},
+		{"a secret token with its id", url.Values{"grant_type": {"client_credentials"}, "client_id": {bearerID}, "client_secret": {s.token}}, nil, 401, "invalid_client"},
 	}
 	for _, c := range refusals {
 		r := s.grant(t, c.form, c.basic, "")

@@ -14,7 +14,8 @@ import (
 )
 
 // The client credentials grant (RFC 6749 §4.4): an IdP that authenticates
-// with OAuth 2.0 (Entra's and Okta's client credentials modes) sends the id
+// with OAuth 2.0 client credentials (Entra's "OAuth2 client credentials
+// grant", docs/oauth.md) sends the id
 // and secret of an OAuth client of a tenant (roster token create --oauth) to
 // the token endpoint and gets an access token, which SCIM then takes as a
 // bearer token of that tenant until it expires or the client is revoked.
@@ -137,7 +138,7 @@ var errClient = authError("token_client_invalid", "unknown client, or wrong clie
 
 // authenticateClient finds the live OAuth client the request authenticates
 // as. basic reports whether it used HTTP Basic. A failure is EINVALID for a
-// malformed request, else EUNAUTHORIZED, with the token the id named when
+// malformed request, else EUNAUTHORIZED, with the client the id named when
 // there is one; or the store's error.
 func (s *Server) authenticateClient(r *http.Request) (client *roster.Token, basic bool, err error) {
 	id, secret, basic := r.BasicAuth()
@@ -168,8 +169,10 @@ func (s *Server) authenticateClient(r *http.Request) (client *roster.Token, basi
 		return nil, basic, errClient
 	case err != nil:
 		return nil, basic, err
+	case c.Kind != roster.TokenOAuth: // a secret token's id is no client's
+		return nil, basic, errClient
 	}
-	if !c.Matches(secret) || c.Kind != roster.TokenOAuth { // Matches compares in constant time
+	if !c.Matches(secret) { // in constant time
 		return c, basic, errClient
 	}
 	if !c.Revoked.IsZero() {
