@@ -83,6 +83,7 @@ type Store interface {
 	SessionLister
 	TenantStatsReader
 	TokenStore
+	AccessTokenStore
 	UserStore
 	GuardStore
 	GroupStore

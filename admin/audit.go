@@ -117,11 +117,12 @@ type tokenState struct {
 	ID      string `json:"id"`
 	Prefix  string `json:"prefix"`
 	Name    string `json:"name,omitempty"`
+	Kind    string `json:"kind,omitempty"`
 	Expires string `json:"expires,omitempty"`
 }
 
 func tokenStateOf(k *roster.Token) tokenState {
-	st := tokenState{ID: k.ID, Prefix: k.Prefix, Name: k.Name}
+	st := tokenState{ID: k.ID, Prefix: k.Prefix, Name: k.Name, Kind: k.Kind}
 	if !k.Expires.IsZero() {
 		st.Expires = k.Expires.UTC().Format("2006-01-02T15:04:05Z")
 	}

@@ -21,13 +21,32 @@ func (s *Service) CreateToken(ctx context.Context, idOrName, name string, ttl ti
 	return s.issueToken(ctx, t, name, ttl)
 }
 
+// CreateOAuthClient issues an OAuth 2.0 client of the tenant idOrName for its
+// SCIM API, named name: its id (the token's ID) and secret are exchanged at
+// the token endpoint for access tokens (RFC 6749 §4.4). It returns the
+// secret — shown once, never stored — and the client, listed and revoked as
+// a token. ENOTFOUND.
+func (s *Service) CreateOAuthClient(ctx context.Context, idOrName, name string) (string, *roster.Token, error) {
+	t, err := s.store.Tenant(ctx, idOrName)
+	if err != nil {
+		return "", nil, err
+	}
+	secret, prefix, hash := roster.NewSCIMClientSecret()
+	return s.storeToken(ctx, t, secret, &roster.Token{TenantID: t.ID, Name: name, Kind: roster.TokenOAuth, Prefix: prefix, Hash: hash})
+}
+
 // issueToken creates a token for tenant t and returns its secret.
 func (s *Service) issueToken(ctx context.Context, t *roster.Tenant, name string, ttl time.Duration) (string, *roster.Token, error) {
 	secret, prefix, hash := roster.NewTokenSecret()
-	tok := &roster.Token{TenantID: t.ID, Name: name, Prefix: prefix, Hash: hash}
+	tok := &roster.Token{TenantID: t.ID, Name: name, Kind: roster.TokenBearer, Prefix: prefix, Hash: hash}
 	if ttl > 0 {
 		tok.Expires = s.now().Add(ttl)
 	}
+	return s.storeToken(ctx, t, secret, tok)
+}
+
+// storeToken stores tok, a token of tenant t, and audits it.
+func (s *Service) storeToken(ctx context.Context, t *roster.Tenant, secret string, tok *roster.Token) (string, *roster.Token, error) {
 	if err := s.store.CreateToken(ctx, tok); err != nil {
 		return "", nil, err
 	}

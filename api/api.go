@@ -133,6 +133,9 @@ func (s *Server) apiKey(r *http.Request) (*roster.APIKey, error) {
 	if roster.TokenPrefix(secret) != "" {
 		return nil, roster.Errorf(roster.EUNAUTHORIZED, "this is a SCIM token, which works on /scim/v2 only: the app API takes an API key (roster apikey create)")
 	}
+	if roster.AccessTokenPrefix(secret) != "" || roster.SCIMClientSecretPrefix(secret) != "" {
+		return nil, roster.Errorf(roster.EUNAUTHORIZED, "this is an access token or secret of a SCIM OAuth client, which works on /scim/v2 only: the app API takes an API key (roster apikey create)")
+	}
 	prefix := roster.APIKeyPrefix(secret)
 	if prefix == "" {
 		return nil, roster.Errorf(roster.EUNAUTHORIZED, "unknown API key: Roster's API keys start with \"rak_\"")

@@ -112,6 +112,8 @@ const (
 	SignInPruner  = "sign-in-pruner"
 	SessionPruner = "console-session-pruner"
 	UserPurger    = "user-purger"
+	// AccessTokenPruner deletes the expired access tokens of OAuth clients.
+	AccessTokenPruner = "access-token-pruner"
 )
 
 // DefaultRestoreRetention is how long a deleted or retired user stays
@@ -129,6 +131,7 @@ type PruneStore interface {
 	PruneSignIn(ctx context.Context, before time.Time) (codes, sessions int64, err error)
 	PruneOperatorSessions(ctx context.Context, idle, absolute time.Time) (int64, error)
 	PurgeRetiredUsers(ctx context.Context, before time.Time) (int64, error)
+	PruneAccessTokens(ctx context.Context, before time.Time) (int64, error)
 }
 
 // Retention is how long the pruners keep what they delete.
@@ -143,7 +146,8 @@ type Retention struct {
 // Pruners returns the tasks that delete, as of now's time at each run, the
 // events and provisioning log rows older than their retention, and the
 // sign-in codes and one-time ids past their expiry and the sessions ended
-// more than SignInRetention ago, and the console sessions past their bounds;
+// more than SignInRetention ago, the console sessions past their bounds and
+// the OAuth clients' expired access tokens;
 // and the task that purges the users retired longer than r.Restore ago.
 func Pruners(st PruneStore, r Retention, now roster.Clock) []Task {
 	if r.Restore <= 0 {
@@ -170,6 +174,10 @@ func Pruners(st PruneStore, r Retention, now roster.Clock) []Task {
 		{Name: UserPurger, Run: func(ctx context.Context) (string, error) {
 			n, err := st.PurgeRetiredUsers(ctx, now().Add(-r.Restore))
 			return fmt.Sprintf("purged %d users retired more than %s ago", n, r.Restore), err
+		}},
+		{Name: AccessTokenPruner, Run: func(ctx context.Context) (string, error) {
+			n, err := st.PruneAccessTokens(ctx, now())
+			return fmt.Sprintf("deleted %d expired access tokens of OAuth clients", n), err
 		}},
 	}
 }

@@ -178,6 +178,11 @@ func (p *pruned) PurgeRetiredUsers(ctx context.Context, before time.Time) (int64
 	return 6, nil
 }
 
+func (p *pruned) PruneAccessTokens(ctx context.Context, before time.Time) (int64, error) {
+	p.calls = append(p.calls, "access tokens expired before "+before.Format(time.RFC3339))
+	return 7, nil
+}
+
 // TestPruners checks each pruner's cutoff, taken from the clock at the run,
 // and what it says it did.
 func TestPruners(t *testing.T) {
@@ -195,13 +200,14 @@ func TestPruners(t *testing.T) {
 		"sign-in-pruner: deleted 4 expired codes and one-time ids and 5 sessions ended more than 168h0m0s ago (<nil>)",
 		"console-session-pruner: deleted 2 console sessions idle 30m0s or older than 12h0m0s (<nil>)",
 		"user-purger: purged 6 users retired more than 720h0m0s ago (<nil>)",
+		"access-token-pruner: deleted 7 expired access tokens of OAuth clients (<nil>)",
 	}
 	if !slices.Equal(got, want) {
 		t.Errorf("pruner runs:\n%s\nwant\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
 	}
 	calls := []string{"events before 2026-11-07T04:00:00Z", "log before 2026-12-06T04:00:00Z", "sign-in before 2026-11-30T04:00:00Z",
 		"console sessions seen before 2026-12-07T03:30:00Z or made before 2026-12-06T16:00:00Z",
-		"users retired before 2026-11-07T04:00:00Z"}
+		"users retired before 2026-11-07T04:00:00Z", "access tokens expired before 2026-12-07T04:00:00Z"}
 	if !slices.Equal(st.calls, calls) {
 		t.Errorf("cutoffs: %q, want %q", st.calls, calls)
 	}

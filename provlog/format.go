@@ -41,9 +41,10 @@ type Row struct {
 
 // Actions are what Roster derives a row's action from: the SCIM operation
 // (refined for lookups, Entra's Test Connection, deactivations and member
-// changes), sign-in, and the aggregate of refused requests.
+// changes), sign-in, an OAuth client's token request, and the aggregate of
+// refused requests.
 var Actions = []string{"create", "update", "replace", "deactivate", "reactivate", "delete", "lookup", "test-connection",
-	"members-add", "members-remove", "get", "list", "search", "discovery", "bulk", "sign-in", "sign-in-test", "userinfo", "repeated"}
+	"members-add", "members-remove", "get", "list", "search", "discovery", "bulk", "sign-in", "sign-in-test", "userinfo", "token", "repeated"}
 
 // NewRow returns the shown form of e, with its reason explained.
 func NewRow(e *roster.LogEntry) Row {

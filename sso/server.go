@@ -48,6 +48,10 @@ type Options struct {
 	// the excess waits up to 250 ms for a slot, then gets 429. Default: twice
 	// GOMAXPROCS.
 	MaxHashes int
+	// ClientCredentials, when set, serves the token endpoint's requests of
+	// grant_type client_credentials (the SCIM API's OAuth clients, package
+	// scim/server), which discovery then lists.
+	ClientCredentials http.Handler
 	// Log, when set, takes a provisioning log row for every sign-in and refusal.
 	Log    LogRecorder
 	Logger *slog.Logger
@@ -146,6 +150,10 @@ func (s *Server) now() time.Time {
 
 // handleDiscovery serves the provider's metadata (OpenID Connect Discovery 1.0 §3).
 func (s *Server) handleDiscovery(w http.ResponseWriter, r *http.Request) {
+	grants := []string{"authorization_code"}
+	if s.opts.ClientCredentials != nil {
+		grants = append(grants, "client_credentials")
+	}
 	writeJSON(w, http.StatusOK, map[string]any{
 		"issuer":                                s.issuer,
 		"authorization_endpoint":                s.issuer + AuthorizePath,
@@ -154,7 +162,7 @@ func (s *Server) handleDiscovery(w http.ResponseWriter, r *http.Request) {
 		"jwks_uri":                              s.issuer + JWKSPath,
 		"response_types_supported":              []string{"code"},
 		"response_modes_supported":              []string{"query"},
-		"grant_types_supported":                 []string{"authorization_code"},
+		"grant_types_supported":                 grants,
 		"subject_types_supported":               []string{"public"},
 		"id_token_signing_alg_values_supported": []string{roster.ES256, roster.RS256},
 		"scopes_supported":                      []string{"openid", "profile", "email"},

@@ -72,11 +72,23 @@ type accessToken struct {
 }
 
 // handleToken serves POST /oauth2/token (RFC 6749 §4.1.3, RFC 7636 §4.6):
-// the client redeems its code for an ID token and an access token.
+// the client redeems its code for an ID token and an access token. The
+// client credentials grant goes to Options.ClientCredentials.
 func (s *Server) handleToken(w http.ResponseWriter, r *http.Request) {
 	r.Body = http.MaxBytesReader(w, r.Body, 64<<10)
 	if err := r.ParseForm(); err != nil {
 		writeJSON(w, http.StatusBadRequest, errorf("invalid_request", "", "the body is not a form"))
+		return
+	}
+	switch grant := r.PostForm.Get("grant_type"); {
+	case grant == "client_credentials" && s.opts.ClientCredentials != nil:
+		s.opts.ClientCredentials.ServeHTTP(w, r)
+		return
+	case grant == "":
+		writeJSON(w, http.StatusBadRequest, errorf("invalid_request", "", "grant_type is missing"))
+		return
+	case grant != "authorization_code":
+		writeJSON(w, http.StatusBadRequest, errorf("unsupported_grant_type", "", "grant_type must be authorization_code, or client_credentials for an OAuth client of a tenant's SCIM API"))
 		return
 	}
 	client, basic, oerr := s.authenticateClient(r)
@@ -135,9 +147,6 @@ func (s *Server) authenticateClient(r *http.Request) (client *roster.OAuthClient
 // same redirect URI and the PKCE verifier of its challenge, while the user
 // may still sign in and the session is live.
 func (s *Server) exchange(ctx context.Context, client *roster.OAuthClient, form url.Values) (map[string]any, *oauthError) {
-	if form.Get("grant_type") != "authorization_code" {
-		return nil, errorf("unsupported_grant_type", "", "grant_type must be authorization_code")
-	}
 	h := sha256.Sum256([]byte(form.Get("code")))
 	code, err := s.store.RedeemAuthCode(ctx, h[:])
 	switch roster.ErrorCode(err) {

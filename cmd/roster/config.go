@@ -74,6 +74,9 @@ type Config struct {
 	// reading it again: a revoked token stops working within it
 	// (ROSTER_TOKEN_CACHE, default 1s; 0: read on every request).
 	TokenCache time.Duration
+	// OAuthTokenTTL is how long an access token of a SCIM OAuth client
+	// lives (ROSTER_OAUTH_TOKEN_TTL, default 1h).
+	OAuthTokenTTL time.Duration
 	// GCPercent is the garbage collector's GOGC for serve (ROSTER_GC_PERCENT,
 	// default 400; 0: the runtime's own, GOGC or 100). Roster's live Go heap
 	// is a few MB (SQLite's pages live outside it), so Go's default ran the
@@ -97,6 +100,7 @@ func defaultConfig(getenv func(string) string) (Config, error) {
 		EventRetention: 30 * 24 * time.Hour, WebhookMinBackoff: 5 * time.Second, WebhookLease: 30 * time.Second,
 		ProvisioningLog: true, LogRetention: 30 * 24 * time.Hour, PolicyRefresh: time.Second,
 		TokenCache: time.Second, GCPercent: 400, RestoreRetention: 30 * 24 * time.Hour,
+		OAuthTokenTTL: time.Hour,
 	}
 	if getenv("GOGC") != "" {
 		c.GCPercent = 0 // the runtime already follows it
@@ -152,6 +156,7 @@ func defaultConfig(getenv func(string) string) (Config, error) {
 		}
 		return
 	})
+	num("ROSTER_OAUTH_TOKEN_TTL", func(v string) (err error) { c.OAuthTokenTTL, err = parseDuration(v); return })
 	num("ROSTER_GC_PERCENT", func(v string) (err error) { c.GCPercent, err = strconv.Atoi(v); return })
 	num("ROSTER_MEMORY_LIMIT_MB", func(v string) (err error) { c.MemoryLimitMB, err = strconv.Atoi(v); return })
 	num("ROSTER_LOG_RETENTION", func(v string) (err error) { c.LogRetention, err = parseDuration(v); return })
@@ -216,9 +221,9 @@ func (c Config) adminAddr() string {
 // carry a password).
 func (c Config) String() string {
 	return fmt.Sprintf("addr=%s admin_addr=%s db=%s log_level=%s log_format=%s max_body_bytes=%d bulk_max_operations=%d bulk_max_payload=%d public_url=%s "+
-		"drain_delay=%s write_timeout=%s rate_limit=%g rate_burst=%d max_inflight=%d password_hashes=%d trust_proxy=%t pprof=%t gc_percent=%d memory_limit_mb=%d",
+		"drain_delay=%s write_timeout=%s rate_limit=%g rate_burst=%d max_inflight=%d password_hashes=%d trust_proxy=%t pprof=%t gc_percent=%d memory_limit_mb=%d oauth_token_ttl=%s",
 		c.Addr, c.adminAddr(), redactURL(c.DB), c.LogLevel, c.LogFormat, c.MaxBodyBytes, c.BulkMaxOperations, c.BulkMaxPayload, c.PublicURL,
-		c.DrainDelay, c.WriteTimeout, c.RateLimit, c.RateBurst, c.MaxInflight, c.PasswordHashes, c.TrustProxy, c.Pprof, c.GCPercent, c.MemoryLimitMB)
+		c.DrainDelay, c.WriteTimeout, c.RateLimit, c.RateBurst, c.MaxInflight, c.PasswordHashes, c.TrustProxy, c.Pprof, c.GCPercent, c.MemoryLimitMB, c.OAuthTokenTTL)
 }
 
 // listen listens on addr, which the flag and the environment variable env

@@ -47,12 +47,12 @@ func commandDocs() []commandDoc {
 		{"tenant enable", "NAME", "Serve a disabled tenant again.", "roster tenant enable acme"},
 		{"tenant delete", "NAME --confirm NAME", "Delete a tenant and every row of it, for good.", "roster tenant delete acme --confirm acme"},
 
-		{"token", "", "Manage tenants' SCIM secret tokens.", "roster token create --tenant acme --name entra --expires 90d"},
-		{"token create", "--tenant NAME [--name LABEL] [--expires DURATION]",
-			"Issue a SCIM secret token; it is printed once, alone, on stdout.",
-			"roster token create --tenant acme --name entra --expires 90d"},
-		{"token list", "--tenant NAME", "List a tenant's tokens: id, prefix, label, use, expiry, status.", "roster token list --tenant acme"},
-		{"token revoke", "ID", "Revoke a token (its ID from roster token list); running servers refuse it within a second.",
+		{"token", "", "Manage tenants' SCIM secret tokens and OAuth clients.", "roster token create --tenant acme --name entra --expires 90d"},
+		{"token create", "--tenant NAME [--name LABEL] [--expires DURATION | --oauth]",
+			"Issue a SCIM secret token; it is printed once, alone, on stdout. With --oauth, an OAuth 2.0 client for IdPs that authenticate with client credentials: client_id=… then client_secret=… (shown once) on the last line; the IdP exchanges them at /oauth2/token for access tokens.",
+			"roster token create --tenant acme --name okta --oauth"},
+		{"token list", "--tenant NAME", "List a tenant's tokens and OAuth clients: id, kind (bearer or oauth), prefix, label, use, expiry, status.", "roster token list --tenant acme"},
+		{"token revoke", "ID", "Revoke a token or an OAuth client (its ID from roster token list); running servers refuse it, and a client's access tokens, within a second.",
 			"roster token revoke " + exampleID},
 
 		{"setup-link", "", "Make, list and revoke the links a customer's IT admin opens to connect their IdP alone.",

@@ -86,6 +86,10 @@ func serveFlags(fs *flag.FlagSet, c *Config) {
 		c.RestoreRetention, err = parseDuration(v)
 		return err
 	})
+	fs.Func("oauth-token-ttl", "how long an access token issued to a SCIM OAuth client lives, e.g. 1h (env ROSTER_OAUTH_TOKEN_TTL)", func(v string) (err error) {
+		c.OAuthTokenTTL, err = parseDuration(v)
+		return err
+	})
 	fs.Func("event-retention", "how long events are kept, e.g. 30d (env ROSTER_EVENT_RETENTION)", func(v string) (err error) {
 		c.EventRetention, err = parseDuration(v)
 		return err
@@ -170,6 +174,7 @@ func serve(ctx context.Context, c Config, stdout, stderr io.Writer) error {
 		Logger:            log,
 		ConfigRefresh:     cmp.Or(c.PolicyRefresh, -1),
 		TokenCache:        cmp.Or(c.TokenCache, -1),
+		AccessTokenTTL:    c.OAuthTokenTTL,
 	})
 	app := api.New(store, api.Options{Retention: c.EventRetention, WriteTimeout: c.WriteTimeout, Notify: changed, Logger: log})
 	sealer := webhookSealer(c, log)
@@ -191,7 +196,7 @@ func serve(ctx context.Context, c Config, stdout, stderr io.Writer) error {
 	for _, path := range []string{console.Prefix + "/", admin.SetupPath, admin.SetupPath + "/"} {
 		mux.Handle(path, pages)
 	}
-	if err := mountSignIn(mux, c, store, public, logSink, log); err != nil {
+	if err := mountSignIn(mux, c, store, public, scim.TokenHandler(), logSink, log); err != nil {
 		return err
 	}
 	srv := newHTTPServer(httpx.Wrap(mux, log, m), log, c.WriteTimeout)
@@ -334,19 +339,21 @@ func limits(c Config, store roster.Store, log *slog.Logger) server.Limits {
 }
 
 // mountSignIn serves sign-in (Roster's OpenID Provider and the tenants'
-// callbacks) at public. Without ROSTER_SECRET_KEY on PostgreSQL, sign-in is
-// off and the log says why; everything else is served.
-func mountSignIn(mux *http.ServeMux, c Config, store roster.Store, public string, logs server.LogRecorder, log *slog.Logger) error {
+// callbacks) at public, its token endpoint passing the client credentials
+// grant to grant. Without ROSTER_SECRET_KEY on PostgreSQL, sign-in is off
+// and the log says why; everything else is served, the grant too.
+func mountSignIn(mux *http.ServeMux, c Config, store roster.Store, public string, grant http.Handler, logs server.LogRecorder, log *slog.Logger) error {
 	sealer, err := c.sealer()
 	if err != nil {
 		if kind, _, _ := storeKind(c.DB); kind == "postgres" && c.SecretKey == "" {
 			log.Warn("sign-in is off", "reason", err.Error())
+			mux.Handle("POST "+server.TokenPath, grant)
 			return nil
 		}
 		return err
 	}
 	sso.New(store, sso.Options{PublicURL: public, Sealer: sealer, TrustProxy: c.TrustProxy, MaxHashes: c.PasswordHashes,
-		Log: logs, Logger: log}).Register(mux)
+		ClientCredentials: grant, Log: logs, Logger: log}).Register(mux)
 	return nil
 }
 

@@ -3,6 +3,7 @@ package server
 import (
 	"context"
 	"crypto/sha256"
+	"errors"
 	"net/http"
 	"strings"
 	"sync"
@@ -98,22 +99,29 @@ func schemeError(scheme string) *roster.Error {
 }
 
 // token finds the live token whose secret is secret: in the cache when it was
-// read from the store less than Options.TokenCache ago, else in the store.
+// read from the store less than Options.TokenCache ago, else in the store. For
+// an access token, it is the OAuth client the token was issued to.
 func (s *Server) token(ctx context.Context, secret string) (*roster.Token, error) {
+	if prefix := roster.AccessTokenPrefix(secret); prefix != "" {
+		return s.accessToken(ctx, secret, prefix)
+	}
 	prefix := roster.TokenPrefix(secret)
 	if prefix == "" {
+		if roster.SCIMClientSecretPrefix(secret) != "" {
+			return nil, authError("token_client_secret", "this is an OAuth client secret, not a token: set the IdP to OAuth 2.0 client credentials with the client id, this secret and the token endpoint /oauth2/token, which issues the access tokens to send")
+		}
 		return nil, malformedToken(secret)
 	}
 	key := sha256.Sum256([]byte(secret))
 	now := s.clock()
-	t := s.tokens.get(key, now)
+	t, _ := s.tokens.get(key, now)
 	if t == nil {
 		toks, err := s.store.TokensByPrefix(ctx, prefix)
 		if err != nil {
 			return nil, err
 		}
 		for _, c := range toks {
-			if c.Matches(secret) {
+			if c.Matches(secret) && c.Kind != roster.TokenOAuth {
 				t = c
 				break
 			}
@@ -124,17 +132,57 @@ func (s *Server) token(ctx context.Context, secret string) (*roster.Token, error
 			}
 			return nil, authError("token_unknown", "unknown token: no tenant has this secret token; copy it again or create a new one")
 		}
-		s.tokens.put(key, t, now)
+		s.tokens.put(key, t, time.Time{}, now)
+	}
+	return t, live(ctx, t, now)
+}
+
+// accessToken finds the OAuth client of the access token secret, checking
+// on each request, through the same cache as tokens, that the access token
+// has not expired and that the client is live: revoking the client ends its
+// access tokens within the cache's age.
+func (s *Server) accessToken(ctx context.Context, secret, prefix string) (*roster.Token, error) {
+	key := sha256.Sum256([]byte(secret))
+	now := s.clock()
+	client, until := s.tokens.get(key, now)
+	if client == nil {
+		as, err := s.store.AccessTokensByPrefix(ctx, prefix)
+		if err != nil {
+			return nil, err
+		}
+		for _, a := range as {
+			if a.Matches(secret) {
+				client, until = a.Client, a.Expires
+				break
+			}
+		}
+		if client == nil {
+			return nil, authError("token_unknown", "unknown access token: ask the token endpoint (/oauth2/token) for a new one")
+		}
+		s.tokens.put(key, client, until, now)
+	}
+	if !now.Before(until) {
+		notePrefix(ctx, client.Prefix)
+		return nil, authError("token_expired", "the access token of the OAuth client %s… expired at %s: ask the token endpoint for a new one", client.Prefix, until.UTC().Format("2006-01-02 15:04:05 MST"))
+	}
+	return client, live(ctx, client, now)
+}
+
+// live checks that t is neither revoked nor expired at now.
+func live(ctx context.Context, t *roster.Token, now time.Time) error {
+	what, fix := "token", "create a new token and paste it into the IdP"
+	if t.Kind == roster.TokenOAuth {
+		what, fix = "OAuth client", "its access tokens stop with it; create a new client (roster token create --oauth) and enter it in the IdP"
 	}
 	if !t.Revoked.IsZero() {
 		notePrefix(ctx, t.Prefix)
-		return nil, authError("token_revoked", "the token %s… was revoked: create a new token and paste it into the IdP", t.Prefix)
+		return authError("token_revoked", "the %s %s… was revoked: %s", what, t.Prefix, fix)
 	}
 	if !t.Expires.IsZero() && !now.Before(t.Expires) {
 		notePrefix(ctx, t.Prefix)
-		return nil, authError("token_expired", "the token %s… expired at %s: create a new token", t.Prefix, t.Expires.UTC().Format("2006-01-02 15:04 MST"))
+		return authError("token_expired", "the %s %s… expired at %s: create a new one", what, t.Prefix, t.Expires.UTC().Format("2006-01-02 15:04 MST"))
 	}
-	return t, nil
+	return nil
 }
 
 // malformedToken says why secret, which cannot be a SCIM token, was refused:
@@ -147,7 +195,7 @@ func malformedToken(secret string) *roster.Error {
 	case roster.IsTokenShaped(secret):
 		return authError("token_malformed", "the secret token was cut short when it was copied (a whole one is %d characters): copy it again, whole", roster.TokenLen)
 	}
-	return authError("token_malformed", "unknown token: it is not a Roster secret token (they start with \"rst_\"); copy the token again")
+	return authError("token_malformed", "unknown token: it is not a Roster secret token (they start with \"rst_\") nor an access token (\"rsa_\"); copy the token again")
 }
 
 // notePrefix names on the request's log row the prefix of a token Roster
@@ -173,34 +221,36 @@ type tokenCache struct {
 }
 
 type cachedToken struct {
-	tok  *roster.Token
-	read time.Time
+	tok   *roster.Token
+	until time.Time // an access token's expiry, with tok its client; zero for a token
+	read  time.Time
 }
 
 // maxCachedTokens bounds the cache; past it, stale entries are dropped, and
 // all of them when none is stale.
 const maxCachedTokens = 10000
 
-// get returns the token read for key less than the cache's age ago, or nil.
-func (c *tokenCache) get(key [sha256.Size]byte, now time.Time) *roster.Token {
+// get returns the token read for key less than the cache's age ago, or nil,
+// and the expiry of the access token it stands for.
+func (c *tokenCache) get(key [sha256.Size]byte, now time.Time) (*roster.Token, time.Time) {
 	if c.age <= 0 {
-		return nil
+		return nil, time.Time{}
 	}
 	c.mu.Lock()
 	e, ok := c.m[key]
 	c.mu.Unlock()
 	if !ok || !c.fresh(e, now) {
-		return nil
+		return nil, time.Time{}
 	}
-	return e.tok
+	return e.tok, e.until
 }
 
 func (c *tokenCache) fresh(e cachedToken, now time.Time) bool {
 	return !now.Before(e.read) && now.Sub(e.read) < c.age
 }
 
-// put keeps t, read at now.
-func (c *tokenCache) put(key [sha256.Size]byte, t *roster.Token, now time.Time) {
+// put keeps t (for an access token, its client and until its expiry), read at now.
+func (c *tokenCache) put(key [sha256.Size]byte, t *roster.Token, until, now time.Time) {
 	if c.age <= 0 {
 		return
 	}
@@ -219,7 +269,16 @@ func (c *tokenCache) put(key [sha256.Size]byte, t *roster.Token, now time.Time) 
 			clear(c.m)
 		}
 	}
-	c.m[key] = cachedToken{tok: t, read: now}
+	c.m[key] = cachedToken{tok: t, until: until, read: now}
+}
+
+// reasonOf returns the provisioning log's reason of err, if it has one.
+func reasonOf(err error) string {
+	var e *roster.Error
+	if errors.As(err, &e) {
+		return e.Reason
+	}
+	return ""
 }
 
 // authError is a 401 with the provisioning log's reason.

@@ -30,6 +30,40 @@ func BenchmarkTenantFor(b *testing.B) {
 	}
 }
 
+// BenchmarkTenantForAccessToken authenticates an OAuth client's access
+// token: through the token cache, and from the store (the access token
+// joined with its client) on every request.
+func BenchmarkTenantForAccessToken(b *testing.B) {
+	ctx := context.Background()
+	db, tn, _ := benchStore(b)
+	_, cprefix, chash := roster.NewSCIMClientSecret()
+	client := &roster.Token{TenantID: tn.ID, Kind: roster.TokenOAuth, Prefix: cprefix, Hash: chash}
+	if err := db.CreateToken(ctx, client); err != nil {
+		b.Fatal(err)
+	}
+	secret, prefix, hash := roster.NewAccessTokenSecret()
+	a := &roster.AccessToken{TenantID: tn.ID, ClientID: client.ID, Prefix: prefix, Hash: hash, Expires: time.Now().Add(time.Hour)}
+	if err := db.CreateAccessToken(ctx, a); err != nil {
+		b.Fatal(err)
+	}
+	for _, c := range []struct {
+		name  string
+		cache time.Duration
+	}{{"cached", time.Hour}, {"store", -1}} {
+		b.Run(c.name, func(b *testing.B) {
+			s := New(db, Options{TokenCache: c.cache})
+			r := httptest.NewRequest("GET", Prefix+"/Users", nil)
+			r.Header.Set("Authorization", "Bearer "+secret)
+			b.ReportAllocs()
+			for b.Loop() {
+				if id, err := s.tenantFor(r); err != nil || id != tn.ID {
+					b.Fatalf("tenantFor = %q, %v; want %q", id, err, tn.ID)
+				}
+			}
+		})
+	}
+}
+
 // BenchmarkUserEncode renders a user as Entra creates it (enterprise
 // extension, a work email, two groups) and encodes it into a reused buffer,
 // as a GET answers.

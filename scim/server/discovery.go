@@ -2,6 +2,7 @@ package server
 
 import (
 	"net/http"
+	"strings"
 
 	"github.com/rosterhq/roster"
 	"github.com/rosterhq/roster/scim/schema"
@@ -27,6 +28,14 @@ func (s *Server) handleServiceProviderConfig(w http.ResponseWriter, r *http.Requ
 			map[string]any{
 				"type": "oauthbearertoken", "name": "Bearer token", "primary": true,
 				"description": "A secret token issued by Roster for one tenant, sent as \"Authorization: Bearer <token>\".",
+				"specUri":     "https://www.rfc-editor.org/rfc/rfc6750",
+			},
+			map[string]any{
+				"type": "oauth2", "name": "OAuth 2.0 client credentials",
+				"description": "An OAuth client of one tenant exchanges its id and secret at the token endpoint " + tokenEndpoint(base) +
+					" (grant_type client_credentials; client_secret_basic or client_secret_post) for an access token, sent as \"Authorization: Bearer <token>\".",
+				"specUri":          "https://www.rfc-editor.org/rfc/rfc6749#section-4.4",
+				"documentationUri": "https://github.com/rosterhq/roster/blob/main/docs/oauth.md",
 			},
 			map[string]any{
 				"type": "httpbasic", "name": "HTTP Basic",
@@ -35,6 +44,14 @@ func (s *Server) handleServiceProviderConfig(w http.ResponseWriter, r *http.Requ
 		},
 		"meta": map[string]any{"resourceType": "ServiceProviderConfig", "location": base + "/ServiceProviderConfig"},
 	})
+}
+
+// TokenPath is the token endpoint's path under Roster's public root.
+const TokenPath = "/oauth2/token"
+
+// tokenEndpoint returns the token endpoint's URL for the SCIM base URL base.
+func tokenEndpoint(base string) string {
+	return strings.TrimSuffix(base, Prefix) + TokenPath
 }
 
 func (s *Server) handleSchemaList(w http.ResponseWriter, r *http.Request) {

@@ -2,6 +2,7 @@ package server
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -173,7 +174,7 @@ func (s *Server) operation(resource, action string, admit admitFunc, h http.Hand
 func (s *Server) admit(w http.ResponseWriter, r *http.Request, maxBody int64) (tenantID string, err error) {
 	tenantID, err = s.tenantFor(r)
 	if roster.ErrorCode(err) == roster.EUNAUTHORIZED {
-		return "", s.authFailed(r, httpx.ClientAddr(r, s.limits.TrustProxy), err)
+		return "", s.authFailed(r, presentedPrefix(r), err)
 	}
 	if err != nil {
 		return "", err
@@ -228,22 +229,31 @@ func (s *Server) readAhead(w http.ResponseWriter, r *http.Request, limit int64) 
 	return nil
 }
 
+// presentedPrefix returns the prefix of the SCIM token or access token a
+// request presents, or "".
+func presentedPrefix(r *http.Request) string {
+	secret, _, err := credential(r)
+	if err != nil {
+		return ""
+	}
+	return cmp.Or(roster.TokenPrefix(secret), roster.AccessTokenPrefix(secret))
+}
+
 // authFailed counts a failed authentication against the source address and
-// the token prefix presented. It returns err after a delay once failures
-// repeat, or a refusal once they are spent.
-func (s *Server) authFailed(r *http.Request, addr string, err error) error {
-	delay, d, blocked := s.limits.Addresses.Fail(addr)
+// the prefix of the token or client presented ("" for none): SCIM requests
+// and the token endpoint's client authentications alike. It returns err
+// after a delay once failures repeat, or a refusal once they are spent.
+func (s *Server) authFailed(r *http.Request, prefix string, err error) error {
+	delay, d, blocked := s.limits.Addresses.Fail(httpx.ClientAddr(r, s.limits.TrustProxy))
 	if blocked {
 		return authRefusal("auth_address", d)
 	}
-	if secret, _, cerr := credential(r); cerr == nil {
-		if prefix := roster.TokenPrefix(secret); prefix != "" {
-			pdelay, d, blocked := s.limits.Prefixes.Fail(prefix)
-			if blocked {
-				return authRefusal("auth_token", d)
-			}
-			delay = max(delay, pdelay)
+	if prefix != "" {
+		pdelay, d, blocked := s.limits.Prefixes.Fail(prefix)
+		if blocked {
+			return authRefusal("auth_token", d)
 		}
+		delay = max(delay, pdelay)
 	}
 	if delay > 0 {
 		t := time.NewTimer(delay)

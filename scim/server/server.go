@@ -53,6 +53,9 @@ type Options struct {
 	// is read again (default 1s): a revoked token stops working within it.
 	// Negative: read the store on every request.
 	TokenCache time.Duration
+	// AccessTokenTTL is how long an access token of the client credentials
+	// grant lives (default 1 hour).
+	AccessTokenTTL time.Duration
 	// Log receives a provisioning log row for every request; nil records none.
 	Log    LogRecorder
 	Logger *slog.Logger
@@ -113,6 +116,9 @@ func New(store roster.Store, opts Options) *Server {
 	}
 	if opts.ConfigRefresh == 0 {
 		opts.ConfigRefresh = time.Second
+	}
+	if opts.AccessTokenTTL <= 0 {
+		opts.AccessTokenTTL = time.Hour
 	}
 	if opts.TokenCache == 0 {
 		opts.TokenCache = time.Second

@@ -1,6 +1,7 @@
 package postgres
 
 import (
+	"cmp"
 	"context"
 	"time"
 
@@ -18,12 +19,13 @@ func (db *DB) CreateToken(ctx context.Context, t *roster.Token) error {
 	if t.ID == "" {
 		t.ID = row.NewID()
 	}
+	t.Kind = cmp.Or(t.Kind, roster.TokenBearer)
 	t.Created = db.stamp()
 	_, err := db.pool.Exec(ctx, `
-		INSERT INTO tokens (tenant_id, id, prefix, hash, name, created, expires, last_used, revoked)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`,
+		INSERT INTO tokens (tenant_id, id, prefix, hash, name, created, expires, last_used, revoked, kind)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)`,
 		t.TenantID, t.ID, t.Prefix, t.Hash, t.Name, t.Created,
-		nullTime(t.Expires), nullTime(t.LastUsed), nullTime(t.Revoked))
+		nullTime(t.Expires), nullTime(t.LastUsed), nullTime(t.Revoked), t.Kind)
 	switch code, _ := sqlState(err); {
 	case code == foreignKeyViolation:
 		return roster.Errorf(roster.ENOTFOUND, "tenant %q does not exist", t.TenantID)
@@ -35,7 +37,7 @@ func (db *DB) CreateToken(ctx context.Context, t *roster.Token) error {
 	return nil
 }
 
-const tokenColumns = `tenant_id, id, prefix, hash, name, created, expires, last_used, revoked`
+const tokenColumns = `tenant_id, id, prefix, hash, name, created, expires, last_used, revoked, kind`
 
 // TokensByPrefix returns the tokens (live or not) whose prefix is prefix.
 func (db *DB) TokensByPrefix(ctx context.Context, prefix string) ([]*roster.Token, error) {
@@ -58,11 +60,16 @@ func (db *DB) Tokens(ctx context.Context, tenantID string) ([]*roster.Token, err
 }
 
 func scanToken(cr pgx.CollectableRow) (*roster.Token, error) {
+	return scanTokenFrom(cr)
+}
+
+// scanTokenFrom scans tokenColumns, after lead: the columns before them.
+func scanTokenFrom(s pgx.Row, lead ...any) (*roster.Token, error) {
 	var (
 		t                          roster.Token
 		expires, lastUsed, revoked *time.Time
 	)
-	if err := cr.Scan(&t.TenantID, &t.ID, &t.Prefix, &t.Hash, &t.Name, &t.Created, &expires, &lastUsed, &revoked); err != nil {
+	if err := s.Scan(append(lead, &t.TenantID, &t.ID, &t.Prefix, &t.Hash, &t.Name, &t.Created, &expires, &lastUsed, &revoked, &t.Kind)...); err != nil {
 		return nil, err
 	}
 	t.Created = t.Created.UTC()
@@ -115,4 +122,56 @@ func (db *DB) TouchTokens(ctx context.Context, used map[string]time.Time) error 
 		return wrap("touch tokens", err)
 	}
 	return nil
+}
+
+// CreateAccessToken stores a, filling Created. ENOTFOUND when its client does not exist.
+func (db *DB) CreateAccessToken(ctx context.Context, a *roster.AccessToken) error {
+	if a.Prefix == "" || len(a.Hash) == 0 || a.Expires.IsZero() {
+		return roster.Errorf(roster.EINVALID, "an access token needs a prefix, a hash and an expiry")
+	}
+	a.Created = db.stamp()
+	_, err := db.pool.Exec(ctx, `
+		INSERT INTO access_tokens (tenant_id, client_id, prefix, hash, created, expires)
+		VALUES ($1, $2, $3, $4, $5, $6)`,
+		a.TenantID, a.ClientID, a.Prefix, a.Hash, a.Created, a.Expires.UTC())
+	switch code, _ := sqlState(err); {
+	case code == foreignKeyViolation:
+		return roster.Errorf(roster.ENOTFOUND, "client %q of tenant %q does not exist", a.ClientID, a.TenantID)
+	case err != nil:
+		return wrap("create access token", err)
+	}
+	return nil
+}
+
+// AccessTokensByPrefix returns the access tokens (expired or not) whose prefix
+// is prefix, each with its client, read in the same statement.
+func (db *DB) AccessTokensByPrefix(ctx context.Context, prefix string) ([]*roster.AccessToken, error) {
+	rows, _ := db.pool.Query(ctx, `
+		SELECT a.created, a.expires, a.prefix, a.hash,
+		       t.tenant_id, t.id, t.prefix, t.hash, t.name, t.created, t.expires, t.last_used, t.revoked, t.kind
+		FROM access_tokens a JOIN tokens t ON t.id = a.client_id AND t.tenant_id = a.tenant_id
+		WHERE a.prefix = $1`, prefix)
+	as, err := pgx.CollectRows(rows, func(cr pgx.CollectableRow) (*roster.AccessToken, error) {
+		var a roster.AccessToken
+		client, err := scanTokenFrom(cr, &a.Created, &a.Expires, &a.Prefix, &a.Hash)
+		if err != nil {
+			return nil, err
+		}
+		a.Created, a.Expires = a.Created.UTC(), a.Expires.UTC()
+		a.TenantID, a.ClientID, a.Client = client.TenantID, client.ID, client
+		return &a, nil
+	})
+	if err != nil {
+		return nil, wrap("access tokens by prefix", err)
+	}
+	return as, nil
+}
+
+// PruneAccessTokens deletes the access tokens that expired before before.
+func (db *DB) PruneAccessTokens(ctx context.Context, before time.Time) (int64, error) {
+	tag, err := db.pool.Exec(ctx, `DELETE FROM access_tokens WHERE expires < $1`, before.UTC())
+	if err != nil {
+		return 0, wrap("prune access tokens", err)
+	}
+	return tag.RowsAffected(), nil
 }

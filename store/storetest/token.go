@@ -19,8 +19,8 @@ func testTokens(t *testing.T, s roster.Store) {
 	if err := s.CreateToken(ctx, first); err != nil {
 		t.Fatalf("CreateToken = %v", err)
 	}
-	if first.ID == "" || first.Created.IsZero() {
-		t.Fatalf("CreateToken left ID %q, Created %v", first.ID, first.Created)
+	if first.ID == "" || first.Created.IsZero() || first.Kind != roster.TokenBearer {
+		t.Fatalf("CreateToken left ID %q, Created %v, Kind %q", first.ID, first.Created, first.Kind)
 	}
 	_, prefix2, hash2 := roster.NewTokenSecret()
 	expires := time.Date(2030, 1, 2, 3, 4, 5, 6000, time.UTC) // stores keep microseconds
@@ -85,5 +85,73 @@ func testTokens(t *testing.T, s roster.Store) {
 	}
 	if !list[0].Expires.Equal(expires) {
 		t.Errorf("Expires = %v, want %v", list[0].Expires, expires)
+	}
+}
+
+// testAccessTokens checks the access tokens of OAuth clients: found by prefix
+// with their client as it is now (revoked at once), refused for a client
+// that does not exist, pruned once expired, gone with their tenant.
+func testAccessTokens(t *testing.T, s roster.Store) {
+	ctx := context.Background()
+	tn := mustTenant(t, s, "acme")
+	other := mustTenant(t, s, "other")
+	_, cprefix, chash := roster.NewSCIMClientSecret()
+	client := &roster.Token{TenantID: tn.ID, Name: "okta", Kind: roster.TokenOAuth, Prefix: cprefix, Hash: chash}
+	if err := s.CreateToken(ctx, client); err != nil {
+		t.Fatalf("CreateToken(oauth) = %v", err)
+	}
+	if got, err := s.Token(ctx, client.ID); err != nil || got.Kind != roster.TokenOAuth {
+		t.Fatalf("Token(client) = %+v, %v, want kind oauth", got, err)
+	}
+
+	expires := time.Date(2030, 1, 2, 3, 4, 5, 6000, time.UTC)
+	secret, prefix, hash := roster.NewAccessTokenSecret()
+	a := &roster.AccessToken{TenantID: tn.ID, ClientID: client.ID, Prefix: prefix, Hash: hash, Expires: expires}
+	if err := s.CreateAccessToken(ctx, a); err != nil {
+		t.Fatalf("CreateAccessToken = %v", err)
+	}
+	_, p2, h2 := roster.NewAccessTokenSecret()
+	early := &roster.AccessToken{TenantID: tn.ID, ClientID: client.ID, Prefix: p2, Hash: h2, Expires: time.Date(2020, 1, 1, 0, 0, 0, 0, time.UTC)}
+	if err := s.CreateAccessToken(ctx, early); err != nil {
+		t.Fatalf("CreateAccessToken(expired) = %v", err)
+	}
+	_, p3, h3 := roster.NewAccessTokenSecret()
+	err := s.CreateAccessToken(ctx, &roster.AccessToken{TenantID: tn.ID, ClientID: "no-such-client", Prefix: p3, Hash: h3, Expires: expires})
+	wantCode(t, "CreateAccessToken(unknown client)", err, roster.ENOTFOUND)
+	err = s.CreateAccessToken(ctx, &roster.AccessToken{TenantID: other.ID, ClientID: client.ID, Prefix: p3, Hash: h3, Expires: expires})
+	wantCode(t, "CreateAccessToken(another tenant's client)", err, roster.ENOTFOUND)
+
+	found, err := s.AccessTokensByPrefix(ctx, roster.AccessTokenPrefix(secret))
+	if err != nil {
+		t.Fatalf("AccessTokensByPrefix = %v", err)
+	}
+	if len(found) != 1 || !found[0].Matches(secret) {
+		t.Fatalf("AccessTokensByPrefix(%q) = %v, want the one token matching the secret", prefix, found)
+	}
+	a.Client = client
+	if diff := cmp.Diff(a, found[0]); diff != "" {
+		t.Errorf("AccessTokensByPrefix mismatch (-want +got):\n%s", diff)
+	}
+
+	if err := s.RevokeToken(ctx, client.ID); err != nil {
+		t.Fatalf("RevokeToken(client) = %v", err)
+	}
+	found, err = s.AccessTokensByPrefix(ctx, prefix)
+	if err != nil || len(found) != 1 || found[0].Client.Revoked.IsZero() {
+		t.Fatalf("after revoking the client, AccessTokensByPrefix = %v, %v, want its client revoked", found, err)
+	}
+
+	n, err := s.PruneAccessTokens(ctx, time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC))
+	if err != nil || n != 1 {
+		t.Fatalf("PruneAccessTokens = %d, %v, want the expired one deleted", n, err)
+	}
+	if found, err := s.AccessTokensByPrefix(ctx, p2); err != nil || len(found) != 0 {
+		t.Errorf("after pruning, AccessTokensByPrefix(expired) = %v, %v, want none", found, err)
+	}
+	if err := s.DeleteTenant(ctx, tn.ID); err != nil {
+		t.Fatalf("DeleteTenant = %v", err)
+	}
+	if found, err := s.AccessTokensByPrefix(ctx, prefix); err != nil || len(found) != 0 {
+		t.Errorf("after DeleteTenant, AccessTokensByPrefix = %v, %v, want none", found, err)
 	}
 }
