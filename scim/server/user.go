@@ -133,12 +133,25 @@ func (s *Server) replacedUser(r *http.Request, old *roster.User, in map[string]a
 	if err != nil {
 		return nil, err
 	}
+	keepActive(doc, old)
 	u, err := s.userFromDoc(r, old, doc)
 	if err != nil {
 		return nil, err
 	}
 	noteChange(r, old.Doc, doc, &old.Active, &u.Active)
 	return u, nil
+}
+
+// keepActive gives a PUT body that leaves active out (or sends it null) the
+// stored user's value. A PUT replaces the resource (RFC 7644 §3.5.1), but an
+// omitted active is no decision about access: Okta pushes profile updates as
+// the whole user and may map no status, and reading the omission as the
+// default would reactivate a deactivated user. Only a PUT that names active
+// changes it.
+func keepActive(doc map[string]any, old *roster.User) {
+	if _, ok := doc["active"]; !ok {
+		doc["active"] = old.Active
+	}
 }
 
 func (s *Server) handleUserPatch(w http.ResponseWriter, r *http.Request) {
