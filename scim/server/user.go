@@ -197,14 +197,25 @@ func (s *Server) patchedUser(r *http.Request, old *roster.User, ops []patch.Oper
 	return u, nil
 }
 
-// withSignIn returns a copy of the user's document with its sign-in
-// extension, which PATCH operations may target.
+// withSignIn returns a copy of the user's document with its id and its
+// sign-in extension, which PATCH operations may target.
 func withSignIn(u *roster.User) map[string]any {
-	doc := make(map[string]any, len(u.Doc)+1)
-	for k, v := range u.Doc {
+	doc := withID(u.Doc, u.ID)
+	doc[policy.SignInURN] = policy.SignInExtension(u)
+	return doc
+}
+
+// withID returns a copy of a stored document with the resource's id, which
+// the store keeps beside it: a PATCH that echoes the id, as Okta's group
+// rename does ({"op":"replace","value":{"id":…,"displayName":…}}), leaves it
+// as it was and is accepted, and one naming another id changes a readOnly
+// attribute and is refused (RFC 7644 §3.5.2). Normalize drops the id again.
+func withID(stored map[string]any, id string) map[string]any {
+	doc := make(map[string]any, len(stored)+2)
+	for k, v := range stored {
 		doc[k] = v
 	}
-	doc[policy.SignInURN] = policy.SignInExtension(u)
+	doc["id"] = id
 	return doc
 }
 
