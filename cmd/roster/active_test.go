@@ -2,14 +2,18 @@ package main
 
 import "testing"
 
-// TestPutKeepsActive: a PUT that leaves active out, or sends it null, keeps
-// the user's status whichever it is; a PUT that names active sets it.
+// TestPutKeepsActive: a POST that leaves active out makes an active user that
+// says so; a PUT that leaves active out, or sends it null, keeps the user's
+// status whichever it is; a PUT that names active sets it.
 func TestPutKeepsActive(t *testing.T) { forEachStore(t, testPutKeepsActive) }
 
 func testPutKeepsActive(t *testing.T, db string) {
 	s := startServer(t, db)
 	r := s.do(t, "POST", "/Users", `{"schemas":["urn:ietf:params:scim:schemas:core:2.0:User"],"userName":"kim@example.org"}`).want(t, 201)
 	id := str(r.body, "id")
+	if get(r.body, "active") != true {
+		t.Fatalf("POST without active: %s; want active true", r.raw)
+	}
 	put := func(active string) any {
 		t.Helper()
 		body := `{"schemas":["urn:ietf:params:scim:schemas:core:2.0:User"],"userName":"kim@example.org"` + active + `}`

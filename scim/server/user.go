@@ -29,6 +29,7 @@ func (s *Server) handleUserCreate(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, err)
 		return
 	}
+	fillActive(doc, true)
 	u, err := s.userFromDoc(r, nil, doc)
 	if err != nil {
 		s.writeError(w, r, err)
@@ -133,7 +134,7 @@ func (s *Server) replacedUser(r *http.Request, old *roster.User, in map[string]a
 	if err != nil {
 		return nil, err
 	}
-	keepActive(doc, old)
+	fillActive(doc, old.Active)
 	u, err := s.userFromDoc(r, old, doc)
 	if err != nil {
 		return nil, err
@@ -142,15 +143,16 @@ func (s *Server) replacedUser(r *http.Request, old *roster.User, in map[string]a
 	return u, nil
 }
 
-// keepActive gives a PUT body that leaves active out (or sends it null) the
-// stored user's value. A PUT replaces the resource (RFC 7644 §3.5.1), but an
-// omitted active is no decision about access: Okta pushes profile updates as
-// the whole user and may map no status, and reading the omission as the
-// default would reactivate a deactivated user. Only a PUT that names active
-// changes it.
-func keepActive(doc map[string]any, old *roster.User) {
+// fillActive gives a body that leaves active out (or sends it null) the
+// value current: true for a POST, the stored user's for a PUT, so that every
+// user reads with its status. A PUT replaces the resource (RFC 7644 §3.5.1),
+// but an omitted active is no decision about access: Okta pushes profile
+// updates as the whole user and may map no status, OneLogin's Core User Schema
+// template has none, and reading the omission as the default would reactivate
+// a deactivated user. Only a write that names active changes it.
+func fillActive(doc map[string]any, current bool) {
 	if _, ok := doc["active"]; !ok {
-		doc["active"] = old.Active
+		doc["active"] = current
 	}
 }
 
