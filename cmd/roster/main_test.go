@@ -234,7 +234,7 @@ func fixture(t *testing.T, name string, kv ...string) string {
 }
 
 // fixtureOf reads testdata/DIR/NAME with {{key}} placeholders replaced: the
-// requests one directory (entra, okta) documents.
+// requests one directory (entra, okta, onelogin) documents.
 func fixtureOf(t *testing.T, dir, name string, kv ...string) string {
 	t.Helper()
 	b, err := os.ReadFile(filepath.Join("testdata", dir, name))
