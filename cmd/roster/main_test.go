@@ -230,7 +230,14 @@ func (r response) wantError(t *testing.T, status int, scimType string) response 
 // fixture reads testdata/entra/NAME with {{key}} placeholders replaced.
 func fixture(t *testing.T, name string, kv ...string) string {
 	t.Helper()
-	b, err := os.ReadFile(filepath.Join("testdata", "entra", name))
+	return fixtureOf(t, "entra", name, kv...)
+}
+
+// fixtureOf reads testdata/DIR/NAME with {{key}} placeholders replaced: the
+// requests one directory (entra, okta, onelogin) documents.
+func fixtureOf(t *testing.T, dir, name string, kv ...string) string {
+	t.Helper()
+	b, err := os.ReadFile(filepath.Join("testdata", dir, name))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -329,7 +329,7 @@ func (s *Server) patchGroup(r *http.Request, tenantID, id string, ops []patch.Op
 		if version == 0 {
 			version = old.Version
 		}
-		doc, err := patch.Apply(old.Doc, rest, s.patchOptions(r, groupType))
+		doc, err := patch.Apply(withID(old.Doc, id), rest, s.patchOptions(r, groupType))
 		if err != nil {
 			return err
 		}

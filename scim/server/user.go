@@ -29,6 +29,7 @@ func (s *Server) handleUserCreate(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, err)
 		return
 	}
+	fillActive(doc, true)
 	u, err := s.userFromDoc(r, nil, doc)
 	if err != nil {
 		s.writeError(w, r, err)
@@ -133,12 +134,26 @@ func (s *Server) replacedUser(r *http.Request, old *roster.User, in map[string]a
 	if err != nil {
 		return nil, err
 	}
+	fillActive(doc, old.Active)
 	u, err := s.userFromDoc(r, old, doc)
 	if err != nil {
 		return nil, err
 	}
 	noteChange(r, old.Doc, doc, &old.Active, &u.Active)
 	return u, nil
+}
+
+// fillActive gives a body that leaves active out (or sends it null) the
+// value current: true for a POST, the stored user's for a PUT, so that every
+// user reads with its status. A PUT replaces the resource (RFC 7644 §3.5.1),
+// but an omitted active is no decision about access: Okta pushes profile
+// updates as the whole user and may map no status, OneLogin's Core User Schema
+// template has none, and reading the omission as the default would reactivate
+// a deactivated user. Only a write that names active changes it.
+func fillActive(doc map[string]any, current bool) {
+	if _, ok := doc["active"]; !ok {
+		doc["active"] = current
+	}
 }
 
 func (s *Server) handleUserPatch(w http.ResponseWriter, r *http.Request) {
@@ -184,14 +199,25 @@ func (s *Server) patchedUser(r *http.Request, old *roster.User, ops []patch.Oper
 	return u, nil
 }
 
-// withSignIn returns a copy of the user's document with its sign-in
-// extension, which PATCH operations may target.
+// withSignIn returns a copy of the user's document with its id and its
+// sign-in extension, which PATCH operations may target.
 func withSignIn(u *roster.User) map[string]any {
-	doc := make(map[string]any, len(u.Doc)+1)
-	for k, v := range u.Doc {
+	doc := withID(u.Doc, u.ID)
+	doc[policy.SignInURN] = policy.SignInExtension(u)
+	return doc
+}
+
+// withID returns a copy of a stored document with the resource's id, which
+// the store keeps beside it: a PATCH that echoes the id, as Okta's group
+// rename does ({"op":"replace","value":{"id":…,"displayName":…}}), leaves it
+// as it was and is accepted, and one naming another id changes a readOnly
+// attribute and is refused (RFC 7644 §3.5.2). Normalize drops the id again.
+func withID(stored map[string]any, id string) map[string]any {
+	doc := make(map[string]any, len(stored)+2)
+	for k, v := range stored {
 		doc[k] = v
 	}
-	doc[policy.SignInURN] = policy.SignInExtension(u)
+	doc["id"] = id
 	return doc
 }
 
