@@ -23,6 +23,11 @@ func TestSimulate(t *testing.T) {
 			"group.created", "group.members_added", "group.created", "group.members_added",
 			"user.updated", "user.updated", "group.members_removed", "user.deactivated", "user.deleted",
 		}, []string{"test-connection", "lookup", "create", "members-add", "update", "members-remove", "deactivate", "delete"}},
+		{"okta", []string{
+			"user.created", "user.created", "user.created", "user.created",
+			"group.created", "group.members_added", "group.created", "group.members_added",
+			"user.updated", "user.updated", "group.members_removed", "group.updated", "user.deactivated", "group.deleted",
+		}, []string{"test-connection", "lookup", "create", "members-add", "replace", "members-remove", "update", "deactivate", "delete"}},
 	} {
 		t.Run(tc.idp, func(t *testing.T) {
 			forEachStore(t, func(t *testing.T, db string) {

@@ -74,6 +74,9 @@ func (s *Server) record(r *http.Request, op *operation, w *logWriter) {
 	if e.Action == "list" || e.Action == "search" {
 		lookup(e, op.filter, w.body.Bytes())
 	}
+	if e.Action == "list" && op.filter == nil && oktaTest(r) {
+		e.Action = "test-connection"
+	}
 	// The response buffer is the writer's own; the request body is not reused.
 	var ref *refusal
 	if e.TenantID == "" && (op.code == roster.EUNAUTHORIZED || errors.As(op.err, &ref)) {
@@ -97,6 +100,13 @@ func (s *Server) whitespaceTenant(r *http.Request) string {
 
 // uuidText matches the random GUIDs Entra ID's Test Connection looks up.
 var uuidText = regexp.MustCompile(`^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$`)
+
+// oktaTest reports whether r is Okta's Test Connector Configuration: the
+// first two users, `GET /Users?startIndex=1&count=2`, and nothing else.
+func oktaTest(r *http.Request) bool {
+	q := r.URL.Query()
+	return strings.HasSuffix(r.URL.Path, "/Users") && len(q) == 2 && q.Get("startIndex") == "1" && q.Get("count") == "2"
+}
 
 // lookup refines a list's action from its filter: a lookup by userName,
 // externalId or id, or Entra ID's Test Connection (a random GUID as userName,
