@@ -73,6 +73,14 @@ func btoi(b bool) int {
 	return 0
 }
 
+// heldPageQuery reads the first ?3 held operations of the tenant ?1 after
+// the one whose id is ?2, a range of removals_held_seq.
+const heldPageQuery = `SELECT h.id, h.user_id, coalesce(u.user_name, ''), h.kind, h.event_type, h.at
+	FROM removals h LEFT JOIN users u ON u.tenant_id = h.tenant_id AND u.id = h.user_id
+	WHERE h.tenant_id = ?1 AND h.held = 1
+		AND h.seq > coalesce((SELECT seq FROM removals WHERE tenant_id = ?1 AND id = ?2 AND held = 1), 0)
+	ORDER BY h.seq LIMIT ?3`
+
 // HeldOperations returns at most q.Limit of the tenant's held operations
 // after q.After, oldest first.
 func (db *DB) HeldOperations(ctx context.Context, tenantID string, q roster.HeldQuery) ([]*roster.HeldOperation, error) {
@@ -80,11 +88,7 @@ func (db *DB) HeldOperations(ctx context.Context, tenantID string, q roster.Held
 	if limit <= 0 {
 		limit = -1 // no limit
 	}
-	rows, err := db.read.QueryContext(ctx, `SELECT h.id, h.user_id, coalesce(u.user_name, ''), h.kind, h.event_type, h.at
-		FROM removals h LEFT JOIN users u ON u.tenant_id = h.tenant_id AND u.id = h.user_id
-		WHERE h.tenant_id = ?1 AND h.held = 1
-			AND h.seq > coalesce((SELECT seq FROM removals WHERE tenant_id = ?1 AND id = ?2 AND held = 1), 0)
-		ORDER BY h.seq LIMIT ?3`, tenantID, q.After, limit)
+	rows, err := db.read.QueryContext(ctx, heldPageQuery, tenantID, q.After, limit)
 	if err != nil {
 		return nil, fmt.Errorf("sqlite: held operations: %w", err)
 	}
