@@ -52,6 +52,15 @@ type HeldOperation struct {
 	Held     time.Time
 }
 
+// HeldQuery selects a page of a tenant's held operations, oldest first.
+type HeldQuery struct {
+	// After is the id of the held operation the previous page ended at (""
+	// for the first page). When that operation was settled since, the page
+	// starts from the oldest again: none is skipped.
+	After string
+	Limit int // at most this many; 0 or less: every one
+}
+
 // GuardStore writes the removals a tenant's DeprovisionGuard counts and keeps
 // what it holds. Every method is scoped to one tenant.
 type GuardStore interface {
@@ -66,8 +75,11 @@ type GuardStore interface {
 	// inactive and its sessions end, but user.deactivated waits. It reports
 	// whether the write was held. Errors as ReplaceUser.
 	ReplaceUserGuarded(ctx context.Context, tenantID string, u *User, version int64, g DeprovisionGuard) (held bool, err error)
-	// HeldOperations returns the tenant's held operations, oldest first.
-	HeldOperations(ctx context.Context, tenantID string) ([]*HeldOperation, error)
+	// HeldOperations returns at most q.Limit of the tenant's held
+	// operations after q.After, oldest first.
+	HeldOperations(ctx context.Context, tenantID string, q HeldQuery) ([]*HeldOperation, error)
+	// CountHeld returns how many operations the tenant's guard holds.
+	CountHeld(ctx context.Context, tenantID string) (int, error)
 	// ReleaseHeld lets the waiting events of the held operations ids (all of
 	// the tenant's when ids is empty) go, in the order they were held, and
 	// returns the operations released. ENOTFOUND naming an id not held.

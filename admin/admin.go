@@ -62,7 +62,7 @@ type Store interface {
 	RetiredUser(ctx context.Context, tenantID, ref string) (*roster.User, error)
 	RestoreUser(ctx context.Context, tenantID, id string) error
 	PurgeUser(ctx context.Context, tenantID, id string) error
-	HeldOperations(ctx context.Context, tenantID string) ([]*roster.HeldOperation, error)
+	HeldOperations(ctx context.Context, tenantID string, q roster.HeldQuery) ([]*roster.HeldOperation, error)
 	ReleaseHeld(ctx context.Context, tenantID string, ids []string) ([]*roster.HeldOperation, error)
 	RevertHeld(ctx context.Context, tenantID string, ids []string) ([]*roster.HeldOperation, error)
 	roster.SettingStore

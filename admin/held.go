@@ -7,13 +7,14 @@ import (
 )
 
 // HeldOperations returns the tenant idOrName and the deactivations and
-// deletes its deprovisioning guard holds, oldest first. ENOTFOUND.
-func (s *Service) HeldOperations(ctx context.Context, idOrName string) (*roster.Tenant, []*roster.HeldOperation, error) {
+// deletes its deprovisioning guard holds, oldest first: at most q.Limit of
+// them after q.After (every one when q.Limit is 0). ENOTFOUND.
+func (s *Service) HeldOperations(ctx context.Context, idOrName string, q roster.HeldQuery) (*roster.Tenant, []*roster.HeldOperation, error) {
 	t, err := s.store.Tenant(ctx, idOrName)
 	if err != nil {
 		return nil, nil, err
 	}
-	ops, err := s.store.HeldOperations(ctx, t.ID)
+	ops, err := s.store.HeldOperations(ctx, t.ID, q)
 	return t, ops, err
 }
 

@@ -18,6 +18,8 @@ type connectionView struct {
 	LiveTokens int
 	// Stats are the tenant's figures, the provisioning log's over statsWindow.
 	Stats roster.TenantStats
+	// Held counts the operations the tenant's deprovisioning guard holds.
+	Held  int
 	Forms connectionForms
 	Setup setupLinksView
 }
@@ -55,6 +57,9 @@ func (s *Server) renderConnection(w http.ResponseWriter, r *http.Request, status
 		return err
 	}
 	v := connectionView{TenantURL: s.opts.PublicURL + s.opts.SCIMPath, Stats: stats[t.ID], Forms: forms}
+	if v.Held, err = s.store.CountHeld(r.Context(), t.ID); err != nil {
+		return err
+	}
 	if v.Setup, err = s.setupLinks(r.Context(), t, forms.Setup); err != nil {
 		return err
 	}

@@ -38,6 +38,8 @@ type Store interface {
 	roster.TenantStatsReader
 	Audit(ctx context.Context, q roster.AuditQuery) ([]*roster.AuditEntry, error)
 	Operator(ctx context.Context, id string) (*roster.Operator, error)
+	CountHeld(ctx context.Context, tenantID string) (int, error)
+	RetiredUser(ctx context.Context, tenantID, ref string) (*roster.User, error)
 }
 
 // Options configure a Server.
@@ -142,6 +144,12 @@ func (s *Server) routes() []route {
 
 		{"GET " + Prefix + "/tenants/{tenant}/groups", viewer, s.handleGroups},
 		{"GET " + Prefix + "/tenants/{tenant}/groups/{group}", viewer, s.handleGroup},
+
+		{"GET " + Prefix + "/tenants/{tenant}/held", viewer, s.handleHeld},
+		{"POST " + Prefix + "/tenants/{tenant}/held/release", adminOnly, s.handleHeldReleaseAll},
+		{"POST " + Prefix + "/tenants/{tenant}/held/revert", adminOnly, s.handleHeldRevertAll},
+		{"POST " + Prefix + "/tenants/{tenant}/held/{held}/release", adminOnly, s.handleHeldRelease},
+		{"POST " + Prefix + "/tenants/{tenant}/held/{held}/revert", adminOnly, s.handleHeldRevert},
 
 		{"GET " + Prefix + "/tenants/{tenant}/log", viewer, s.handleLog},
 		{"GET " + Prefix + "/tenants/{tenant}/log/{entry}", viewer, s.handleLogEntry},

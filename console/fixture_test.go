@@ -123,6 +123,7 @@ func newFixture(t testing.TB, db store) *fixture {
 	}
 	f.params["link"] = link.ID
 	f.params["user"], f.params["group"] = f.addUserAndGroup(t)
+	f.params["held"] = f.addHeld(t)
 	f.params["webhook"] = f.addWebhook(t)
 	if _, _, err := svc.SetOIDCSignIn(cliCtx, "acme", admin.OIDCSignIn{Issuer: "https://login.microsoftonline.com/" + testDirectory, ClientID: "0f7c2b1e-app", ClientSecret: fixtureClientSecret}); err != nil {
 		t.Fatal(err)
@@ -192,6 +193,27 @@ func (f *fixture) addUserAndGroup(t testing.TB) (userID, groupID string) {
 		t.Fatal(err)
 	}
 	return u.ID, g.ID
+}
+
+// addHeld deletes two of acme's users under a guard of one removal an hour,
+// so that the second delete is held, and returns the held operation's id.
+func (f *fixture) addHeld(t testing.TB) string {
+	t.Helper()
+	ctx, guard := context.Background(), roster.DeprovisionGuard{Max: 1, Window: time.Hour}
+	for _, name := range []string{"gone@acme.example", "held@acme.example"} {
+		u := fixtureUser(name, "x-"+name)
+		if err := f.db.CreateUser(ctx, f.tenant.ID, u); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := f.db.DeleteUserGuarded(ctx, f.tenant.ID, u.ID, 0, false, guard); err != nil {
+			t.Fatal(err)
+		}
+	}
+	ops, err := f.db.HeldOperations(ctx, f.tenant.ID, roster.HeldQuery{})
+	if err != nil || len(ops) != 1 {
+		t.Fatalf("held operations of the fixture: %d, %v; want 1", len(ops), err)
+	}
+	return ops[0].ID
 }
 
 // fixtureUser is a user as Entra ID provisions one: its email is its userName.

@@ -104,6 +104,8 @@ var funcs = template.FuncMap{
 	"tabs": func() []tab { return tenantTabs },
 	// steps are the customer's setup pages.
 	"steps": func() []step { return setupSteps },
+	// plural prints a count of things ("1 user", "2 users").
+	"plural": plural,
 	// pct prints a share as a percentage with one decimal.
 	"pct": func(part, whole int64) string {
 		if whole == 0 {
@@ -184,6 +186,7 @@ var tenantTabs = []tab{
 	{"connection", "Connection", ""},
 	{"users", "Users", "/users"},
 	{"groups", "Groups", "/groups"},
+	{"held", "Held operations", "/held"},
 	{"log", "Provisioning log", "/log"},
 	{"policy", "Policy", "/policy"},
 	{"signin", "Sign-in", "/sign-in"},

@@ -97,7 +97,7 @@ func (s *Server) renderUser(w http.ResponseWriter, r *http.Request, status int, 
 	if err != nil {
 		return err
 	}
-	u, err := s.store.User(ctx, t.ID, r.PathValue("user"))
+	u, err := s.user(r, t)
 	if err != nil {
 		return err
 	}
@@ -124,6 +124,21 @@ func (s *Server) renderUser(w http.ResponseWriter, r *http.Request, status int, 
 		p.Flash = "Login method saved."
 	}
 	return s.render(w, r, status, "user", p)
+}
+
+// user reads the user of r's path: a live one, or a deleted one still
+// restorable (a held delete's, say). ENOTFOUND.
+func (s *Server) user(r *http.Request, t *roster.Tenant) (*roster.User, error) {
+	id := r.PathValue("user")
+	u, err := s.store.User(r.Context(), t.ID, id)
+	if roster.ErrorCode(err) != roster.ENOTFOUND {
+		return u, err
+	}
+	u, rerr := s.store.RetiredUser(r.Context(), t.ID, id)
+	if rerr != nil || u.ID != id {
+		return nil, err
+	}
+	return u, nil
 }
 
 // sessionRows are the sessions with their states at now.

@@ -59,7 +59,7 @@ func runHeld(ctx context.Context, args []string, getenv func(string) string, std
 	if len(cmd.args) != 0 {
 		return fmt.Errorf("held list: takes no arguments")
 	}
-	_, ops, err := cmd.admin.HeldOperations(ctx, tenant)
+	_, ops, err := cmd.admin.HeldOperations(ctx, tenant, roster.HeldQuery{})
 	if err != nil {
 		return fmt.Errorf("held list: %w", err)
 	}

@@ -78,18 +78,35 @@ func guard(ctx context.Context, t *tx, r removal, g roster.DeprovisionGuard, e o
 	return true, nil
 }
 
-// HeldOperations returns the tenant's held operations, oldest first.
-func (db *DB) HeldOperations(ctx context.Context, tenantID string) ([]*roster.HeldOperation, error) {
-	var ops []*roster.HeldOperation
-	err := db.write(ctx, tenantID, func(t *tx) error {
-		hs, err := heldRows(ctx, t, nil)
-		ops = make([]*roster.HeldOperation, len(hs))
-		for i, h := range hs {
-			ops[i] = &h.HeldOperation
-		}
-		return err
+// HeldOperations returns at most q.Limit of the tenant's held operations
+// after q.After, oldest first.
+func (db *DB) HeldOperations(ctx context.Context, tenantID string, q roster.HeldQuery) ([]*roster.HeldOperation, error) {
+	var limit *int // NULL: no limit
+	if q.Limit > 0 {
+		limit = &q.Limit
+	}
+	rows, _ := db.pool.Query(ctx, `SELECT h.id, h.user_id, coalesce(u.user_name, ''), h.kind, h.event_type, h.at
+		FROM removals h LEFT JOIN users u ON u.tenant_id = h.tenant_id AND u.id = h.user_id
+		WHERE h.tenant_id = $1 AND h.held
+			AND h.seq > coalesce((SELECT seq FROM removals WHERE tenant_id = $1 AND id = $2 AND held), 0)
+		ORDER BY h.seq LIMIT $3`, tenantID, q.After, limit)
+	ops, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (*roster.HeldOperation, error) {
+		var o roster.HeldOperation
+		err := r.Scan(&o.ID, &o.UserID, &o.UserName, &o.Kind, &o.Event, &o.Held)
+		o.Held = o.Held.UTC()
+		return &o, err
 	})
-	return ops, wrap("held operations", err)
+	if err != nil {
+		return nil, wrap("held operations", err)
+	}
+	return ops, nil
+}
+
+// CountHeld returns how many operations the tenant's guard holds.
+func (db *DB) CountHeld(ctx context.Context, tenantID string) (int, error) {
+	var n int
+	err := db.pool.QueryRow(ctx, `SELECT count(*) FROM removals WHERE tenant_id = $1 AND held`, tenantID).Scan(&n)
+	return n, wrap("count held", err)
 }
 
 // heldRow is a held operation with what its release or revert needs.

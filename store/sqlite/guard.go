@@ -73,22 +73,54 @@ func btoi(b bool) int {
 	return 0
 }
 
-// HeldOperations returns the tenant's held operations, oldest first.
-func (db *DB) HeldOperations(ctx context.Context, tenantID string) ([]*roster.HeldOperation, error) {
-	tx, err := db.beginRead(ctx)
+// heldPageQuery reads the first ?3 held operations of the tenant ?1 after
+// the one whose id is ?2, a range of removals_held_seq.
+const heldPageQuery = `SELECT h.id, h.user_id, coalesce(u.user_name, ''), h.kind, h.event_type, h.at
+	FROM removals h LEFT JOIN users u ON u.tenant_id = h.tenant_id AND u.id = h.user_id
+	WHERE h.tenant_id = ?1 AND h.held = 1
+		AND h.seq > coalesce((SELECT seq FROM removals WHERE tenant_id = ?1 AND id = ?2 AND held = 1), 0)
+	ORDER BY h.seq LIMIT ?3`
+
+// HeldOperations returns at most q.Limit of the tenant's held operations
+// after q.After, oldest first.
+func (db *DB) HeldOperations(ctx context.Context, tenantID string, q roster.HeldQuery) ([]*roster.HeldOperation, error) {
+	limit := q.Limit
+	if limit <= 0 {
+		limit = -1 // no limit
+	}
+	rows, err := db.read.QueryContext(ctx, heldPageQuery, tenantID, q.After, limit)
 	if err != nil {
 		return nil, fmt.Errorf("sqlite: held operations: %w", err)
 	}
-	defer rollback(tx)
-	hs, err := heldRows(ctx, tx, tenantID, nil)
-	if err != nil {
-		return nil, fmt.Errorf("sqlite: held operations: %w", err)
+	defer rows.Close()
+	var ops []*roster.HeldOperation
+	for rows.Next() {
+		var (
+			o  roster.HeldOperation
+			at string
+		)
+		if err := rows.Scan(&o.ID, &o.UserID, &o.UserName, &o.Kind, &o.Event, &at); err != nil {
+			return nil, fmt.Errorf("sqlite: held operations: %w", err)
+		}
+		if o.Held, err = parseTime(sql.NullString{String: at, Valid: true}); err != nil {
+			return nil, fmt.Errorf("sqlite: held operations: %w", err)
+		}
+		ops = append(ops, &o)
 	}
-	ops := make([]*roster.HeldOperation, len(hs))
-	for i, h := range hs {
-		ops[i] = &h.HeldOperation
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("sqlite: held operations: %w", err)
 	}
 	return ops, nil
+}
+
+// CountHeld returns how many operations the tenant's guard holds.
+func (db *DB) CountHeld(ctx context.Context, tenantID string) (int, error) {
+	var n int
+	err := db.read.QueryRowContext(ctx, `SELECT count(*) FROM removals WHERE tenant_id = ? AND held = 1`, tenantID).Scan(&n)
+	if err != nil {
+		return 0, fmt.Errorf("sqlite: count held: %w", err)
+	}
+	return n, nil
 }
 
 // heldRow is a held operation with what its release or revert needs.

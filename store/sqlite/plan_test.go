@@ -172,6 +172,16 @@ func TestCursorPagePlan(t *testing.T) {
 	}
 }
 
+// TestHeldPagePlan checks that a page of held operations is a range of
+// removals_held_seq from where the previous page ended: no sort of every
+// operation held.
+func TestHeldPagePlan(t *testing.T) {
+	plan := explain(t, openInternal(t), heldPageQuery, []any{"t", "x", 51})
+	if !strings.Contains(plan, "removals_held_seq (tenant_id=? AND seq>?)") || strings.Contains(plan, "TEMP B-TREE") {
+		t.Errorf("held page plan:\n%s\nwant a range of removals_held_seq and no sort", plan)
+	}
+}
+
 // TestPagePlans checks that the console's pages of users and groups read
 // ranges of indexes the size of a page, even without the statistics of
 // ANALYZE (a database that just grew has none): no walk of a tenant's users
