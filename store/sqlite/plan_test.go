@@ -216,3 +216,30 @@ func TestPagePlans(t *testing.T) {
 		}
 	}
 }
+
+// TestUnfilteredCountPlan checks that an unfiltered page of users or groups
+// (Okta's Test Connection and import, every console list) reads its
+// totalResults from the tenant's row of tenant_counts, not from a walk of the
+// tenant's users or groups, whose cost grows with the tenant.
+func TestUnfilteredCountPlan(t *testing.T) {
+	db := openInternal(t)
+	for _, tt := range []struct {
+		name  string
+		table string
+		m     *mapping
+	}{
+		{"users", "users", &userMapping},
+		{"groups", "groups", &groupMapping},
+	} {
+		q := roster.Query{StartIndex: 1, Count: 100}
+		where, _, err := tt.m.where(q)
+		if err != nil {
+			t.Fatal(err)
+		}
+		plan := explain(t, db, tt.m.countQuery(tt.table, where, q), []any{"t"})
+		if !strings.Contains(plan, "SEARCH tenant_counts USING INDEX sqlite_autoindex_tenant_counts_1 (tenant_id=?)") ||
+			strings.Contains(plan, tt.table+" ") || walks(plan) {
+			t.Errorf("%s: count plan:\n%s\nwant one search of tenant_counts and no read of %s", tt.name, plan, tt.table)
+		}
+	}
+}
