@@ -43,6 +43,12 @@ func TestPragmas(t *testing.T) {
 			t.Errorf("read %s: PRAGMA %s = %q, %v; want %q", tt.name, tt.pragma, got, err, tt.want)
 		}
 	}
+	// The writer's ANALYZE samples indexes rather than reading them whole,
+	// which made the first start after a large import take seconds.
+	var limit int
+	if err := db.conn.QueryRowContext(ctx, "PRAGMA analysis_limit").Scan(&limit); err != nil || limit != 400 {
+		t.Errorf("write: PRAGMA analysis_limit = %d, %v; want 400", limit, err)
+	}
 	if _, err := db.read.ExecContext(ctx, `INSERT INTO tenants (id, name, created) VALUES ('x', 'x', 'x')`); err == nil {
 		t.Errorf("a write through the read pool succeeded, want query_only")
 	}
