@@ -26,6 +26,9 @@ type mapping struct {
 	// live, when set, is the condition a resource must meet to be listed
 	// unless the query asks for retired ones too (roster.Query.Retired).
 	live string
+	// counted is the column of tenant_counts (migration 00024) whose sum over
+	// a tenant's slots is how many resources an unfiltered list of live ones has.
+	counted string
 	// filter tells filter.Compile where each attribute is stored.
 	filter *filter.Mapping
 }
@@ -52,8 +55,9 @@ var userMapping = mapping{
 		"meta.created":      "r.created",
 		"meta.lastmodified": "r.modified",
 	},
-	emails: true,
-	live:   "r.retired IS NULL",
+	emails:  true,
+	live:    "r.retired IS NULL",
+	counted: "users",
 	filter: &filter.Mapping{
 		Doc: "r.doc",
 		Columns: map[string]filter.Column{
@@ -83,6 +87,7 @@ var userMapping = mapping{
 
 var groupMapping = mapping{
 	coreURN: filter.GroupURN,
+	counted: "groups",
 	sort: map[string]string{
 		"id":                `r.id COLLATE "C"`,
 		"displayname":       "lower(r.display_name)",
@@ -135,7 +140,7 @@ func (db *DB) list(ctx context.Context, table, columns string, m *mapping, tenan
 	offset := max(q.StartIndex, 1) - 1
 	batch := &pgx.Batch{}
 	if !q.Cursor {
-		batch.Queue(`SELECT count(*) FROM `+table+` r WHERE r.tenant_id = $1 AND (`+where+`)`, args...).
+		batch.Queue(m.countQuery(table, where, q), args...).
 			QueryRow(func(cr pgx.Row) error { return cr.Scan(&total) })
 	}
 	if q.Count > 0 {
@@ -166,6 +171,19 @@ func (db *DB) list(ctx context.Context, table, columns string, m *mapping, tenan
 		}
 	}
 	return total, t.Commit(ctx)
+}
+
+// countQuery returns the query that counts the resources of table matching
+// where, the list's condition, for q. Without a filter it sums the tenant's
+// slots of tenant_counts, which triggers keep in the transaction of every
+// write (migration 00024), instead of counting the tenant's rows, whose cost
+// grows with the tenant. Either way its only argument without a filter is the
+// tenant id.
+func (m *mapping) countQuery(table, where string, q roster.Query) string {
+	if q.Filter == nil && (m.live == "" || !q.Retired) {
+		return `SELECT coalesce(sum(` + m.counted + `), 0)::bigint FROM tenant_counts WHERE tenant_id = $1`
+	}
+	return `SELECT count(*) FROM ` + table + ` r WHERE r.tenant_id = $1 AND (` + where + `)`
 }
 
 // orderBy returns the ORDER BY list for q, with the arguments it needs appended

@@ -194,3 +194,43 @@ func walksTenant(plan string, tables ...string) bool {
 	}
 	return false
 }
+
+// TestUnfilteredCountPlan checks that an unfiltered page of users or groups
+// (Okta's Test Connection and import, every console list) reads its
+// totalResults from the tenant's slots of tenant_counts, which the triggers
+// kept through the seed's bulk inserts, not from a scan of the tenant's users
+// or groups, whose cost grows with the tenant.
+func TestUnfilteredCountPlan(t *testing.T) {
+	db, err := Open(context.Background(), testdb.Postgres(t), Options{Clock: time.Now})
+	if err != nil {
+		t.Fatalf("Open = %v", err)
+	}
+	t.Cleanup(func() { db.Close() })
+	ctx := context.Background()
+	if _, err := db.pool.Exec(ctx, seedSQL); err != nil {
+		t.Fatalf("seed: %v", err)
+	}
+	for _, tt := range []struct {
+		table string
+		m     *mapping
+		want  int
+	}{
+		{"users", &userMapping, 4000},
+		{"groups", &groupMapping, 200},
+	} {
+		q := roster.Query{StartIndex: 1, Count: 100}
+		where, _, err := tt.m.where(q)
+		if err != nil {
+			t.Fatal(err)
+		}
+		count := tt.m.countQuery(tt.table, where, q)
+		var n int
+		if err := db.pool.QueryRow(ctx, count, "t").Scan(&n); err != nil || n != tt.want {
+			t.Errorf("%s: count = %d, %v; want %d", tt.table, n, err, tt.want)
+		}
+		plan := explain(t, db, count, []any{"t"})
+		if !strings.Contains(plan, "on tenant_counts") || strings.Contains(plan, "on "+tt.table+" ") {
+			t.Errorf("%s: count plan:\n%s\nwant a read of tenant_counts and none of %s", tt.table, plan, tt.table)
+		}
+	}
+}

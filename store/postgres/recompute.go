@@ -14,11 +14,12 @@ import (
 )
 
 // startRecompute starts the tenant's recomputation under policy version,
-// replacing the one before, in the transaction that sets the policy.
+// replacing the one before, in the transaction that sets the policy. Its
+// total is the tenant's live users, summed from tenant_counts.
 func startRecompute(ctx context.Context, t *tx, version int64) error {
 	_, err := t.Exec(ctx, `
 		INSERT INTO policy_recomputes (tenant_id, version, total, started)
-		VALUES ($1, $2, (SELECT count(*) FROM users WHERE tenant_id = $1 AND retired IS NULL), $3)
+		VALUES ($1, $2, (SELECT coalesce(sum(users), 0)::bigint FROM tenant_counts WHERE tenant_id = $1), $3)
 		ON CONFLICT (tenant_id) DO UPDATE SET version = excluded.version, total = excluded.total,
 			done = 0, changed = 0, after = '', started = excluded.started, finished = NULL, owner = '', lease_until = NULL`,
 		t.tenantID, version, t.now)

@@ -10,7 +10,8 @@ import (
 )
 
 // TenantStats returns the figures of each tenant of ids that exists, in one
-// statement: each figure is a few steps of an index (the log's from
+// statement: live users and groups the sums of its slots of tenant_counts
+// (migration 00024), each other figure a few steps of an index (the log's from
 // provisioning_log_tenant_at and provisioning_log_tested, migration 00017),
 // the requests since since one range of it. The backlog's events are bounded
 // by a row comparison, which only events_tenant serves: with "seq > cursor"
@@ -22,10 +23,7 @@ func (db *DB) TenantStats(ctx context.Context, ids []string, since time.Time) (m
 		return stats, nil
 	}
 	rows, _ := db.pool.Query(ctx, `
-		SELECT t.id,
-			(SELECT count(*) FROM users u WHERE u.tenant_id = t.id AND u.retired IS NULL),
-			(SELECT count(*) FROM groups g WHERE g.tenant_id = t.id),
-			k.n, k.expires,
+		SELECT t.id, c.users, c.groups, k.n, k.expires,
 			(SELECT count(*) FROM (SELECT FROM events e
 				WHERE e.tenant_id = t.id AND (e.tenant_id, e.seq) > (t.id, w.cursor) LIMIT $3) b),
 			(SELECT max(at) FROM provisioning_log l WHERE l.tenant_id = t.id),
@@ -33,6 +31,9 @@ func (db *DB) TenantStats(ctx context.Context, ids []string, since time.Time) (m
 			(SELECT max(at) FROM provisioning_log l WHERE l.tenant_id = t.id AND l.action = 'test-connection'),
 			s.n, s.failures, s.throttled
 		FROM tenants t
+		CROSS JOIN LATERAL (
+			SELECT coalesce(sum(users), 0)::bigint AS users, coalesce(sum(groups), 0)::bigint AS groups
+			FROM tenant_counts WHERE tenant_id = t.id) c
 		CROSS JOIN LATERAL (
 			SELECT count(*) AS n, CASE WHEN count(*) = count(expires) THEN max(expires) END AS expires
 			FROM tokens WHERE tenant_id = t.id AND revoked IS NULL) k

@@ -24,6 +24,9 @@ type mapping struct {
 	// live, when set, is the condition a resource must meet to be listed
 	// unless the query asks for retired ones too (roster.Query.Retired).
 	live string
+	// counted is the column of tenant_counts (migration 00024) that holds
+	// how many resources of a tenant an unfiltered list of live ones has.
+	counted string
 	// filter tells filter.Compile where each attribute is stored.
 	filter *filter.Mapping
 }
@@ -39,8 +42,9 @@ var userMapping = mapping{
 		"meta.created":      "r.created",
 		"meta.lastmodified": "r.modified",
 	},
-	emails: true,
-	live:   "r.retired IS NULL",
+	emails:  true,
+	live:    "r.retired IS NULL",
+	counted: "users",
 	filter: &filter.Mapping{
 		Doc: "r.doc",
 		Columns: map[string]filter.Column{
@@ -70,6 +74,7 @@ var userMapping = mapping{
 
 var groupMapping = mapping{
 	coreURN: filter.GroupURN,
+	counted: "groups",
 	columns: map[string]string{
 		"id":                "r.id",
 		"displayname":       "r.display_name",
@@ -115,7 +120,7 @@ func list[T any](ctx context.Context, db *DB, tx *sql.Tx, table, columns string,
 		return nil, 0, err
 	}
 	args = append([]any{tenantID}, args...)
-	countSQL := `SELECT count(*) FROM ` + table + ` r WHERE r.tenant_id = ? AND (` + where + `)`
+	countSQL := m.countQuery(table, where, q)
 	order, orderArgs := m.orderBy(q)
 	offset := max(q.StartIndex, 1) - 1
 	pageSQL := `SELECT ` + columns + ` FROM ` + table + ` r WHERE r.tenant_id = ? AND (` + where + `)
@@ -159,6 +164,19 @@ func list[T any](ctx context.Context, db *DB, tx *sql.Tx, table, columns string,
 	}
 	total, err = db.count(ctx, tx, countSQL, args)
 	return items, total, err
+}
+
+// countQuery returns the query that counts the resources of table matching
+// where, the list's condition, for q. Without a filter it reads the tenant's
+// figure from tenant_counts, which triggers keep in the transaction of every
+// write (migration 00024), instead of counting the tenant's rows: one row
+// whatever the tenant's size, where the count took 550 ms at a million users.
+// Either way its only argument without a filter is the tenant id.
+func (m *mapping) countQuery(table, where string, q roster.Query) string {
+	if q.Filter == nil && (m.live == "" || !q.Retired) {
+		return `SELECT ` + m.counted + ` FROM tenant_counts WHERE tenant_id = ?`
+	}
+	return `SELECT count(*) FROM ` + table + ` r WHERE r.tenant_id = ? AND (` + where + `)`
 }
 
 // page runs a page query in tx (nil: on the read pool) and scans its rows.

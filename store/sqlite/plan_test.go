@@ -43,6 +43,12 @@ func TestPragmas(t *testing.T) {
 			t.Errorf("read %s: PRAGMA %s = %q, %v; want %q", tt.name, tt.pragma, got, err, tt.want)
 		}
 	}
+	// The writer's ANALYZE samples indexes rather than reading them whole,
+	// which made the first start after a large import take seconds.
+	var limit int
+	if err := db.conn.QueryRowContext(ctx, "PRAGMA analysis_limit").Scan(&limit); err != nil || limit != 400 {
+		t.Errorf("write: PRAGMA analysis_limit = %d, %v; want 400", limit, err)
+	}
 	if _, err := db.read.ExecContext(ctx, `INSERT INTO tenants (id, name, created) VALUES ('x', 'x', 'x')`); err == nil {
 		t.Errorf("a write through the read pool succeeded, want query_only")
 	}
@@ -306,5 +312,32 @@ func seedBigGroup(t *testing.T, db *DB) {
 	}
 	if err := dropStat4(ctx, db.conn); err != nil {
 		t.Fatal(err)
+	}
+}
+
+// TestUnfilteredCountPlan checks that an unfiltered page of users or groups
+// (Okta's Test Connection and import, every console list) reads its
+// totalResults from the tenant's row of tenant_counts, not from a walk of the
+// tenant's users or groups, whose cost grows with the tenant.
+func TestUnfilteredCountPlan(t *testing.T) {
+	db := openInternal(t)
+	for _, tt := range []struct {
+		name  string
+		table string
+		m     *mapping
+	}{
+		{"users", "users", &userMapping},
+		{"groups", "groups", &groupMapping},
+	} {
+		q := roster.Query{StartIndex: 1, Count: 100}
+		where, _, err := tt.m.where(q)
+		if err != nil {
+			t.Fatal(err)
+		}
+		plan := explain(t, db, tt.m.countQuery(tt.table, where, q), []any{"t"})
+		if !strings.Contains(plan, "SEARCH tenant_counts USING INDEX sqlite_autoindex_tenant_counts_1 (tenant_id=?)") ||
+			strings.Contains(plan, tt.table+" ") || walks(plan) {
+			t.Errorf("%s: count plan:\n%s\nwant one search of tenant_counts and no read of %s", tt.name, plan, tt.table)
+		}
 	}
 }

@@ -13,11 +13,12 @@ import (
 )
 
 // startRecompute starts the tenant's recomputation under policy version,
-// replacing the one before, in the transaction that sets the policy.
+// replacing the one before, in the transaction that sets the policy. Its
+// total is the tenant's live users, read from tenant_counts.
 func startRecompute(ctx context.Context, tx *sql.Tx, tenantID string, version int64, now time.Time) error {
 	_, err := txExec(ctx, tx, `
 		INSERT INTO policy_recomputes (tenant_id, version, total, started)
-		VALUES (?1, ?2, (SELECT count(*) FROM users WHERE tenant_id = ?1 AND retired IS NULL), ?3)
+		VALUES (?1, ?2, coalesce((SELECT users FROM tenant_counts WHERE tenant_id = ?1), 0), ?3)
 		ON CONFLICT (tenant_id) DO UPDATE SET version = excluded.version, total = excluded.total,
 			done = 0, changed = 0, after = '', started = excluded.started, finished = NULL, owner = '', lease_until = ''`,
 		tenantID, version, formatTime(now))

@@ -21,6 +21,7 @@ func Run(t *testing.T, open func(t *testing.T) roster.Store) {
 	t.Run("GroupMembers", func(t *testing.T) { testGroupMembers(t, open(t)) })
 	t.Run("UserSessions", func(t *testing.T) { testUserSessions(t, open(t)) })
 	t.Run("TenantStats", func(t *testing.T) { testTenantStats(t, open(t)) })
+	t.Run("TenantCounts", func(t *testing.T) { testTenantCounts(t, open(t)) })
 	t.Run("TenantSettings", func(t *testing.T) { testTenantSettings(t, open(t)) })
 	t.Run("TenantDisplayName", func(t *testing.T) { testTenantDisplayName(t, open(t)) })
 	t.Run("TenantDisabled", func(t *testing.T) { testTenantDisabled(t, open(t)) })
