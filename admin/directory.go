@@ -25,17 +25,23 @@ func pageLimit(n int) (int, error) {
 	return n, nil
 }
 
+// pageTenant checks the size *limit asked for one page, setting 0 to
+// DefaultPage, and finds the tenant idOrName.
+func (s *Service) pageTenant(ctx context.Context, idOrName string, limit *int) (*roster.Tenant, error) {
+	n, err := pageLimit(*limit)
+	if err != nil {
+		return nil, err
+	}
+	*limit = n
+	return s.store.Tenant(ctx, idOrName)
+}
+
 // UserPage returns the tenant idOrName and at most q.Limit (0: DefaultPage)
 // of its live users that q selects, by the same search as the console's
 // users page: an exact id or externalId, or the start of a userName or an
 // email, ignoring case. ENOTFOUND, EINVALID for a limit past MaxPage.
 func (s *Service) UserPage(ctx context.Context, idOrName string, q roster.UserPageQuery) (*roster.Tenant, []*roster.User, error) {
-	limit, err := pageLimit(q.Limit)
-	if err != nil {
-		return nil, nil, err
-	}
-	q.Limit = limit
-	t, err := s.store.Tenant(ctx, idOrName)
+	t, err := s.pageTenant(ctx, idOrName, &q.Limit)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -63,12 +69,7 @@ func (s *Service) FindUser(ctx context.Context, idOrName, ref string) (*roster.T
 // page: an exact id or externalId, or the start of a displayName, ignoring
 // case. ENOTFOUND, EINVALID for a limit past MaxPage.
 func (s *Service) GroupPage(ctx context.Context, idOrName string, q roster.GroupPageQuery) (*roster.Tenant, []*roster.Group, error) {
-	limit, err := pageLimit(q.Limit)
-	if err != nil {
-		return nil, nil, err
-	}
-	q.Limit = limit
-	t, err := s.store.Tenant(ctx, idOrName)
+	t, err := s.pageTenant(ctx, idOrName, &q.Limit)
 	if err != nil {
 		return nil, nil, err
 	}

@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"flag"
 	"fmt"
 	"io"
 	"log/slog"
@@ -31,17 +30,8 @@ func (e checksFailed) Error() string {
 // runDoctor checks the deployment serve would run with the same flags and
 // environment, prints one line per check, and fails when any check does.
 func runDoctor(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
-	c, err := defaultConfig(getenv)
+	c, err := serveConfig("doctor", args, getenv, stderr)
 	if err != nil {
-		return err
-	}
-	fs := flag.NewFlagSet("doctor", flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	serveFlags(fs, &c)
-	if _, err := parse(fs, args); err != nil {
-		return err
-	}
-	if err := c.validate(); err != nil {
 		return err
 	}
 	kind, loc, err := storeKind(c.DB)

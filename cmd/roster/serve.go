@@ -41,20 +41,28 @@ const shutdownGrace = 20 * time.Second
 const readyTimeout = 2 * time.Second
 
 func runServe(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
-	c, err := defaultConfig(getenv)
+	c, err := serveConfig("serve", args, getenv, stderr)
 	if err != nil {
 		return err
 	}
-	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
+	return serve(ctx, c, stdout, stderr)
+}
+
+// serveConfig reads serve's configuration, the defaults then the environment
+// then the flags of args, for the command name (serve, or doctor, which
+// checks what serve would run with), and validates it.
+func serveConfig(name string, args []string, getenv func(string) string, stderr io.Writer) (Config, error) {
+	c, err := defaultConfig(getenv)
+	if err != nil {
+		return c, err
+	}
+	fs := flag.NewFlagSet(name, flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	serveFlags(fs, &c)
 	if _, err := parse(fs, args); err != nil {
-		return err
+		return c, err
 	}
-	if err := c.validate(); err != nil {
-		return err
-	}
-	return serve(ctx, c, stdout, stderr)
+	return c, c.validate()
 }
 
 // serveFlags registers the flags of serve: the common ones and the server's.
