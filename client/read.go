@@ -28,6 +28,13 @@ type User struct {
 	// deleted users, deactivated); nil for a live user. Only a read by id
 	// returns retired users.
 	Retired *time.Time `json:"retired,omitempty"`
+	// AwaitingAdoption marks a user the app created (POST /users, roster
+	// user import) that the IdP has not written yet; its first write adopts
+	// the user (user.adopted).
+	AwaitingAdoption bool `json:"awaiting_adoption,omitempty"`
+	// IdP holds, by attribute path, the IdP's last value of each attribute
+	// the tenant's policy kept from it (null: the IdP sent none).
+	IdP map[string]any `json:"idp,omitempty"`
 }
 
 // Entitlements are what the tenant's policy makes of a user's roles and
