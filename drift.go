@@ -6,14 +6,14 @@ import "context"
 // the IdP last sent: one the tenant's policy gives the app, or takes from the
 // IdP at create only.
 type Drift struct {
-	UserID   string `json:"user_id"`
-	UserName string `json:"user_name"`
+	UserID   string
+	UserName string
 	// Attribute is its path: "title", "urn:…:enterprise:2.0:User:department".
-	Attribute string `json:"attribute"`
+	Attribute string
 	// Mode is who writes it under the tenant's policy: "app" or "create-only".
-	Mode string `json:"mode"`
-	App  any    `json:"app"` // null when the app holds none
-	IdP  any    `json:"idp"` // null when the IdP sent none
+	Mode string
+	App  any // nil when the app holds none
+	IdP  any // nil when the IdP sent none
 }
 
 // DriftPage is a page of the drift report.

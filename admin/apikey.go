@@ -128,8 +128,9 @@ type apiKeyState struct {
 	ID     string `json:"id"`
 	Prefix string `json:"prefix"`
 	Name   string `json:"name,omitempty"`
+	Scope  string `json:"scope"`
 }
 
 func apiKeyStateOf(k *roster.APIKey) apiKeyState {
-	return apiKeyState{ID: k.ID, Prefix: k.Prefix, Name: k.Name}
+	return apiKeyState{ID: k.ID, Prefix: k.Prefix, Name: k.Name, Scope: k.Scope}
 }

@@ -20,6 +20,7 @@ type (
 	GroupRef = client.GroupRef
 	Group    = client.Group
 	Member   = client.Member
+	Drift    = client.Drift
 )
 
 // page is the body of a list.

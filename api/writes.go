@@ -100,7 +100,11 @@ func (s *Server) drift(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, err)
 		return
 	}
-	writeJSON(w, http.StatusOK, page[roster.Drift]{Data: p.Drift, NextCursor: p.Next})
+	out := page[Drift]{Data: make([]Drift, len(p.Drift)), NextCursor: p.Next}
+	for i, d := range p.Drift {
+		out.Data[i] = Drift(d)
+	}
+	writeJSON(w, http.StatusOK, out)
 }
 
 // readObject decodes a write's body: one JSON object of at most maxBody bytes.

@@ -1,7 +1,9 @@
 package main
 
 import (
+	"context"
 	"encoding/json"
+	"errors"
 	"io"
 	"net/http"
 	"net/url"
@@ -9,6 +11,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/rosterhq/roster/client"
 )
 
 // appSend sends a write to the app API with an API key and checks the
@@ -268,4 +272,41 @@ func testAllowAndCreateOnlySync(t *testing.T, db string) {
 func jsonOf(v any) string {
 	b, _ := json.Marshal(v)
 	return string(b)
+}
+
+// TestClientWrites creates a user, writes its app-owned attribute and reads
+// the drift report through the Go client, every exchange checked against the
+// OpenAPI document.
+func TestClientWrites(t *testing.T) {
+	s := startServerEnv(t, sqliteDB(t), map[string]string{"ROSTER_POLICY_REFRESH": "0s"})
+	s.setPolicy(t, `{"format":1,"attributes":{"department":"app"}}`)
+	c := client.New(strings.TrimSuffix(s.base, "/scim/v2"), strings.TrimSpace(s.cli(t, "apikey", "create", "--tenant", "default", "--scope", "write")))
+	oas, err := contract()
+	if err != nil {
+		t.Fatal(err)
+	}
+	c.HTTP = &http.Client{Transport: oas.Transport(nil)}
+	ctx := context.Background()
+	u, err := c.CreateUser(ctx, "", map[string]any{"userName": "ada@contoso.com", "emails": []any{map[string]any{"value": "ada@contoso.com"}}})
+	if err != nil || !u.AwaitingAdoption {
+		t.Fatalf("CreateUser = %+v, %v; want a user awaiting adoption", u, err)
+	}
+	s.do(t, "PATCH", "/Users/"+u.ID, patchMsg+`{"op":"Add","path":"`+enterpriseURN+`:department","value":"Eng"}]}`).want(t, 200)
+	if u, err = c.SetAttributes(ctx, "", u.ID, map[string]any{"department": "Sales"}); err != nil || u.AwaitingAdoption {
+		t.Fatalf("SetAttributes = %+v, %v", u, err)
+	}
+	var got []client.Drift
+	for d, err := range c.Drift(ctx, "") {
+		if err != nil {
+			t.Fatal(err)
+		}
+		got = append(got, d)
+	}
+	if len(got) != 1 || got[0].App != "Sales" || got[0].IdP != "Eng" || got[0].Mode != "app" {
+		t.Errorf("drift = %+v, want department Sales in the app, Eng from the IdP", got)
+	}
+	var e *client.Error
+	if _, err := c.SetAttributes(ctx, "", u.ID, map[string]any{"title": "CTO"}); !errors.As(err, &e) || e.Status != 400 {
+		t.Errorf("SetAttributes(title) = %v, want 400", err)
+	}
 }
