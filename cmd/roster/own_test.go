@@ -107,13 +107,23 @@ func testAppCreatedUserAdopted(t *testing.T, db string) {
 		t.Errorf("user adopted by a PATCH: %s", u.raw)
 	}
 
-	if ids := s.eventIDs(t, read, "user.adopted"); len(ids) != 2 || ids[0] != ada || ids[1] != bob {
-		t.Errorf("user.adopted events for %v, want [%s %s]", ids, ada, bob)
+	// Entra's own create request, replayed byte for byte after its lookup.
+	const entraName = "Test_User_ab6490ee-1e48-479e-a20b-2d77186b5dd1"
+	carl := str(s.appSend(t, write, "POST", "/users", `{"userName":"`+entraName+`"}`).want(t, 201).body, "id")
+	s.do(t, "GET", "/Users?filter="+url.QueryEscape(`userName eq "`+entraName+`"`), "").want(t, 200)
+	if r := s.do(t, "POST", "/Users", fixture(t, "create-user.json")).want(t, 201); str(r.body, "id") != carl ||
+		r.header.Get("Location") != s.base+"/Users/"+carl || str(r.body, "name", "familyName") != "familyName" {
+		t.Fatalf("Entra's create over the app-created user: %s, want user %s adopted", r.raw, carl)
 	}
-	if all := s.do(t, "GET", "/Users", "").want(t, 200); get(all.body, "totalResults") != float64(2) {
-		t.Errorf("users after adoption: %v, want 2 (no twin)", get(all.body, "totalResults"))
+	s.do(t, "POST", "/Users", fixture(t, "create-user.json")).wantError(t, 409, "uniqueness")
+
+	if ids := s.eventIDs(t, read, "user.adopted"); len(ids) != 3 || ids[0] != ada || ids[1] != bob || ids[2] != carl {
+		t.Errorf("user.adopted events for %v, want [%s %s %s]", ids, ada, bob, carl)
 	}
-	if rows := s.logRows(t, 1, "--tenant", "default", "--action", "adopt"); len(rows) != 1 || rows[0]["resource_id"] != ada {
+	if all := s.do(t, "GET", "/Users", "").want(t, 200); get(all.body, "totalResults") != float64(3) {
+		t.Errorf("users after adoption: %v, want 3 (no twin)", get(all.body, "totalResults"))
+	}
+	if rows := s.logRows(t, 2, "--tenant", "default", "--action", "adopt"); len(rows) != 2 || rows[1]["resource_id"] != ada {
 		t.Errorf("log rows of the adopting POST: %v", rows)
 	}
 }
