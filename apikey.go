@@ -18,7 +18,19 @@ type APIKey struct {
 	Created  time.Time
 	LastUsed time.Time // zero: never used
 	Revoked  time.Time // zero: live
+	// Scope is what the key may do: ScopeRead (the default) or ScopeWrite.
+	Scope string
 }
+
+// API key scopes. A read key reads; a write key also creates the users the
+// app already had and writes the attributes the tenant's policy gives the app.
+const (
+	ScopeRead  = "read"
+	ScopeWrite = "write"
+)
+
+// Writes reports whether the key may use the app API's write routes.
+func (k *APIKey) Writes() bool { return k.Scope == ScopeWrite }
 
 // apiKeyMark starts every API key secret.
 const apiKeyMark = "rak_"
@@ -45,7 +57,8 @@ func (k *APIKey) Sees(tenantID string) bool {
 
 // APIKeyStore keeps API keys.
 type APIKeyStore interface {
-	// CreateAPIKey stores k, filling ID and Created. ENOTFOUND if its tenant does not exist.
+	// CreateAPIKey stores k, filling ID and Created, and Scope when "" (ScopeRead).
+	// ENOTFOUND if its tenant does not exist.
 	CreateAPIKey(ctx context.Context, k *APIKey) error
 	// APIKeysByPrefix returns the keys (live or not) whose prefix is prefix.
 	APIKeysByPrefix(ctx context.Context, prefix string) ([]*APIKey, error)

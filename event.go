@@ -8,12 +8,15 @@ import (
 
 // Event types. Every SCIM write appends one event in the transaction of the change.
 const (
-	UserCreated         = "user.created"
-	UserUpdated         = "user.updated"
-	UserDeactivated     = "user.deactivated"
-	UserReactivated     = "user.reactivated"
-	UserDeleted         = "user.deleted"
-	UserRestored        = "user.restored"
+	UserCreated     = "user.created"
+	UserUpdated     = "user.updated"
+	UserDeactivated = "user.deactivated"
+	UserReactivated = "user.reactivated"
+	UserDeleted     = "user.deleted"
+	UserRestored    = "user.restored"
+	// UserAdopted says the IdP's first write reached a user the host
+	// application created: from then on the IdP manages it.
+	UserAdopted         = "user.adopted"
 	GroupCreated        = "group.created"
 	GroupUpdated        = "group.updated"
 	GroupDeleted        = "group.deleted"
@@ -26,7 +29,7 @@ const (
 
 // EventTypes lists every event type, in the order of a resource's life.
 var EventTypes = []string{
-	UserCreated, UserUpdated, UserDeactivated, UserReactivated, UserDeleted, UserRestored,
+	UserCreated, UserAdopted, UserUpdated, UserDeactivated, UserReactivated, UserDeleted, UserRestored,
 	GroupCreated, GroupUpdated, GroupDeleted, GroupMembersAdded, GroupMembersRemoved,
 	ProvisioningHeld,
 }
@@ -85,6 +88,7 @@ type Store interface {
 	TokenStore
 	AccessTokenStore
 	UserStore
+	DriftReader
 	GuardStore
 	GroupStore
 	EventStore

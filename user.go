@@ -41,6 +41,17 @@ type User struct {
 	// LoginMethodPassword or LoginMethodEither. Reads fill it; CreateUser
 	// stores "" as LoginMethodIdP, and ReplaceUser keeps the stored one when "".
 	LoginMethod string
+	// AwaitingAdoption marks a user the host application created (the app
+	// API's POST /users or roster user import) that the tenant's IdP has not
+	// written yet: the IdP's first write to it adopts it (user.adopted) instead
+	// of creating a twin. Writes store it as given.
+	AwaitingAdoption bool
+	// IdP holds, by attribute path, the IdP's last value of each attribute
+	// the tenant's policy did not take from it (owned by the app, taken at
+	// create only, ignored, not allowed): nothing the IdP sends is lost, and
+	// SCIM reads answer with it so that the IdP sees what it sent. A nil value
+	// says the IdP sent none. Writes store it as given.
+	IdP map[string]any
 }
 
 // Email is one of a user's email addresses, kept beside the document so that

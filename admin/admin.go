@@ -75,6 +75,9 @@ type Store interface {
 	CreateFolder(ctx context.Context, tenantID string, f *roster.Folder) error
 	UpdateFolder(ctx context.Context, tenantID string, f *roster.Folder) error
 	DeleteFolder(ctx context.Context, tenantID, id string) error
+	CreateUser(ctx context.Context, tenantID string, u *roster.User) error
+	ReplaceUser(ctx context.Context, tenantID string, u *roster.User, version int64) error
+	roster.DriftReader
 }
 
 // Service performs operator actions over a store.

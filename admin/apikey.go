@@ -17,9 +17,19 @@ type APIKey struct {
 
 // CreateAPIKey issues an API key named name that may read the tenant
 // tenantIDOrName, or every tenant when it is "", and returns its secret —
-// shown once, never stored — and the key. ENOTFOUND.
-func (s *Service) CreateAPIKey(ctx context.Context, tenantIDOrName, name string) (string, *APIKey, error) {
-	k := &roster.APIKey{Name: name}
+// shown once, never stored — and the key. scope is roster.ScopeRead ("" too)
+// or roster.ScopeWrite, which may also create the users the app had and
+// write the attributes the policy gives the app. ENOTFOUND; EINVALID for
+// another scope.
+func (s *Service) CreateAPIKey(ctx context.Context, tenantIDOrName, name, scope string) (string, *APIKey, error) {
+	switch scope {
+	case "":
+		scope = roster.ScopeRead
+	case roster.ScopeRead, roster.ScopeWrite:
+	default:
+		return "", nil, roster.Errorf(roster.EINVALID, "apikey create: --scope %q: want read or write", scope)
+	}
+	k := &roster.APIKey{Name: name, Scope: scope}
 	var t *roster.Tenant
 	if tenantIDOrName != "" {
 		var err error
@@ -118,8 +128,9 @@ type apiKeyState struct {
 	ID     string `json:"id"`
 	Prefix string `json:"prefix"`
 	Name   string `json:"name,omitempty"`
+	Scope  string `json:"scope"`
 }
 
 func apiKeyStateOf(k *roster.APIKey) apiKeyState {
-	return apiKeyState{ID: k.ID, Prefix: k.Prefix, Name: k.Name}
+	return apiKeyState{ID: k.ID, Prefix: k.Prefix, Name: k.Name, Scope: k.Scope}
 }

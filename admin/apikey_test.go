@@ -13,16 +13,16 @@ func TestAPIKeys(t *testing.T) {
 	svc, db, ctx := newService(t)
 	acme := mustTenant(t, svc, ctx, "acme")
 
-	_, _, err := svc.CreateAPIKey(ctx, "nope", "app")
+	_, _, err := svc.CreateAPIKey(ctx, "nope", "app", "")
 	wantCode(t, `CreateAPIKey("nope")`, err, "not_found")
-	secret, scoped, err := svc.CreateAPIKey(ctx, "acme", "app")
+	secret, scoped, err := svc.CreateAPIKey(ctx, "acme", "app", "")
 	if err != nil {
 		t.Fatalf("CreateAPIKey(acme) = %v", err)
 	}
 	if !strings.HasPrefix(secret, scoped.Prefix) || scoped.TenantID != acme.ID || scoped.Tenant != "acme" || scoped.Name != "app" || scoped.Hash != nil {
 		t.Errorf("CreateAPIKey(acme) = %q, %+v; want a secret starting with the prefix, tenant acme, no hash", secret, scoped.APIKey)
 	}
-	globalSecret, global, err := svc.CreateAPIKey(ctx, "", "ops")
+	globalSecret, global, err := svc.CreateAPIKey(ctx, "", "ops", "")
 	if err != nil {
 		t.Fatalf("CreateAPIKey(every tenant) = %v", err)
 	}

@@ -35,8 +35,11 @@ type Options struct {
 	// (default 4); another gets 429 with Retry-After.
 	MaxPolls int
 	Notify   *notify.Broadcaster
-	Logger   *slog.Logger
-	Clock    roster.Clock
+	// Users performs the write routes and the drift report; nil answers them
+	// with 503.
+	Users  UserWriter
+	Logger *slog.Logger
+	Clock  roster.Clock
 }
 
 // Server serves the app API.
@@ -75,16 +78,22 @@ func New(store roster.Store, opts Options) *Server {
 	if opts.Clock == nil {
 		opts.Clock = time.Now
 	}
+	if opts.Users == nil {
+		opts.Users = unavailable{}
+	}
 	s := &Server{store: store, opts: opts, mux: http.NewServeMux(), polls: map[string]int{}}
 	s.mux.HandleFunc("GET "+Prefix+"/openapi.json", s.openAPIDocument)
 	s.mux.Handle("GET "+Prefix+"/events", s.authenticate(s.events))
 	s.mux.Handle("GET "+Prefix+"/users", s.authenticate(s.users))
+	s.mux.Handle("POST "+Prefix+"/users", s.writing(s.createUser))
 	s.mux.Handle("GET "+Prefix+"/users/{id}", s.authenticate(s.user))
+	s.mux.Handle("PATCH "+Prefix+"/users/{id}", s.writing(s.patchUser))
 	s.mux.Handle("GET "+Prefix+"/users/{id}/groups", s.authenticate(s.userGroups))
 	s.mux.Handle("GET "+Prefix+"/groups", s.authenticate(s.groups))
 	s.mux.Handle("GET "+Prefix+"/groups/{id}", s.authenticate(s.group))
 	s.mux.Handle("GET "+Prefix+"/groups/{id}/members", s.authenticate(s.groupMembers))
 	s.mux.Handle("GET "+Prefix+"/provisioning-log", s.authenticate(s.provisioningLog))
+	s.mux.Handle("GET "+Prefix+"/drift", s.authenticate(s.drift))
 	s.mux.HandleFunc(Prefix+"/", func(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, roster.Errorf(roster.ENOTFOUND, "no such endpoint: %s %s", r.Method, r.URL.Path))
 	})
@@ -192,6 +201,7 @@ var statusOf = map[string]int{
 	roster.EINVALIDFILTER: http.StatusBadRequest,
 	roster.EINVALIDCURSOR: http.StatusBadRequest,
 	roster.EUNAUTHORIZED:  http.StatusUnauthorized,
+	roster.EFORBIDDEN:     http.StatusForbidden,
 	roster.ENOTFOUND:      http.StatusNotFound,
 	roster.ECONFLICT:      http.StatusConflict,
 	roster.EPRECONDITION:  http.StatusPreconditionFailed,

@@ -20,6 +20,7 @@ type (
 	GroupRef = client.GroupRef
 	Group    = client.Group
 	Member   = client.Member
+	Drift    = client.Drift
 )
 
 // page is the body of a list.
@@ -31,7 +32,7 @@ type page[T any] struct {
 func newUser(tenantID string, u *roster.User) *User {
 	au := &User{ID: u.ID, Tenant: tenantID, UserName: u.UserName, ExternalID: u.ExternalID, DisplayName: u.DisplayName,
 		Active: u.Active, Emails: []Email{}, Groups: []GroupRef{}, Version: u.Version, Created: u.Created, Modified: u.Modified, SCIM: u.Doc,
-		App: client.Entitlements(u.Entitlements)}
+		App: client.Entitlements(u.Entitlements), AwaitingAdoption: u.AwaitingAdoption, IdP: u.IdP}
 	if !u.Retired.IsZero() {
 		t := u.Retired
 		au.Retired = &t

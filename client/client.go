@@ -63,16 +63,33 @@ func (e *Error) Is(target error) bool {
 
 // get sends GET /api/v1/path?query and decodes the JSON answer into v.
 func (c *Client) get(ctx context.Context, path string, query url.Values, v any) error {
+	return c.send(ctx, http.MethodGet, path, query, nil, v)
+}
+
+// send sends method /api/v1/path?query with in (when not nil) as its JSON
+// body and decodes the JSON answer into v.
+func (c *Client) send(ctx context.Context, method, path string, query url.Values, in, v any) error {
 	u := c.base + "/api/v1" + path
 	if len(query) > 0 {
 		u += "?" + query.Encode()
 	}
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, u, nil)
+	var reqBody io.Reader
+	if in != nil {
+		b, err := json.Marshal(in)
+		if err != nil {
+			return err
+		}
+		reqBody = strings.NewReader(string(b))
+	}
+	req, err := http.NewRequestWithContext(ctx, method, u, reqBody)
 	if err != nil {
 		return err
 	}
 	req.Header.Set("Authorization", "Bearer "+c.apiKey)
 	req.Header.Set("Accept", "application/json")
+	if in != nil {
+		req.Header.Set("Content-Type", "application/json")
+	}
 	res, err := c.HTTP.Do(req)
 	if err != nil {
 		return err
@@ -82,7 +99,7 @@ func (c *Client) get(ctx context.Context, path string, query url.Values, v any) 
 	if err != nil {
 		return err
 	}
-	if res.StatusCode != http.StatusOK {
+	if res.StatusCode != http.StatusOK && res.StatusCode != http.StatusCreated {
 		var e struct {
 			Error struct{ Code, Message string } `json:"error"`
 		}
@@ -91,6 +108,25 @@ func (c *Client) get(ctx context.Context, path string, query url.Values, v any) 
 	}
 	return json.Unmarshal(body, v)
 }
+
+// Event types, as Event.Type names them.
+const (
+	UserCreated = "user.created"
+	// UserAdopted: the IdP's first write reached a user the app created
+	// (CreateUser); from then on the IdP manages it.
+	UserAdopted         = "user.adopted"
+	UserUpdated         = "user.updated"
+	UserDeactivated     = "user.deactivated"
+	UserReactivated     = "user.reactivated"
+	UserDeleted         = "user.deleted"
+	UserRestored        = "user.restored"
+	GroupCreated        = "group.created"
+	GroupUpdated        = "group.updated"
+	GroupDeleted        = "group.deleted"
+	GroupMembersAdded   = "group.members_added"
+	GroupMembersRemoved = "group.members_removed"
+	ProvisioningHeld    = "provisioning.held"
+)
 
 // Event is one change, oldest first in the feed.
 type Event struct {

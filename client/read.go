@@ -3,6 +3,7 @@ package client
 import (
 	"context"
 	"iter"
+	"net/http"
 	"net/url"
 	"time"
 )
@@ -28,6 +29,13 @@ type User struct {
 	// deleted users, deactivated); nil for a live user. Only a read by id
 	// returns retired users.
 	Retired *time.Time `json:"retired,omitempty"`
+	// AwaitingAdoption marks a user the app created (POST /users, roster
+	// user import) that the IdP has not written yet; its first write adopts
+	// the user (user.adopted).
+	AwaitingAdoption bool `json:"awaiting_adoption,omitempty"`
+	// IdP holds, by attribute path, the IdP's last value of each attribute
+	// the tenant's policy kept from it (null: the IdP sent none).
+	IdP map[string]any `json:"idp,omitempty"`
 }
 
 // Entitlements are what the tenant's policy makes of a user's roles and
@@ -166,4 +174,44 @@ func pages[T any](ctx context.Context, c *Client, path string, q url.Values) ite
 			q.Set("cursor", p.NextCursor)
 		}
 	}
+}
+
+// CreateUser creates, with an API key of the write scope, a user the app
+// already had from its SCIM document (userName required; emails, name,
+// externalId…). The IdP's lookup by userName finds it and its first write
+// adopts it (user.adopted) rather than creating a twin.
+func (c *Client) CreateUser(ctx context.Context, tenant string, doc map[string]any) (*User, error) {
+	var u User
+	if err := c.send(ctx, http.MethodPost, "/users", tenantQuery(tenant), doc, &u); err != nil {
+		return nil, err
+	}
+	return &u, nil
+}
+
+// SetAttributes writes, with an API key of the write scope, attributes the
+// tenant's policy gives the app ("attributes": {"department": "app"}); a nil
+// value removes one.
+func (c *Client) SetAttributes(ctx context.Context, tenant, id string, attrs map[string]any) (*User, error) {
+	var u User
+	if err := c.send(ctx, http.MethodPatch, "/users/"+url.PathEscape(id), tenantQuery(tenant), attrs, &u); err != nil {
+		return nil, err
+	}
+	return &u, nil
+}
+
+// Drift is an attribute of a user whose value in the app differs from what
+// the IdP last sent (see Client.Drift).
+type Drift struct {
+	UserID    string `json:"user_id"`
+	UserName  string `json:"user_name"`
+	Attribute string `json:"attribute"`
+	Mode      string `json:"mode"` // app or create-only
+	App       any    `json:"app"`
+	IdP       any    `json:"idp"`
+}
+
+// Drift iterates over the tenant's drift report: the attributes the policy
+// gives the app or takes at create only whose value differs from the IdP's.
+func (c *Client) Drift(ctx context.Context, tenant string) iter.Seq2[Drift, error] {
+	return pages[Drift](ctx, c, "/drift", tenantQuery(tenant))
 }

@@ -109,7 +109,7 @@ func (s *Server) apiKeyRows(r *http.Request, ks []*roster.APIKey) ([]apiKeyRow, 
 // answers with, once: it is never stored, nor put in a URL.
 func (s *Server) handleAPIKeyCreate(w http.ResponseWriter, r *http.Request) error {
 	forms := accessForms{KeyName: strings.TrimSpace(r.PostFormValue("name")), KeyTenant: strings.TrimSpace(r.PostFormValue("tenant"))}
-	secret, k, err := s.admin.CreateAPIKey(r.Context(), forms.KeyTenant, forms.KeyName)
+	secret, k, err := s.admin.CreateAPIKey(r.Context(), forms.KeyTenant, forms.KeyName, roster.ScopeRead)
 	if code := roster.ErrorCode(err); code == roster.EINVALID || code == roster.ENOTFOUND {
 		forms.KeyError = err.Error()
 		return s.renderAccess(w, r, http.StatusUnprocessableEntity, forms)

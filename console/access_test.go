@@ -117,7 +117,7 @@ func testAccess(t *testing.T, db store) {
 func TestAccessPaged(t *testing.T) {
 	f := newFixture(t, openSQLite(t))
 	for i := range 55 {
-		if _, _, err := f.svc.CreateAPIKey(cliCtx, "", fmt.Sprintf("Service %02d", i)); err != nil {
+		if _, _, err := f.svc.CreateAPIKey(cliCtx, "", fmt.Sprintf("Service %02d", i), ""); err != nil {
 			t.Fatal(err)
 		}
 		if _, _, err := f.svc.CreateClient(cliCtx, fmt.Sprintf("App %02d", i), []string{"https://app.example.com/cb"}, true); err != nil {

@@ -128,7 +128,7 @@ func newFixture(t testing.TB, db store) *fixture {
 	if _, _, err := svc.SetOIDCSignIn(cliCtx, "acme", admin.OIDCSignIn{Issuer: "https://login.microsoftonline.com/" + testDirectory, ClientID: "0f7c2b1e-app", ClientSecret: fixtureClientSecret}); err != nil {
 		t.Fatal(err)
 	}
-	_, key, err := svc.CreateAPIKey(cliCtx, "acme", "Reporting")
+	_, key, err := svc.CreateAPIKey(cliCtx, "acme", "Reporting", "")
 	if err != nil {
 		t.Fatal(err)
 	}

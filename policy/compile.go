@@ -27,6 +27,9 @@ func compile(d Doc) (*Policy, error) {
 	if err := p.compileRules(); err != nil {
 		return nil, err
 	}
+	if err := p.compileOwnership(); err != nil {
+		return nil, err
+	}
 	g, err := compileGuard(d.DeprovisionGuard)
 	if err != nil {
 		return nil, err

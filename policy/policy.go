@@ -48,6 +48,15 @@ type Doc struct {
 	// in a window; past it they are held (see roster.DeprovisionGuard).
 	// Absent: DefaultGuard.
 	DeprovisionGuard *Guard `json:"deprovisionGuard,omitempty"`
+	// Attributes says who writes each named attribute: "idp" (the default),
+	// "create-only", "app" or "ignore" (see OwnIdP and the others).
+	Attributes map[string]string `json:"attributes,omitempty"`
+	// Allow, when set, keeps only the named attributes (and userName) of
+	// what the IdP sends; the others are dropped as "ignore" drops them.
+	Allow []string `json:"allow,omitempty"`
+	// Sync says what the IdP's writes do: "full" (the default) or
+	// "create-only" (updates and deletes acknowledged, not applied).
+	Sync string `json:"sync,omitempty"`
 }
 
 // Guard configures the deprovisioning guard: {"max": 25, "window": "1h"},
@@ -146,6 +155,8 @@ type Policy struct {
 	folders   *target
 	keepFold  bool
 	guard     roster.DeprovisionGuard
+	owned     []owned // "attributes"
+	allow     []owned
 }
 
 // target is an attribute path of the policy with what the registry says of it.

@@ -15,11 +15,12 @@ func runAPIKey(ctx context.Context, args []string, getenv func(string) string, s
 	if err != nil {
 		return err
 	}
-	var tenant, name string
+	var tenant, name, scope string
 	switch args[0] {
 	case "create":
 		cmd.fs.StringVar(&tenant, "tenant", "", "tenant name or id the key may read (default: every tenant)")
 		cmd.fs.StringVar(&name, "name", "", "a label to tell keys apart")
+		cmd.fs.StringVar(&scope, "scope", "read", "read, or write: also create the users the app had and write the attributes the policy gives the app")
 	case "list", "revoke":
 	default:
 		return unknownSubcommand("apikey", args[0])
@@ -31,15 +32,15 @@ func runAPIKey(ctx context.Context, args []string, getenv func(string) string, s
 
 	switch args[0] {
 	case "create":
-		secret, k, err := cmd.admin.CreateAPIKey(ctx, tenant, name)
+		secret, k, err := cmd.admin.CreateAPIKey(ctx, tenant, name, scope)
 		if err != nil {
 			return err
 		}
-		scope := "every tenant"
+		sees := "every tenant"
 		if k.TenantID != "" {
-			scope = fmt.Sprintf("tenant %q", k.Tenant)
+			sees = fmt.Sprintf("tenant %q", k.Tenant)
 		}
-		fmt.Fprintf(stderr, "roster: API key %s for %s created; it is shown only once\n", k.ID, scope)
+		fmt.Fprintf(stderr, "roster: %s API key %s for %s created; it is shown only once\n", k.Scope, k.ID, sees)
 		fmt.Fprintln(stdout, secret)
 		return nil
 	case "list":
@@ -48,13 +49,13 @@ func runAPIKey(ctx context.Context, args []string, getenv func(string) string, s
 			return err
 		}
 		tw := tabwriter.NewWriter(stdout, 0, 4, 2, ' ', 0)
-		fmt.Fprintln(tw, "ID\tPREFIX\tNAME\tTENANT\tCREATED\tSTATUS")
+		fmt.Fprintln(tw, "ID\tPREFIX\tNAME\tTENANT\tSCOPE\tCREATED\tSTATUS")
 		for _, k := range ks {
 			status := "live"
 			if !k.Revoked.IsZero() {
 				status = "revoked " + stamp(k.Revoked)
 			}
-			fmt.Fprintf(tw, "%s\t%s…\t%s\t%s\t%s\t%s\n", k.ID, k.Prefix, k.Name, orStar(k.Tenant), stamp(k.Created), status)
+			fmt.Fprintf(tw, "%s\t%s…\t%s\t%s\t%s\t%s\t%s\n", k.ID, k.Prefix, k.Name, orStar(k.Tenant), k.Scope, stamp(k.Created), status)
 		}
 		return tw.Flush()
 	}

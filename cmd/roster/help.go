@@ -75,7 +75,7 @@ func commandDocs() []commandDoc {
 			"roster operator password --email ada@example.com < password.txt"},
 
 		{"apikey", "", "Manage API keys of the app API.", "roster apikey create --tenant acme --name billing"},
-		{"apikey create", "[--tenant NAME] [--name LABEL]",
+		{"apikey create", "[--tenant NAME] [--name LABEL] [--scope read|write]",
 			"Issue an API key, printed once, alone, on stdout; without --tenant it reads every tenant.",
 			"roster apikey create --tenant acme --name billing"},
 		{"apikey list", "", "List API keys: id, prefix, label, tenant, status.", "roster apikey list"},
@@ -154,6 +154,13 @@ func commandDocs() []commandDoc {
 		{"user purge", "--tenant NAME USER",
 			"Remove a deleted user (id, userName or externalId) for good, before the restore retention ends (erasure requests).",
 			"roster user purge --tenant acme ada@acme.com"},
+		{"user import", "--tenant NAME FILE.csv|FILE.ndjson",
+			"Create the users the app already had, one a line (CSV with a userName column and any of email, givenName, familyName, displayName, externalId; or a user document a line); the IdP's first write adopts each. Users already present are left alone, so running it again changes nothing; refused lines are printed with why.",
+			"roster user import --tenant acme users.csv"},
+
+		{"drift", "--tenant NAME [--after CURSOR] [--limit N]",
+			"List the attributes the policy gives the app or takes at create only whose value differs from what the IdP last sent, with both values, a page of users at a time.",
+			"roster drift --tenant acme"},
 
 		{"simulate", "--idp entra|okta --tenant NAME [--users 50] [--groups 5] [--seed N] [--url URL]",
 			"Drive the running server over SCIM as Entra ID or Okta would (Test Connection, lookups, creates, group pushes, a role and an attribute change, a deactivation and a delete) with generated people, and print each request with the provisioning log's verdict.",

@@ -215,6 +215,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		return runGroup(ctx, rest, getenv, stdout, stderr)
 	case "user":
 		return runUser(admin.WithActor(ctx, cliActor()), rest, getenv, stdout, stderr)
+	case "drift":
+		return runDrift(ctx, rest, getenv, stdout, stderr)
 	case "held":
 		return runHeld(admin.WithActor(ctx, cliActor()), rest, getenv, stdout, stderr)
 	case "version", "--version":

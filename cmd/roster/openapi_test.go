@@ -51,6 +51,11 @@ func testOpenAPI(t *testing.T, db string) {
 	} {
 		s.app(t, key, path).want(t, 200)
 	}
+	s.app(t, key, "/drift?limit=10").want(t, 200)
+	writer := strings.TrimSpace(s.cli(t, "apikey", "create", "--tenant", "default", "--scope", "write"))
+	bob := str(s.appSend(t, writer, "POST", "/users", `{"userName":"bob@example.com"}`).want(t, 201).body, "id")
+	s.appSend(t, writer, "PATCH", "/users/"+bob, `{"title":"CTO"}`).want(t, 400)
+	s.appSend(t, key, "POST", "/users", `{"userName":"carl@example.com"}`).want(t, 403)
 	// The exports answer in their own media types, one row a line.
 	for _, format := range []string{"ndjson", "csv"} {
 		res := appRaw(t, s, key, "/provisioning-log?format="+format)

@@ -184,7 +184,7 @@ func serve(ctx context.Context, c Config, stdout, stderr io.Writer) error {
 		TokenCache:        cmp.Or(c.TokenCache, -1),
 		AccessTokenTTL:    c.OAuthTokenTTL,
 	})
-	app := api.New(store, api.Options{Retention: c.EventRetention, WriteTimeout: c.WriteTimeout, Notify: changed, Logger: log})
+	app := api.New(store, api.Options{Retention: c.EventRetention, WriteTimeout: c.WriteTimeout, Notify: changed, Logger: log, Users: svc})
 	sealer := webhookSealer(c, log)
 	relay := webhook.New(store, webhook.Options{MinBackoff: c.WebhookMinBackoff, Lease: c.WebhookLease, Notify: changed, Logger: log,
 		Sealer: sealer})

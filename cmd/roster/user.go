@@ -16,7 +16,7 @@ import (
 // runUser lists and shows users, sets how a user signs in (its login method
 // and its password), and restores or purges a deleted user.
 func runUser(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
-	const want = "list, get, login-method, set-password, restore or purge"
+	const want = "list, get, login-method, set-password, restore, purge or import"
 	if len(args) == 0 {
 		return fmt.Errorf("user: want %s", want)
 	}
@@ -30,7 +30,7 @@ func runUser(ctx context.Context, args []string, getenv func(string) string, std
 	switch args[0] {
 	case "list":
 		page.add(cmd.fs, "userName")
-	case "get", "login-method", "set-password", "restore", "purge":
+	case "get", "login-method", "set-password", "restore", "purge", "import":
 	default:
 		return unknownSubcommand("user", args[0])
 	}
@@ -62,6 +62,11 @@ func runUser(ctx context.Context, args []string, getenv func(string) string, std
 		}
 		fmt.Fprintf(stderr, "roster: user %s of tenant %q signs in by %s\n", u.UserName, t.Name, describeMethod(u.LoginMethod))
 		return nil
+	case "import":
+		if len(cmd.args) != 1 {
+			return fmt.Errorf("user import: want one FILE.csv or FILE.ndjson")
+		}
+		return importUsers(ctx, cmd, tenant, cmd.args[0], stdout)
 	case "restore", "purge":
 		if len(cmd.args) != 1 {
 			return fmt.Errorf("user %s: want USER (id, userName or externalId of a deleted user)", args[0])
@@ -191,4 +196,31 @@ func describeMethod(m string) string {
 		return "the IdP or a password"
 	}
 	return "the IdP only"
+}
+
+// importUsers creates the users of a CSV or NDJSON file the host app already
+// had, and prints what became of each line.
+func importUsers(ctx context.Context, cmd *command, tenant, path string, stdout io.Writer) error {
+	var ndjson bool
+	switch {
+	case strings.HasSuffix(strings.ToLower(path), ".ndjson"), strings.HasSuffix(strings.ToLower(path), ".jsonl"):
+		ndjson = true
+	case strings.HasSuffix(strings.ToLower(path), ".csv"):
+	default:
+		return fmt.Errorf("user import: %s: want a .csv or .ndjson file", path)
+	}
+	f, err := os.Open(path)
+	if err != nil {
+		return fmt.Errorf("user import: %w", err)
+	}
+	defer f.Close()
+	t, sum, err := cmd.admin.ImportUsers(ctx, tenant, f, ndjson)
+	if err != nil {
+		return fmt.Errorf("user import: %w", err)
+	}
+	fmt.Fprintf(stdout, "tenant %s: %d created, %d already present, %d refused\n", t.Name, sum.Created, sum.Present, len(sum.Refused))
+	for _, r := range sum.Refused {
+		fmt.Fprintf(stdout, "line %d: %s: %s\n", r.Line, orDash(clean(r.UserName)), clean(r.Reason))
+	}
+	return nil
 }

@@ -133,7 +133,7 @@ func (s *Server) writeDeactivation(r *http.Request, tenantID string, old *roster
 		return nil, err
 	}
 	u := userFrom(old.ID, doc)
-	u.LoginMethod = old.LoginMethod
+	u.LoginMethod, u.IdP = old.LoginMethod, old.IdP
 	u.Entitlements, u.Unique = o.Entitlements, o.Unique
 	err = s.storeUser(r, tenantID, u, version)
 	if roster.ErrorCode(err) == roster.ECONFLICT {

@@ -15,6 +15,7 @@ import (
 	"github.com/rosterhq/roster"
 	"github.com/rosterhq/roster/internal/httpx"
 	"github.com/rosterhq/roster/internal/limit"
+	"github.com/rosterhq/roster/policy"
 	"github.com/rosterhq/roster/provlog"
 	"github.com/rosterhq/roster/scim/filter"
 )
@@ -75,6 +76,7 @@ type operation struct {
 	entry   *roster.LogEntry // its provisioning log row
 	reqBody []byte           // the request body as it arrived
 	filter  filter.Expr      // a list's filter, as the handler parsed it
+	ignored policy.Taken     // what a user write sent that the policy did not take
 }
 
 const opKey ctxKey = 1

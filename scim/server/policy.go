@@ -123,7 +123,9 @@ func (s *Server) normalize(r *http.Request, resourceType string, doc, prior map[
 // userFromDoc derives the user to store from its normalised document, with
 // what the tenant's policy makes of it; a refusal of the policy is an error.
 // old is the stored user a write replaces, nil for a create: the policy
-// checks what the write changes (policy.Policy.Change).
+// checks what the write changes (policy.Policy.Change) and keeps from the
+// IdP what it does not own (policy.Policy.Take). The user is the IdP's from
+// then on: a user the host app created is adopted.
 func (s *Server) userFromDoc(r *http.Request, old *roster.User, doc map[string]any) (*roster.User, error) {
 	cfg := configOf(r.Context())
 	method, err := policy.TakeLoginMethod(doc)
@@ -135,8 +137,10 @@ func (s *Server) userFromDoc(r *http.Request, old *roster.User, doc map[string]a
 	if old != nil {
 		id, prior = old.ID, old.Doc
 	}
+	taken := cfg.policy.Take(old, doc)
+	noteIgnored(r, taken)
 	u := userFrom(id, doc)
-	u.LoginMethod = method
+	u.LoginMethod, u.IdP = method, taken.IdP
 	o, err := cfg.policy.Change(prior, doc, cfg.folders)
 	if err != nil {
 		return nil, err

@@ -10,6 +10,7 @@ import (
 
 	"github.com/rosterhq/roster"
 	"github.com/rosterhq/roster/internal/httpx"
+	"github.com/rosterhq/roster/policy"
 	"github.com/rosterhq/roster/provlog"
 	"github.com/rosterhq/roster/scim/filter"
 )
@@ -160,6 +161,9 @@ func noteChange(r *http.Request, old, new map[string]any, wasActive, isActive *b
 	for k, ov := range roster.Changed(old, new) {
 		changes[k] = map[string]any{"old": ov, "new": new[k]}
 	}
+	for i, path := range op.ignored.Ignored {
+		changes[path] = map[string]any{"ignored": op.ignored.Reasons[i], "sent": op.ignored.IdP[path]}
+	}
 	if b, err := json.Marshal(changes); err == nil {
 		op.entry.Changes = b
 	}
@@ -174,6 +178,21 @@ func noteWarnings(r *http.Request, warnings []string) {
 	if op := opOf(r.Context()); op != nil && len(warnings) > 0 && op.entry.Reason == "" {
 		op.entry.Reason = "folder_kept"
 	}
+}
+
+// noteIgnored records on the request's row what the write sent that the
+// tenant's policy did not take: the first reason becomes the row's, and each
+// value, with its reason, joins the row's changes as {"ignored": reason,
+// "sent": value}.
+func noteIgnored(r *http.Request, t policy.Taken) {
+	op := opOf(r.Context())
+	if op == nil || len(t.Reasons) == 0 {
+		return
+	}
+	if op.entry.Reason == "" {
+		op.entry.Reason = t.Reasons[0]
+	}
+	op.ignored = t
 }
 
 // noteCreated records on the request's row the id a create gave the resource.

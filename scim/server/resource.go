@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/rosterhq/roster"
+	"github.com/rosterhq/roster/policy"
 	"github.com/rosterhq/roster/scim/filter"
 	"github.com/rosterhq/roster/scim/patch"
 	"github.com/rosterhq/roster/scim/schema"
@@ -46,10 +47,12 @@ func meta(resourceType, location string, created, modified time.Time, version in
 	}
 }
 
-// userDoc renders a stored user as its SCIM representation.
+// userDoc renders a stored user as its SCIM representation: as its IdP sees
+// it (policy.View), with the IdP's values of the attributes it does not own.
 func userDoc(u *roster.User, base string) map[string]any {
-	doc := make(map[string]any, len(u.Doc)+3)
-	for k, v := range u.Doc {
+	seen := policy.View(u)
+	doc := make(map[string]any, len(seen)+3)
+	for k, v := range seen {
 		doc[k] = v
 	}
 	doc["id"] = u.ID
@@ -97,28 +100,7 @@ func memberDoc(m roster.Member, base string) map[string]any {
 
 // userFrom derives the indexed fields of a user from its normalised document.
 func userFrom(id string, doc map[string]any) *roster.User {
-	u := &roster.User{ID: id, Doc: doc, Active: true}
-	u.UserName, _ = doc["userName"].(string)
-	u.ExternalID, _ = doc["externalId"].(string)
-	u.DisplayName, _ = doc["displayName"].(string)
-	if a, ok := doc["active"].(bool); ok {
-		u.Active = a
-	}
-	emails, _ := doc["emails"].([]any)
-	for _, e := range emails {
-		m, ok := e.(map[string]any)
-		if !ok {
-			continue
-		}
-		v, _ := m["value"].(string)
-		if v == "" {
-			continue
-		}
-		t, _ := m["type"].(string)
-		p, _ := m["primary"].(bool)
-		u.Emails = append(u.Emails, roster.Email{Value: v, Type: t, Primary: p})
-	}
-	return u
+	return policy.UserFrom(id, doc)
 }
 
 // groupFrom derives a group from its normalised document. Members are taken out of

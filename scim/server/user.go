@@ -36,13 +36,42 @@ func (s *Server) handleUserCreate(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	noteChange(r, nil, doc, nil, nil)
-	if err := s.store.CreateUser(r.Context(), tenant, u); err != nil {
+	err = s.store.CreateUser(r.Context(), tenant, u)
+	if err != nil {
+		u, err = s.adopt(r, tenant, u, in, err)
+	}
+	if err != nil {
 		s.writeError(w, r, s.explainConflict(r, tenant, u, err))
 		return
 	}
 	noteCreated(r, u.ID)
 	base := s.baseURL(r)
 	s.writeResource(w, http.StatusCreated, s.project(r, userType, s.userDoc(r, u, base), p), u.Version, base+"/Users/"+u.ID)
+}
+
+// adopt answers a POST whose userName a user the host app created holds,
+// not yet adopted (roster.User.AwaitingAdoption): the IdP creates the user
+// the app already had, so the POST adopts it, as a PUT of its body would,
+// rather than failing with 409. created is the user the POST made, and
+// failed its create's error, which adopt returns for any other user.
+func (s *Server) adopt(r *http.Request, tenantID string, created *roster.User, in map[string]any, failed error) (*roster.User, error) {
+	var e *roster.Error
+	if !errors.As(failed, &e) || e.Code != roster.ECONFLICT || e.Attr != "userName" {
+		return created, failed
+	}
+	q := roster.Query{Filter: &filter.Compare{Attr: filter.AttrPath{Name: "userName"}, Op: filter.Eq,
+		Value: filter.Value{Kind: filter.KindString, Text: created.UserName}}, Resolve: s.resolver(r, userType), StartIndex: 1, Count: 1}
+	holders, _, err := s.store.Users(r.Context(), tenantID, q)
+	if err != nil || len(holders) == 0 || !holders[0].AwaitingAdoption {
+		return created, failed
+	}
+	noteAction(r, "adopt")
+	return s.rewriteUser(r, tenantID, holders[0].ID, false, func(old *roster.User) (*roster.User, error) {
+		if !old.AwaitingAdoption {
+			return nil, failed // adopted meanwhile: the POST is a twin
+		}
+		return s.replacedUser(r, old, in)
+	})
 }
 
 func (s *Server) handleUserGet(w http.ResponseWriter, r *http.Request) {
@@ -199,10 +228,11 @@ func (s *Server) patchedUser(r *http.Request, old *roster.User, ops []patch.Oper
 	return u, nil
 }
 
-// withSignIn returns a copy of the user's document with its id and its
-// sign-in extension, which PATCH operations may target.
+// withSignIn returns a copy of the user's document as its IdP sees it
+// (policy.View), with its id and its sign-in extension, which PATCH
+// operations may target.
 func withSignIn(u *roster.User) map[string]any {
-	doc := withID(u.Doc, u.ID)
+	doc := withID(policy.View(u), u.ID)
 	doc[policy.SignInURN] = policy.SignInExtension(u)
 	return doc
 }
@@ -224,6 +254,10 @@ func withID(stored map[string]any, id string) map[string]any {
 func (s *Server) handleUserDelete(w http.ResponseWriter, r *http.Request) {
 	tenant := tenantOf(r.Context())
 	p := configOf(r.Context()).policy
+	if p.SyncCreateOnly() {
+		s.acknowledgeDelete(w, r, tenant)
+		return
+	}
 	held, err := s.store.DeleteUserGuarded(r.Context(), tenant, r.PathValue("id"), ifMatch(r), p.Retire(), p.Guard())
 	if err != nil {
 		s.writeError(w, r, err)
@@ -231,6 +265,19 @@ func (s *Server) handleUserDelete(w http.ResponseWriter, r *http.Request) {
 	}
 	if held {
 		noteHeld(r)
+	}
+	w.WriteHeader(http.StatusNoContent)
+}
+
+// acknowledgeDelete answers a DELETE under "sync": "create-only": the user
+// stays as it is, and the log's row says why.
+func (s *Server) acknowledgeDelete(w http.ResponseWriter, r *http.Request, tenantID string) {
+	if _, err := s.store.User(r.Context(), tenantID, r.PathValue("id")); err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	if op := opOf(r.Context()); op != nil {
+		op.entry.Reason = "sync_create_only"
 	}
 	w.WriteHeader(http.StatusNoContent)
 }

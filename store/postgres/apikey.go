@@ -18,10 +18,13 @@ func (db *DB) CreateAPIKey(ctx context.Context, k *roster.APIKey) error {
 	if k.ID == "" {
 		k.ID = row.NewID()
 	}
+	if k.Scope == "" {
+		k.Scope = roster.ScopeRead
+	}
 	k.Created = db.stamp()
 	_, err := db.pool.Exec(ctx, `
-		INSERT INTO api_keys (id, tenant_id, name, prefix, hash, created) VALUES ($1, $2, $3, $4, $5, $6)`,
-		k.ID, nullString(k.TenantID), k.Name, k.Prefix, k.Hash, k.Created)
+		INSERT INTO api_keys (id, tenant_id, name, prefix, hash, created, scope) VALUES ($1, $2, $3, $4, $5, $6, $7)`,
+		k.ID, nullString(k.TenantID), k.Name, k.Prefix, k.Hash, k.Created, k.Scope)
 	switch code, _ := sqlState(err); {
 	case code == foreignKeyViolation:
 		return roster.Errorf(roster.ENOTFOUND, "tenant %q does not exist", k.TenantID)
@@ -33,7 +36,7 @@ func (db *DB) CreateAPIKey(ctx context.Context, k *roster.APIKey) error {
 	return nil
 }
 
-const apiKeyColumns = `id, tenant_id, name, prefix, hash, created, last_used, revoked`
+const apiKeyColumns = `id, tenant_id, name, prefix, hash, created, last_used, revoked, scope`
 
 // APIKeysByPrefix returns the keys (live or not) whose prefix is prefix.
 func (db *DB) APIKeysByPrefix(ctx context.Context, prefix string) ([]*roster.APIKey, error) {
@@ -90,7 +93,7 @@ func scanAPIKey(cr pgx.CollectableRow) (*roster.APIKey, error) {
 		tenantID          *string
 		lastUsed, revoked *time.Time
 	)
-	if err := cr.Scan(&k.ID, &tenantID, &k.Name, &k.Prefix, &k.Hash, &k.Created, &lastUsed, &revoked); err != nil {
+	if err := cr.Scan(&k.ID, &tenantID, &k.Name, &k.Prefix, &k.Hash, &k.Created, &lastUsed, &revoked, &k.Scope); err != nil {
 		return nil, err
 	}
 	if tenantID != nil {

@@ -28,7 +28,7 @@ const userByIDQuery = `SELECT ` + userColumns + ` FROM users r WHERE r.tenant_id
 // userRowColumns reads a user row r with its emails, but not its groups:
 // scanUser reads them with one more column, the groups ('[]' for none).
 const userRowColumns = `r.id, r.user_name, r.external_id, r.display_name, r.active, r.doc, r.version, r.created, r.modified,
-	r.entitlements, r.retired, r.login_method,
+	r.entitlements, r.retired, r.login_method, r.awaiting_adoption, r.idp_doc,
 	(SELECT coalesce(jsonb_agg(jsonb_build_array(e.value, e.type, e.is_primary) ORDER BY e.ord), '[]')
 		FROM user_emails e WHERE e.tenant_id = r.tenant_id AND e.user_id = r.id)`
 
@@ -67,12 +67,16 @@ func createUser(ctx context.Context, t *tx, id string, u *roster.User) error {
 	if err != nil {
 		return err
 	}
+	idp, err := row.EncodeIdP(u.IdP)
+	if err != nil {
+		return err
+	}
 	_, err = t.Exec(ctx, `
 		INSERT INTO users (tenant_id, id, user_name, external_id, display_name, active, doc, version, created, modified,
-			app_active, access_role, entitlements, login_method)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, 1, $8, $8, $9, $10, $11, $12)`,
+			app_active, access_role, entitlements, login_method, awaiting_adoption, idp_doc)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, 1, $8, $8, $9, $10, $11, $12, $13, $14)`,
 		t.tenantID, id, u.UserName, nullString(u.ExternalID), nullString(u.DisplayName), u.Active, doc, t.now,
-		u.Entitlements.Active, u.Entitlements.AccessRole, ent, cmp.Or(u.LoginMethod, roster.LoginMethodIdP))
+		u.Entitlements.Active, u.Entitlements.AccessRole, ent, cmp.Or(u.LoginMethod, roster.LoginMethodIdP), u.AwaitingAdoption, idp)
 	if err != nil {
 		return err
 	}
@@ -179,11 +183,15 @@ func scanUser(cr pgx.CollectableRow) (*roster.User, error) {
 		u                        roster.User
 		externalID, displayName  *string
 		doc, ent, emails, groups []byte
+		idp                      []byte
 		retired                  *time.Time
 	)
 	err := cr.Scan(&u.ID, &u.UserName, &externalID, &displayName, &u.Active, &doc, &u.Version, &u.Created, &u.Modified,
-		&ent, &retired, &u.LoginMethod, &emails, &groups)
+		&ent, &retired, &u.LoginMethod, &u.AwaitingAdoption, &idp, &emails, &groups)
 	if err != nil {
+		return nil, err
+	}
+	if u.IdP, err = row.DecodeIdP(idp); err != nil {
 		return nil, err
 	}
 	u.Retired = fromNull(retired)
@@ -234,6 +242,7 @@ type storedResource struct {
 	created     time.Time
 	doc         map[string]any
 	loginMethod string // users only
+	awaiting    bool   // users only: awaiting_adoption
 }
 
 // lockUser reads the stored live user inside the write transaction and locks
@@ -243,8 +252,9 @@ func lockUser(ctx context.Context, t *tx, id string) (*storedResource, error) {
 		s   storedResource
 		doc []byte
 	)
-	err := t.QueryRow(ctx, `SELECT version, active, doc, created, login_method FROM users WHERE tenant_id = $1 AND id = $2 AND retired IS NULL FOR UPDATE`,
-		t.tenantID, id).Scan(&s.version, &s.active, &doc, &s.created, &s.loginMethod)
+	err := t.QueryRow(ctx, `SELECT version, active, doc, created, login_method, awaiting_adoption FROM users
+		WHERE tenant_id = $1 AND id = $2 AND retired IS NULL FOR UPDATE`,
+		t.tenantID, id).Scan(&s.version, &s.active, &doc, &s.created, &s.loginMethod, &s.awaiting)
 	if errors.Is(err, pgx.ErrNoRows) {
 		return nil, userMissing(id)
 	}
@@ -331,13 +341,18 @@ func replaceUser(ctx context.Context, t *tx, u *roster.User, version int64) (*st
 	if err != nil {
 		return nil, none, err
 	}
+	idp, err := row.EncodeIdP(u.IdP)
+	if err != nil {
+		return nil, none, err
+	}
 	err = t.QueryRow(ctx, `
 		UPDATE users SET user_name = $1, external_id = $2, display_name = $3, active = $4, doc = $5,
 			app_active = $6, access_role = $7, entitlements = $8, login_method = coalesce(nullif($9, ''), login_method),
-			version = version + 1, modified = $10
+			awaiting_adoption = $13, idp_doc = $14, version = version + 1, modified = $10
 		WHERE tenant_id = $11 AND id = $12 RETURNING login_method`,
 		u.UserName, nullString(u.ExternalID), nullString(u.DisplayName), u.Active, doc,
-		u.Entitlements.Active, u.Entitlements.AccessRole, ent, u.LoginMethod, t.now, t.tenantID, u.ID).Scan(&u.LoginMethod)
+		u.Entitlements.Active, u.Entitlements.AccessRole, ent, u.LoginMethod, t.now, t.tenantID, u.ID,
+		u.AwaitingAdoption, idp).Scan(&u.LoginMethod)
 	if err != nil {
 		return nil, none, err
 	}
@@ -374,7 +389,7 @@ func replaceUser(ctx context.Context, t *tx, u *roster.User, version int64) (*st
 			return nil, none, err
 		}
 	}
-	return old, outbox.UserWritten(u.ID, old.active, old.doc, old.loginMethod, u), nil
+	return old, outbox.UserWritten(u.ID, old.active, old.doc, old.loginMethod, u).Adopting(old.awaiting && !u.AwaitingAdoption), nil
 }
 
 // DeleteUser retires the user restorably: as RetireUser, and it removes its

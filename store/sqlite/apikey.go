@@ -18,10 +18,13 @@ func (db *DB) CreateAPIKey(ctx context.Context, k *roster.APIKey) error {
 	if k.ID == "" {
 		k.ID = row.NewID()
 	}
+	if k.Scope == "" {
+		k.Scope = roster.ScopeRead
+	}
 	k.Created = db.stamp()
 	_, err := db.exec(ctx, `
-		INSERT INTO api_keys (id, tenant_id, name, prefix, hash, created) VALUES (?, ?, ?, ?, ?, ?)`,
-		k.ID, nullString(k.TenantID), k.Name, k.Prefix, k.Hash, formatTime(k.Created))
+		INSERT INTO api_keys (id, tenant_id, name, prefix, hash, created, scope) VALUES (?, ?, ?, ?, ?, ?, ?)`,
+		k.ID, nullString(k.TenantID), k.Name, k.Prefix, k.Hash, formatTime(k.Created), k.Scope)
 	switch {
 	case isForeignKey(err):
 		return tenantMissing(k.TenantID)
@@ -33,7 +36,7 @@ func (db *DB) CreateAPIKey(ctx context.Context, k *roster.APIKey) error {
 	return nil
 }
 
-const apiKeyColumns = `id, tenant_id, name, prefix, hash, created, last_used, revoked`
+const apiKeyColumns = `id, tenant_id, name, prefix, hash, created, last_used, revoked, scope`
 
 // APIKeysByPrefix returns the keys (live or not) whose prefix is prefix.
 func (db *DB) APIKeysByPrefix(ctx context.Context, prefix string) ([]*roster.APIKey, error) {
@@ -93,7 +96,7 @@ func (db *DB) queryAPIKeys(ctx context.Context, query string, args ...any) ([]*r
 			tenantID                   sql.NullString
 			created, lastUsed, revoked sql.NullString
 		)
-		if err := rows.Scan(&k.ID, &tenantID, &k.Name, &k.Prefix, &k.Hash, &created, &lastUsed, &revoked); err != nil {
+		if err := rows.Scan(&k.ID, &tenantID, &k.Name, &k.Prefix, &k.Hash, &created, &lastUsed, &revoked, &k.Scope); err != nil {
 			return nil, err
 		}
 		k.TenantID = tenantID.String

@@ -152,7 +152,7 @@ func checkSchema(t *testing.T, db *DB) {
 	err := scanAll(ctx, db.read, &indexes, `SELECT name FROM sqlite_schema
 		WHERE type = 'index' AND tbl_name IN ('users', 'user_emails', 'user_unique') ORDER BY name`)
 	want := []string{"sqlite_autoindex_users_1", "user_emails_user", "user_emails_value",
-		"user_unique_user", "users_active", "users_created", "users_created_live", "users_display_name", "users_external_id", "users_retired", "users_user_name"}
+		"user_unique_user", "users_active", "users_created", "users_created_live", "users_display_name", "users_external_id", "users_idp_doc", "users_retired", "users_user_name"}
 	if err != nil || !slices.Equal(indexes, want) {
 		t.Errorf("indexes = %v, %v; want %v", indexes, err, want)
 	}

@@ -27,7 +27,7 @@ const userColumns = userRowColumns + `,
 // userRowColumns reads a user row r with its emails, but not its groups:
 // scanUser reads them with one more column, the groups ('[]' for none).
 const userRowColumns = `r.id, r.user_name, r.external_id, r.display_name, r.active, r.doc, r.version, r.created, r.modified,
-	r.entitlements, r.retired, r.login_method,
+	r.entitlements, r.retired, r.login_method, r.awaiting_adoption, r.idp_doc,
 	(SELECT json_group_array(json_array(e.value, e.type, e.is_primary))
 		FROM user_emails e WHERE e.tenant_id = r.tenant_id AND e.user_id = r.id)`
 
@@ -70,6 +70,7 @@ func (db *DB) CreateUser(ctx context.Context, tenantID string, u *roster.User) e
 // reaches the writer: the writer's transaction is serial, JSON work is not.
 type encodedUser struct {
 	doc, ent string
+	idp      *string // the idp_doc column: nil for NULL
 	// emails is the [[value, type, primary], ...] insertEmails reads; "" for none.
 	emails string
 	unique encodedUnique
@@ -85,6 +86,9 @@ func encodeUser(u *roster.User) (*encodedUser, error) {
 	if e.ent, err = row.EncodeEntitlements(u.Entitlements); err != nil {
 		return nil, err
 	}
+	if e.idp, err = row.EncodeIdP(u.IdP); err != nil {
+		return nil, err
+	}
 	if e.emails, err = encodeEmails(u.Emails); err != nil {
 		return nil, err
 	}
@@ -97,10 +101,11 @@ func encodeUser(u *roster.User) (*encodedUser, error) {
 func createUser(ctx context.Context, tx *sql.Tx, tenantID, id string, u *roster.User, enc *encodedUser, event outbox.Row, now time.Time) error {
 	_, err := txExec(ctx, tx, `
 		INSERT INTO users (tenant_id, id, user_name, external_id, display_name, active, doc, version, created, modified,
-			app_active, access_role, entitlements, login_method)
-		VALUES (?, ?, ?, ?, ?, ?, ?, 1, ?, ?, ?, ?, ?, ?)`,
+			app_active, access_role, entitlements, login_method, awaiting_adoption, idp_doc)
+		VALUES (?, ?, ?, ?, ?, ?, ?, 1, ?, ?, ?, ?, ?, ?, ?, ?)`,
 		tenantID, id, u.UserName, nullString(u.ExternalID), nullString(u.DisplayName), u.Active, enc.doc,
-		formatTime(now), formatTime(now), u.Entitlements.Active, u.Entitlements.AccessRole, enc.ent, cmp.Or(u.LoginMethod, roster.LoginMethodIdP))
+		formatTime(now), formatTime(now), u.Entitlements.Active, u.Entitlements.AccessRole, enc.ent, cmp.Or(u.LoginMethod, roster.LoginMethodIdP),
+		u.AwaitingAdoption, enc.idp)
 	if err != nil {
 		return err
 	}
@@ -225,10 +230,14 @@ func scanUser(s scanner) (*roster.User, error) {
 		externalID, displayName    sql.NullString
 		doc, ent, emails, groups   string
 		created, modified, retired sql.NullString
+		idp                        sql.NullString
 	)
 	err := s.Scan(&u.ID, &u.UserName, &externalID, &displayName, &u.Active, &doc, &u.Version, &created, &modified,
-		&ent, &retired, &u.LoginMethod, &emails, &groups)
+		&ent, &retired, &u.LoginMethod, &u.AwaitingAdoption, &idp, &emails, &groups)
 	if err != nil {
+		return nil, err
+	}
+	if u.IdP, err = row.DecodeIdP([]byte(idp.String)); err != nil {
 		return nil, err
 	}
 	u.ExternalID, u.DisplayName = externalID.String, displayName.String
@@ -362,6 +371,8 @@ type storedUser struct {
 	appActive                         bool
 	accessRole, ent, loginMethod      string
 	docText                           string // the doc column as stored
+	awaiting                          bool   // awaiting_adoption
+	idpText                           sql.NullString
 	emails                            []roster.Email
 	unique                            map[string]string
 }
@@ -377,12 +388,14 @@ func lockUserRows(ctx context.Context, tx *sql.Tx, tenantID, id string) (*stored
 	)
 	err := txQueryRow(ctx, tx, `SELECT version, active, doc, created,
 			user_name, external_id, display_name, app_active, access_role, entitlements, login_method,
+			awaiting_adoption, idp_doc,
 			(SELECT json_group_array(json_array(e.value, coalesce(e.type, ''), e.is_primary)) FROM
 				(SELECT value, type, is_primary FROM user_emails WHERE tenant_id = ?1 AND user_id = ?2 ORDER BY rowid) e),
 			(SELECT json_group_object(attr, value) FROM user_unique WHERE tenant_id = ?1 AND user_id = ?2)
 		FROM users WHERE tenant_id = ?1 AND id = ?2 AND retired IS NULL`,
 		tenantID, id).Scan(&s.version, &s.active, &doc, &created,
-		&s.userName, &externalID, &displayName, &s.appActive, &s.accessRole, &s.ent, &s.loginMethod, &emails, &uniqueJS)
+		&s.userName, &externalID, &displayName, &s.appActive, &s.accessRole, &s.ent, &s.loginMethod,
+		&s.awaiting, &s.idpText, &emails, &uniqueJS)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, userMissing(id)
 	}
@@ -412,7 +425,7 @@ func lockUserRows(ctx context.Context, tx *sql.Tx, tenantID, id string) (*stored
 func userUpdate(old *storedUser, u *roster.User, enc *encodedUser, now time.Time) (string, []any) {
 	var q strings.Builder
 	q.WriteString(`UPDATE users SET `)
-	args := make([]any, 0, 12)
+	args := make([]any, 0, 14)
 	set := func(column string, v any) {
 		q.WriteString(column)
 		q.WriteString(` = ?, `)
@@ -444,6 +457,12 @@ func userUpdate(old *storedUser, u *roster.User, enc *encodedUser, now time.Time
 	}
 	if u.LoginMethod != "" && u.LoginMethod != old.loginMethod {
 		set("login_method", u.LoginMethod)
+	}
+	if u.AwaitingAdoption != old.awaiting {
+		set("awaiting_adoption", u.AwaitingAdoption)
+	}
+	if enc.idp == nil && old.idpText.Valid || enc.idp != nil && (!old.idpText.Valid || *enc.idp != old.idpText.String) {
+		set("idp_doc", enc.idp)
 	}
 	q.WriteString(`version = version + 1, modified = ? WHERE tenant_id = ? AND id = ?`)
 	return q.String(), append(args, formatTime(now))
@@ -489,7 +508,7 @@ func replaceUser(ctx context.Context, tx *sql.Tx, tenantID string, u *roster.Use
 			return nil, none, err
 		}
 	}
-	return old, outbox.UserWritten(u.ID, old.active, old.doc, old.loginMethod, u), nil
+	return old, outbox.UserWritten(u.ID, old.active, old.doc, old.loginMethod, u).Adopting(old.awaiting && !u.AwaitingAdoption), nil
 }
 
 // DeleteUser retires the user restorably: as RetireUser, and it removes its

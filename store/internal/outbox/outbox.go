@@ -136,6 +136,16 @@ func UserWritten(id string, wasActive bool, oldDoc map[string]any, oldMethod str
 	return e
 }
 
+// Adopting returns e as the user.adopted event when the user it was written
+// over was awaiting adoption (roster.User.AwaitingAdoption) and no longer is:
+// the IdP's first write to a user the host application created.
+func (e Event) Adopting(wasAwaiting bool) Event {
+	if wasAwaiting && e.Type != roster.UserDeactivated && e.Type != roster.UserReactivated {
+		e.Type = roster.UserAdopted
+	}
+	return e
+}
+
 // loginMethod adds a change of login method to p: the new method in the
 // resource's sign-in extension (roster.SignInURN), the old one in previous.
 func (p *Payload) loginMethod(old, method string) {

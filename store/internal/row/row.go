@@ -278,3 +278,31 @@ func Prefix(s string) string {
 	b.WriteByte('%')
 	return b.String()
 }
+
+// EncodeIdP renders a user's IdP values (roster.User.IdP) for the idp_doc
+// column: nil (NULL) when there are none.
+func EncodeIdP(idp map[string]any) (*string, error) {
+	if len(idp) == 0 {
+		return nil, nil
+	}
+	s, err := EncodeDoc(idp)
+	if err != nil {
+		return nil, err
+	}
+	return &s, nil
+}
+
+// DecodeIdP reads the idp_doc column: nil for NULL.
+func DecodeIdP(b []byte) (map[string]any, error) {
+	if len(b) == 0 {
+		return nil, nil
+	}
+	m, err := jsonenc.DecodeObject(b)
+	if err != nil {
+		return nil, fmt.Errorf("bad stored IdP values: %w", err)
+	}
+	if len(m) == 0 {
+		return nil, nil
+	}
+	return m, nil
+}
