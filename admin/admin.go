@@ -66,6 +66,7 @@ type Store interface {
 	ReleaseHeld(ctx context.Context, tenantID string, ids []string) ([]*roster.HeldOperation, error)
 	RevertHeld(ctx context.Context, tenantID string, ids []string) ([]*roster.HeldOperation, error)
 	roster.SettingStore
+	roster.TenantStatsReader
 	Policy(ctx context.Context, tenantID string) (*roster.Policy, error)
 	SetPolicy(ctx context.Context, tenantID string, doc json.RawMessage, ifVersion int64, setBy string) (int64, error)
 	PolicyVersions(ctx context.Context, tenantID string, q roster.PolicyVersionQuery) ([]*roster.Policy, error)

@@ -3,6 +3,7 @@ package admin
 import (
 	"context"
 	"crypto/subtle"
+	"time"
 
 	"github.com/rosterhq/roster"
 )
@@ -30,6 +31,25 @@ func (s *Service) CreateTenant(ctx context.Context, name, displayName string) (*
 // Tenant finds a tenant by id or name. ENOTFOUND.
 func (s *Service) Tenant(ctx context.Context, idOrName string) (*roster.Tenant, error) {
 	return s.store.Tenant(ctx, idOrName)
+}
+
+// StatsWindow is how far back TenantWithStats counts a tenant's requests.
+const StatsWindow = 24 * time.Hour
+
+// TenantWithStats finds a tenant by id or name with its figures: live users
+// and groups, tokens, its latest requests and Test Connection, and its
+// requests, failures and throttled requests over the last StatsWindow.
+// ENOTFOUND.
+func (s *Service) TenantWithStats(ctx context.Context, idOrName string) (*roster.Tenant, roster.TenantStats, error) {
+	t, err := s.store.Tenant(ctx, idOrName)
+	if err != nil {
+		return nil, roster.TenantStats{}, err
+	}
+	stats, err := s.store.TenantStats(ctx, []string{t.ID}, s.now().Add(-StatsWindow))
+	if err != nil {
+		return nil, roster.TenantStats{}, err
+	}
+	return t, stats[t.ID], nil
 }
 
 // Tenants lists every tenant ordered by name.

@@ -71,3 +71,33 @@ func testUserAndGroupCommands(t *testing.T, db string) {
 		t.Errorf("group get --after %s:\n%s", first, out)
 	}
 }
+
+// TestTenantGet shows a tenant with roster tenant get: its settings and what
+// SCIM wrote to it, counted.
+func TestTenantGet(t *testing.T) { forEachStore(t, testTenantGet) }
+
+func testTenantGet(t *testing.T, db string) {
+	s := startServer(t, db)
+	s.cli(t, "tenant", "update", "default", "--display-name", "Contoso Ltd", "--rate", "7")
+	for _, name := range []string{"ada", "alan"} {
+		s.do(t, "POST", "/Users", `{"userName":"`+name+`@contoso.com"}`).want(t, 201)
+	}
+	s.do(t, "POST", "/Groups", `{"displayName":"Engineering"}`).want(t, 201)
+	s.do(t, "GET", "/Users?filter="+q(`userName eq "nobody@contoso.com"`), "").want(t, 200)
+	out := s.cli(t, "tenant", "get", "default")
+	for _, want := range []string{"name:", "default", "display name:", "Contoso Ltd", "rate limit:", "7/s", "users:", "groups:", "live tokens:", "state:", "enabled"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("tenant get lacks %q:\n%s", want, out)
+		}
+	}
+	for _, line := range []string{"users:", "groups:"} {
+		i := strings.Index(out, line)
+		got := strings.Fields(out[i+len(line):])[0]
+		if want := map[string]string{"users:": "2", "groups:": "1"}[line]; got != want {
+			t.Errorf("tenant get: %s %s, want %s:\n%s", line, got, want, out)
+		}
+	}
+	if err := s.cliErr(t, "tenant", "get", "nope"); roster.ErrorCode(err) != roster.ENOTFOUND {
+		t.Errorf("tenant get nope = %v, want not found", err)
+	}
+}

@@ -40,6 +40,7 @@ func commandDocs() []commandDoc {
 			"Create a tenant; NAME is 2-63 of a-z, 0-9 and single hyphens, starting with a letter (it appears in URLs).",
 			"roster tenant create acme --display-name \"Acme Corp\""},
 		{"tenant list", "", "List tenants: id, name, created, rate limit, display name.", "roster tenant list"},
+		{"tenant get", "NAME", "Show a tenant (name or id): its settings, its users, groups and tokens, its latest Test Connection and requests, and its SCIM traffic over the last day.", "roster tenant get acme"},
 		{"tenant update", "NAME [--display-name TEXT] [--rate R] [--burst B] [--organization ORG] [--domain D]...",
 			"Change a tenant's display name, rate limit, the host app's id for it and its email domains; flags left out keep their values.",
 			"roster tenant update acme --rate 20 --burst 100 --domain acme.com"},

@@ -248,7 +248,7 @@ func TestUnknownCommand(t *testing.T) {
 		want string // "": no suggestion
 	}{
 		{[]string{"tenat"}, `unknown command "tenat"; did you mean tenant?`},
-		{[]string{"tenant", "crete"}, "want create, list, update, disable, enable or delete; did you mean create?"},
+		{[]string{"tenant", "crete"}, "want create, list, get, update, disable, enable or delete; did you mean create?"},
 		{[]string{"webhook", "lst"}, "did you mean list?"},
 		{[]string{"setup-link", "revok"}, "did you mean revoke?"},
 		{[]string{"user", "restor", "--tenant", "acme", "ada"}, "did you mean restore?"},

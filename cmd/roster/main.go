@@ -72,6 +72,7 @@ Usage:
   roster tenant create NAME [--display-name TEXT]
                                             create a tenant (NAME: 2-63 of a-z, 0-9 and single hyphens, starting with a letter)
   roster tenant list                        list tenants
+  roster tenant get NAME                    show a tenant: settings, users, groups, tokens, latest requests
   roster tenant disable NAME | enable NAME  refuse a tenant's SCIM requests and sign-ins, deleting nothing; or undo it
   roster tenant delete NAME --confirm NAME  delete a tenant and every row of it, for good
   roster audit [--tenant NAME] [--limit N]  list operator actions, newest first

@@ -53,7 +53,7 @@ func (c *command) open(ctx context.Context, args []string, stderr io.Writer) err
 
 func runTenant(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
 	if len(args) == 0 {
-		return fmt.Errorf("tenant: want create NAME, list, update NAME, disable NAME, enable NAME or delete NAME --confirm NAME")
+		return fmt.Errorf("tenant: want create NAME, list, get NAME, update NAME, disable NAME, enable NAME or delete NAME --confirm NAME")
 	}
 	cmd, err := newCommand("tenant "+args[0], getenv, stderr)
 	if err != nil {
@@ -94,6 +94,15 @@ func runTenant(ctx context.Context, args []string, getenv func(string) string, s
 				orDefault(l.Rate != 0, fmt.Sprintf("%g/s", l.Rate)), orDefault(l.Burst != 0, fmt.Sprint(l.Burst)), t.DisplayName)
 		}
 		return tw.Flush()
+	case "get":
+		if err := cmd.open(ctx, args[1:], stderr); err != nil {
+			return err
+		}
+		defer cmd.store.Close()
+		if len(cmd.args) != 1 {
+			return fmt.Errorf("tenant get: want one NAME (or id)")
+		}
+		return getTenant(ctx, cmd, cmd.args[0], stdout)
 	case "update":
 		return updateTenant(ctx, cmd, args[1:], stderr)
 	case "delete":
@@ -187,4 +196,35 @@ func orDefault(set bool, s string) string {
 		return "default"
 	}
 	return s
+}
+
+// getTenant prints one tenant: its settings, what it holds, and its SCIM
+// traffic over the last day.
+func getTenant(ctx context.Context, cmd *command, ref string, stdout io.Writer) error {
+	t, st, err := cmd.admin.TenantWithStats(ctx, ref)
+	if err != nil {
+		return fmt.Errorf("tenant get: %w", err)
+	}
+	l := t.Settings.RateLimit
+	tokens := fmt.Sprint(st.Tokens)
+	if !st.TokensExpire.IsZero() {
+		tokens += ", the last expiring " + stamp(st.TokensExpire)
+	}
+	state := "enabled"
+	if t.Disabled {
+		state = "disabled: SCIM and sign-in refused (roster tenant enable " + t.Name + ")"
+	}
+	tw := tabwriter.NewWriter(stdout, 0, 4, 2, ' ', 0)
+	for _, f := range [][2]string{
+		{"id", t.ID}, {"name", t.Name}, {"display name", orDash(t.DisplayName)}, {"organization", orDash(t.Organization)},
+		{"created", stamp(t.Created)}, {"state", state},
+		{"rate limit", orDefault(l.Rate != 0, fmt.Sprintf("%g/s", l.Rate)) + ", burst " + orDefault(l.Burst != 0, fmt.Sprint(l.Burst))},
+		{"users", fmt.Sprint(st.Users)}, {"groups", fmt.Sprint(st.Groups)}, {"live tokens", tokens},
+		{"last Test Connection", stamp(st.TestConnection)}, {"last request", stamp(st.LastRequest)}, {"last success", stamp(st.LastSuccess)},
+		{"requests, last 24h", fmt.Sprintf("%d (%d failed, %d throttled)", st.Requests, st.Failures, st.Throttled)},
+		{"webhook backlog", fmt.Sprint(st.Backlog)},
+	} {
+		fmt.Fprintf(tw, "%s:\t%s\n", f[0], f[1])
+	}
+	return tw.Flush()
 }
