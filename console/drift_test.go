@@ -133,3 +133,29 @@ func createSCIMUser(t *testing.T, base, secret, userName, department string) str
 	}
 	return created.ID
 }
+
+// addDrift gives the fixture's user a drifted attribute, for the pages'
+// screenshots: the policy gives the app the department, which the app holds
+// as Sales and the IdP last sent as Eng.
+func (f *fixture) addDrift(t testing.TB) {
+	t.Helper()
+	ctx := context.Background()
+	doc := strings.Replace(fixturePolicy2, `{"format":1,`, `{"format":1,"attributes":{"department":"app"},`, 1)
+	if _, err := f.svc.SetPolicy(cliCtx, "acme", []byte(doc), admin.PolicySet{}); err != nil {
+		t.Fatal(err)
+	}
+	u, err := f.db.User(ctx, f.tenant.ID, f.params["user"])
+	if err != nil {
+		t.Fatal(err)
+	}
+	ext, _ := strings.CutSuffix(enterpriseDepartment, ":department")
+	u.Doc["schemas"] = []any{"urn:ietf:params:scim:schemas:core:2.0:User", ext}
+	u.Doc[ext] = map[string]any{"department": "Sales"}
+	u.IdP = map[string]any{enterpriseDepartment: "Eng"}
+	if err := f.db.ReplaceUser(ctx, f.tenant.ID, u, u.Version); err != nil {
+		t.Fatal(err)
+	}
+	if d, err := f.svc.UserDrift(ctx, f.tenant.ID, u); err != nil || len(d) != 1 {
+		t.Fatalf("the fixture user's drift: %+v, %v; want the department", d, err)
+	}
+}
