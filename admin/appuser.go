@@ -275,6 +275,21 @@ func (s *Service) DriftReport(ctx context.Context, tenantID, after string, limit
 	return out, nil
 }
 
+// UserDrift lists the attributes of the user u of the tenant tenantID that
+// the drift report lists: the ones the tenant's policy gives the app or
+// takes at create only whose value differs from what the IdP last sent, in
+// path order, none when the IdP never wrote the user.
+func (s *Service) UserDrift(ctx context.Context, tenantID string, u *roster.User) ([]roster.Drift, error) {
+	if len(u.IdP) == 0 {
+		return nil, nil
+	}
+	p, _, err := s.tenantRules(ctx, tenantID)
+	if err != nil {
+		return nil, err
+	}
+	return driftOf(p, u), nil
+}
+
 // driftOf lists u's drifted attributes, in path order.
 func driftOf(p *policy.Policy, u *roster.User) []roster.Drift {
 	var out []roster.Drift

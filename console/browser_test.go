@@ -62,6 +62,7 @@ func TestConsolePages(t *testing.T) {
 	anon.open(Prefix + "/login")
 	anon.check("login", dir)
 
+	f.addDrift(t)
 	tab := signInBrowser(t, f, adminEmail)
 	for _, rt := range New(f.svc, f.db, Options{}).routes() {
 		method, path := f.walkPath(t, rt.pattern)

@@ -145,6 +145,7 @@ func (s *Server) routes() []route {
 		{"GET " + Prefix + "/tenants/{tenant}/groups", viewer, s.handleGroups},
 		{"GET " + Prefix + "/tenants/{tenant}/groups/{group}", viewer, s.handleGroup},
 
+		{"GET " + Prefix + "/tenants/{tenant}/drift", viewer, s.handleDrift},
 		{"GET " + Prefix + "/tenants/{tenant}/held", viewer, s.handleHeld},
 		{"POST " + Prefix + "/tenants/{tenant}/held/release", adminOnly, s.handleHeldReleaseAll},
 		{"POST " + Prefix + "/tenants/{tenant}/held/revert", adminOnly, s.handleHeldRevertAll},

@@ -187,6 +187,7 @@ var tenantTabs = []tab{
 	{"users", "Users", "/users"},
 	{"groups", "Groups", "/groups"},
 	{"held", "Held operations", "/held"},
+	{"drift", "Drift", "/drift"},
 	{"log", "Provisioning log", "/log"},
 	{"policy", "Policy", "/policy"},
 	{"signin", "Sign-in", "/sign-in"},

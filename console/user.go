@@ -68,8 +68,10 @@ type userView struct {
 	LogPage string
 	// Document is the stored SCIM document with its id, indented.
 	Document string
-	Methods  []loginMethod
-	Form     loginMethodForm
+	// Drift are the user's attributes the drift report lists.
+	Drift   []driftRow
+	Methods []loginMethod
+	Form    loginMethodForm
 }
 
 // sessionRow is one of the user's sessions, with its state: live, ended or expired.
@@ -116,6 +118,11 @@ func (s *Server) renderUser(w http.ResponseWriter, r *http.Request, status int, 
 	if v.Log, err = s.store.Log(ctx, roster.LogQuery{TenantID: t.ID, User: u.ID, Limit: userLogRows}); err != nil {
 		return err
 	}
+	d, err := s.admin.UserDrift(ctx, t.ID, u)
+	if err != nil {
+		return err
+	}
+	v.Drift = driftRows(d)
 	if v.Document, err = document(u); err != nil {
 		return err
 	}
