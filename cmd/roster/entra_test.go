@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"net/http"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -149,20 +150,9 @@ func testEntraProvisioning(t *testing.T, db string) {
 	s.do(t, "GET", "/Groups/"+gid, "").wantError(t, 404, "")
 
 	// Every change left its event, in order, in the outbox.
-	s.stop()
-	events, err := s.openStore(t).Events(context.Background(), roster.EventQuery{Limit: 1000})
-	if err != nil {
-		t.Fatal(err)
-	}
-	var types []string
-	for _, e := range events {
-		if e.ResourceID == uid || e.ResourceID == gid {
-			types = append(types, e.Type)
-		}
-	}
 	want := "user.created user.updated user.updated user.updated user.updated group.created group.updated " +
 		"group.members_added group.members_added group.members_removed group.members_added user.deactivated user.deleted group.deleted"
-	if got := strings.Join(types, " "); got != want {
+	if got := outboxTypes(t, s, uid, gid); got != want {
 		t.Errorf("events:\n got %s\nwant %s", got, want)
 	}
 }
@@ -212,4 +202,22 @@ func basic(user, pass string) string {
 	req, _ := http.NewRequest("GET", "http://x", nil)
 	req.SetBasicAuth(user, pass)
 	return req.Header.Get("Authorization")
+}
+
+// outboxTypes stops s and returns the types of the outbox's events of the
+// resources ids, in order, separated by spaces.
+func outboxTypes(t *testing.T, s *testServer, ids ...string) string {
+	t.Helper()
+	s.stop()
+	events, err := s.openStore(t).Events(context.Background(), roster.EventQuery{Limit: 1000})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var types []string
+	for _, e := range events {
+		if slices.Contains(ids, e.ResourceID) {
+			types = append(types, e.Type)
+		}
+	}
+	return strings.Join(types, " ")
 }

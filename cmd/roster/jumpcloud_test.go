@@ -1,11 +1,7 @@
 package main
 
 import (
-	"context"
-	"strings"
 	"testing"
-
-	"github.com/rosterhq/roster"
 )
 
 // jumpcloud reads testdata/jumpcloud/NAME with {{key}} placeholders replaced.
@@ -76,20 +72,8 @@ func testJumpCloudProvisioning(t *testing.T, db string) {
 		t.Fatalf("lookup after the group's deletion: %s", r.raw)
 	}
 
-	s.stop()
-	events, err := s.openStore(t).Events(context.Background(), roster.EventQuery{Limit: 1000})
-	if err != nil {
-		t.Fatal(err)
-	}
-	var types []string
-	for _, e := range events {
-		switch e.ResourceID {
-		case testUser, testGroup, uid, gid:
-			types = append(types, e.Type)
-		}
-	}
 	want := "user.created group.created user.deleted group.deleted user.created group.created group.deleted"
-	if got := strings.Join(types, " "); got != want {
+	if got := outboxTypes(t, s, testUser, testGroup, uid, gid); got != want {
 		t.Errorf("events:\n got %s\nwant %s", got, want)
 	}
 }

@@ -1,11 +1,8 @@
 package main
 
 import (
-	"context"
 	"strings"
 	"testing"
-
-	"github.com/rosterhq/roster"
 )
 
 // okta reads testdata/okta/NAME with {{key}} placeholders replaced.
@@ -142,20 +139,9 @@ func testOktaProvisioning(t *testing.T, db string) {
 	s.do(t, "GET", "/Groups/"+gid, "").wantError(t, 404, "")
 
 	// Every change left its event, in order, in the outbox.
-	s.stop()
-	events, err := s.openStore(t).Events(context.Background(), roster.EventQuery{Limit: 1000})
-	if err != nil {
-		t.Fatal(err)
-	}
-	var types []string
-	for _, e := range events {
-		if e.ResourceID == uid || e.ResourceID == gid {
-			types = append(types, e.Type)
-		}
-	}
 	want := "user.created user.updated user.updated user.deactivated user.updated user.reactivated " +
 		"group.created group.members_added group.members_removed group.members_added group.members_removed group.updated group.deleted"
-	if got := strings.Join(types, " "); got != want {
+	if got := outboxTypes(t, s, uid, gid); got != want {
 		t.Errorf("events:\n got %s\nwant %s", got, want)
 	}
 }

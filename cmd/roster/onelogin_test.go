@@ -1,11 +1,8 @@
 package main
 
 import (
-	"context"
 	"strings"
 	"testing"
-
-	"github.com/rosterhq/roster"
 )
 
 // onelogin reads testdata/onelogin/NAME with {{key}} placeholders replaced.
@@ -82,19 +79,8 @@ func testOneLoginProvisioning(t *testing.T, db string) {
 		t.Fatalf("lookup after delete: %s", r.raw)
 	}
 
-	s.stop()
-	events, err := s.openStore(t).Events(context.Background(), roster.EventQuery{Limit: 1000})
-	if err != nil {
-		t.Fatal(err)
-	}
-	var types []string
-	for _, e := range events {
-		if e.ResourceID == uid || e.ResourceID == eid {
-			types = append(types, e.Type)
-		}
-	}
 	want := "user.created user.updated user.deactivated user.updated user.created user.deleted"
-	if got := strings.Join(types, " "); got != want {
+	if got := outboxTypes(t, s, uid, eid); got != want {
 		t.Errorf("events:\n got %s\nwant %s", got, want)
 	}
 }
