@@ -86,11 +86,11 @@ func serveFlags(fs *flag.FlagSet, c *Config) {
 	fs.IntVar(&c.GCPercent, "gc-percent", c.GCPercent, "the garbage collector's GOGC; 0: the runtime's own (GOGC or 100) (env ROSTER_GC_PERCENT)")
 	fs.BoolVar(&c.TrustProxy, "trust-proxy", c.TrustProxy, "take client addresses from X-Forwarded-For, for the limits (env ROSTER_TRUST_PROXY)")
 	fs.BoolVar(&c.ProvisioningLog, "provisioning-log", c.ProvisioningLog, "record every SCIM request in the provisioning log (env ROSTER_PROVISIONING_LOG)")
-	fs.Func("log-retention", "how long provisioning log rows are kept, e.g. 30d (env ROSTER_LOG_RETENTION)", func(v string) (err error) {
+	fs.Func("log-retention", "how long provisioning log rows are kept (default 30d; env ROSTER_LOG_RETENTION)", func(v string) (err error) {
 		c.LogRetention, err = parseDuration(v)
 		return err
 	})
-	fs.Func("restore-retention", "how long a deleted user stays restorable before it is purged, e.g. 30d (env ROSTER_RESTORE_RETENTION)", func(v string) (err error) {
+	fs.Func("restore-retention", "how long a deleted user stays restorable before it is purged (default 30d; env ROSTER_RESTORE_RETENTION)", func(v string) (err error) {
 		c.RestoreRetention, err = parseDuration(v)
 		return err
 	})
@@ -98,7 +98,7 @@ func serveFlags(fs *flag.FlagSet, c *Config) {
 		c.OAuthTokenTTL, err = parseDuration(v)
 		return err
 	})
-	fs.Func("event-retention", "how long events are kept, e.g. 30d (env ROSTER_EVENT_RETENTION)", func(v string) (err error) {
+	fs.Func("event-retention", "how long events are kept (default 30d; env ROSTER_EVENT_RETENTION)", func(v string) (err error) {
 		c.EventRetention, err = parseDuration(v)
 		return err
 	})
