@@ -16,6 +16,13 @@ import (
 // autovacuum is off, a tenant's tables are never analysed: a 40,000-user
 // tenant then took 80 creates/s against 550/s after one ANALYZE. The store
 // stands in for autovacuum's analysis then, with autovacuum's own rule.
+//
+// Where autovacuum is on, it still analyses a table only once a minute at
+// best (autovacuum_naptime), and a users table that a new tenant's first sync
+// fills within that minute is looked up on plans made for the empty table it
+// was. So a server's store analyses the users table itself as soon as the
+// users it created pass autovacuum's threshold, whether or not autovacuum
+// runs; autovacuum keeps every other table.
 
 // analyzeEvery is how often the stand-in checks the tables: often, so that a
 // new tenant filling up is analysed within seconds (the check is one read of
@@ -75,12 +82,16 @@ func (db *DB) noteUsersRows(ctx context.Context) error {
 	return nil
 }
 
-// analyzeLoop runs Analyze every analyzeEvery, and analyzeUsers when users
-// were created past the threshold, until ctx ends. Open starts it when asked
-// to (Options.Analyze) and autovacuum is off.
-func (db *DB) analyzeLoop(ctx context.Context) {
-	tick := time.NewTicker(analyzeEvery)
-	defer tick.Stop()
+// analyzeLoop runs analyzeUsers when users were created past the threshold
+// and, when periodic, Analyze every analyzeEvery, until ctx ends. Open starts
+// it when asked to (Options.Analyze), periodic where autovacuum is off.
+func (db *DB) analyzeLoop(ctx context.Context, periodic bool) {
+	var tickc <-chan time.Time
+	if periodic {
+		tick := time.NewTicker(analyzeEvery)
+		defer tick.Stop()
+		tickc = tick.C
+	}
 	report := func(err error) {
 		if err != nil && ctx.Err() == nil {
 			db.log.Error("postgres: analyze", "err", err)
@@ -97,14 +108,16 @@ func (db *DB) analyzeLoop(ctx context.Context) {
 		}
 	}
 	report(db.noteUsersRows(ctx))
-	analyze()
+	if periodic {
+		analyze()
+	}
 	for {
 		select {
 		case <-ctx.Done():
 			return
 		case <-db.grown.kick:
 			report(db.analyzeUsers(ctx))
-		case <-tick.C:
+		case <-tickc:
 			analyze()
 		}
 	}

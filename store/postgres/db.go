@@ -38,8 +38,9 @@ type Options struct {
 	// MaxConns bounds the connection pool; 0 means pgxpool's default (the
 	// larger of 4 and the number of CPUs), or pool_max_conns in the URL.
 	MaxConns int32
-	// Analyze runs the stand-in for autovacuum's analysis (analyzeLoop) while
-	// the store is open, where autovacuum is off: for a server, not for a
+	// Analyze analyses the users table as this process fills it, and, where
+	// autovacuum is off, runs the stand-in for autovacuum's analysis of every
+	// table (analyzeLoop) while the store is open: for a server, not for a
 	// one-off command.
 	Analyze bool
 }
@@ -95,16 +96,17 @@ func Open(ctx context.Context, url string, opts Options) (*DB, error) {
 			db.Close()
 			return nil, wrap("open", err)
 		}
-		if autovacuum != "on" {
+		periodic := autovacuum != "on"
+		if periodic {
 			db.log.Warn("postgres: autovacuum is off; Roster analyses its own tables as they grow (turn autovacuum on to leave it to PostgreSQL)")
-			bg, stop := context.WithCancel(context.Background())
-			db.stop, db.done = stop, make(chan struct{})
-			db.grown = &grownUsers{kick: make(chan struct{}, 1)}
-			go func() {
-				defer close(db.done)
-				db.analyzeLoop(bg)
-			}()
 		}
+		bg, stop := context.WithCancel(context.Background())
+		db.stop, db.done = stop, make(chan struct{})
+		db.grown = &grownUsers{kick: make(chan struct{}, 1)}
+		go func() {
+			defer close(db.done)
+			db.analyzeLoop(bg, periodic)
+		}()
 	}
 	return db, nil
 }
