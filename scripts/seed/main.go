@@ -4,7 +4,11 @@
 //	go run ./scripts/seed --db sqlite:/tmp/big.db -n 100000
 //
 // It creates the tenant (default "default") and a token for it, prints the
-// token's secret, and reports how long the users took on stderr.
+// token's secret, and reports how long the users took on stderr. With
+// --tenants K it creates K tenants, NAME-1 to NAME-K, of n users each, and
+// prints each one's token on a line of its own:
+//
+//	go run ./scripts/seed --db sqlite:/tmp/big.db -n 1000 --tenant small --tenants 800
 package main
 
 import (
@@ -26,8 +30,13 @@ func main() {
 	dbURL := flag.String("db", "sqlite:roster.db", "database: sqlite:PATH or postgres://…")
 	n := flag.Int("n", 100000, "users to create")
 	tenant := flag.String("tenant", "default", "tenant to create and fill")
+	tenants := flag.Int("tenants", 1, "tenants to create, NAME-1 to NAME-K, of n users each (1: NAME alone)")
 	flag.Parse()
-	if err := run(context.Background(), *dbURL, *tenant, *n); err != nil {
+	if *tenants < 1 {
+		fmt.Fprintln(os.Stderr, "seed: --tenants must be at least 1")
+		os.Exit(2)
+	}
+	if err := run(context.Background(), *dbURL, *tenant, *tenants, *n); err != nil {
 		fmt.Fprintln(os.Stderr, "seed:", err)
 		os.Exit(1)
 	}
@@ -38,7 +47,7 @@ type store interface {
 	Close() error
 }
 
-func run(ctx context.Context, dbURL, tenant string, n int) error {
+func run(ctx context.Context, dbURL, tenant string, tenants, n int) error {
 	var db store
 	var err error
 	if path, ok := strings.CutPrefix(dbURL, "sqlite:"); ok {
@@ -50,23 +59,32 @@ func run(ctx context.Context, dbURL, tenant string, n int) error {
 		return err
 	}
 	defer db.Close()
-	tn := &roster.Tenant{Name: tenant}
-	if err := db.CreateTenant(ctx, tn); err != nil {
-		return err
+	ids := make([]string, tenants)
+	for k := range ids {
+		name := tenant
+		if tenants > 1 {
+			name = fmt.Sprintf("%s-%d", tenant, k+1)
+		}
+		tn := &roster.Tenant{Name: name}
+		if err := db.CreateTenant(ctx, tn); err != nil {
+			return err
+		}
+		secret, prefix, hash := roster.NewTokenSecret()
+		if err := db.CreateToken(ctx, &roster.Token{TenantID: tn.ID, Prefix: prefix, Hash: hash, Name: "seed"}); err != nil {
+			return err
+		}
+		fmt.Println(secret)
+		ids[k] = tn.ID
 	}
-	secret, prefix, hash := roster.NewTokenSecret()
-	if err := db.CreateToken(ctx, &roster.Token{TenantID: tn.ID, Prefix: prefix, Hash: hash, Name: "seed"}); err != nil {
-		return err
-	}
-	fmt.Println(secret)
 	start := time.Now()
 	const writers = 16
+	total := tenants * n
 	errs := make(chan error, writers)
 	var wg sync.WaitGroup
 	for w := range writers {
 		wg.Go(func() {
-			for i := w; i < n; i += writers {
-				if err := db.CreateUser(ctx, tn.ID, entraUser(i)); err != nil {
+			for j := w; j < total; j += writers {
+				if err := db.CreateUser(ctx, ids[j/n], entraUser(j%n)); err != nil {
 					errs <- err
 					return
 				}
@@ -78,7 +96,7 @@ func run(ctx context.Context, dbURL, tenant string, n int) error {
 	if err := <-errs; err != nil {
 		return err
 	}
-	fmt.Fprintf(os.Stderr, "seeded %d users in %v\n", n, time.Since(start).Round(time.Millisecond))
+	fmt.Fprintf(os.Stderr, "seeded %d users in %d tenants in %v\n", total, tenants, time.Since(start).Round(time.Millisecond))
 	return nil
 }
 
