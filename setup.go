@@ -7,15 +7,23 @@ import (
 )
 
 // What a setup link lets its holder do: connect provisioning (the Tenant
-// URL, tokens, Test Connection), connect sign-in, read the provisioning log.
+// URL, tokens, Test Connection), connect sign-in, read the provisioning log,
+// release or revert the deactivations and deletes the tenant's
+// deprovisioning guard holds.
 const (
 	SetupScopeSCIM = "scim"
 	SetupScopeSSO  = "sso"
 	SetupScopeLog  = "log"
+	SetupScopeHeld = "held"
 )
 
 // SetupScopes are every scope a setup link may have, in the order pages show them.
-var SetupScopes = []string{SetupScopeSCIM, SetupScopeSSO, SetupScopeLog}
+var SetupScopes = []string{SetupScopeSCIM, SetupScopeSSO, SetupScopeLog, SetupScopeHeld}
+
+// DefaultSetupScopes are the scopes of a link made without naming any:
+// connecting the IdP and reading the log. Deciding on held operations
+// changes users, so a link allows it only when its maker asks.
+var DefaultSetupScopes = []string{SetupScopeSCIM, SetupScopeSSO, SetupScopeLog}
 
 // SetupLink is a link the SaaS team sends a customer's IT admin, who has no
 // account of Roster's, to connect the customer's IdP alone. It is redeemed

@@ -27,7 +27,7 @@ func (s *Service) CreateAPIKey(ctx context.Context, tenantIDOrName, name, scope 
 		scope = roster.ScopeRead
 	case roster.ScopeRead, roster.ScopeWrite:
 	default:
-		return "", nil, roster.Errorf(roster.EINVALID, "apikey create: --scope %q: want read or write", scope)
+		return "", nil, roster.Errorf(roster.EINVALID, "API key scope %q: want read or write", scope)
 	}
 	k := &roster.APIKey{Name: name, Scope: scope}
 	var t *roster.Tenant

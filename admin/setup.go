@@ -38,7 +38,7 @@ func SetupURL(publicURL, secret string) string {
 }
 
 // CreateSetupLink makes a setup link to the tenant idOrName for scopes (none:
-// every scope), living ttl (0: DefaultSetupLinkTTL), and returns its secret —
+// roster.DefaultSetupScopes), living ttl (0: DefaultSetupLinkTTL), and returns its secret —
 // shown once, never stored — and the link. ENOTFOUND; EINVALID for an unknown
 // scope or a ttl out of bounds.
 func (s *Service) CreateSetupLink(ctx context.Context, idOrName string, ttl time.Duration, scopes []string) (string, *roster.SetupLink, error) {
@@ -68,10 +68,11 @@ func (s *Service) CreateSetupLink(ctx context.Context, idOrName string, ttl time
 }
 
 // checkScopes returns scopes without repeats in the order of
-// roster.SetupScopes, every scope for none; EINVALID for an unknown one.
+// roster.SetupScopes, roster.DefaultSetupScopes for none; EINVALID for an
+// unknown one.
 func checkScopes(scopes []string) ([]string, error) {
 	if len(scopes) == 0 {
-		return slices.Clone(roster.SetupScopes), nil
+		return slices.Clone(roster.DefaultSetupScopes), nil
 	}
 	var out []string
 	for _, want := range roster.SetupScopes {

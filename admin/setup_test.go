@@ -78,6 +78,9 @@ func TestSetupLinks(t *testing.T) {
 
 	// Idle two hours, a session ends; revoking a link ends its session.
 	secret2, l2, _ := svc.CreateSetupLink(ctx, "acme", time.Hour, nil)
+	if got := strings.Join(l2.Scopes, ","); got != "scim,sso,log" {
+		t.Errorf("a link made without scopes has %s, want scim,sso,log: held only when asked", got)
+	}
 	session2, _, err := svc.RedeemSetupLink(ctx, secret2, "192.0.2.1")
 	if err != nil {
 		t.Fatal(err)
@@ -121,5 +124,28 @@ func TestSetupLinks(t *testing.T) {
 	}
 	if got := strings.Join(actions, " "); got != "setup_link.create setup_link.redeem setup_link.create setup_link.revoke setup_link.redeem setup_link.create setup_link.redeem setup_link.create tenant.create" {
 		t.Errorf("audit trail: %s", got)
+	}
+}
+
+// TestSetupLinkHeldScope: a link has the held scope when its maker names it,
+// never by default.
+func TestSetupLinkHeldScope(t *testing.T) {
+	ctx := admin.WithActor(t.Context(), admin.Actor{Kind: "operator", Name: "ada@example.com"})
+	svc, _ := newClockedService(t, &clock{t: time.Date(2026, 12, 7, 9, 0, 0, 0, time.UTC)})
+	if _, err := svc.CreateTenant(ctx, "acme", ""); err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []struct {
+		scopes []string
+		want   string
+	}{
+		{[]string{"held", "log"}, "log,held"},
+		{[]string{"held"}, "held"},
+		{nil, "scim,sso,log"},
+	} {
+		_, l, err := svc.CreateSetupLink(ctx, "acme", 0, c.scopes)
+		if err != nil || strings.Join(l.Scopes, ",") != c.want || l.Allows(roster.SetupScopeHeld) != strings.Contains(c.want, "held") {
+			t.Errorf("CreateSetupLink(%v) = %v, %v; want %s", c.scopes, l, err, c.want)
+		}
 	}
 }

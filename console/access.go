@@ -33,9 +33,11 @@ type apiKeyRow struct {
 // key's or client's secret, shown this once.
 type accessForms struct {
 	KeyName, KeyTenant string
-	KeyError           string
-	NewKeySecret       string
-	NewKey             *admin.APIKey
+	// KeyScope is roster.ScopeRead or roster.ScopeWrite ("" is read).
+	KeyScope     string
+	KeyError     string
+	NewKeySecret string
+	NewKey       *admin.APIKey
 
 	ClientName, ClientRedirects string
 	ClientPublic                bool
@@ -105,11 +107,13 @@ func (s *Server) apiKeyRows(r *http.Request, ks []*roster.APIKey) ([]apiKeyRow, 
 	return rows, nil
 }
 
-// handleAPIKeyCreate issues an API key and shows its secret on the page it
+// handleAPIKeyCreate issues an API key of the scope chosen (read, or write:
+// also the app API's write routes) and shows its secret on the page it
 // answers with, once: it is never stored, nor put in a URL.
 func (s *Server) handleAPIKeyCreate(w http.ResponseWriter, r *http.Request) error {
-	forms := accessForms{KeyName: strings.TrimSpace(r.PostFormValue("name")), KeyTenant: strings.TrimSpace(r.PostFormValue("tenant"))}
-	secret, k, err := s.admin.CreateAPIKey(r.Context(), forms.KeyTenant, forms.KeyName, roster.ScopeRead)
+	forms := accessForms{KeyName: strings.TrimSpace(r.PostFormValue("name")), KeyTenant: strings.TrimSpace(r.PostFormValue("tenant")),
+		KeyScope: r.PostFormValue("scope")}
+	secret, k, err := s.admin.CreateAPIKey(r.Context(), forms.KeyTenant, forms.KeyName, forms.KeyScope)
 	if code := roster.ErrorCode(err); code == roster.EINVALID || code == roster.ENOTFOUND {
 		forms.KeyError = err.Error()
 		return s.renderAccess(w, r, http.StatusUnprocessableEntity, forms)

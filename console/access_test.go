@@ -1,6 +1,7 @@
 package console
 
 import (
+	"encoding/json"
 	"fmt"
 	"net/http"
 	"net/url"
@@ -39,21 +40,43 @@ func testAccess(t *testing.T, db store) {
 	if !strings.HasPrefix(keySecret, "rak_") || !strings.Contains(a.body, `data-copy="new-api-key"`) || a.testid("new-api-key-scope") != "API key Billing created; it reads tenant acme." {
 		t.Fatalf("the new key's page shows %q", keySecret)
 	}
-	a = ada.post(path+"/keys", url.Values{"name": {"Ops"}}).want(t, http.StatusOK)
+	if got := a.testid("api-key-scope"); got != "read" {
+		t.Errorf("a key made without a scope is listed as %q, want read", got)
+	}
+	a = ada.post(path+"/keys", url.Values{"name": {"Sync"}, "tenant": {"acme"}, "scope": {"admin"}}).want(t, http.StatusUnprocessableEntity)
+	if !strings.Contains(a.testid("key-error"), "want read or write") || !strings.Contains(a.body, `value="Sync"`) {
+		t.Errorf("a key of no scope: error %q, or lost what was typed", a.testid("key-error"))
+	}
+	a = ada.post(path+"/keys", url.Values{"name": {"Sync"}, "tenant": {"nope"}, "scope": {roster.ScopeWrite}}).want(t, http.StatusUnprocessableEntity)
+	if !strings.Contains(a.body, `value="write" checked`) || strings.Contains(a.body, `value="read" checked`) {
+		t.Error("a refused form loses the scope chosen")
+	}
+	a = ada.post(path+"/keys", url.Values{"name": {"Sync"}, "tenant": {"acme"}, "scope": {roster.ScopeWrite}}).want(t, http.StatusOK)
+	syncSecret := a.testid("new-api-key")
+	if a.testid("new-api-key-scope") != "API key Sync created; it reads and writes tenant acme." || a.testid("api-key-scope") != "read and write" {
+		t.Errorf("the write key's page: %q, listed as %q", a.testid("new-api-key-scope"), a.testid("api-key-scope"))
+	}
+	if !strings.Contains(a.body, `value="read" checked`) {
+		t.Error("the form after a write key does not start at read again")
+	}
+	a = ada.post(path+"/keys", url.Values{"name": {"Ops"}, "scope": {roster.ScopeRead}}).want(t, http.StatusOK)
 	globalSecret := a.testid("new-api-key")
 	if got := a.testid("api-key-tenant"); got != "every tenant" {
 		t.Errorf("the newest key reads %q, want every tenant", got)
 	}
 	a = ada.get(path).want(t, http.StatusOK)
-	if strings.Contains(a.body, keySecret) || strings.Contains(a.body, globalSecret) {
+	if strings.Contains(a.body, keySecret) || strings.Contains(a.body, globalSecret) || strings.Contains(a.body, syncSecret) {
 		t.Error("a key's secret is shown again")
 	}
-	if n := strings.Count(a.body, `data-testid="api-key-row"`); n != 3 {
-		t.Errorf("%d keys listed, want 3", n)
+	if n := strings.Count(a.body, `data-testid="api-key-row"`); n != 4 {
+		t.Errorf("%d keys listed, want 4", n)
 	}
 	keys, err := f.svc.APIKeys(cliCtx)
-	if err != nil || len(keys) != 3 || keys[0].Name != "Ops" || keys[1].Name != "Billing" || keys[1].Tenant != "acme" {
+	if err != nil || len(keys) != 4 || keys[0].Name != "Ops" || keys[1].Name != "Sync" || keys[2].Name != "Billing" || keys[2].Tenant != "acme" {
 		t.Fatalf("keys = %v, %v", keys, err)
+	}
+	if keys[0].Scope != roster.ScopeRead || keys[1].Scope != roster.ScopeWrite || keys[2].Scope != roster.ScopeRead {
+		t.Errorf("scopes %s, %s, %s; want read, write, read", keys[0].Scope, keys[1].Scope, keys[2].Scope)
 	}
 	ada.post(path+"/keys/nope/revoke", nil).want(t, http.StatusNotFound)
 	ada.post(path+"/keys/"+keys[0].ID+"/revoke", nil).want(t, http.StatusSeeOther)
@@ -98,16 +121,22 @@ func testAccess(t *testing.T, db store) {
 	}
 	var actions []string
 	for _, e := range rows {
-		for _, secret := range []string{keySecret[4:], globalSecret[4:], clientSecret[4:]} {
+		for _, secret := range []string{keySecret[4:], globalSecret[4:], syncSecret[4:], clientSecret[4:]} {
 			if strings.Contains(string(e.Before)+string(e.After), secret) {
 				t.Errorf("%s holds a secret", e.Action)
+			}
+		}
+		if e.Action == "apikey.create" && e.Target == keys[1].ID {
+			var after struct{ Scope string }
+			if err := json.Unmarshal(e.After, &after); err != nil || after.Scope != roster.ScopeWrite {
+				t.Errorf("the write key's audit row: %s (%v)", e.After, err)
 			}
 		}
 		if e.Actor == "operator:"+adminEmail && e.Action != "operator.sign_in" {
 			actions = append(actions, e.Action)
 		}
 	}
-	if got := strings.Join(actions, " "); got != "client.revoke client.create client.create apikey.revoke apikey.create apikey.create" {
+	if got := strings.Join(actions, " "); got != "client.revoke client.create client.create apikey.revoke apikey.create apikey.create apikey.create" {
 		t.Errorf("audit trail: %s", got)
 	}
 }

@@ -380,6 +380,9 @@ func (a answer) link(id string) string {
 // returns its secret.
 func (f *fixture) setupLink(t testing.TB, scopes ...string) string {
 	t.Helper()
+	if len(scopes) == 0 {
+		scopes = roster.SetupScopes
+	}
 	secret, _, err := f.svc.CreateSetupLink(cliCtx, "acme", 0, scopes)
 	if err != nil {
 		t.Fatal(err)

@@ -1,6 +1,7 @@
 package console
 
 import (
+	"context"
 	"html/template"
 	"net/http"
 	"strconv"
@@ -25,6 +26,39 @@ const (
 	confirmRevert  = "revert-all"
 )
 
+// readHeld reads the page of the held operations of the tenant idOrName that
+// r asks for, and counts them all. The console's page and the setup pages'
+// share it.
+func (s *Server) readHeld(r *http.Request, idOrName string) (*roster.Tenant, heldView, error) {
+	t, ops, err := s.admin.HeldOperations(r.Context(), idOrName, roster.HeldQuery{After: r.URL.Query().Get("after"), Limit: pageSize + 1})
+	if err != nil {
+		return nil, heldView{}, err
+	}
+	var v heldView
+	if v.Count, err = s.store.CountHeld(r.Context(), t.ID); err != nil {
+		return nil, heldView{}, err
+	}
+	if len(ops) > pageSize {
+		ops = ops[:pageSize]
+		v.Next = nextPage(r, "after", ops[len(ops)-1].ID)
+	}
+	v.Ops = ops
+	return t, v, nil
+}
+
+// heldFlash says what the release or revert the held operations page follows
+// did ("" after none).
+func heldFlash(r *http.Request) string {
+	q := r.URL.Query()
+	if n, err := strconv.Atoi(q.Get("released")); err == nil {
+		return plural(n, "held operation") + " released: the app is told of them now."
+	}
+	if n, err := strconv.Atoi(q.Get("reverted")); err == nil {
+		return plural(n, "held operation") + " reverted: the users are back."
+	}
+	return ""
+}
+
 func (s *Server) handleHeld(w http.ResponseWriter, r *http.Request) error {
 	return s.renderHeld(w, r, http.StatusOK, "")
 }
@@ -32,28 +66,12 @@ func (s *Server) handleHeld(w http.ResponseWriter, r *http.Request) error {
 // renderHeld writes the held operations page, with the refusal of a
 // "Release all" or "Revert all" (formError, "" for none).
 func (s *Server) renderHeld(w http.ResponseWriter, r *http.Request, status int, formError string) error {
-	q := r.URL.Query()
-	t, ops, err := s.admin.HeldOperations(r.Context(), r.PathValue("tenant"), roster.HeldQuery{After: q.Get("after"), Limit: pageSize + 1})
+	t, v, err := s.readHeld(r, r.PathValue("tenant"))
 	if err != nil {
 		return err
 	}
-	v := heldView{Error: formError}
-	if v.Count, err = s.store.CountHeld(r.Context(), t.ID); err != nil {
-		return err
-	}
-	if len(ops) > pageSize {
-		ops = ops[:pageSize]
-		v.Next = nextPage(r, "after", ops[len(ops)-1].ID)
-	}
-	v.Ops = ops
-	p := page{Title: "Held operations", Tenant: t, Tab: "held", Data: v}
-	if n, err := strconv.Atoi(q.Get("released")); err == nil {
-		p.Flash = plural(n, "held operation") + " released: the app is told of them now."
-	}
-	if n, err := strconv.Atoi(q.Get("reverted")); err == nil {
-		p.Flash = plural(n, "held operation") + " reverted: the users are back."
-	}
-	return s.render(w, r, status, "held", p)
+	v.Error = formError
+	return s.render(w, r, status, "held", page{Title: "Held operations", Tenant: t, Tab: "held", Flash: heldFlash(r), Data: v})
 }
 
 // plural prints n things ("1 held operation", "2 held operations").
@@ -65,11 +83,11 @@ func plural(n int, thing string) string {
 }
 
 func (s *Server) handleHeldRelease(w http.ResponseWriter, r *http.Request) error {
-	return s.settleHeld(w, r, "released", false, s.releaseHeld)
+	return s.settleHeld(w, r, "released", false, s.admin.ReleaseHeld)
 }
 
 func (s *Server) handleHeldRevert(w http.ResponseWriter, r *http.Request) error {
-	return s.settleHeld(w, r, "reverted", false, s.revertHeld)
+	return s.settleHeld(w, r, "reverted", false, s.admin.RevertHeld)
 }
 
 // handleHeldReleaseAll releases every held operation of the tenant once the
@@ -78,7 +96,7 @@ func (s *Server) handleHeldReleaseAll(w http.ResponseWriter, r *http.Request) er
 	if r.PostFormValue("confirm") != confirmRelease {
 		return s.renderHeld(w, r, http.StatusUnprocessableEntity, "Tick the box to confirm that every held operation is released.")
 	}
-	return s.settleHeld(w, r, "released", true, s.releaseHeld)
+	return s.settleHeld(w, r, "released", true, s.admin.ReleaseHeld)
 }
 
 // handleHeldRevertAll reverts every held operation of the tenant once the
@@ -87,30 +105,30 @@ func (s *Server) handleHeldRevertAll(w http.ResponseWriter, r *http.Request) err
 	if r.PostFormValue("confirm") != confirmRevert {
 		return s.renderHeld(w, r, http.StatusUnprocessableEntity, "Tick the box to confirm that every held operation is reverted.")
 	}
-	return s.settleHeld(w, r, "reverted", true, s.revertHeld)
+	return s.settleHeld(w, r, "reverted", true, s.admin.RevertHeld)
 }
 
-func (s *Server) releaseHeld(r *http.Request, all bool, ids []string) (*roster.Tenant, []*roster.HeldOperation, error) {
-	return s.admin.ReleaseHeld(r.Context(), r.PathValue("tenant"), all, ids)
-}
+// heldSettler releases or reverts held operations of a tenant:
+// admin.Service's ReleaseHeld or RevertHeld.
+type heldSettler func(ctx context.Context, idOrName string, all bool, ids []string) (*roster.Tenant, []*roster.HeldOperation, error)
 
-func (s *Server) revertHeld(r *http.Request, all bool, ids []string) (*roster.Tenant, []*roster.HeldOperation, error) {
-	return s.admin.RevertHeld(r.Context(), r.PathValue("tenant"), all, ids)
-}
-
-// settleHeld releases or reverts (do) the held operation of the path, or
+// settleHeld releases or reverts (settle) the held operation of the path, or
 // every one with all, and goes back to the held operations page saying how
 // many were (done: "released", "reverted").
-func (s *Server) settleHeld(w http.ResponseWriter, r *http.Request, done string, all bool,
-	do func(r *http.Request, all bool, ids []string) (*roster.Tenant, []*roster.HeldOperation, error)) error {
-	var ids []string
-	if !all {
-		ids = []string{r.PathValue("held")}
-	}
-	t, ops, err := do(r, all, ids)
+func (s *Server) settleHeld(w http.ResponseWriter, r *http.Request, done string, all bool, settle heldSettler) error {
+	t, ops, err := settle(r.Context(), r.PathValue("tenant"), all, heldIDs(r, all))
 	if err != nil {
 		return err
 	}
 	http.Redirect(w, r, s.tenantPath(t, "/held")+"?"+done+"="+strconv.Itoa(len(ops)), http.StatusSeeOther)
 	return nil
+}
+
+// heldIDs are the held operations a form settles: the one of the path, none
+// with all (every one).
+func heldIDs(r *http.Request, all bool) []string {
+	if all {
+		return nil
+	}
+	return []string{r.PathValue("held")}
 }

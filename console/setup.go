@@ -57,6 +57,11 @@ func (s *Server) setupRoutes() []route {
 		{"GET " + p + "/status/log/{entry}", customer, s.handleSetupLogEntry},
 		{"GET " + p + "/status/users", customer, s.handleSetupUsers},
 		{"GET " + p + "/status/groups", customer, s.handleSetupGroups},
+		{"GET " + p + "/held", customer, s.handleSetupHeld},
+		{"POST " + p + "/held/release", customer, s.handleSetupHeldReleaseAll},
+		{"POST " + p + "/held/revert", customer, s.handleSetupHeldRevertAll},
+		{"POST " + p + "/held/{held}/release", customer, s.handleSetupHeldRelease},
+		{"POST " + p + "/held/{held}/revert", customer, s.handleSetupHeldRevert},
 	}
 }
 
@@ -193,6 +198,7 @@ var setupSteps = []step{
 	{"attributes", "Attributes and roles", "/attributes", roster.SetupScopeSCIM},
 	{"signin", "Sign-in", "/sign-in", roster.SetupScopeSSO},
 	{"status", "Status", "/status", ""},
+	{"held", "Held changes", "/held", roster.SetupScopeHeld},
 }
 
 // idp is an identity provider the setup pages have steps for.

@@ -46,9 +46,10 @@ type setupLinkForm struct {
 // Has reports whether the form has scope ticked.
 func (f setupLinkForm) Has(scope string) bool { return slices.Contains(f.Scopes, scope) }
 
-// newSetupLinkForm is the form as a page first shows it: every scope, the default lifetime.
+// newSetupLinkForm is the form as a page first shows it: the default scopes
+// (held changes unticked: they change users), the default lifetime.
 func newSetupLinkForm() setupLinkForm {
-	return setupLinkForm{Scopes: roster.SetupScopes, Days: setupLinkDays[1]}
+	return setupLinkForm{Scopes: roster.DefaultSetupScopes, Days: setupLinkDays[1]}
 }
 
 // setupLinks returns the section of the tenant's setup links, around form

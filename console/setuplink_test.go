@@ -27,10 +27,13 @@ func testSetupLinks(t *testing.T, db store) {
 	if n := strings.Count(a.body, `data-testid="setup-link-row"`); n != 1 || a.testid("setup-link-status") != "live" {
 		t.Errorf("the fixture's link: %d rows, status %q", n, a.testid("setup-link-status"))
 	}
-	for _, scope := range roster.SetupScopes {
+	for _, scope := range roster.DefaultSetupScopes {
 		if !strings.Contains(a.body, `value="`+scope+`" checked`) {
 			t.Errorf("scope %s is not ticked at first", scope)
 		}
+	}
+	if !strings.Contains(a.body, `value="held">`) {
+		t.Error("the held scope is not offered unticked at first")
 	}
 	if !strings.Contains(a.body, `<option value="3" selected>`) {
 		t.Error("the form does not start at 3 days")

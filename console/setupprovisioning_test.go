@@ -90,6 +90,9 @@ func testConnection() (path, guid string) {
 // name with scopes (none: every scope), and the link's id.
 func (f *fixture) customerOf(t *testing.T, name string, scopes ...string) (*browser, string) {
 	t.Helper()
+	if len(scopes) == 0 {
+		scopes = roster.SetupScopes
+	}
 	secret, l, err := f.svc.CreateSetupLink(cliCtx, name, 0, scopes)
 	if err != nil {
 		t.Fatal(err)

@@ -12,8 +12,9 @@ import (
 )
 
 // The status step of the setup pages: how provisioning goes (any scope),
-// and with the log scope the tenant's provisioning log, users and groups,
-// read only.
+// with the log scope the tenant's provisioning log, users and groups, read
+// only, and with the held scope how many changes the tenant's
+// deprovisioning guard holds.
 
 // statusFailures is how many recent failed requests the status page shows.
 const statusFailures = 10
@@ -29,6 +30,9 @@ type setupStatusView struct {
 	// Failures are the newest failed requests: the tenant's, and those
 	// refused with one of its tokens before Roster knew the tenant.
 	Failures []statusFailure
+	// Held counts the operations the tenant's deprovisioning guard holds,
+	// read with the held scope only (0 without).
+	Held int
 }
 
 // statusFailure is a failed request of the status page; Linked says whether
@@ -64,6 +68,11 @@ func (s *Server) handleSetupStatus(w http.ResponseWriter, r *http.Request) error
 	}
 	for _, e := range es {
 		v.Failures = append(v.Failures, statusFailure{logRow: logRow{provlog.NewRow(e)}, Request: requestOf(e), Linked: e.TenantID == t.ID})
+	}
+	if setupOf(r).link.Allows(roster.SetupScopeHeld) {
+		if v.Held, err = s.store.CountHeld(ctx, t.ID); err != nil {
+			return err
+		}
 	}
 	return s.render(w, r, http.StatusOK, "setup-status", page{Title: "Provisioning status", Tab: "status", Data: v})
 }

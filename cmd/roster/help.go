@@ -59,7 +59,7 @@ func commandDocs() []commandDoc {
 		{"setup-link", "", "Make, list and revoke the links a customer's IT admin opens to connect their IdP alone.",
 			"roster setup-link create --tenant acme"},
 		{"setup-link create", "--tenant NAME [--expires 72h] [--scope scim,sso,log] [--public-url URL]",
-			"Print a setup link (shown once, as the last line): it works once, until it expires.",
+			"Print a setup link (shown once, as the last line): it works once, until it expires. The held scope, given only when named, lets the customer release or revert what the deprovisioning guard holds.",
 			"roster setup-link create --tenant acme --expires 7d --scope scim,sso"},
 		{"setup-link list", "--tenant NAME", "List the tenant's setup links: scopes, who made them, expiry, status.", "roster setup-link list --tenant acme"},
 		{"setup-link revoke", "--tenant NAME ID", "Revoke a setup link, ending the session it started.", "roster setup-link revoke --tenant acme " + exampleID},

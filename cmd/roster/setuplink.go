@@ -27,7 +27,7 @@ func runSetupLink(ctx context.Context, args []string, getenv func(string) string
 	switch args[0] {
 	case "create":
 		cmd.fs.StringVar(&expires, "expires", "72h", "how long the link may be redeemed, e.g. 72h or 7d (at most 30d)")
-		cmd.fs.StringVar(&scopes, "scope", "scim,sso,log", "what the customer may do: scim (provisioning), sso (sign-in), log (read the provisioning log)")
+		cmd.fs.StringVar(&scopes, "scope", "scim,sso,log", "what the customer may do: scim (provisioning), sso (sign-in), log (read the provisioning log), held (release or revert what the deprovisioning guard holds)")
 		cmd.fs.StringVar(&cmd.cfg.PublicURL, "public-url", cmd.cfg.PublicURL, "Roster's public URL (env ROSTER_PUBLIC_URL); default: the one the last server to start recorded")
 	case "list", "revoke":
 	default:

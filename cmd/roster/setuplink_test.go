@@ -7,16 +7,17 @@ import (
 )
 
 // TestSetupLinkCommands makes a setup link on the URL the server recorded,
-// lists it and revokes it; a bad scope or lifetime is refused.
+// with the held scope, lists it and revokes it; a bad scope or lifetime is
+// refused.
 func TestSetupLinkCommands(t *testing.T) {
 	s := startServerWith(t, sqliteDB(t), "--public-url", "https://roster.example.com")
-	out := strings.TrimSpace(s.cli(t, "setup-link", "create", "--tenant", "default", "--expires", "48h", "--scope", "scim,log"))
+	out := strings.TrimSpace(s.cli(t, "setup-link", "create", "--tenant", "default", "--expires", "48h", "--scope", "held,scim,log"))
 	u, err := url.Parse(out)
 	if err != nil || u.Host != "roster.example.com" || u.Path != "/setup" || !strings.HasPrefix(u.Query().Get("link"), "rsl_") {
 		t.Fatalf("setup-link create printed %q", out)
 	}
 	list := s.cli(t, "setup-link", "list", "--tenant", "default")
-	if !strings.Contains(list, "scim,log") || !strings.Contains(list, "live") || strings.Contains(list, u.Query().Get("link")) {
+	if !strings.Contains(list, "scim,log,held") || !strings.Contains(list, "live") || strings.Contains(list, u.Query().Get("link")) {
 		t.Fatalf("setup-link list:\n%s", list)
 	}
 	id := strings.Fields(strings.Split(list, "\n")[1])[0]
