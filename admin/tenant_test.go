@@ -2,6 +2,7 @@ package admin_test
 
 import (
 	"encoding/json"
+	"fmt"
 	"strings"
 	"testing"
 
@@ -32,6 +33,24 @@ func TestTenantDirectory(t *testing.T) {
 	if tn, err := svc.Tenant(ctx, "acme"); err != nil || tn.Settings.Directory != okta {
 		t.Fatalf("after the refusals: Tenant = %+v, %v; want directory okta", tn, err)
 	}
+	// A policy's trial reads a document as the tenant's directory sends it.
+	doc := map[string]any{"userName": "a@example.org",
+		"urn:scim:schemas:extension:enterprise:1.0": map[string]any{"department": "West Area Computing"}}
+	tr, err := svc.TryPolicyWith(ctx, "acme", admin.PolicyTry{User: doc})
+	if err != nil || tr.Refusal == nil {
+		t.Errorf("TryPolicyWith(1.0 extension), directory okta = %+v, %v; want a refusal", tr, err)
+	}
+	onelogin := roster.DirectoryOneLogin
+	if _, err := svc.UpdateTenant(ctx, "acme", admin.TenantUpdate{Directory: &onelogin}); err != nil {
+		t.Fatal(err)
+	}
+	tr, err = svc.TryPolicyWith(ctx, "acme", admin.PolicyTry{User: doc})
+	if err != nil || tr.Refusal != nil || !strings.Contains(fmt.Sprint(tr.Stored), "enterprise:2.0:User:map[department:West Area Computing]") {
+		t.Errorf("TryPolicyWith(1.0 extension), directory onelogin = %+v, %v; want it read as the 2.0 extension", tr, err)
+	}
+	if _, err := svc.UpdateTenant(ctx, "acme", admin.TenantUpdate{Directory: &okta}); err != nil {
+		t.Fatal(err)
+	}
 	// Another setting leaves the directory as it is.
 	rate := 3.0
 	if tn, err := svc.UpdateTenant(ctx, "acme", admin.TenantUpdate{Rate: &rate}); err != nil || tn.Settings.Directory != okta {
@@ -47,7 +66,7 @@ func TestTenantDirectory(t *testing.T) {
 	for _, e := range rows {
 		got = append(got, directoryOf(t, e.Before)+" -> "+directoryOf(t, e.After))
 	}
-	want := " -> okta, okta -> okta, okta -> "
+	want := " -> okta, okta -> onelogin, onelogin -> okta, okta -> okta, okta -> "
 	if strings.Join(got, ", ") != want {
 		t.Errorf("tenant.update rows: directory %q, want %q", strings.Join(got, ", "), want)
 	}
