@@ -70,9 +70,9 @@ type PolicyStore interface {
 	// PolicyVersion returns the tenant's policy of version. ENOTFOUND when the
 	// tenant has no such version (or there is no such tenant).
 	PolicyVersion(ctx context.Context, tenantID string, version int64) (*Policy, error)
-	// ConfigVersion returns a number that grows whenever the tenant's policy or
-	// folders change, or it is disabled or enabled: a server compares it to
-	// decide whether what it cached is stale.
+	// ConfigVersion returns a number that grows whenever the tenant's policy,
+	// folders or settings change, or it is disabled or enabled: a server
+	// compares it to decide whether what it cached is stale.
 	ConfigVersion(ctx context.Context, tenantID string) (int64, error)
 
 	// CreateFolder stores f, filling ID when empty and Created. ECONFLICT when

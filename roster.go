@@ -8,6 +8,7 @@ package roster
 import (
 	"context"
 	"math"
+	"strings"
 	"time"
 )
 
@@ -35,6 +36,42 @@ type Tenant struct {
 type TenantSettings struct {
 	// RateLimit bounds the tenant's SCIM requests.
 	RateLimit RateLimit `json:"rate_limit,omitzero"`
+	// Directory is the directory that provisions the tenant: where
+	// directories send opposite things, it picks how Roster reads them
+	// (docs/directories.md). "" when none was chosen.
+	Directory Directory `json:"directory,omitempty"`
+}
+
+// Directory names the directory (the IdP) that provisions a tenant.
+type Directory string
+
+// The directories a tenant may choose; "" is none chosen.
+const (
+	DirectoryEntra     Directory = "entra"
+	DirectoryOkta      Directory = "okta"
+	DirectoryOneLogin  Directory = "onelogin"
+	DirectoryJumpCloud Directory = "jumpcloud"
+	DirectoryOther     Directory = "other"
+)
+
+// Directories lists the directories a tenant may choose, in the order
+// people are offered them.
+var Directories = []Directory{DirectoryEntra, DirectoryOkta, DirectoryOneLogin, DirectoryJumpCloud, DirectoryOther}
+
+// CheckDirectory returns EINVALID, listing the choices, unless d is one of
+// Directories or "" (none chosen).
+func CheckDirectory(d Directory) error {
+	if d == "" {
+		return nil
+	}
+	names := make([]string, len(Directories))
+	for i, k := range Directories {
+		if d == k {
+			return nil
+		}
+		names[i] = string(k)
+	}
+	return Errorf(EINVALID, "directory %q: want one of %s, or \"\" for none", d, strings.Join(names, ", "))
 }
 
 // RateLimit is a token bucket: Rate requests per second on average, up to Burst
@@ -53,7 +90,7 @@ func (s TenantSettings) Validate() error {
 	if r.Burst < 0 {
 		return Errorf(EINVALID, "burst %d: want a number of requests, 0 for the default", r.Burst)
 	}
-	return nil
+	return CheckDirectory(s.Directory)
 }
 
 // TenantStore creates and finds tenants.
@@ -76,8 +113,10 @@ type TenantStore interface {
 	// policies, folders, sign-in state, the API keys and webhooks scoped to it.
 	// ENOTFOUND when there is no such tenant.
 	DeleteTenant(ctx context.Context, id string) error
-	// UpdateTenantSettings replaces the settings of the tenant with the given id.
-	// EINVALID when they do not validate, ENOTFOUND when there is no such tenant.
+	// UpdateTenantSettings replaces the settings of the tenant with the given id
+	// and grows its config version (PolicyStore.ConfigVersion), so that servers
+	// caching the tenant's config read its directory again. EINVALID when they
+	// do not validate, ENOTFOUND when there is no such tenant.
 	UpdateTenantSettings(ctx context.Context, id string, s TenantSettings) error
 }
 

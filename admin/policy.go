@@ -279,7 +279,8 @@ type PolicyTry struct {
 
 // TryPolicyWith applies a policy (try.Doc, else the policy in force of the
 // tenant named by id or name) to a user (try.User, else the tenant's user
-// try.UserRef) and says what Roster would make of it, writing nothing. A
+// try.UserRef, a document read as the tenant's directory sends it, see
+// policy.Policy.Normalize) and says what Roster would make of it, writing nothing. A
 // refusal is part of the trial (PolicyTrial.Refusal), not an error. ENOTFOUND
 // when there is no such tenant or user; EINVALID for a try.Doc that is not a
 // valid policy (the error names the field, as SetPolicy's does), or without
@@ -312,7 +313,7 @@ func (s *Service) TryPolicyWith(ctx context.Context, tenant string, try PolicyTr
 		tr.apply(p, fs)
 		return tr, nil
 	}
-	tr.Stored, err = p.Registry().Normalize("User", try.User, nil, schema.Options{Mode: schema.Create, Unknown: p.Unknown()})
+	tr.Stored, err = p.Normalize(t.Settings.Directory, "User", try.User, nil, schema.Create)
 	if err != nil {
 		tr.Refusal = schemaRefusal(err)
 		return tr, nil

@@ -65,11 +65,16 @@ type TenantUpdate struct {
 	Organization *string  // the host app's id for the customer; "" clears it
 	Domains      []string // verified email domains, replacing the list, when SetDomains
 	SetDomains   bool
+	// Directory is the directory that provisions the tenant, one of
+	// roster.Directories; "" clears the choice.
+	Directory *roster.Directory
 }
 
 // UpdateTenant applies u to the tenant idOrName and returns the tenant as
-// updated. ENOTFOUND, EINVALID (settings no server could apply, a bad domain),
-// ECONFLICT (an organization another tenant has).
+// updated, in one audit row (tenant.update). ENOTFOUND, EINVALID (settings no
+// server could apply, a directory not among roster.Directories, a bad
+// domain), ECONFLICT (an organization another tenant has). Running servers
+// apply a new directory within their config refresh.
 func (s *Service) UpdateTenant(ctx context.Context, idOrName string, u TenantUpdate) (*roster.Tenant, error) {
 	t, err := s.store.Tenant(ctx, idOrName)
 	if err != nil {
@@ -87,6 +92,9 @@ func (s *Service) UpdateTenant(ctx context.Context, idOrName string, u TenantUpd
 	}
 	if u.Burst != nil {
 		set.RateLimit.Burst = *u.Burst
+	}
+	if u.Directory != nil {
+		set.Directory = *u.Directory
 	}
 	if err := set.Validate(); err != nil {
 		return nil, err

@@ -19,9 +19,12 @@ type connectionView struct {
 	// Stats are the tenant's figures, the provisioning log's over statsWindow.
 	Stats roster.TenantStats
 	// Held counts the operations the tenant's deprovisioning guard holds.
-	Held  int
-	Forms connectionForms
-	Setup setupLinksView
+	Held int
+	// Directory names the directory that provisions the tenant ("" when
+	// none was chosen), which picks how Roster reads what it sends.
+	Directory string
+	Forms     connectionForms
+	Setup     setupLinksView
 }
 
 type tokenRow struct {
@@ -56,7 +59,7 @@ func (s *Server) renderConnection(w http.ResponseWriter, r *http.Request, status
 	if err != nil {
 		return err
 	}
-	v := connectionView{TenantURL: s.opts.PublicURL + s.opts.SCIMPath, Stats: stats[t.ID], Forms: forms}
+	v := connectionView{TenantURL: s.opts.PublicURL + s.opts.SCIMPath, Stats: stats[t.ID], Forms: forms, Directory: directoryName(t.Settings.Directory)}
 	if v.Held, err = s.store.CountHeld(r.Context(), t.ID); err != nil {
 		return err
 	}
@@ -108,4 +111,15 @@ func (s *Server) handleTokenRevoke(w http.ResponseWriter, r *http.Request) error
 	}
 	http.Redirect(w, r, s.tenantPath(t, "")+"#tokens", http.StatusSeeOther)
 	return nil
+}
+
+// directoryName is how pages name a tenant's directory: its identity
+// provider's name, "" when none was chosen.
+func directoryName(d roster.Directory) string {
+	for _, p := range idps {
+		if d != "" && p.Key == string(d) {
+			return p.Name
+		}
+	}
+	return string(d)
 }

@@ -3,6 +3,7 @@ package console
 import (
 	"context"
 	"net/http"
+	"slices"
 	"strings"
 	"time"
 
@@ -41,6 +42,7 @@ func (s *Server) setupRoutes() []route {
 		{"GET " + p + "", public, s.handleSetupLanding},
 		{"POST " + p + "/start", public, s.handleSetupStart},
 		{"GET " + p + "/{$}", customer, s.handleSetupHome},
+		{"POST " + p + "/directory", customer, s.handleSetupDirectory},
 		{"GET " + p + "/app", customer, s.handleSetupApp},
 		{"GET " + p + "/provisioning", customer, s.handleSetupProvisioning},
 		{"GET " + p + "/provisioning/status.json", customer, s.handleSetupConnectionStatus},
@@ -216,25 +218,79 @@ var idps = []idp{
 	{"other", "Another SCIM client"},
 }
 
-// idpOf returns the identity provider a request's "idp" parameter names,
-// Entra ID when it names none.
+// idpOf returns the identity provider a request's "idp" parameter names;
+// when it names none, the directory the tenant chose (a directory's key is
+// its identity provider's), else Entra ID. The pages' links carry the
+// parameter, so that a link without the scim scope, which cannot choose the
+// directory, still follows the steps of the provider it picked.
 func idpOf(r *http.Request) idp {
+	key := r.URL.Query().Get("idp")
+	if ss := setupOf(r); key == "" && ss != nil {
+		key = string(ss.tenant.Settings.Directory)
+	}
 	for _, p := range idps {
-		if p.Key == r.URL.Query().Get("idp") {
+		if p.Key == key {
 			return p
 		}
 	}
 	return idps[0]
 }
 
-// homeView is the first setup page: choose the identity provider.
+// homeView is the first setup page: the directory that provisions the
+// tenant, chosen in a form, or, for a link that cannot connect provisioning,
+// the identity provider whose steps to follow.
 type homeView struct {
 	IdPs []idp
+	// Directories are the choices of the form; Chosen the tenant's ("" for none).
+	Directories []idp
+	Chosen      string
+	// Error says why the form was refused ("" when it was not).
+	Error string
 }
 
 func (s *Server) handleSetupHome(w http.ResponseWriter, r *http.Request) error {
+	p := page{}
+	if r.URL.Query().Get("done") == "directory" {
+		p.Flash = "Saved: " + idpOf(r).Name + " provisions your people."
+	}
+	return s.renderSetupHome(w, r, http.StatusOK, p, "")
+}
+
+func (s *Server) renderSetupHome(w http.ResponseWriter, r *http.Request, status int, p page, problem string) error {
 	t := setupOf(r).tenant
-	return s.render(w, r, http.StatusOK, "setup-home", page{Title: "Connect " + displayName(t) + "'s identity provider", Tab: "idp", Data: homeView{IdPs: idps}})
+	v := homeView{IdPs: idps, Chosen: string(t.Settings.Directory), Error: problem}
+	for _, d := range roster.Directories {
+		if i := slices.IndexFunc(idps, func(p idp) bool { return p.Key == string(d) }); i >= 0 {
+			v.Directories = append(v.Directories, idps[i])
+		}
+	}
+	p.Title, p.Tab, p.Data = "Connect "+displayName(t)+"'s identity provider", "idp", v
+	return s.render(w, r, status, "setup-home", p)
+}
+
+// handleSetupDirectory sets the directory that provisions the session's
+// tenant, as the operator's roster tenant update --directory does: it picks
+// how Roster reads what that directory sends (docs/directories.md), so only
+// a link that may connect provisioning sets it.
+func (s *Server) handleSetupDirectory(w http.ResponseWriter, r *http.Request) error {
+	if err := needScope(r, roster.SetupScopeSCIM); err != nil {
+		return err
+	}
+	ss := setupOf(r)
+	d := roster.Directory(r.PostFormValue("directory"))
+	if d == "" {
+		return s.renderSetupHome(w, r, http.StatusUnprocessableEntity, page{}, "Choose the directory that will provision your people.")
+	}
+	t, err := s.admin.UpdateTenant(r.Context(), ss.tenant.ID, admin.TenantUpdate{Directory: &d})
+	if roster.ErrorCode(err) == roster.EINVALID {
+		return s.renderSetupHome(w, r, http.StatusUnprocessableEntity, page{}, "Choose one of the directories below.")
+	}
+	if err != nil {
+		return err
+	}
+	ss.tenant = t
+	http.Redirect(w, r, admin.SetupPath+"/?done=directory", http.StatusSeeOther)
+	return nil
 }
 
 // displayName is how pages name a tenant to its own people.

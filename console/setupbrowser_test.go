@@ -62,3 +62,35 @@ func TestSetupProvisioningBrowser(t *testing.T) {
 	}
 	browsertest.Axe(t, tab.ctx, "setup provisioning, connected")
 }
+
+// TestSetupDirectoryBrowser chooses the directory on the first setup page
+// in chromium, by its label, and saves it: the page says so, and the
+// provisioning step shows Okta's fields. axe-core checks the page with the
+// form's refusal, and with the choice saved.
+func TestSetupDirectoryBrowser(t *testing.T) {
+	browsertest.Chromium(t)
+	f := newFixture(t, openSQLite(t))
+	tab := &browserTab{t: t, f: f, ctx: browsertest.New(t)}
+	tab.open(admin.SetupPath + "?link=" + url.QueryEscape(f.setupLink(t)))
+	browsertest.Do(t, tab.ctx, "start the setup, save without a choice",
+		chromedp.Click(chromedp.CSS(`[data-testid="start-setup"]`)),
+		chromedp.WaitVisible(chromedp.CSS(`[data-testid="idps"]`)),
+		chromedp.Click(chromedp.CSS(`[data-testid="save-directory"]`)),
+		chromedp.WaitVisible(chromedp.CSS(`[data-testid="directory-error"]`)))
+	browsertest.Axe(t, tab.ctx, "setup home, refused")
+	browsertest.Do(t, tab.ctx, "choose Okta and save",
+		chromedp.Click(chromedp.CSS(`label[for="directory-okta"]`)),
+		chromedp.Click(chromedp.CSS(`[data-testid="save-directory"]`)),
+		chromedp.WaitVisible(chromedp.CSS(`[data-testid="flash"]`)))
+	if got := browsertest.Run(t, tab.ctx, "read the flash", chromedp.Text(chromedp.CSS(`[data-testid="flash"]`))); !strings.Contains(got, "Okta provisions your people") {
+		t.Errorf("flash %q", got)
+	}
+	browsertest.Axe(t, tab.ctx, "setup home, saved")
+	browsertest.Do(t, tab.ctx, "go on to provisioning",
+		chromedp.Click(chromedp.CSS(`nav.steps a[href^="/setup/provisioning"]`)),
+		chromedp.WaitVisible(chromedp.CSS(`[data-testid="tenant-url"]`)))
+	body := browsertest.Run(t, tab.ctx, "read the page", chromedp.Text(chromedp.CSS(`main`)))
+	if !strings.Contains(body, "SCIM connector base URL") || !strings.Contains(body, "Authentication Mode") || strings.Contains(body, "Secret Token") {
+		t.Errorf("provisioning page after choosing Okta:\n%s", body)
+	}
+}

@@ -26,6 +26,9 @@ type idpFields struct {
 	Extra []idpSetting
 	// Test says how to test the connection and finish.
 	Test string
+	// Sends sums up what the IdP sends and what the application makes of
+	// it, as docs/directories.md and docs/entra.md tell the operator.
+	Sends []string
 }
 
 // idpSetting is a setting of an IdP's page and the value to give it.
@@ -37,6 +40,11 @@ var provisioningFields = map[string]idpFields{
 		Where: "In the Microsoft Entra admin center, open Identity › Applications › Enterprise applications › your application › Provisioning, and set Provisioning Mode to Automatic. Under Admin Credentials:",
 		URL:   "Tenant URL", Token: "Secret Token",
 		Test: "Click Test Connection: Entra ID looks up a made-up user with the token, and the status below turns to connected. Then click Save.",
+		Sends: []string{
+			"The default attribute mappings work as they are; userPrincipalName becomes the userName people are matched by.",
+			"Entra ID syncs about every 40 minutes; Provision on demand sends one person at once.",
+			"A person who leaves is first deactivated (active false) and keeps their data; a later delete removes them.",
+		},
 	},
 	"okta": {
 		Where: "In the Okta Admin Console, open Applications › Applications › your application. On the General tab, under App Settings, click Edit, tick Enable SCIM provisioning and save. Then on the Provisioning tab, under Integration, click Edit:",
@@ -44,16 +52,31 @@ var provisioningFields = map[string]idpFields{
 		Extra: []idpSetting{{"Unique identifier field for users", "userName"}, {"Supported provisioning actions", "Push New Users, Push Profile Updates, Push Groups"},
 			{"Authentication Mode", "HTTP Header"}},
 		Test: "Click Test Connector Configuration, then Save. Under Provisioning › To App, click Edit and enable Create Users, Update User Attributes and Deactivate Users.",
+		Sends: []string{
+			"Okta looks each person up by userName before creating them, and sends profile changes as the whole person again (PUT): a change that leaves out active keeps the person's status.",
+			"Okta never deletes people: unassigning or deactivating someone deactivates them (active false), and a later assignment reactivates them.",
+			"Leave Sync Password off: people sign in through Okta, and a password Okta sends is not kept.",
+		},
 	},
 	"onelogin": {
 		Where: "In OneLogin Administration, open Applications › your application (made from the SCIM Provisioner with SAML (SCIM v2 Enterprise) connector) › Configuration:",
 		URL:   "SCIM Base URL", Token: "SCIM Bearer Token",
 		Test: "Click Save, then Enable under API Connection. On the Provisioning tab, tick Enable provisioning and save.",
+		Sends: []string{
+			"OneLogin fills in its SCIM JSON Template for each person and sends it whole on every create and update; a template without active keeps the person's status.",
+			"The Enterprise template puts department and manager under the SCIM 1.0 enterprise extension: with OneLogin chosen on the first page, the application reads them as the SCIM 2.0 enterprise extension.",
+			"Under When users are deleted in OneLogin, Delete removes the person from the application.",
+		},
 	},
 	"jumpcloud": {
 		Where: "In the JumpCloud Admin Portal, open SSO Applications › your application › Identity Management, and choose SCIM 2.0 as the API type:",
 		URL:   "Base URL", Token: "Token Key",
 		Test: "Click Test Connection, then Activate and Save.",
+		Sends: []string{
+			"Test Connection creates a test user and a test group and deletes both; it can be run again.",
+			"A group of the application that has a user group's name is managed by JumpCloud from then on.",
+			"A group deleted in JumpCloud is removed from the application with its memberships.",
+		},
 	},
 	"google": {
 		Where: "Google Workspace sends users to an application by itself only when the application is in Google's catalog. If it is, open Apps › Web and mobile apps › your application › Auto-provisioning in the Google Admin console:",
@@ -64,6 +87,10 @@ var provisioningFields = map[string]idpFields{
 		Where: "In your SCIM client's settings:",
 		URL:   "SCIM base URL", Token: "Bearer token (sent as “Authorization: Bearer <token>”)",
 		Test: "Send any request, such as GET /Users?count=1, and watch the status below.",
+		Sends: []string{
+			"The application speaks SCIM 2.0 (RFC 7643 and 7644): Users, Groups, PATCH, filters and Bulk.",
+			"Send active false to take someone's access away while keeping them, and DELETE to remove them.",
+		},
 	},
 }
 
@@ -78,6 +105,9 @@ type provisioningView struct {
 	// StatusURL is where the page's script reads the connection's status.
 	StatusURL string
 	Form      setupTokenForm
+	// Chosen is set once the tenant's directory is chosen; until then the
+	// page asks for it.
+	Chosen bool
 }
 
 // setupTokenForm is the token form as sent, its error, and a new token's
@@ -107,7 +137,7 @@ func (s *Server) renderProvisioning(w http.ResponseWriter, r *http.Request, stat
 		return err
 	}
 	v := provisioningView{TenantURL: s.opts.PublicURL + s.opts.SCIMPath, Fields: provisioningFields[idpOf(r).Key], Connection: conn,
-		StatusURL: admin.SetupPath + "/provisioning/status.json", Form: form}
+		StatusURL: admin.SetupPath + "/provisioning/status.json", Form: form, Chosen: t.Settings.Directory != ""}
 	for _, k := range toks {
 		row := tokenRow{Token: k, Status: s.admin.TokenStatus(k)}
 		if row.Status == "live" {

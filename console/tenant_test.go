@@ -35,6 +35,19 @@ func testTenants(t *testing.T, db store) {
 	if got, want := page.testid("tenant-url"), f.srv.URL+"/scim/v2"; got != want {
 		t.Errorf("Tenant URL %q, want %q", got, want)
 	}
+	if got := page.testid("tenant-directory"); !strings.HasPrefix(got, "Directory: not chosen") {
+		t.Errorf("a new tenant's directory: %q", got)
+	}
+	fab, err := f.db.Tenant(cliCtx, "fabrikam")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := f.db.UpdateTenantSettings(cliCtx, fab.ID, roster.TenantSettings{Directory: roster.DirectoryOneLogin}); err != nil {
+		t.Fatal(err)
+	}
+	if got := ada.get(Prefix + "/tenants/fabrikam").testid("tenant-directory"); !strings.HasPrefix(got, "Directory: <strong>OneLogin") {
+		t.Errorf("the directory after choosing onelogin: %q", got)
+	}
 
 	// A token is shown once, on the answer to its creation; the store keeps its hash.
 	a = ada.post(Prefix+"/tenants/fabrikam/tokens", url.Values{"name": {"Entra"}, "days": {"90"}}).want(t, http.StatusOK)

@@ -78,14 +78,14 @@ func TestTenantGet(t *testing.T) { forEachStore(t, testTenantGet) }
 
 func testTenantGet(t *testing.T, db string) {
 	s := startServer(t, db)
-	s.cli(t, "tenant", "update", "default", "--display-name", "Contoso Ltd", "--rate", "7")
+	s.cli(t, "tenant", "update", "default", "--display-name", "Contoso Ltd", "--rate", "7", "--directory", "jumpcloud")
 	for _, name := range []string{"ada", "alan"} {
 		s.do(t, "POST", "/Users", `{"userName":"`+name+`@contoso.com"}`).want(t, 201)
 	}
 	s.do(t, "POST", "/Groups", `{"displayName":"Engineering"}`).want(t, 201)
 	s.do(t, "GET", "/Users?filter="+q(`userName eq "nobody@contoso.com"`), "").want(t, 200)
 	out := s.cli(t, "tenant", "get", "default")
-	for _, want := range []string{"name:", "default", "display name:", "Contoso Ltd", "rate limit:", "7/s", "users:", "groups:", "live tokens:", "state:", "enabled"} {
+	for _, want := range []string{"name:", "default", "display name:", "Contoso Ltd", "rate limit:", "7/s", "jumpcloud\n", "users:", "groups:", "live tokens:", "state:", "enabled"} {
 		if !strings.Contains(out, want) {
 			t.Errorf("tenant get lacks %q:\n%s", want, out)
 		}
@@ -99,5 +99,13 @@ func testTenantGet(t *testing.T, db string) {
 	}
 	if err := s.cliErr(t, "tenant", "get", "nope"); roster.ErrorCode(err) != roster.ENOTFOUND {
 		t.Errorf("tenant get nope = %v, want not found", err)
+	}
+	err := s.cliErr(t, "tenant", "update", "default", "--directory", "ping")
+	if roster.ErrorCode(err) != roster.EINVALID || !strings.Contains(err.Error(), "entra, okta, onelogin, jumpcloud, other") {
+		t.Errorf("tenant update --directory ping = %v, want the choices listed", err)
+	}
+	s.cli(t, "tenant", "update", "default", "--directory", "")
+	if out := s.cli(t, "tenant", "get", "default"); !strings.Contains(out, "directory:") || !strings.Contains(out, " not chosen\n") {
+		t.Errorf("tenant get after --directory \"\":\n%s", out)
 	}
 }

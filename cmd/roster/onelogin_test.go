@@ -1,6 +1,7 @@
 package main
 
 import (
+	"slices"
 	"strings"
 	"testing"
 )
@@ -81,6 +82,69 @@ func testOneLoginProvisioning(t *testing.T, db string) {
 
 	want := "user.created user.updated user.deactivated user.updated user.created user.deleted"
 	if got := outboxTypes(t, s, uid, eid); got != want {
+		t.Errorf("events:\n got %s\nwant %s", got, want)
+	}
+}
+
+// TestOneLoginEnterpriseDirectory replays OneLogin's Enterprise User Schema
+// template, whose department and manager are under the SCIM 1.0 enterprise
+// extension, against a tenant whose directory is onelogin: Roster reads them
+// as the SCIM 2.0 enterprise extension, on create and on the update that
+// sends the whole template again. A tenant of another directory, or of none,
+// still refuses the 1.0 extension by name.
+func TestOneLoginEnterpriseDirectory(t *testing.T) { forEachStore(t, testOneLoginEnterpriseDirectory) }
+
+func testOneLoginEnterpriseDirectory(t *testing.T, db string) {
+	s := startServerEnv(t, db, map[string]string{"ROSTER_POLICY_REFRESH": "0s"})
+	const ext2 = "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User"
+
+	// No directory chosen: refused as before, naming the extension.
+	r := s.do(t, "POST", "/Users", onelogin(t, "create-user-enterprise.json")).wantError(t, 400, "invalidSyntax")
+	if !strings.Contains(str(r.body, "detail"), "urn:scim:schemas:extension:enterprise:1.0") {
+		t.Errorf("directory unset: refusal does not name the 1.0 extension: %s", r.raw)
+	}
+
+	s.cli(t, "tenant", "update", "default", "--directory", "onelogin")
+	// The manager first, who has no manager: an empty managerId.
+	r = s.do(t, "POST", "/Users", onelogin(t, "create-user-enterprise.json")).want(t, 201)
+	mid := str(r.body, "id")
+	if str(r.body, ext2, "department") != "West Area Computing" || str(r.body, "emails", 0, "value") != "dorothy.vaughan@example.org" ||
+		get(r.body, ext2, "manager") != nil || strings.Contains(r.raw, "enterprise:1.0") {
+		t.Fatalf("directory onelogin: create without a manager: %s", r.raw)
+	}
+	body := onelogin(t, "create-user-enterprise-manager.json", "manager", mid)
+	r = s.do(t, "POST", "/Users", body).want(t, 201)
+	uid := str(r.body, "id")
+	if str(r.body, ext2, "department") != "West Area Computing" || str(r.body, ext2, "manager", "value") != mid ||
+		str(r.body, "title") != "Aerospace Engineer" || strings.Contains(r.raw, "enterprise:1.0") || strings.Contains(r.raw, "managerId") {
+		t.Fatalf("directory onelogin: create with a manager: %s", r.raw)
+	}
+	if schemas := get(r.body, "schemas").([]any); !slices.Contains(schemas, any(ext2)) {
+		t.Errorf("schemas %v lack %s", schemas, ext2)
+	}
+	r = s.do(t, "GET", "/Users?filter="+q(ext2+`:manager.value eq "`+mid+`"`), "").want(t, 200)
+	if get(r.body, "totalResults") != 1.0 || str(r.body, "Resources", 0, "id") != uid {
+		t.Errorf("the manager's reports: %s", r.raw)
+	}
+	// Updates send the whole template again, as a PUT.
+	r = s.do(t, "PUT", "/Users/"+uid, strings.Replace(body, "West Area Computing", "Engineering", 1)).want(t, 200)
+	if str(r.body, ext2, "department") != "Engineering" || str(r.body, ext2, "manager", "value") != mid {
+		t.Fatalf("directory onelogin: update: %s", r.raw)
+	}
+	// Both extensions at once are refused, neither preferred.
+	both := strings.Replace(body, `"title"`, `"`+ext2+`": {"department": "Other"}, "title"`, 1)
+	both = strings.Replace(both, "mary.jackson", "mary.both", 1)
+	s.do(t, "POST", "/Users", both).wantError(t, 400, "invalidSyntax")
+
+	// Another directory reads the 1.0 extension as unknown again.
+	s.cli(t, "tenant", "update", "default", "--directory", "okta")
+	r = s.do(t, "POST", "/Users", onelogin(t, "create-user-enterprise-manager.json", "manager", mid)).wantError(t, 400, "invalidSyntax")
+	if !strings.Contains(str(r.body, "detail"), "urn:scim:schemas:extension:enterprise:1.0") {
+		t.Errorf("directory okta: refusal does not name the 1.0 extension: %s", r.raw)
+	}
+
+	want := "user.created user.created user.updated"
+	if got := outboxTypes(t, s, mid, uid); got != want {
 		t.Errorf("events:\n got %s\nwant %s", got, want)
 	}
 }

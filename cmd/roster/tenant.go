@@ -5,6 +5,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"strings"
 	"text/tabwriter"
 	"time"
 
@@ -152,14 +153,16 @@ func runTenant(ctx context.Context, args []string, getenv func(string) string, s
 // within a second, the rest at once.
 func updateTenant(ctx context.Context, cmd *command, args []string, stderr io.Writer) error {
 	var (
-		l       roster.RateLimit
-		signIn  tenantSignInFlags
-		display string
+		l         roster.RateLimit
+		signIn    tenantSignInFlags
+		display   string
+		directory string
 	)
 	cmd.fs.StringVar(&display, "display-name", "", `the customer's name as people read it ("" clears it)`)
 	signIn.register(cmd.fs)
 	cmd.fs.Float64Var(&l.Rate, "rate", 0, "requests per second the tenant may send on average; 0: the server's default (--rate-limit)")
 	cmd.fs.IntVar(&l.Burst, "burst", 0, "requests the tenant may send at once; 0: the server's default (--rate-burst)")
+	cmd.fs.StringVar(&directory, "directory", "", `the directory that provisions the tenant: `+directoryChoices()+`; "" clears it (see docs/directories.md)`)
 	if err := cmd.open(ctx, args, stderr); err != nil {
 		return err
 	}
@@ -176,6 +179,9 @@ func updateTenant(ctx context.Context, cmd *command, args []string, stderr io.Wr
 			u.Burst = &l.Burst
 		case "display-name":
 			u.DisplayName = &display
+		case "directory":
+			d := roster.Directory(directory)
+			u.Directory = &d
 		}
 	})
 	signIn.update(cmd.fs, &u)
@@ -185,9 +191,26 @@ func updateTenant(ctx context.Context, cmd *command, args []string, stderr io.Wr
 	}
 	s := t.Settings
 	l = s.RateLimit
-	fmt.Fprintf(stderr, "roster: tenant %q: rate %s, burst %s; running servers apply it within a second\n",
-		t.Name, orDefault(l.Rate != 0, fmt.Sprintf("%g/s", l.Rate)), orDefault(l.Burst != 0, fmt.Sprint(l.Burst)))
+	fmt.Fprintf(stderr, "roster: tenant %q: rate %s, burst %s, directory %s; running servers apply it within a second\n",
+		t.Name, orDefault(l.Rate != 0, fmt.Sprintf("%g/s", l.Rate)), orDefault(l.Burst != 0, fmt.Sprint(l.Burst)), directoryName(s.Directory))
 	return nil
+}
+
+// directoryChoices lists the directories a tenant may choose.
+func directoryChoices() string {
+	names := make([]string, len(roster.Directories))
+	for i, d := range roster.Directories {
+		names[i] = string(d)
+	}
+	return strings.Join(names, ", ")
+}
+
+// directoryName is a tenant's directory as the command line prints it.
+func directoryName(d roster.Directory) string {
+	if d == "" {
+		return "not chosen"
+	}
+	return string(d)
 }
 
 // orDefault returns s when set, else "default".
@@ -219,6 +242,7 @@ func getTenant(ctx context.Context, cmd *command, ref string, stdout io.Writer) 
 		{"id", t.ID}, {"name", t.Name}, {"display name", orDash(t.DisplayName)}, {"organization", orDash(t.Organization)},
 		{"created", stamp(t.Created)}, {"state", state},
 		{"rate limit", orDefault(l.Rate != 0, fmt.Sprintf("%g/s", l.Rate)) + ", burst " + orDefault(l.Burst != 0, fmt.Sprint(l.Burst))},
+		{"directory", directoryName(t.Settings.Directory)},
 		{"users", fmt.Sprint(st.Users)}, {"groups", fmt.Sprint(st.Groups)}, {"live tokens", tokens},
 		{"last Test Connection", stamp(st.TestConnection)}, {"last request", stamp(st.LastRequest)}, {"last success", stamp(st.LastSuccess)},
 		{"requests, last 24h", fmt.Sprintf("%d (%d failed, %d throttled)", st.Requests, st.Failures, st.Throttled)},

@@ -24,6 +24,9 @@ type tenantConfig struct {
 	version int64
 	// disabled is set when the operator disabled the tenant.
 	disabled bool
+	// directory is the directory that provisions the tenant, which picks
+	// how its documents are read (policy.Policy.Normalize).
+	directory roster.Directory
 }
 
 // configs caches each tenant's config, checking the store's ConfigVersion at
@@ -111,13 +114,15 @@ func (s *Server) loadConfig(ctx context.Context, tenantID string, version int64)
 	if err != nil {
 		return nil, err
 	}
-	return &tenantConfig{policy: p, folders: policy.NewFolderIndex(folders), version: version, disabled: t.Disabled}, nil
+	return &tenantConfig{policy: p, folders: policy.NewFolderIndex(folders), version: version, disabled: t.Disabled,
+		directory: t.Settings.Directory}, nil
 }
 
-// normalize validates a resource document against the tenant's schemas.
+// normalize validates a resource document against the tenant's schemas, as
+// the tenant's directory sends it.
 func (s *Server) normalize(r *http.Request, resourceType string, doc, prior map[string]any, mode schema.Mode) (map[string]any, error) {
-	p := configOf(r.Context()).policy
-	return p.Registry().Normalize(resourceType, doc, prior, schema.Options{Mode: mode, Unknown: p.Unknown()})
+	c := configOf(r.Context())
+	return c.policy.Normalize(c.directory, resourceType, doc, prior, mode)
 }
 
 // userFromDoc derives the user to store from its normalised document, with

@@ -59,7 +59,8 @@ func (db *DB) Tenants(ctx context.Context) ([]*roster.Tenant, error) {
 	return ts, nil
 }
 
-// UpdateTenantSettings replaces the settings of the tenant id. EINVALID, ENOTFOUND.
+// UpdateTenantSettings replaces the settings of the tenant id and grows its
+// config version. EINVALID, ENOTFOUND.
 func (db *DB) UpdateTenantSettings(ctx context.Context, id string, s roster.TenantSettings) error {
 	if err := s.Validate(); err != nil {
 		return err
@@ -68,7 +69,7 @@ func (db *DB) UpdateTenantSettings(ctx context.Context, id string, s roster.Tena
 	if err != nil {
 		return wrap("update tenant settings", err)
 	}
-	tag, err := db.pool.Exec(ctx, `UPDATE tenants SET settings = $2::jsonb WHERE id = $1`, id, string(b))
+	tag, err := db.pool.Exec(ctx, `UPDATE tenants SET settings = $2::jsonb, config_version = config_version + 1 WHERE id = $1`, id, string(b))
 	if err != nil {
 		return wrap("update tenant settings", err)
 	}

@@ -71,7 +71,8 @@ func (db *DB) Tenants(ctx context.Context) ([]*roster.Tenant, error) {
 	return ts, nil
 }
 
-// UpdateTenantSettings replaces the settings of the tenant id. EINVALID, ENOTFOUND.
+// UpdateTenantSettings replaces the settings of the tenant id and grows its
+// config version. EINVALID, ENOTFOUND.
 func (db *DB) UpdateTenantSettings(ctx context.Context, id string, s roster.TenantSettings) error {
 	if err := s.Validate(); err != nil {
 		return err
@@ -80,7 +81,7 @@ func (db *DB) UpdateTenantSettings(ctx context.Context, id string, s roster.Tena
 	if err != nil {
 		return fmt.Errorf("sqlite: update tenant settings: %w", err)
 	}
-	n, err := db.exec(ctx, `UPDATE tenants SET settings = ? WHERE id = ?`, string(b), id)
+	n, err := db.exec(ctx, `UPDATE tenants SET settings = ?, config_version = config_version + 1 WHERE id = ?`, string(b), id)
 	if err != nil {
 		return fmt.Errorf("sqlite: update tenant settings: %w", err)
 	}

@@ -49,9 +49,18 @@ func testTenantSettings(t *testing.T, s roster.Store) {
 	if a.Settings != (roster.TenantSettings{}) {
 		t.Fatalf("new tenant's settings = %+v, want the zero value", a.Settings)
 	}
-	want := roster.TenantSettings{RateLimit: roster.RateLimit{Rate: 2.5, Burst: 7}}
+	v0, err := s.ConfigVersion(ctx, a.ID)
+	if err != nil {
+		t.Fatalf("ConfigVersion(alpha) = %v", err)
+	}
+	want := roster.TenantSettings{RateLimit: roster.RateLimit{Rate: 2.5, Burst: 7}, Directory: roster.DirectoryOneLogin}
 	if err := s.UpdateTenantSettings(ctx, a.ID, want); err != nil {
 		t.Fatalf("UpdateTenantSettings(%+v) = %v", want, err)
+	}
+	// Servers cache a tenant's config by its version: the directory is read
+	// again only when the version grows.
+	if v, err := s.ConfigVersion(ctx, a.ID); err != nil || v <= v0 {
+		t.Errorf("ConfigVersion(alpha) after UpdateTenantSettings = %d, %v; want more than %d", v, err, v0)
 	}
 	got, err := s.Tenant(ctx, "alpha")
 	if err != nil {
@@ -80,6 +89,8 @@ func testTenantSettings(t *testing.T, s roster.Store) {
 	wantCode(t, "UpdateTenantSettings(rate -1)", err, roster.EINVALID)
 	err = s.UpdateTenantSettings(ctx, b.ID, roster.TenantSettings{RateLimit: roster.RateLimit{Burst: -1}})
 	wantCode(t, "UpdateTenantSettings(burst -1)", err, roster.EINVALID)
+	err = s.UpdateTenantSettings(ctx, b.ID, roster.TenantSettings{Directory: "ping"})
+	wantCode(t, "UpdateTenantSettings(directory ping)", err, roster.EINVALID)
 }
 
 // testTenantDisplayName stores a display name at creation and replaces it;
