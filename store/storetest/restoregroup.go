@@ -157,4 +157,25 @@ func testRestoreGroup(t *testing.T, s roster.Store) {
 	_, err = s.RetiredGroup(ctx, tn.ID, twin.ID)
 	wantCode(t, "RetiredGroup(purged by the purger)", err, roster.ENOTFOUND)
 	wantCounts(t, s, tn.ID, 3, 2)
+
+	// A group and its member group deleted together: the member is in the
+	// group again once both are restored, in either order of the deletes.
+	inner := mustGroup(t, s, tn.ID, "Inner", ada.ID)
+	outer := mustGroup(t, s, tn.ID, "Outer", inner.ID)
+	for _, order := range [][]*roster.Group{{outer, inner}, {inner, outer}} {
+		for _, g := range order {
+			if err := s.DeleteGroup(ctx, tn.ID, g.ID, 0); err != nil {
+				t.Fatalf("DeleteGroup(%s) = %v", g.DisplayName, err)
+			}
+		}
+		for _, g := range order {
+			if err := s.RestoreGroup(ctx, tn.ID, g.ID); err != nil {
+				t.Fatalf("RestoreGroup(%s) = %v", g.DisplayName, err)
+			}
+		}
+		if g, err := s.Group(ctx, tn.ID, outer.ID, false); err != nil || !slices.Equal(memberIDs(g.Members), []string{inner.ID}) {
+			t.Errorf("Outer after deleting and restoring %s then %s = %+v, %v; want Inner its member",
+				order[0].DisplayName, order[1].DisplayName, g, err)
+		}
+	}
 }
