@@ -36,37 +36,43 @@ const retiredGroupColumns = `r.id, r.display_name, r.external_id, r.doc, r.versi
 // RetiredGroup finds a deleted group by id, displayName (ignoring case) or
 // externalId; of several, the one deleted last. ENOTFOUND.
 func (db *DB) RetiredGroup(ctx context.Context, tenantID, ref string) (*roster.Group, error) {
-	var (
-		retired sql.NullString
-		kept    string
-	)
-	g, err := scanGroup(scanExtra{db.read.QueryRowContext(ctx, `SELECT `+retiredGroupColumns+` FROM retired_groups r
+	g, err := scanRetiredGroup(db.read.QueryRowContext(ctx, `SELECT `+retiredGroupColumns+` FROM retired_groups r
 		WHERE r.tenant_id = ?1 AND (r.id = ?2 OR r.display_name = ?2 OR r.external_id = ?2)
-		ORDER BY r.id = ?2 DESC, r.retired DESC LIMIT 1`, tenantID, ref), []any{&retired, &kept}})
+		ORDER BY r.id = ?2 DESC, r.retired DESC LIMIT 1`, tenantID, ref))
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, roster.Errorf(roster.ENOTFOUND, "no deleted group has id, displayName or externalId %q", ref)
 	}
 	if err != nil {
 		return nil, fmt.Errorf("sqlite: retired group: %w", err)
 	}
-	if g.Retired, err = parseTime(retired); err != nil {
-		return nil, fmt.Errorf("sqlite: retired group: %w", err)
-	}
-	k, err := row.DecodeGroupKept([]byte(kept))
-	if err != nil {
-		return nil, fmt.Errorf("sqlite: retired group: %w", err)
-	}
-	g.Members = k.Members()
 	return g, nil
 }
 
-// scanExtra scans a row of groupColumns followed by more columns into extra.
-type scanExtra struct {
-	s     scanner
-	extra []any
+func scanRetiredGroup(s scanner) (*roster.Group, error) {
+	var (
+		g                          roster.Group
+		externalID                 sql.NullString
+		doc, kept                  string
+		created, modified, retired sql.NullString
+	)
+	err := s.Scan(&g.ID, &g.DisplayName, &externalID, &doc, &g.Version, &created, &modified, &retired, &kept)
+	if err != nil {
+		return nil, err
+	}
+	g.ExternalID = externalID.String
+	if g.Doc, err = row.DecodeDoc([]byte(doc)); err != nil {
+		return nil, err
+	}
+	if err := parseTimes([]*time.Time{&g.Created, &g.Modified, &g.Retired}, created, modified, retired); err != nil {
+		return nil, err
+	}
+	k, err := row.DecodeGroupKept([]byte(kept))
+	if err != nil {
+		return nil, err
+	}
+	g.Members = k.Members()
+	return &g, nil
 }
-
-func (e scanExtra) Scan(dest ...any) error { return e.s.Scan(append(dest, e.extra...)...) }
 
 // RestoreGroup brings the deleted group id back with the memberships kept
 // when it was deleted, and appends group.restored. ENOTFOUND, ECONFLICT
@@ -83,12 +89,9 @@ func (db *DB) RestoreGroup(ctx context.Context, tenantID, id string) error {
 }
 
 func restoreGroup(ctx context.Context, tx *sql.Tx, tenantID, id string, now time.Time) error {
-	var (
-		name, doc, kept string
-		version         int64
-	)
-	err := txQueryRow(ctx, tx, `SELECT display_name, doc, version, kept FROM retired_groups WHERE tenant_id = ? AND id = ?`,
-		tenantID, id).Scan(&name, &doc, &version, &kept)
+	var name, doc, kept string
+	err := txQueryRow(ctx, tx, `SELECT display_name, doc, kept FROM retired_groups WHERE tenant_id = ? AND id = ?`,
+		tenantID, id).Scan(&name, &doc, &kept)
 	if errors.Is(err, sql.ErrNoRows) {
 		return roster.Errorf(roster.ENOTFOUND, "no deleted group %q", id)
 	}
