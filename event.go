@@ -20,6 +20,7 @@ const (
 	GroupCreated        = "group.created"
 	GroupUpdated        = "group.updated"
 	GroupDeleted        = "group.deleted"
+	GroupRestored       = "group.restored"
 	GroupMembersAdded   = "group.members_added"
 	GroupMembersRemoved = "group.members_removed"
 	// ProvisioningHeld says the tenant's DeprovisionGuard started holding
@@ -30,7 +31,7 @@ const (
 // EventTypes lists every event type, in the order of a resource's life.
 var EventTypes = []string{
 	UserCreated, UserAdopted, UserUpdated, UserDeactivated, UserReactivated, UserDeleted, UserRestored,
-	GroupCreated, GroupUpdated, GroupDeleted, GroupMembersAdded, GroupMembersRemoved,
+	GroupCreated, GroupUpdated, GroupDeleted, GroupRestored, GroupMembersAdded, GroupMembersRemoved,
 	ProvisioningHeld,
 }
 

@@ -15,6 +15,9 @@ type Group struct {
 	Version     int64
 	Created     time.Time
 	Modified    time.Time
+	// Retired is when a DELETE took the group out of SCIM, restorably (zero
+	// for a live group): only GroupStore.RetiredGroup returns such a group.
+	Retired time.Time
 	// Members is nil unless loaded (or, on create and replace, the full member list).
 	Members []Member
 	// ReserveName says a create or a rename makes the group hold its
@@ -75,8 +78,31 @@ type GroupStore interface {
 	// changes in order, in one transaction whose cost follows the changes, not the
 	// group's size. EPRECONDITION, ENOTFOUND, EINVALID, ECONFLICT as above.
 	UpdateGroup(ctx context.Context, tenantID string, g *Group, doc bool, changes []MemberChange, version int64) error
-	// DeleteGroup removes the group and its memberships (as group and as member).
+	// DeleteGroup takes the group out of SCIM, restorably: it keeps the group,
+	// its member ids and the ids of the groups it belongs to aside for
+	// RestoreGroup, removes it and its memberships (as group and as member)
+	// from the live ones, so that its displayName is free and it is no longer
+	// counted, and appends group.deleted. ENOTFOUND, EPRECONDITION.
 	DeleteGroup(ctx context.Context, tenantID, id string, version int64) error
+	// RetiredGroup finds a deleted group by id, displayName (ignoring case) or
+	// externalId; of several, the one deleted last. Its Members are the kept
+	// ones (ids and types, no displays). ENOTFOUND.
+	RetiredGroup(ctx context.Context, tenantID, ref string) (*Group, error)
+	// RestoreGroup brings the deleted group id back with its id, displayName,
+	// externalId and document, the members kept that are live users or
+	// groups, and its memberships of the live groups it belonged to, and
+	// appends group.restored (whose "members" are the member ids re-added). A
+	// kept membership whose other side is a deleted user or group is handed
+	// to that one's kept memberships, so that it comes back with it.
+	// ENOTFOUND when no deleted group has the id; ECONFLICT naming the live
+	// group that holds its displayName (in any case) or its id.
+	RestoreGroup(ctx context.Context, tenantID, id string) error
+	// PurgeGroup removes the deleted group id for good. ENOTFOUND when no
+	// deleted group has the id.
+	PurgeGroup(ctx context.Context, tenantID, id string) error
+	// PurgeRetiredGroups removes for good, in every tenant, the groups
+	// deleted before before, and says how many.
+	PurgeRetiredGroups(ctx context.Context, before time.Time) (int64, error)
 	// Groups returns one page of groups and the total number that match.
 	Groups(ctx context.Context, tenantID string, q Query) ([]*Group, int, error)
 	// EachMember calls fn with each member of the group, with its display, in

@@ -62,6 +62,9 @@ type Store interface {
 	RetiredUser(ctx context.Context, tenantID, ref string) (*roster.User, error)
 	RestoreUser(ctx context.Context, tenantID, id string) error
 	PurgeUser(ctx context.Context, tenantID, id string) error
+	RetiredGroup(ctx context.Context, tenantID, ref string) (*roster.Group, error)
+	RestoreGroup(ctx context.Context, tenantID, id string) error
+	PurgeGroup(ctx context.Context, tenantID, id string) error
 	HeldOperations(ctx context.Context, tenantID string, q roster.HeldQuery) ([]*roster.HeldOperation, error)
 	ReleaseHeld(ctx context.Context, tenantID string, ids []string) ([]*roster.HeldOperation, error)
 	RevertHeld(ctx context.Context, tenantID string, ids []string) ([]*roster.HeldOperation, error)

@@ -71,3 +71,70 @@ func retiredUserState(u *roster.User) userState {
 	}
 	return st
 }
+
+// RestoreGroup brings back the deleted group ref (an id, displayName in any
+// case or externalId, among the deleted groups; of several, the one deleted
+// last) of the tenant idOrName: the same id, displayName, externalId and
+// document, its members that are live users or groups, and its place in the
+// live groups it belonged to, and tells the host app (group.restored). It
+// returns the tenant and the restored group with its members. ENOTFOUND;
+// ECONFLICT naming the live group that took its displayName meanwhile.
+func (s *Service) RestoreGroup(ctx context.Context, idOrName, ref string) (*roster.Tenant, *roster.Group, error) {
+	t, g, err := s.retiredGroup(ctx, idOrName, ref)
+	if err != nil {
+		return nil, nil, err
+	}
+	if err := s.store.RestoreGroup(ctx, t.ID, g.ID); err != nil {
+		return nil, nil, err
+	}
+	before := retiredGroupState(g)
+	if g, err = s.store.Group(ctx, t.ID, g.ID, false); err != nil {
+		return nil, nil, err
+	}
+	return t, g, s.audit(ctx, change{action: "group.restore", tenant: t, target: g.ID, before: before, after: retiredGroupState(g)})
+}
+
+// PurgeGroup removes the deleted group ref (as in RestoreGroup) of the
+// tenant idOrName for good, with what was kept for its restore, and returns
+// the tenant and the group as it was deleted. ENOTFOUND.
+func (s *Service) PurgeGroup(ctx context.Context, idOrName, ref string) (*roster.Tenant, *roster.Group, error) {
+	t, g, err := s.retiredGroup(ctx, idOrName, ref)
+	if err != nil {
+		return nil, nil, err
+	}
+	if err := s.store.PurgeGroup(ctx, t.ID, g.ID); err != nil {
+		return nil, nil, err
+	}
+	return t, g, s.audit(ctx, change{action: "group.purge", tenant: t, target: g.ID, before: retiredGroupState(g)})
+}
+
+// retiredGroup finds the tenant idOrName and its deleted group ref. ENOTFOUND.
+func (s *Service) retiredGroup(ctx context.Context, idOrName, ref string) (*roster.Tenant, *roster.Group, error) {
+	t, err := s.store.Tenant(ctx, idOrName)
+	if err != nil {
+		return nil, nil, err
+	}
+	g, err := s.store.RetiredGroup(ctx, t.ID, ref)
+	if err != nil {
+		return nil, nil, err
+	}
+	return t, g, nil
+}
+
+// groupState is what the audit trail records of a restored or purged group:
+// which it was and how many members it had, not its document.
+type groupState struct {
+	DisplayName string     `json:"display_name"`
+	ExternalID  string     `json:"external_id,omitempty"`
+	Members     int        `json:"members"`
+	Retired     *time.Time `json:"retired,omitempty"`
+}
+
+func retiredGroupState(g *roster.Group) groupState {
+	st := groupState{DisplayName: g.DisplayName, ExternalID: g.ExternalID, Members: len(g.Members)}
+	if !g.Retired.IsZero() {
+		r := g.Retired.UTC()
+		st.Retired = &r
+	}
+	return st
+}

@@ -123,6 +123,7 @@ const (
 	GroupCreated        = "group.created"
 	GroupUpdated        = "group.updated"
 	GroupDeleted        = "group.deleted"
+	GroupRestored       = "group.restored"
 	GroupMembersAdded   = "group.members_added"
 	GroupMembersRemoved = "group.members_removed"
 	ProvisioningHeld    = "provisioning.held"

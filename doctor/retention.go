@@ -25,7 +25,7 @@ func (d *Doctor) checkRetention() []Result {
 		retention("log retention", d.cfg.LogRetention, "--log-retention", "ROSTER_LOG_RETENTION",
 			"the provisioning log forgets what IdPs sent before then, the first thing to read when provisioning goes wrong"),
 		retention("restore retention", d.cfg.RestoreRetention, "--restore-retention", "ROSTER_RESTORE_RETENTION",
-			"a user deleted by mistake can be restored only this long"),
+			"a user or group deleted by mistake can be restored only this long"),
 	}
 }
 

@@ -1,6 +1,6 @@
 // Package maintenance runs a server's periodic upkeep: the pruners of events,
-// of provisioning log rows and of sign-in state and the purger of retired
-// users, each at start and then every
+// of provisioning log rows and of sign-in state and the purgers of retired
+// users and deleted groups, each at start and then every
 // hour, each run recorded (when, and what it did or why it failed) where
 // roster log --pruner-status and the metrics read it.
 //
@@ -112,12 +112,14 @@ const (
 	SignInPruner  = "sign-in-pruner"
 	SessionPruner = "console-session-pruner"
 	UserPurger    = "user-purger"
+	GroupPurger   = "group-purger"
 	// AccessTokenPruner deletes the expired access tokens of OAuth clients.
 	AccessTokenPruner = "access-token-pruner"
 )
 
-// DefaultRestoreRetention is how long a deleted or retired user stays
-// restorable (roster user restore) when Retention.Restore is zero.
+// DefaultRestoreRetention is how long a deleted or retired user, or a deleted
+// group, stays restorable (roster user restore, roster group restore) when
+// Retention.Restore is zero.
 const DefaultRestoreRetention = 30 * 24 * time.Hour
 
 // SignInRetention is how long ended and expired sessions are kept, for the
@@ -131,6 +133,7 @@ type PruneStore interface {
 	PruneSignIn(ctx context.Context, before time.Time) (codes, sessions int64, err error)
 	PruneOperatorSessions(ctx context.Context, idle, absolute time.Time) (int64, error)
 	PurgeRetiredUsers(ctx context.Context, before time.Time) (int64, error)
+	PurgeRetiredGroups(ctx context.Context, before time.Time) (int64, error)
 	PruneAccessTokens(ctx context.Context, before time.Time) (int64, error)
 }
 
@@ -138,8 +141,9 @@ type PruneStore interface {
 type Retention struct {
 	Events time.Duration // events
 	Log    time.Duration // provisioning log rows
-	// Restore is how long a retired user stays restorable before the
-	// purger removes it for good (zero: DefaultRestoreRetention).
+	// Restore is how long a retired user or a deleted group stays
+	// restorable before its purger removes it for good (zero:
+	// DefaultRestoreRetention).
 	Restore time.Duration
 }
 
@@ -148,7 +152,8 @@ type Retention struct {
 // sign-in codes and one-time ids past their expiry and the sessions ended
 // more than SignInRetention ago, the console sessions past their bounds and
 // the OAuth clients' expired access tokens;
-// and the task that purges the users retired longer than r.Restore ago.
+// and the tasks that purge the users retired and the groups deleted longer
+// than r.Restore ago.
 func Pruners(st PruneStore, r Retention, now roster.Clock) []Task {
 	if r.Restore <= 0 {
 		r.Restore = DefaultRestoreRetention
@@ -174,6 +179,10 @@ func Pruners(st PruneStore, r Retention, now roster.Clock) []Task {
 		{Name: UserPurger, Run: func(ctx context.Context) (string, error) {
 			n, err := st.PurgeRetiredUsers(ctx, now().Add(-r.Restore))
 			return fmt.Sprintf("purged %d users retired more than %s ago", n, r.Restore), err
+		}},
+		{Name: GroupPurger, Run: func(ctx context.Context) (string, error) {
+			n, err := st.PurgeRetiredGroups(ctx, now().Add(-r.Restore))
+			return fmt.Sprintf("purged %d groups deleted more than %s ago", n, r.Restore), err
 		}},
 		{Name: AccessTokenPruner, Run: func(ctx context.Context) (string, error) {
 			n, err := st.PruneAccessTokens(ctx, now())

@@ -178,6 +178,11 @@ func (p *pruned) PurgeRetiredUsers(ctx context.Context, before time.Time) (int64
 	return 6, nil
 }
 
+func (p *pruned) PurgeRetiredGroups(ctx context.Context, before time.Time) (int64, error) {
+	p.calls = append(p.calls, "groups deleted before "+before.Format(time.RFC3339))
+	return 8, nil
+}
+
 func (p *pruned) PruneAccessTokens(ctx context.Context, before time.Time) (int64, error) {
 	p.calls = append(p.calls, "access tokens expired before "+before.Format(time.RFC3339))
 	return 7, nil
@@ -200,6 +205,7 @@ func TestPruners(t *testing.T) {
 		"sign-in-pruner: deleted 4 expired codes and one-time ids and 5 sessions ended more than 168h0m0s ago (<nil>)",
 		"console-session-pruner: deleted 2 console sessions idle 30m0s or older than 12h0m0s (<nil>)",
 		"user-purger: purged 6 users retired more than 720h0m0s ago (<nil>)",
+		"group-purger: purged 8 groups deleted more than 720h0m0s ago (<nil>)",
 		"access-token-pruner: deleted 7 expired access tokens of OAuth clients (<nil>)",
 	}
 	if !slices.Equal(got, want) {
@@ -207,7 +213,7 @@ func TestPruners(t *testing.T) {
 	}
 	calls := []string{"events before 2026-11-07T04:00:00Z", "log before 2026-12-06T04:00:00Z", "sign-in before 2026-11-30T04:00:00Z",
 		"console sessions seen before 2026-12-07T03:30:00Z or made before 2026-12-06T16:00:00Z",
-		"users retired before 2026-11-07T04:00:00Z", "access tokens expired before 2026-12-07T04:00:00Z"}
+		"users retired before 2026-11-07T04:00:00Z", "groups deleted before 2026-11-07T04:00:00Z", "access tokens expired before 2026-12-07T04:00:00Z"}
 	if !slices.Equal(st.calls, calls) {
 		t.Errorf("cutoffs: %q, want %q", st.calls, calls)
 	}
@@ -226,6 +232,23 @@ func TestUserPurger(t *testing.T) {
 		}
 	}
 	if want := []string{"users retired before 2026-11-30T04:00:00Z"}; !slices.Equal(st.calls, want) {
+		t.Errorf("cutoffs: %q, want %q", st.calls, want)
+	}
+}
+
+// TestGroupPurger purges the groups deleted longer ago than the retention set.
+func TestGroupPurger(t *testing.T) {
+	st := &pruned{}
+	for _, task := range maintenance.Pruners(st, maintenance.Retention{Restore: 7 * 24 * time.Hour}, func() time.Time { return at }) {
+		if task.Name != maintenance.GroupPurger {
+			continue
+		}
+		detail, err := task.Run(context.Background())
+		if want := "purged 8 groups deleted more than 168h0m0s ago"; detail != want || err != nil {
+			t.Errorf("group purger = %q, %v; want %q", detail, err, want)
+		}
+	}
+	if want := []string{"groups deleted before 2026-11-30T04:00:00Z"}; !slices.Equal(st.calls, want) {
 		t.Errorf("cutoffs: %q, want %q", st.calls, want)
 	}
 }

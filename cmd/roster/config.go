@@ -59,8 +59,9 @@ type Config struct {
 	ProvisioningLog bool
 	// LogRetention is how long provisioning log rows are kept (ROSTER_LOG_RETENTION, default 30d).
 	LogRetention time.Duration
-	// RestoreRetention is how long a deleted or retired user stays restorable
-	// before the purger removes it for good (ROSTER_RESTORE_RETENTION, default 30d).
+	// RestoreRetention is how long a deleted or retired user, or a deleted
+	// group, stays restorable before its purger removes it for good
+	// (ROSTER_RESTORE_RETENTION, default 30d).
 	RestoreRetention time.Duration
 	// SecretKey is the base64 of the 32-byte key that seals sign-in secrets at
 	// rest (ROSTER_SECRET_KEY; never printed). Unset on SQLite: a key file

@@ -40,9 +40,10 @@ func shellQuote(s string) string {
 	return "'" + strings.ReplaceAll(clean(s), "'", `'\''`) + "'"
 }
 
-// runGroup lists and shows a tenant's groups.
+// runGroup lists and shows a tenant's groups, and restores or purges a
+// deleted one.
 func runGroup(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
-	const want = "list or get"
+	const want = "list, get, restore or purge"
 	if len(args) == 0 {
 		return fmt.Errorf("group: want %s", want)
 	}
@@ -58,6 +59,7 @@ func runGroup(ctx context.Context, args []string, getenv func(string) string, st
 		page.add(cmd.fs, "group id")
 	case "get":
 		page.add(cmd.fs, "member id")
+	case "restore", "purge":
 	default:
 		return unknownSubcommand("group", args[0])
 	}
@@ -65,6 +67,12 @@ func runGroup(ctx context.Context, args []string, getenv func(string) string, st
 		return err
 	}
 	defer cmd.store.Close()
+	if args[0] == "restore" || args[0] == "purge" {
+		if len(cmd.args) != 1 {
+			return fmt.Errorf("group %s: want GROUP (id, displayName or externalId of a deleted group)", args[0])
+		}
+		return restoreOrPurgeGroup(ctx, cmd, args[0], tenant, cmd.args[0], stdout)
+	}
 	if page.limit < 1 || page.limit >= admin.MaxPage {
 		return fmt.Errorf("group %s: --limit %d: want 1 to %d", args[0], page.limit, admin.MaxPage-1)
 	}
@@ -139,5 +147,26 @@ func getGroup(ctx context.Context, cmd *command, tenant, ref string, page pageFl
 	if more {
 		fmt.Fprintf(stderr, "roster: more members of group %q: add --after %s\n", clean(g.DisplayName), ms[len(ms)-1].ID)
 	}
+	return nil
+}
+
+// restoreOrPurgeGroup brings back, or removes for good, the deleted group ref.
+func restoreOrPurgeGroup(ctx context.Context, cmd *command, action, tenant, ref string, stdout io.Writer) error {
+	if action == "purge" {
+		t, g, err := cmd.admin.PurgeGroup(ctx, tenant, ref)
+		if err != nil {
+			return fmt.Errorf("group purge: %w", err)
+		}
+		fmt.Fprintf(stdout, "purged group %s (%s) of tenant %q for good\n", g.ID, clean(g.DisplayName), t.Name)
+		return nil
+	}
+	t, g, err := cmd.admin.RestoreGroup(ctx, tenant, ref)
+	if err != nil {
+		if roster.ErrorCode(err) == roster.ECONFLICT {
+			return fmt.Errorf("group restore: %w: the live group must be deleted or renamed first", err)
+		}
+		return fmt.Errorf("group restore: %w", err)
+	}
+	fmt.Fprintf(stdout, "restored group %s (%s) of tenant %q with %d members\n", g.ID, clean(g.DisplayName), t.Name, len(g.Members))
 	return nil
 }

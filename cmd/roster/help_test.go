@@ -252,7 +252,7 @@ func TestUnknownCommand(t *testing.T) {
 		{[]string{"webhook", "lst"}, "did you mean list?"},
 		{[]string{"setup-link", "revok"}, "did you mean revoke?"},
 		{[]string{"user", "restor", "--tenant", "acme", "ada"}, "did you mean restore?"},
-		{[]string{"group", "bogus"}, `group: unknown subcommand "bogus": want list or get`},
+		{[]string{"group", "bogus"}, `group: unknown subcommand "bogus": want list, get, restore or purge`},
 		{[]string{"zzzz"}, ""},
 	} {
 		var stdout, stderr strings.Builder

@@ -83,3 +83,68 @@ func (s *testServer) auditActions(t *testing.T) string {
 	t.Helper()
 	return s.cli(t, "audit")
 }
+
+// TestRestoreGroup deletes a group through SCIM and brings it back with
+// roster group restore: the same id, attributes and members; the event feed
+// says group.deleted then group.restored, and Entra's next lookup by
+// displayName finds it. A restore over a live holder of the displayName is
+// refused naming it; a purged group cannot be restored.
+func TestRestoreGroup(t *testing.T) { forEachStore(t, testRestoreGroup) }
+
+func testRestoreGroup(t *testing.T, db string) {
+	s := startServer(t, db)
+	lookup := "/Groups?filter=" + url.QueryEscape(`displayName eq "Team"`) + "&excludedAttributes=members"
+	ada := str(s.do(t, "POST", "/Users", `{"userName":"ada@contoso.com"}`).want(t, 201).body, "id")
+	team := str(s.do(t, "POST", "/Groups", `{"displayName":"Team","externalId":"x-team",
+		"members":[{"value":"`+ada+`"}]}`).want(t, 201).body, "id")
+	before := s.do(t, "GET", "/Groups/"+team, "").want(t, 200)
+
+	s.do(t, "DELETE", "/Groups/"+team, "").want(t, 204)
+	s.do(t, "GET", "/Groups/"+team, "").want(t, 404)
+	if r := s.do(t, "GET", lookup, "").want(t, 200); get(r.body, "totalResults") != float64(0) {
+		t.Fatalf("lookup of a deleted group: %s", r.raw)
+	}
+
+	out := s.cli(t, "group", "restore", "--tenant", "default", "Team")
+	if !strings.Contains(out, "restored group "+team) || !strings.Contains(out, "with 1 members") {
+		t.Errorf("roster group restore said %q", out)
+	}
+	after := s.do(t, "GET", "/Groups/"+team, "").want(t, 200)
+	for _, attr := range []string{"id", "displayName", "externalId"} {
+		if str(after.body, attr) != str(before.body, attr) {
+			t.Errorf("restored %s = %q, want %q", attr, str(after.body, attr), str(before.body, attr))
+		}
+	}
+	if str(after.body, "members", 0, "value") != ada {
+		t.Errorf("restored group lacks its member: %s", after.raw)
+	}
+
+	// Entra looks the group up by displayName and updates it rather than creating a twin.
+	r := s.do(t, "GET", lookup, "").want(t, 200)
+	if get(r.body, "totalResults") != float64(1) || str(r.body, "Resources", 0, "id") != team {
+		t.Fatalf("lookup of the restored group: %s", r.raw)
+	}
+	key := strings.TrimSpace(s.cli(t, "apikey", "create", "--tenant", "default"))
+	a := s.app(t, key, "/events?types=group.deleted,group.restored").want(t, 200)
+	d, _ := get(a.body, "data").([]any)
+	if len(d) != 2 || str(d[0], "type") != "group.deleted" || str(d[1], "type") != "group.restored" ||
+		str(d[1], "resource", "id") != team {
+		t.Errorf("group.deleted and group.restored events: %s", a.raw)
+	}
+
+	// A live group took the displayName meanwhile: refused, naming it.
+	s.do(t, "DELETE", "/Groups/"+team, "").want(t, 204)
+	twin := str(s.do(t, "POST", "/Groups", `{"displayName":"TEAM"}`).want(t, 201).body, "id")
+	if err := s.cliErr(t, "group", "restore", "--tenant", "default", team); !strings.Contains(err.Error(), twin) {
+		t.Errorf("restore over a taken displayName: %v, want the holder %s named", err, twin)
+	}
+
+	// Purged, it is gone for good.
+	s.cli(t, "group", "purge", "--tenant", "default", "x-team")
+	if err := s.cliErr(t, "group", "restore", "--tenant", "default", team); !strings.Contains(err.Error(), "no deleted group") {
+		t.Errorf("restore of a purged group: %v, want not found", err)
+	}
+	if d := s.auditActions(t); !strings.Contains(d, "group.restore") || !strings.Contains(d, "group.purge") {
+		t.Errorf("audit trail lacks group.restore or group.purge:\n%s", d)
+	}
+}

@@ -90,7 +90,7 @@ func serveFlags(fs *flag.FlagSet, c *Config) {
 		c.LogRetention, err = parseDuration(v)
 		return err
 	})
-	fs.Func("restore-retention", "how long a deleted user stays restorable before it is purged (default 30d; env ROSTER_RESTORE_RETENTION)", func(v string) (err error) {
+	fs.Func("restore-retention", "how long a deleted user or group stays restorable before it is purged (default 30d; env ROSTER_RESTORE_RETENTION)", func(v string) (err error) {
 		c.RestoreRetention, err = parseDuration(v)
 		return err
 	})

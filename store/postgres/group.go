@@ -487,8 +487,10 @@ func applyMemberChange(ctx context.Context, t *tx, groupID string, c roster.Memb
 	return nil
 }
 
-// DeleteGroup removes the group, its memberships (as group and as member, bumping
-// the version of each group it leaves) and appends group.deleted. ENOTFOUND, EPRECONDITION.
+// DeleteGroup takes the group out of SCIM, restorably: it moves the group to
+// retired_groups with its member ids and the ids of the groups it belongs to,
+// removes its memberships (as group and as member, bumping the version of each
+// group it leaves) and appends group.deleted. ENOTFOUND, EPRECONDITION.
 func (db *DB) DeleteGroup(ctx context.Context, tenantID, id string, version int64) error {
 	err := db.write(ctx, tenantID, func(t *tx) error {
 		old, err := lockGroup(ctx, t, id)
@@ -496,6 +498,9 @@ func (db *DB) DeleteGroup(ctx context.Context, tenantID, id string, version int6
 			return err
 		}
 		if err := row.CheckVersion("group", id, old.version, version); err != nil {
+			return err
+		}
+		if _, err := t.Exec(ctx, retireGroupQuery, t.tenantID, id, t.now); err != nil {
 			return err
 		}
 		if err := leaveGroups(ctx, t, id, roster.MemberGroup); err != nil {

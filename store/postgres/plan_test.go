@@ -158,6 +158,12 @@ func TestWritePlans(t *testing.T) {
 			t.Errorf("%s: plan\n%s\nwant group_members_member searched by member and type, and no read of a tenant's memberships, groups or users", tt.name, plan)
 		}
 	}
+	// Deleting a group reads its own members by the primary key and its
+	// parents through group_members_member: neither walks the tenant.
+	plan := explain(t, db, retireGroupQuery, []any{"t", "g2", time.Now()})
+	if !strings.Contains(plan, "using group_members_member") || walksTenant(plan, "group_members", "groups", "users") {
+		t.Errorf("retire group: plan\n%s\nwant group_members_member searched, and no read of a tenant's memberships, groups or users", plan)
+	}
 }
 
 // memberSearch reports whether a plan reads group_members through

@@ -118,8 +118,9 @@ func checkRestorable(ctx context.Context, t *tx, userName string, kept row.Kept)
 	return nil
 }
 
-// rejoinGroups makes the user a member again of those of groups that still
-// exist, bumping their versions.
+// rejoinGroups makes the user a member again of those of groups that are
+// live, bumping their versions; the deleted ones keep it among their members,
+// for their own restore.
 func rejoinGroups(ctx context.Context, t *tx, id string, groups []string) error {
 	if len(groups) == 0 {
 		return nil
@@ -133,7 +134,10 @@ func rejoinGroups(ctx context.Context, t *tx, id string, groups []string) error 
 		UPDATE groups SET version = version + 1, modified = $4
 		WHERE tenant_id = $1 AND id IN (SELECT group_id FROM joined)`,
 		t.tenantID, id, groups, t.now)
-	return err
+	if err != nil {
+		return err
+	}
+	return keepInRetiredGroups(ctx, t, groups, "member_users", id)
 }
 
 // PurgeUser removes the retired user id for good (its emails, unique values

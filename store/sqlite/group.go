@@ -587,8 +587,10 @@ func applyMemberChange(ctx context.Context, tx *sql.Tx, tenantID, groupID string
 	return nil, roster.Errorf(roster.EINVALID, "unknown member operation %d", c.Op)
 }
 
-// DeleteGroup removes the group, its memberships (as group and as member, bumping
-// the version of each group it leaves) and appends group.deleted. ENOTFOUND, EPRECONDITION.
+// DeleteGroup takes the group out of SCIM, restorably: it moves the group to
+// retired_groups with its member ids and the ids of the groups it belongs to,
+// removes its memberships (as group and as member, bumping the version of each
+// group it leaves) and appends group.deleted. ENOTFOUND, EPRECONDITION.
 func (db *DB) DeleteGroup(ctx context.Context, tenantID, id string, version int64) error {
 	now := db.stamp()
 	err := db.write(ctx, func(ctx context.Context, tx *sql.Tx) error {
@@ -606,6 +608,9 @@ func deleteGroup(ctx context.Context, tx *sql.Tx, tenantID, id string, version i
 		return err
 	}
 	if err := row.CheckVersion("group", id, old.version, version); err != nil {
+		return err
+	}
+	if _, err := txExec(ctx, tx, retireGroupQuery, tenantID, id, formatTime(now)); err != nil {
 		return err
 	}
 	if err := leaveGroups(ctx, tx, tenantID, id, roster.MemberGroup, now); err != nil {

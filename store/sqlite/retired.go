@@ -110,8 +110,9 @@ func restoreUser(ctx context.Context, tx *sql.Tx, tenantID, id string, now time.
 	return appendEvent(ctx, tx, tenantID, now, outbox.Created(roster.UserRestored, "User", id, d, nil))
 }
 
-// rejoinGroups makes the user a member again of those of groups that still
-// exist, bumping their versions.
+// rejoinGroups makes the user a member again of those of groups that are
+// live, bumping their versions; the deleted ones keep it among their members,
+// for their own restore.
 func rejoinGroups(ctx context.Context, tx *sql.Tx, tenantID, id string, groups []string, now time.Time) error {
 	if len(groups) == 0 {
 		return nil
@@ -127,7 +128,10 @@ func rejoinGroups(ctx context.Context, tx *sql.Tx, tenantID, id string, groups [
 		UPDATE groups SET version = version + 1, modified = ?
 		WHERE tenant_id = ? AND id IN (SELECT value FROM json_each(?))`,
 		formatTime(now), tenantID, jsonArray(groups))
-	return err
+	if err != nil {
+		return err
+	}
+	return keepInRetiredGroups(ctx, tx, tenantID, groups, "member_users", id)
 }
 
 // PurgeUser removes the retired user id for good (its emails, unique values

@@ -16,8 +16,9 @@ type Opener func(tb testing.TB) roster.Store
 // Bench runs the store benchmarks, the same for every store so that their
 // figures compare: create (one writer, and many at once), get by id, the
 // userName filter, a batch of 100 member adds to a group of 10,000, Entra's
-// membership check, an email filter under "or", and 1,000 user deletes at
-// concurrency 8 from groups of 0, 10,000 and 40,000 members.
+// membership check, an email filter under "or", 1,000 user deletes at
+// concurrency 8 from groups of 0, 10,000 and 40,000 members, and the delete
+// and restore of a group of 10,000 members.
 func Bench(b *testing.B, open Opener) {
 	b.Run("CreateUser", func(b *testing.B) { benchCreateUser(b, open) })
 	b.Run("CreateUserParallel", func(b *testing.B) { benchCreateUserParallel(b, open) })
@@ -29,6 +30,7 @@ func Bench(b *testing.B, open Opener) {
 	for _, size := range []int{0, 10000, 40000} {
 		b.Run(fmt.Sprintf("DeleteUsers/group=%d", size), func(b *testing.B) { benchDeleteUsers(b, open, size) })
 	}
+	b.Run("DeleteGroup/members=10000", func(b *testing.B) { benchDeleteGroup(b, open, 10000) })
 }
 
 // benchStore opens a store with one tenant.

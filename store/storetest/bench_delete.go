@@ -92,3 +92,34 @@ func inParallel(b *testing.B, n int, fn func(i int) error) {
 		b.Fatal(*err)
 	}
 }
+
+// benchDeleteGroup measures the SCIM delete of a group of size members,
+// which keeps the group and its member ids for its restore, and the restore
+// that brings it back with its members; each operation is one of each.
+func benchDeleteGroup(b *testing.B, open Opener, size int) {
+	db, tenantID := benchStore(b, open)
+	ctx := context.Background()
+	ids := seedUsersParallel(b, db, tenantID, size)
+	g := &roster.Group{DisplayName: "Everyone", Doc: map[string]any{"displayName": "Everyone"}}
+	for _, id := range ids {
+		g.Members = append(g.Members, roster.Member{ID: id})
+	}
+	if err := db.CreateGroup(ctx, tenantID, g); err != nil {
+		b.Fatal(err)
+	}
+	var deletes, restores time.Duration
+	for b.Loop() {
+		start := time.Now()
+		if err := db.DeleteGroup(ctx, tenantID, g.ID, 0); err != nil {
+			b.Fatal(err)
+		}
+		deletes += time.Since(start)
+		start = time.Now()
+		if err := db.RestoreGroup(ctx, tenantID, g.ID); err != nil {
+			b.Fatal(err)
+		}
+		restores += time.Since(start)
+	}
+	b.ReportMetric(float64(deletes.Microseconds())/float64(b.N)/1000, "ms/delete")
+	b.ReportMetric(float64(restores.Microseconds())/float64(b.N)/1000, "ms/restore")
+}

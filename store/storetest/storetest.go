@@ -43,6 +43,7 @@ func Run(t *testing.T, open func(t *testing.T) roster.Store) {
 	t.Run("UniqueValuesConcurrent", func(t *testing.T) { testUniqueConcurrent(t, open(t)) })
 	t.Run("RetireUser", func(t *testing.T) { testRetireUser(t, open(t)) })
 	t.Run("RestoreUser", func(t *testing.T) { testRestoreUser(t, open(t)) })
+	t.Run("RestoreGroup", func(t *testing.T) { testRestoreGroup(t, open(t)) })
 	t.Run("HeldPage", func(t *testing.T) { testHeldPage(t, open(t)) })
 	t.Run("PatchPersistence", func(t *testing.T) { testPatchPersistence(t, open(t)) })
 	t.Run("UserPreconditions", func(t *testing.T) { testUserPreconditions(t, open(t)) })

@@ -160,7 +160,7 @@ func testTenantDisabled(t *testing.T, s roster.Store) {
 
 // tenantRows is what a store holds of one tenant, as its public methods read it.
 type tenantRows struct {
-	Users, Groups, Tokens, Events, Log, APIKeys, Webhooks, Domains int
+	Users, Groups, DeletedGroups, Tokens, Events, Log, APIKeys, Webhooks, Domains int
 }
 
 // populate gives tenant tn a row of every kind and returns what it holds.
@@ -170,6 +170,9 @@ func populate(t *testing.T, s roster.Store, tn *roster.Tenant) tenantRows {
 	u := mustUser(t, s, tn.ID, userSpec{userName: "ada@" + tn.Name + ".example", externalID: "x1",
 		emails: []roster.Email{{Value: "ada@" + tn.Name + ".example"}}})
 	mustGroup(t, s, tn.ID, "Admins", u.ID)
+	if err := s.DeleteGroup(ctx, tn.ID, mustGroup(t, s, tn.ID, "Former", u.ID).ID, 0); err != nil {
+		t.Fatalf("DeleteGroup = %v", err)
+	}
 	_, prefix, hash := roster.NewTokenSecret()
 	if err := s.CreateToken(ctx, &roster.Token{TenantID: tn.ID, Prefix: prefix, Hash: hash}); err != nil {
 		t.Fatalf("CreateToken = %v", err)
@@ -202,6 +205,9 @@ func rowsOf(t *testing.T, s roster.Store, id string) tenantRows {
 	}
 	if _, r.Groups, err = s.Groups(ctx, id, roster.Query{}); err != nil {
 		t.Fatalf("Groups = %v", err)
+	}
+	if _, err := s.RetiredGroup(ctx, id, "Former"); err == nil {
+		r.DeletedGroups++
 	}
 	toks, err := s.Tokens(ctx, id)
 	if err != nil {
@@ -250,7 +256,7 @@ func testDeleteTenant(t *testing.T, s roster.Store) {
 	b := mustTenant(t, s, "beta")
 	populate(t, s, a)
 	want := populate(t, s, b)
-	if want.Users != 1 || want.Groups != 1 || want.Tokens != 1 || want.Events == 0 || want.Log != 1 ||
+	if want.Users != 1 || want.Groups != 1 || want.DeletedGroups != 1 || want.Tokens != 1 || want.Events == 0 || want.Log != 1 ||
 		want.APIKeys != 1 || want.Webhooks != 1 || want.Domains != 1 {
 		t.Fatalf("a populated tenant holds %+v", want)
 	}

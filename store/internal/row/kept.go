@@ -3,6 +3,8 @@ package row
 import (
 	"encoding/json"
 	"fmt"
+
+	"github.com/rosterhq/roster"
 )
 
 // Kept is what retiring a user took from it and keeps for its restore
@@ -30,4 +32,34 @@ func DecodeKept(b []byte) (Kept, error) {
 		return k, fmt.Errorf("kept: %w", err)
 	}
 	return k, nil
+}
+
+// GroupKept is what deleting a group took from it and keeps for its restore
+// (retired_groups.kept): the ids of its members, users and groups, and of
+// the groups it was a member of.
+type GroupKept struct {
+	MemberUsers  []string `json:"member_users"`
+	MemberGroups []string `json:"member_groups"`
+	Groups       []string `json:"groups"`
+}
+
+// DecodeGroupKept reads retired_groups.kept.
+func DecodeGroupKept(b []byte) (GroupKept, error) {
+	var k GroupKept
+	if err := json.Unmarshal(b, &k); err != nil {
+		return k, fmt.Errorf("group kept: %w", err)
+	}
+	return k, nil
+}
+
+// Members returns the kept members, users then groups, without displays.
+func (k GroupKept) Members() []roster.Member {
+	ms := make([]roster.Member, 0, len(k.MemberUsers)+len(k.MemberGroups))
+	for _, id := range k.MemberUsers {
+		ms = append(ms, roster.Member{ID: id, Type: roster.MemberUser})
+	}
+	for _, id := range k.MemberGroups {
+		ms = append(ms, roster.Member{ID: id, Type: roster.MemberGroup})
+	}
+	return ms
 }

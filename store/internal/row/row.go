@@ -167,6 +167,16 @@ func GroupNameTaken(name, holder string) error {
 	return &roster.Error{Code: roster.ECONFLICT, Attr: "displayName", Detail: detail, Reason: "group_name_taken"}
 }
 
+// RestoreTaken returns ECONFLICT for the restore of the deleted group id
+// named name when the live group holder holds its id or its name.
+func RestoreTaken(id, name, holder string) error {
+	if holder == id {
+		return roster.Errorf(roster.ECONFLICT, "id %q is taken by a live group", id)
+	}
+	return &roster.Error{Code: roster.ECONFLICT, Attr: "displayName", Reason: "group_name_taken",
+		Detail: fmt.Sprintf("displayName %q is taken by live group %s", name, holder)}
+}
+
 // SameEmails reports whether stored, a user's email rows in their order, are
 // the rows emails would be written as (those with a value, in order).
 func SameEmails(stored, emails []roster.Email) bool {

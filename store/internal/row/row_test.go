@@ -233,3 +233,27 @@ func TestPrefix(t *testing.T) {
 		}
 	}
 }
+
+func TestGroupKept(t *testing.T) {
+	k, err := DecodeGroupKept([]byte(`{"member_users": ["u1", "u2"], "member_groups": ["g1"], "groups": ["p1"]}`))
+	if err != nil {
+		t.Fatalf("DecodeGroupKept = %v", err)
+	}
+	want := []roster.Member{{ID: "u1", Type: roster.MemberUser}, {ID: "u2", Type: roster.MemberUser}, {ID: "g1", Type: roster.MemberGroup}}
+	if diff := cmp.Diff(want, k.Members()); diff != "" || !cmp.Equal(k.Groups, []string{"p1"}) {
+		t.Errorf("kept members mismatch (-want +got):\n%s\ngroups %v", diff, k.Groups)
+	}
+	if _, err := DecodeGroupKept([]byte(`[]`)); err == nil {
+		t.Error("DecodeGroupKept([]) = nil, want an error")
+	}
+	for _, tt := range []struct{ name, holder, attr, detail string }{
+		{"name", "g2", "displayName", `displayName "Sales" is taken by live group g2`},
+		{"id", "g1", "", `id "g1" is taken by a live group`},
+	} {
+		err := RestoreTaken("g1", "Sales", tt.holder)
+		var re *roster.Error
+		if !errors.As(err, &re) || re.Code != roster.ECONFLICT || re.Attr != tt.attr || re.Detail != tt.detail {
+			t.Errorf("RestoreTaken(%s) = %#v, want ECONFLICT on %q: %s", tt.name, err, tt.attr, tt.detail)
+		}
+	}
+}
