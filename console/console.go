@@ -122,7 +122,7 @@ type route struct {
 
 // routes lists every route of the console, in the order a reader expects.
 func (s *Server) routes() []route {
-	return []route{
+	return append([]route{
 		{"GET " + Prefix + "/login", public, s.handleLoginPage},
 		{"POST " + Prefix + "/login", public, s.handleLogin},
 		{"POST " + Prefix + "/logout", viewer, s.handleLogout},
@@ -147,10 +147,6 @@ func (s *Server) routes() []route {
 
 		{"GET " + Prefix + "/tenants/{tenant}/drift", viewer, s.handleDrift},
 		{"GET " + Prefix + "/tenants/{tenant}/held", viewer, s.handleHeld},
-		{"POST " + Prefix + "/tenants/{tenant}/held/release", adminOnly, s.handleHeldReleaseAll},
-		{"POST " + Prefix + "/tenants/{tenant}/held/revert", adminOnly, s.handleHeldRevertAll},
-		{"POST " + Prefix + "/tenants/{tenant}/held/{held}/release", adminOnly, s.handleHeldRelease},
-		{"POST " + Prefix + "/tenants/{tenant}/held/{held}/revert", adminOnly, s.handleHeldRevert},
 
 		{"GET " + Prefix + "/tenants/{tenant}/log", viewer, s.handleLog},
 		{"GET " + Prefix + "/tenants/{tenant}/log/{entry}", viewer, s.handleLogEntry},
@@ -188,7 +184,7 @@ func (s *Server) routes() []route {
 		{"GET " + Prefix + "/operators", viewer, s.handleOperators},
 		{"POST " + Prefix + "/operators", adminOnly, s.handleOperatorCreate},
 		{"POST " + Prefix + "/operators/{operator}/remove", adminOnly, s.handleOperatorRemove},
-	}
+	}, s.heldRoutes(Prefix+"/tenants/{tenant}/held", adminOnly, "operation", s.renderHeld, s.settleHeld)...)
 }
 
 // headers sets what every console answer carries: no caching (pages may

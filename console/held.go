@@ -82,31 +82,39 @@ func plural(n int, thing string) string {
 	return strconv.Itoa(n) + " " + thing + "s"
 }
 
-func (s *Server) handleHeldRelease(w http.ResponseWriter, r *http.Request) error {
-	return s.settleHeld(w, r, "released", false, s.admin.ReleaseHeld)
-}
-
-func (s *Server) handleHeldRevert(w http.ResponseWriter, r *http.Request) error {
-	return s.settleHeld(w, r, "reverted", false, s.admin.RevertHeld)
-}
-
-// handleHeldReleaseAll releases every held operation of the tenant once the
-// form's confirmation box is ticked.
-func (s *Server) handleHeldReleaseAll(w http.ResponseWriter, r *http.Request) error {
-	if r.PostFormValue("confirm") != confirmRelease {
-		return s.renderHeld(w, r, http.StatusUnprocessableEntity, "Tick the box to confirm that every held operation is released.")
+// heldRoutes are the four changes of a held operations page at path: release
+// or revert the operation of the path ({held}), or every one once the form's
+// confirmation box is ticked. render writes the page with a refusal; settle
+// releases or reverts and goes back to it. The console's page and the setup
+// pages' share them; things names what the page lists ("operation", "change").
+func (s *Server) heldRoutes(path string, a access, things string, render heldRenderer, settle heldSettle) []route {
+	one := func(done string, settler heldSettler) func(http.ResponseWriter, *http.Request) error {
+		return func(w http.ResponseWriter, r *http.Request) error { return settle(w, r, done, false, settler) }
 	}
-	return s.settleHeld(w, r, "released", true, s.admin.ReleaseHeld)
+	every := func(done, confirm string, settler heldSettler) func(http.ResponseWriter, *http.Request) error {
+		return func(w http.ResponseWriter, r *http.Request) error {
+			if r.PostFormValue("confirm") != confirm {
+				return render(w, r, http.StatusUnprocessableEntity, "Tick the box to confirm that every held "+things+" is "+done+".")
+			}
+			return settle(w, r, done, true, settler)
+		}
+	}
+	return []route{
+		{"POST " + path + "/release", a, every("released", confirmRelease, s.admin.ReleaseHeld)},
+		{"POST " + path + "/revert", a, every("reverted", confirmRevert, s.admin.RevertHeld)},
+		{"POST " + path + "/{held}/release", a, one("released", s.admin.ReleaseHeld)},
+		{"POST " + path + "/{held}/revert", a, one("reverted", s.admin.RevertHeld)},
+	}
 }
 
-// handleHeldRevertAll reverts every held operation of the tenant once the
-// form's confirmation box is ticked.
-func (s *Server) handleHeldRevertAll(w http.ResponseWriter, r *http.Request) error {
-	if r.PostFormValue("confirm") != confirmRevert {
-		return s.renderHeld(w, r, http.StatusUnprocessableEntity, "Tick the box to confirm that every held operation is reverted.")
-	}
-	return s.settleHeld(w, r, "reverted", true, s.admin.RevertHeld)
-}
+// heldRenderer writes a held operations page with the refusal of a "Release
+// all" or "Revert all" (formError, "" for none).
+type heldRenderer func(w http.ResponseWriter, r *http.Request, status int, formError string) error
+
+// heldSettle releases or reverts (settler) the held operation of the path, or
+// every one with all, and goes back to the page saying how many were (done:
+// "released", "reverted").
+type heldSettle func(w http.ResponseWriter, r *http.Request, done string, all bool, settler heldSettler) error
 
 // heldSettler releases or reverts held operations of a tenant:
 // admin.Service's ReleaseHeld or RevertHeld.

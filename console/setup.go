@@ -38,7 +38,7 @@ func setupOf(r *http.Request) *setupSession {
 // landing page and the redemption needs a setup session.
 func (s *Server) setupRoutes() []route {
 	p := admin.SetupPath
-	return []route{
+	return append([]route{
 		{"GET " + p + "", public, s.handleSetupLanding},
 		{"POST " + p + "/start", public, s.handleSetupStart},
 		{"GET " + p + "/{$}", customer, s.handleSetupHome},
@@ -60,11 +60,7 @@ func (s *Server) setupRoutes() []route {
 		{"GET " + p + "/status/users", customer, s.handleSetupUsers},
 		{"GET " + p + "/status/groups", customer, s.handleSetupGroups},
 		{"GET " + p + "/held", customer, s.handleSetupHeld},
-		{"POST " + p + "/held/release", customer, s.handleSetupHeldReleaseAll},
-		{"POST " + p + "/held/revert", customer, s.handleSetupHeldRevertAll},
-		{"POST " + p + "/held/{held}/release", customer, s.handleSetupHeldRelease},
-		{"POST " + p + "/held/{held}/revert", customer, s.handleSetupHeldRevert},
-	}
+	}, s.heldRoutes(p+"/held", customer, "change", s.renderSetupHeld, s.settleSetupHeld)...)
 }
 
 // setupGuard admits a request of a live setup session, returning it with the

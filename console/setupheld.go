@@ -32,32 +32,6 @@ func (s *Server) renderSetupHeld(w http.ResponseWriter, r *http.Request, status 
 	return s.render(w, r, status, "setup-held", page{Title: "Held changes", Tab: "held", Flash: heldFlash(r), Data: v})
 }
 
-func (s *Server) handleSetupHeldRelease(w http.ResponseWriter, r *http.Request) error {
-	return s.settleSetupHeld(w, r, "released", false, s.admin.ReleaseHeld)
-}
-
-func (s *Server) handleSetupHeldRevert(w http.ResponseWriter, r *http.Request) error {
-	return s.settleSetupHeld(w, r, "reverted", false, s.admin.RevertHeld)
-}
-
-// handleSetupHeldReleaseAll releases every held operation of the session's
-// tenant once the form's confirmation box is ticked.
-func (s *Server) handleSetupHeldReleaseAll(w http.ResponseWriter, r *http.Request) error {
-	if r.PostFormValue("confirm") != confirmRelease {
-		return s.renderSetupHeld(w, r, http.StatusUnprocessableEntity, "Tick the box to confirm that every held change is released.")
-	}
-	return s.settleSetupHeld(w, r, "released", true, s.admin.ReleaseHeld)
-}
-
-// handleSetupHeldRevertAll reverts every held operation of the session's
-// tenant once the form's confirmation box is ticked.
-func (s *Server) handleSetupHeldRevertAll(w http.ResponseWriter, r *http.Request) error {
-	if r.PostFormValue("confirm") != confirmRevert {
-		return s.renderSetupHeld(w, r, http.StatusUnprocessableEntity, "Tick the box to confirm that every held change is reverted.")
-	}
-	return s.settleSetupHeld(w, r, "reverted", true, s.admin.RevertHeld)
-}
-
 // settleSetupHeld releases or reverts (settle) the held operation of the
 // path, or every one with all, of the session's tenant only (an operation
 // of another tenant is not found), and goes back to the held changes page
