@@ -1,0 +1,218 @@
+package postgres
+
+import (
+	"context"
+	"fmt"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/rosterhq/roster"
+	"github.com/rosterhq/roster/internal/testdb"
+)
+
+func openDB(t *testing.T, url string) *DB {
+	t.Helper()
+	db, err := Open(context.Background(), url, Options{Clock: testdb.Clock()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	return db
+}
+
+// follower reads the outbox from the last seq it saw, as the events API's
+// clients and the webhook relay do, and keeps what it saw in order.
+type follower struct {
+	db    *DB
+	after int64
+	seen  []*roster.Event
+}
+
+// follow reads pages of 7 until one is short.
+func (f *follower) follow(ctx context.Context) error {
+	for {
+		es, err := f.db.Events(ctx, roster.EventQuery{After: f.after, Limit: 7})
+		if err != nil {
+			return err
+		}
+		for _, e := range es {
+			if e.Seq <= f.after {
+				return fmt.Errorf("seq %d after %d", e.Seq, f.after)
+			}
+			f.seen, f.after = append(f.seen, e), e.Seq
+		}
+		if len(es) < 7 {
+			return nil
+		}
+	}
+}
+
+// TestEventsFollowedOnTwoInstances writes from two stores on one database, as
+// two Roster instances do, while a follower on each reads the outbox. Some
+// writes of the first stay open for a while after inserting their events, so
+// that their events commit after later ones: a follower that moved past an
+// event committed late would miss it. Each follower must see every event of
+// the outbox exactly once, in seq order, and the seqs must have no gap.
+func TestEventsFollowedOnTwoInstances(t *testing.T) {
+	ctx := context.Background()
+	url := testdb.Postgres(t)
+	dbs := []*DB{openDB(t, url), openDB(t, url)}
+	var writes atomic.Int64
+	dbs[0].beforeCommit = func() {
+		if writes.Add(1)%4 == 0 {
+			time.Sleep(30 * time.Millisecond)
+		}
+	}
+	tenants := []*roster.Tenant{{Name: "acme"}, {Name: "globex"}}
+	for _, tn := range tenants {
+		if err := dbs[1].CreateTenant(ctx, tn); err != nil {
+			t.Fatal(err)
+		}
+	}
+	const writers, perWriter = 6, 30
+	var wg sync.WaitGroup
+	for w := range writers {
+		db, tn := dbs[w%2], tenants[w/2%2]
+		wg.Go(func() {
+			for i := range perWriter {
+				name := fmt.Sprintf("w%d-%d@example.com", w, i)
+				u := &roster.User{UserName: name, Active: true, Doc: map[string]any{"userName": name}}
+				if err := db.CreateUser(ctx, tn.ID, u); err != nil {
+					t.Errorf("CreateUser = %v", err)
+					return
+				}
+				if i%3 == 0 {
+					if err := db.DeleteUser(ctx, tn.ID, u.ID, 0); err != nil {
+						t.Errorf("DeleteUser = %v", err)
+						return
+					}
+				}
+			}
+		})
+	}
+	done := make(chan struct{})
+	go func() { wg.Wait(); close(done) }()
+
+	followers := []*follower{{db: dbs[0]}, {db: dbs[1]}}
+	var readers sync.WaitGroup
+	for _, f := range followers {
+		readers.Go(func() {
+			for {
+				if err := f.follow(ctx); err != nil {
+					t.Errorf("follow: %v", err)
+					return
+				}
+				select {
+				case <-done:
+					if err := f.follow(ctx); err != nil {
+						t.Errorf("follow: %v", err)
+					}
+					return
+				default:
+				}
+			}
+		})
+	}
+	readers.Wait()
+
+	all, err := dbs[0].Events(ctx, roster.EventQuery{Limit: 1 << 20})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := writers * (perWriter + perWriter/3); len(all) != want {
+		t.Fatalf("the outbox holds %d events, want %d", len(all), want)
+	}
+	for i, e := range all {
+		if e.Seq != all[0].Seq+int64(i) {
+			t.Fatalf("event %d has seq %d after %d: a gap", i, e.Seq, all[i-1].Seq)
+		}
+	}
+	for n, f := range followers {
+		if len(f.seen) != len(all) {
+			t.Errorf("follower %d saw %d events, want the %d of the outbox, each once", n, len(f.seen), len(all))
+		}
+		for i, e := range f.seen {
+			if i < len(all) && (e.Seq != all[i].Seq || e.ID != all[i].ID) {
+				t.Errorf("follower %d: event %d is seq %d (%s), want seq %d (%s)", n, i, e.Seq, e.ID, all[i].Seq, all[i].ID)
+				break
+			}
+		}
+	}
+}
+
+// TestEventsNumberedAfterStop inserts events as an instance that stopped
+// between its commit and numbering them leaves them: another instance's
+// sequencer numbers them on its own, before a later write's events.
+func TestEventsNumberedAfterStop(t *testing.T) {
+	ctx := context.Background()
+	url := testdb.Postgres(t)
+	db := openDB(t, url)
+	tn := &roster.Tenant{Name: "acme"}
+	if err := db.CreateTenant(ctx, tn); err != nil {
+		t.Fatal(err)
+	}
+	_, err := db.pool.Exec(ctx, `INSERT INTO events (id, tenant_id, type, resource_type, resource_id, payload, created)
+		VALUES ('stopped-1', $1, 'user.created', 'User', 'u1', '{}', now()), ('stopped-2', $1, 'user.created', 'User', 'u2', '{}', now())`, tn.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var es []*roster.Event
+	for deadline := time.Now().Add(10 * time.Second); len(es) < 2 && time.Now().Before(deadline); time.Sleep(50 * time.Millisecond) {
+		if es, err = db.Events(ctx, roster.EventQuery{Limit: 10}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if len(es) != 2 || es[0].ID != "stopped-1" || es[1].ID != "stopped-2" {
+		t.Fatalf("events = %v, want stopped-1 and stopped-2 numbered", es)
+	}
+	u := &roster.User{UserName: "ada", Active: true, Doc: map[string]any{"userName": "ada"}}
+	if err := db.CreateUser(ctx, tn.ID, u); err != nil {
+		t.Fatal(err)
+	}
+	es, err = db.Events(ctx, roster.EventQuery{After: es[1].Seq, Limit: 10})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(es) != 1 || es[0].ResourceID != u.ID {
+		t.Fatalf("events after the stopped ones = %v, want ada's user.created", es)
+	}
+}
+
+// TestSeqOutlivesDeletedTenant deletes the tenant whose events are the
+// newest: the next event still takes a seq above theirs, so that a reader
+// whose cursor passed them misses nothing.
+func TestSeqOutlivesDeletedTenant(t *testing.T) {
+	ctx := context.Background()
+	db := openDB(t, testdb.Postgres(t))
+	acme, globex := &roster.Tenant{Name: "acme"}, &roster.Tenant{Name: "globex"}
+	for _, tn := range []*roster.Tenant{acme, globex} {
+		if err := db.CreateTenant(ctx, tn); err != nil {
+			t.Fatal(err)
+		}
+	}
+	create := func(tn *roster.Tenant, name string) {
+		t.Helper()
+		if err := db.CreateUser(ctx, tn.ID, &roster.User{UserName: name, Active: true, Doc: map[string]any{"userName": name}}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	create(acme, "ada")
+	create(globex, "bob")
+	last, err := db.LastEventSeq(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := db.DeleteTenant(ctx, globex.ID); err != nil {
+		t.Fatal(err)
+	}
+	create(acme, "cy")
+	es, err := db.Events(ctx, roster.EventQuery{After: last, Limit: 10})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(es) != 1 || es[0].Seq <= last {
+		t.Fatalf("events after seq %d = %v, want cy's user.created above it", last, es)
+	}
+}
