@@ -2,7 +2,6 @@ package postgres
 
 import (
 	"context"
-	"fmt"
 	"log/slog"
 	"sync"
 	"time"
@@ -129,29 +128,32 @@ func (s *sequencer) run(ctx context.Context, idle bool) error {
 
 // number gives at most sequenceBatch committed events without a seq the seqs
 // after outbox_state.sequenced, in pos order, in one transaction, and returns
-// how many. The lock is taken before the statement, whose snapshot is then
-// newer than the previous run's commit: two runs never number one event.
+// how many. The two statements go in one round trip and run in one implicit
+// transaction, which holds the lock until it commits; the statement takes its
+// snapshot once it has the lock, after the previous run's commit: two runs
+// never number one event.
 func (s *sequencer) number(ctx context.Context) (int64, error) {
-	var n int64
-	err := pgx.BeginFunc(ctx, s.pool, func(t pgx.Tx) error {
-		if _, err := t.Exec(ctx, `SELECT pg_advisory_xact_lock($1)`, int64(sequenceLock)); err != nil {
-			return err
-		}
-		tag, err := t.Exec(ctx, `
-			WITH todo AS MATERIALIZED (
-				SELECT id, row_number() OVER (ORDER BY pos) AS n
-				FROM events WHERE seq IS NULL ORDER BY pos LIMIT $1),
-			last AS (
-				UPDATE outbox_state SET sequenced = sequenced + (SELECT count(*) FROM todo)
-				WHERE EXISTS (SELECT FROM todo)
-				RETURNING sequenced - (SELECT count(*) FROM todo) AS base)
-			UPDATE events e SET seq = last.base + todo.n
-			FROM todo, last WHERE e.id = todo.id`, sequenceBatch)
-		if err != nil {
-			return fmt.Errorf("number: %w", err)
-		}
-		n = tag.RowsAffected()
-		return nil
-	})
-	return n, err
+	b := &pgx.Batch{}
+	b.Queue(`SELECT pg_advisory_xact_lock($1)`, int64(sequenceLock))
+	b.Queue(`
+		WITH todo AS MATERIALIZED (
+			SELECT id, row_number() OVER (ORDER BY pos) AS n
+			FROM events WHERE seq IS NULL ORDER BY pos LIMIT $1),
+		last AS (
+			UPDATE outbox_state SET sequenced = sequenced + (SELECT count(*) FROM todo)
+			WHERE EXISTS (SELECT FROM todo)
+			RETURNING sequenced - (SELECT count(*) FROM todo) AS base)
+		UPDATE events e SET seq = last.base + todo.n
+		FROM todo, last WHERE e.id = todo.id`, sequenceBatch)
+	br := s.pool.SendBatch(ctx, b)
+	if _, err := br.Exec(); err != nil {
+		br.Close()
+		return 0, err
+	}
+	tag, err := br.Exec()
+	if err != nil {
+		br.Close()
+		return 0, err
+	}
+	return tag.RowsAffected(), br.Close()
 }
