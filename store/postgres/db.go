@@ -95,9 +95,15 @@ func Open(ctx context.Context, url string, opts Options) (*DB, error) {
 		db.Close()
 		return nil, err
 	}
+	// Events a stopped instance committed and left without a seq are
+	// numbered before this one serves.
+	db.seq = newSequencer(db.pool, db.log)
+	if err := db.seq.run(ctx, true); err != nil {
+		db.Close()
+		return nil, err
+	}
 	bg, stop := context.WithCancel(context.Background())
 	db.stop = stop
-	db.seq = newSequencer(db.pool, db.log)
 	db.bg.Go(func() { db.seq.loop(bg) })
 	if opts.Analyze {
 		var autovacuum string

@@ -8,6 +8,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/jackc/pgx/v5"
+
 	"github.com/rosterhq/roster"
 	"github.com/rosterhq/roster/internal/testdb"
 )
@@ -142,36 +144,63 @@ func TestEventsFollowedOnTwoInstances(t *testing.T) {
 	}
 }
 
-// TestEventsNumberedAfterStop inserts events as an instance that stopped
-// between its commit and numbering them leaves them: another instance's
-// sequencer numbers them on its own, before a later write's events.
-func TestEventsNumberedAfterStop(t *testing.T) {
+// insertUnnumbered inserts events as an instance leaves them when it stops
+// between its commit and its sequencer's run: committed, without a seq.
+func insertUnnumbered(t *testing.T, url, tenantID string, ids ...string) {
+	t.Helper()
 	ctx := context.Background()
-	url := testdb.Postgres(t)
-	db := openDB(t, url)
-	tn := &roster.Tenant{Name: "acme"}
-	if err := db.CreateTenant(ctx, tn); err != nil {
-		t.Fatal(err)
-	}
-	_, err := db.pool.Exec(ctx, `INSERT INTO events (id, tenant_id, type, resource_type, resource_id, payload, created)
-		VALUES ('stopped-1', $1, 'user.created', 'User', 'u1', '{}', now()), ('stopped-2', $1, 'user.created', 'User', 'u2', '{}', now())`, tn.ID)
+	conn, err := pgx.Connect(ctx, url)
 	if err != nil {
 		t.Fatal(err)
 	}
-	var es []*roster.Event
-	for deadline := time.Now().Add(10 * time.Second); len(es) < 2 && time.Now().Before(deadline); time.Sleep(50 * time.Millisecond) {
-		if es, err = db.Events(ctx, roster.EventQuery{Limit: 10}); err != nil {
+	defer conn.Close(ctx)
+	for _, id := range ids {
+		_, err := conn.Exec(ctx, `INSERT INTO events (id, tenant_id, type, resource_type, resource_id, payload, created)
+			VALUES ($1, $2, 'user.created', 'User', $1, '{}', now())`, id, tenantID)
+		if err != nil {
 			t.Fatal(err)
 		}
 	}
+}
+
+// TestEventsNumberedAfterStop checks that events a stopped instance left
+// without a seq are numbered by the next store to open, before Open returns,
+// and by a store already open within its poll, each before a later write's
+// events.
+func TestEventsNumberedAfterStop(t *testing.T) {
+	ctx := context.Background()
+	url := testdb.Postgres(t)
+	first := openDB(t, url)
+	tn := &roster.Tenant{Name: "acme"}
+	if err := first.CreateTenant(ctx, tn); err != nil {
+		t.Fatal(err)
+	}
+	first.Close()
+	insertUnnumbered(t, url, tn.ID, "stopped-1", "stopped-2")
+	db := openDB(t, url)
+	es, err := db.Events(ctx, roster.EventQuery{Limit: 10})
+	if err != nil {
+		t.Fatal(err)
+	}
 	if len(es) != 2 || es[0].ID != "stopped-1" || es[1].ID != "stopped-2" {
-		t.Fatalf("events = %v, want stopped-1 and stopped-2 numbered", es)
+		t.Fatalf("events once a store is open = %v, want stopped-1 and stopped-2 numbered", es)
+	}
+
+	insertUnnumbered(t, url, tn.ID, "stopped-3")
+	after := es[1].Seq
+	for deadline := time.Now().Add(10 * time.Second); time.Now().Before(deadline); time.Sleep(50 * time.Millisecond) {
+		if es, err = db.Events(ctx, roster.EventQuery{After: after, Limit: 10}); err != nil || len(es) > 0 {
+			break
+		}
+	}
+	if err != nil || len(es) != 1 || es[0].ID != "stopped-3" {
+		t.Fatalf("events after seq %d = %v, %v; want stopped-3 numbered by the open store's poll", after, es, err)
 	}
 	u := &roster.User{UserName: "ada", Active: true, Doc: map[string]any{"userName": "ada"}}
 	if err := db.CreateUser(ctx, tn.ID, u); err != nil {
 		t.Fatal(err)
 	}
-	es, err = db.Events(ctx, roster.EventQuery{After: es[1].Seq, Limit: 10})
+	es, err = db.Events(ctx, roster.EventQuery{After: es[0].Seq, Limit: 10})
 	if err != nil {
 		t.Fatal(err)
 	}
