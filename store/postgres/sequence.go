@@ -39,12 +39,14 @@ const sequenceBatch = 10000
 
 // sequencer numbers this process's committed events, a run at a time: the
 // writers that committed while a run was under way are served together by
-// the next run.
+// the next run. It runs on a connection of its own, outside the pool, so that
+// a run never queues for a connection behind the writers waiting for it.
 type sequencer struct {
-	pool *pgxpool.Pool
-	log  *slog.Logger
-	kick chan struct{} // a writer waits for a run
-	stop chan struct{} // closed when the loop has ended
+	config *pgx.ConnConfig
+	conn   *pgx.Conn // nil until the first run, and after an error
+	log    *slog.Logger
+	kick   chan struct{} // a writer waits for a run
+	stop   chan struct{} // closed when the loop has ended
 
 	mu sync.Mutex
 	// next is closed when the next run (one that has not started yet) ends;
@@ -53,7 +55,7 @@ type sequencer struct {
 }
 
 func newSequencer(pool *pgxpool.Pool, log *slog.Logger) *sequencer {
-	return &sequencer{pool: pool, log: log, kick: make(chan struct{}, 1), stop: make(chan struct{})}
+	return &sequencer{config: pool.Config().ConnConfig.Copy(), log: log, kick: make(chan struct{}, 1), stop: make(chan struct{})}
 }
 
 // wait returns once a run that started after the call has ended, so that the
@@ -81,6 +83,7 @@ func (s *sequencer) wait(ctx context.Context) {
 // ctx ends.
 func (s *sequencer) loop(ctx context.Context) {
 	defer close(s.stop)
+	defer s.close()
 	tick := time.NewTicker(sequenceEvery)
 	defer tick.Stop()
 	for {
@@ -106,23 +109,46 @@ func (s *sequencer) loop(ctx context.Context) {
 }
 
 // run numbers every committed event that has no seq. With idle, it first
-// checks, without the lock, that there is one.
+// checks, without the lock, that there is one. After an error, the next run
+// connects again.
 func (s *sequencer) run(ctx context.Context, idle bool) error {
+	err := s.numberAll(ctx, idle)
+	if err != nil {
+		s.close()
+	}
+	return wrap("number events", err)
+}
+
+func (s *sequencer) numberAll(ctx context.Context, idle bool) error {
+	if s.conn == nil {
+		conn, err := pgx.ConnectConfig(ctx, s.config)
+		if err != nil {
+			return err
+		}
+		s.conn = conn
+	}
 	if idle {
 		var waiting bool
-		err := s.pool.QueryRow(ctx, `SELECT EXISTS (SELECT FROM events WHERE seq IS NULL)`).Scan(&waiting)
+		err := s.conn.QueryRow(ctx, `SELECT EXISTS (SELECT FROM events WHERE seq IS NULL)`).Scan(&waiting)
 		if err != nil || !waiting {
-			return wrap("number events", err)
+			return err
 		}
 	}
 	for {
 		n, err := s.number(ctx)
-		if err != nil {
-			return wrap("number events", err)
+		if err != nil || n < sequenceBatch {
+			return err
 		}
-		if n < sequenceBatch {
-			return nil
-		}
+	}
+}
+
+// close closes the sequencer's connection, if any.
+func (s *sequencer) close() {
+	if s.conn != nil {
+		ctx, cancel := context.WithTimeout(context.Background(), time.Second)
+		defer cancel()
+		s.conn.Close(ctx)
+		s.conn = nil
 	}
 }
 
@@ -145,7 +171,7 @@ func (s *sequencer) number(ctx context.Context) (int64, error) {
 			RETURNING sequenced - (SELECT count(*) FROM todo) AS base)
 		UPDATE events e SET seq = last.base + todo.n
 		FROM todo, last WHERE e.id = todo.id`, sequenceBatch)
-	br := s.pool.SendBatch(ctx, b)
+	br := s.conn.SendBatch(ctx, b)
 	if _, err := br.Exec(); err != nil {
 		br.Close()
 		return 0, err
