@@ -3,6 +3,7 @@ package postgres
 import (
 	"context"
 	"fmt"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -243,5 +244,59 @@ func TestSeqOutlivesDeletedTenant(t *testing.T) {
 	}
 	if len(es) != 1 || es[0].Seq <= last {
 		t.Fatalf("events after seq %d = %v, want cy's user.created above it", last, es)
+	}
+}
+
+// TestSequencerMigration upgrades a database whose events an earlier Roster
+// numbered by identity, the newest of them deleted: the old events keep their
+// seq, and the first event numbered after the upgrade comes after every seq
+// the identity gave, so that a reader's cursor past the deleted ones misses
+// nothing. Down and up again keeps every event's seq.
+func TestSequencerMigration(t *testing.T) {
+	ctx := context.Background()
+	url := testdb.Postgres(t)
+	conns, p := migratedTo(t, url, 26)
+	for _, id := range []string{"e1", "e2", "e3"} {
+		if _, err := conns.ExecContext(ctx, `INSERT INTO events (id, tenant_id, type, resource_type, resource_id, payload, created)
+			VALUES ($1, 't', 'user.created', 'User', $1, '{}', now())`, id); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, err := conns.ExecContext(ctx, `DELETE FROM events WHERE id = 'e3'`); err != nil {
+		t.Fatal(err)
+	}
+	db := openDB(t, url)
+	tn := &roster.Tenant{Name: "acme"}
+	if err := db.CreateTenant(ctx, tn); err != nil {
+		t.Fatal(err)
+	}
+	u := &roster.User{UserName: "ada", Active: true, Doc: map[string]any{"userName": "ada"}}
+	if err := db.CreateUser(ctx, tn.ID, u); err != nil {
+		t.Fatal(err)
+	}
+	seqs := func() string {
+		t.Helper()
+		es, err := db.Events(ctx, roster.EventQuery{Limit: 10})
+		if err != nil {
+			t.Fatal(err)
+		}
+		var s []string
+		for _, e := range es {
+			s = append(s, fmt.Sprintf("%s:%d", e.ResourceID, e.Seq))
+		}
+		return strings.Join(s, " ")
+	}
+	want := "e1:1 e2:2 " + u.ID + ":4"
+	if got := seqs(); got != want {
+		t.Errorf("events after the upgrade = %s, want %s", got, want)
+	}
+	if _, err := p.DownTo(ctx, 26); err != nil {
+		t.Fatalf("migrate down to 26: %v", err)
+	}
+	if _, err := p.Up(ctx); err != nil {
+		t.Fatalf("migrate up again: %v", err)
+	}
+	if got := seqs(); got != want {
+		t.Errorf("events after down and up = %s, want %s", got, want)
 	}
 }
