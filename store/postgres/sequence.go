@@ -162,15 +162,15 @@ func (s *sequencer) number(ctx context.Context) (int64, error) {
 	b := &pgx.Batch{}
 	b.Queue(`SELECT pg_advisory_xact_lock($1)`, int64(sequenceLock))
 	b.Queue(`
-		WITH todo AS MATERIALIZED (
+		WITH waiting AS MATERIALIZED (
 			SELECT id, row_number() OVER (ORDER BY pos) AS n
 			FROM events WHERE seq IS NULL ORDER BY pos LIMIT $1),
 		last AS (
-			UPDATE outbox_state SET sequenced = sequenced + (SELECT count(*) FROM todo)
-			WHERE EXISTS (SELECT FROM todo)
-			RETURNING sequenced - (SELECT count(*) FROM todo) AS base)
-		UPDATE events e SET seq = last.base + todo.n
-		FROM todo, last WHERE e.id = todo.id`, sequenceBatch)
+			UPDATE outbox_state SET sequenced = sequenced + (SELECT count(*) FROM waiting)
+			WHERE EXISTS (SELECT FROM waiting)
+			RETURNING sequenced - (SELECT count(*) FROM waiting) AS base)
+		UPDATE events e SET seq = last.base + waiting.n
+		FROM waiting, last WHERE e.id = waiting.id`, sequenceBatch)
 	br := s.conn.SendBatch(ctx, b)
 	if _, err := br.Exec(); err != nil {
 		br.Close()
