@@ -11,6 +11,7 @@ import (
 	"log/slog"
 	"net"
 	"strings"
+	"sync"
 	"syscall"
 	"time"
 
@@ -58,9 +59,14 @@ type DB struct {
 	// grown drives the analysis stand-in from the users created (analyze.go);
 	// nil when the stand-in does not run.
 	grown *grownUsers
-	// stop ends the background work started by Open; done is closed when it has.
+	// seq numbers the committed events (sequence.go).
+	seq *sequencer
+	// beforeCommit, when set (by tests), runs in every write after its
+	// events are inserted and before it commits.
+	beforeCommit func()
+	// stop ends the background work started by Open; bg waits for it.
 	stop context.CancelFunc
-	done chan struct{}
+	bg   sync.WaitGroup
 }
 
 var _ roster.Store = (*DB)(nil)
@@ -90,6 +96,16 @@ func Open(ctx context.Context, url string, opts Options) (*DB, error) {
 		db.Close()
 		return nil, err
 	}
+	// Events a stopped instance committed and left without a seq are
+	// numbered before this one serves.
+	db.seq = newSequencer(db.pool, db.log)
+	if err := db.seq.run(ctx, true); err != nil {
+		db.Close()
+		return nil, err
+	}
+	bg, stop := context.WithCancel(context.Background())
+	db.stop = stop
+	db.bg.Go(func() { db.seq.loop(bg) })
 	if opts.Analyze {
 		var autovacuum string
 		if err := db.pool.QueryRow(ctx, `SELECT current_setting('autovacuum')`).Scan(&autovacuum); err != nil {
@@ -100,13 +116,8 @@ func Open(ctx context.Context, url string, opts Options) (*DB, error) {
 		if periodic {
 			db.log.Warn("postgres: autovacuum is off; Roster analyses its own tables as they grow (turn autovacuum on to leave it to PostgreSQL)")
 		}
-		bg, stop := context.WithCancel(context.Background())
-		db.stop, db.done = stop, make(chan struct{})
 		db.grown = &grownUsers{kick: make(chan struct{}, 1)}
-		go func() {
-			defer close(db.done)
-			db.analyzeLoop(bg, periodic)
-		}()
+		db.bg.Go(func() { db.analyzeLoop(bg, periodic) })
 	}
 	return db, nil
 }
@@ -143,7 +154,7 @@ func (db *DB) migrate(ctx context.Context) error {
 func (db *DB) Close() error {
 	if db.stop != nil {
 		db.stop()
-		<-db.done
+		db.bg.Wait()
 	}
 	if db.conns != nil {
 		db.conns.Close() // only forgets the pool, which closes next
@@ -163,7 +174,7 @@ func (db *DB) stamp() time.Time {
 const maxAttempts = 5
 
 // tx is a write transaction: statements run in it, and the events it collects
-// are appended just before it commits.
+// are inserted just before it commits, and numbered after (sequence.go).
 type tx struct {
 	pgx.Tx
 	tenantID string
@@ -175,42 +186,53 @@ func (t *tx) event(e ...outbox.Event) {
 	t.events = append(t.events, e...)
 }
 
-// write runs fn in a transaction and commits it with its events. A deadlock or
-// serialization failure runs fn again in a new transaction; fn must then start
-// from scratch (it does, as it only talks to the database through t).
+// write runs fn in a transaction and commits it with its events, then waits
+// for the sequencer to number them, so that they can be read once write
+// returns. A deadlock or serialization failure runs fn again in a new
+// transaction; fn must then start from scratch (it does, as it only talks to
+// the database through t).
 func (db *DB) write(ctx context.Context, tenantID string, fn func(*tx) error) error {
-	var err error
+	var (
+		events bool
+		err    error
+	)
 	for range maxAttempts {
-		err = db.writeOnce(ctx, tenantID, fn)
+		events, err = db.writeOnce(ctx, tenantID, fn)
 		if !retryable(err) {
 			break
 		}
 	}
+	if err == nil && events {
+		db.seq.wait(ctx)
+	}
 	return unreachable(err)
 }
 
-func (db *DB) writeOnce(ctx context.Context, tenantID string, fn func(*tx) error) error {
+// writeOnce runs fn in a transaction and commits it, and reports whether it
+// inserted events.
+func (db *DB) writeOnce(ctx context.Context, tenantID string, fn func(*tx) error) (bool, error) {
 	ptx, err := db.pool.Begin(ctx)
 	if err != nil {
-		return err
+		return false, err
 	}
 	defer rollback(ctx, ptx)
 	t := &tx{Tx: ptx, tenantID: tenantID, now: db.stamp()}
 	if err := fn(t); err != nil {
-		return err
+		return false, err
 	}
 	if err := appendEvents(ctx, t); err != nil {
-		return err
+		return false, err
 	}
-	return ptx.Commit(ctx)
+	if db.beforeCommit != nil {
+		db.beforeCommit()
+	}
+	return len(t.events) > 0, ptx.Commit(ctx)
 }
 
-// eventLock is the key of the advisory lock that orders event appends.
-const eventLock = 0x526f73746572 // "Roster"
-
-// appendEvents takes the event lock and appends t's events in one statement.
-// The lock is held until the commit, so that events commit in seq order: a
-// reader never sees seq n+1 before n.
+// appendEvents inserts t's events in one statement, in order, without a seq:
+// each takes the next pos as it is inserted, and the sequencer numbers them
+// once t has committed (sequence.go). No lock is taken, so writers commit
+// together.
 func appendEvents(ctx context.Context, t *tx) error {
 	if len(t.events) == 0 {
 		return nil
@@ -225,16 +247,16 @@ func appendEvents(ctx context.Context, t *tx) error {
 		}
 		ids[i], types[i], rtypes[i], rids[i], bodies[i] = row.NewID(), e.Type, e.ResourceType, e.ResourceID, string(b)
 	}
-	b := &pgx.Batch{}
-	b.Queue(`SELECT pg_advisory_xact_lock($1)`, int64(eventLock))
-	b.Queue(`
+	// pos is the column's default, evaluated row by row as the sorted rows
+	// are inserted: the events keep their order.
+	_, err := t.Exec(ctx, `
 		INSERT INTO events (id, tenant_id, type, resource_type, resource_id, payload, created)
 		SELECT e.id, $1, e.type, e.rtype, e.rid, e.body::jsonb, $2
 		FROM unnest($3::text[], $4::text[], $5::text[], $6::text[], $7::text[]) WITH ORDINALITY
 			AS e(id, type, rtype, rid, body, n)
 		ORDER BY e.n`,
 		t.tenantID, t.now, ids, types, rtypes, rids, bodies)
-	if err := t.SendBatch(ctx, b).Close(); err != nil {
+	if err != nil {
 		return fmt.Errorf("append events: %w", err)
 	}
 	return nil
