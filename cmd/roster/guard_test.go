@@ -114,3 +114,24 @@ func testDeprovisionGuard(t *testing.T, db string) {
 		t.Errorf("audit trail lacks held.release or held.revert:\n%s", d)
 	}
 }
+
+// TestDeprovisionGuardPercent checks a guard given in percent of the tenant's
+// users: 10% of the tenant's 30 users (those live and those deleted in the
+// window) lets 3 deletes of 10 take effect and holds 7.
+func TestDeprovisionGuardPercent(t *testing.T) { forEachStore(t, testDeprovisionGuardPercent) }
+
+func testDeprovisionGuardPercent(t *testing.T, db string) {
+	s := startServerEnv(t, db, map[string]string{"ROSTER_POLICY_REFRESH": "0s"})
+	s.setPolicy(t, `{"format":1,"deprovisionGuard":{"percent":10,"window":"1h"}}`)
+	ids := make([]string, 30)
+	for i := range ids {
+		ids[i] = str(s.do(t, "POST", "/Users", plainUser(fmt.Sprintf("pct%02d@contoso.com", i))).want(t, 201).body, "id")
+	}
+	for _, id := range ids[:10] {
+		s.do(t, "DELETE", "/Users/"+id, "").want(t, 204)
+	}
+	list := s.cli(t, "held", "list", "--tenant", "default")
+	if n := strings.Count(list, " delete "); n != 7 || !strings.Contains(list, "pct03@contoso.com") || strings.Contains(list, "pct02@contoso.com") {
+		t.Errorf("roster held list shows %d deletes, want pct03 to pct09:\n%s", n, list)
+	}
+}

@@ -39,11 +39,7 @@ func guard(ctx context.Context, t *tx, r removal, g roster.DeprovisionGuard, e o
 	if err := t.SendBatch(ctx, b).Close(); err != nil {
 		return false, err
 	}
-	var counted, held, deleted, users int
-	err := t.QueryRow(ctx, `SELECT count(*), count(*) FILTER (WHERE held), count(*) FILTER (WHERE kind = 'delete'),
-			(SELECT count(*) FROM users WHERE tenant_id = $1 AND retired IS NULL)
-		FROM removals WHERE tenant_id = $1 AND at >= $2`,
-		t.tenantID, t.now.Add(-g.Window)).Scan(&counted, &held, &deleted, &users)
+	counted, deleted, users, err := guardCount(ctx, t, g)
 	if err != nil {
 		return false, err
 	}
@@ -62,6 +58,14 @@ func guard(ctx context.Context, t *tx, r removal, g roster.DeprovisionGuard, e o
 		t.event(e)
 		return false, nil
 	}
+	// The newest held removal (the held order index's last entry) tells
+	// whether one was held in the window already.
+	var heldBefore bool
+	err = t.QueryRow(ctx, `SELECT coalesce((SELECT at >= $2 FROM removals WHERE tenant_id = $1 AND held
+		ORDER BY seq DESC LIMIT 1), false)`, t.tenantID, t.now.Add(-g.Window)).Scan(&heldBefore)
+	if err != nil {
+		return false, err
+	}
 	body, err := e.Body()
 	if err != nil {
 		return false, err
@@ -72,10 +76,28 @@ func guard(ctx context.Context, t *tx, r removal, g roster.DeprovisionGuard, e o
 	if err != nil {
 		return false, err
 	}
-	if held == 0 {
+	if !heldBefore {
 		t.event(outbox.ProvisioningHeld(t.tenantID, limit, g.Window, counted+1, 1))
 	}
 	return true, nil
+}
+
+// guardCount counts the removals of the tenant's window that decide whether
+// the next is held: with a maximum, at most that many (once there are as many
+// the next is held, however many more there are), so that a burst being held
+// costs each removal the same whatever its size; with a percent, all of them,
+// the deletes among them, and the tenant's live users (kept in tenant_counts).
+func guardCount(ctx context.Context, t *tx, g roster.DeprovisionGuard) (counted, deleted, users int, err error) {
+	since := t.now.Add(-g.Window)
+	if g.Max > 0 {
+		err = t.QueryRow(ctx, `SELECT count(*) FROM (SELECT 1 FROM removals WHERE tenant_id = $1 AND at >= $2 LIMIT $3) w`,
+			t.tenantID, since, g.Max).Scan(&counted)
+		return counted, 0, 0, err
+	}
+	err = t.QueryRow(ctx, `SELECT count(*), count(*) FILTER (WHERE kind = 'delete'),
+			(SELECT coalesce(sum(users), 0) FROM tenant_counts WHERE tenant_id = $1)
+		FROM removals WHERE tenant_id = $1 AND at >= $2`, t.tenantID, since).Scan(&counted, &deleted, &users)
+	return counted, deleted, users, err
 }
 
 // HeldOperations returns at most q.Limit of the tenant's held operations

@@ -32,11 +32,7 @@ func guard(ctx context.Context, tx *sql.Tx, tenantID string, r removal, g roster
 		tenantID, formatTime(now.Add(-roster.MaxGuardWindow))); err != nil {
 		return false, err
 	}
-	var counted, held, deleted, users int
-	err := txQueryRow(ctx, tx, `SELECT count(*), coalesce(sum(held), 0), coalesce(sum(kind = 'delete'), 0),
-			(SELECT count(*) FROM users WHERE tenant_id = ?1 AND retired IS NULL)
-		FROM removals WHERE tenant_id = ?1 AND at >= ?2`,
-		tenantID, formatTime(now.Add(-g.Window))).Scan(&counted, &held, &deleted, &users)
+	counted, deleted, users, err := guardCount(ctx, tx, tenantID, g, now)
 	if err != nil {
 		return false, err
 	}
@@ -50,6 +46,15 @@ func guard(ctx context.Context, tx *sql.Tx, tenantID string, r removal, g roster
 		}
 		return false, appendEvent(ctx, tx, tenantID, now, e)
 	}
+	// The newest held removal (the held order index's last entry) tells
+	// whether one was held in the window already.
+	var last string
+	err = txQueryRow(ctx, tx, `SELECT at FROM removals WHERE tenant_id = ? AND held = 1 ORDER BY seq DESC LIMIT 1`,
+		tenantID).Scan(&last)
+	if err != nil && !errors.Is(err, sql.ErrNoRows) {
+		return false, err
+	}
+	heldBefore := last != "" && last >= formatTime(now.Add(-g.Window))
 	w, err := e.Row()
 	if err != nil {
 		return false, err
@@ -60,10 +65,28 @@ func guard(ctx context.Context, tx *sql.Tx, tenantID string, r removal, g roster
 	if err != nil {
 		return false, err
 	}
-	if held > 0 {
+	if heldBefore {
 		return true, nil
 	}
 	return true, appendEvent(ctx, tx, tenantID, now, outbox.ProvisioningHeld(tenantID, limit, g.Window, counted+1, 1))
+}
+
+// guardCount counts the removals of the tenant's window that decide whether
+// the next is held: with a maximum, at most that many (once there are as many
+// the next is held, however many more there are), so that a burst being held
+// costs each removal the same whatever its size; with a percent, all of them,
+// the deletes among them, and the tenant's live users (kept in tenant_counts).
+func guardCount(ctx context.Context, tx *sql.Tx, tenantID string, g roster.DeprovisionGuard, now time.Time) (counted, deleted, users int, err error) {
+	since := formatTime(now.Add(-g.Window))
+	if g.Max > 0 {
+		err = txQueryRow(ctx, tx, `SELECT count(*) FROM (SELECT 1 FROM removals WHERE tenant_id = ? AND at >= ? LIMIT ?)`,
+			tenantID, since, g.Max).Scan(&counted)
+		return counted, 0, 0, err
+	}
+	err = txQueryRow(ctx, tx, `SELECT count(*), coalesce(sum(kind = 'delete'), 0),
+			coalesce((SELECT users FROM tenant_counts WHERE tenant_id = ?1), 0)
+		FROM removals WHERE tenant_id = ?1 AND at >= ?2`, tenantID, since).Scan(&counted, &deleted, &users)
+	return counted, deleted, users, err
 }
 
 func btoi(b bool) int {
