@@ -166,23 +166,10 @@ func heldRows(ctx context.Context, t *tx, ids []string) ([]*heldRow, error) {
 // ReleaseHeld appends the waiting events of the held operations ids (all
 // when empty) in the order they were held, and forgets them. ENOTFOUND.
 func (db *DB) ReleaseHeld(ctx context.Context, tenantID string, ids []string) ([]*roster.HeldOperation, error) {
-	var ops []*roster.HeldOperation
-	err := db.write(ctx, tenantID, func(t *tx) error {
-		ops = nil
-		hs, err := heldRows(ctx, t, ids)
-		if err != nil {
-			return err
-		}
-		for _, h := range hs {
-			t.event(outbox.Event{Type: h.Event, ResourceType: "User", ResourceID: h.UserID, Raw: h.payload})
-			if err := forgetHeld(ctx, t, h.seq); err != nil {
-				return err
-			}
-			ops = append(ops, &h.HeldOperation)
-		}
+	return db.settleHeld(ctx, "release held", tenantID, ids, false, func(t *tx, h *heldRow) error {
+		t.event(outbox.Event{Type: h.Event, ResourceType: "User", ResourceID: h.UserID, Raw: h.payload})
 		return nil
 	})
-	return ops, wrap("release held", err)
 }
 
 // RevertHeld undoes the held operations ids (all when empty), newest first:
@@ -190,6 +177,19 @@ func (db *DB) ReleaseHeld(ctx context.Context, tenantID string, ids []string) ([
 // with its entitlements from before; each appends user.restored, and the
 // waiting events are dropped. ENOTFOUND, ECONFLICT.
 func (db *DB) RevertHeld(ctx context.Context, tenantID string, ids []string) ([]*roster.HeldOperation, error) {
+	return db.settleHeld(ctx, "revert held", tenantID, ids, true, func(t *tx, h *heldRow) error {
+		if h.Kind == roster.HeldDelete {
+			return restoreUser(ctx, t, h.UserID)
+		}
+		return reactivateUser(ctx, t, h.UserID, h.entitlements)
+	})
+}
+
+// settleHeld runs settle on each of the held operations ids (all when
+// empty), in the order they were held or newest first, and forgets each, in
+// one write.
+func (db *DB) settleHeld(ctx context.Context, step, tenantID string, ids []string, newestFirst bool,
+	settle func(*tx, *heldRow) error) ([]*roster.HeldOperation, error) {
 	var ops []*roster.HeldOperation
 	err := db.write(ctx, tenantID, func(t *tx) error {
 		ops = nil
@@ -197,14 +197,11 @@ func (db *DB) RevertHeld(ctx context.Context, tenantID string, ids []string) ([]
 		if err != nil {
 			return err
 		}
-		slices.Reverse(hs)
+		if newestFirst {
+			slices.Reverse(hs)
+		}
 		for _, h := range hs {
-			if h.Kind == roster.HeldDelete {
-				err = restoreUser(ctx, t, h.UserID)
-			} else {
-				err = reactivateUser(ctx, t, h.UserID, h.entitlements)
-			}
-			if err != nil {
+			if err := settle(t, h); err != nil {
 				return err
 			}
 			if err := forgetHeld(ctx, t, h.seq); err != nil {
@@ -214,7 +211,7 @@ func (db *DB) RevertHeld(ctx context.Context, tenantID string, ids []string) ([]
 		}
 		return nil
 	})
-	return ops, wrap("revert held", err)
+	return ops, wrap(step, err)
 }
 
 // reactivateUser makes the user of a held deactivation active again, with

@@ -199,26 +199,10 @@ func heldRows(ctx context.Context, tx *sql.Tx, tenantID string, ids []string) ([
 // when empty) in the order they were held, and forgets them. ENOTFOUND.
 func (db *DB) ReleaseHeld(ctx context.Context, tenantID string, ids []string) ([]*roster.HeldOperation, error) {
 	now := db.stamp()
-	var ops []*roster.HeldOperation
-	err := db.write(ctx, func(ctx context.Context, tx *sql.Tx) error {
-		ops = nil
-		hs, err := heldRows(ctx, tx, tenantID, ids)
-		if err != nil {
-			return err
-		}
-		for _, h := range hs {
-			w := outbox.Row{ID: row.NewID(), Type: h.Event, ResourceType: "User", ResourceID: h.UserID, Payload: h.payload}
-			if err := appendEventRow(ctx, tx, tenantID, now, w); err != nil {
-				return err
-			}
-			if err := forgetHeld(ctx, tx, tenantID, h.seq); err != nil {
-				return err
-			}
-			ops = append(ops, &h.HeldOperation)
-		}
-		return nil
+	return db.settleHeld(ctx, "release held", tenantID, ids, false, func(ctx context.Context, tx *sql.Tx, h *heldRow) error {
+		w := outbox.Row{ID: row.NewID(), Type: h.Event, ResourceType: "User", ResourceID: h.UserID, Payload: h.payload}
+		return appendEventRow(ctx, tx, tenantID, now, w)
 	})
-	return ops, heldError("release held", err)
 }
 
 // RevertHeld undoes the held operations ids (all when empty), newest first:
@@ -227,6 +211,19 @@ func (db *DB) ReleaseHeld(ctx context.Context, tenantID string, ids []string) ([
 // waiting events are dropped. ENOTFOUND, ECONFLICT.
 func (db *DB) RevertHeld(ctx context.Context, tenantID string, ids []string) ([]*roster.HeldOperation, error) {
 	now := db.stamp()
+	return db.settleHeld(ctx, "revert held", tenantID, ids, true, func(ctx context.Context, tx *sql.Tx, h *heldRow) error {
+		if h.Kind == roster.HeldDelete {
+			return restoreUser(ctx, tx, tenantID, h.UserID, now)
+		}
+		return reactivateUser(ctx, tx, tenantID, h.UserID, h.entitlements.String, now)
+	})
+}
+
+// settleHeld runs settle on each of the held operations ids (all when
+// empty), in the order they were held or newest first, and forgets each, in
+// one write.
+func (db *DB) settleHeld(ctx context.Context, step, tenantID string, ids []string, newestFirst bool,
+	settle func(context.Context, *sql.Tx, *heldRow) error) ([]*roster.HeldOperation, error) {
 	var ops []*roster.HeldOperation
 	err := db.write(ctx, func(ctx context.Context, tx *sql.Tx) error {
 		ops = nil
@@ -234,14 +231,11 @@ func (db *DB) RevertHeld(ctx context.Context, tenantID string, ids []string) ([]
 		if err != nil {
 			return err
 		}
-		slices.Reverse(hs)
+		if newestFirst {
+			slices.Reverse(hs)
+		}
 		for _, h := range hs {
-			if h.Kind == roster.HeldDelete {
-				err = restoreUser(ctx, tx, tenantID, h.UserID, now)
-			} else {
-				err = reactivateUser(ctx, tx, tenantID, h.UserID, h.entitlements.String, now)
-			}
-			if err != nil {
+			if err := settle(ctx, tx, h); err != nil {
 				return err
 			}
 			if err := forgetHeld(ctx, tx, tenantID, h.seq); err != nil {
@@ -251,7 +245,7 @@ func (db *DB) RevertHeld(ctx context.Context, tenantID string, ids []string) ([]
 		}
 		return nil
 	})
-	return ops, heldError("revert held", err)
+	return ops, heldError(step, err)
 }
 
 // reactivateUser makes the user of a held deactivation active again, with
