@@ -173,10 +173,17 @@ func (db *DB) stamp() time.Time {
 // serialization check to a concurrent one.
 const maxAttempts = 5
 
-// tx is a write transaction: statements run in it, and the events it collects
-// are inserted just before it commits, and numbered after (sequence.go).
+// tx is a write transaction. Its statements go to the server in as few
+// round trips as their answers allow: BEGIN, and the statements whose answer
+// is only their error (queue), wait for the next statement that needs an
+// answer and go in one pipeline with it (SendBatch); the events and COMMIT go
+// in one more, with whatever is still queued. PostgreSQL runs a pipeline's
+// statements one after the other, each with a snapshot taken when it starts
+// (READ COMMITTED), as if they had been sent one at a time; after an error it
+// skips the rest of the pipeline, COMMIT included.
 type tx struct {
-	pgx.Tx
+	conn     *pgxpool.Conn
+	queued   *pgx.Batch // BEGIN until it is sent, and the queued statements
 	tenantID string
 	now      time.Time
 	events   []outbox.Event
@@ -184,6 +191,71 @@ type tx struct {
 
 func (t *tx) event(e ...outbox.Event) {
 	t.events = append(t.events, e...)
+}
+
+// queue adds a statement whose answer is only its error to those sent with
+// the next statement: an error of it is the error of that statement, or of
+// the commit.
+func (t *tx) queue(sql string, args ...any) {
+	t.queued.Queue(sql, args...)
+}
+
+// SendBatch sends the queued statements and then b's, in one round trip.
+// The results returned are b's: those of the queued statements have been
+// read, and an error of one is the error of every result after it.
+func (t *tx) SendBatch(ctx context.Context, b *pgx.Batch) pgx.BatchResults {
+	n := t.queued.Len()
+	if n > 0 {
+		b.QueuedQueries = append(t.queued.QueuedQueries, b.QueuedQueries...)
+		t.queued = &pgx.Batch{}
+	}
+	br := t.conn.SendBatch(ctx, b)
+	for range n {
+		if _, err := br.Exec(); err != nil {
+			break
+		}
+	}
+	return br
+}
+
+// Exec runs one statement, with the queued ones, and returns its command tag.
+func (t *tx) Exec(ctx context.Context, sql string, args ...any) (pgconn.CommandTag, error) {
+	var tag pgconn.CommandTag
+	b := &pgx.Batch{}
+	b.Queue(sql, args...).Exec(func(ct pgconn.CommandTag) error {
+		tag = ct
+		return nil
+	})
+	return tag, t.SendBatch(ctx, b).Close()
+}
+
+// QueryRow runs one statement, with the queued ones, when its row is scanned.
+func (t *tx) QueryRow(ctx context.Context, sql string, args ...any) pgx.Row {
+	return &txRow{t: t, ctx: ctx, sql: sql, args: args}
+}
+
+type txRow struct {
+	t    *tx
+	ctx  context.Context
+	sql  string
+	args []any
+}
+
+func (r *txRow) Scan(dest ...any) error {
+	b := &pgx.Batch{}
+	b.Queue(r.sql, r.args...).QueryRow(func(row pgx.Row) error { return row.Scan(dest...) })
+	return r.t.SendBatch(r.ctx, b).Close()
+}
+
+// Query sends the queued statements first, in a round trip of their own, as
+// the rows it returns are read after it returns.
+func (t *tx) Query(ctx context.Context, sql string, args ...any) (pgx.Rows, error) {
+	if t.queued.Len() > 0 {
+		if err := t.SendBatch(ctx, &pgx.Batch{}).Close(); err != nil {
+			return nil, err
+		}
+	}
+	return t.conn.Query(ctx, sql, args...)
 }
 
 // write runs fn in a transaction and commits it with its events, then waits
@@ -209,31 +281,46 @@ func (db *DB) write(ctx context.Context, tenantID string, fn func(*tx) error) er
 }
 
 // writeOnce runs fn in a transaction and commits it, and reports whether it
-// inserted events.
+// inserted events. BEGIN goes with fn's first statement, and the events with
+// COMMIT: a write that needs one answer from the server before it can
+// commit takes two round trips.
 func (db *DB) writeOnce(ctx context.Context, tenantID string, fn func(*tx) error) (bool, error) {
-	ptx, err := db.pool.Begin(ctx)
+	conn, err := db.pool.Acquire(ctx)
 	if err != nil {
 		return false, err
 	}
-	defer rollback(ctx, ptx)
-	t := &tx{Tx: ptx, tenantID: tenantID, now: db.stamp()}
+	defer release(ctx, conn)
+	t := &tx{conn: conn, queued: &pgx.Batch{}, tenantID: tenantID, now: db.stamp()}
+	t.queue(`BEGIN`)
 	if err := fn(t); err != nil {
 		return false, err
 	}
-	if err := appendEvents(ctx, t); err != nil {
+	b := &pgx.Batch{}
+	if err := appendEvents(b, t); err != nil {
 		return false, err
 	}
 	if db.beforeCommit != nil {
+		// The test's pause comes between the events and the commit.
+		if err := t.SendBatch(ctx, b).Close(); err != nil {
+			return false, err
+		}
 		db.beforeCommit()
+		b = &pgx.Batch{}
 	}
-	return len(t.events) > 0, ptx.Commit(ctx)
+	b.Queue(`COMMIT`).Exec(func(ct pgconn.CommandTag) error {
+		if ct.String() != "COMMIT" {
+			return pgx.ErrTxCommitRollback
+		}
+		return nil
+	})
+	return len(t.events) > 0, t.SendBatch(ctx, b).Close()
 }
 
-// appendEvents inserts t's events in one statement, in order, without a seq:
-// each takes the next pos as it is inserted, and the sequencer numbers them
-// once t has committed (sequence.go). No lock is taken, so writers commit
-// together.
-func appendEvents(ctx context.Context, t *tx) error {
+// appendEvents queues on b the insert of t's events, in one statement, in
+// order, without a seq: each takes the next pos as it is inserted, and the
+// sequencer numbers them once t has committed (sequence.go). No lock is
+// taken, so writers commit together.
+func appendEvents(b *pgx.Batch, t *tx) error {
 	if len(t.events) == 0 {
 		return nil
 	}
@@ -249,16 +336,13 @@ func appendEvents(ctx context.Context, t *tx) error {
 	}
 	// pos is the column's default, evaluated row by row as the sorted rows
 	// are inserted: the events keep their order.
-	_, err := t.Exec(ctx, `
+	b.Queue(`
 		INSERT INTO events (id, tenant_id, type, resource_type, resource_id, payload, created)
 		SELECT e.id, $1, e.type, e.rtype, e.rid, e.body::jsonb, $2
 		FROM unnest($3::text[], $4::text[], $5::text[], $6::text[], $7::text[]) WITH ORDINALITY
 			AS e(id, type, rtype, rid, body, n)
 		ORDER BY e.n`,
 		t.tenantID, t.now, ids, types, rtypes, rids, bodies)
-	if err != nil {
-		return fmt.Errorf("append events: %w", err)
-	}
 	return nil
 }
 
@@ -287,6 +371,16 @@ const (
 // transaction is of no interest.
 func rollback(ctx context.Context, t pgx.Tx) {
 	_ = t.Rollback(context.WithoutCancel(ctx))
+}
+
+// release rolls back the transaction of a write that did not commit, if it
+// began, and returns its connection to the pool (which closes a connection
+// left in a transaction).
+func release(ctx context.Context, conn *pgxpool.Conn) {
+	if conn.Conn().PgConn().TxStatus() != 'I' {
+		_, _ = conn.Exec(context.WithoutCancel(ctx), `ROLLBACK`)
+	}
+	conn.Release()
 }
 
 // nullString stores "" as NULL, so that absent optional attributes are absent to filters too.

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"slices"
+	"time"
 
 	"github.com/jackc/pgx/v5"
 
@@ -24,80 +25,87 @@ type removal struct {
 // removals never count the same window.
 const guardLock = 0x47756172 // "Guar"
 
+// guardCounts is what the guard reads of the tenant's window to decide a
+// removal (queueGuard).
+type guardCounts struct {
+	counted, deleted, users int
+	// heldBefore: a removal was held in the window already.
+	heldBefore bool
+}
+
+// queueGuard queues on b, after the removal's own statements, what guard
+// reads to decide it under g, into c: it takes the advisory lock that orders
+// the tenant's guarded removals, forgets the counted removals older than any
+// window, then counts the window (guardCounts' statements) and reads whether
+// a removal was held in it already. Each statement takes its snapshot when
+// it starts, so the counts see every removal committed before the lock was
+// taken. Nothing is queued when g is off.
+func queueGuard(b *pgx.Batch, t *tx, g roster.DeprovisionGuard, c *guardCounts) {
+	if g.Off() {
+		return
+	}
+	b.Queue(`SELECT pg_advisory_xact_lock($1, hashtext($2))`, int32(guardLock), t.tenantID)
+	b.Queue(`DELETE FROM removals WHERE tenant_id = $1 AND NOT held AND at < $2`, t.tenantID, t.now.Add(-roster.MaxGuardWindow))
+	since := t.now.Add(-g.Window)
+	queueGuardCount(b, t, g, since, c)
+	// The newest held removal (the held order index's last entry) tells
+	// whether one was held in the window already.
+	b.Queue(`SELECT coalesce((SELECT at >= $2 FROM removals WHERE tenant_id = $1 AND held
+		ORDER BY seq DESC LIMIT 1), false)`, t.tenantID, since).
+		QueryRow(func(r pgx.Row) error { return r.Scan(&c.heldBefore) })
+}
+
 // guard counts the removal r under the tenant's guard g and appends its event
 // e, or, past g's limit, holds it: e is kept on the removal's row instead of
 // the outbox, and the first removal held in the window appends
-// provisioning.held. It reports whether r was held.
-func guard(ctx context.Context, t *tx, r removal, g roster.DeprovisionGuard, e outbox.Event) (bool, error) {
+// provisioning.held. c is what queueGuard read, in the same transaction. It
+// reports whether r was held. The removal's row goes with the commit.
+func guard(t *tx, r removal, g roster.DeprovisionGuard, e outbox.Event, c *guardCounts) (bool, error) {
 	if g.Off() {
 		t.event(e)
 		return false, nil
-	}
-	b := &pgx.Batch{}
-	b.Queue(`SELECT pg_advisory_xact_lock($1, hashtext($2))`, int32(guardLock), t.tenantID)
-	b.Queue(`DELETE FROM removals WHERE tenant_id = $1 AND NOT held AND at < $2`, t.tenantID, t.now.Add(-roster.MaxGuardWindow))
-	if err := t.SendBatch(ctx, b).Close(); err != nil {
-		return false, err
-	}
-	counted, deleted, users, err := guardCount(ctx, t, g)
-	if err != nil {
-		return false, err
 	}
 	// The users a percent is of: those live now and those deleted in the window.
 	extra := 0
 	if r.kind == roster.HeldDelete {
 		extra = 1
 	}
-	limit := g.Limit(users + deleted + extra)
-	if counted < limit {
-		_, err := t.Exec(ctx, `INSERT INTO removals (tenant_id, id, user_id, kind, at) VALUES ($1, $2, $3, $4, $5)`,
+	limit := g.Limit(c.users + c.deleted + extra)
+	if c.counted < limit {
+		t.queue(`INSERT INTO removals (tenant_id, id, user_id, kind, at) VALUES ($1, $2, $3, $4, $5)`,
 			t.tenantID, row.NewID(), r.user, r.kind, t.now)
-		if err != nil {
-			return false, err
-		}
 		t.event(e)
 		return false, nil
-	}
-	// The newest held removal (the held order index's last entry) tells
-	// whether one was held in the window already.
-	var heldBefore bool
-	err = t.QueryRow(ctx, `SELECT coalesce((SELECT at >= $2 FROM removals WHERE tenant_id = $1 AND held
-		ORDER BY seq DESC LIMIT 1), false)`, t.tenantID, t.now.Add(-g.Window)).Scan(&heldBefore)
-	if err != nil {
-		return false, err
 	}
 	body, err := e.Body()
 	if err != nil {
 		return false, err
 	}
-	_, err = t.Exec(ctx, `INSERT INTO removals (tenant_id, id, user_id, kind, at, held, event_type, payload, entitlements)
+	t.queue(`INSERT INTO removals (tenant_id, id, user_id, kind, at, held, event_type, payload, entitlements)
 		VALUES ($1, $2, $3, $4, $5, true, $6, $7::jsonb, $8::jsonb)`,
 		t.tenantID, row.NewID(), r.user, r.kind, t.now, e.Type, string(body), nullJSON(r.ent))
-	if err != nil {
-		return false, err
-	}
-	if !heldBefore {
-		t.event(outbox.ProvisioningHeld(t.tenantID, limit, g.Window, counted+1, 1))
+	if !c.heldBefore {
+		t.event(outbox.ProvisioningHeld(t.tenantID, limit, g.Window, c.counted+1, 1))
 	}
 	return true, nil
 }
 
-// guardCount counts the removals of the tenant's window that decide whether
-// the next is held: with a maximum, at most that many (once there are as many
-// the next is held, however many more there are), so that a burst being held
-// costs each removal the same whatever its size; with a percent, all of them,
-// the deletes among them, and the tenant's live users (kept in tenant_counts).
-func guardCount(ctx context.Context, t *tx, g roster.DeprovisionGuard) (counted, deleted, users int, err error) {
-	since := t.now.Add(-g.Window)
+// queueGuardCount queues the count of the removals of the tenant's window
+// that decide whether the next is held: with a maximum, at most that many
+// (once there are as many the next is held, however many more there are), so
+// that a burst being held costs each removal the same whatever its size; with
+// a percent, all of them, the deletes among them, and the tenant's live users
+// (kept in tenant_counts).
+func queueGuardCount(b *pgx.Batch, t *tx, g roster.DeprovisionGuard, since time.Time, c *guardCounts) {
 	if g.Max > 0 {
-		err = t.QueryRow(ctx, `SELECT count(*) FROM (SELECT 1 FROM removals WHERE tenant_id = $1 AND at >= $2 LIMIT $3) w`,
-			t.tenantID, since, g.Max).Scan(&counted)
-		return counted, 0, 0, err
+		b.Queue(`SELECT count(*) FROM (SELECT 1 FROM removals WHERE tenant_id = $1 AND at >= $2 LIMIT $3) w`,
+			t.tenantID, since, g.Max).QueryRow(func(r pgx.Row) error { return r.Scan(&c.counted) })
+		return
 	}
-	err = t.QueryRow(ctx, `SELECT count(*), count(*) FILTER (WHERE kind = 'delete'),
+	b.Queue(`SELECT count(*), count(*) FILTER (WHERE kind = 'delete'),
 			(SELECT coalesce(sum(users), 0) FROM tenant_counts WHERE tenant_id = $1)
-		FROM removals WHERE tenant_id = $1 AND at >= $2`, t.tenantID, since).Scan(&counted, &deleted, &users)
-	return counted, deleted, users, err
+		FROM removals WHERE tenant_id = $1 AND at >= $2`, t.tenantID, since).
+		QueryRow(func(r pgx.Row) error { return r.Scan(&c.counted, &c.deleted, &c.users) })
 }
 
 // HeldOperations returns at most q.Limit of the tenant's held operations

@@ -498,12 +498,11 @@ func (db *DB) PruneSignIn(ctx context.Context, before time.Time) (codes, session
 	return codes, tag.RowsAffected(), nil
 }
 
-// endUserSessions ends the user's live sessions, in the transaction of the
-// write that deactivates, deletes or retires the user.
-func endUserSessions(ctx context.Context, t *tx, userID string) error {
-	_, err := t.Exec(ctx, `UPDATE sessions SET ended = $1 WHERE tenant_id = $2 AND user_id = $3 AND ended IS NULL`,
+// queueEndUserSessions queues on b the end of the user's live sessions, in
+// the transaction of the write that deactivates, deletes or retires the user.
+func queueEndUserSessions(b *pgx.Batch, t *tx, userID string) {
+	b.Queue(`UPDATE sessions SET ended = $1 WHERE tenant_id = $2 AND user_id = $3 AND ended IS NULL`,
 		t.now, t.tenantID, userID)
-	return err
 }
 
 // SetLoginMethod sets a live user's login method; a change bumps its version

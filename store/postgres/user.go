@@ -71,18 +71,15 @@ func createUser(ctx context.Context, t *tx, id string, u *roster.User) error {
 	if err != nil {
 		return err
 	}
-	_, err = t.Exec(ctx, `
+	// The inserts go with the commit (with the unique values' insert first,
+	// when there are any, whose answer the write needs).
+	t.queue(`
 		INSERT INTO users (tenant_id, id, user_name, external_id, display_name, active, doc, version, created, modified,
 			app_active, access_role, entitlements, login_method, awaiting_adoption, idp_doc)
 		VALUES ($1, $2, $3, $4, $5, $6, $7, 1, $8, $8, $9, $10, $11, $12, $13, $14)`,
 		t.tenantID, id, u.UserName, nullString(u.ExternalID), nullString(u.DisplayName), u.Active, doc, t.now,
 		u.Entitlements.Active, u.Entitlements.AccessRole, ent, cmp.Or(u.LoginMethod, roster.LoginMethodIdP), u.AwaitingAdoption, idp)
-	if err != nil {
-		return err
-	}
-	if err := insertEmails(ctx, t, id, u.Emails); err != nil {
-		return err
-	}
+	queueEmails(t, id, u.Emails)
 	if err := insertUnique(ctx, t, id, u.Unique); err != nil {
 		return err
 	}
@@ -115,8 +112,8 @@ func emailRows(rows [][3]any) []roster.Email {
 	return es
 }
 
-// insertEmails writes a user's email rows in one statement.
-func insertEmails(ctx context.Context, t *tx, userID string, emails []roster.Email) error {
+// queueEmails queues the insert of a user's email rows, in one statement.
+func queueEmails(t *tx, userID string, emails []roster.Email) {
 	var (
 		values, types []string
 		primary       []bool
@@ -128,14 +125,13 @@ func insertEmails(ctx context.Context, t *tx, userID string, emails []roster.Ema
 		values, types, primary = append(values, e.Value), append(types, e.Type), append(primary, e.Primary)
 	}
 	if len(values) == 0 {
-		return nil
+		return
 	}
-	_, err := t.Exec(ctx, `
+	t.queue(`
 		INSERT INTO user_emails (tenant_id, user_id, ord, value, type, is_primary)
 		SELECT $1, $2, e.n, e.value, nullif(e.type, ''), e.is_primary
 		FROM unnest($3::text[], $4::text[], $5::boolean[]) WITH ORDINALITY AS e(value, type, is_primary, n)`,
 		t.tenantID, userID, values, types, primary)
-	return err
 }
 
 // insertUnique writes a user's unique values in one statement, in the order of
@@ -147,14 +143,19 @@ func insertUnique(ctx context.Context, t *tx, userID string, unique map[string]s
 	if len(attrs) == 0 {
 		return nil
 	}
-	rows, _ := t.Query(ctx, `
+	var inserted []string
+	b := &pgx.Batch{}
+	b.Queue(`
 		INSERT INTO user_unique (tenant_id, attr, value, user_id)
 		SELECT $1, k.attr, k.value, $2 FROM unnest($3::text[], $4::text[]) WITH ORDINALITY AS k(attr, value, n)
 		ORDER BY k.n
 		ON CONFLICT DO NOTHING
-		RETURNING attr`, t.tenantID, userID, attrs, values)
-	inserted, err := pgx.CollectRows(rows, pgx.RowTo[string])
-	if err != nil {
+		RETURNING attr`, t.tenantID, userID, attrs, values).Query(func(rows pgx.Rows) error {
+		var err error
+		inserted, err = pgx.CollectRows(rows, pgx.RowTo[string])
+		return err
+	})
+	if err := t.SendBatch(ctx, b).Close(); err != nil {
 		return err
 	}
 	return row.UniqueTaken(attrs, values, inserted)
@@ -245,25 +246,45 @@ type storedResource struct {
 	awaiting    bool   // users only: awaiting_adoption
 }
 
-// lockUser reads the stored live user inside the write transaction and locks
-// its row until the commit. ENOTFOUND, also for a retired user.
-func lockUser(ctx context.Context, t *tx, id string) (*storedResource, error) {
-	var (
-		s   storedResource
-		doc []byte
-	)
-	err := t.QueryRow(ctx, `SELECT version, active, doc, created, login_method, awaiting_adoption FROM users
-		WHERE tenant_id = $1 AND id = $2 AND retired IS NULL FOR UPDATE`,
-		t.tenantID, id).Scan(&s.version, &s.active, &doc, &s.created, &s.loginMethod, &s.awaiting)
-	if errors.Is(err, pgx.ErrNoRows) {
+// lockedUser is the stored user as queueLockUser read it.
+type lockedUser struct {
+	storedResource
+	found bool
+	raw   []byte // the document, decoded by check
+	ent   []byte // the entitlements (JSON)
+}
+
+// queueLockUser queues on b the read of the stored live user, which locks
+// its row until the commit; the statements queued after it run once it holds
+// the lock, each with a snapshot taken after. A user that is absent or
+// retired is no error here (an error would also drop the prepared
+// statements of the whole batch): check reports it.
+func queueLockUser(b *pgx.Batch, t *tx, id string, l *lockedUser) {
+	b.Queue(`SELECT version, active, doc, created, login_method, awaiting_adoption, entitlements FROM users
+		WHERE tenant_id = $1 AND id = $2 AND retired IS NULL FOR UPDATE`, t.tenantID, id).
+		QueryRow(func(r pgx.Row) error {
+			err := r.Scan(&l.version, &l.active, &l.raw, &l.created, &l.loginMethod, &l.awaiting, &l.ent)
+			if errors.Is(err, pgx.ErrNoRows) {
+				return nil
+			}
+			l.found = err == nil
+			return err
+		})
+}
+
+// check returns the user l read. ENOTFOUND when there was none (also for a
+// retired user); EPRECONDITION when version is not 0 and is not its version.
+func (l *lockedUser) check(id string, version int64) (*storedResource, error) {
+	if !l.found {
 		return nil, userMissing(id)
 	}
-	if err != nil {
+	if err := row.CheckVersion("user", id, l.version, version); err != nil {
 		return nil, err
 	}
-	s.created = s.created.UTC()
-	s.doc, err = row.DecodeDoc(doc)
-	return &s, err
+	var err error
+	l.created = l.created.UTC()
+	l.doc, err = row.DecodeDoc(l.raw)
+	return &l.storedResource, err
 }
 
 // ReplaceUser overwrites the user u.ID with u, its entitlements and its unique
@@ -278,6 +299,12 @@ func (db *DB) ReplaceUser(ctx context.Context, tenantID string, u *roster.User, 
 
 // ReplaceUserGuarded is ReplaceUser with a write that sets active false
 // counted by g and, past its limit, held: its event waits (see guard).
+//
+// The user's lock and read, its update, the read of its stored emails and
+// unique values and, for a deactivation, what the guard reads go to the
+// server in one round trip, with BEGIN; the events and COMMIT in a second
+// (with the emails' rewrite, when they changed), and a change of unique
+// values takes one more.
 func (db *DB) ReplaceUserGuarded(ctx context.Context, tenantID string, u *roster.User, version int64, g roster.DeprovisionGuard) (bool, error) {
 	if u.UserName == "" {
 		return false, roster.Errorf(roster.EINVALID, "a user needs a userName")
@@ -289,30 +316,37 @@ func (db *DB) ReplaceUserGuarded(ctx context.Context, tenantID string, u *roster
 	)
 	err := db.write(ctx, tenantID, func(t *tx) error {
 		now, held = t.now, false
-		var ent []byte
-		if !g.Off() && !u.Active {
-			// The entitlements before the write, for the revert of a held deactivation.
-			err := t.QueryRow(ctx, `SELECT entitlements FROM users WHERE tenant_id = $1 AND id = $2 AND retired IS NULL FOR UPDATE`,
-				t.tenantID, u.ID).Scan(&ent)
-			if errors.Is(err, pgx.ErrNoRows) {
-				return userMissing(u.ID)
-			}
-			if err != nil {
-				return err
-			}
-		}
 		var (
-			e   outbox.Event
-			err error
+			l lockedUser
+			c guardCounts
 		)
-		if old, e, err = replaceUser(ctx, t, u, version); err != nil {
+		b := &pgx.Batch{}
+		queueLockUser(b, t, u.ID, &l)
+		stored, err := queueReplaceUser(b, t, u, version)
+		if err != nil {
+			return err
+		}
+		if !u.Active {
+			// Read whether or not the user was active: the answer comes
+			// in the same round trip, and a guard not needed only took
+			// the tenant's guard lock until this commit.
+			queueGuard(b, t, g, &c)
+		}
+		if err := t.SendBatch(ctx, b).Close(); err != nil {
+			return err
+		}
+		if old, err = l.check(u.ID, version); err != nil {
+			return err
+		}
+		e, err := replaceUser(ctx, t, u, old, stored)
+		if err != nil {
 			return err
 		}
 		if !old.active || u.Active {
 			t.event(e)
 			return nil
 		}
-		held, err = guard(ctx, t, removal{user: u.ID, kind: roster.HeldDeactivate, ent: ent}, g, e)
+		held, err = guard(t, removal{user: u.ID, kind: roster.HeldDeactivate, ent: l.ent}, g, e, &c)
 		return err
 	})
 	if err != nil {
@@ -322,74 +356,77 @@ func (db *DB) ReplaceUserGuarded(ctx context.Context, tenantID string, u *roster
 	return held, nil
 }
 
-// replaceUser writes u over the stored user and returns the stored user as
-// it was and the event of the change, for the caller to append.
-func replaceUser(ctx context.Context, t *tx, u *roster.User, version int64) (*storedResource, outbox.Event, error) {
-	var none outbox.Event
-	old, err := lockUser(ctx, t, u.ID)
-	if err != nil {
-		return nil, none, err
-	}
-	if err := row.CheckVersion("user", u.ID, old.version, version); err != nil {
-		return nil, none, err
-	}
+// storedValues are a user's emails and unique values as stored before a
+// write, read by queueReplaceUser.
+type storedValues struct {
+	emails [][3]any
+	unique map[string]string
+}
+
+// queueReplaceUser queues on b, after the user's lock, the update of the user
+// to u (a no-op when it is absent or not at version: the write is then rolled
+// back), the read of its stored emails and unique values, and the end of its
+// sessions when u is inactive.
+func queueReplaceUser(b *pgx.Batch, t *tx, u *roster.User, version int64) (*storedValues, error) {
 	doc, err := row.EncodeDoc(u.Doc)
 	if err != nil {
-		return nil, none, err
+		return nil, err
 	}
 	ent, err := row.EncodeEntitlements(u.Entitlements)
 	if err != nil {
-		return nil, none, err
+		return nil, err
 	}
 	idp, err := row.EncodeIdP(u.IdP)
 	if err != nil {
-		return nil, none, err
+		return nil, err
 	}
-	err = t.QueryRow(ctx, `
+	b.Queue(`
 		UPDATE users SET user_name = $1, external_id = $2, display_name = $3, active = $4, doc = $5,
 			app_active = $6, access_role = $7, entitlements = $8, login_method = coalesce(nullif($9, ''), login_method),
 			awaiting_adoption = $13, idp_doc = $14, version = version + 1, modified = $10
-		WHERE tenant_id = $11 AND id = $12 RETURNING login_method`,
+		WHERE tenant_id = $11 AND id = $12 AND retired IS NULL AND ($15::bigint = 0 OR version = $15)
+		RETURNING login_method`,
 		u.UserName, nullString(u.ExternalID), nullString(u.DisplayName), u.Active, doc,
 		u.Entitlements.Active, u.Entitlements.AccessRole, ent, u.LoginMethod, t.now, t.tenantID, u.ID,
-		u.AwaitingAdoption, idp).Scan(&u.LoginMethod)
-	if err != nil {
-		return nil, none, err
-	}
+		u.AwaitingAdoption, idp, version).
+		QueryRow(func(r pgx.Row) error {
+			if err := r.Scan(&u.LoginMethod); !errors.Is(err, pgx.ErrNoRows) {
+				return err
+			}
+			return nil
+		})
 	// Emails and unique values are rewritten only when they changed: most
-	// updates leave them alone. One round trip reads both.
-	var storedEmails [][3]any
-	var storedUnique map[string]string
-	if err := t.QueryRow(ctx, `SELECT
+	// updates leave them alone.
+	s := &storedValues{}
+	b.Queue(`SELECT
 		coalesce((SELECT json_agg(json_build_array(value, coalesce(type, ''), is_primary) ORDER BY ord)
 			FROM user_emails WHERE tenant_id = $1 AND user_id = $2), '[]'),
 		coalesce((SELECT json_object_agg(attr, value) FROM user_unique WHERE tenant_id = $1 AND user_id = $2), '{}')`,
-		t.tenantID, u.ID).Scan(&storedEmails, &storedUnique); err != nil {
-		return nil, none, err
-	}
-	if !row.SameEmails(emailRows(storedEmails), u.Emails) {
-		if _, err := t.Exec(ctx, `DELETE FROM user_emails WHERE tenant_id = $1 AND user_id = $2`, t.tenantID, u.ID); err != nil {
-			return nil, none, err
-		}
-		if err := insertEmails(ctx, t, u.ID, u.Emails); err != nil {
-			return nil, none, err
-		}
-	}
-	if !row.SameUnique(storedUnique, u.Unique) {
-		// The user's own values are freed first, so that it keeps those it still holds.
-		if _, err := t.Exec(ctx, `DELETE FROM user_unique WHERE tenant_id = $1 AND user_id = $2`, t.tenantID, u.ID); err != nil {
-			return nil, none, err
-		}
-		if err := insertUnique(ctx, t, u.ID, u.Unique); err != nil {
-			return nil, none, err
-		}
-	}
+		t.tenantID, u.ID).QueryRow(func(r pgx.Row) error { return r.Scan(&s.emails, &s.unique) })
 	if !u.Active || !u.Entitlements.Active {
-		if err := endUserSessions(ctx, t, u.ID); err != nil {
-			return nil, none, err
+		queueEndUserSessions(b, t, u.ID)
+	}
+	return s, nil
+}
+
+// replaceUser rewrites the emails and unique values of u that differ from
+// those stored, once queueReplaceUser's statements have run, and returns the
+// event of the change, for the caller to append. The emails go with the
+// commit; unique values take a round trip, as a taken one fails the write.
+func replaceUser(ctx context.Context, t *tx, u *roster.User, old *storedResource, stored *storedValues) (outbox.Event, error) {
+	var none outbox.Event
+	if !row.SameEmails(emailRows(stored.emails), u.Emails) {
+		t.queue(`DELETE FROM user_emails WHERE tenant_id = $1 AND user_id = $2`, t.tenantID, u.ID)
+		queueEmails(t, u.ID, u.Emails)
+	}
+	if !row.SameUnique(stored.unique, u.Unique) {
+		// The user's own values are freed first, so that it keeps those it still holds.
+		t.queue(`DELETE FROM user_unique WHERE tenant_id = $1 AND user_id = $2`, t.tenantID, u.ID)
+		if err := insertUnique(ctx, t, u.ID, u.Unique); err != nil {
+			return none, err
 		}
 	}
-	return old, outbox.UserWritten(u.ID, old.active, old.doc, old.loginMethod, u).Adopting(old.awaiting && !u.AwaitingAdoption), nil
+	return outbox.UserWritten(u.ID, old.active, old.doc, old.loginMethod, u).Adopting(old.awaiting && !u.AwaitingAdoption), nil
 }
 
 // DeleteUser retires the user restorably: as RetireUser, and it removes its
@@ -426,14 +463,33 @@ const keepQuery = `
 // DeleteUserGuarded takes the user out of SCIM as DeleteUser, or RetireUser
 // when retire, the removal counted by g and, past its limit, held: its event
 // waits (see guard).
+//
+// The user's lock and read, the removal's statements and what the guard
+// reads go to the server in one round trip, with BEGIN, and the removal's
+// row, the events and COMMIT in a second.
 func (db *DB) DeleteUserGuarded(ctx context.Context, tenantID, id string, version int64, retire bool, g roster.DeprovisionGuard) (bool, error) {
 	var held bool
 	err := db.write(ctx, tenantID, func(t *tx) error {
-		e, err := removeUser(ctx, t, id, version, retire)
+		var (
+			l lockedUser
+			c guardCounts
+		)
+		b := &pgx.Batch{}
+		queueLockUser(b, t, id, &l)
+		queueRemoveUser(b, t, id, retire)
+		queueGuard(b, t, g, &c)
+		if err := t.SendBatch(ctx, b).Close(); err != nil {
+			return err
+		}
+		old, err := l.check(id, version)
 		if err != nil {
 			return err
 		}
-		held, err = guard(ctx, t, removal{user: id, kind: roster.HeldDelete}, g, e)
+		e := outbox.Created(roster.UserDeleted, "User", id, old.doc, nil)
+		if retire {
+			e = outbox.UserRetired(id, old.doc)
+		}
+		held, err = guard(t, removal{user: id, kind: roster.HeldDelete}, g, e, &c)
 		return err
 	})
 	step := "delete user"
@@ -443,43 +499,22 @@ func (db *DB) DeleteUserGuarded(ctx context.Context, tenantID, id string, versio
 	return held, userWriteError(step, id, &roster.User{}, err)
 }
 
-// removeUser takes the user out of SCIM: deleted, or retired by the policy
-// when retire. It returns the event of the removal, for the caller to append.
-func removeUser(ctx context.Context, t *tx, id string, version int64, retire bool) (outbox.Event, error) {
-	var none outbox.Event
-	old, err := lockUser(ctx, t, id)
-	if err != nil {
-		return none, err
-	}
-	if err := row.CheckVersion("user", id, old.version, version); err != nil {
-		return none, err
-	}
-	if _, err := t.Exec(ctx, keepQuery, t.tenantID, id); err != nil {
-		return none, err
-	}
-	if err := leaveGroups(ctx, t, id, roster.MemberUser); err != nil {
-		return none, err
-	}
-	if err := endUserSessions(ctx, t, id); err != nil {
-		return none, err
-	}
-	if _, err := t.Exec(ctx, `DELETE FROM user_unique WHERE tenant_id = $1 AND user_id = $2`, t.tenantID, id); err != nil {
-		return none, err
-	}
-	_, err = t.Exec(ctx, `
+// queueRemoveUser queues on b, after the user's lock, the statements that
+// take the user out of SCIM: deleted, or retired by the policy when retire.
+// When the user is absent or not at the version wanted, they run and the
+// write is rolled back.
+func queueRemoveUser(b *pgx.Batch, t *tx, id string, retire bool) {
+	b.Queue(keepQuery, t.tenantID, id)
+	b.Queue(leaveQuery, t.tenantID, id, roster.MemberUser, t.now)
+	queueEndUserSessions(b, t, id)
+	b.Queue(`DELETE FROM user_unique WHERE tenant_id = $1 AND user_id = $2`, t.tenantID, id)
+	b.Queue(`
 		UPDATE users SET retired = $1, app_active = false, entitlements = jsonb_set(entitlements, '{active}', 'false'),
 			version = version + 1, modified = $1
 		WHERE tenant_id = $2 AND id = $3`, t.now, t.tenantID, id)
-	if err != nil {
-		return none, err
+	if !retire {
+		b.Queue(`DELETE FROM identity_links WHERE tenant_id = $1 AND user_id = $2`, t.tenantID, id)
 	}
-	if retire {
-		return outbox.UserRetired(id, old.doc), nil
-	}
-	if _, err := t.Exec(ctx, `DELETE FROM identity_links WHERE tenant_id = $1 AND user_id = $2`, t.tenantID, id); err != nil {
-		return none, err
-	}
-	return outbox.Created(roster.UserDeleted, "User", id, old.doc, nil), nil
 }
 
 // Users returns one page of users and the total number that match q; retired
