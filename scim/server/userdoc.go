@@ -130,10 +130,13 @@ func (s *Server) appendUserDoc(b []byte, r *http.Request, u *roster.User, doc []
 		}
 		added["groups"] = groups
 	}
-	n := len(added)
-	if added = reg.Project(userType, added, nil, nil); len(added) != n {
-		return b, false
+	projected := reg.Project(userType, added, nil, nil)
+	for k := range added {
+		if _, kept := projected[k]; !kept {
+			return b, false
+		}
 	}
+	added = projected
 	start := len(b)
 	b = append(b, '{')
 	next := 0 // userDocKeys[next:] are not yet written
@@ -157,9 +160,10 @@ func (s *Server) appendUserDoc(b []byte, r *http.Request, u *roster.User, doc []
 			ok = false
 		}
 	}
-	// addUpTo writes the added members whose keys sort before key.
-	addUpTo := func(key string) {
-		for ; next < len(userDocKeys) && (key == "" || userDocKeys[next] < key); next++ {
+	// addUpTo writes the added members whose keys sort before key, or all
+	// that are left.
+	addUpTo := func(key string, all bool) {
+		for ; next < len(userDocKeys) && (all || userDocKeys[next] < key); next++ {
 			if v, in := added[userDocKeys[next]]; in {
 				write(userDocKeys[next], nil, v)
 			}
@@ -171,7 +175,7 @@ func (s *Server) appendUserDoc(b []byte, r *http.Request, u *roster.User, doc []
 		if wrote && key <= prev || !readable || !reg.Unchanged(userType, key, keys) {
 			return false
 		}
-		addUpTo(key)
+		addUpTo(key, false)
 		if next == len(userDocKeys) || userDocKeys[next] != key {
 			write(key, text, nil)
 			return ok
@@ -191,7 +195,7 @@ func (s *Server) appendUserDoc(b []byte, r *http.Request, u *roster.User, doc []
 	if !members || !sawSchemas || !ok {
 		return b[:start], false
 	}
-	addUpTo("")
+	addUpTo("", true)
 	return append(b, '}'), ok
 }
 

@@ -38,6 +38,7 @@ func TestUserDocRendered(t *testing.T) {
 		{"an unknown attribute and extension", map[string]any{"schemas": []any{filter.UserURN}, "userName": "gu@contoso.com", "nickName": "g", "zzz": json.Number("1.50"),
 			"urn:example:unknown": map[string]any{"b": []any{}, "a": "\u2028\u00e9"}}, nil},
 		{"values from the IdP", map[string]any{"schemas": []any{filter.UserURN}, "userName": "hu@contoso.com", "title": "Ms"}, map[string]any{"title": "Dr"}},
+		{"an empty key", map[string]any{"schemas": []any{filter.UserURN}, "userName": "jo@contoso.com", "": "e"}, nil},
 		{"groups and ids in the document", map[string]any{"schemas": []any{filter.UserURN}, "userName": "io@contoso.com", "groups": []any{}, "id": "other"}, nil},
 	}
 	forEachStore(t, func(t *testing.T, st roster.Store, tenantID string) {
