@@ -137,6 +137,15 @@ type UserStore interface {
 	PurgeRetiredUsers(ctx context.Context, before time.Time) (int64, error)
 	// Users returns one page of users and the total number that match.
 	Users(ctx context.Context, tenantID string, q Query) ([]*User, int, error)
+	// UserDoc is User for a response that writes the user's document out as
+	// it is: with the stored JSON text of the document, as the store's
+	// encoder wrote it, and the user without Doc and what the document holds
+	// (its id, version, times, entitlements, login method, IdP values and
+	// groups are filled). A store that keeps no such text returns a nil text
+	// and the whole user. ENOTFOUND if there is none.
+	UserDoc(ctx context.Context, tenantID, id string) (*User, []byte, error)
+	// UserDocs is Users as UserDoc is User: docs[i] is the text of users[i].
+	UserDocs(ctx context.Context, tenantID string, q Query) (users []*User, docs [][]byte, total int, err error)
 }
 
 // UserPageQuery selects a page of a tenant's live users, ordered by userName.

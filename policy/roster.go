@@ -70,6 +70,10 @@ func (p *Policy) Extension(u *roster.User, fs *FolderIndex) map[string]any {
 	return m
 }
 
+// ReadsDoc reports whether Extension reads the user's document: only a
+// policy that maps folders does.
+func (p *Policy) ReadsDoc() bool { return p.folders != nil }
+
 func anyList(s []string) []any {
 	out := make([]any, len(s))
 	for i, v := range s {

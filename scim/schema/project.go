@@ -1,6 +1,9 @@
 package schema
 
-import "slices"
+import (
+	"iter"
+	"slices"
+)
 
 // Project returns the representation of the stored document doc of
 // resourceType that a response carries (RFC 7644 §3.4.2.5, §3.9):
@@ -57,6 +60,55 @@ func (r *Registry) Project(resourceType string, doc map[string]any, attributes, 
 		}
 	}
 	return out
+}
+
+// Unchanged reports whether Project, with neither attributes nor excluded,
+// returns the member key of a document of resourceType under the same key
+// with the same value, whatever the value. keys yields the keys of the value
+// when it is an object, and is nil when it is not: an extension's object is
+// unchanged when it has a key and each of its keys is unknown to the schema
+// or its attribute's own name, returned by default. It is what lets a
+// document stored as Project would return it be written out as it is.
+func (r *Registry) Unchanged(resourceType, key string, keys iter.Seq[string]) bool {
+	t := r.typeInfo(resourceType)
+	if t == nil {
+		return false
+	}
+	if equalFold(key, "schemas") {
+		return true
+	}
+	if i := t.core.find(key); i >= 0 {
+		a := t.core.attrs[i]
+		return a.Name == key && a.returnedAsIs()
+	}
+	e := t.schemaEntry(key)
+	if e == nil || e == t.core {
+		return true
+	}
+	if e.s.ID != key {
+		return false
+	}
+	if keys == nil {
+		return true
+	}
+	n := 0
+	for k := range keys {
+		n++
+		if e.s.Open {
+			continue
+		}
+		if i := e.find(k); i >= 0 && (e.attrs[i].Name != k || !e.attrs[i].returnedAsIs()) {
+			return false
+		}
+	}
+	return n > 0
+}
+
+// returnedAsIs reports whether Project without a selection returns a value of
+// a as it is: a is returned by default and, if complex, has no sub-attribute
+// that is not.
+func (a *Attribute) returnedAsIs() bool {
+	return a.Returned != returnedNever && a.Returned != returnedRequest && (a.Type != Complex || !a.hasHidden())
 }
 
 // selection is a resolved list of attribute paths.

@@ -1,6 +1,8 @@
 package schema_test
 
 import (
+	"iter"
+	"maps"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
@@ -136,5 +138,43 @@ func TestProjectGroupMembers(t *testing.T) {
 	want := decode(t, `{"schemas":["urn:ietf:params:scim:schemas:core:2.0:Group"],"id":"g1","displayName":"Admins","meta":{"resourceType":"Group"}}`, false)
 	if diff := cmp.Diff(want, got); diff != "" {
 		t.Errorf("Project(excludedAttributes=members) mismatch (-want +got):\n%s", diff)
+	}
+}
+
+// TestUnchanged holds Unchanged to Project: a member it calls unchanged is
+// returned by Project, with neither attributes nor excluded, under the same
+// key with the same value; and it names the members Project changes.
+func TestUnchanged(t *testing.T) {
+	r := testRegistry(t)
+	doc := decode(t, storedUser, true)
+	for k, v := range decode(t, `{"Name":{"givenName":"B"},"DisplayName":"B","nickName":"b",
+		"urn:ietf:params:scim:schemas:extension:enterprise:2.0:user":{"department":"x"},
+		"urn:ietf:params:scim:schemas:extension:2.0:Tags":{"Site":"Oslo"},
+		"urn:ietf:params:scim:schemas:extension:2.0:CustomExtensionName":{},
+		"urn:example:unknown":{"a":1},"x-list":[1,2]}`, true) {
+		doc[k] = v
+	}
+	changed := map[string]bool{
+		"password": true, "Name": true, "DisplayName": true,
+		"urn:ietf:params:scim:schemas:extension:enterprise:2.0:user":     true, // the URN in another case
+		"urn:ietf:params:scim:schemas:extension:2.0:Metadata":            true, // holds a returned=request key
+		"urn:ietf:params:scim:schemas:extension:2.0:CustomExtensionName": true, // empty
+	}
+	for k, v := range doc {
+		var keys iter.Seq[string]
+		if m, ok := v.(map[string]any); ok {
+			keys = maps.Keys(m)
+		}
+		got := r.Unchanged("User", k, keys)
+		if got == changed[k] {
+			t.Errorf("Unchanged(%q) = %v, want %v", k, got, !changed[k])
+		}
+		if !got {
+			continue
+		}
+		want := map[string]any{k: v}
+		if diff := cmp.Diff(want, r.Project("User", want, nil, nil)); diff != "" {
+			t.Errorf("Unchanged(%q) = true, but Project changes it (-want +got):\n%s", k, diff)
+		}
 	}
 }

@@ -81,6 +81,10 @@ func (s *Server) handleUserGet(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, err)
 		return
 	}
+	if len(p.Attributes) == 0 && len(p.Excluded) == 0 {
+		s.handleUserGetDoc(w, r, tenant)
+		return
+	}
 	u, err := s.store.User(r.Context(), tenant, r.PathValue("id"))
 	if err != nil {
 		s.writeError(w, r, err)
@@ -100,6 +104,10 @@ func (s *Server) listUsers(w http.ResponseWriter, r *http.Request, p listParams)
 	q, err := s.query(r, userType, p)
 	if err != nil {
 		s.writeError(w, r, err)
+		return
+	}
+	if len(p.Attributes) == 0 && len(p.Excluded) == 0 {
+		s.listUsersDoc(w, r, tenant, q)
 		return
 	}
 	users, total, err := s.store.Users(r.Context(), tenant, q)

@@ -161,6 +161,19 @@ func insertUnique(ctx context.Context, t *tx, userID string, unique map[string]s
 	return row.UniqueTaken(attrs, values, inserted)
 }
 
+// UserDoc is User: PostgreSQL keeps the document as jsonb, whose text is not
+// the text the SCIM server writes, so the text is nil and the user whole.
+func (db *DB) UserDoc(ctx context.Context, tenantID, id string) (*roster.User, []byte, error) {
+	u, err := db.User(ctx, tenantID, id)
+	return u, nil, err
+}
+
+// UserDocs is Users, with nil texts (see UserDoc).
+func (db *DB) UserDocs(ctx context.Context, tenantID string, q roster.Query) ([]*roster.User, [][]byte, int, error) {
+	users, total, err := db.Users(ctx, tenantID, q)
+	return users, make([][]byte, len(users)), total, err
+}
+
 // User returns the live user with the given id, with its emails and direct
 // groups. ENOTFOUND if there is none, or if it is retired.
 func (db *DB) User(ctx context.Context, tenantID, id string) (*roster.User, error) {

@@ -71,9 +71,11 @@ type DB struct {
 	logUnindexed atomic.Int64
 	// logBufs holds the log writer's buffers (AppendLog).
 	logBufs chunkBuffers
-	// userByID is the most frequent read (every GET and PATCH of a user), prepared
+	// userByID (the read of every PATCH and PUT of a user) and userDoc (every
+	// GET of a user without a projection) are the most frequent reads, prepared
 	// once per read connection instead of on every call.
 	userByID *sql.Stmt
+	userDoc  *sql.Stmt
 	// stmts caches prepared list queries by text: a filter compiles to the same
 	// text whatever its values, and preparing the page query costs more than running it.
 	stmtMu sync.Mutex
@@ -179,6 +181,9 @@ func Open(ctx context.Context, path string, opts Options) (*DB, error) {
 	db.read.SetMaxIdleConns(maxIdleReaders)
 	db.read.SetConnMaxIdleTime(time.Minute)
 	db.userByID, err = db.read.PrepareContext(ctx, userByIDQuery)
+	if err == nil {
+		db.userDoc, err = db.read.PrepareContext(ctx, userDocQuery)
+	}
 	if err != nil {
 		db.Close()
 		return nil, fmt.Errorf("sqlite: open: %w", err)
@@ -239,6 +244,9 @@ func (db *DB) Close() error {
 	var errs []error
 	if db.userByID != nil {
 		errs = append(errs, db.userByID.Close())
+	}
+	if db.userDoc != nil {
+		errs = append(errs, db.userDoc.Close())
 	}
 	db.stmtMu.Lock()
 	for q, st := range db.stmts {

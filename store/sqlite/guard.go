@@ -250,28 +250,33 @@ func (db *DB) settleHeld(ctx context.Context, step, tenantID string, ids []strin
 
 // reactivateUser makes the user of a held deactivation active again, with
 // the entitlements it had before (ent), and appends user.restored.
-// ECONFLICT when the user was deleted since.
+// ECONFLICT when the user was deleted since. The document is written as
+// row.EncodeDoc writes it, as every write of a user does (see UserDoc).
 func reactivateUser(ctx context.Context, tx *sql.Tx, tenantID, id, ent string, now time.Time) error {
 	e, err := row.DecodeEntitlements([]byte(ent))
 	if err != nil {
 		return err
 	}
-	var doc string
-	err = txQueryRow(ctx, tx, `UPDATE users SET active = 1, doc = json_set(doc, '$.active', json('true')),
-			app_active = ?, access_role = ?, entitlements = ?, version = version + 1, modified = ?
-		WHERE tenant_id = ? AND id = ? AND retired IS NULL RETURNING doc`,
-		e.Active, e.AccessRole, ent, formatTime(now), tenantID, id).Scan(&doc)
-	if errors.Is(err, sql.ErrNoRows) {
+	old, err := lockUser(ctx, tx, tenantID, id)
+	if roster.ErrorCode(err) == roster.ENOTFOUND {
 		return roster.Errorf(roster.ECONFLICT, "user %s was deleted after its deactivation was held: revert the delete first", id)
 	}
 	if err != nil {
 		return err
 	}
-	d, err := row.DecodeDoc([]byte(doc))
+	old.doc["active"] = true
+	doc, err := row.EncodeDoc(old.doc)
 	if err != nil {
 		return err
 	}
-	return appendEvent(ctx, tx, tenantID, now, outbox.Created(roster.UserRestored, "User", id, d, nil))
+	_, err = txExec(ctx, tx, `UPDATE users SET active = 1, doc = ?,
+			app_active = ?, access_role = ?, entitlements = ?, version = version + 1, modified = ?
+		WHERE tenant_id = ? AND id = ?`,
+		doc, e.Active, e.AccessRole, ent, formatTime(now), tenantID, id)
+	if err != nil {
+		return err
+	}
+	return appendEvent(ctx, tx, tenantID, now, outbox.Created(roster.UserRestored, "User", id, old.doc, nil))
 }
 
 // forgetHeld removes a held operation's row: it no longer counts in the window.

@@ -256,6 +256,7 @@ func TestWritePlans(t *testing.T) {
 			{"leave groups", leaveQuery, []any{"t", "u1", "User"}},
 			{"keep groups", keepQuery, []any{"t", "u1"}},
 			{"user by id", userByIDQuery, []any{"t", "u1"}},
+			{"user doc by id", userDocQuery, []any{"t", "u1"}},
 			{"retire group", retireGroupQuery, []any{"t", "g2", "2026-01-01T00:00:00.000000000Z"}},
 		} {
 			plan := explain(t, db, tt.query, tt.args)

@@ -220,6 +220,87 @@ func (db *DB) User(ctx context.Context, tenantID, id string) (*roster.User, erro
 	return u, nil
 }
 
+// userDocColumns read a user row r as UserDoc and UserDocs return it: the
+// stored document as it is, and the columns a response adds to it.
+const userDocColumns = `r.id, r.doc, r.version, r.created, r.modified, r.entitlements, r.login_method, r.idp_doc,
+	(SELECT json_group_array(json_array(x.id, x.display_name)) FROM (
+		SELECT g.id, g.display_name FROM group_members m
+		JOIN groups g ON g.tenant_id = m.tenant_id AND g.id = m.group_id
+		WHERE m.tenant_id = r.tenant_id AND m.member_id = r.id AND m.member_type = 'User'
+		ORDER BY g.display_name, g.id) x)`
+
+// userDocQuery reads a live user for UserDoc.
+const userDocQuery = `SELECT ` + userDocColumns + ` FROM users r WHERE r.tenant_id = ? AND r.id = ? AND r.retired IS NULL`
+
+// UserDoc returns the live user with the given id and the stored JSON text
+// of its document, as row.EncodeDoc wrote it, for a response to write out as
+// it is: the user has its id, version, times, entitlements, login method, IdP
+// values and groups, and neither Doc nor the columns the document holds.
+// ENOTFOUND if there is none, or if it is retired.
+func (db *DB) UserDoc(ctx context.Context, tenantID, id string) (*roster.User, []byte, error) {
+	u, err := scanUserDoc(db.userDoc.QueryRowContext(ctx, tenantID, id))
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, nil, userMissing(id)
+	}
+	if err != nil {
+		return nil, nil, fmt.Errorf("sqlite: user: %w", err)
+	}
+	return u.user, u.doc, nil
+}
+
+// UserDocs is Users with each user's document as its stored JSON text, as
+// UserDoc returns it: docs[i] is the text of users[i].
+func (db *DB) UserDocs(ctx context.Context, tenantID string, q roster.Query) (users []*roster.User, docs [][]byte, total int, err error) {
+	found, total, err := list(ctx, db, nil, "users", userDocColumns, &userMapping, tenantID, q, scanUserDoc)
+	if err != nil {
+		var re *roster.Error
+		if errors.As(err, &re) {
+			return nil, nil, 0, err
+		}
+		return nil, nil, 0, fmt.Errorf("sqlite: users: %w", err)
+	}
+	users, docs = make([]*roster.User, len(found)), make([][]byte, len(found))
+	for i, f := range found {
+		users[i], docs[i] = f.user, f.doc
+	}
+	return users, docs, total, nil
+}
+
+// userDoc is a user and the stored text of its document.
+type userDoc struct {
+	user *roster.User
+	doc  []byte
+}
+
+func scanUserDoc(s scanner) (userDoc, error) {
+	var (
+		u                      roster.User
+		doc                    []byte
+		ent, groups            string
+		created, modified, idp sql.NullString
+	)
+	err := s.Scan(&u.ID, &doc, &u.Version, &created, &modified, &ent, &u.LoginMethod, &idp, &groups)
+	if err != nil {
+		return userDoc{}, err
+	}
+	if u.IdP, err = row.DecodeIdP([]byte(idp.String)); err != nil {
+		return userDoc{}, err
+	}
+	if u.Entitlements, err = row.DecodeEntitlements([]byte(ent)); err != nil {
+		return userDoc{}, err
+	}
+	if u.Created, err = parseTime(created); err != nil {
+		return userDoc{}, err
+	}
+	if u.Modified, err = parseTime(modified); err != nil {
+		return userDoc{}, err
+	}
+	if u.Groups, err = row.GroupRefs([]byte(groups)); err != nil {
+		return userDoc{}, err
+	}
+	return userDoc{&u, doc}, nil
+}
+
 func userMissing(id string) error {
 	return roster.Errorf(roster.ENOTFOUND, "user %q does not exist", id)
 }

@@ -36,6 +36,7 @@ func Run(t *testing.T, open func(t *testing.T) roster.Store) {
 	t.Run("Tokens", func(t *testing.T) { testTokens(t, open(t)) })
 	t.Run("AccessTokens", func(t *testing.T) { testAccessTokens(t, open(t)) })
 	t.Run("UserCRUD", func(t *testing.T) { testUserCRUD(t, open(t)) })
+	t.Run("UserDoc", func(t *testing.T) { testUserDoc(t, open(t)) })
 	t.Run("UserNameUnique", func(t *testing.T) { testUserNameUnique(t, open(t)) })
 	t.Run("UserNameConcurrent", func(t *testing.T) { testUserNameConcurrent(t, open(t)) })
 	t.Run("Entitlements", func(t *testing.T) { testEntitlements(t, open(t)) })
