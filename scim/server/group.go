@@ -53,9 +53,7 @@ func (s *Server) handleGroupGet(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, err)
 		return
 	}
-	if notModified(r, g.Version) {
-		w.Header().Set("ETag", etag(g.Version))
-		w.WriteHeader(http.StatusNotModified)
+	if answeredNotModified(w, r, g.Version) {
 		return
 	}
 	if stream {

@@ -299,6 +299,17 @@ func ifMatch(r *http.Request) int64 {
 	return v
 }
 
+// answeredNotModified answers 304 with the current version's ETag, and
+// reports true, when If-None-Match names that version.
+func answeredNotModified(w http.ResponseWriter, r *http.Request, version int64) bool {
+	if !notModified(r, version) {
+		return false
+	}
+	w.Header().Set("ETag", etag(version))
+	w.WriteHeader(http.StatusNotModified)
+	return true
+}
+
 // notModified reports whether If-None-Match names the current version.
 func notModified(r *http.Request, version int64) bool {
 	h := r.Header.Get("If-None-Match")

@@ -90,9 +90,7 @@ func (s *Server) handleUserGet(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, err)
 		return
 	}
-	if notModified(r, u.Version) {
-		w.Header().Set("ETag", etag(u.Version))
-		w.WriteHeader(http.StatusNotModified)
+	if answeredNotModified(w, r, u.Version) {
 		return
 	}
 	s.writeResource(w, http.StatusOK, s.project(r, userType, s.userDoc(r, u, s.baseURL(r)), p), u.Version, "")

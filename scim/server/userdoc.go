@@ -58,9 +58,7 @@ func (s *Server) handleUserGetDoc(w http.ResponseWriter, r *http.Request, tenant
 		s.writeError(w, r, err)
 		return
 	}
-	if notModified(r, u.Version) {
-		w.Header().Set("ETag", etag(u.Version))
-		w.WriteHeader(http.StatusNotModified)
+	if answeredNotModified(w, r, u.Version) {
 		return
 	}
 	w.Header().Set("ETag", etag(u.Version))
