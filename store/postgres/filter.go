@@ -130,15 +130,15 @@ func (db *DB) list(ctx context.Context, table, columns string, m *mapping, tenan
 		return 0, err
 	}
 	args = append([]any{tenantID}, args...)
-	t, err := db.pool.BeginTx(ctx, pgx.TxOptions{IsoLevel: pgx.RepeatableRead, AccessMode: pgx.ReadOnly})
-	if err != nil {
-		return 0, err
-	}
-	defer rollback(ctx, t)
 	// The count and the page go to the server together, in one round trip.
+	// When nothing runs after them, BEGIN and COMMIT go with them: an
+	// Entra lookup is one round trip instead of three.
 	total := -1
 	offset := max(q.StartIndex, 1) - 1
 	batch := &pgx.Batch{}
+	if more == nil {
+		batch.Queue(`BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY`)
+	}
 	if !q.Cursor {
 		batch.Queue(m.countQuery(table, where, q), args...).
 			QueryRow(func(cr pgx.Row) error { return cr.Scan(&total) })
@@ -162,13 +162,25 @@ func (db *DB) list(ctx context.Context, table, columns string, m *mapping, tenan
 		}
 		batch.Queue(page, pageArgs...).Query(scan)
 	}
+	if more == nil {
+		batch.Queue(`COMMIT`)
+		conn, err := db.pool.Acquire(ctx)
+		if err != nil {
+			return 0, err
+		}
+		defer release(ctx, conn)
+		return total, conn.SendBatch(ctx, batch).Close()
+	}
+	t, err := db.pool.BeginTx(ctx, pgx.TxOptions{IsoLevel: pgx.RepeatableRead, AccessMode: pgx.ReadOnly})
+	if err != nil {
+		return 0, err
+	}
+	defer rollback(ctx, t)
 	if err := t.SendBatch(ctx, batch).Close(); err != nil {
 		return 0, err
 	}
-	if more != nil {
-		if err := more(ctx, t); err != nil {
-			return 0, err
-		}
+	if err := more(ctx, t); err != nil {
+		return 0, err
 	}
 	return total, t.Commit(ctx)
 }

@@ -12,6 +12,7 @@ import (
 
 	"github.com/rosterhq/roster"
 	"github.com/rosterhq/roster/internal/testdb"
+	"github.com/rosterhq/roster/scim/filter"
 )
 
 // roundTrips counts the round trips on the connections it dialled: a read
@@ -38,7 +39,7 @@ func (c *countedConn) Read(b []byte) (int, error) {
 }
 
 // TestWriteRoundTrips counts the round trips of the SCIM writes Entra sends
-// most, on a warm connection (its statements prepared), between the write
+// most, and of its lookup, on a warm connection (its statements prepared), between the write
 // and the server: the sequencer's run, on a connection of its own, is not
 // counted. The counts are what docs/performance.md reports.
 func TestWriteRoundTrips(t *testing.T) {
@@ -101,6 +102,18 @@ func TestWriteRoundTrips(t *testing.T) {
 			rt.n.Store(0)
 			u.Active, u.Entitlements.Active = false, false
 			_, err := db.ReplaceUserGuarded(ctx, tn.ID, u, u.Version, guard)
+			return err
+		}},
+		{"Entra's userName lookup", 1, func(int) error {
+			e, err := filter.Parse(`userName eq "U1@example.com"`)
+			if err != nil {
+				return err
+			}
+			str := func(filter.AttrPath) (filter.Attr, bool) { return filter.Attr{Type: filter.String}, true }
+			users, total, err := db.Users(ctx, tn.ID, roster.Query{Filter: e, Resolve: str, StartIndex: 1, Count: 100})
+			if err == nil && (len(users) != 1 || total != 1) {
+				err = fmt.Errorf("found %d of %d users, want 1", len(users), total)
+			}
 			return err
 		}},
 		{"delete, guarded", 2, func(i int) error {
