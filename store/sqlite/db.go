@@ -419,6 +419,16 @@ func jsonArray(ids []string) string {
 	return string(b)
 }
 
+// storeError passes a *roster.Error on (nil too) and wraps any other as
+// the step's.
+func storeError(step string, err error) error {
+	var re *roster.Error
+	if err == nil || errors.As(err, &re) {
+		return err
+	}
+	return fmt.Errorf("sqlite: %s: %w", step, err)
+}
+
 // rollback ends tx when it was not committed; the error of a finished
 // transaction is of no interest.
 func rollback(tx *sql.Tx) {

@@ -245,7 +245,7 @@ func (db *DB) settleHeld(ctx context.Context, step, tenantID string, ids []strin
 		}
 		return nil
 	})
-	return ops, heldError(step, err)
+	return ops, storeError(step, err)
 }
 
 // reactivateUser makes the user of a held deactivation active again, with
@@ -283,13 +283,4 @@ func reactivateUser(ctx context.Context, tx *sql.Tx, tenantID, id, ent string, n
 func forgetHeld(ctx context.Context, tx *sql.Tx, tenantID string, seq int64) error {
 	_, err := txExec(ctx, tx, `DELETE FROM removals WHERE tenant_id = ? AND seq = ?`, tenantID, seq)
 	return err
-}
-
-// heldError passes a *roster.Error on and wraps any other.
-func heldError(step string, err error) error {
-	var re *roster.Error
-	if err == nil || errors.As(err, &re) {
-		return err
-	}
-	return fmt.Errorf("sqlite: %s: %w", step, err)
 }

@@ -17,8 +17,11 @@ import (
 
 // userColumns reads a user row r with its emails and its direct groups, each
 // gathered by a correlated subquery, so that a page of users is one statement.
-const userColumns = userRowColumns + `,
-	(SELECT json_group_array(json_array(x.id, x.display_name)) FROM (
+const userColumns = userRowColumns + `, ` + userGroupsColumn
+
+// userGroupsColumn reads the direct groups of a user row r as a JSON array of
+// [id, displayName] (row.GroupRefs), ordered by displayName.
+const userGroupsColumn = `(SELECT json_group_array(json_array(x.id, x.display_name)) FROM (
 		SELECT g.id, g.display_name FROM group_members m
 		JOIN groups g ON g.tenant_id = m.tenant_id AND g.id = m.group_id
 		WHERE m.tenant_id = r.tenant_id AND m.member_id = r.id AND m.member_type = 'User'
@@ -222,12 +225,8 @@ func (db *DB) User(ctx context.Context, tenantID, id string) (*roster.User, erro
 
 // userDocColumns read a user row r as UserDoc and UserDocs return it: the
 // stored document as it is, and the columns a response adds to it.
-const userDocColumns = `r.id, r.doc, r.version, r.created, r.modified, r.entitlements, r.login_method, r.idp_doc,
-	(SELECT json_group_array(json_array(x.id, x.display_name)) FROM (
-		SELECT g.id, g.display_name FROM group_members m
-		JOIN groups g ON g.tenant_id = m.tenant_id AND g.id = m.group_id
-		WHERE m.tenant_id = r.tenant_id AND m.member_id = r.id AND m.member_type = 'User'
-		ORDER BY g.display_name, g.id) x)`
+const userDocColumns = `r.id, r.doc, r.version, r.created, r.modified, r.entitlements, r.login_method, r.idp_doc, ` +
+	userGroupsColumn
 
 // userDocQuery reads a live user for UserDoc.
 const userDocQuery = `SELECT ` + userDocColumns + ` FROM users r WHERE r.tenant_id = ? AND r.id = ? AND r.retired IS NULL`
@@ -253,11 +252,7 @@ func (db *DB) UserDoc(ctx context.Context, tenantID, id string) (*roster.User, [
 func (db *DB) UserDocs(ctx context.Context, tenantID string, q roster.Query) (users []*roster.User, docs [][]byte, total int, err error) {
 	found, total, err := list(ctx, db, nil, "users", userDocColumns, &userMapping, tenantID, q, scanUserDoc)
 	if err != nil {
-		var re *roster.Error
-		if errors.As(err, &re) {
-			return nil, nil, 0, err
-		}
-		return nil, nil, 0, fmt.Errorf("sqlite: users: %w", err)
+		return nil, nil, 0, storeError("users", err)
 	}
 	users, docs = make([]*roster.User, len(found)), make([][]byte, len(found))
 	for i, f := range found {
@@ -691,11 +686,7 @@ func removeUser(ctx context.Context, tx *sql.Tx, tenantID, id string, version in
 func (db *DB) Users(ctx context.Context, tenantID string, q roster.Query) ([]*roster.User, int, error) {
 	users, total, err := list(ctx, db, nil, "users", userColumns, &userMapping, tenantID, q, scanUser)
 	if err != nil {
-		var re *roster.Error
-		if errors.As(err, &re) {
-			return nil, 0, err
-		}
-		return nil, 0, fmt.Errorf("sqlite: users: %w", err)
+		return nil, 0, storeError("users", err)
 	}
 	return users, total, nil
 }
