@@ -47,7 +47,7 @@ func (s *Server) handleGroupGet(w http.ResponseWriter, r *http.Request) {
 	}
 	members := wantsMembers(p)
 	// The whole group, as GET without parameters asks, streams its members.
-	stream := members && len(p.Attributes) == 0 && len(p.Excluded) == 0
+	stream := members && p.whole()
 	g, err := s.store.Group(r.Context(), tenant, r.PathValue("id"), !members || stream)
 	if err != nil {
 		s.writeError(w, r, err)
@@ -292,7 +292,7 @@ func (s *Server) handleGroupPatch(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, err)
 		return
 	}
-	if len(p.Attributes) == 0 && len(p.Excluded) == 0 {
+	if p.whole() {
 		w.WriteHeader(http.StatusNoContent)
 		return
 	}

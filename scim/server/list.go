@@ -32,6 +32,10 @@ type listParams struct {
 	indexed, counted bool
 }
 
+// whole reports whether p asks for whole resources: no attributes and no
+// excludedAttributes.
+func (p listParams) whole() bool { return len(p.Attributes) == 0 && len(p.Excluded) == 0 }
+
 // searchRequest is the body of POST .search (RFC 7644 §3.4.3).
 type searchRequest struct {
 	Schemas            []string `json:"schemas"`

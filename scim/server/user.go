@@ -81,7 +81,7 @@ func (s *Server) handleUserGet(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, err)
 		return
 	}
-	if len(p.Attributes) == 0 && len(p.Excluded) == 0 {
+	if p.whole() {
 		s.handleUserGetDoc(w, r, tenant)
 		return
 	}
@@ -104,7 +104,7 @@ func (s *Server) listUsers(w http.ResponseWriter, r *http.Request, p listParams)
 		s.writeError(w, r, err)
 		return
 	}
-	if len(p.Attributes) == 0 && len(p.Excluded) == 0 {
+	if p.whole() {
 		s.listUsersDoc(w, r, tenant, q)
 		return
 	}
